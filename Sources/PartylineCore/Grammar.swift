@@ -1,0 +1,109 @@
+/// The grammar of values that policy files hold. Anything that could end up in a URL is checked here.
+public enum Grammar {
+  /// `^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
+  public static func isName(_ s: String) -> Bool {
+    let u = Array(s.utf8)
+    guard (1...63).contains(u.count) else { return false }
+    func alnum(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 48 && c <= 57) }
+    guard alnum(u[0]), alnum(u[u.count - 1]) else { return false }
+    return u.allSatisfy { alnum($0) || $0 == UInt8(ascii: "-") }
+  }
+
+  /// A UUID (8-4-4-4-12 hex, any case), returned in lowercase; nil if malformed.
+  public static func uuid(_ s: String) -> String? {
+    let u = Array(s.utf8)
+    guard u.count == 36 else { return nil }
+    var out = [UInt8]()
+    out.reserveCapacity(36)
+    for (i, c) in u.enumerated() {
+      if i == 8 || i == 13 || i == 18 || i == 23 {
+        guard c == UInt8(ascii: "-") else { return nil }
+        out.append(c)
+      } else {
+        switch c {
+        case 48...57, 97...102: out.append(c)
+        case 65...70: out.append(c + 32)
+        default: return nil
+        }
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// `local@domain`: printable ASCII without spaces, one `@`, a dotted domain, at most 254 characters.
+  public static func isEmail(_ s: String) -> Bool {
+    let u = Array(s.utf8)
+    guard u.count <= 254, u.allSatisfy({ $0 > 32 && $0 < 127 }) else { return false }
+    let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+    guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64 else { return false }
+    let domain = parts[1]
+    guard !domain.isEmpty, domain.contains("."), !domain.hasPrefix("."), !domain.hasSuffix("."),
+      !domain.contains("..")
+    else { return false }
+    let forbidden: Set<Character> = [
+      "/", "\\", "?", "#", "%", "\"", "<", ">", "(", ")", ",", ";", ":", "[", "]",
+    ]
+    return !s.contains(where: { forbidden.contains($0) })
+  }
+
+  /// E.164: `+` and 8–15 digits.
+  public static func isE164(_ s: String) -> Bool {
+    let u = Array(s.utf8)
+    guard u.first == UInt8(ascii: "+"), (9...16).contains(u.count) else { return false }
+    return u.dropFirst().allSatisfy { $0 >= 48 && $0 <= 57 }
+  }
+
+  /// A purpose as the API spells it: a lowercase word.
+  public static func isPurpose(_ s: String) -> Bool {
+    let u = Array(s.utf8)
+    guard (1...64).contains(u.count), u[0] >= 97 && u[0] <= 122 else { return false }
+    return u.allSatisfy {
+      ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 || $0 == 46
+    }
+  }
+
+  /// The purposes the API is known to use (analytics enum); others are accepted, with a suggestion.
+  public static let knownPurposes = [
+    "acd", "agent", "api", "botflow", "campaign", "customer", "dialer", "external", "fax", "group",
+    "inbound", "ivr", "manual", "outbound", "station", "user", "voicemail", "voicesurveyflow", "workflow",
+  ]
+
+  public enum DurationError: Error, Equatable {
+    case malformed
+    case notPositive
+    case tooLarge
+  }
+
+  /// `90s`, `30m`, `1h30m` (units h, m, s in that order, each at most once) or ISO-8601 `PT1H30M`.
+  public static func duration(_ s: String) -> Result<PolicyDuration, DurationError> {
+    var u = Array(s.utf8)
+    var units: [UInt8] = [UInt8(ascii: "h"), UInt8(ascii: "m"), UInt8(ascii: "s")]
+    if u.count > 2 && u[0] == UInt8(ascii: "P") && u[1] == UInt8(ascii: "T") {
+      u.removeFirst(2)
+      units = [UInt8(ascii: "H"), UInt8(ascii: "M"), UInt8(ascii: "S")]
+    }
+    guard !u.isEmpty else { return .failure(.malformed) }
+    let factors = [3600, 60, 1]
+    var total = 0
+    var next = 0
+    var i = 0
+    while i < u.count {
+      var value = 0
+      var digits = 0
+      while i < u.count, u[i] >= 48, u[i] <= 57 {
+        if digits >= 9 { return .failure(.tooLarge) }
+        value = value * 10 + Int(u[i] - 48)
+        digits += 1
+        i += 1
+      }
+      guard digits > 0, i < u.count, let unit = units[next...].firstIndex(of: u[i]) else {
+        return .failure(.malformed)
+      }
+      total += value * factors[unit]
+      next = unit + 1
+      i += 1
+    }
+    guard total > 0 else { return .failure(.notPositive) }
+    return .success(PolicyDuration(seconds: total))
+  }
+}

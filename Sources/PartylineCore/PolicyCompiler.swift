@@ -1,0 +1,532 @@
+public import YAMLReader
+
+/// The outcome of compiling a policy set: the set when there is no error, and every diagnostic.
+public struct CompileResult: Sendable {
+  public var policySet: PolicySet?
+  public var diagnostics: [Diagnostic]
+  /// Number of documents compiled.
+  public var documentCount: Int
+
+  public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+/// Compiles parsed files into a `PolicySet`, reporting every problem with its location.
+public struct PolicyCompiler: Sendable {
+  public static let apiVersion = "partyline/v1"
+  public static let kinds = ["ConversationPolicy", "Limits"]
+
+  public init() {}
+
+  public func compile(_ files: [ParsedFile]) -> CompileResult {
+    var diagnostics: [Diagnostic] = []
+    var policies: [ConversationPolicy] = []
+    var limitsDocs: [Limits] = []
+    var documents = 0
+    var limitsInvalid = false
+    for file in files {
+      diagnostics.append(contentsOf: file.diagnostics)
+      var doc = DocumentCompiler()
+      for root in file.documents {
+        documents += 1
+        switch doc.compile(root) {
+        case .policy(let p): policies.append(p)
+        case .limits(let l): limitsDocs.append(l)
+        case .invalidLimits(let at):
+          limitsInvalid = true
+          var placeholder = Limits.defaults
+          placeholder.location = at
+          limitsDocs.append(placeholder)
+        case nil: break
+        }
+      }
+      diagnostics.append(contentsOf: doc.diagnostics)
+    }
+    var checker = SetChecker()
+    let limits = checker.chooseLimits(limitsDocs)
+    let fileOrder = Dictionary(files.enumerated().map { ($1.file, $0) }, uniquingKeysWith: { a, _ in a })
+    checker.check(policies, limits: limits, checkLimits: !limitsInvalid)
+    diagnostics.append(contentsOf: checker.diagnostics)
+    // Reading order: by file as given, then by position.
+    diagnostics = diagnostics.enumerated().sorted { a, b in
+      let fa = fileOrder[a.element.range.file] ?? Int.max
+      let fb = fileOrder[b.element.range.file] ?? Int.max
+      if fa != fb { return fa < fb }
+      if a.element.range.start != b.element.range.start {
+        return a.element.range.start < b.element.range.start
+      }
+      return a.offset < b.offset
+    }.map(\.element)
+    let hasErrors = diagnostics.contains { $0.severity == .error }
+    let set =
+      hasErrors ? nil : PolicySet(policies: policies, limits: limits, files: files.map(\.file).sorted())
+    return CompileResult(policySet: set, diagnostics: diagnostics, documentCount: documents)
+  }
+}
+
+enum CompiledDocument {
+  case policy(ConversationPolicy)
+  case limits(Limits)
+  /// A Limits document with errors: set-level checks that depend on limits are skipped.
+  case invalidLimits(SourceRange)
+}
+
+/// Compiles one document at a time; collects diagnostics instead of stopping at the first.
+struct DocumentCompiler {
+  var diagnostics: [Diagnostic] = []
+
+  mutating func error(
+    _ id: String, _ message: String, _ range: SourceRange, related: [Diagnostic.Related] = []
+  ) {
+    diagnostics.append(Diagnostic(id: id, message: message, range: range, related: related))
+  }
+
+  /// The entries of a mapping whose keys are all in `known`; unknown keys are reported.
+  struct Fields {
+    var node: Node
+    var entries: [(name: String, key: Node, value: Node)]
+
+    subscript(_ name: String) -> Node? { entries.first { $0.name == name }?.value }
+    func key(_ name: String) -> Node? { entries.first { $0.name == name }?.key }
+  }
+
+  mutating func fields(_ node: Node, in what: String, known: [String], required: [String] = []) -> Fields? {
+    guard node.kind == .mapping else {
+      error("type_mismatch", "expected a mapping for \(what), found \(node.typeName)", node.range)
+      return nil
+    }
+    var out = Fields(node: node, entries: [])
+    out.entries.reserveCapacity(node.count)
+    for (key, value) in node.entries {
+      guard key.kind == .scalar else {
+        error("type_mismatch", "expected a string key in \(what), found \(key.typeName)", key.range)
+        continue
+      }
+      let name = key.text
+      if known.contains(name) {
+        out.entries.append((name, key, value))
+      } else {
+        error("unknown_key", "unknown key '\(name)' in \(what)\(Suggestions.hint(name, known))", key.range)
+      }
+    }
+    for name in required where out[name] == nil {
+      error("missing_key", "\(what) is missing required key '\(name)'", keyRange(node))
+    }
+    return out
+  }
+
+  /// Where to point for a problem with a whole mapping: its first key, or the node itself.
+  func keyRange(_ node: Node) -> SourceRange {
+    if let first = node.entries.first { return first.key.range }
+    return node.range
+  }
+
+  /// A string scalar; other types are reported with a hint to quote.
+  mutating func string(_ node: Node, _ what: String) -> String? {
+    guard node.kind == .scalar else {
+      error("type_mismatch", "expected a string for '\(what)', found \(node.typeName)", node.range)
+      return nil
+    }
+    let type = node.coreType
+    guard type == .string else {
+      let hint = type == .null ? "" : "; quote it if you mean the string '\(node.text)'"
+      error("type_mismatch", "expected a string for '\(what)', found \(node.typeName)\(hint)", node.range)
+      return nil
+    }
+    return node.text
+  }
+
+  mutating func compile(_ root: Node) -> CompiledDocument? {
+    if root.kind == .scalar && root.coreType == .null { return nil }  // an empty document
+    guard let top = fields(root, in: "the document", known: ["apiVersion", "kind", "metadata", "spec"]) else {
+      return nil
+    }
+    guard let versionNode = top["apiVersion"] else {
+      error(
+        "missing_key",
+        "document is missing required key 'apiVersion' (expected '\(PolicyCompiler.apiVersion)')",
+        keyRange(root))
+      return nil
+    }
+    if let v = string(versionNode, "apiVersion"), v != PolicyCompiler.apiVersion {
+      error(
+        "unsupported_api_version", "unsupported apiVersion '\(v)'; expected '\(PolicyCompiler.apiVersion)'",
+        versionNode.range)
+    }
+    guard let kindNode = top["kind"] else {
+      error(
+        "missing_key", "document is missing required key 'kind' (ConversationPolicy or Limits)",
+        keyRange(root))
+      return nil
+    }
+    guard let kind = string(kindNode, "kind") else { return nil }
+    switch kind {
+    case "ConversationPolicy": return conversationPolicy(top).map(CompiledDocument.policy)
+    case "Limits": return limits(top).map(CompiledDocument.limits) ?? .invalidLimits(kindNode.range)
+    default:
+      error(
+        "unsupported_kind",
+        "unsupported kind '\(kind)': expected ConversationPolicy or Limits\(Suggestions.hint(kind, PolicyCompiler.kinds))",
+        kindNode.range)
+      return nil
+    }
+  }
+
+  // MARK: ConversationPolicy
+
+  mutating func conversationPolicy(_ top: Fields) -> ConversationPolicy? {
+    let errorsBefore = diagnostics.count
+    var name: String?
+    var description: String?
+    var labels: [String: String] = [:]
+    var location = keyRange(top.node)
+    if let metaNode = top["metadata"] {
+      if let meta = fields(
+        metaNode, in: "metadata", known: ["name", "description", "labels"], required: ["name"])
+      {
+        if let n = meta["name"] {
+          location = n.range
+          if let s = string(n, "metadata.name") {
+            if Grammar.isName(s) {
+              name = s
+            } else {
+              error(
+                "invalid_name",
+                "invalid name '\(s)': use 1–63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+                n.range)
+            }
+          }
+        }
+        if let d = meta["description"] { description = string(d, "metadata.description") }
+        if let l = meta["labels"] { labels = stringMap(l, "metadata.labels") }
+      }
+    } else {
+      error("missing_key", "ConversationPolicy is missing required key 'metadata'", keyRange(top.node))
+    }
+    guard let specNode = top["spec"] else {
+      error("missing_key", "ConversationPolicy is missing required key 'spec'", keyRange(top.node))
+      return nil
+    }
+    guard
+      let spec = fields(
+        specNode, in: "spec", known: ["conversation", "actAs", "onDrift", "mute", "unmute", "add"],
+        required: ["conversation"])
+    else { return nil }
+
+    var conversation: String?
+    if let c = spec["conversation"], let s = string(c, "spec.conversation") {
+      conversation = id(s, c, "conversation id")
+    }
+    var actAs: UserRef?
+    if let a = spec["actAs"] { actAs = userRef(a, "spec.actAs") }
+    var onDrift = DriftMode.respect
+    if let d = spec["onDrift"], let s = string(d, "spec.onDrift") {
+      if let mode = DriftMode(rawValue: s) {
+        onDrift = mode
+      } else {
+        let options = DriftMode.allCases.map(\.rawValue)
+        error(
+          "invalid_value",
+          "invalid onDrift '\(s)': expected one of \(options.joined(separator: ", "))\(Suggestions.hint(s, options))",
+          d.range)
+      }
+    }
+    var mutes: [MuteDirective] = []
+    for entry in list(spec["mute"], "spec.mute") {
+      if let m = muteEntry(entry) { mutes.append(m) }
+    }
+    var unmutes: [UnmuteDirective] = []
+    for entry in list(spec["unmute"], "spec.unmute") {
+      guard let f = fields(entry, in: "unmute entry", known: ["participant", "user", "purpose"]) else {
+        continue
+      }
+      if let sel = selector(f, "unmute entry") {
+        unmutes.append(UnmuteDirective(selector: sel, location: entry.range))
+      }
+    }
+    var adds: [AddDirective] = []
+    for entry in list(spec["add"], "spec.add") {
+      if let a = addEntry(entry) { adds.append(a) }
+    }
+    // A policy with errors is still returned (the result as a whole is invalid), so that the set's
+    // checks report what else is wrong with it.
+    _ = errorsBefore
+    guard let name else { return nil }
+    return ConversationPolicy(
+      name: name, description: description, labels: labels, conversation: conversation ?? "", actAs: actAs,
+      onDrift: onDrift, mute: mutes, unmute: unmutes, add: adds, location: location)
+  }
+
+  mutating func list(_ node: Node?, _ what: String) -> [Node] {
+    guard let node else { return [] }
+    if node.kind == .scalar && node.coreType == .null { return [] }
+    guard node.kind == .sequence else {
+      error("type_mismatch", "expected a list for '\(what)', found \(node.typeName)", node.range)
+      return []
+    }
+    return node.items
+  }
+
+  mutating func stringMap(_ node: Node, _ what: String) -> [String: String] {
+    guard node.kind == .mapping else {
+      error(
+        "type_mismatch", "expected a mapping of strings for '\(what)', found \(node.typeName)", node.range)
+      return [:]
+    }
+    var out: [String: String] = [:]
+    for (k, v) in node.entries {
+      guard let key = string(k, what) else { continue }
+      if let value = string(v, "\(what).\(key)") { out[key] = value }
+    }
+    return out
+  }
+
+  mutating func id(_ s: String, _ node: Node, _ what: String) -> String? {
+    guard let id = Grammar.uuid(s) else {
+      error(
+        "invalid_id", "invalid \(what) '\(s)': expected a UUID such as 5f0c2a1e-0b6d-4c1e-9a51-1c2d3e4f5a6b",
+        node.range)
+      return nil
+    }
+    return id
+  }
+
+  mutating func userRef(_ node: Node, _ what: String) -> UserRef? {
+    guard let s = string(node, what) else { return nil }
+    if s.contains("@") {
+      guard Grammar.isEmail(s) else {
+        error("invalid_email", "invalid email '\(s)' for '\(what)'", node.range)
+        return nil
+      }
+      return .email(s.lowercased())
+    }
+    guard let id = Grammar.uuid(s) else {
+      error(
+        "invalid_id", "invalid user '\(s)' for '\(what)': expected a user id (UUID) or an email", node.range)
+      return nil
+    }
+    return .id(id)
+  }
+
+  static let selectorKeys = ["participant", "user", "purpose"]
+
+  mutating func selector(_ f: Fields, _ what: String) -> ParticipantSelector? {
+    let present = f.entries.filter { Self.selectorKeys.contains($0.name) }
+    guard let first = present.first else {
+      error(
+        "missing_selector", "\(what) needs one selector: 'participant', 'user' or 'purpose'", keyRange(f.node)
+      )
+      return nil
+    }
+    if present.count > 1 {
+      error(
+        "multiple_selectors",
+        "\(what) has more than one selector ('\(present[0].name)' and '\(present[1].name)'); use one entry per selector",
+        present[1].key.range)
+      return nil
+    }
+    switch first.name {
+    case "participant":
+      guard let s = string(first.value, "participant"), let pid = id(s, first.value, "participant id") else {
+        return nil
+      }
+      return .participant(pid)
+    case "user":
+      return userRef(first.value, "user").map(ParticipantSelector.user)
+    default:
+      guard let s = string(first.value, "purpose") else { return nil }
+      guard Grammar.isPurpose(s) else {
+        error(
+          "invalid_value",
+          "invalid purpose '\(s)': a purpose is a lowercase word such as 'customer' or 'agent'\(Suggestions.hint(s, Grammar.knownPurposes))",
+          first.value.range)
+        return nil
+      }
+      return .purpose(s)
+    }
+  }
+
+  mutating func muteEntry(_ entry: Node) -> MuteDirective? {
+    guard let f = fields(entry, in: "mute entry", known: ["participant", "user", "purpose", "for", "reason"])
+    else {
+      return nil
+    }
+    let sel = selector(f, "mute entry")
+    var duration: PolicyDuration?
+    var durationLocation = entry.range
+    if let d = f["for"] {
+      durationLocation = d.range
+      duration = self.duration(d, "for")
+    } else {
+      error(
+        "missing_key", "mute entry is missing required key 'for' (how long the mute may last, such as '30m')",
+        keyRange(entry))
+    }
+    var reason: String?
+    if let r = f["reason"] { reason = string(r, "reason") }
+    guard let sel, let duration else { return nil }
+    return MuteDirective(
+      selector: sel, duration: duration, reason: reason, location: entry.range,
+      durationLocation: durationLocation)
+  }
+
+  mutating func duration(_ node: Node, _ what: String) -> PolicyDuration? {
+    guard node.kind == .scalar else {
+      error(
+        "type_mismatch", "expected a duration for '\(what)' such as '30m', found \(node.typeName)", node.range
+      )
+      return nil
+    }
+    let type = node.coreType
+    if type == .int {
+      error(
+        "type_mismatch",
+        "expected a duration for '\(what)', found integer \(node.text); did you mean '\(node.text)m'?",
+        node.range)
+      return nil
+    }
+    guard type == .string else {
+      error(
+        "type_mismatch", "expected a duration for '\(what)' such as '30m', found \(node.typeName)", node.range
+      )
+      return nil
+    }
+    let s = node.text
+    switch Grammar.duration(s) {
+    case .success(let d): return d
+    case .failure(.notPositive):
+      error("invalid_duration", "duration '\(s)' for '\(what)' must be positive", node.range)
+    case .failure(.tooLarge):
+      error("invalid_duration", "duration '\(s)' for '\(what)' is too large", node.range)
+    case .failure(.malformed):
+      error(
+        "invalid_duration",
+        "invalid duration '\(s)' for '\(what)': use integers with units h, m, s such as '90s', '30m', '1h30m', or ISO-8601 such as 'PT30M'",
+        node.range)
+    }
+    return nil
+  }
+
+  mutating func addEntry(_ entry: Node) -> AddDirective? {
+    guard let f = fields(entry, in: "add entry", known: ["user", "address", "role"]) else { return nil }
+    let targets = f.entries.filter { $0.name == "user" || $0.name == "address" }
+    var target: AddTarget?
+    if targets.isEmpty {
+      error("missing_selector", "add entry needs one of 'user' or 'address'", keyRange(entry))
+    } else if targets.count > 1 {
+      error(
+        "multiple_selectors", "add entry has both 'user' and 'address'; use one entry per participant",
+        targets[1].key.range)
+    } else if targets[0].name == "user" {
+      target = userRef(targets[0].value, "user").map(AddTarget.user)
+    } else if let s = string(targets[0].value, "address") {
+      if Grammar.isE164(s) {
+        target = .address(s)
+      } else {
+        error(
+          "invalid_phone",
+          "invalid phone number '\(s)': expected E.164, a '+' and 8 to 15 digits such as '+4930123456'",
+          targets[0].value.range)
+      }
+    }
+    var role: String?
+    var roleLocation = entry.range
+    if let r = f["role"] {
+      roleLocation = r.range
+      role = string(r, "role")
+    } else {
+      error("missing_key", "add entry is missing required key 'role'", keyRange(entry))
+    }
+    guard let target, let role else { return nil }
+    return AddDirective(target: target, role: role, location: entry.range, roleLocation: roleLocation)
+  }
+
+  // MARK: Limits
+
+  mutating func limits(_ top: Fields) -> Limits? {
+    let errorsBefore = diagnostics.count
+    if let m = top["metadata"] {
+      if let meta = fields(m, in: "metadata", known: ["name", "description", "labels"]) {
+        if let n = meta["name"], let s = string(n, "metadata.name"), !Grammar.isName(s) {
+          error("invalid_name", "invalid name '\(s)': use 1–63 lowercase letters, digits and '-'", n.range)
+        }
+        if let d = meta["description"] { _ = string(d, "metadata.description") }
+        if let l = meta["labels"] { _ = stringMap(l, "metadata.labels") }
+      }
+    }
+    var limits = Limits.defaults
+    limits.location = top["kind"]?.range
+    guard let specNode = top["spec"] else { return diagnostics.count == errorsBefore ? limits : nil }
+    if specNode.kind == .scalar && specNode.coreType == .null { return limits }
+    guard let spec = fields(specNode, in: "Limits spec", known: ["maxMute", "maxParticipants", "roles"])
+    else {
+      return nil
+    }
+    if let m = spec["maxMute"], let d = duration(m, "maxMute") {
+      if d > PolicyDuration.hardMaxMute {
+        error(
+          "max_mute_too_large", "maxMute '\(d)' is above the hard cap of 2h; it can only be lowered", m.range)
+      } else {
+        limits.maxMute = d
+      }
+    }
+    if let m = spec["maxParticipants"] {
+      if let n = integer(m, "maxParticipants") {
+        if n > Limits.hardMaxParticipants {
+          error(
+            "max_participants_too_large",
+            "maxParticipants \(n) is above the hard cap of \(Limits.hardMaxParticipants)",
+            m.range)
+        } else if n < 1 {
+          error("invalid_value", "maxParticipants must be at least 1, found \(n)", m.range)
+        } else {
+          limits.maxParticipants = n
+        }
+      }
+    }
+    if let r = spec["roles"] {
+      if r.kind != .mapping {
+        error("type_mismatch", "expected a mapping of role names for 'roles', found \(r.typeName)", r.range)
+      } else {
+        var roles: [RoleRule] = []
+        for (k, v) in r.entries {
+          guard let name = string(k, "roles") else { continue }
+          guard Grammar.isName(name) else {
+            error(
+              "invalid_name", "invalid role name '\(name)': use lowercase letters, digits and '-'", k.range)
+            continue
+          }
+          var rule = RoleRule(name: name, location: k.range)
+          if !(v.kind == .scalar && v.coreType == .null),
+            let rf = fields(v, in: "role '\(name)'", known: ["max", "muted"])
+          {
+            if let mx = rf["max"], let n = integer(mx, "max") {
+              if n < 0 {
+                error("invalid_value", "max must be 0 or more, found \(n)", mx.range)
+              } else {
+                rule.max = n
+              }
+            }
+            if let mu = rf["muted"] {
+              if mu.kind == .scalar && mu.coreType == .bool {
+                rule.muted = mu.text.lowercased() == "true"
+              } else {
+                error("type_mismatch", "expected true or false for 'muted', found \(mu.typeName)", mu.range)
+              }
+            }
+          }
+          roles.append(rule)
+        }
+        limits.roles = roles.sorted { $0.name < $1.name }
+      }
+    }
+    return diagnostics.count == errorsBefore ? limits : nil
+  }
+
+  mutating func integer(_ node: Node, _ what: String) -> Int? {
+    guard node.kind == .scalar, node.coreType == .int, let n = Int(node.text) else {
+      error("type_mismatch", "expected an integer for '\(what)', found \(node.typeName)", node.range)
+      return nil
+    }
+    return n
+  }
+}

@@ -1,0 +1,124 @@
+public import YAMLReader
+
+/// Checks that concern the whole policy set: unique names, one Limits document, and the limits that
+/// need no live state (durations, roles, adds per policy, literal contradictions).
+struct SetChecker {
+  var diagnostics: [Diagnostic] = []
+
+  mutating func error(
+    _ id: String, _ message: String, _ range: SourceRange, related: [Diagnostic.Related] = []
+  ) {
+    diagnostics.append(Diagnostic(id: id, message: message, range: range, related: related))
+  }
+
+  static func place(_ r: SourceRange) -> String { "\(r.file):\(r.start.line):\(r.start.column)" }
+
+  mutating func chooseLimits(_ docs: [Limits]) -> Limits {
+    guard let first = docs.first else { return .defaults }
+    for extra in docs.dropFirst() {
+      let at = extra.location ?? SourceRange(file: "", line: 1, column: 1)
+      let firstAt = first.location ?? at
+      error(
+        "duplicate_limits",
+        "a policy set holds at most one Limits document; another is at \(Self.place(firstAt))", at,
+        related: [.init(message: "first Limits document", range: firstAt)])
+    }
+    return first
+  }
+
+  mutating func check(_ policies: [ConversationPolicy], limits: Limits, checkLimits: Bool) {
+    var byName: [String: ConversationPolicy] = [:]
+    for p in policies {
+      if let earlier = byName[p.name] {
+        error(
+          "duplicate_policy_name",
+          "policy name '\(p.name)' is already used at \(Self.place(earlier.location))",
+          p.location, related: [.init(message: "first used here", range: earlier.location)])
+      } else {
+        byName[p.name] = p
+      }
+    }
+    if checkLimits {
+      for p in policies { checkPolicyLimits(p, limits) }
+    }
+    // Policies on one conversation are planned together, in name order.
+    var byConversation: [String: [ConversationPolicy]] = [:]
+    for p in policies where !p.conversation.isEmpty { byConversation[p.conversation, default: []].append(p) }
+    for key in byConversation.keys.sorted() {
+      let group = byConversation[key]!.sorted { $0.name < $1.name }
+      checkContradictions(group)
+      if checkLimits { checkRoleMax(group, limits) }
+    }
+  }
+
+  mutating func checkPolicyLimits(_ p: ConversationPolicy, _ limits: Limits) {
+    for m in p.mute where m.duration > limits.maxMute {
+      let source = limits.location.map { " (Limits at \(Self.place($0)))" } ?? ""
+      error(
+        "duration_exceeds_max_mute",
+        "mute for '\(m.duration)' is longer than maxMute '\(limits.maxMute)'\(source)",
+        m.durationLocation)
+    }
+    let allowed = limits.roles.map(\.name)
+    for a in p.add where limits.role(named: a.role) == nil {
+      error(
+        "role_not_allowed",
+        "role '\(a.role)' is not allowed (allowed: \(allowed.joined(separator: ", ")))\(Suggestions.hint(a.role, allowed))",
+        a.roleLocation)
+    }
+    if p.add.count > limits.maxParticipants {
+      let extra = p.add[limits.maxParticipants]
+      error(
+        "too_many_adds",
+        "policy '\(p.name)' adds \(p.add.count) participants, more than maxParticipants \(limits.maxParticipants)",
+        extra.location)
+    }
+  }
+
+  /// Roles' `max` counts adds per conversation, across the policies that target it.
+  mutating func checkRoleMax(_ group: [ConversationPolicy], _ limits: Limits) {
+    var counts: [String: Int] = [:]
+    for p in group {
+      for a in p.add {
+        guard let rule = limits.role(named: a.role), let max = rule.max else { continue }
+        counts[a.role, default: 0] += 1
+        if counts[a.role]! == max + 1 {
+          error(
+            "role_max_exceeded",
+            "more than \(max) '\(a.role)' added to conversation \(p.conversation); the role allows at most \(max)",
+            a.roleLocation)
+        }
+      }
+    }
+  }
+
+  /// The same literal selector muted and unmuted, or muted for two different lengths, across the
+  /// policies of one conversation.
+  mutating func checkContradictions(_ group: [ConversationPolicy]) {
+    var mutes: [ParticipantSelector: MuteDirective] = [:]
+    for p in group {
+      for m in p.mute where m.selector.isLiteral {
+        if let earlier = mutes[m.selector] {
+          if earlier.duration != m.duration {
+            error(
+              "conflicting_mute",
+              "\(m.selector) is muted for '\(m.duration)' here and for '\(earlier.duration)' at \(Self.place(earlier.location))",
+              m.durationLocation, related: [.init(message: "other mute", range: earlier.location)])
+          }
+        } else {
+          mutes[m.selector] = m
+        }
+      }
+    }
+    for p in group {
+      for u in p.unmute {
+        if let m = mutes[u.selector] {
+          error(
+            "mute_unmute_conflict",
+            "\(u.selector) is both unmuted here and muted at \(Self.place(m.location))", u.location,
+            related: [.init(message: "muted here", range: m.location)])
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,171 @@
+/// A node of a parsed YAML document. A cheap view into the file's `NodeTree`; an alias shares the node
+/// it refers to, so an aliased subtree is never copied.
+public struct Node: Sendable {
+  public enum Kind: UInt8, Sendable { case scalar, sequence, mapping }
+
+  public enum ScalarStyle: UInt8, Sendable {
+    case plain, singleQuoted, doubleQuoted, literal, folded
+  }
+
+  /// The explicit tag of a node, limited to the YAML core schema.
+  public enum Tag: UInt8, Sendable { case none, nonSpecific, str, int, bool, null, float, map, seq }
+
+  /// The type of a scalar under the YAML 1.2 core schema.
+  public enum CoreType: Sendable, Equatable { case null, bool, int, float, string }
+
+  let tree: NodeTree
+  public let index: Int32
+
+  init(tree: NodeTree, index: Int32) {
+    self.tree = tree
+    self.index = index
+  }
+
+  var record: NodeTree.Record { tree.records[Int(index)] }
+
+  public var kind: Kind { record.kind }
+  public var style: ScalarStyle { record.style }
+  public var tag: Tag { record.tag }
+  public var file: String { tree.file }
+
+  public var start: SourceMark {
+    let r = record
+    return SourceMark(line: Int(r.startLine), column: Int(r.startColumn))
+  }
+  public var end: SourceMark {
+    let r = record
+    return SourceMark(line: Int(r.endLine), column: Int(r.endColumn))
+  }
+  public var range: SourceRange { SourceRange(file: tree.file, start: start, end: end) }
+
+  /// The text of a scalar (empty for collections).
+  public var text: String {
+    let r = record
+    guard r.kind == .scalar, r.count > 0 else { return "" }
+    return tree.text.withUnsafeBufferPointer { buf in
+      String(
+        decoding: UnsafeBufferPointer(rebasing: buf[Int(r.offset)..<Int(r.offset + r.count)]), as: UTF8.self)
+    }
+  }
+
+  /// Calls `body` with the scalar's UTF-8 bytes, without making a `String`.
+  public func withUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    let r = record
+    return try tree.text.withUnsafeBufferPointer { buf in
+      guard r.kind == .scalar else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+      return try body(UnsafeBufferPointer(rebasing: buf[Int(r.offset)..<Int(r.offset + r.count)]))
+    }
+  }
+
+  /// Whether the scalar's text equals `literal`, compared byte for byte.
+  public func textEquals(_ literal: StaticString) -> Bool {
+    withUTF8 { bytes in
+      bytes.count == literal.utf8CodeUnitCount
+        && (bytes.isEmpty || memcmpBytes(bytes.baseAddress!, literal.utf8Start, bytes.count))
+    }
+  }
+
+  /// Number of items of a sequence or entries of a mapping.
+  public var count: Int {
+    let r = record
+    switch r.kind {
+    case .scalar: return 0
+    case .sequence: return Int(r.count)
+    case .mapping: return Int(r.count) / 2
+    }
+  }
+
+  /// The items of a sequence.
+  public var items: [Node] {
+    let r = record
+    guard r.kind == .sequence else { return [] }
+    var out: [Node] = []
+    out.reserveCapacity(Int(r.count))
+    for i in Int(r.offset)..<Int(r.offset + r.count) {
+      out.append(Node(tree: tree, index: tree.children[i]))
+    }
+    return out
+  }
+
+  /// The entries of a mapping, in source order.
+  public var entries: [(key: Node, value: Node)] {
+    let r = record
+    guard r.kind == .mapping else { return [] }
+    var out: [(key: Node, value: Node)] = []
+    out.reserveCapacity(Int(r.count) / 2)
+    var i = Int(r.offset)
+    let end = Int(r.offset + r.count)
+    while i < end {
+      out.append((Node(tree: tree, index: tree.children[i]), Node(tree: tree, index: tree.children[i + 1])))
+      i += 2
+    }
+    return out
+  }
+
+  /// The type this scalar has under the YAML 1.2 core schema (quoted scalars are always strings).
+  public var coreType: CoreType {
+    let r = record
+    guard r.kind == .scalar else { return .string }
+    switch r.tag {
+    case .str: return .string
+    case .int: return .int
+    case .bool: return .bool
+    case .null: return .null
+    case .float: return .float
+    case .nonSpecific, .map, .seq: return .string
+    case .none: break
+    }
+    guard r.style == .plain else { return .string }
+    return withUTF8 { CoreSchema.resolve($0) }
+  }
+
+  /// A short name of the node's type for messages: 'string', 'integer', 'mapping' …
+  public var typeName: String {
+    switch kind {
+    case .mapping: return "mapping"
+    case .sequence: return "sequence"
+    case .scalar:
+      switch coreType {
+      case .null: return "null"
+      case .bool: return "boolean"
+      case .int: return "integer"
+      case .float: return "number"
+      case .string: return "string"
+      }
+    }
+  }
+}
+
+@inline(__always)
+func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+  var i = 0
+  while i < n {
+    if a[i] != b[i] { return false }
+    i += 1
+  }
+  return true
+}
+
+/// Parsed storage of one file: flat arrays, no per-node objects.
+public final class NodeTree: @unchecked Sendable {
+  struct Record {
+    var kind: Node.Kind
+    var style: Node.ScalarStyle
+    var tag: Node.Tag
+    var startLine: Int32
+    var startColumn: Int32
+    var endLine: Int32
+    var endColumn: Int32
+    /// Scalars: offset into `text`; collections: offset into `children`.
+    var offset: Int32
+    /// Scalars: byte length; sequences: item count; mappings: 2 × entry count.
+    var count: Int32
+  }
+
+  let file: String
+  var records: [Record] = []
+  var children: [Int32] = []
+  var text: [UInt8] = []
+
+  init(file: String) { self.file = file }
+}

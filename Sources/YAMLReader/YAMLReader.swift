@@ -1,0 +1,452 @@
+internal import CYAML
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The documents of one file, or the reason it could not be read. Documents before a fatal error are
+/// kept, but a file with an error diagnostic must not be acted on.
+public struct ParsedFile: Sendable {
+  public var file: String
+  public var documents: [Node]
+  public var diagnostics: [Diagnostic]
+}
+
+/// Reads YAML through libyaml into a `NodeTree` where every node keeps its 1-based line and column.
+/// Bounded by `ReaderLimits`; duplicate keys, tags outside the core schema and recursive aliases are
+/// errors.
+public struct YAMLReader: Sendable {
+  public var limits: ReaderLimits
+
+  public init(limits: ReaderLimits = .default) {
+    self.limits = limits
+  }
+
+  /// Reads and parses a file, refusing it before reading when it is larger than the limit.
+  public func read(path: String) -> ParsedFile {
+    switch readFile(path: path, maxBytes: limits.maxFileBytes) {
+    case .success(let bytes):
+      return parse(bytes, file: path)
+    case .failure(let failure):
+      return ParsedFile(
+        file: path, documents: [],
+        diagnostics: [
+          Diagnostic(
+            id: failure.id, message: failure.message, range: SourceRange(file: path, line: 1, column: 1))
+        ])
+    }
+  }
+
+  /// Parses `bytes` as UTF-8 YAML.
+  public func parse(_ bytes: [UInt8], file: String) -> ParsedFile {
+    if bytes.count > limits.maxFileBytes {
+      return ParsedFile(
+        file: file, documents: [],
+        diagnostics: [
+          Diagnostic(
+            id: "file_too_large",
+            message: "file is \(bytes.count) bytes, more than the limit of \(limits.maxFileBytes)",
+            range: SourceRange(file: file, line: 1, column: 1))
+        ])
+    }
+    var builder = TreeBuilder(file: file, limits: limits, bytes: bytes.count)
+    bytes.withUnsafeBufferPointer { buf in
+      builder.run(buf)
+    }
+    return ParsedFile(file: file, documents: builder.documents, diagnostics: builder.diagnostics)
+  }
+}
+
+struct FileFailure: Error {
+  var id: String
+  var message: String
+}
+
+/// Reads a whole regular file with POSIX calls, refusing one larger than `maxBytes` before reading.
+func readFile(path: String, maxBytes: Int) -> Result<[UInt8], FileFailure> {
+  let fd = open(path, O_RDONLY | O_CLOEXEC)
+  if fd < 0 {
+    return .failure(
+      FileFailure(id: "unreadable_file", message: "cannot open file: \(String(cString: strerror(errno)))"))
+  }
+  defer { close(fd) }
+  var st = stat()
+  guard fstat(fd, &st) == 0 else {
+    return .failure(
+      FileFailure(id: "unreadable_file", message: "cannot read file: \(String(cString: strerror(errno)))"))
+  }
+  guard (st.st_mode & S_IFMT) == S_IFREG else {
+    return .failure(FileFailure(id: "unreadable_file", message: "not a regular file"))
+  }
+  let size = Int(st.st_size)
+  if size > maxBytes {
+    return .failure(
+      FileFailure(id: "file_too_large", message: "file is \(size) bytes, more than the limit of \(maxBytes)"))
+  }
+  var bytes = [UInt8](repeating: 0, count: size)
+  var got = 0
+  while got < size {
+    let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, size - got) }
+    if n < 0 {
+      if errno == EINTR { continue }
+      return .failure(
+        FileFailure(id: "unreadable_file", message: "cannot read file: \(String(cString: strerror(errno)))"))
+    }
+    if n == 0 { break }
+    got += n
+  }
+  // A file that grew while we read it is read no further than the limit allows.
+  if got == size && size < maxBytes {
+    var probe: UInt8 = 0
+    if read(fd, &probe, 1) == 1 {
+      return .failure(FileFailure(id: "file_too_large", message: "file grew while being read"))
+    }
+  }
+  bytes.removeSubrange(got...)
+  return .success(bytes)
+}
+
+private struct TreeBuilder {
+  let tree: NodeTree
+  let limits: ReaderLimits
+  var documents: [Node] = []
+  var diagnostics: [Diagnostic] = []
+
+  /// Open collections: node index and where their children start in `pending`.
+  var stack: [(node: Int32, firstChild: Int)] = []
+  var pending: [Int32] = []
+  /// Expanded size of each node (a node plus everything under it, aliases expanded), saturating.
+  var sizes: [Int32] = []
+  var anchors: [String: Int32] = [:]
+  var aliasNodes = 0
+  var input: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
+
+  init(file: String, limits: ReaderLimits, bytes: Int) {
+    tree = NodeTree(file: file)
+    self.limits = limits
+    let estimate = min(bytes / 8, limits.maxNodes)
+    tree.records.reserveCapacity(estimate)
+    sizes.reserveCapacity(estimate)
+    tree.children.reserveCapacity(estimate)
+    tree.text.reserveCapacity(bytes / 2)
+  }
+
+  var file: String { tree.file }
+
+  mutating func fail(_ id: String, _ message: String, at mark: yaml_mark_t) {
+    diagnostics.append(Diagnostic(id: id, message: message, range: range(mark, mark)))
+  }
+
+  func range(_ a: yaml_mark_t, _ b: yaml_mark_t) -> SourceRange {
+    SourceRange(
+      file: file, start: SourceMark(line: Int(a.line) + 1, column: Int(a.column) + 1),
+      end: SourceMark(line: Int(b.line) + 1, column: Int(b.column) + 1))
+  }
+
+  mutating func run(_ buf: UnsafeBufferPointer<UInt8>) {
+    input = buf
+    var parser = yaml_parser_t()
+    guard yaml_parser_initialize(&parser) == 1 else {
+      diagnostics.append(
+        Diagnostic(
+          id: "internal_error", message: "cannot initialise the YAML parser",
+          range: SourceRange(file: file, line: 1, column: 1)))
+      return
+    }
+    defer { yaml_parser_delete(&parser) }
+    yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+    yaml_parser_set_input_string(&parser, buf.baseAddress ?? UnsafePointer(bitPattern: 1)!, buf.count)
+
+    var event = yaml_event_t()
+    while true {
+      guard yaml_parser_parse(&parser, &event) == 1 else {
+        libyamlError(parser)
+        return
+      }
+      let type = event.type
+      let ok = handle(&event)
+      yaml_event_delete(&event)
+      if !ok || type == YAML_STREAM_END_EVENT { return }
+    }
+  }
+
+  mutating func libyamlError(_ p: yaml_parser_t) {
+    let problem = p.problem.map { String(cString: $0) } ?? "unknown error"
+    if p.error == YAML_READER_ERROR {
+      var offset = Int(p.problem_offset)
+      // Point at the first byte of a broken UTF-8 sequence rather than inside it.
+      for back in 1...3 where offset - back >= 0 && offset - back < input.count {
+        let b = input[offset - back]
+        if b < 0x80 { break }
+        if b >= 0xC0 {
+          offset -= back
+          break
+        }
+      }
+      let at = markForOffset(offset)
+      let id =
+        problem.contains("control character") || problem.contains("Unicode character")
+        ? "invalid_character" : (problem.contains("UTF-8") ? "invalid_utf8" : "yaml_syntax")
+      var message = problem
+      if p.problem_value >= 0 && !problem.contains("UTF-8") {
+        message +=
+          " (U+\(String(UInt32(bitPattern: p.problem_value), radix: 16, uppercase: true).leftPad(4)))"
+      } else if problem.contains("UTF-8") {
+        message = "invalid UTF-8: \(problem)"
+      }
+      diagnostics.append(
+        Diagnostic(id: id, message: message, range: SourceRange(file: file, start: at, end: at)))
+      return
+    }
+    if p.error == YAML_MEMORY_ERROR {
+      diagnostics.append(
+        Diagnostic(
+          id: "internal_error", message: "out of memory while parsing",
+          range: SourceRange(file: file, line: 1, column: 1)))
+      return
+    }
+    var related: [Diagnostic.Related] = []
+    if let context = p.context {
+      related.append(.init(message: String(cString: context), range: range(p.context_mark, p.context_mark)))
+    }
+    let text = p.context.map { "\(problem) \(String(cString: $0))" } ?? problem
+    diagnostics.append(
+      Diagnostic(
+        id: "yaml_syntax", message: text, range: range(p.problem_mark, p.problem_mark), related: related))
+  }
+
+  /// libyaml's reader errors carry a byte offset; turn it into a line and a column in scalars.
+  func markForOffset(_ offset: Int) -> SourceMark {
+    var line = 1
+    var column = 1
+    var i = 0
+    let end = min(offset, input.count)
+    while i < end {
+      let c = input[i]
+      if c == 10 {
+        line += 1
+        column = 1
+      } else if c & 0xC0 != 0x80 {
+        column += 1
+      }
+      i += 1
+    }
+    return SourceMark(line: line, column: column)
+  }
+
+  func tag(_ ptr: UnsafeMutablePointer<yaml_char_t>?) -> Node.Tag? {
+    guard let ptr else { return Node.Tag.none }
+    let s = String(cString: ptr)
+    switch s {
+    case "!": return .nonSpecific
+    case "tag:yaml.org,2002:str": return .str
+    case "tag:yaml.org,2002:int": return .int
+    case "tag:yaml.org,2002:bool": return .bool
+    case "tag:yaml.org,2002:null": return .null
+    case "tag:yaml.org,2002:float": return .float
+    case "tag:yaml.org,2002:map": return .map
+    case "tag:yaml.org,2002:seq": return .seq
+    default: return nil
+    }
+  }
+
+  mutating func checkTag(
+    _ ptr: UnsafeMutablePointer<yaml_char_t>?, _ event: yaml_event_t, allowed: Set<Node.Tag>
+  ) -> Node.Tag? {
+    guard let t = tag(ptr), allowed.contains(t) else {
+      let name = ptr.map { String(cString: $0) } ?? ""
+      let shown = name.hasPrefix("tag:yaml.org,2002:") ? "!!" + name.dropFirst(18) : name
+      fail(
+        "unsupported_tag", "tag '\(shown)' is not allowed here: only the YAML core schema tags are",
+        at: event.start_mark)
+      return nil
+    }
+    return t
+  }
+
+  mutating func newNode(_ record: NodeTree.Record, size: Int32) -> Int32? {
+    if tree.records.count >= limits.maxNodes {
+      diagnostics.append(
+        Diagnostic(
+          id: "too_many_nodes", message: "file has more than \(limits.maxNodes) nodes",
+          range: SourceRange(file: file, line: Int(record.startLine), column: Int(record.startColumn))))
+      return nil
+    }
+    let id = Int32(tree.records.count)
+    tree.records.append(record)
+    sizes.append(size)
+    return id
+  }
+
+  /// Attaches a finished node to its parent, or makes it the document's root.
+  mutating func attach(_ id: Int32) {
+    if stack.isEmpty {
+      documents.append(Node(tree: tree, index: id))
+    } else {
+      pending.append(id)
+    }
+  }
+
+  mutating func registerAnchor(_ ptr: UnsafeMutablePointer<yaml_char_t>?, _ id: Int32) {
+    guard let ptr else { return }
+    anchors[String(cString: ptr)] = id
+  }
+
+  mutating func handle(_ event: inout yaml_event_t) -> Bool {
+    let s = event.start_mark
+    let e = event.end_mark
+    switch event.type {
+    case YAML_SCALAR_EVENT:
+      let sc = event.data.scalar
+      let length = Int(sc.length)
+      if length > limits.maxScalarBytes {
+        fail(
+          "scalar_too_long", "scalar is \(length) bytes, more than the limit of \(limits.maxScalarBytes)",
+          at: s)
+        return false
+      }
+      guard let t = checkTag(sc.tag, event, allowed: [.none, .nonSpecific, .str, .int, .bool, .null, .float])
+      else { return false }
+      let style: Node.ScalarStyle
+      switch sc.style {
+      case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
+      case YAML_DOUBLE_QUOTED_SCALAR_STYLE: style = .doubleQuoted
+      case YAML_LITERAL_SCALAR_STYLE: style = .literal
+      case YAML_FOLDED_SCALAR_STYLE: style = .folded
+      default: style = .plain
+      }
+      let offset = Int32(tree.text.count)
+      if length > 0 {
+        tree.text.append(contentsOf: UnsafeBufferPointer(start: sc.value, count: length))
+      }
+      let rec = NodeTree.Record(
+        kind: .scalar, style: style, tag: t, startLine: Int32(s.line) + 1, startColumn: Int32(s.column) + 1,
+        endLine: Int32(e.line) + 1, endColumn: Int32(e.column) + 1, offset: offset, count: Int32(length))
+      guard let id = newNode(rec, size: 1) else { return false }
+      registerAnchor(sc.anchor, id)
+      attach(id)
+
+    case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+      let isMap = event.type == YAML_MAPPING_START_EVENT
+      if stack.count >= limits.maxDepth {
+        fail("nesting_too_deep", "nesting is deeper than the limit of \(limits.maxDepth)", at: s)
+        return false
+      }
+      let tagPtr = isMap ? event.data.mapping_start.tag : event.data.sequence_start.tag
+      guard let t = checkTag(tagPtr, event, allowed: [.none, .nonSpecific, isMap ? .map : .seq]) else {
+        return false
+      }
+      let rec = NodeTree.Record(
+        kind: isMap ? .mapping : .sequence, style: .plain, tag: t, startLine: Int32(s.line) + 1,
+        startColumn: Int32(s.column) + 1, endLine: Int32(s.line) + 1, endColumn: Int32(s.column) + 1,
+        offset: 0,
+        count: 0)
+      guard let id = newNode(rec, size: 1) else { return false }
+      registerAnchor(isMap ? event.data.mapping_start.anchor : event.data.sequence_start.anchor, id)
+      stack.append((id, pending.count))
+
+    case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+      let (id, first) = stack.removeLast()
+      let childCount = pending.count - first
+      let idx = Int(id)
+      tree.records[idx].offset = Int32(tree.children.count)
+      tree.records[idx].count = Int32(childCount)
+      tree.records[idx].endLine = Int32(e.line) + 1
+      tree.records[idx].endColumn = Int32(e.column) + 1
+      var size = 1
+      for i in first..<pending.count {
+        size += Int(sizes[Int(pending[i])])
+      }
+      sizes[idx] = Int32(min(size, Int(Int32.max)))
+      tree.children.append(contentsOf: pending[first...])
+      pending.removeSubrange(first...)
+      if event.type == YAML_MAPPING_END_EVENT {
+        checkDuplicateKeys(id)
+      }
+      attach(id)
+
+    case YAML_ALIAS_EVENT:
+      let name = String(cString: event.data.alias.anchor)
+      guard let target = anchors[name] else {
+        fail("yaml_syntax", "unknown alias '*\(name)'", at: s)
+        return false
+      }
+      if stack.contains(where: { $0.node == target }) {
+        fail("recursive_alias", "alias '*\(name)' refers to a node that contains it", at: s)
+        return false
+      }
+      aliasNodes += Int(sizes[Int(target)])
+      if aliasNodes > limits.maxAliasNodes {
+        fail("alias_limit_exceeded", "aliases expand to more than \(limits.maxAliasNodes) nodes", at: s)
+        return false
+      }
+      attach(target)
+
+    case YAML_DOCUMENT_START_EVENT:
+      anchors.removeAll(keepingCapacity: true)
+
+    default:
+      break
+    }
+    return true
+  }
+
+  mutating func checkDuplicateKeys(_ id: Int32) {
+    let rec = tree.records[Int(id)]
+    let n = Int(rec.count) / 2
+    guard n > 1 else { return }
+    let base = Int(rec.offset)
+    // Keys are compared by their scalar text; small mappings pairwise, large ones by hash.
+    func bytes(_ k: Int) -> (Int, Int)? {
+      let r = tree.records[Int(tree.children[base + 2 * k])]
+      return r.kind == .scalar ? (Int(r.offset), Int(r.count)) : nil
+    }
+    var seen: [Int: [Int]] = [:]
+    var duplicates: [(first: Int, again: Int)] = []
+    tree.text.withUnsafeBufferPointer { text in
+      func equal(_ a: (Int, Int), _ b: (Int, Int)) -> Bool {
+        a.1 == b.1 && (a.1 == 0 || memcmpBytes(text.baseAddress! + a.0, text.baseAddress! + b.0, a.1))
+      }
+      if n <= 12 {
+        for k in 1..<n {
+          guard let kb = bytes(k) else { continue }
+          for j in 0..<k {
+            if let jb = bytes(j), equal(jb, kb) {
+              duplicates.append((j, k))
+              break
+            }
+          }
+        }
+        return
+      }
+      for k in 0..<n {
+        guard let kb = bytes(k) else { continue }
+        var h = Hasher()
+        h.combine(bytes: UnsafeRawBufferPointer(start: text.baseAddress.map { $0 + kb.0 }, count: kb.1))
+        let hash = h.finalize()
+        if let earlier = seen[hash], let first = earlier.first(where: { equal(bytes($0)!, kb) }) {
+          duplicates.append((first, k))
+        } else {
+          seen[hash, default: []].append(k)
+        }
+      }
+    }
+    for (first, k) in duplicates {
+      let firstKey = Node(tree: tree, index: tree.children[base + 2 * first])
+      let key = Node(tree: tree, index: tree.children[base + 2 * k])
+      diagnostics.append(
+        Diagnostic(
+          id: "duplicate_key",
+          message: "duplicate key '\(key.text)', first defined at line \(firstKey.start.line)",
+          range: key.range, related: [.init(message: "first defined here", range: firstKey.range)]))
+    }
+  }
+}
+
+extension String {
+  fileprivate func leftPad(_ n: Int) -> String {
+    count >= n ? self : String(repeating: "0", count: n - count) + self
+  }
+}

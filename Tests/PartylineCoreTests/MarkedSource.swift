@@ -1,0 +1,55 @@
+import PartylineCore
+
+/// Inline YAML with markers (1️⃣, 2️⃣ …) where diagnostics are expected; the markers are removed and
+/// their 1-based line and column (in Unicode scalars) recorded.
+struct MarkedSource {
+  static let markers = ["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟"]
+
+  var text: String
+  var marks: [String: SourceMark] = [:]
+
+  init(_ marked: String) {
+    var out = ""
+    var line = 1
+    var column = 1
+    var rest = Substring(marked)
+    outer: while let c = rest.first {
+      for m in Self.markers where rest.hasPrefix(m) {
+        marks[m] = SourceMark(line: line, column: column)
+        rest = rest.dropFirst(m.count)
+        continue outer
+      }
+      out.append(c)
+      if c == "\n" {
+        line += 1
+        column = 1
+      } else {
+        column += c.unicodeScalars.count
+      }
+      rest = rest.dropFirst()
+    }
+    text = out
+  }
+}
+
+/// One expected diagnostic: where (a marker) and what.
+struct Expected: CustomStringConvertible {
+  var marker: String
+  var id: String
+  var message: String
+  var file: String = "test.yaml"
+
+  init(_ marker: String, _ id: String, _ message: String, file: String = "test.yaml") {
+    self.marker = marker
+    self.id = id
+    self.message = message
+    self.file = file
+  }
+
+  var description: String { "\(marker) [\(id)] \(message)" }
+}
+
+func compile(_ files: [(name: String, text: String)]) -> CompileResult {
+  let reader = YAMLReader()
+  return PolicyCompiler().compile(files.map { reader.parse(Array($0.text.utf8), file: $0.name) })
+}
