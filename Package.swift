@@ -33,6 +33,6 @@ let package = Package(
       dependencies: ["PartylineCore"],
       resources: [.copy("Fixtures")]
     ),
-    .testTarget(name: "EndToEndTests", dependencies: ["PartylineCore"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["partyline"], exclude: ["Inputs", "Golden"]),
   ]
 )

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// Runs the built `partyline` binary, as a user would.
+enum CLI {
+  static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+  /// The binary built next to the test bundle.
+  static var binary: URL {
+    var dir = Bundle.main.bundleURL
+    for _ in 0..<4 {
+      let candidate = dir.appendingPathComponent("partyline")
+      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+      dir = dir.deletingLastPathComponent()
+    }
+    return packageRoot.appendingPathComponent(".build/debug/partyline")
+  }
+
+  struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  static func run(
+    _ arguments: [String], cwd: URL = packageRoot, environment: [String: String] = [:], stdin: String? = nil
+  ) throws -> Result {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = cwd
+    var env = ProcessInfo.processInfo.environment
+    env["NO_COLOR"] = "1"
+    for (k, v) in environment { env[k] = v }
+    process.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let input = Pipe()
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    // Read both pipes concurrently so a full pipe never blocks the child.
+    nonisolated(unsafe) var errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+      errData = err.fileHandleForReading.readDataToEndOfFile()
+      group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return Result(
+      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+      stderr: String(decoding: errData, as: UTF8.self))
+  }
+}
+
+/// Compares `actual` with a golden file; `PARTYLINE_RECORD=1` rewrites the file and fails the test.
+func assertGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws
+{
+  let url = CLI.packageRoot.appendingPathComponent("Tests/EndToEndTests/Golden/\(name)")
+  if ProcessInfo.processInfo.environment["PARTYLINE_RECORD"] == "1" {
+    try actual.write(to: url, atomically: true, encoding: .utf8)
+    Issue.record("recorded \(name); run again without PARTYLINE_RECORD", sourceLocation: sourceLocation)
+    return
+  }
+  guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+    Issue.record("missing golden file \(name); run with PARTYLINE_RECORD=1", sourceLocation: sourceLocation)
+    return
+  }
+  if expected != actual {
+    Issue.record(
+      "output differs from \(name):\n\(lineDiff(expected, actual))", sourceLocation: sourceLocation)
+  }
+}
+
+/// A small line diff: `-` expected, `+` actual.
+func lineDiff(_ a: String, _ b: String) -> String {
+  let x = a.split(separator: "\n", omittingEmptySubsequences: false)
+  let y = b.split(separator: "\n", omittingEmptySubsequences: false)
+  let diff = y.difference(from: x)
+  var out: [String] = []
+  for change in diff {
+    switch change {
+    case .remove(let offset, let line, _): out.append("-\(offset + 1): \(line)")
+    case .insert(let offset, let line, _): out.append("+\(offset + 1): \(line)")
+    }
+  }
+  return out.joined(separator: "\n")
+}
