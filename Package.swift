@@ -10,7 +10,8 @@ let package = Package(
     .library(name: "YAMLReader", targets: ["YAMLReader"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     .systemLibrary(
@@ -20,10 +21,15 @@ let package = Package(
     ),
     .target(name: "YAMLReader", dependencies: ["CYAML"]),
     .target(name: "PartylineCore", dependencies: ["YAMLReader"]),
+    .target(
+      name: "GenesysCloud",
+      dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+    ),
     .executableTarget(
       name: "partyline",
       dependencies: [
         "PartylineCore",
+        "GenesysCloud",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

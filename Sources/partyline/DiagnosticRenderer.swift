@@ -1,7 +1,8 @@
+import ArgumentParser
 import Foundation
 import PartylineCore
 
-enum OutputFormat: String, ExpressibleByArgumentCompat, CaseIterable {
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case text, json, github, markdown
 }
 

@@ -3,8 +3,6 @@ import Foundation
 import PartylineCore
 import YAMLReader
 
-typealias ExpressibleByArgumentCompat = ExpressibleByArgument
-
 struct ValidateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "validate",

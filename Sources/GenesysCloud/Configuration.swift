@@ -1,0 +1,92 @@
+import Foundation
+
+/// A value that must never be printed: its description is redacted.
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+  public let value: String
+  public init(_ value: String) { self.value = value }
+  public var description: String { "<redacted>" }
+  public var debugDescription: String { "<redacted>" }
+}
+
+/// Where and as whom to talk to Genesys Cloud.
+public struct GenesysConfiguration: Sendable {
+  /// `https://api.mypurecloud.ie`, or an emulator such as `http://127.0.0.1:8080`.
+  public var apiBase: String
+  /// Token endpoint base: the API host with `api.` replaced by `login.`, or the same host.
+  public var loginBase: String
+  public var clientId: String?
+  public var clientSecret: Secret?
+  /// A token minted elsewhere (`GENESYSCLOUD_ACCESS_TOKEN`).
+  public var accessToken: Secret?
+
+  public init(
+    apiBase: String, clientId: String? = nil, clientSecret: Secret? = nil, accessToken: Secret? = nil
+  ) throws {
+    guard let url = URLComponents(string: apiBase), let scheme = url.scheme?.lowercased(),
+      let host = url.host,
+      !host.isEmpty
+    else {
+      throw GenesysError.configuration("invalid API URL '\(Self.redactURL(apiBase))'")
+    }
+    guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
+      throw GenesysError.configuration(
+        "refusing plain http to '\(host)': http is allowed only on loopback (127.0.0.1, ::1, localhost); use https"
+      )
+    }
+    guard url.user == nil, url.password == nil, url.query == nil, url.fragment == nil else {
+      throw GenesysError.configuration("the API URL must not carry credentials, a query or a fragment")
+    }
+    var base = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host)"
+    if let port = url.port { base += ":\(port)" }
+    self.apiBase = base
+    let loginHost = host.hasPrefix("api.") ? "login." + host.dropFirst(4) : host
+    var login = "\(scheme)://\(loginHost.contains(":") ? "[\(loginHost)]" : String(loginHost))"
+    if let port = url.port { login += ":\(port)" }
+    self.loginBase = login
+    self.clientId = clientId
+    self.clientSecret = clientSecret
+    self.accessToken = accessToken
+    if accessToken == nil && (clientId?.isEmpty ?? true || clientSecret?.value.isEmpty ?? true) {
+      throw GenesysError.configuration(
+        "no credentials: set GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET, or GENESYSCLOUD_ACCESS_TOKEN (or use --sandbox)"
+      )
+    }
+  }
+
+  /// From the variables the Genesys tools use: `GENESYSCLOUD_OAUTHCLIENT_ID`, `…_SECRET`,
+  /// `GENESYSCLOUD_REGION`, `GENESYSCLOUD_ACCESS_TOKEN`, `GENESYSCLOUD_API_URL`.
+  public static func fromEnvironment(_ env: [String: String]) throws -> GenesysConfiguration {
+    func value(_ k: String) -> String? { env[k].flatMap { $0.isEmpty ? nil : $0 } }
+    var api = value("GENESYSCLOUD_API_URL")
+    if api == nil {
+      if let name = value("GENESYSCLOUD_REGION") {
+        guard let region = Region.named(name) else {
+          throw GenesysError.configuration(
+            "unknown GENESYSCLOUD_REGION '\(name)': use a region such as eu-west-1 or a domain such as mypurecloud.ie"
+          )
+        }
+        api = region.apiBase
+      } else {
+        api = Region.all[0].apiBase
+      }
+    }
+    return try GenesysConfiguration(
+      apiBase: api!, clientId: value("GENESYSCLOUD_OAUTHCLIENT_ID"),
+      clientSecret: value("GENESYSCLOUD_OAUTHCLIENT_SECRET").map(Secret.init),
+      accessToken: value("GENESYSCLOUD_ACCESS_TOKEN").map(Secret.init))
+  }
+
+  static func isLoopback(_ host: String) -> Bool {
+    let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+    if h == "localhost" || h == "::1" { return true }
+    let parts = h.split(separator: ".")
+    return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+  }
+
+  /// A URL with any user info removed, for messages.
+  static func redactURL(_ s: String) -> String {
+    guard var c = URLComponents(string: s) else { return "<unparseable>" }
+    if c.password != nil { c.password = "redacted" }
+    return c.string ?? "<unparseable>"
+  }
+}

@@ -1,0 +1,333 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The Genesys Cloud Platform API v2 client: client-credentials auth with a cached token, one shared
+/// rate budget, retries for 429, 5xx (not 501) and connection errors inside a time budget. Ids are
+/// checked before they enter a URL; no secret or token reaches an error text.
+public final class GenesysClient: Sendable {
+  public let configuration: GenesysConfiguration
+  public let budget: RateBudget
+  public let retry: RetryPolicy
+  let http: HTTPClient
+  let ownsHTTP: Bool
+  let tokens: TokenCache
+  /// Counts requests by kind, for the API-economy report.
+  public let counter = RequestCounter()
+
+  public init(
+    configuration: GenesysConfiguration, budget: RateBudget = RateBudget(), retry: RetryPolicy = .default,
+    httpClient: HTTPClient? = nil
+  ) {
+    self.configuration = configuration
+    self.budget = budget
+    self.retry = retry
+    if let httpClient {
+      http = httpClient
+      ownsHTTP = false
+    } else {
+      var config = HTTPClient.Configuration()
+      config.timeout = .init(connect: .seconds(10), read: .seconds(30))
+      config.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+      http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+      ownsHTTP = true
+    }
+    tokens = TokenCache(configuration: configuration)
+  }
+
+  public func shutdown() async throws {
+    if ownsHTTP { try await http.shutdown() }
+  }
+
+  // MARK: Reads
+
+  /// `GET /api/v2/conversations/calls/{id}`; nil when the conversation does not exist (404).
+  public func callConversation(_ id: String) async throws -> CallConversation? {
+    let path = "/api/v2/conversations/calls/\(try Self.pathId(id))"
+    do {
+      return try await decode(CallConversation.self, try await send(.GET, path, idempotent: true))
+    } catch let e as GenesysError where e.status == 404 {
+      return nil
+    }
+  }
+
+  /// `GET /api/v2/users?id=…`, up to 100 ids a call.
+  public func users(ids: [String]) async throws -> [DirectoryUser] {
+    var out: [DirectoryUser] = []
+    let unique = Array(Set(ids)).sorted()
+    for start in stride(from: 0, to: unique.count, by: 100) {
+      let chunk = unique[start..<min(start + 100, unique.count)]
+      let query = try chunk.map { "id=\(try Self.pathId($0))" }.joined(separator: "&")
+      let path = "/api/v2/users?pageSize=\(chunk.count)&\(query)"
+      let listing = try await decode(UserListing.self, try await send(.GET, path, idempotent: true))
+      out.append(contentsOf: listing.entities ?? [])
+    }
+    return out
+  }
+
+  /// `POST /api/v2/users/search` with an EXACT match on email.
+  public func user(email: String) async throws -> DirectoryUser? {
+    let body = try JSONSerialization.data(withJSONObject: [
+      "query": [["type": "EXACT", "fields": ["email"], "value": email]], "pageSize": 1,
+    ])
+    let response = try await send(.POST, "/api/v2/users/search", body: body, idempotent: true)
+    return try decode(UserSearchResponse.self, response).results?.first
+  }
+
+  // MARK: Writes
+
+  /// `PATCH /api/v2/conversations/calls/{cid}/participants/{pid}/user/{userId}` with `{"muted": …}`:
+  /// 202 and no body; the effect shows on a later read.
+  public func setMuted(_ muted: Bool, conversation: String, participant: String, onBehalfOf user: String)
+    async throws -> Response
+  {
+    let path =
+      "/api/v2/conversations/calls/\(try Self.pathId(conversation))/participants/\(try Self.pathId(participant))/user/\(try Self.pathId(user))"
+    return try await send(.PATCH, path, body: Data(#"{"muted":\#(muted)}"#.utf8), idempotent: true)
+  }
+
+  /// `POST /api/v2/conversations/calls/{cid}/participants/user/{userId}` with
+  /// `{"participants":[{"userId":…}]}` or `[{"address":…}]`; 200 and the conversation. Not idempotent:
+  /// an unknown outcome is reported as `.outcomeUnknown`, never re-sent here.
+  public func addParticipant(
+    conversation: String, onBehalfOf user: String, userId: String? = nil, address: String? = nil
+  ) async throws -> Response {
+    let path =
+      "/api/v2/conversations/calls/\(try Self.pathId(conversation))/participants/user/\(try Self.pathId(user))"
+    var entry: [String: String] = [:]
+    if let userId { entry["userId"] = try Self.pathId(userId) }
+    if let address { entry["address"] = address }
+    let body = try JSONSerialization.data(withJSONObject: ["participants": [entry]])
+    return try await send(.POST, path, body: body, idempotent: false)
+  }
+
+  // MARK: Transport
+
+  public struct Response: Sendable {
+    public var status: Int
+    public var body: Data
+    public var correlationId: String?
+    public var latency: Double
+  }
+
+  /// Ids go into URL paths only when they are UUIDs (or plain word ids, for emulator client ids).
+  static func pathId(_ id: String) throws -> String {
+    let ok =
+      !id.isEmpty && id.count <= 64
+      && id.unicodeScalars.allSatisfy {
+        ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-"
+      }
+    guard ok else { throw GenesysError.invalidId(String(id.prefix(80))) }
+    return id
+  }
+
+  func decode<T: Decodable>(_ type: T.Type, _ r: Response) throws -> T {
+    do {
+      return try JSONDecoder().decode(T.self, from: r.body)
+    } catch {
+      throw GenesysError.decoding("\(T.self) from a \(r.status) response: \(error)")
+    }
+  }
+
+  /// Sends one API request through the budget, with retries.
+  func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, idempotent: Bool) async throws
+    -> Response
+  {
+    let started = Date().timeIntervalSince1970
+    let deadline = started + retry.budget
+    var attempt = 0
+    var refreshed = false
+    var lastError = "none"
+    await counter.note(method: method.rawValue, path: path)
+    while true {
+      if Date().timeIntervalSince1970 > deadline { throw GenesysError.budgetExhausted(lastError: lastError) }
+      let token = try await tokens.token(http: http)
+      await budget.acquire()
+      var request = HTTPClientRequest(url: configuration.apiBase + path)
+      request.method = method
+      request.headers.add(name: "Authorization", value: "Bearer \(token.value)")
+      request.headers.add(name: "Accept", value: "application/json")
+      if let body {
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+      }
+      let sentAt = Date().timeIntervalSince1970
+      let response: HTTPClientResponse
+      let data: Data
+      do {
+        response = try await http.execute(request, timeout: .seconds(30))
+        data = Data((try await response.body.collect(upTo: 16 << 20)).readableBytesView)
+      } catch {
+        await budget.release()
+        lastError = Self.describe(error)
+        if !idempotent { throw GenesysError.outcomeUnknown("\(method.rawValue) \(path): \(lastError)") }
+        try await sleep(retry.delay(attempt: attempt), deadline: deadline, lastError: lastError)
+        attempt += 1
+        continue
+      }
+      let latency = Date().timeIntervalSince1970 - sentAt
+      let h = response.headers
+      let status = Int(response.status.code)
+      let retryAfter = h.first(name: "Retry-After").flatMap(Double.init)
+      await budget.record(
+        count: h.first(name: "inin-ratelimit-count").flatMap(Int.init),
+        allowed: h.first(name: "inin-ratelimit-allowed").flatMap(Int.init),
+        reset: h.first(name: "inin-ratelimit-reset").flatMap(Double.init), retryAfter: retryAfter,
+        status: status)
+      let correlation = h.first(name: "ININ-Correlation-Id")
+      if (200..<300).contains(status) {
+        return Response(status: status, body: data, correlationId: correlation, latency: latency)
+      }
+      let error = Self.apiError(status: status, body: data, correlationId: correlation)
+      lastError = error.description
+      switch status {
+      case 401 where !refreshed && configuration.accessToken == nil:
+        refreshed = true
+        await tokens.invalidate(token)
+        continue
+      case 429:
+        if let retryAfter, retryAfter > retry.maxRetryAfter { throw error }
+        // The budget already pauses every request for Retry-After; add jitter so retries spread.
+        try await sleep(Double.random(in: 0...0.05), deadline: deadline, lastError: lastError)
+        attempt += 1
+        continue
+      case 500, 502, 503, 504:
+        // 503 means not processed; other 5xx on a non-idempotent call may have taken effect.
+        if !idempotent && status != 503 { throw GenesysError.outcomeUnknown(error.description) }
+        try await sleep(retry.delay(attempt: attempt), deadline: deadline, lastError: lastError)
+        attempt += 1
+        continue
+      default:
+        throw error
+      }
+    }
+  }
+
+  func sleep(_ seconds: Double, deadline: Double, lastError: String) async throws {
+    if Date().timeIntervalSince1970 + seconds > deadline {
+      throw GenesysError.budgetExhausted(lastError: lastError)
+    }
+    try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+  }
+
+  static func apiError(status: Int, body: Data, correlationId: String?) -> GenesysError {
+    if let e = try? JSONDecoder().decode(ErrorBody.self, from: body), e.code != nil || e.message != nil {
+      return .api(
+        status: status, code: e.code ?? "unknown", message: e.message ?? "",
+        correlationId: correlationId ?? e.contextId)
+    }
+    if let o = try? JSONDecoder().decode(OAuthErrorBody.self, from: body), let code = o.error {
+      return .api(
+        status: status, code: code, message: o.error_description ?? o.description ?? "",
+        correlationId: correlationId)
+    }
+    return .api(
+      status: status, code: "http.\(status)", message: "no error body", correlationId: correlationId)
+  }
+
+  static func describe(_ error: any Error) -> String {
+    if let e = error as? HTTPClientError {
+      switch e {
+      case .remoteConnectionClosed: return "connection closed by the server"
+      case .readTimeout, .deadlineExceeded: return "timed out"
+      case .connectTimeout: return "connection timed out"
+      default: return "\(e)"
+      }
+    }
+    return "\(error)"
+  }
+}
+
+/// Counts requests by route shape, for reports and the API-economy test.
+public actor RequestCounter {
+  public private(set) var byKind: [String: Int] = [:]
+
+  func note(method: String, path: String) {
+    let kind: String
+    if path.hasPrefix("/api/v2/conversations/calls/") && method == "GET" {
+      kind = "conversation"
+    } else if path.hasPrefix("/api/v2/users/search") {
+      kind = "search"
+    } else if path.hasPrefix("/api/v2/users") {
+      kind = "users"
+    } else {
+      kind = "\(method) participant"
+    }
+    byKind[kind, default: 0] += 1
+  }
+}
+
+/// The cached access token: fetched once, refreshed before expiry, invalidated once on 401.
+actor TokenCache {
+  let configuration: GenesysConfiguration
+  private var current: (token: Secret, refreshAt: Double)?
+  private var inFlight: Task<(Secret, Double), any Error>?
+  private(set) var fetched = 0
+
+  init(configuration: GenesysConfiguration) { self.configuration = configuration }
+
+  func token(http: HTTPClient) async throws -> Secret {
+    if let t = configuration.accessToken { return t }
+    if let c = current, Date().timeIntervalSince1970 < c.refreshAt { return c.token }
+    if let task = inFlight { return try await task.value.0 }
+    let config = configuration
+    let task = Task { try await Self.fetch(config, http: http) }
+    inFlight = task
+    defer { inFlight = nil }
+    let (token, refreshAt) = try await task.value
+    current = (token, refreshAt)
+    fetched += 1
+    return token
+  }
+
+  func invalidate(_ token: Secret) {
+    if current?.token == token { current = nil }
+  }
+
+  static func fetch(_ config: GenesysConfiguration, http: HTTPClient) async throws -> (Secret, Double) {
+    guard let id = config.clientId, let secret = config.clientSecret else {
+      throw GenesysError.configuration("no client credentials")
+    }
+    var request = HTTPClientRequest(url: config.loginBase + "/oauth/token")
+    request.method = .POST
+    let basic = Data("\(id):\(secret.value)".utf8).base64EncodedString()
+    request.headers.add(name: "Authorization", value: "Basic \(basic)")
+    request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+    request.body = .bytes(ByteBuffer(string: "grant_type=client_credentials"))
+    var attempt = 0
+    while true {
+      let issued = Date().timeIntervalSince1970
+      do {
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
+        let status = Int(response.status.code)
+        if status == 200 {
+          guard let t = try? JSONDecoder().decode(TokenResponse.self, from: data) else {
+            throw GenesysError.decoding("token response")
+          }
+          let lifetime = t.expires_in ?? 86400
+          let refreshAt = issued + (lifetime > 120 ? lifetime - 60 : lifetime * 0.8)
+          return (Secret(t.access_token), refreshAt)
+        }
+        let error = GenesysClient.apiError(
+          status: status, body: data, correlationId: response.headers.first(name: "ININ-Correlation-Id"))
+        if (status == 429 || status >= 500) && status != 501 && attempt < 5 {
+          attempt += 1
+          try await Task.sleep(nanoseconds: UInt64(0.2 * Double(1 << attempt) * 1e9))
+          continue
+        }
+        throw error
+      } catch let e as GenesysError {
+        throw e
+      } catch {
+        if attempt < 5 {
+          attempt += 1
+          try await Task.sleep(nanoseconds: UInt64(0.2 * Double(1 << attempt) * 1e9))
+          continue
+        }
+        throw GenesysError.transport("token request: \(GenesysClient.describe(error))")
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// One budget shared by every request of a run: paced by the `inin-ratelimit-*` headers when the
+/// service sends them and by `Retry-After` on 429; an optional local cap (`--rate-limit N/min`).
+public actor RateBudget {
+  private var remaining: Int?
+  private var resetAt: Double = 0
+  private var pausedUntil: Double = 0
+  private var inFlight = 0
+  private let localPerMinute: Int?
+  private var localSent: [Double] = []
+  private let now: @Sendable () -> Double
+  /// Counters for reports: requests sent, 429s seen, time spent waiting.
+  public private(set) var sent = 0
+  public private(set) var throttled = 0
+  public private(set) var waited: Double = 0
+
+  public init(
+    localPerMinute: Int? = nil, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+  ) {
+    self.localPerMinute = localPerMinute
+    self.now = now
+  }
+
+  /// Waits until a request may be sent.
+  public func acquire() async {
+    while true {
+      let t = now()
+      var wait = 0.0
+      if t < pausedUntil { wait = pausedUntil - t }
+      if let r = remaining, r - inFlight <= 0, t < resetAt { wait = max(wait, resetAt - t) }
+      if let cap = localPerMinute {
+        localSent.removeAll { $0 <= t - 60 }
+        if localSent.count >= cap, let first = localSent.first { wait = max(wait, first + 60 - t) }
+      }
+      if wait <= 0 { break }
+      waited += wait
+      try? await Task.sleep(nanoseconds: UInt64(min(wait, 120) * 1e9))
+    }
+    if let r = remaining, now() >= resetAt, r <= 0 { remaining = nil }
+    inFlight += 1
+    sent += 1
+    if localPerMinute != nil { localSent.append(now()) }
+  }
+
+  /// Records what a response said about the budget.
+  public func record(count: Int?, allowed: Int?, reset: Double?, retryAfter: Double?, status: Int) {
+    inFlight = max(0, inFlight - 1)
+    let t = now()
+    if let count, let allowed {
+      remaining = allowed - count
+      if let reset { resetAt = t + reset }
+    }
+    if status == 429 {
+      throttled += 1
+      pausedUntil = max(pausedUntil, t + (retryAfter ?? 1))
+    }
+  }
+
+  /// A request that got no answer.
+  public func release() { inFlight = max(0, inFlight - 1) }
+}

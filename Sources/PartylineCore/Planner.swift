@@ -1,0 +1,447 @@
+public import YAMLReader
+
+/// Plans a policy set against live state and leases: a pure function, no I/O.
+public struct Planner: Sendable {
+  public var workspace: String
+  /// Whether the run was given the workspace's whole policy set (only then are leases pruned).
+  public var wholeSet: Bool
+  /// Roles Partyline already added, per conversation (from the journal).
+  public var addedRoles: [String: [String: Int]]
+
+  public init(workspace: String = "default", wholeSet: Bool = true, addedRoles: [String: [String: Int]] = [:])
+  {
+    self.workspace = workspace
+    self.wholeSet = wholeSet
+    self.addedRoles = addedRoles
+  }
+
+  /// The conversations and users a policy set needs read: what the live read fetches.
+  public static func reads(for set: PolicySet) -> (
+    conversations: [String], userIds: [String], emails: [String]
+  ) {
+    var conversations = Set<String>()
+    var ids = Set<String>()
+    var emails = Set<String>()
+    func note(_ ref: UserRef) {
+      switch ref {
+      case .id(let id): ids.insert(id)
+      case .email(let e): emails.insert(e)
+      }
+    }
+    for p in set.policies {
+      conversations.insert(p.conversation)
+      if let a = p.actAs { note(a) }
+      for m in p.mute { if case .user(let u) = m.selector { note(u) } }
+      for u in p.unmute { if case .user(let r) = u.selector { note(r) } }
+      for a in p.add { if case .user(let u) = a.target { note(u) } }
+    }
+    return (conversations.sorted(), ids.sorted(), emails.sorted())
+  }
+
+  public func plan(_ set: PolicySet, live: LiveState, leases: [Lease], now: Double) -> Plan {
+    var run = PlanRun(planner: self, set: set, live: live, now: now)
+    run.leases = leases.filter { $0.workspace == workspace }
+    // Conversations in the order of their first policy's name; leases of conversations no policy
+    // names any more come after.
+    var order: [String] = []
+    var seen = Set<String>()
+    for p in set.policies where seen.insert(p.conversation).inserted { order.append(p.conversation) }
+    for l in run.leases.sorted(by: { ($0.conversation, $0.participant) < ($1.conversation, $1.participant) })
+    where l.status == .open && seen.insert(l.conversation).inserted {
+      order.append(l.conversation)
+    }
+    for cid in order { run.planConversation(cid) }
+    var snapshots: [String: String] = [:]
+    for cid in order { if let c = live.conversations[cid] { snapshots[cid] = c.snapshotHash } }
+    return Plan(
+      changes: run.changes, findings: run.findings, createdAt: now, policySetDigest: set.digest,
+      snapshots: snapshots, nextLeaseEnd: run.nextLeaseEnd)
+  }
+
+  /// A directive's identity: its content. Changing it (a new `for`, a new reason) makes a new lease.
+  public static func directiveDigest(_ m: MuteDirective) -> String {
+    String(Digest.sha256Hex("mute|\(m.selector)|\(m.duration.seconds)|\(m.reason ?? "")").prefix(16))
+  }
+
+  public static func observerDigest(_ a: AddDirective, maxMute: PolicyDuration) -> String {
+    String(Digest.sha256Hex("observe|\(a.target)|\(a.role)|\(maxMute.seconds)").prefix(16))
+  }
+}
+
+extension PolicySet {
+  /// A digest over the compiled policies and limits, for saved plans.
+  public var digest: String {
+    var text = "limits|\(limits.maxMute.seconds)|\(limits.maxParticipants)"
+    for r in limits.roles { text += "|\(r.name),\(r.max.map(String.init) ?? "-"),\(r.muted)" }
+    for p in policies {
+      text += "\npolicy|\(p.name)|\(p.conversation)|\(p.actAs.map { "\($0)" } ?? "-")|\(p.onDrift.rawValue)"
+      for m in p.mute { text += "|m:\(m.selector):\(m.duration.seconds):\(m.reason ?? "")" }
+      for u in p.unmute { text += "|u:\(u.selector)" }
+      for a in p.add { text += "|a:\(a.target):\(a.role)" }
+    }
+    return Digest.sha256Hex(text)
+  }
+}
+
+private struct PlanRun {
+  let planner: Planner
+  let set: PolicySet
+  let live: LiveState
+  let now: Double
+  var leases: [Lease] = []
+  var changes: [PlannedChange] = []
+  var findings: [Diagnostic] = []
+  var nextLeaseEnd: Double?
+
+  init(planner: Planner, set: PolicySet, live: LiveState, now: Double) {
+    self.planner = planner
+    self.set = set
+    self.live = live
+    self.now = now
+  }
+
+  mutating func finding(
+    _ severity: Diagnostic.Severity, _ id: String, _ message: String, _ at: SourceRange?,
+    related: [Diagnostic.Related] = []
+  ) {
+    let range = at ?? SourceRange(file: set.files.first ?? "policies", line: 1, column: 1)
+    findings.append(Diagnostic(severity, id: id, message: message, range: range, related: related))
+  }
+
+  mutating func noteLeaseEnd(_ t: Double) { nextLeaseEnd = min(nextLeaseEnd ?? t, t) }
+
+  func describe(_ p: LiveParticipant) -> String {
+    if let uid = p.userId, let u = live.users[uid] { return u.email ?? u.name ?? uid }
+    if let name = p.name, !name.isEmpty { return name }
+    if let a = p.address { return a }
+    return p.id
+  }
+
+  static func place(_ r: SourceRange) -> String { "\(r.file):\(r.start.line):\(r.start.column)" }
+
+  mutating func planConversation(_ cid: String) {
+    let policies = set.policies.filter { $0.conversation == cid }
+    guard let conv = live.conversations[cid], conv.status == .found else {
+      for p in policies {
+        changes.append(
+          PlannedChange(
+            action: .noop, conversation: cid, subject: "conversation \(cid)", policy: p.name, directive: "",
+            location: p.location, before: "unknown", after: "unknown", explanation: "conversation not found",
+            blocked: "conversation \(cid) was not found"))
+        finding(.error, "conversation_not_found", "conversation \(cid) was not found", p.location)
+      }
+      return
+    }
+    if !conv.isLive {
+      for p in policies {
+        changes.append(
+          PlannedChange(
+            action: .noop, conversation: cid, subject: "conversation \(cid)", policy: p.name, directive: "",
+            location: p.location, before: "ended", after: "ended", explanation: "the conversation has ended"))
+      }
+      return
+    }
+    let byId = Dictionary(conv.participants.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    var handled = Set<String>()  // participants a revert or prune already takes care of
+
+    // Leases first: reverts are the promise.
+    for lease in leases where lease.conversation == cid && lease.status == .open {
+      let policy = set.policies.first { $0.name == lease.policy }
+      let directiveExists =
+        policy.map { p in
+          p.mute.contains { Planner.directiveDigest($0) == lease.directive }
+            || p.add.contains { Planner.observerDigest($0, maxMute: set.limits.maxMute) == lease.directive }
+        } ?? false
+      let gone = policy == nil || !directiveExists
+      let expired = now >= lease.endsAt
+      guard let participant = byId[lease.participant], !participant.hasLeft else { continue }
+      if !expired && !(gone && planner.wholeSet) {
+        noteLeaseEnd(lease.endsAt)
+        continue
+      }
+      let acting = actingUser(policy, conv)
+      handled.insert(participant.id)
+      let action: PlannedChange.Action = expired ? .revert : .prune
+      if !participant.muted {
+        changes.append(
+          PlannedChange(
+            action: .noop, conversation: cid, participant: participant.id, subject: describe(participant),
+            policy: lease.policy, directive: lease.directive, location: policy?.location, before: "unmuted",
+            after: "unmuted", explanation: "lease ended; already unmuted"))
+        continue
+      }
+      changes.append(
+        PlannedChange(
+          action: action, conversation: cid, participant: participant.id, subject: describe(participant),
+          actingUser: acting.user, policy: lease.policy, directive: lease.directive,
+          location: policy?.location,
+          before: "muted", after: "unmuted",
+          explanation: expired
+            ? "lease ended at \(Timestamp.iso8601(lease.endsAt))"
+            : "policy '\(lease.policy)' no longer holds this mute",
+          blocked: acting.blocked, dueAt: lease.endsAt))
+    }
+
+    var mutedBy: [String: (MuteDirective, String)] = [:]  // participant → directive, policy
+    var unmutedBy: [String: (UnmuteDirective, String)] = [:]
+    var present = conv.participants.filter { !$0.hasLeft }.count
+    let cap = min(conv.maxParticipants ?? Limits.hardMaxParticipants, set.limits.maxParticipants)
+    var roles = planner.addedRoles[cid] ?? [:]
+
+    for p in policies {
+      let acting = actingUser(p, conv)
+      if let reason = acting.blocked {
+        finding(.warning, "acting_user_unavailable", "policy '\(p.name)': \(reason)", p.location)
+      }
+      // Mutes.
+      for m in p.mute {
+        let digest = Planner.directiveDigest(m)
+        for target in resolve(m.selector, conv, location: m.location, policy: p.name) {
+          if let (other, otherPolicy) = mutedBy[target.id] {
+            if other.duration != m.duration {
+              finding(
+                .error, "conflicting_mute",
+                "\(describe(target)) is muted for '\(m.duration)' here and for '\(other.duration)' by policy '\(otherPolicy)' at \(Self.place(other.location))",
+                m.location, related: [.init(message: "other mute", range: other.location)])
+            }
+            continue
+          }
+          mutedBy[target.id] = (m, p.name)
+          if handled.contains(target.id) { continue }
+          planMute(
+            target, policy: p, acting: acting, digest: digest, duration: m.duration, reason: m.reason,
+            location: m.location, conv: conv, reasonText: "mute for \(m.duration)")
+        }
+      }
+      // Unmutes.
+      for u in p.unmute {
+        for target in resolve(u.selector, conv, location: u.location, policy: p.name) {
+          if let (m, otherPolicy) = mutedBy[target.id] {
+            finding(
+              .error, "mute_unmute_conflict",
+              "\(describe(target)) is unmuted here and muted by policy '\(otherPolicy)' at \(Self.place(m.location))",
+              u.location, related: [.init(message: "muted here", range: m.location)])
+            continue
+          }
+          if unmutedBy[target.id] != nil || handled.contains(target.id) { continue }
+          unmutedBy[target.id] = (u, p.name)
+          if target.isPending {
+            pending(target, p, u.location)
+            continue
+          }
+          if !target.muted {
+            changes.append(
+              noop(target, p, "", u.location, state: "unmuted", why: "already unmuted"))
+            continue
+          }
+          changes.append(
+            PlannedChange(
+              action: .unmute, conversation: cid, participant: target.id, subject: describe(target),
+              actingUser: acting.user, policy: p.name, directive: "", location: u.location, before: "muted",
+              after: "unmuted", explanation: "unmute", blocked: acting.blocked))
+        }
+      }
+      // Adds.
+      for a in p.add {
+        let rule = set.limits.role(named: a.role)
+        let existing: LiveParticipant?
+        let subject: String
+        switch a.target {
+        case .user(let ref):
+          subject = "\(ref)"
+          guard let uid = live.userId(ref) else {
+            finding(.error, "user_not_found", "user '\(ref)' was not found in the directory", a.location)
+            changes.append(
+              PlannedChange(
+                action: .add, conversation: cid, subject: subject, addTarget: a.target, role: a.role,
+                policy: p.name,
+                directive: "", location: a.location, before: "absent", after: "absent",
+                explanation: "add as \(a.role)", blocked: "user '\(ref)' was not found"))
+            continue
+          }
+          existing = conv.participants.first { $0.userId == uid && !$0.hasLeft }
+        case .address(let address):
+          subject = address
+          existing = conv.participants.first { $0.address == address && !$0.hasLeft }
+        }
+        if let existing {
+          changes.append(
+            noop(
+              existing, p, "", a.location, state: existing.state, why: "already present (\(existing.state))"))
+          if existing.isConnected, let rule, rule.muted {
+            let digest = Planner.observerDigest(a, maxMute: set.limits.maxMute)
+            if !handled.contains(existing.id) && mutedBy[existing.id] == nil {
+              planMute(
+                existing, policy: p, acting: acting, digest: digest, duration: set.limits.maxMute,
+                reason: "role '\(a.role)' joins muted", location: a.location, conv: conv,
+                reasonText: "role '\(a.role)' is muted once connected, for maxMute \(set.limits.maxMute)")
+            }
+          } else if existing.isPending {
+            pending(existing, p, a.location)
+          }
+          continue
+        }
+        var blocked = acting.blocked
+        if let rule, let max = rule.max, roles[a.role, default: 0] >= max {
+          finding(
+            .error, "role_max_exceeded",
+            "adding '\(subject)' as '\(a.role)' would exceed the role's max of \(max) in conversation \(cid)",
+            a.roleLocation)
+          blocked = "role '\(a.role)' is at its max of \(max)"
+        }
+        if present + 1 > cap {
+          let limitText =
+            conv.maxParticipants.map {
+              "conversation maxParticipants \($0), Limits maxParticipants \(set.limits.maxParticipants)"
+            }
+            ?? "Limits maxParticipants \(set.limits.maxParticipants)"
+          finding(
+            .error, "capacity_exceeded",
+            "adding '\(subject)' would make \(present + 1) participants, more than \(cap) (\(limitText))",
+            a.location)
+          blocked = blocked ?? "the conversation would exceed \(cap) participants"
+        }
+        if blocked == nil {
+          present += 1
+          roles[a.role, default: 0] += 1
+        }
+        changes.append(
+          PlannedChange(
+            action: .add, conversation: cid, subject: subject, addTarget: resolvedTarget(a.target),
+            role: a.role,
+            actingUser: acting.user, policy: p.name, directive: "", location: a.location, before: "absent",
+            after: "alerting", explanation: "add as \(a.role)", blocked: blocked))
+      }
+    }
+  }
+
+  /// The add target with emails resolved to user ids (the API adds by id).
+  func resolvedTarget(_ t: AddTarget) -> AddTarget {
+    if case .user(let ref) = t, let uid = live.userId(ref) { return .user(.id(uid)) }
+    return t
+  }
+
+  mutating func planMute(
+    _ target: LiveParticipant, policy p: ConversationPolicy, acting: (user: String?, blocked: String?),
+    digest: String, duration: PolicyDuration, reason: String?, location: SourceRange, conv: LiveConversation,
+    reasonText: String
+  ) {
+    if target.isPending {
+      pending(target, p, location)
+      return
+    }
+    let key = Lease.Key(policy: p.name, directive: digest, conversation: conv.id, participant: target.id)
+    if let lease = leases.first(where: { $0.key == key }) {
+      if lease.status == .served {
+        changes.append(
+          noop(
+            target, p, digest, location, state: target.muted ? "muted" : "unmuted",
+            why: "lease already served"))
+        return
+      }
+      if now >= lease.endsAt {
+        return  // the revert was planned with the leases
+      }
+      noteLeaseEnd(lease.endsAt)
+      if target.muted {
+        changes.append(
+          noop(
+            target, p, digest, location, state: "muted", why: "muted until \(Timestamp.iso8601(lease.endsAt))"
+          ))
+      } else if p.onDrift == .reconcile {
+        changes.append(
+          PlannedChange(
+            action: .mute, conversation: conv.id, participant: target.id, subject: describe(target),
+            duration: PolicyDuration(seconds: max(1, Int(lease.endsAt - now))), reason: reason,
+            actingUser: acting.user, policy: p.name, directive: digest, location: location, before: "unmuted",
+            after: "muted",
+            explanation:
+              "drift: unmuted by someone else; muting again until \(Timestamp.iso8601(lease.endsAt)) (onDrift: reconcile)",
+            blocked: acting.blocked, dueAt: lease.endsAt))
+      } else {
+        finding(
+          .warning, "drift", "\(describe(target)) was unmuted by someone else; left alone (onDrift: respect)",
+          location)
+        changes.append(
+          noop(
+            target, p, digest, location, state: "unmuted",
+            why: "drift: unmuted by someone else; left alone (onDrift: respect)"))
+      }
+      return
+    }
+    if target.muted {
+      changes.append(noop(target, p, digest, location, state: "muted", why: "already muted"))
+      return
+    }
+    noteLeaseEnd(now + Double(duration.seconds))
+    changes.append(
+      PlannedChange(
+        action: .mute, conversation: conv.id, participant: target.id, subject: describe(target),
+        duration: duration,
+        reason: reason, actingUser: acting.user, policy: p.name, directive: digest, location: location,
+        before: "unmuted", after: "muted", explanation: reasonText, blocked: acting.blocked))
+  }
+
+  mutating func pending(_ target: LiveParticipant, _ p: ConversationPolicy, _ location: SourceRange) {
+    finding(
+      .warning, "participant_pending", "\(describe(target)) is \(target.state), not yet connected", location)
+    changes.append(
+      noop(target, p, "", location, state: target.state, why: "pending: \(target.state), not yet connected"))
+  }
+
+  func noop(
+    _ target: LiveParticipant, _ p: ConversationPolicy, _ digest: String, _ location: SourceRange,
+    state: String,
+    why: String
+  ) -> PlannedChange {
+    PlannedChange(
+      action: .noop, conversation: p.conversation, participant: target.id, subject: describe(target),
+      policy: p.name,
+      directive: digest, location: location, before: state, after: state, explanation: why)
+  }
+
+  /// Live participants a selector matches, skipping those who left. A selector that matches nobody
+  /// is a warning.
+  mutating func resolve(
+    _ selector: ParticipantSelector, _ conv: LiveConversation, location: SourceRange, policy: String
+  ) -> [LiveParticipant] {
+    let matches: [LiveParticipant]
+    switch selector {
+    case .participant(let id): matches = conv.participants.filter { $0.id == id }
+    case .purpose(let purpose): matches = conv.participants.filter { $0.purpose == purpose }
+    case .user(let ref):
+      guard let uid = live.userId(ref) else {
+        finding(.error, "user_not_found", "user '\(ref)' was not found in the directory", location)
+        return []
+      }
+      matches = conv.participants.filter { $0.userId == uid }
+    }
+    let active = matches.filter { !$0.hasLeft }
+    if active.isEmpty {
+      finding(
+        .warning, "no_match",
+        matches.isEmpty
+          ? "\(selector) matches no participant of conversation \(conv.id)"
+          : "\(selector) matches only participants who have left conversation \(conv.id)", location)
+    }
+    return active
+  }
+
+  /// The user on whose behalf changes are made: `actAs` when connected, else the first connected agent
+  /// or user participant; otherwise the reason the policy is blocked.
+  func actingUser(_ p: ConversationPolicy?, _ conv: LiveConversation) -> (user: String?, blocked: String?) {
+    if let actAs = p?.actAs {
+      guard let uid = live.userId(actAs) else {
+        return (nil, "actAs user '\(actAs)' was not found in the directory")
+      }
+      if conv.participants.contains(where: { $0.userId == uid && $0.isConnected }) { return (uid, nil) }
+      return (nil, "actAs user '\(actAs)' is not connected to conversation \(conv.id)")
+    }
+    if let first = conv.participants.first(where: {
+      $0.isConnected && ($0.purpose == "agent" || $0.purpose == "user") && $0.userId != nil
+    }) {
+      return (first.userId, nil)
+    }
+    return (nil, "no connected agent or user participant to act on behalf of in conversation \(conv.id)")
+  }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import GenesysCloud
+import PartylineCore
+
+/// Options shared by plan, apply and watch.
+struct RunOptions: ParsableArguments {
+  @Option(help: "Where the journal and leases live: a directory, or postgres://… (env PARTYLINE_STATE).")
+  var state: String?
+
+  @Option(help: "The workspace whose leases this run owns.")
+  var workspace: String = "default"
+
+  @Flag(help: "Run against the bundled emulator with its demo organisation (no account needed).")
+  var sandbox = false
+
+  @Flag(help: "With --sandbox: start from a fresh demo organisation and journal.")
+  var sandboxReset = false
+
+  @Option(help: "Total time an API call may take, retries included, in seconds.")
+  var apiBudget: Double = 120
+
+  func validate() throws {
+    guard Grammar.isName(workspace) else {
+      throw ValidationError("invalid workspace '\(workspace)': use lowercase letters, digits and '-'")
+    }
+  }
+}
+
+/// A client for the configured API (environment) or the sandbox emulator.
+struct Connection {
+  var client: GenesysClient
+  var close: @Sendable () async -> Void
+  var banner: String?
+
+  static func open(_ options: RunOptions) async throws -> Connection {
+    if options.sandbox {
+      return try await Sandbox.open(reset: options.sandboxReset, apiBudget: options.apiBudget)
+    }
+    let config = try GenesysConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
+    let client = GenesysClient(configuration: config, retry: RetryPolicy(budget: options.apiBudget))
+    return Connection(client: client, close: { try? await client.shutdown() }, banner: nil)
+  }
+}
