@@ -52,7 +52,7 @@ let package = Package(
       dependencies: ["PartylineCore"],
       resources: [.copy("Fixtures")]
     ),
-    .testTarget(name: "EndToEndTests", dependencies: ["PartylineCore"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["PartylineCore", "partyline"]),
     .testTarget(name: "GenesysSimTests", dependencies: ["GenesysSim", "YAMLReader"]),
   ]
 )

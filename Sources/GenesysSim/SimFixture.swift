@@ -94,6 +94,9 @@ public struct SimFixture: Sendable, Equatable {
     }
   }
 
+  /// The demo organisation's YAML text, as `partyline sim serve` without `--fixture` serves it.
+  public static var demoYAML: String { DemoOrganisation.yaml }
+
   /// Reads a fixture file.
   public static func load(path: String, limits: ReaderLimits = .default) -> Result<SimFixture, [Diagnostic]> {
     let parsed = YAMLReader(limits: limits).read(path: path)
