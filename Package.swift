@@ -8,10 +8,16 @@ let package = Package(
     .executable(name: "partyline", targets: ["partyline"]),
     .library(name: "PartylineCore", targets: ["PartylineCore"]),
     .library(name: "YAMLReader", targets: ["YAMLReader"]),
+    .library(name: "GenesysSim", targets: ["GenesysSim"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     .systemLibrary(
@@ -25,11 +31,24 @@ let package = Package(
       name: "GenesysCloud",
       dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
     ),
+    .target(
+      name: "GenesysSim",
+      dependencies: [
+        "YAMLReader",
+        "PartylineCore",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ]
+    ),
     .executableTarget(
       name: "partyline",
       dependencies: [
         "PartylineCore",
         "GenesysCloud",
+        "GenesysSim",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -39,6 +58,7 @@ let package = Package(
       dependencies: ["PartylineCore"],
       resources: [.copy("Fixtures")]
     ),
-    .testTarget(name: "EndToEndTests", dependencies: ["partyline"], exclude: ["Inputs", "Golden"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["PartylineCore", "partyline"], exclude: ["Inputs", "Golden"]),
+    .testTarget(name: "GenesysSimTests", dependencies: ["GenesysSim", "YAMLReader"]),
   ]
 )

@@ -34,3 +34,6 @@ public struct Diagnostic: Hashable, Sendable {
     self.related = related
   }
 }
+
+/// Lets loaders return `Result<Value, [Diagnostic]>`: the findings that kept a file from being read.
+extension Array: Error where Element == Diagnostic {}

@@ -127,10 +127,15 @@ enum SavedPlan {
   }
 
   static func write(_ value: JSONValue, to path: String) throws {
+    try writeText(value.render(indent: 2) + "\n", to: path)
+  }
+
+  /// Writes a file atomically with mode 0600 (fsync, then rename).
+  static func writeText(_ text: String, to path: String) throws {
     let tmp = path + ".tmp-\(getpid())"
     let fd = open(tmp, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    let bytes = Array((value.render(indent: 2) + "\n").utf8)
+    let bytes = Array(text.utf8)
     var off = 0
     while off < bytes.count {
       let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + off, bytes.count - off) }

@@ -1,0 +1,395 @@
+import Foundation
+import PartylineCore
+
+/// The live, mutable organisation behind the emulator: the fixture plus what requests did to it.
+/// Changes that the real service applies later (a PATCH after its 202, a ringing party answering) are
+/// scheduled and applied lazily, whenever the organisation is read at a later time.
+struct SimOrganisation {
+  struct Participant {
+    var id: String
+    var callId: String
+    var purpose: String
+    var state: String
+    var userId: String?
+    var name: String?
+    var address: String?
+    var muted: Bool
+    var held: Bool
+    var confined = false
+    var recording = false
+    var direction: String
+    var startTime: Date
+    var startAlertingTime: Date?
+    var connectedTime: Date?
+    var endTime: Date?
+    var disconnectType: String?
+
+    var isActive: Bool { state != "disconnected" && state != "terminated" }
+  }
+
+  struct Conversation {
+    var id: String
+    var maxParticipants: Int?
+    var startTime: Date
+    var participants: [Participant]
+
+    /// The most parties the conference may hold: its `maxParticipants`, never more than 20 (RC).
+    var capacity: Int { min(maxParticipants ?? 20, 20) }
+  }
+
+  /// A participant PATCH body (MediaParticipantRequest), as far as the emulator acts on it.
+  struct MediaChange {
+    var muted: Bool?
+    var held: Bool?
+    var confined: Bool?
+    var recording: Bool?
+    var state: String?
+  }
+
+  enum Change {
+    case media(MediaChange)
+    case answer
+    case noAnswer
+  }
+
+  struct Scheduled {
+    var at: Date
+    var sequence: Int
+    var conversationId: String
+    var participantId: String
+    var change: Change
+  }
+
+  var clients: [String: SimFixture.Client] = [:]
+  var clientOrder: [String] = []
+  var users: [String: SimFixture.User] = [:]
+  var userOrder: [String] = []
+  var conversations: [String: Conversation] = [:]
+  var conversationOrder: [String] = []
+  var scheduled: [Scheduled] = []
+  var sequence = 0
+
+  init(fixture: SimFixture, start: Date, ids: inout SimRandom) {
+    for c in fixture.clients {
+      clients[c.id] = c
+      clientOrder.append(c.id)
+    }
+    for u in fixture.users {
+      users[u.id] = u
+      userOrder.append(u.id)
+    }
+    for c in fixture.conversations {
+      var participants: [Participant] = []
+      for p in c.participants {
+        let connected = p.state == "connected" || p.state == "disconnected" || p.state == "terminated"
+        participants.append(
+          Participant(
+            id: p.id, callId: ids.uuid(), purpose: p.purpose, state: p.state, userId: p.user,
+            name: p.name ?? p.user.flatMap { users[$0]?.name }, address: p.address, muted: p.muted,
+            held: p.held,
+            direction: p.purpose == "customer" || p.purpose == "external" ? "inbound" : "outbound",
+            startTime: start, startAlertingTime: p.state == "alerting" ? start : nil,
+            connectedTime: connected ? start : nil,
+            endTime: p.state == "disconnected" || p.state == "terminated" ? start : nil,
+            disconnectType: p.state == "disconnected" ? "endpoint" : nil))
+      }
+      conversations[c.id] = Conversation(
+        id: c.id, maxParticipants: c.maxParticipants, startTime: start, participants: participants)
+      conversationOrder.append(c.id)
+    }
+  }
+
+  mutating func schedule(at: Date, conversationId: String, participantId: String, change: Change) {
+    sequence += 1
+    let item = Scheduled(
+      at: at, sequence: sequence, conversationId: conversationId, participantId: participantId, change: change
+    )
+    var index = scheduled.count
+    while index > 0, scheduled[index - 1].at > at { index -= 1 }
+    scheduled.insert(item, at: index)
+  }
+
+  /// Applies every scheduled change due at `now`.
+  mutating func advance(to now: Date) {
+    var applied = 0
+    for item in scheduled {
+      guard item.at <= now else { break }
+      applied += 1
+      apply(item)
+    }
+    if applied > 0 { scheduled.removeFirst(applied) }
+  }
+
+  mutating func apply(_ item: Scheduled) {
+    guard var conversation = conversations[item.conversationId],
+      let index = conversation.participants.firstIndex(where: { $0.id == item.participantId })
+    else { return }
+    var p = conversation.participants[index]
+    switch item.change {
+    case .media(let change):
+      guard p.isActive else { return }
+      if let muted = change.muted { p.muted = muted }
+      if let held = change.held { p.held = held }
+      if let confined = change.confined { p.confined = confined }
+      if let recording = change.recording { p.recording = recording }
+      if change.state == "disconnected" {
+        p.state = "disconnected"
+        p.disconnectType = "client"
+        p.endTime = item.at
+      } else if change.state == "connected", p.state == "alerting" {
+        p.state = "connected"
+        p.connectedTime = item.at
+      }
+    case .answer:
+      guard p.state == "alerting" else { return }
+      p.state = "connected"
+      p.connectedTime = item.at
+    case .noAnswer:
+      guard p.state == "alerting" else { return }
+      p.state = "disconnected"
+      p.disconnectType = "transfer.noanswer"
+      p.endTime = item.at
+    }
+    conversation.participants[index] = p
+    conversations[item.conversationId] = conversation
+  }
+
+  /// The organisation as a fixture, with every scheduled change applied as if its time had come.
+  func exported() -> SimFixture {
+    var copy = self
+    for item in copy.scheduled { copy.apply(item) }
+    copy.scheduled = []
+    return SimFixture(
+      clients: clientOrder.compactMap { clients[$0] },
+      users: userOrder.compactMap { users[$0] },
+      conversations: conversationOrder.compactMap { copy.conversations[$0] }.map { c in
+        SimFixture.Conversation(
+          id: c.id, maxParticipants: c.maxParticipants,
+          participants: c.participants.map {
+            SimFixture.Participant(
+              id: $0.id, purpose: $0.purpose, state: $0.state, user: $0.userId, name: $0.name,
+              address: $0.address, muted: $0.muted, held: $0.held)
+          })
+      })
+  }
+}
+
+// MARK: - Wire JSON
+
+/// ISO-8601 UTC with milliseconds, as Genesys writes dates: `2021-05-14T09:03:17.067Z`.
+func isoDate(_ date: Date) -> String {
+  let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+  var seconds = time_t(ms / 1000)
+  var millis = Int(ms % 1000)
+  if millis < 0 {
+    millis += 1000
+    seconds -= 1
+  }
+  var parts = tm()
+  gmtime_r(&seconds, &parts)
+  func pad(_ v: Int32, _ n: Int) -> String {
+    let s = String(v)
+    return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
+  }
+  return
+    "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+}
+
+extension SimOrganisation {
+  func userRef(_ id: String) -> JSONValue {
+    var pairs: [(String, JSONValue)] = [("id", .string(id))]
+    if let name = users[id]?.name { pairs.append(("name", .string(name))) }
+    pairs.append(("selfUri", .string("/api/v2/users/\(id)")))
+    return .object(pairs)
+  }
+
+  /// A CallConversation: flat CallMediaParticipants with `user: {id, name, selfUri}`.
+  func callConversationJSON(_ c: Conversation) -> JSONValue {
+    var participants: [JSONValue] = []
+    for p in c.participants {
+      var f: [(String, JSONValue)] = [("id", .string(p.id))]
+      if let name = p.name { f.append(("name", .string(name))) }
+      if let address = p.address { f.append(("address", .string(address))) }
+      f.append(("startTime", .string(isoDate(p.startTime))))
+      if let t = p.startAlertingTime { f.append(("startAlertingTime", .string(isoDate(t)))) }
+      if let t = p.connectedTime { f.append(("connectedTime", .string(isoDate(t)))) }
+      if let t = p.endTime { f.append(("endTime", .string(isoDate(t)))) }
+      f.append(("purpose", .string(p.purpose)))
+      f.append(("state", .string(p.state)))
+      f.append(("direction", .string(p.direction)))
+      if let d = p.disconnectType { f.append(("disconnectType", .string(d))) }
+      f.append(("held", .bool(p.held)))
+      f.append(("wrapupRequired", .bool(false)))
+      if let user = p.userId { f.append(("user", userRef(user))) }
+      f.append(("attributes", .object([])))
+      f.append(("alertingTimeoutMs", .int(8000)))
+      f.append(("muted", .bool(p.muted)))
+      f.append(("confined", .bool(p.confined)))
+      f.append(("recording", .bool(p.recording)))
+      f.append(("recordingState", .string(p.recording ? "active" : "none")))
+      if let address = p.address, p.direction == "inbound" { f.append(("ani", .string(address))) }
+      participants.append(.object(f))
+    }
+    return .object([
+      ("id", .string(c.id)),
+      ("participants", .array(participants)),
+      ("otherMediaUris", .array([])),
+      ("recordingState", .string("none")),
+      ("maxParticipants", .int(c.capacity)),
+      ("selfUri", .string("/api/v2/conversations/calls/\(c.id)")),
+    ])
+  }
+
+  /// A generic Conversation: participants with `userId` and voice state on each `calls[]` element.
+  func conversationJSON(_ c: Conversation) -> JSONValue {
+    var participants: [JSONValue] = []
+    for p in c.participants {
+      var f: [(String, JSONValue)] = [("id", .string(p.id))]
+      f.append(("startTime", .string(isoDate(p.startTime))))
+      if let t = p.connectedTime { f.append(("connectedTime", .string(isoDate(t)))) }
+      if let t = p.endTime { f.append(("endTime", .string(isoDate(t)))) }
+      if let name = p.name { f.append(("name", .string(name))) }
+      if let user = p.userId {
+        f.append(("userUri", .string("/api/v2/users/\(user)")))
+        f.append(("userId", .string(user)))
+      }
+      f.append(("purpose", .string(p.purpose)))
+      f.append(("participantType", .string(p.userId != nil ? "Internal" : "External")))
+      if let address = p.address { f.append(("address", .string(address))) }
+      f.append(("wrapupRequired", .bool(false)))
+      f.append(("alertingTimeoutMs", .int(8000)))
+      f.append(("attributes", .object([])))
+      var call: [(String, JSONValue)] = [
+        ("state", .string(p.state)),
+        ("id", .string(p.callId)),
+        ("direction", .string(p.direction)),
+        ("recording", .bool(p.recording)),
+        ("recordingState", .string(p.recording ? "active" : "none")),
+        ("muted", .bool(p.muted)),
+        ("confined", .bool(p.confined)),
+        ("held", .bool(p.held)),
+      ]
+      if let d = p.disconnectType { call.append(("disconnectType", .string(d))) }
+      if let t = p.startAlertingTime { call.append(("startAlertingTime", .string(isoDate(t)))) }
+      if let t = p.connectedTime { call.append(("connectedTime", .string(isoDate(t)))) }
+      if let t = p.endTime { call.append(("disconnectedTime", .string(isoDate(t)))) }
+      call.append(("provider", .string("Edge")))
+      f.append(("calls", .array([.object(call)])))
+      participants.append(.object(f))
+    }
+    return .object([
+      ("id", .string(c.id)),
+      ("startTime", .string(isoDate(c.startTime))),
+      ("participants", .array(participants)),
+      ("recordingState", .string("NONE")),
+      ("maxParticipants", .int(c.capacity)),
+      ("divisions", .array([])),
+      ("selfUri", .string("/api/v2/conversations/\(c.id)")),
+    ])
+  }
+
+  func userJSON(_ u: SimFixture.User, expand: Set<String>, now: Date) -> JSONValue {
+    var f: [(String, JSONValue)] = [("id", .string(u.id)), ("name", .string(u.name))]
+    if let email = u.email {
+      f.append(("email", .string(email)))
+      f.append(("username", .string(email)))
+    }
+    f.append(("state", .string("active")))
+    f.append(("version", .int(1)))
+    if expand.contains("presence") {
+      f.append(
+        (
+          "presence",
+          .object([
+            ("source", .string("PURECLOUD")),
+            ("primary", .bool(true)),
+            (
+              "presenceDefinition",
+              .object([
+                ("id", .string(presenceDefinitionId(u.presence))),
+                ("systemPresence", .string(u.presence)),
+                ("selfUri", .string("/api/v2/presencedefinitions/\(presenceDefinitionId(u.presence))")),
+              ])
+            ),
+            ("message", .string("")),
+            ("modifiedDate", .string(isoDate(now))),
+            ("selfUri", .string("/api/v2/users/\(u.id)/presences/purecloud")),
+          ])
+        ))
+    }
+    f.append(("selfUri", .string("/api/v2/users/\(u.id)")))
+    return .object(f)
+  }
+}
+
+/// A stable made-up id per system presence (the real ids are per organisation).
+func presenceDefinitionId(_ presence: String) -> String {
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  for b in presence.lowercased().utf8 {
+    hash ^= UInt64(b)
+    hash = hash &* 0x100_0000_01b3
+  }
+  var r = SimRandom(seed: hash)
+  return r.uuid()
+}
+
+/// SplitMix64: small, fast and repeatable from a seed.
+struct SimRandom {
+  var state: UInt64
+
+  init(seed: UInt64) { state = seed }
+
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// A share in [0, 1).
+  mutating func unit() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
+
+  /// A version-4 UUID, lower-case, as Genesys writes ids.
+  mutating func uuid() -> String {
+    var bytes = [UInt8](repeating: 0, count: 16)
+    var a = next()
+    var b = next()
+    for k in 0..<8 {
+      bytes[k] = UInt8(truncatingIfNeeded: a)
+      bytes[8 + k] = UInt8(truncatingIfNeeded: b)
+      a >>= 8
+      b >>= 8
+    }
+    bytes[6] = (bytes[6] & 0x0F) | 0x40
+    bytes[8] = (bytes[8] & 0x3F) | 0x80
+    let hex = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(36)
+    for (k, byte) in bytes.enumerated() {
+      if k == 4 || k == 6 || k == 8 || k == 10 { out.append(UInt8(ascii: "-")) }
+      out.append(hex[Int(byte >> 4)])
+      out.append(hex[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// An opaque access token: 43 URL-safe characters.
+  mutating func token() -> String {
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(43)
+    var bits = next()
+    var left = 10
+    for _ in 0..<43 {
+      if left == 0 {
+        bits = next()
+        left = 10
+      }
+      out.append(alphabet[Int(bits & 63)])
+      bits >>= 6
+      left -= 1
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PartylineCore
+
+/// The request context: Hummingbird's core storage plus the channel, which a connection-reset fault
+/// closes without answering.
+struct SimRequestContext: RequestContext {
+  var coreContext: CoreRequestContextStorage
+  let channel: any Channel
+
+  init(source: ApplicationRequestContextSource) {
+    self.coreContext = .init(source: source)
+    self.channel = source.channel
+  }
+}
+
+struct ConnectionResetFault: Error {}
+
+struct FaultSpecError: Error {
+  var message: String
+}
+
+/// Routes every request itself (so unknown routes get Genesys's ErrorBody, not the framework's 404),
+/// applies faults, hands the request to the engine and logs the outcome.
+struct SimResponder: HTTPResponder {
+  typealias Context = SimRequestContext
+  let engine: SimEngine
+
+  static let maxBody = 512_000
+
+  func respond(to request: Request, context: Context) async throws -> Response {
+    let method = request.method.rawValue
+    let path = request.uri.path
+    if path == "/sim" || path.hasPrefix("/sim/") {
+      return try await simEndpoint(request, method: method, path: path)
+    }
+    let correlationId = engine.newCorrelationId()
+    let matched = SimRoute.match(method: method, path: path)
+    let routeLabel = matched?.0.rawValue ?? "unmatched"
+
+    let fault = engine.decideFault(method: method, path: path)
+    if fault.latency > 0 {
+      try? await Task.sleep(nanoseconds: UInt64(fault.latency * 1_000_000_000))
+    }
+    switch fault.outcome {
+    case .none: break
+    case .reset:
+      engine.record(
+        time: engine.options.now(), clientId: nil, method: method, path: path, route: routeLabel, status: 0,
+        correlationId: correlationId)
+      context.channel.close(mode: .all, promise: nil)
+      throw ConnectionResetFault()
+    case .status(let status):
+      let (code, message) =
+        switch status {
+        case 503: ("service.unavailable", "Service temporarily unavailable (injected fault).")
+        case 504: ("request.timeout", "The request timed out (injected fault).")
+        default: ("internal.server.error", "The server encountered an internal error (injected fault).")
+        }
+      var reply = SimEngine.errorReply(status, code, message, correlationId: correlationId)
+      reply.headers.append(("ININ-Correlation-Id", correlationId))
+      engine.record(
+        time: engine.options.now(), clientId: nil, method: method, path: path, route: routeLabel,
+        status: status, correlationId: correlationId)
+      return response(reply)
+    }
+
+    var body: [UInt8] = []
+    if request.method == .post || request.method == .patch || request.method == .put {
+      do {
+        let buffer = try await request.body.collect(upTo: Self.maxBody)
+        body = Array(buffer.readableBytesView)
+      } catch {
+        var reply = SimEngine.errorReply(
+          413, "request.entity.too.large", "The request body is larger than \(Self.maxBody) bytes.",
+          correlationId: correlationId)
+        reply.headers.append(("ININ-Correlation-Id", correlationId))
+        engine.record(
+          time: engine.options.now(), clientId: nil, method: method, path: path, route: routeLabel,
+          status: 413, correlationId: correlationId)
+        return response(reply)
+      }
+    }
+    let simRequest = SimRequest(
+      method: method, path: path, query: parseQuery(request.uri.query ?? ""),
+      authorization: request.headers[.authorization], contentType: request.headers[.contentType], body: body)
+    let (reply, clientId) = engine.handle(
+      simRequest, route: matched?.0, params: matched?.1 ?? [], correlationId: correlationId)
+    engine.record(
+      time: engine.options.now(), clientId: clientId, method: method, path: path, route: routeLabel,
+      status: reply.status, correlationId: correlationId)
+    return response(reply)
+  }
+
+  /// `/sim/*`: the emulator's own controls; no token, not counted, no faults.
+  func simEndpoint(_ request: Request, method: String, path: String) async throws -> Response {
+    switch (method, path) {
+    case ("GET", "/sim/requests"):
+      return response(engine.json(200, engine.requestCountsJSON()))
+    case ("GET", "/sim/log"):
+      return response(engine.json(200, engine.logJSON()))
+    case ("DELETE", "/sim/requests"), ("DELETE", "/sim/log"):
+      engine.clearRequests()
+      return Response(status: .noContent)
+    case ("GET", "/sim/faults"):
+      return response(engine.json(200, faultsJSON(engine.currentFaults())))
+    case ("DELETE", "/sim/faults"):
+      engine.setFaults([])
+      return Response(status: .noContent)
+    case ("POST", "/sim/faults"):
+      let buffer = try await request.body.collect(upTo: Self.maxBody)
+      let parsed: JSONValue
+      do throws(WireJSONParser.Failure) {
+        parsed = try WireJSONParser.parse(Array(buffer.readableBytesView))
+      } catch {
+        return simError(400, "bad.request", "malformed JSON: \(error.reason) at byte \(error.offset)")
+      }
+      switch Self.faultRules(parsed) {
+      case .success(let rules):
+        engine.setFaults(rules)
+        return response(engine.json(200, faultsJSON(rules)))
+      case .failure(let failure):
+        return simError(400, "invalid.value", failure.message)
+      }
+    case ("GET", "/sim/state"):
+      var headers = HTTPFields()
+      headers[.contentType] = "application/yaml; charset=utf-8"
+      return Response(
+        status: .ok, headers: headers,
+        body: .init(byteBuffer: ByteBuffer(string: engine.exportedFixture().yaml())))
+    default:
+      return simError(404, "not.found", "no emulator control at \(method) \(path)")
+    }
+  }
+
+  func simError(_ status: Int, _ code: String, _ message: String) -> Response {
+    let id = engine.newCorrelationId()
+    var reply = SimEngine.errorReply(status, code, message, correlationId: id)
+    reply.headers.append(("ININ-Correlation-Id", id))
+    return response(reply)
+  }
+
+  func faultsJSON(_ rules: [FaultRule]) -> JSONValue {
+    .object([
+      (
+        "faults",
+        .array(
+          rules.map {
+            .object([
+              ("route", .string($0.route)), ("error500", .double($0.error500)),
+              ("error503", .double($0.error503)),
+              ("error504", .double($0.error504)), ("reset", .double($0.reset)),
+              ("latencyMs", .int(Int(($0.latency * 1000).rounded()))),
+            ])
+          })
+      )
+    ])
+  }
+
+  /// `{"faults":[{"route":"*","error500":0.1,"error503":0,"error504":0,"reset":0.05,"latencyMs":20}]}`.
+  static func faultRules(_ value: JSONValue) -> Result<[FaultRule], FaultSpecError> {
+    guard let items = value["faults"]?.arrayValue else {
+      return .failure(FaultSpecError(message: "the body must be an object with a 'faults' array"))
+    }
+    var rules: [FaultRule] = []
+    let known = ["route", "error500", "error503", "error504", "reset", "latencyMs"]
+    for item in items {
+      guard case .object(let pairs) = item else {
+        return .failure(FaultSpecError(message: "each fault must be an object"))
+      }
+      var rule = FaultRule()
+      for (key, v) in pairs {
+        guard known.contains(key) else {
+          return .failure(
+            FaultSpecError(
+              message: "unknown key '\(key)' in a fault; known: \(known.joined(separator: ", "))"))
+        }
+        if key == "route" {
+          guard let s = v.stringValue else {
+            return .failure(FaultSpecError(message: "'route' must be a string"))
+          }
+          rule.route = s
+          continue
+        }
+        guard let d = v.doubleValue, d >= 0 else {
+          return .failure(FaultSpecError(message: "'\(key)' must be a number ≥ 0"))
+        }
+        switch key {
+        case "error500": rule.error500 = d
+        case "error503": rule.error503 = d
+        case "error504": rule.error504 = d
+        case "reset": rule.reset = d
+        default: rule.latency = d / 1000
+        }
+      }
+      let sum = rule.error500 + rule.error503 + rule.error504 + rule.reset
+      guard sum <= 1.000_001,
+        [rule.error500, rule.error503, rule.error504, rule.reset].allSatisfy({ $0 <= 1 })
+      else { return .failure(FaultSpecError(message: "the shares of a fault must add up to at most 1")) }
+      rules.append(rule)
+    }
+    return .success(rules)
+  }
+
+  func response(_ reply: SimReply) -> Response {
+    var headers = HTTPFields()
+    for (name, value) in reply.headers {
+      if let n = HTTPField.Name(name) { headers.append(HTTPField(name: n, value: value)) }
+    }
+    let status = HTTPResponse.Status(code: reply.status)
+    if reply.body.isEmpty { return Response(status: status, headers: headers) }
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+  }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A running emulator on a real socket. Start it, point a client at `baseURL` (both the API and the
+/// `/oauth/token` endpoint live there), and shut it down when done.
+public final class SimServer: Sendable {
+  /// The port the server listens on (the one picked when started with port 0).
+  public let port: Int
+  public let host: String
+  let engine: SimEngine
+  private let group: ServiceGroup
+  private let task: Task<Void, any Error>
+
+  /// `http://127.0.0.1:PORT`.
+  public var baseURL: String { "http://\(host):\(port)" }
+
+  private init(port: Int, host: String, engine: SimEngine, group: ServiceGroup, task: Task<Void, any Error>) {
+    self.port = port
+    self.host = host
+    self.engine = engine
+    self.group = group
+    self.task = task
+  }
+
+  /// Binds `host:port` (0 picks a free port) and starts serving `fixture`; returns once it listens.
+  public static func start(
+    fixture: SimFixture, options: SimOptions = SimOptions(), host: String = "127.0.0.1", port: Int = 0
+  ) async throws -> SimServer {
+    let engine = SimEngine(fixture: fixture, options: options)
+    var logger = Logger(label: "partyline.sim")
+    logger.logLevel = .critical
+    let started = StartSignal()
+    let app = Application(
+      responder: SimResponder(engine: engine),
+      configuration: .init(address: .hostname(host, port: port), serverName: nil, backlog: 1024),
+      onServerRunning: { channel in started.fulfil(.success(channel.localAddress?.port ?? port)) },
+      logger: logger)
+    let group = ServiceGroup(
+      configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+    let task = Task {
+      do {
+        try await group.run()
+        started.fulfil(.failure(SimServerError.stoppedBeforeListening))
+      } catch {
+        started.fulfil(.failure(error))
+        throw error
+      }
+    }
+    let bound = try await started.wait()
+    return SimServer(port: bound, host: host, engine: engine, group: group, task: task)
+  }
+
+  /// Stops accepting connections, lets open requests finish and returns when the server is down.
+  public func shutdown() async {
+    await group.triggerGracefulShutdown()
+    _ = try? await task.value
+  }
+
+  /// Waits until the server stops (after `shutdown` from elsewhere, or a failure).
+  public func waitUntilStopped() async {
+    _ = try? await task.value
+  }
+
+  /// The current organisation as fixture YAML, with pending changes applied: write it to a file and
+  /// start from it again (`SimFixture.load`) to carry the org over to a later run.
+  public func exportState() -> String {
+    engine.exportedFixture().yaml()
+  }
+
+  /// The current organisation as a fixture.
+  public func exportFixture() -> SimFixture {
+    engine.exportedFixture()
+  }
+}
+
+public enum SimServerError: Error, CustomStringConvertible {
+  case stoppedBeforeListening
+
+  public var description: String { "the emulator stopped before it was listening" }
+}
+
+/// A one-shot hand-over of the bound port (or the failure) from the server task to `start`.
+final class StartSignal: @unchecked Sendable {
+  private let lock = NSLock()
+  private var result: Result<Int, any Error>?
+  private var waiter: CheckedContinuation<Int, any Error>?
+
+  func fulfil(_ value: Result<Int, any Error>) {
+    lock.lock()
+    guard result == nil else {
+      lock.unlock()
+      return
+    }
+    result = value
+    let w = waiter
+    waiter = nil
+    lock.unlock()
+    w?.resume(with: value)
+  }
+
+  func wait() async throws -> Int {
+    try await withCheckedThrowingContinuation { continuation in
+      lock.lock()
+      if let result {
+        lock.unlock()
+        continuation.resume(with: result)
+      } else {
+        waiter = continuation
+        lock.unlock()
+      }
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import GenesysSim
+import YAMLReader
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `partyline sim …`: the Genesys Cloud emulator.
+struct SimCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sim",
+    abstract: "The Genesys Cloud emulator, for tests, demos and plan reviews.",
+    subcommands: [SimServeCommand.self]
+  )
+}
+
+struct SimServeCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "serve",
+    abstract: "Serve an emulated Genesys Cloud organisation over HTTP until interrupted.",
+    discussion: """
+      The first line of stdout is 'listening on http://127.0.0.1:PORT'. Without --fixture the demo
+      organisation is served (client 'partyline-demo', secret 'partyline-demo-secret'). SIGINT or
+      SIGTERM stop it cleanly (exit 0); a bad fixture exits 1.
+      """
+  )
+
+  @Option(help: "Fixture YAML (clients, users, conversations); the demo organisation when left out.")
+  var fixture: String?
+
+  @Option(help: "Address to bind.")
+  var host: String = "127.0.0.1"
+
+  @Option(help: "Port to listen on; 0 picks a free one.")
+  var port: Int = 0
+
+  @Option(help: "Seed for ids, tokens and fault draws.")
+  var seed: UInt64 = 1
+
+  @Option(help: "Requests per token per minute, or 'off'.")
+  var rateLimit: String = "300"
+
+  @Option(help: "Rate-limit window (e.g. 60s).")
+  var rateWindow: String = "60s"
+
+  @Option(help: "Delay before a participant PATCH becomes visible (e.g. 0.5s, 50ms).")
+  var patchDelay: String = "0.5s"
+
+  @Option(help: "How long an added party rings before it connects.")
+  var connectDelay: String = "2s"
+
+  @Option(help: "How long an added party that does not answer (presence Offline) rings.")
+  var noAnswerTimeout: String = "10s"
+
+  @Option(help: "Token lifetime for every client, overriding the fixture (e.g. 1h, 30s).")
+  var tokenLifetime: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "A fault rule, repeatable: 'ROUTE:500=0.1,503=0.05,504=0,reset=0.02,latency=20ms'.",
+      discussion: "ROUTE is a glob over 'METHOD /path' or the path ('*' matches anything)."))
+  var fault: [String] = []
+
+  @Option(help: "Write the organisation's state as fixture YAML to this file on shutdown.")
+  var saveState: String?
+
+  func duration(_ text: String, _ flag: String) throws -> TimeInterval {
+    guard let d = SimDuration.parse(text) else {
+      throw ValidationError("--\(flag): '\(text)' is not a duration (e.g. 500ms, 2s, 1m)")
+    }
+    return d
+  }
+
+  func run() async throws {
+    let loaded: SimFixture
+    if let fixture {
+      switch SimFixture.load(path: fixture) {
+      case .success(let f): loaded = f
+      case .failure(let diagnostics):
+        var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+        for d in diagnostics.prefix(DiagnosticRenderer.maxShown) { Terminal.stderr.write(renderer.text(d)) }
+        let n = diagnostics.filter { $0.severity == .error }.count
+        Terminal.stderr.write("\(n) \(n == 1 ? "error" : "errors") in \(fixture)\n")
+        throw ExitCode(1)
+      }
+    } else {
+      loaded = SimFixture.demo
+    }
+
+    var options = SimOptions(seed: seed)
+    if rateLimit.lowercased() == "off" {
+      options.rateLimit = nil
+    } else {
+      guard let n = Int(rateLimit), n >= 1 else {
+        throw ValidationError("--rate-limit: '\(rateLimit)' is neither a positive number nor 'off'")
+      }
+      options.rateLimit = n
+    }
+    options.rateLimitWindow = try duration(rateWindow, "rate-window")
+    options.patchDelay = try duration(patchDelay, "patch-delay")
+    options.connectDelay = try duration(connectDelay, "connect-delay")
+    options.noAnswerTimeout = try duration(noAnswerTimeout, "no-answer-timeout")
+    if let tokenLifetime { options.tokenLifetime = try duration(tokenLifetime, "token-lifetime") }
+    for spec in fault {
+      guard let rule = FaultRule.parse(spec) else {
+        throw ValidationError(
+          "--fault: cannot read '\(spec)'; e.g. '/api/v2/*:503=0.1,reset=0.05,latency=20ms'")
+      }
+      options.faults.append(rule)
+    }
+
+    // Signals are taken over before the server starts so that an early SIGTERM still stops cleanly.
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    let stop = AsyncStream<Void>.makeStream()
+    let sources = [SIGINT, SIGTERM].map { sig in
+      let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+      source.setEventHandler { stop.continuation.yield() }
+      source.resume()
+      return source
+    }
+    defer { sources.forEach { $0.cancel() } }
+
+    let server: SimServer
+    do {
+      server = try await SimServer.start(fixture: loaded, options: options, host: host, port: port)
+    } catch {
+      Terminal.stderr.write("error: cannot listen on \(host):\(port): \(error)\n")
+      throw ExitCode(1)
+    }
+    Terminal.stdout.write("listening on \(server.baseURL)\n")
+    // Terminal writes straight to the file descriptor: the line is out unbuffered.
+
+    for await _ in stop.stream { break }
+    await server.shutdown()
+    if let saveState {
+      do {
+        try server.exportState().write(toFile: saveState, atomically: true, encoding: .utf8)
+      } catch {
+        Terminal.stderr.write("error: cannot write state to '\(saveState)': \(error)\n")
+        throw ExitCode(1)
+      }
+    }
+  }
+}

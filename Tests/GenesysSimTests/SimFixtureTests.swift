@@ -1,0 +1,183 @@
+import Foundation
+import GenesysSim
+import Testing
+import YAMLReader
+
+@Suite struct SimFixtureTests {
+  static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+  @Test func embeddedDemoEqualsTheFileInSim() throws {
+    let path = Self.repoRoot.appendingPathComponent("sim/demo-organisation.yaml").path
+    let file = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(SimFixture.demoYAML == file)
+    #expect(try SimFixture.load(path: path).get() == SimFixture.demo)
+  }
+
+  @Test func demoOrganisationHasTheDocumentedClient() {
+    let demo = SimFixture.demo
+    #expect(demo.clients.first?.id == "partyline-demo")
+    #expect(demo.clients.first?.secret == "partyline-demo-secret")
+    #expect(demo.clients.first?.tokenLifetime == 86400)
+    #expect(demo.users.count == 7)
+    #expect(demo.conversations.count == 3)
+  }
+
+  @Test func yamlRoundTrips() throws {
+    let demo = SimFixture.demo
+    #expect(try SimFixture.parse(yaml: demo.yaml(), file: "x.yaml").get() == demo)
+  }
+
+  /// Each case: fixture text, the diagnostic id, its line and column, and a piece of the message.
+  static let cases: [(String, String, Int, Int, String)] = [
+    (
+      """
+      clients:
+        - id: a
+          secret: b
+          scope: x
+      """, "unknown_key", 4, 5, "unknown key 'scope' in a client"
+    ),
+    (
+      """
+      clients:
+        - id: a
+          secret: b
+          permisions: []
+      """, "unknown_key", 4, 5, "did you mean 'permissions'?"
+    ),
+    (
+      """
+      clients: []
+      user: []
+      """, "unknown_key", 2, 1, "did you mean 'users'?"
+    ),
+    (
+      """
+      clients:
+        - id: a
+      """, "missing_key", 2, 5, "needs 'secret'"
+    ),
+    (
+      """
+      clients:
+        - id: a
+          secret: b
+          permissions: ["conversation:participant:write"]
+      """, "unknown_permission", 4, 19, "unknown permission 'conversation:participant:write'"
+    ),
+    (
+      """
+      clients:
+        - id: a
+          secret: b
+          tokenLifetime: soon
+      """, "invalid_value", 4, 20, "tokenLifetime"
+    ),
+    (
+      """
+      clients: []
+      users:
+        - id: u
+          name: U
+      conversations:
+        - id: c
+          participants:
+            - id: p
+              purpose: agent
+              state: talking
+      """, "invalid_value", 10, 16, "unknown call state 'talking'"
+    ),
+    (
+      """
+      clients: []
+      conversations:
+        - id: c
+          participants:
+            - id: p
+              purpose: agent
+              state: connected
+              user: ghost
+      """, "unknown_user", 8, 15, "'ghost'"
+    ),
+    (
+      """
+      clients: []
+      users:
+        - id: u
+          name: U
+        - id: u
+          name: V
+      """, "duplicate_id", 5, 9, "user 'u' is defined twice"
+    ),
+    (
+      """
+      clients: []
+      conversations:
+        - id: c
+          maxParticipants: many
+      """, "invalid_value", 4, 22, "maxParticipants"
+    ),
+    (
+      """
+      clients: []
+      conversations:
+        - id: c
+          participants:
+            - id: p
+              purpose: agent
+              state: connected
+              muted: maybe
+      """, "wrong_type", 8, 16, "'muted' must be true or false"
+    ),
+    (
+      """
+      clients: {id: a}
+      """, "wrong_type", 1, 10, "must be a sequence"
+    ),
+  ]
+
+  @Test(arguments: 0..<cases.count) func fixtureErrorsAreLocated(_ index: Int) throws {
+    let (text, id, line, column, message) = Self.cases[index]
+    switch SimFixture.parse(yaml: text, file: "org.yaml") {
+    case .success: Issue.record("expected \(id) for case \(index)")
+    case .failure(let diagnostics):
+      let d = try #require(diagnostics.first, "case \(index)")
+      #expect(d.id == id, "case \(index): \(d)")
+      #expect(d.range.file == "org.yaml")
+      #expect(d.range.start == SourceMark(line: line, column: column), "case \(index): \(d.message)")
+      #expect(d.message.contains(message), "case \(index): \(d.message)")
+    }
+  }
+
+  @Test func yamlSyntaxErrorsAreLocated() {
+    guard case .failure(let diagnostics) = SimFixture.parse(yaml: "clients: [\n", file: "bad.yaml") else {
+      Issue.record("expected a failure")
+      return
+    }
+    #expect(diagnostics.first?.range.file == "bad.yaml")
+    #expect((diagnostics.first?.range.start.line ?? 0) >= 1)
+  }
+
+  @Test func missingFileIsADiagnostic() {
+    guard case .failure(let diagnostics) = SimFixture.load(path: "/nonexistent/org.yaml") else {
+      Issue.record("expected a failure")
+      return
+    }
+    #expect(diagnostics.first?.id == "unreadable_file")
+  }
+
+  @Test func durations() {
+    #expect(SimDuration.parse("500ms") == 0.5)
+    #expect(SimDuration.parse("2s") == 2)
+    #expect(SimDuration.parse("1.5s") == 1.5)
+    #expect(SimDuration.parse("30m") == 1800)
+    #expect(SimDuration.parse("24h") == 86400)
+    #expect(SimDuration.parse("7") == 7)
+    #expect(SimDuration.parse("soon") == nil)
+    #expect(SimDuration.parse("-1s") == nil)
+    #expect(SimDuration.format(86400) == "24h")
+    #expect(SimDuration.format(0.25) == "250ms")
+  }
+}

@@ -1,0 +1,605 @@
+import Foundation
+import GenesysSim
+import Testing
+
+/// The emulator over a real socket on 127.0.0.1.
+@Suite struct SimServerTests {
+  // MARK: OAuth
+
+  @Test func tokenIsIssuedForBasicClientCredentials() async throws {
+    try await withSim { sim in
+      let r = try await sim.tokenResponse("partyline-demo", "partyline-demo-secret")
+      #expect(r.status == 200)
+      #expect(r.header("Content-Type")?.hasPrefix("application/json") == true)
+      #expect(r.header("ININ-Correlation-Id") != nil)
+      let body = r.json
+      #expect((body["access_token"] as? String)?.isEmpty == false)
+      #expect(body["token_type"] as? String == "bearer")
+      #expect(body["expires_in"] as? Int == 86400)
+      #expect(sim.server.baseURL == "http://127.0.0.1:\(sim.server.port)")
+    }
+  }
+
+  @Test func tokenExpires() async throws {
+    var options = fastOptions()
+    options.tokenLifetime = 0.3
+    try await withSim(options: options) { sim in
+      let r = try await sim.tokenResponse("partyline-demo", "partyline-demo-secret")
+      #expect(r.json["expires_in"] as? Int == 1)
+      let token = try #require(r.json["access_token"] as? String)
+      #expect(try await sim.get("/api/v2/users/\(Demo.ada)", token: token).status == 200)
+      try await Task.sleep(nanoseconds: 450_000_000)
+      expectErrorBody(
+        try await sim.get("/api/v2/users/\(Demo.ada)", token: token), status: 401, code: "bad.credentials")
+    }
+  }
+
+  @Test func badClientCredentialsAndGrantType() async throws {
+    try await withSim { sim in
+      for (id, secret) in [("partyline-demo", "wrong"), ("nobody", "partyline-demo-secret")] {
+        let r = try await sim.tokenResponse(id, secret)
+        #expect(r.status == 401)
+        #expect(r.json["error"] as? String == "invalid_client")
+        #expect(r.json["description"] is String)
+        #expect(r.json["error_description"] is String)
+        #expect(r.header("ININ-Correlation-Id") != nil)
+      }
+      let noBasic = try await sim.http.request(
+        "POST", "/oauth/token", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+        body: "grant_type=client_credentials")
+      #expect(noBasic.status == 401)
+      #expect(noBasic.json["error"] as? String == "invalid_client")
+
+      let wrongGrant = try await sim.tokenResponse(
+        "partyline-demo", "partyline-demo-secret", grant: "password")
+      #expect(wrongGrant.status == 400)
+      #expect(wrongGrant.json["error"] as? String == "unsupported_grant_type")
+    }
+  }
+
+  @Test func missingAndUnknownBearerTokens() async throws {
+    try await withSim { sim in
+      expectErrorBody(
+        try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: nil), status: 401,
+        code: "authentication.required")
+      expectErrorBody(
+        try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: "not-a-token"), status: 401,
+        code: "bad.credentials")
+    }
+  }
+
+  // MARK: Shapes
+
+  @Test func callConversationHasFlatParticipantsWithUserReference() async throws {
+    try await withSim { sim in
+      let token = try await sim.token()
+      let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+      #expect(r.status == 200)
+      let body = r.json
+      #expect(body["id"] as? String == Demo.warRoom)
+      #expect(body["maxParticipants"] as? Int == 10)
+      #expect(body["selfUri"] as? String == "/api/v2/conversations/calls/\(Demo.warRoom)")
+      let parts = body.participants()
+      #expect(parts.count == 2)
+      let agent = try #require(parts.first { $0["id"] as? String == Demo.warRoomAgent })
+      #expect(agent["userId"] == nil)
+      let user = try #require(agent["user"] as? [String: Any])
+      #expect(user["id"] as? String == Demo.ada)
+      #expect(user["name"] as? String == "Ada Agent")
+      #expect(user["selfUri"] as? String == "/api/v2/users/\(Demo.ada)")
+      #expect(agent["state"] as? String == "connected")
+      #expect(agent["muted"] as? Bool == false)
+      #expect(agent["purpose"] as? String == "agent")
+      let customer = try #require(parts.first { $0["id"] as? String == Demo.warRoomCustomer })
+      #expect(customer["address"] as? String == "+4930123456")
+      let date = try #require(agent["connectedTime"] as? String)
+      #expect(date.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(date)")
+    }
+  }
+
+  @Test func genericConversationHasUserIdAndCalls() async throws {
+    try await withSim { sim in
+      let token = try await sim.token()
+      let r = try await sim.get("/api/v2/conversations/\(Demo.warRoom)", token: token)
+      #expect(r.status == 200)
+      let agent = try #require(r.json.participants().first { $0["id"] as? String == Demo.warRoomAgent })
+      #expect(agent["userId"] as? String == Demo.ada)
+      #expect(agent["user"] == nil)
+      #expect(agent["state"] == nil)
+      #expect(agent["muted"] == nil)
+      let calls = try #require(agent["calls"] as? [[String: Any]])
+      #expect(calls.count == 1)
+      #expect(calls[0]["state"] as? String == "connected")
+      #expect(calls[0]["muted"] as? Bool == false)
+      #expect(r.json["selfUri"] as? String == "/api/v2/conversations/\(Demo.warRoom)")
+    }
+  }
+
+  @Test func wrongIdsUnknownRoutesAndMalformedJSON() async throws {
+    try await withSim { sim in
+      let token = try await sim.token()
+      expectErrorBody(
+        try await sim.get("/api/v2/conversations/calls/nope", token: token), status: 404, code: "not.found")
+      expectErrorBody(
+        try await sim.get("/api/v2/conversations/nope", token: token), status: 404, code: "not.found")
+      expectErrorBody(try await sim.get("/api/v2/users/nope", token: token), status: 404, code: "not.found")
+      expectErrorBody(
+        try await sim.get("/api/v2/no/such/route", token: token), status: 404, code: "not.found")
+      expectErrorBody(try await sim.get("/nothing", token: nil), status: 404, code: "not.found")
+      let path =
+        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+      expectErrorBody(
+        try await sim.send("PATCH", path, token: token, json: "{\"muted\": tru"), status: 400,
+        code: "bad.request")
+      expectErrorBody(
+        try await sim.send("PATCH", path, token: token, json: "{\"muted\": \"yes\"}"), status: 400,
+        code: "invalid.value")
+      let wrongType = try await sim.http.request(
+        "PATCH", path, headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "text/plain")],
+        body: "muted")
+      expectErrorBody(wrongType, status: 415, code: "unsupported.media.type")
+      let wrongParticipant =
+        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/nope/user/\(Demo.ada)"
+      expectErrorBody(
+        try await sim.send("PATCH", wrongParticipant, token: token, json: "{\"muted\":true}"), status: 404,
+        code: "not.found")
+    }
+  }
+
+  @Test func correlationIdOnEveryResponse() async throws {
+    try await withSim { sim in
+      let token = try await sim.token()
+      var seen: Set<String> = []
+      let responses = [
+        try await sim.tokenResponse("partyline-demo", "partyline-demo-secret"),
+        try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token),
+        try await sim.get("/api/v2/users/nope", token: token),
+        try await sim.get("/api/v2/users/\(Demo.ada)", token: nil),
+        try await sim.send(
+          "PATCH",
+          "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)",
+          token: token, json: "{\"muted\":true}"),
+      ]
+      for r in responses {
+        let id = try #require(r.header("ININ-Correlation-Id"))
+        #expect(
+          id.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil)
+        seen.insert(id)
+        if r.status >= 400 { #expect(r.json["contextId"] as? String == id) }
+      }
+      #expect(seen.count == responses.count)
+    }
+  }
+
+  // MARK: The user-context rules
+
+  @Test func clientCredentialsHaveNoUser() async throws {
+    try await withSim { sim in
+      let token = try await sim.token()
+      let plain = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)"
+      expectErrorBody(
+        try await sim.send("PATCH", plain, token: token, json: "{\"muted\":true}"), status: 400,
+        code: "not.a.user")
+      let generic = "/api/v2/conversations/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)"
+      expectErrorBody(
+        try await sim.send("PATCH", generic, token: token, json: "{\"muted\":true}"), status: 400,
+        code: "not.a.user")
+      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants"
+      expectErrorBody(
+        try await sim.send(
+          "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.grace)\"}]}"),
+        status: 400, code: "not.a.user")
+    }
+  }
+
+  @Test func onBehalfOfVariantsNeedAConnectedParticipant() async throws {
+    try await withSim { sim in
+      let token = try await sim.token()
+      let patch =
+        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.grace)"
+      let r = try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}")
+      expectErrorBody(r, status: 404, code: "not.found")
+      #expect((r.json["message"] as? String)?.contains("is not a participant in the conversation") == true)
+      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.grace)"
+      expectErrorBody(
+        try await sim.send(
+          "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.hedy)\"}]}"),
+        status: 404, code: "not.found")
+      let ok = try await sim.send(
+        "PATCH",
+        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)",
+        token: token, json: "{\"muted\":true}")
+      #expect(ok.status == 202)
+      #expect(ok.body.isEmpty)
+    }
+  }
+
+  @Test func permissionErrorsNameWhatIsMissing() async throws {
+    try await withSim { sim in
+      let readonly = try await sim.token("partyline-readonly", "partyline-readonly-secret")
+      let patch =
+        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+      let r = try await sim.send("PATCH", patch, token: readonly, json: "{\"muted\":true}")
+      expectErrorBody(r, status: 403, code: "missing.any.permissions")
+      let message = try #require(r.json["message"] as? String)
+      for p in [
+        "conversation:participant:wrapup", "conversation:call:record",
+        "conversation:communication:disconnect",
+        "conversation:agentlessCall:add",
+      ] {
+        #expect(message.contains(p), "\(message)")
+      }
+      #expect(try await sim.get("/api/v2/conversations/\(Demo.warRoom)", token: readonly).status == 200)
+    }
+    let fixture = SimFixture(
+      clients: [.init(id: "bare", secret: "s", permissions: [])], users: SimFixture.demo.users,
+      conversations: SimFixture.demo.conversations)
+    try await withSim(fixture: fixture) { sim in
+      let token = try await sim.token("bare", "s")
+      let generic = try await sim.get("/api/v2/conversations/\(Demo.warRoom)", token: token)
+      expectErrorBody(generic, status: 403, code: "missing.any.permissions")
+      #expect((generic.json["message"] as? String)?.contains("conversation:communication:view") == true)
+      let search = try await sim.send("POST", "/api/v2/users/search", token: token, json: "{\"query\":[]}")
+      expectErrorBody(search, status: 403, code: "missing.any.permissions")
+      #expect((search.json["message"] as? String)?.contains("directory:user:view") == true)
+      // The call read lists no permission.
+      #expect(try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token).status == 200)
+    }
+  }
+
+  // MARK: Rate limit
+
+  @Test func rateLimitPerTokenWithHeaders() async throws {
+    var options = fastOptions(rateLimit: 3)
+    options.rateLimitWindow = 1
+    try await withSim(options: options) { sim in
+      let token = try await sim.token()
+      for n in 1...3 {
+        let r = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+        #expect(r.status == 200)
+        #expect(r.header("inin-ratelimit-count") == String(n))
+        #expect(r.header("inin-ratelimit-allowed") == "3")
+        #expect(Int(r.header("inin-ratelimit-reset") ?? "") == 1)
+      }
+      let limited = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+      expectErrorBody(limited, status: 429, code: "too.many.requests.retry.after")
+      #expect(limited.header("Retry-After") == "1")
+      #expect(
+        limited.json["message"] as? String
+          == "Rate limit exceeded the maximum. Retry the request in [1] seconds")
+      #expect(limited.header("inin-ratelimit-allowed") == "3")
+      // Another token has its own window.
+      let other = try await sim.token()
+      #expect(try await sim.get("/api/v2/users/\(Demo.ada)", token: other).status == 200)
+      try await Task.sleep(nanoseconds: 1_100_000_000)
+      let again = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+      #expect(again.status == 200)
+      #expect(again.header("inin-ratelimit-count") == "1")
+    }
+  }
+
+  @Test func noRateLimitHeadersWhenOff() async throws {
+    try await withSim(options: fastOptions(rateLimit: nil)) { sim in
+      let token = try await sim.token()
+      let r = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+      #expect(r.status == 200)
+      #expect(r.header("inin-ratelimit-count") == nil)
+    }
+  }
+
+  // MARK: Delayed effects
+
+  @Test func muteBecomesVisibleAfterTheDelay() async throws {
+    try await withSim(options: fastOptions(patchDelay: 0.2)) { sim in
+      let token = try await sim.token()
+      let patch =
+        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+      let accepted = try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}")
+      #expect(accepted.status == 202)
+      func muted() async throws -> Bool? {
+        let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+        return r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool
+      }
+      #expect(try await muted() == false)
+      try await Task.sleep(nanoseconds: 300_000_000)
+      #expect(try await muted() == true)
+      let generic = try await sim.get("/api/v2/conversations/\(Demo.warRoom)", token: token)
+      let customer = try #require(
+        generic.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer })
+      #expect((customer["calls"] as? [[String: Any]])?.first?["muted"] as? Bool == true)
+    }
+  }
+
+  @Test func addedUserRingsThenConnects() async throws {
+    try await withSim(options: fastOptions(connectDelay: 0.2)) { sim in
+      let token = try await sim.token()
+      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.ada)"
+      let r = try await sim.send(
+        "POST", add, token: token,
+        json: "{\"participants\":[{\"userId\":\"\(Demo.grace)\"},{\"address\":\"+4989123\"}]}")
+      #expect(r.status == 200)
+      let added = r.json.participants().filter { $0["userId"] as? String == Demo.grace }
+      #expect(added.count == 1)
+      #expect((added.first?["calls"] as? [[String: Any]])?.first?["state"] as? String == "alerting")
+      let phone = r.json.participants().first { $0["address"] as? String == "+4989123" }
+      #expect((phone?["calls"] as? [[String: Any]])?.first?["state"] as? String == "alerting")
+      func states() async throws -> [String] {
+        let c = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+        return c.json.participants().filter {
+          ($0["user"] as? [String: Any])?["id"] as? String == Demo.grace
+            || $0["address"] as? String == "+4989123"
+        }.compactMap { $0["state"] as? String }
+      }
+      #expect(try await states() == ["alerting", "alerting"])
+      try await Task.sleep(nanoseconds: 300_000_000)
+      #expect(try await states() == ["connected", "connected"])
+    }
+  }
+
+  @Test func offlineUserDoesNotAnswer() async throws {
+    try await withSim(options: fastOptions(noAnswerTimeout: 0.1)) { sim in
+      let token = try await sim.token()
+      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.ada)"
+      let r = try await sim.send(
+        "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.otto)\"}]}")
+      #expect(r.status == 200)
+      let done = try await eventually {
+        let c = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+        let otto = c.json.participants().first {
+          ($0["user"] as? [String: Any])?["id"] as? String == Demo.otto
+        }
+        return otto?["state"] as? String == "disconnected"
+          && otto?["disconnectType"] as? String == "transfer.noanswer"
+      }
+      #expect(done)
+    }
+  }
+
+  @Test func conferenceRefusesParticipantsBeyondItsCapacity() async throws {
+    try await withSim { sim in
+      let token = try await sim.token()
+      // The war room holds 10; 2 are in it.
+      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.ada)"
+      let seven = (1...7).map { "{\"address\":\"+49300000\($0)\"}" }.joined(separator: ",")
+      #expect(
+        try await sim.send("POST", add, token: token, json: "{\"participants\":[\(seven)]}").status == 200)
+      let two = "{\"participants\":[{\"address\":\"+4930999\"},{\"address\":\"+4930998\"}]}"
+      expectErrorBody(
+        try await sim.send("POST", add, token: token, json: two), status: 400,
+        code: "conversation.error.participant.limit.reached")
+      #expect(
+        try await sim.send("POST", add, token: token, json: "{\"participants\":[{\"address\":\"+4930999\"}]}")
+          .status
+          == 200)
+      expectErrorBody(
+        try await sim.send(
+          "POST", add, token: token, json: "{\"participants\":[{\"address\":\"+4930997\"}]}"),
+        status: 400, code: "conversation.error.participant.limit.reached")
+    }
+    // Never more than 20, whatever maxParticipants says; disconnected parties do not count.
+    let many = (1...19).map {
+      SimFixture.Participant(id: "p\($0)", purpose: "external", state: "connected", address: "+49\($0)")
+    }
+    let fixture = SimFixture(
+      clients: [.init(id: "c", secret: "s", permissions: ["*"])],
+      users: [.init(id: "u", name: "U")],
+      conversations: [
+        .init(
+          id: "big", maxParticipants: 50,
+          participants: many + [
+            .init(id: "gone", purpose: "external", state: "disconnected", address: "+4930"),
+            .init(id: "agent", purpose: "agent", state: "connected", user: "u"),
+          ])
+      ])
+    try await withSim(fixture: fixture) { sim in
+      let token = try await sim.token("c", "s")
+      let r = try await sim.get("/api/v2/conversations/calls/big", token: token)
+      #expect(r.json["maxParticipants"] as? Int == 20)
+      expectErrorBody(
+        try await sim.send(
+          "POST", "/api/v2/conversations/calls/big/participants/user/u", token: token,
+          json: "{\"participants\":[{\"address\":\"+4931\"}]}"), status: 400,
+        code: "conversation.error.participant.limit.reached")
+    }
+  }
+
+  @Test func addingAConnectedUserAgainIsRefused() async throws {
+    try await withSim { sim in
+      let token = try await sim.token()
+      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.ada)"
+      expectErrorBody(
+        try await sim.send(
+          "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.ada)\"}]}"),
+        status: 400, code: "bad.request")
+      expectErrorBody(
+        try await sim.send("POST", add, token: token, json: "[{\"userId\":\"\(Demo.grace)\"}]"), status: 400,
+        code: "bad.request")
+    }
+  }
+
+  // MARK: Users
+
+  @Test func usersByIdBulkAndSearch() async throws {
+    try await withSim { sim in
+      let token = try await sim.token()
+      let one = try await sim.get("/api/v2/users/\(Demo.otto)?expand=presence", token: token)
+      #expect(one.status == 200)
+      #expect(one.json["email"] as? String == "otto@example.com")
+      let presence = one.json["presence"] as? [String: Any]
+      #expect((presence?["presenceDefinition"] as? [String: Any])?["systemPresence"] as? String == "Offline")
+
+      let bulk = try await sim.get("/api/v2/users?id=\(Demo.ada)&id=\(Demo.grace)&id=nope", token: token)
+      #expect(bulk.status == 200)
+      let entities = try #require(bulk.json["entities"] as? [[String: Any]])
+      #expect(entities.compactMap { $0["id"] as? String } == [Demo.ada, Demo.grace])
+      #expect(bulk.json["total"] as? Int == 2)
+      #expect(bulk.json["pageSize"] as? Int == 25)
+      #expect(bulk.json["pageNumber"] as? Int == 1)
+      let tooMany = (0...100).map { "id=\($0)" }.joined(separator: "&")
+      expectErrorBody(
+        try await sim.get("/api/v2/users?\(tooMany)", token: token), status: 400, code: "invalid.value")
+
+      let search = try await sim.send(
+        "POST", "/api/v2/users/search", token: token,
+        json:
+          "{\"query\":[{\"type\":\"EXACT\",\"fields\":[\"email\"],\"value\":\"grace@example.com\"}],\"pageSize\":1}"
+      )
+      #expect(search.status == 200)
+      let results = try #require(search.json["results"] as? [[String: Any]])
+      #expect(results.map { $0["id"] as? String } == [Demo.grace])
+      #expect(search.json["entities"] == nil)
+      #expect(search.json["total"] as? Int == 1)
+      let none = try await sim.send(
+        "POST", "/api/v2/users/search", token: token,
+        json: "{\"query\":[{\"type\":\"EXACT\",\"fields\":[\"email\"],\"value\":\"grace@example\"}]}")
+      #expect(none.status == 200)
+      #expect(none.json["total"] as? Int == 0)
+    }
+  }
+
+  // MARK: Faults and observation
+
+  @Test func faultsByRoute() async throws {
+    try await withSim { sim in
+      let token = try await sim.token()
+      let set = try await sim.http.request(
+        "POST", "/sim/faults", headers: [("Content-Type", "application/json")],
+        body: "{\"faults\":[{\"route\":\"GET /api/v2/users/*\",\"error503\":1}]}")
+      #expect(set.status == 200)
+      expectErrorBody(
+        try await sim.get("/api/v2/users/\(Demo.ada)", token: token), status: 503, code: "service.unavailable"
+      )
+      #expect(try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token).status == 200)
+
+      _ = try await sim.http.request(
+        "POST", "/sim/faults", body: "{\"faults\":[{\"route\":\"/api/v2/users/*\",\"error500\":0.5}]}")
+      var failures = 0
+      for _ in 0..<100 {
+        let r = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+        if r.status == 500 {
+          failures += 1
+          #expect(r.json["code"] as? String == "internal.server.error")
+        } else {
+          #expect(r.status == 200)
+        }
+      }
+      #expect((25...75).contains(failures), "\(failures) of 100")
+
+      _ = try await sim.http.request(
+        "POST", "/sim/faults", body: "{\"faults\":[{\"route\":\"*\",\"reset\":1}]}")
+      let outcome = try await sim.http.send(
+        "GET", "/api/v2/users/\(Demo.ada)", headers: [("Authorization", "Bearer \(token)")])
+      guard case .reset = outcome else {
+        Issue.record("expected the connection to close without an answer")
+        return
+      }
+      _ = try await sim.http.request(
+        "POST", "/sim/faults", body: "{\"faults\":[{\"route\":\"*\",\"latencyMs\":150}]}")
+      let start = Date()
+      #expect(try await sim.get("/api/v2/users/\(Demo.ada)", token: token).status == 200)
+      #expect(Date().timeIntervalSince(start) >= 0.14)
+      #expect(try await sim.http.request("DELETE", "/sim/faults").status == 204)
+
+      let counts = try await sim.http.request("GET", "/sim/requests")
+      let routes = try #require(counts.json["routes"] as? [[String: Any]])
+      let users = try #require(routes.first { $0["route"] as? String == "GET /api/v2/users/{userId}" })
+      let statuses = try #require(users["statuses"] as? [String: Int])
+      #expect(statuses["503"] == 1)
+      #expect(statuses["500"] == failures)
+      #expect(statuses["reset"] == 1)
+      expectErrorBody(
+        try await sim.http.request(
+          "POST", "/sim/faults", body: "{\"faults\":[{\"error500\":0.9,\"reset\":0.9}]}"),
+        status: 400, code: "invalid.value")
+    }
+  }
+
+  @Test func faultsFromOptions() async throws {
+    var options = fastOptions()
+    options.faults = [try #require(FaultRule.parse("/api/v2/conversations/*:504=1"))]
+    try await withSim(options: options) { sim in
+      let token = try await sim.token()
+      expectErrorBody(
+        try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token), status: 504,
+        code: "request.timeout")
+    }
+    #expect(
+      FaultRule.parse("500=0.2,reset=0.1,latency=20ms") == FaultRule(error500: 0.2, reset: 0.1, latency: 0.02)
+    )
+    #expect(FaultRule.parse("PATCH *:503=0.5") == FaultRule(route: "PATCH *", error503: 0.5))
+    #expect(FaultRule.parse("500=0.7,503=0.7") == nil)
+    #expect(FaultRule.parse("teapot=1") == nil)
+  }
+
+  @Test func requestCountsAndLog() async throws {
+    try await withSim { sim in
+      let token = try await sim.token()
+      _ = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+      _ = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+      _ = try await sim.get("/api/v2/conversations/calls/nope", token: token)
+      _ = try await sim.get("/api/v2/nope", token: token)
+      let counts = try await sim.http.request("GET", "/sim/requests")
+      #expect(counts.json["total"] as? Int == 5)
+      let routes = try #require(counts.json["routes"] as? [[String: Any]])
+      let calls = try #require(
+        routes.first { $0["route"] as? String == "GET /api/v2/conversations/calls/{conversationId}" })
+      #expect(calls["total"] as? Int == 3)
+      #expect(calls["statuses"] as? [String: Int] == ["200": 2, "404": 1])
+      #expect(routes.first { $0["route"] as? String == "POST /oauth/token" }?["total"] as? Int == 1)
+      #expect(routes.first { $0["route"] as? String == "unmatched" }?["total"] as? Int == 1)
+
+      let log = try await sim.http.request("GET", "/sim/log")
+      let entries = try #require(log.json["entries"] as? [[String: Any]])
+      #expect(entries.count == 5)
+      let third = entries[2]
+      #expect(third["clientId"] as? String == "partyline-demo")
+      #expect(third["method"] as? String == "GET")
+      #expect(third["path"] as? String == "/api/v2/conversations/calls/\(Demo.warRoom)")
+      #expect(third["status"] as? Int == 200)
+      #expect(third["time"] is String)
+      #expect(try await sim.http.request("DELETE", "/sim/requests").status == 204)
+      #expect(try await sim.http.request("GET", "/sim/requests").json["total"] as? Int == 0)
+    }
+  }
+
+  // MARK: State
+
+  @Test func exportedStateStartsTheNextRun() async throws {
+    var exported = ""
+    try await withSim(options: fastOptions(patchDelay: 5)) { sim in
+      let token = try await sim.token()
+      let patch =
+        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+      #expect(try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}").status == 202)
+      exported = sim.server.exportState()
+      let viaHTTP = try await sim.http.request("GET", "/sim/state")
+      #expect(viaHTTP.text == exported)
+    }
+    let fixture = try SimFixture.parse(yaml: exported, file: "state.yaml").get()
+    let customer = fixture.conversations.first { $0.id == Demo.warRoom }?.participants.first {
+      $0.id == Demo.warRoomCustomer
+    }
+    #expect(customer?.muted == true)
+    try await withSim(fixture: fixture) { sim in
+      let token = try await sim.token()
+      let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+      #expect(
+        r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool == true
+      )
+    }
+  }
+
+  @Test func seedMakesTokensRepeatable() async throws {
+    var tokens: [String] = []
+    for _ in 0..<2 {
+      try await withSim { sim in tokens.append(try await sim.token()) }
+    }
+    #expect(tokens[0] == tokens[1])
+    var options = fastOptions()
+    options.seed = 99
+    try await withSim(options: options) { sim in
+      let token = try await sim.token()
+      #expect(token != tokens[0])
+    }
+  }
+}
