@@ -58,7 +58,8 @@ let package = Package(
       dependencies: ["PartylineCore"],
       resources: [.copy("Fixtures")]
     ),
-    .testTarget(name: "EndToEndTests", dependencies: ["PartylineCore", "partyline"], exclude: ["Inputs", "Golden"]),
+    .testTarget(
+      name: "EndToEndTests", dependencies: ["PartylineCore", "partyline"], exclude: ["Inputs", "Golden"]),
     .testTarget(name: "GenesysSimTests", dependencies: ["GenesysSim", "YAMLReader"]),
   ]
 )

@@ -245,7 +245,7 @@ private struct PlanRun {
       for a in p.add {
         let rule = set.limits.role(named: a.role)
         let existing: LiveParticipant?
-        let subject: String
+        var subject: String
         switch a.target {
         case .user(let ref):
           subject = "\(ref)"
@@ -260,6 +260,7 @@ private struct PlanRun {
             continue
           }
           existing = conv.participants.first { $0.userId == uid && !$0.hasLeft }
+          subject = live.users[uid]?.email ?? subject
         case .address(let address):
           subject = address
           existing = conv.participants.first { $0.address == address && !$0.hasLeft }

@@ -41,6 +41,8 @@ enum Sandbox {
     }
     return Connection(
       client: client, close: close,
-      banner: "sandbox: running against the bundled emulator with \(origin) (\(directory)/); nothing real is touched")
+      banner:
+        "sandbox: running against the bundled emulator with \(origin) (\(directory)/); nothing real is touched"
+    )
   }
 }

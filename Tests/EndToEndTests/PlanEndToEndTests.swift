@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// `partyline plan` of the built binary against the emulator over a socket.
+@Suite(.serialized) struct PlanEndToEndTests {
+  @Test(arguments: ["text", "json", "github", "markdown"])
+  func examplePlanInEveryFormat(format: String) throws {
+    let sim = try SimProcess()
+    defer { sim.stop() }
+    let r = try CLI.run(["plan", "--format", format], environment: sim.environment)
+    #expect(r.status == 0, "\(r.stderr)")
+    let ext = ["text": "txt", "json": "json", "github": "github", "markdown": "md"][format]!
+    try assertGolden(normalise(r.stdout), "plan-examples.\(ext)")
+  }
+
+  @Test func detailedExitCodeAndSavedPlan() throws {
+    let sim = try SimProcess()
+    defer { sim.stop() }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-plan-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("plan.json").path
+    let r = try CLI.run(
+      ["plan", "--detailed-exitcode", "--out", out, "--plan-ttl", "5m"], environment: sim.environment)
+    #expect(r.status == 2, "\(r.stderr)")
+    let attributes = try FileManager.default.attributesOfItem(atPath: out)
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    let saved =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
+    #expect(saved?["formatVersion"] as? Int == 1)
+    #expect((saved?["snapshots"] as? [String: String])?.count == 3)
+    #expect((saved?["changes"] as? [Any])?.count == 6)
+    #expect((saved?["policySetDigest"] as? String)?.count == 64)
+    let created = saved?["createdAt"] as? String ?? ""
+    let notAfter = saved?["notAfter"] as? String ?? ""
+    #expect(created < notAfter)
+    try assertGolden(normalise(String(contentsOfFile: out, encoding: .utf8)), "plan-saved.json")
+  }
+
+  @Test func noCredentialsIsAClearError() throws {
+    let r = try CLI.run(
+      ["plan"],
+      environment: [
+        "GENESYSCLOUD_OAUTHCLIENT_ID": "", "GENESYSCLOUD_OAUTHCLIENT_SECRET": "",
+        "GENESYSCLOUD_ACCESS_TOKEN": "",
+        "GENESYSCLOUD_API_URL": "",
+      ])
+    #expect(r.status == 1)
+    #expect(
+      r.stderr.contains("no credentials: set GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET")
+    )
+  }
+
+  @Test func plainHttpOffLoopbackIsRefused() throws {
+    let r = try CLI.run(
+      ["plan"],
+      environment: [
+        "GENESYSCLOUD_API_URL": "http://api.example.com", "GENESYSCLOUD_OAUTHCLIENT_ID": "x",
+        "GENESYSCLOUD_OAUTHCLIENT_SECRET": "y",
+      ])
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("refusing plain http to 'api.example.com'"))
+  }
+
+  @Test func badCredentialsSayWhatFailedWithoutTheSecret() throws {
+    let sim = try SimProcess()
+    defer { sim.stop() }
+    var env = sim.environment
+    env["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = "wrong-secret-value"
+    let r = try CLI.run(["plan"], environment: env)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("401 invalid_client"), "\(r.stderr)")
+    #expect(!r.stderr.contains("wrong-secret-value") && !r.stdout.contains("wrong-secret-value"))
+  }
+
+  @Test func sandboxNeedsNoAccount() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-sandbox-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try FileManager.default.copyItem(
+      at: CLI.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
+    let r = try CLI.run(["plan", "--sandbox"], cwd: dir, environment: ["GENESYSCLOUD_OAUTHCLIENT_ID": ""])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("sandbox: running against the bundled emulator"))
+    #expect(r.stdout.contains("Plan: 4 to add, 1 to mute, 1 to unmute, 0 to revert"))
+    #expect(
+      FileManager.default.fileExists(
+        atPath: dir.appendingPathComponent(".partyline/sandbox/organisation.yaml").path))
+  }
+}
