@@ -290,7 +290,8 @@ import Testing
   // MARK: Delayed effects
 
   @Test func muteBecomesVisibleAfterTheDelay() async throws {
-    try await withSim(options: fastOptions(patchDelay: 0.2)) { sim in
+    // Delays long enough that a loaded machine still reads before they pass.
+    try await withSim(options: fastOptions(patchDelay: 1.5)) { sim in
       let token = try await sim.token()
       let patch =
         "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
@@ -301,7 +302,7 @@ import Testing
         return r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool
       }
       #expect(try await muted() == false)
-      try await Task.sleep(nanoseconds: 300_000_000)
+      try await Task.sleep(nanoseconds: 1_700_000_000)
       #expect(try await muted() == true)
       let generic = try await sim.get("/api/v2/conversations/\(Demo.warRoom)", token: token)
       let customer = try #require(
@@ -311,7 +312,7 @@ import Testing
   }
 
   @Test func addedUserRingsThenConnects() async throws {
-    try await withSim(options: fastOptions(connectDelay: 0.2)) { sim in
+    try await withSim(options: fastOptions(connectDelay: 1.5)) { sim in
       let token = try await sim.token()
       let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.ada)"
       let r = try await sim.send(
@@ -331,7 +332,7 @@ import Testing
         }.compactMap { $0["state"] as? String }
       }
       #expect(try await states() == ["alerting", "alerting"])
-      try await Task.sleep(nanoseconds: 300_000_000)
+      try await Task.sleep(nanoseconds: 1_700_000_000)
       #expect(try await states() == ["connected", "connected"])
     }
   }
