@@ -13,6 +13,16 @@ struct LiveStateReader {
     case email(String, DirectoryUser?)
   }
 
+  static func convert(_ conv: CallConversation) -> LiveConversation {
+    LiveConversation(
+      id: conv.id.lowercased(), maxParticipants: conv.maxParticipants,
+      participants: conv.participants.map {
+        LiveParticipant(
+          id: $0.id.lowercased(), purpose: $0.purpose ?? "", state: $0.state ?? "none", muted: $0.muted ?? false,
+          userId: $0.user?.id.lowercased(), address: $0.address, name: $0.name)
+      })
+  }
+
   func read(_ set: PolicySet, extraConversations: [String] = []) async throws -> LiveState {
     let reads = Planner.reads(for: set)
     let conversations = Array(Set(reads.conversations + extraConversations)).sorted()
@@ -39,13 +49,7 @@ struct LiveStateReader {
             state.conversations[cid] = LiveConversation(id: cid, status: .notFound)
             break
           }
-          state.conversations[cid] = LiveConversation(
-            id: cid, maxParticipants: conv.maxParticipants,
-            participants: conv.participants.map {
-              LiveParticipant(
-                id: $0.id, purpose: $0.purpose ?? "", state: $0.state ?? "none", muted: $0.muted ?? false,
-                userId: $0.user?.id.lowercased(), address: $0.address, name: $0.name)
-            })
+          state.conversations[cid] = Self.convert(conv)
         case .users(let users):
           for u in users {
             state.users[u.id.lowercased()] = LiveUser(id: u.id.lowercased(), name: u.name, email: u.email)

@@ -30,6 +30,14 @@ struct PlanCommand: AsyncParsableCommand {
 
   @OptionGroup var run: RunOptions
 
+  /// Leases are pruned only when the run was given whole directories, never single files.
+  static func isWholeSet(_ paths: [String]) -> Bool {
+    paths.allSatisfy { p in
+      var isDir: ObjCBool = false
+      return FileManager.default.fileExists(atPath: p, isDirectory: &isDir) && isDir.boolValue
+    }
+  }
+
   func run() async throws {
     guard case .success(let ttl) = Grammar.duration(planTtl) else {
       throw ValidationError("invalid --plan-ttl '\(planTtl)': use a duration such as 10m")
@@ -49,15 +57,21 @@ struct PlanCommand: AsyncParsableCommand {
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     let plan: Plan
     do {
-      let live = try await LiveStateReader(client: connection.client).read(set)
-      let leases = try await EmptyLeaseStore().leases(workspace: run.workspace)
-      // Leases are pruned only when the run was given whole directories, never single files.
-      let wholeSet = paths.allSatisfy { p in
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: p, isDirectory: &isDir) && isDir.boolValue
+      let journalState: JournalState
+      // plan writes nothing: it reads the journal only when there is one.
+      let dir =
+        run.sandbox ? Sandbox.directory : run.state ?? ProcessInfo.processInfo.environment["PARTYLINE_STATE"] ?? ".partyline"
+      if FileManager.default.fileExists(atPath: dir + "/journal.jsonl") {
+        journalState = JournalState(
+          try await LocalJournal(directory: dir).records(workspace: run.workspace), workspace: run.workspace)
+      } else {
+        journalState = JournalState([], workspace: run.workspace)
       }
-      plan = Planner(workspace: run.workspace, wholeSet: wholeSet).plan(
-        set, live: live, leases: leases, now: Date().timeIntervalSince1970)
+      let leases = journalState.leases
+      plan = Planner(workspace: run.workspace, wholeSet: Self.isWholeSet(paths), addedRoles: journalState.addedRoles).plan(
+        set, live: try await LiveStateReader(client: connection.client).read(
+          set, extraConversations: leases.filter { $0.status == .open }.map(\.conversation)),
+        leases: leases, now: Date().timeIntervalSince1970)
     } catch {
       await connection.close()
       Terminal.stderr.write("error: \(error)\n")
@@ -93,6 +107,63 @@ struct PlanCommand: AsyncParsableCommand {
 /// The saved plan: everything `apply --plan` needs, the policy-set digest, snapshot hashes per
 /// conversation, `createdAt` and `notAfter`. Written 0600, atomically.
 enum SavedPlan {
+  struct Loaded {
+    var createdAt: Double
+    var notAfter: Double
+    var workspace: String
+    var digest: String
+    var snapshots: [String: String]
+    var changes: [PlannedChange]
+  }
+
+  struct Invalid: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  static func parseTime(_ s: String) -> Double? {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return f.date(from: s)?.timeIntervalSince1970
+  }
+
+  /// Reads a saved plan; every id in it is checked again before it can reach a URL.
+  static func load(_ path: String) throws -> Loaded {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw Invalid(description: "cannot read the saved plan '\(path)'")
+    }
+    guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any], o["kind"] as? String == "partyline-plan",
+      o["formatVersion"] as? Int == 1, let created = (o["createdAt"] as? String).flatMap(parseTime),
+      let notAfter = (o["notAfter"] as? String).flatMap(parseTime), let workspace = o["workspace"] as? String,
+      let digest = o["policySetDigest"] as? String, let snapshots = o["snapshots"] as? [String: String],
+      let changes = o["changes"] as? [[String: Any]]
+    else { throw Invalid(description: "'\(path)' is not a saved plan of this version (formatVersion 1)") }
+    var out: [PlannedChange] = []
+    for (i, c) in changes.enumerated() {
+      func id(_ k: String) throws -> String? {
+        guard let v = c[k] as? String else { return nil }
+        guard let u = Grammar.uuid(v) else { throw Invalid(description: "\(path): change \(i + 1): invalid \(k) '\(v)'") }
+        return u
+      }
+      guard let action = (c["action"] as? String).flatMap(PlannedChange.Action.init), let cid = try id("conversation"),
+        snapshots[cid] != nil
+      else { throw Invalid(description: "\(path): change \(i + 1) is malformed") }
+      var target: AddTarget?
+      if let u = try id("userId") { target = .user(.id(u)) }
+      if let a = c["address"] as? String {
+        guard Grammar.isE164(a) else { throw Invalid(description: "\(path): change \(i + 1): invalid address") }
+        target = .address(a)
+      }
+      out.append(
+        PlannedChange(
+          action: action, conversation: cid, participant: try id("participant"), subject: c["subject"] as? String ?? "",
+          addTarget: target, role: c["role"] as? String, duration: (c["seconds"] as? Int).map(PolicyDuration.init),
+          reason: c["reason"] as? String, actingUser: try id("actingUser"), policy: c["policy"] as? String ?? "",
+          directive: c["directive"] as? String ?? "", location: nil, before: "", after: "", explanation: "saved plan"))
+    }
+    return Loaded(
+      createdAt: created, notAfter: notAfter, workspace: workspace, digest: digest, snapshots: snapshots, changes: out)
+  }
+
   static func encode(_ plan: Plan, set: PolicySet, workspace: String, notAfter: Double) -> JSONValue {
     var changes: [JSONValue] = []
     for c in plan.changes where c.isChange && c.blocked == nil {

@@ -6,6 +6,7 @@ struct Terminal: Sendable {
 
   static let stdout = Terminal(fd: 1)
   static let stderr = Terminal(fd: 2)
+  static let stdin = Terminal(fd: 0)
 
   var isTerminal: Bool { isatty(fd) == 1 }
 

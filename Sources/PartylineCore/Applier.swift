@@ -1,0 +1,252 @@
+import Foundation
+
+/// What happened to a call: the API answered (status, correlation id, latency) or it did not.
+public struct CallResult: Sendable {
+  public var status: Int
+  public var correlationId: String?
+  public var latency: Double
+
+  public init(status: Int, correlationId: String?, latency: Double) {
+    self.status = status
+    self.correlationId = correlationId
+    self.latency = latency
+  }
+}
+
+public enum CallFailure: Error, Sendable {
+  /// The API refused the call: it did not take effect.
+  case refused(status: Int, message: String, correlationId: String?)
+  /// No answer: it may or may not have taken effect.
+  case unknown(String)
+}
+
+/// The side effects the applier needs: Genesys Cloud, or a recorder for `--dry-run`.
+public protocol ApplyExecutor: Sendable {
+  func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String) async throws
+    -> CallResult
+  func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult
+  /// Re-reads a conversation to confirm effects.
+  func read(conversation: String) async throws -> LiveConversation?
+}
+
+/// Locks a conversation for the time a run acts on it.
+public protocol ConversationLocker: Sendable {
+  func lock(_ conversation: String) async throws -> any ConversationLock
+}
+
+public protocol ConversationLock: Sendable {
+  func release() async
+}
+
+/// The applier's account of a run.
+public struct ApplyReport: Sendable {
+  public struct Item: Sendable {
+    public enum Result: String, Sendable { case confirmed, unconfirmed, failed, unknown, blocked, dryRun = "dry-run" }
+    public var change: PlannedChange
+    public var result: Result
+    public var detail: String?
+  }
+
+  public var items: [Item] = []
+  /// Conversations that could not be locked, with the reason.
+  public var lockFailures: [String: String] = [:]
+
+  public var ok: Bool {
+    lockFailures.isEmpty && items.allSatisfy { $0.result == .confirmed || $0.result == .dryRun }
+  }
+
+  public func count(_ r: Item.Result) -> Int { items.filter { $0.result == r }.count }
+}
+
+/// Events for progress, webhooks and metrics.
+public enum ApplyEvent: Sendable {
+  case outcome(JournalRecord)
+  case confirmed(PlannedChange, Bool)
+}
+
+/// Carries out a plan: actions in order within a conversation (reverts first), conversations in
+/// parallel, an intent journalled before each call and its outcome after, every effect confirmed by
+/// re-reading the conversation.
+public struct Applier: Sendable {
+  public var executor: any ApplyExecutor
+  public var journal: (any Journal)?
+  public var workspace: String
+  public var run: String
+  public var parallelism: Int
+  /// How long to poll for effects to show.
+  public var confirmTimeout: Double
+  public var pollInterval: Double
+  public var now: @Sendable () -> Double
+  public var events: @Sendable (ApplyEvent) -> Void
+  /// `--dry-run`: the same path, with an executor that records; nothing to confirm.
+  public var dryRun = false
+
+  public init(
+    executor: any ApplyExecutor, journal: (any Journal)?, workspace: String, run: String, parallelism: Int = 8,
+    confirmTimeout: Double = 15, pollInterval: Double = 0.25,
+    now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+    events: @escaping @Sendable (ApplyEvent) -> Void = { _ in }
+  ) {
+    self.executor = executor
+    self.journal = journal
+    self.workspace = workspace
+    self.run = run
+    self.parallelism = max(1, parallelism)
+    self.confirmTimeout = confirmTimeout
+    self.pollInterval = pollInterval
+    self.now = now
+    self.events = events
+  }
+
+  static func order(_ a: PlannedChange.Action) -> Int {
+    switch a {
+    case .revert, .prune: return 0
+    case .unmute: return 1
+    case .mute: return 2
+    case .add: return 3
+    case .noop: return 4
+    }
+  }
+
+  public func apply(_ plan: Plan) async -> ApplyReport {
+    var report = ApplyReport()
+    var groups: [String: [PlannedChange]] = [:]
+    var order: [String] = []
+    for c in plan.changes where c.isChange {
+      if c.blocked != nil {
+        report.items.append(.init(change: c, result: .blocked, detail: c.blocked))
+        continue
+      }
+      if groups[c.conversation] == nil { order.append(c.conversation) }
+      groups[c.conversation, default: []].append(c)
+    }
+    let work = order.map { cid in
+      (cid, groups[cid]!.enumerated().sorted { (Self.order($0.element.action), $0.offset) < (Self.order($1.element.action), $1.offset) }.map(\.element))
+    }
+    await withTaskGroup(of: [ApplyReport.Item].self) { group in
+      var next = 0
+      func start() {
+        guard next < work.count else { return }
+        let (cid, changes) = work[next]
+        next += 1
+        group.addTask { await self.applyConversation(cid, changes) }
+      }
+      for _ in 0..<min(parallelism, work.count) { start() }
+      while let items = await group.next() {
+        report.items.append(contentsOf: items)
+        start()
+      }
+    }
+    return report
+  }
+
+  func applyConversation(_ cid: String, _ changes: [PlannedChange]) async -> [ApplyReport.Item] {
+    var items: [ApplyReport.Item] = []
+    var sent: [PlannedChange] = []
+    var unknownAdds: [PlannedChange] = []
+    for (n, c) in changes.enumerated() {
+      guard let acting = c.actingUser else {
+        items.append(.init(change: c, result: .blocked, detail: "no acting user"))
+        continue
+      }
+      let id = "\(run)-\(cid.prefix(8))-\(n)"
+      let started = now()
+      var target: (String?, String?) = (nil, nil)
+      if case .user(let ref)? = c.addTarget { target.0 = "\(ref)" }
+      if case .address(let a)? = c.addTarget { target.1 = a }
+      let intent = JournalRecord(
+        kind: .intent, id: id, at: started, workspace: workspace, run: run, action: c.action, conversation: cid,
+        participant: c.participant, policy: c.policy, directive: c.directive, role: c.role, userId: target.0,
+        address: target.1, actingUser: acting, reason: c.reason,
+        leaseEnds: c.action == .mute ? (c.dueAt ?? started + Double(c.duration?.seconds ?? 0)) : nil)
+      do {
+        try await journal?.append([intent])
+      } catch {
+        items.append(.init(change: c, result: .failed, detail: "cannot write the journal: \(error)"))
+        break  // never act without a journal record
+      }
+      var outcome = intent
+      outcome.kind = .outcome
+      do {
+        let result: CallResult
+        switch c.action {
+        case .mute:
+          result = try await executor.setMuted(true, conversation: cid, participant: c.participant!, actingUser: acting)
+        case .unmute, .revert, .prune:
+          result = try await executor.setMuted(false, conversation: cid, participant: c.participant!, actingUser: acting)
+        case .add:
+          result = try await executor.add(c.addTarget!, conversation: cid, actingUser: acting)
+        case .noop:
+          continue
+        }
+        outcome.status = .ok
+        outcome.httpStatus = result.status
+        outcome.correlationId = result.correlationId
+        outcome.latencyMs = Int(result.latency * 1000)
+        sent.append(c)
+      } catch CallFailure.refused(let status, let message, let correlationId) {
+        outcome.status = .failed
+        outcome.httpStatus = status
+        outcome.correlationId = correlationId
+        outcome.error = message
+        items.append(.init(change: c, result: .failed, detail: message))
+      } catch {
+        outcome.status = .unknown
+        outcome.error = "\(error)"
+        if c.action == .add {
+          unknownAdds.append(c)  // never re-sent blindly: the re-read below decides
+        } else {
+          sent.append(c)  // a mute is idempotent; the re-read confirms it or not
+        }
+      }
+      outcome.at = now()
+      if outcome.latencyMs == nil { outcome.latencyMs = Int((outcome.at - started) * 1000) }
+      try? await journal?.append([outcome])
+      if !dryRun { events(.outcome(outcome)) }
+    }
+    // Confirm by re-reading the conversation: one read per round, polling briefly.
+    let pending = sent + unknownAdds
+    if pending.isEmpty { return items }
+    if dryRun { return items + pending.map { .init(change: $0, result: .dryRun, detail: nil) } }
+    let deadline = now() + confirmTimeout
+    var confirmed = Set<Int>()
+    while true {
+      if let conv = try? await executor.read(conversation: cid) {
+        for (i, c) in pending.enumerated() where !confirmed.contains(i) {
+          if Self.effectVisible(c, in: conv) { confirmed.insert(i) }
+        }
+      }
+      if confirmed.count == pending.count || now() >= deadline { break }
+      try? await Task.sleep(nanoseconds: UInt64(pollInterval * 1e9))
+    }
+    for (i, c) in pending.enumerated() {
+      let ok = confirmed.contains(i)
+      let isUnknownAdd = i >= sent.count
+      items.append(
+        .init(
+          change: c, result: ok ? .confirmed : (isUnknownAdd ? .unknown : .unconfirmed),
+          detail: ok ? nil : (isUnknownAdd ? "outcome unknown and not seen on a re-read" : "not seen on a re-read within \(Int(confirmTimeout))s")))
+      events(.confirmed(c, ok))
+    }
+    return items
+  }
+
+  /// Whether a re-read shows the change: muted as asked, or the added party present.
+  static func effectVisible(_ c: PlannedChange, in conv: LiveConversation) -> Bool {
+    switch c.action {
+    case .mute:
+      return conv.participants.contains { $0.id == c.participant && $0.muted }
+    case .unmute, .revert, .prune:
+      return conv.participants.contains { $0.id == c.participant && (!$0.muted || $0.hasLeft) }
+    case .add:
+      switch c.addTarget {
+      case .user(let ref)?:
+        return conv.participants.contains { $0.userId == "\(ref)" && !$0.hasLeft }
+      case .address(let a)?:
+        return conv.participants.contains { $0.address == a && !$0.hasLeft }
+      case nil: return false
+      }
+    case .noop: return true
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The journal as an append-only JSON Lines file in a local directory (`.partyline/journal.jsonl`),
+/// created 0600. Each append is one `write` of whole lines under an exclusive `flock`, then `fsync`. A
+/// torn last line (a crash mid-write) is detected and cut off before the next append.
+public final class LocalJournal: Journal, @unchecked Sendable {
+  public let path: String
+  /// Set when a torn last line was found and removed, for a warning.
+  public private(set) var repairedTornLine = false
+  private let mutex = NSLock()
+
+  public init(directory: String) throws {
+    try FileManager.default.createDirectory(
+      atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    path = directory + "/journal.jsonl"
+    let fd = open(path, O_CREAT | O_WRONLY | O_APPEND | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw JournalError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+    close(fd)
+  }
+
+  public enum JournalError: Error, CustomStringConvertible {
+    case io(String)
+    case corrupt(String)
+    public var description: String {
+      switch self {
+      case .io(let m): return m
+      case .corrupt(let m): return m
+      }
+    }
+  }
+
+  public func append(_ records: [JournalRecord]) async throws {
+    guard !records.isEmpty else { return }
+    try withLockedFile(O_RDWR | O_APPEND) { fd in
+      try self.cutTornTail(fd)
+      let bytes = Array(records.map { $0.line + "\n" }.joined().utf8)
+      var off = 0
+      while off < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { throw JournalError.io("cannot write \(self.path): \(String(cString: strerror(errno)))") }
+        off += n
+      }
+      guard fsync(fd) == 0 else { throw JournalError.io("cannot sync \(self.path)") }
+    }
+  }
+
+  public func records(workspace: String) async throws -> [JournalRecord] {
+    try allRecords().filter { $0.workspace == workspace }
+  }
+
+  /// Every record; a damaged line other than the last is an error naming its line.
+  public func allRecords() throws -> [JournalRecord] {
+    guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    let text = String(decoding: data, as: UTF8.self)
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    if lines.last == "" { lines.removeLast() }
+    let torn = !text.isEmpty && !text.hasSuffix("\n")
+    var out: [JournalRecord] = []
+    for (i, line) in lines.enumerated() {
+      if let r = JournalRecord.parse(line) {
+        out.append(r)
+      } else if i == lines.count - 1 && torn {
+        mutex.withLock { repairedTornLine = true }  // cut off at the next append
+      } else {
+        throw JournalError.corrupt("\(path):\(i + 1): not a journal record; the journal is damaged")
+      }
+    }
+    return out
+  }
+
+  private func withLockedFile<T>(_ flags: Int32, _ body: (Int32) throws -> T) throws -> T {
+    let fd = open(path, flags | O_CLOEXEC)
+    guard fd >= 0 else { throw JournalError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    while flock(fd, LOCK_EX) != 0 {
+      if errno != EINTR { throw JournalError.io("cannot lock \(path)") }
+    }
+    defer { flock(fd, LOCK_UN) }
+    return try body(fd)
+  }
+
+  /// If the file does not end with a newline, the last line was torn by a crash: cut it off.
+  private func cutTornTail(_ fd: Int32) throws {
+    var st = stat()
+    guard fstat(fd, &st) == 0, st.st_size > 0 else { return }
+    var last: UInt8 = 0
+    guard pread(fd, &last, 1, st.st_size - 1) == 1, last != 10 else { return }
+    var pos = st.st_size - 1
+    var byte: UInt8 = 0
+    while pos > 0 {
+      guard pread(fd, &byte, 1, pos - 1) == 1 else { break }
+      if byte == 10 { break }
+      pos -= 1
+    }
+    guard ftruncate(fd, pos) == 0 else { throw JournalError.io("cannot repair \(path)") }
+    mutex.withLock { repairedTornLine = true }
+  }
+}
+
+/// Per-conversation lock files (`locks/<conversation>.lock`) held with `flock`: released by the kernel
+/// when the process dies. The holder writes who it is into the file, so a waiting run can name it.
+public struct LocalLocker: ConversationLocker {
+  public let directory: String
+  public let timeout: Double
+  public let holder: String
+
+  public init(directory: String, timeout: Double, holder: String) throws {
+    self.directory = directory + "/locks"
+    self.timeout = timeout
+    self.holder = holder
+    try FileManager.default.createDirectory(
+      atPath: self.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+  }
+
+  public struct LockTimeout: Error, CustomStringConvertible {
+    public var conversation: String
+    public var holder: String
+    public var waited: Double
+    public var description: String {
+      "conversation \(conversation) is locked by \(holder); gave up after \(Int(waited))s (--lock-timeout)"
+    }
+  }
+
+  final class Held: ConversationLock, @unchecked Sendable {
+    let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    func release() async {
+      _ = ftruncate(fd, 0)
+      flock(fd, LOCK_UN)
+      close(fd)
+    }
+  }
+
+  public func lock(_ conversation: String) async throws -> any ConversationLock {
+    guard Grammar.uuid(conversation) != nil else { throw LockTimeout(conversation: conversation, holder: "nobody (invalid id)", waited: 0) }
+    let path = "\(directory)/\(conversation).lock"
+    let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw LocalJournal.JournalError.io("cannot open \(path)") }
+    let start = Date().timeIntervalSince1970
+    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+      let waited = Date().timeIntervalSince1970 - start
+      if waited >= timeout {
+        var buf = [UInt8](repeating: 0, count: 512)
+        let n = pread(fd, &buf, 512, 0)
+        close(fd)
+        let who = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "another run"
+        throw LockTimeout(conversation: conversation, holder: who.isEmpty ? "another run" : who, waited: waited)
+      }
+      try await Task.sleep(nanoseconds: 50_000_000)
+    }
+    _ = ftruncate(fd, 0)
+    let info = Array("\(holder)\n".utf8)
+    _ = info.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
+    return Held(fd: fd)
+  }
+}

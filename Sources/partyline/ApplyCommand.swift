@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import GenesysCloud
+import PartylineCore
+
+struct ApplyCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "apply",
+    abstract: "Plan and carry out the policies against the live conversations.",
+    discussion: """
+      On a terminal apply asks for confirmation unless --yes; without a terminal it needs --yes. \
+      Exit status: 0 when every planned change was made and confirmed, 1 otherwise.
+      """
+  )
+
+  @Argument(help: "Policy files or directories.")
+  var paths: [String] = ["policies"]
+
+  @Flag(help: "Run the same path but only print the calls that would be made.")
+  var dryRun = false
+
+  @Flag(help: "Do not ask for confirmation.")
+  var yes = false
+
+  @Option(help: "Conversations applied in parallel.")
+  var parallelism: Int = 8
+
+  @Option(help: "Seconds to wait for a conversation lock.")
+  var lockTimeout: Double = 30
+
+  @Option(help: "Seconds to wait for a change to show on a re-read.")
+  var confirmTimeout: Double = 15
+
+  @Option(help: "Apply a saved plan (from `plan --out`) exactly, instead of planning again.")
+  var plan: String?
+
+  @OptionGroup var run: RunOptions
+
+  func run() async throws {
+    if let plan {
+      try await applySaved(plan)
+      return
+    }
+    let compiled = PolicyLoader().load(paths)
+    var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+    guard let set = compiled.policySet else {
+      for d in compiled.diagnostics.prefix(DiagnosticRenderer.maxShown) { Terminal.stderr.write(renderer.text(d)) }
+      Terminal.stderr.write("policies are invalid: nothing was applied\n")
+      throw ExitCode(1)
+    }
+    let interactive = Terminal.stdin.isTerminal && Terminal.stderr.isTerminal
+    if !yes && !dryRun && !interactive {
+      Terminal.stderr.write("error: not a terminal: pass --yes to apply without confirmation (or --dry-run)\n")
+      throw ExitCode(1)
+    }
+    let connection = try await Connection.open(run)
+    if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
+    let outcome: Reconciler.Outcome
+    do {
+      let (journal, locker, _) = try StateBackend.open(run, lockTimeout: lockTimeout)
+      let reconciler = Reconciler(
+        set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
+        journal: journal, locker: locker, parallelism: parallelism, dryRun: dryRun, run: RunId.make(),
+        confirmTimeout: confirmTimeout,
+        events: { event in
+          if case .outcome(let r) = event {
+            let tail = r.status == .ok ? "" : " (\(r.error ?? r.status?.rawValue ?? ""))"
+            Terminal.stderr.write("  \(r.action.rawValue) \(r.conversation.prefix(8)) \(r.participant ?? r.userId ?? r.address ?? ""): \(r.status?.rawValue ?? "?") in \(r.latencyMs ?? 0)ms\(tail)\n")
+          }
+        })
+      outcome = try await reconciler.runOnce { plan in
+        Terminal.stdout.write(PlanRenderer(style: Style(enabled: Terminal.stdout.colours)).text(plan))
+        if yes || dryRun { return true }
+        Terminal.stderr.write("Apply these changes? Only 'yes' is accepted: ")
+        return readLine()?.trimmingCharacters(in: .whitespaces) == "yes"
+      }
+    } catch {
+      await connection.close()
+      Terminal.stderr.write("error: \(error)\n")
+      throw ExitCode(1)
+    }
+    await connection.close()
+    for d in outcome.plan.findings { Terminal.stderr.write(renderer.text(d)) }
+    guard let report = outcome.report else {
+      if outcome.plan.hasErrors {
+        Terminal.stdout.write(PlanRenderer().text(outcome.plan))
+        Terminal.stderr.write("the plan breaks a limit: nothing was applied\n")
+        throw ExitCode(1)
+      }
+      if !outcome.plan.hasChanges {
+        Terminal.stdout.write(PlanRenderer.summaryLine(outcome.plan) + "\n")
+        if outcome.plan.summary.blocked > 0 { throw ExitCode(1) }
+        return
+      }
+      Terminal.stderr.write("apply cancelled: nothing was changed\n")
+      throw ExitCode(1)
+    }
+    for item in report.items where item.result != .confirmed && item.result != .dryRun {
+      Terminal.stderr.write("  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
+    }
+    Terminal.stdout.write(Reconciler.summary(report, dryRun: dryRun) + "\n")
+    if !report.ok { throw ExitCode(1) }
+  }
+}
+
+enum RunId {
+  static func make() -> String {
+    let t = Int(Date().timeIntervalSince1970)
+    return "r\(String(t, radix: 36))\(String(Int.random(in: 0..<1_296), radix: 36))"
+  }
+}
+
+extension ApplyCommand {
+  /// `apply --plan FILE`: the saved changes exactly, refused past `notAfter` or when a conversation
+  /// changed since the plan was made.
+  func applySaved(_ path: String) async throws {
+    let saved: SavedPlan.Loaded
+    do {
+      saved = try SavedPlan.load(path)
+    } catch {
+      Terminal.stderr.write("error: \(error)\n")
+      throw ExitCode(1)
+    }
+    let now = Date().timeIntervalSince1970
+    if now > saved.notAfter {
+      Terminal.stderr.write(
+        "error: the saved plan \(path) expired at \(Timestamp.iso8601(saved.notAfter)) (notAfter); run plan again\n")
+      throw ExitCode(1)
+    }
+    if saved.workspace != run.workspace {
+      Terminal.stderr.write("error: the saved plan belongs to workspace '\(saved.workspace)', not '\(run.workspace)'\n")
+      throw ExitCode(1)
+    }
+    let connection = try await Connection.open(run)
+    if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
+    var failed = false
+    do {
+      let (journal, locker, _) = try StateBackend.open(run, lockTimeout: lockTimeout)
+      var held: [any ConversationLock] = []
+      if !dryRun {
+        for cid in saved.snapshots.keys.sorted() { held.append(try await locker.lock(cid)) }
+      }
+      var changed: [String] = []
+      for (cid, hash) in saved.snapshots.sorted(by: { $0.key < $1.key }) {
+        let live = try await connection.client.callConversation(cid).map(LiveStateReader.convert)
+        let current = live?.snapshotHash ?? LiveConversation(id: cid, status: .notFound).snapshotHash
+        if current != hash { changed.append(cid) }
+      }
+      if !changed.isEmpty {
+        for h in held { await h.release() }
+        Terminal.stderr.write(
+          "error: refusing the saved plan: \(changed.count == 1 ? "conversation" : "conversations") \(changed.joined(separator: ", ")) changed since it was made; run plan again\n")
+        await connection.close()
+        throw ExitCode(1)
+      }
+      let plan = Plan(
+        changes: saved.changes, findings: [], createdAt: saved.createdAt, policySetDigest: saved.digest,
+        snapshots: saved.snapshots)
+      Terminal.stdout.write(PlanRenderer().text(plan))
+      var applier = Applier(
+        executor: dryRun ? DryRunExecutor() : GenesysExecutor(client: connection.client), journal: dryRun ? nil : journal,
+        workspace: run.workspace, run: RunId.make(), parallelism: parallelism, confirmTimeout: confirmTimeout)
+      applier.dryRun = dryRun
+      let report = await applier.apply(plan)
+      for h in held { await h.release() }
+      for item in report.items where item.result != .confirmed && item.result != .dryRun {
+        Terminal.stderr.write("  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
+      }
+      Terminal.stdout.write(Reconciler.summary(report, dryRun: dryRun) + "\n")
+      failed = !report.ok
+    } catch let e as ExitCode {
+      throw e
+    } catch {
+      await connection.close()
+      Terminal.stderr.write("error: \(error)\n")
+      throw ExitCode(1)
+    }
+    await connection.close()
+    if failed { throw ExitCode(1) }
+  }
+}
