@@ -41,7 +41,9 @@ public protocol ConversationLock: Sendable {
 /// The applier's account of a run.
 public struct ApplyReport: Sendable {
   public struct Item: Sendable {
-    public enum Result: String, Sendable { case confirmed, unconfirmed, failed, unknown, blocked, dryRun = "dry-run" }
+    public enum Result: String, Sendable {
+      case confirmed, unconfirmed, failed, unknown, blocked, dryRun = "dry-run"
+    }
     public var change: PlannedChange
     public var result: Result
     public var detail: String?
@@ -82,7 +84,8 @@ public struct Applier: Sendable {
   public var dryRun = false
 
   public init(
-    executor: any ApplyExecutor, journal: (any Journal)?, workspace: String, run: String, parallelism: Int = 8,
+    executor: any ApplyExecutor, journal: (any Journal)?, workspace: String, run: String,
+    parallelism: Int = 8,
     confirmTimeout: Double = 15, pollInterval: Double = 0.25,
     now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
     events: @escaping @Sendable (ApplyEvent) -> Void = { _ in }
@@ -121,7 +124,12 @@ public struct Applier: Sendable {
       groups[c.conversation, default: []].append(c)
     }
     let work = order.map { cid in
-      (cid, groups[cid]!.enumerated().sorted { (Self.order($0.element.action), $0.offset) < (Self.order($1.element.action), $1.offset) }.map(\.element))
+      (
+        cid,
+        groups[cid]!.enumerated().sorted {
+          (Self.order($0.element.action), $0.offset) < (Self.order($1.element.action), $1.offset)
+        }.map(\.element)
+      )
     }
     await withTaskGroup(of: [ApplyReport.Item].self) { group in
       var next = 0
@@ -155,7 +163,8 @@ public struct Applier: Sendable {
       if case .user(let ref)? = c.addTarget { target.0 = "\(ref)" }
       if case .address(let a)? = c.addTarget { target.1 = a }
       let intent = JournalRecord(
-        kind: .intent, id: id, at: started, workspace: workspace, run: run, action: c.action, conversation: cid,
+        kind: .intent, id: id, at: started, workspace: workspace, run: run, action: c.action,
+        conversation: cid,
         participant: c.participant, policy: c.policy, directive: c.directive, role: c.role, userId: target.0,
         address: target.1, actingUser: acting, reason: c.reason,
         leaseEnds: c.action == .mute ? (c.dueAt ?? started + Double(c.duration?.seconds ?? 0)) : nil)
@@ -171,9 +180,11 @@ public struct Applier: Sendable {
         let result: CallResult
         switch c.action {
         case .mute:
-          result = try await executor.setMuted(true, conversation: cid, participant: c.participant!, actingUser: acting)
+          result = try await executor.setMuted(
+            true, conversation: cid, participant: c.participant!, actingUser: acting)
         case .unmute, .revert, .prune:
-          result = try await executor.setMuted(false, conversation: cid, participant: c.participant!, actingUser: acting)
+          result = try await executor.setMuted(
+            false, conversation: cid, participant: c.participant!, actingUser: acting)
         case .add:
           result = try await executor.add(c.addTarget!, conversation: cid, actingUser: acting)
         case .noop:
@@ -225,7 +236,11 @@ public struct Applier: Sendable {
       items.append(
         .init(
           change: c, result: ok ? .confirmed : (isUnknownAdd ? .unknown : .unconfirmed),
-          detail: ok ? nil : (isUnknownAdd ? "outcome unknown and not seen on a re-read" : "not seen on a re-read within \(Int(confirmTimeout))s")))
+          detail: ok
+            ? nil
+            : (isUnknownAdd
+              ? "outcome unknown and not seen on a re-read"
+              : "not seen on a re-read within \(Int(confirmTimeout))s")))
       events(.confirmed(c, ok))
     }
     return items

@@ -106,10 +106,13 @@ public struct JournalRecord: Sendable, Hashable {
     else { return nil }
     return JournalRecord(
       kind: kind, id: id, at: at, workspace: workspace, run: run, action: action, conversation: conversation,
-      participant: o["participant"] as? String, policy: policy, directive: directive, role: o["role"] as? String,
-      userId: o["userId"] as? String, address: o["address"] as? String, actingUser: o["actingUser"] as? String,
+      participant: o["participant"] as? String, policy: policy, directive: directive,
+      role: o["role"] as? String,
+      userId: o["userId"] as? String, address: o["address"] as? String,
+      actingUser: o["actingUser"] as? String,
       reason: o["reason"] as? String, leaseEnds: (o["leaseEnds"] as? NSNumber)?.doubleValue,
-      status: (o["status"] as? String).flatMap(Status.init), httpStatus: (o["httpStatus"] as? NSNumber)?.intValue,
+      status: (o["status"] as? String).flatMap(Status.init),
+      httpStatus: (o["httpStatus"] as? NSNumber)?.intValue,
       latencyMs: (o["latencyMs"] as? NSNumber)?.intValue, correlationId: o["correlationId"] as? String,
       error: o["error"] as? String)
   }
@@ -144,7 +147,8 @@ public struct JournalState: Sendable {
         if leases[lease.key] == nil { leases[lease.key] = lease }
       case .revert, .prune:
         guard outcome == .ok, let pid = r.participant else { continue }
-        let key = Lease.Key(policy: r.policy, directive: r.directive, conversation: r.conversation, participant: pid)
+        let key = Lease.Key(
+          policy: r.policy, directive: r.directive, conversation: r.conversation, participant: pid)
         leases[key]?.status = .served
       case .add:
         if let role = r.role { roles[r.conversation, default: [:]][role, default: 0] += 1 }

@@ -42,7 +42,9 @@ public final class LocalJournal: Journal, @unchecked Sendable {
       while off < bytes.count {
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }
         if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { throw JournalError.io("cannot write \(self.path): \(String(cString: strerror(errno)))") }
+        guard n > 0 else {
+          throw JournalError.io("cannot write \(self.path): \(String(cString: strerror(errno)))")
+        }
         off += n
       }
       guard fsync(fd) == 0 else { throw JournalError.io("cannot sync \(self.path)") }
@@ -137,7 +139,9 @@ public struct LocalLocker: ConversationLocker {
   }
 
   public func lock(_ conversation: String) async throws -> any ConversationLock {
-    guard Grammar.uuid(conversation) != nil else { throw LockTimeout(conversation: conversation, holder: "nobody (invalid id)", waited: 0) }
+    guard Grammar.uuid(conversation) != nil else {
+      throw LockTimeout(conversation: conversation, holder: "nobody (invalid id)", waited: 0)
+    }
     let path = "\(directory)/\(conversation).lock"
     let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw LocalJournal.JournalError.io("cannot open \(path)") }
@@ -148,8 +152,12 @@ public struct LocalLocker: ConversationLocker {
         var buf = [UInt8](repeating: 0, count: 512)
         let n = pread(fd, &buf, 512, 0)
         close(fd)
-        let who = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "another run"
-        throw LockTimeout(conversation: conversation, holder: who.isEmpty ? "another run" : who, waited: waited)
+        let who =
+          n > 0
+          ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+          : "another run"
+        throw LockTimeout(
+          conversation: conversation, holder: who.isEmpty ? "another run" : who, waited: waited)
       }
       try await Task.sleep(nanoseconds: 50_000_000)
     }

@@ -44,13 +44,16 @@ struct ApplyCommand: AsyncParsableCommand {
     let compiled = PolicyLoader().load(paths)
     var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
     guard let set = compiled.policySet else {
-      for d in compiled.diagnostics.prefix(DiagnosticRenderer.maxShown) { Terminal.stderr.write(renderer.text(d)) }
+      for d in compiled.diagnostics.prefix(DiagnosticRenderer.maxShown) {
+        Terminal.stderr.write(renderer.text(d))
+      }
       Terminal.stderr.write("policies are invalid: nothing was applied\n")
       throw ExitCode(1)
     }
     let interactive = Terminal.stdin.isTerminal && Terminal.stderr.isTerminal
     if !yes && !dryRun && !interactive {
-      Terminal.stderr.write("error: not a terminal: pass --yes to apply without confirmation (or --dry-run)\n")
+      Terminal.stderr.write(
+        "error: not a terminal: pass --yes to apply without confirmation (or --dry-run)\n")
       throw ExitCode(1)
     }
     let connection = try await Connection.open(run)
@@ -65,7 +68,9 @@ struct ApplyCommand: AsyncParsableCommand {
         events: { event in
           if case .outcome(let r) = event {
             let tail = r.status == .ok ? "" : " (\(r.error ?? r.status?.rawValue ?? ""))"
-            Terminal.stderr.write("  \(r.action.rawValue) \(r.conversation.prefix(8)) \(r.participant ?? r.userId ?? r.address ?? ""): \(r.status?.rawValue ?? "?") in \(r.latencyMs ?? 0)ms\(tail)\n")
+            Terminal.stderr.write(
+              "  \(r.action.rawValue) \(r.conversation.prefix(8)) \(r.participant ?? r.userId ?? r.address ?? ""): \(r.status?.rawValue ?? "?") in \(r.latencyMs ?? 0)ms\(tail)\n"
+            )
           }
         })
       outcome = try await reconciler.runOnce { plan in
@@ -96,7 +101,8 @@ struct ApplyCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     for item in report.items where item.result != .confirmed && item.result != .dryRun {
-      Terminal.stderr.write("  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
+      Terminal.stderr.write(
+        "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
     }
     Terminal.stdout.write(Reconciler.summary(report, dryRun: dryRun) + "\n")
     if !report.ok { throw ExitCode(1) }
@@ -124,11 +130,13 @@ extension ApplyCommand {
     let now = Date().timeIntervalSince1970
     if now > saved.notAfter {
       Terminal.stderr.write(
-        "error: the saved plan \(path) expired at \(Timestamp.iso8601(saved.notAfter)) (notAfter); run plan again\n")
+        "error: the saved plan \(path) expired at \(Timestamp.iso8601(saved.notAfter)) (notAfter); run plan again\n"
+      )
       throw ExitCode(1)
     }
     if saved.workspace != run.workspace {
-      Terminal.stderr.write("error: the saved plan belongs to workspace '\(saved.workspace)', not '\(run.workspace)'\n")
+      Terminal.stderr.write(
+        "error: the saved plan belongs to workspace '\(saved.workspace)', not '\(run.workspace)'\n")
       throw ExitCode(1)
     }
     let connection = try await Connection.open(run)
@@ -149,7 +157,8 @@ extension ApplyCommand {
       if !changed.isEmpty {
         for h in held { await h.release() }
         Terminal.stderr.write(
-          "error: refusing the saved plan: \(changed.count == 1 ? "conversation" : "conversations") \(changed.joined(separator: ", ")) changed since it was made; run plan again\n")
+          "error: refusing the saved plan: \(changed.count == 1 ? "conversation" : "conversations") \(changed.joined(separator: ", ")) changed since it was made; run plan again\n"
+        )
         await connection.close()
         throw ExitCode(1)
       }
@@ -158,13 +167,15 @@ extension ApplyCommand {
         snapshots: saved.snapshots)
       Terminal.stdout.write(PlanRenderer().text(plan))
       var applier = Applier(
-        executor: dryRun ? DryRunExecutor() : GenesysExecutor(client: connection.client), journal: dryRun ? nil : journal,
+        executor: dryRun ? DryRunExecutor() : GenesysExecutor(client: connection.client),
+        journal: dryRun ? nil : journal,
         workspace: run.workspace, run: RunId.make(), parallelism: parallelism, confirmTimeout: confirmTimeout)
       applier.dryRun = dryRun
       let report = await applier.apply(plan)
       for h in held { await h.release() }
       for item in report.items where item.result != .confirmed && item.result != .dryRun {
-        Terminal.stderr.write("  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
+        Terminal.stderr.write(
+          "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
       }
       Terminal.stdout.write(Reconciler.summary(report, dryRun: dryRun) + "\n")
       failed = !report.ok

@@ -22,7 +22,8 @@ struct GenesysExecutor: ApplyExecutor {
     -> CallResult
   {
     do {
-      let r = try await client.setMuted(muted, conversation: conversation, participant: participant, onBehalfOf: actingUser)
+      let r = try await client.setMuted(
+        muted, conversation: conversation, participant: participant, onBehalfOf: actingUser)
       return CallResult(status: r.status, correlationId: r.correlationId, latency: r.latency)
     } catch { throw map(error) }
   }
@@ -31,8 +32,11 @@ struct GenesysExecutor: ApplyExecutor {
     do {
       let r: GenesysClient.Response
       switch target {
-      case .user(let ref): r = try await client.addParticipant(conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)")
-      case .address(let a): r = try await client.addParticipant(conversation: conversation, onBehalfOf: actingUser, address: a)
+      case .user(let ref):
+        r = try await client.addParticipant(
+          conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)")
+      case .address(let a):
+        r = try await client.addParticipant(conversation: conversation, onBehalfOf: actingUser, address: a)
       }
       return CallResult(status: r.status, correlationId: r.correlationId, latency: r.latency)
     } catch { throw map(error) }
@@ -58,7 +62,8 @@ final class DryRunExecutor: ApplyExecutor, @unchecked Sendable {
     -> CallResult
   {
     note(
-      "PATCH /api/v2/conversations/calls/\(conversation)/participants/\(participant)/user/\(actingUser) {\"muted\":\(muted)}")
+      "PATCH /api/v2/conversations/calls/\(conversation)/participants/\(participant)/user/\(actingUser) {\"muted\":\(muted)}"
+    )
     return CallResult(status: 0, correlationId: nil, latency: 0)
   }
 
@@ -68,7 +73,9 @@ final class DryRunExecutor: ApplyExecutor, @unchecked Sendable {
     case .user(let ref): entry = "{\"userId\":\"\(ref)\"}"
     case .address(let a): entry = "{\"address\":\"\(a)\"}"
     }
-    note("POST /api/v2/conversations/calls/\(conversation)/participants/user/\(actingUser) {\"participants\":[\(entry)]}")
+    note(
+      "POST /api/v2/conversations/calls/\(conversation)/participants/user/\(actingUser) {\"participants\":[\(entry)]}"
+    )
     return CallResult(status: 0, correlationId: nil, latency: 0)
   }
 

@@ -18,7 +18,8 @@ struct LiveStateReader {
       id: conv.id.lowercased(), maxParticipants: conv.maxParticipants,
       participants: conv.participants.map {
         LiveParticipant(
-          id: $0.id.lowercased(), purpose: $0.purpose ?? "", state: $0.state ?? "none", muted: $0.muted ?? false,
+          id: $0.id.lowercased(), purpose: $0.purpose ?? "", state: $0.state ?? "none",
+          muted: $0.muted ?? false,
           userId: $0.user?.id.lowercased(), address: $0.address, name: $0.name)
       })
   }

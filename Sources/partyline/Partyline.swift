@@ -7,7 +7,9 @@ struct Partyline: AsyncParsableCommand {
     commandName: "partyline",
     abstract: "Declarative policies for live Genesys Cloud conversations.",
     version: "0.1.0",
-    subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, WatchCommand.self, SimCommand.self]
+    subcommands: [
+      ValidateCommand.self, PlanCommand.self, ApplyCommand.self, WatchCommand.self, SimCommand.self,
+    ]
   )
 
   /// Runs the command line; any error exits 1 (usage errors too), help and version exit 0.

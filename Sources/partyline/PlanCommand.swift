@@ -60,7 +60,9 @@ struct PlanCommand: AsyncParsableCommand {
       let journalState: JournalState
       // plan writes nothing: it reads the journal only when there is one.
       let dir =
-        run.sandbox ? Sandbox.directory : run.state ?? ProcessInfo.processInfo.environment["PARTYLINE_STATE"] ?? ".partyline"
+        run.sandbox
+        ? Sandbox.directory
+        : run.state ?? ProcessInfo.processInfo.environment["PARTYLINE_STATE"] ?? ".partyline"
       if FileManager.default.fileExists(atPath: dir + "/journal.jsonl") {
         journalState = JournalState(
           try await LocalJournal(directory: dir).records(workspace: run.workspace), workspace: run.workspace)
@@ -68,8 +70,11 @@ struct PlanCommand: AsyncParsableCommand {
         journalState = JournalState([], workspace: run.workspace)
       }
       let leases = journalState.leases
-      plan = Planner(workspace: run.workspace, wholeSet: Self.isWholeSet(paths), addedRoles: journalState.addedRoles).plan(
-        set, live: try await LiveStateReader(client: connection.client).read(
+      plan = Planner(
+        workspace: run.workspace, wholeSet: Self.isWholeSet(paths), addedRoles: journalState.addedRoles
+      ).plan(
+        set,
+        live: try await LiveStateReader(client: connection.client).read(
           set, extraConversations: leases.filter { $0.status == .open }.map(\.conversation)),
         leases: leases, now: Date().timeIntervalSince1970)
     } catch {
@@ -131,7 +136,8 @@ enum SavedPlan {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw Invalid(description: "cannot read the saved plan '\(path)'")
     }
-    guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any], o["kind"] as? String == "partyline-plan",
+    guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      o["kind"] as? String == "partyline-plan",
       o["formatVersion"] as? Int == 1, let created = (o["createdAt"] as? String).flatMap(parseTime),
       let notAfter = (o["notAfter"] as? String).flatMap(parseTime), let workspace = o["workspace"] as? String,
       let digest = o["policySetDigest"] as? String, let snapshots = o["snapshots"] as? [String: String],
@@ -141,27 +147,37 @@ enum SavedPlan {
     for (i, c) in changes.enumerated() {
       func id(_ k: String) throws -> String? {
         guard let v = c[k] as? String else { return nil }
-        guard let u = Grammar.uuid(v) else { throw Invalid(description: "\(path): change \(i + 1): invalid \(k) '\(v)'") }
+        guard let u = Grammar.uuid(v) else {
+          throw Invalid(description: "\(path): change \(i + 1): invalid \(k) '\(v)'")
+        }
         return u
       }
-      guard let action = (c["action"] as? String).flatMap(PlannedChange.Action.init), let cid = try id("conversation"),
+      guard let action = (c["action"] as? String).flatMap(PlannedChange.Action.init),
+        let cid = try id("conversation"),
         snapshots[cid] != nil
       else { throw Invalid(description: "\(path): change \(i + 1) is malformed") }
       var target: AddTarget?
       if let u = try id("userId") { target = .user(.id(u)) }
       if let a = c["address"] as? String {
-        guard Grammar.isE164(a) else { throw Invalid(description: "\(path): change \(i + 1): invalid address") }
+        guard Grammar.isE164(a) else {
+          throw Invalid(description: "\(path): change \(i + 1): invalid address")
+        }
         target = .address(a)
       }
       out.append(
         PlannedChange(
-          action: action, conversation: cid, participant: try id("participant"), subject: c["subject"] as? String ?? "",
-          addTarget: target, role: c["role"] as? String, duration: (c["seconds"] as? Int).map(PolicyDuration.init),
-          reason: c["reason"] as? String, actingUser: try id("actingUser"), policy: c["policy"] as? String ?? "",
-          directive: c["directive"] as? String ?? "", location: nil, before: "", after: "", explanation: "saved plan"))
+          action: action, conversation: cid, participant: try id("participant"),
+          subject: c["subject"] as? String ?? "",
+          addTarget: target, role: c["role"] as? String,
+          duration: (c["seconds"] as? Int).map(PolicyDuration.init),
+          reason: c["reason"] as? String, actingUser: try id("actingUser"),
+          policy: c["policy"] as? String ?? "",
+          directive: c["directive"] as? String ?? "", location: nil, before: "", after: "",
+          explanation: "saved plan"))
     }
     return Loaded(
-      createdAt: created, notAfter: notAfter, workspace: workspace, digest: digest, snapshots: snapshots, changes: out)
+      createdAt: created, notAfter: notAfter, workspace: workspace, digest: digest, snapshots: snapshots,
+      changes: out)
   }
 
   static func encode(_ plan: Plan, set: PolicySet, workspace: String, notAfter: Double) -> JSONValue {

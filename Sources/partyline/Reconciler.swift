@@ -38,9 +38,11 @@ struct Reconciler {
     }
     // Re-read the journal under the locks: another run may have acted while we waited.
     let state =
-      locker == nil || dryRun ? before : JournalState(try await journal?.records(workspace: workspace) ?? [], workspace: workspace)
+      locker == nil || dryRun
+      ? before : JournalState(try await journal?.records(workspace: workspace) ?? [], workspace: workspace)
     let openLeaseConversations = state.leases.filter { $0.status == .open }.map(\.conversation)
-    let live = try await LiveStateReader(client: connection.client).read(set, extraConversations: openLeaseConversations)
+    let live = try await LiveStateReader(client: connection.client).read(
+      set, extraConversations: openLeaseConversations)
     let plan = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles).plan(
       set, live: live, leases: state.leases, now: Date().timeIntervalSince1970)
     if plan.hasErrors || !plan.hasChanges {
@@ -55,7 +57,8 @@ struct Reconciler {
     }
     let executor: any ApplyExecutor = dryRun ? DryRunExecutor() : GenesysExecutor(client: connection.client)
     var applier = Applier(
-      executor: executor, journal: dryRun ? nil : journal, workspace: workspace, run: run, parallelism: parallelism,
+      executor: executor, journal: dryRun ? nil : journal, workspace: workspace, run: run,
+      parallelism: parallelism,
       confirmTimeout: confirmTimeout, events: events)
     applier.dryRun = dryRun
     let report = await applier.apply(plan)
@@ -82,15 +85,19 @@ struct Reconciler {
 
 /// The state backend chosen by `--state` (local directory by default; the sandbox keeps its own).
 enum StateBackend {
-  static func open(_ options: RunOptions, lockTimeout: Double) throws -> (any Journal, any ConversationLocker, String) {
+  static func open(_ options: RunOptions, lockTimeout: Double) throws -> (
+    any Journal, any ConversationLocker, String
+  ) {
     var dir = options.state ?? ProcessInfo.processInfo.environment["PARTYLINE_STATE"] ?? ".partyline"
     if options.sandbox { dir = Sandbox.directory }
     if dir.hasPrefix("postgres://") || dir.hasPrefix("postgresql://") {
-      throw GenesysError.configuration("the PostgreSQL state backend is not available in this build; use a directory")
+      throw GenesysError.configuration(
+        "the PostgreSQL state backend is not available in this build; use a directory")
     }
     let journal = try LocalJournal(directory: dir)
     let host = ProcessInfo.processInfo.hostName
-    let holder = "partyline pid \(getpid()) on \(host), workspace \(options.workspace), since \(Timestamp.iso8601(Date().timeIntervalSince1970))"
+    let holder =
+      "partyline pid \(getpid()) on \(host), workspace \(options.workspace), since \(Timestamp.iso8601(Date().timeIntervalSince1970))"
     let locker = try LocalLocker(directory: dir, timeout: lockTimeout, holder: holder)
     return (journal, locker, dir)
   }

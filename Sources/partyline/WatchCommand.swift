@@ -38,7 +38,9 @@ struct WatchCommand: AsyncParsableCommand {
     let compiled = PolicyLoader().load(paths)
     var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
     guard let set = compiled.policySet else {
-      for d in compiled.diagnostics.prefix(DiagnosticRenderer.maxShown) { Terminal.stderr.write(renderer.text(d)) }
+      for d in compiled.diagnostics.prefix(DiagnosticRenderer.maxShown) {
+        Terminal.stderr.write(renderer.text(d))
+      }
       Terminal.stderr.write("policies are invalid: not watching\n")
       throw ExitCode(1)
     }
@@ -61,10 +63,14 @@ struct WatchCommand: AsyncParsableCommand {
         if let report = outcome.report {
           Terminal.stdout.write("\(stamp) \(Reconciler.summary(report, dryRun: false))\n")
         } else if outcome.plan.hasErrors {
-          for d in outcome.plan.findings where d.severity == .error { Terminal.stderr.write(renderer.text(d)) }
+          for d in outcome.plan.findings where d.severity == .error {
+            Terminal.stderr.write(renderer.text(d))
+          }
           Terminal.stderr.write("\(stamp) the plan breaks a limit: nothing applied\n")
         }
-        if let end = outcome.plan.nextLeaseEnd { next = min(next, max(end, Date().timeIntervalSince1970 + 0.05)) }
+        if let end = outcome.plan.nextLeaseEnd {
+          next = min(next, max(end, Date().timeIntervalSince1970 + 0.05))
+        }
         failures = 0
       } catch {
         failures += 1

@@ -1,0 +1,328 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+/// A temporary project: a policy set and a state directory.
+struct Project {
+  let dir: URL
+  var policies: String { dir.appendingPathComponent("policies").path }
+  var state: String { dir.appendingPathComponent("state").path }
+
+  static let noisy = "4bd53925-0e3f-4032-8ec5-19c148eb8083"
+  static let noisyCustomer = "ef10915e-a083-4f2f-8045-c624a143ada8"
+  static let warRoom = "751093a1-a8ad-4ca4-a113-0f80cc4f35b8"
+
+  init(_ name: String, muteFor: String = "30m") throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-\(name)-\(getpid())")
+    try? FileManager.default.removeItem(at: dir)
+    try FileManager.default.createDirectory(
+      at: dir.appendingPathComponent("policies"), withIntermediateDirectories: true)
+    let mute = """
+      apiVersion: partyline/v1
+      kind: ConversationPolicy
+      metadata: {name: noisy-line}
+      spec:
+        conversation: \(Self.noisy)
+        mute:
+          - purpose: customer
+            for: \(muteFor)
+      """
+    let bridge = """
+      apiVersion: partyline/v1
+      kind: ConversationPolicy
+      metadata: {name: war-room}
+      spec:
+        conversation: \(Self.warRoom)
+        actAs: ada@example.com
+        add:
+          - {user: grace@example.com, role: agent}
+          - {user: 4b551df7-121b-4db5-953f-ea2ede73ced8, role: agent}
+          - {user: sam.supervisor@example.com, role: supervisor}
+          - {address: "+4930999888", role: agent}
+      """
+    try mute.write(to: dir.appendingPathComponent("policies/noisy.yaml"), atomically: true, encoding: .utf8)
+    try bridge.write(
+      to: dir.appendingPathComponent("policies/bridge.yaml"), atomically: true, encoding: .utf8)
+  }
+
+  func remove() { try? FileManager.default.removeItem(at: dir) }
+
+  func run(_ args: [String], _ sim: SimProcess) throws -> CLI.Result {
+    try CLI.run(args + ["--state", state, policies], environment: sim.environment)
+  }
+
+  func journal() throws -> [[String: Any]] {
+    let text = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
+    return text.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+  }
+}
+
+extension SimProcess {
+  /// The conversation as the API shows it.
+  func conversation(_ id: String) async throws -> [[String: Any]] {
+    let (_, tokenData) = try await requestToken()
+    let token =
+      (try JSONSerialization.jsonObject(with: tokenData) as? [String: Any])?["access_token"] as? String ?? ""
+    var r = URLRequest(url: URL(string: baseURL + "/api/v2/conversations/calls/\(id)")!)
+    r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+    let (data, _) = try await URLSession.shared.data(for: r)
+    let o = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+    return o?["participants"] as? [[String: Any]] ?? []
+  }
+
+  func requestToken() async throws -> (Int, Data) {
+    var r = URLRequest(url: URL(string: baseURL + "/oauth/token")!)
+    r.httpMethod = "POST"
+    r.httpBody = Data("grant_type=client_credentials".utf8)
+    r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+    r.setValue(
+      "Basic " + Data("partyline-demo:partyline-demo-secret".utf8).base64EncodedString(),
+      forHTTPHeaderField: "Authorization")
+    let (data, response) = try await URLSession.shared.data(for: r)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+  }
+
+  /// Requests in the log: (method, path, status, time).
+  func log() async throws -> [(String, String, String, String)] {
+    let (_, data) = try await request("GET", "/sim/log")
+    let o = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+    return (o?["entries"] as? [[String: Any]] ?? []).map {
+      (
+        $0["method"] as? String ?? "", $0["path"] as? String ?? "", "\($0["status"] ?? "")",
+        $0["time"] as? String ?? ""
+      )
+    }
+  }
+}
+
+/// Users (by id) and addresses present in the war room, each with how many times.
+func presence(_ participants: [[String: Any]]) -> [String: Int] {
+  var out: [String: Int] = [:]
+  for p in participants where (p["state"] as? String) != "disconnected" {
+    if let u = (p["user"] as? [String: Any])?["id"] as? String { out[u, default: 0] += 1 }
+    if let a = p["address"] as? String { out[a, default: 0] += 1 }
+  }
+  return out
+}
+
+let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit", "off"]
+
+@Suite(.serialized) struct ApplyEndToEndTests {
+  @Test func applyThenPlanShowsNoChangesAndApplyTwiceChangesNothing() async throws {
+    let project = try Project("idempotent")
+    defer { project.remove() }
+    let sim = try SimProcess(fast)
+    defer { sim.stop() }
+    let first = try project.run(["apply", "--yes"], sim)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains("Apply complete: 4 added, 1 muted, 0 unmuted, 0 reverted."))
+    let plan = try project.run(["plan", "--detailed-exitcode"], sim)
+    #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+    #expect(plan.stdout.contains("No changes."))
+    let writesBefore = try await sim.log().filter {
+      $0.0 == "PATCH" || ($0.0 == "POST" && $0.1.contains("/participants"))
+    }.count
+    let second = try project.run(["apply", "--yes"], sim)
+    #expect(second.status == 0)
+    #expect(second.stdout.contains("No changes."))
+    let writesAfter = try await sim.log().filter {
+      $0.0 == "PATCH" || ($0.0 == "POST" && $0.1.contains("/participants"))
+    }.count
+    #expect(writesAfter == writesBefore, "the second apply sent no write")
+    let room = presence(try await sim.conversation(Project.warRoom))
+    #expect(room["84e572a8-5750-49d6-8d0a-2d88a6110981"] == 1)
+    #expect(room["+4930999888"] == 1)
+    // The journal holds an intent and an outcome for every call.
+    let records = try project.journal()
+    #expect(records.filter { $0["kind"] as? String == "intent" }.count == 5)
+    #expect(
+      records.filter { $0["kind"] as? String == "outcome" && $0["status"] as? String == "ok" }.count == 5)
+    let attributes = try FileManager.default.attributesOfItem(atPath: project.state + "/journal.jsonl")
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+  }
+
+  @Test func expiredLeaseIsRevertedByALaterApplyOnce() async throws {
+    let project = try Project("revert", muteFor: "2s")
+    defer { project.remove() }
+    let sim = try SimProcess(fast)
+    defer { sim.stop() }
+    #expect(try project.run(["apply", "--yes"], sim).status == 0)
+    let muted = try await sim.conversation(Project.noisy).first {
+      $0["id"] as? String == Project.noisyCustomer
+    }
+    #expect(muted?["muted"] as? Bool == true)
+    try await Task.sleep(nanoseconds: 2_300_000_000)
+    let plan = try project.run(["plan"], sim)
+    #expect(plan.stdout.contains("- revert mute of"), "\(plan.stdout)")
+    let revert = try project.run(["apply", "--yes"], sim)
+    #expect(revert.status == 0, "\(revert.stderr)")
+    #expect(revert.stdout.contains("1 reverted."))
+    let after = try await sim.conversation(Project.noisy).first {
+      $0["id"] as? String == Project.noisyCustomer
+    }
+    #expect(after?["muted"] as? Bool == false)
+    let again = try project.run(["apply", "--yes"], sim)
+    #expect(again.stdout.contains("No changes."), "a lease is one-shot: \(again.stdout)")
+  }
+
+  @Test func watchRevertsWithinOneSecondOfExpiry() async throws {
+    let project = try Project("watch", muteFor: "3s")
+    defer { project.remove() }
+    let sim = try SimProcess(fast)
+    defer { sim.stop() }
+    let watch = Process()
+    watch.executableURL = CLI.binary
+    watch.arguments = ["watch", "--interval", "60s", "--state", project.state, project.policies]
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in sim.environment { env[k] = v }
+    watch.environment = env
+    watch.standardOutput = FileHandle.nullDevice
+    watch.standardError = FileHandle.nullDevice
+    try watch.run()
+    let deadline = Date().addingTimeInterval(20)
+    var reverted: [String: Any]?
+    while Date() < deadline && reverted == nil {
+      try await Task.sleep(nanoseconds: 250_000_000)
+      reverted = (try? project.journal())?.first {
+        $0["kind"] as? String == "outcome" && $0["action"] as? String == "revert"
+      }
+    }
+    watch.terminate()
+    watch.waitUntilExit()
+    #expect(watch.terminationStatus == 0, "watch exits cleanly on SIGTERM")
+    let records = try project.journal()
+    let mute = try #require(
+      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" })
+    let revertIntent = try #require(
+      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "revert" })
+    let ends = try #require(mute["leaseEnds"] as? Double)
+    let sentAt = try #require(revertIntent["t"] as? Double)
+    #expect(sentAt >= ends, "never before the lease ends")
+    #expect(sentAt - ends <= 1.0, "reverted \(sentAt - ends)s after the lease ended")
+    #expect(reverted?["status"] as? String == "ok")
+  }
+
+  @Test func killedMidApplyConvergesWithoutDuplicateAdds() async throws {
+    let project = try Project("crash")
+    defer { project.remove() }
+    let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=700ms"])
+    defer { sim.stop() }
+    let apply = Process()
+    apply.executableURL = CLI.binary
+    apply.arguments = ["apply", "--yes", "--state", project.state, project.policies]
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in sim.environment { env[k] = v }
+    apply.environment = env
+    apply.standardOutput = FileHandle.nullDevice
+    apply.standardError = FileHandle.nullDevice
+    try apply.run()
+    try await Task.sleep(nanoseconds: 1_200_000_000)
+    kill(apply.processIdentifier, SIGKILL)
+    apply.waitUntilExit()
+    let torn = try project.journal()
+    let intents = Set(torn.filter { $0["kind"] as? String == "intent" }.compactMap { $0["id"] as? String })
+    let outcomes = Set(torn.filter { $0["kind"] as? String == "outcome" }.compactMap { $0["id"] as? String })
+    #expect(!intents.subtracting(outcomes).isEmpty, "the kill left an intent without its outcome")
+    try await Task.sleep(nanoseconds: 800_000_000)  // let the add in flight land
+    _ = try await sim.request("DELETE", "/sim/faults")
+    var last = try project.run(["apply", "--yes"], sim)
+    if last.status != 0 { last = try project.run(["apply", "--yes"], sim) }
+    #expect(last.status == 0, "\(last.stdout)\(last.stderr)")
+    let room = presence(try await sim.conversation(Project.warRoom))
+    for who in [
+      "84e572a8-5750-49d6-8d0a-2d88a6110981", "4b551df7-121b-4db5-953f-ea2ede73ced8",
+      "ae0e94c9-0fab-450b-b73a-1dd4708f03c6", "+4930999888",
+    ] {
+      #expect(room[who] == 1, "\(who) present once: \(room)")
+    }
+    let final = try project.run(["plan", "--detailed-exitcode"], sim)
+    #expect(final.status == 0, "\(final.stdout)")
+  }
+
+  @Test func concurrentAppliesNeverActTwice() async throws {
+    let project = try Project("concurrent")
+    defer { project.remove() }
+    let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=500ms"])
+    defer { sim.stop() }
+    async let a = Task.detached { try project.run(["apply", "--yes", "--lock-timeout", "30"], sim) }.value
+    try await Task.sleep(nanoseconds: 100_000_000)
+    async let b = Task.detached { try project.run(["apply", "--yes", "--lock-timeout", "0.5"], sim) }.value
+    let (ra, rb) = try await (a, b)
+    #expect(ra.status == 0, "\(ra.stderr)")
+    if rb.status != 0 {
+      #expect(rb.stderr.contains("is locked by partyline pid"), "\(rb.stderr)")
+      #expect(rb.stderr.contains("--lock-timeout"))
+    }
+    let adds = try await sim.log().filter { $0.0 == "POST" && $0.1.contains("/participants") }
+    #expect(adds.count == 4, "each add sent once: \(adds.count)")
+    let mutes = try await sim.log().filter { $0.0 == "PATCH" }
+    #expect(mutes.count == 1)
+  }
+
+  @Test func convergesUnderFaultsWithNothingLostOrDuplicated() async throws {
+    let project = try Project("faults")
+    defer { project.remove() }
+    let sim = try SimProcess(
+      [
+        "--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit", "20", "--rate-window", "1s",
+        "--fault", "/api/v2/conversations/*:500=0.1,503=0.05,504=0.05,reset=0.1", "--seed", "7",
+      ])
+    defer { sim.stop() }
+    var runs = 0
+    var last = CLI.Result(status: 1, stdout: "", stderr: "")
+    while runs < 6 && last.status != 0 {
+      last = try project.run(["apply", "--yes", "--confirm-timeout", "3"], sim)
+      runs += 1
+    }
+    #expect(last.status == 0, "converged within \(runs) runs: \(last.stderr)")
+    _ = try await sim.request("DELETE", "/sim/faults")
+    let room = presence(try await sim.conversation(Project.warRoom))
+    for who in [
+      "84e572a8-5750-49d6-8d0a-2d88a6110981", "4b551df7-121b-4db5-953f-ea2ede73ced8",
+      "ae0e94c9-0fab-450b-b73a-1dd4708f03c6", "+4930999888",
+    ] {
+      #expect(room[who] == 1, "\(who) present once: \(room)")
+    }
+    let customer = try await sim.conversation(Project.noisy).first {
+      $0["id"] as? String == Project.noisyCustomer
+    }
+    #expect(customer?["muted"] as? Bool == true)
+  }
+
+  @Test func savedPlanPastNotAfterOrChangedIsRefused() async throws {
+    let project = try Project("saved")
+    defer { project.remove() }
+    let sim = try SimProcess(fast)
+    defer { sim.stop() }
+    let planFile = project.dir.appendingPathComponent("plan.json").path
+    #expect(try project.run(["plan", "--out", planFile, "--plan-ttl", "1s"], sim).status == 0)
+    try await Task.sleep(nanoseconds: 1_200_000_000)
+    let expired = try CLI.run(
+      ["apply", "--plan", planFile, "--state", project.state], environment: sim.environment)
+    #expect(expired.status == 1)
+    #expect(expired.stderr.contains("expired at"), "\(expired.stderr)")
+    #expect(try project.run(["plan", "--out", planFile], sim).status == 0)
+    // Someone changes one conversation after the plan was made.
+    let changer = try Project("changer")
+    defer { changer.remove() }
+    try FileManager.default.removeItem(atPath: changer.policies + "/bridge.yaml")
+    #expect(try changer.run(["apply", "--yes"], sim).status == 0)
+    let refused = try CLI.run(
+      ["apply", "--plan", planFile, "--state", project.state], environment: sim.environment)
+    #expect(refused.status == 1)
+    #expect(
+      refused.stderr.contains("conversation \(Project.noisy) changed since it was made"), "\(refused.stderr)")
+    #expect(!refused.stderr.contains(Project.warRoom))
+    // A fresh saved plan applies exactly.
+    #expect(try project.run(["plan", "--out", planFile], sim).status == 0)
+    let applied = try CLI.run(
+      ["apply", "--plan", planFile, "--state", project.state], environment: sim.environment)
+    #expect(applied.status == 0, "\(applied.stderr)")
+    #expect(applied.stdout.contains("Apply complete: 4 added, 0 muted"))
+  }
+}
