@@ -65,6 +65,8 @@ final class SimEngine: @unchecked Sendable {
   private var counts: [String: [Int: Int]] = [:]
   private var countOrder: [String] = []
   private var total = 0
+  /// Conversation bodies as last rendered, valid while the organisation's revision is unchanged.
+  private var rendered: [String: (revision: Int, body: String)] = [:]
 
   init(fixture: SimFixture, options: SimOptions) {
     self.options = options
@@ -251,12 +253,16 @@ final class SimEngine: @unchecked Sendable {
       return notAUser(context)
     case .maximumConferenceParties:
       return json(200, .object([("maxParticipants", .int(20))]))
-    case .getCall:
+    case .getCall, .getConversation:
+      let key = (route == .getCall ? "call:" : "generic:") + params[0]
+      if let cached = rendered[key], cached.revision == org.revision {
+        return SimReply(status: 200, headers: [("Content-Type", "application/json")], body: cached.body)
+      }
       guard let c = org.conversations[params[0]] else { return conversationNotFound(params[0], context) }
-      return json(200, org.callConversationJSON(c))
-    case .getConversation:
-      guard let c = org.conversations[params[0]] else { return conversationNotFound(params[0], context) }
-      return json(200, org.conversationJSON(c))
+      let reply = json(200, route == .getCall ? org.callConversationJSON(c) : org.conversationJSON(c))
+      if rendered.count > 10_000 { rendered = [:] }
+      rendered[key] = (org.revision, reply.body)
+      return reply
     case .patchCallParticipant, .patchParticipant:
       return notAUser(context)
     case .patchCallParticipantUser:

@@ -1,6 +1,7 @@
 import Foundation
 import GenesysSim
 import Testing
+import YAMLReader
 
 /// The emulator over a real socket on 127.0.0.1.
 @Suite struct SimServerTests {
@@ -580,12 +581,15 @@ import Testing
       $0.id == Demo.warRoomCustomer
     }
     #expect(customer?.muted == true)
-    try await withSim(fixture: fixture) { sim in
-      let token = try await sim.token()
-      let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
-      #expect(
-        r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool == true
-      )
+    let server = try await SimServer.start(exportedState: exported, options: fastOptions())
+    let sim = SimSession(server: server, http: TestHTTPClient(port: server.port))
+    let token = try await sim.token()
+    let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+    await server.shutdown()
+    #expect(
+      r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool == true)
+    await #expect(throws: [Diagnostic].self) {
+      _ = try await SimServer.start(exportedState: "clients: 3\n", options: fastOptions())
     }
   }
 
@@ -600,6 +604,51 @@ import Testing
     try await withSim(options: options) { sim in
       let token = try await sim.token()
       #expect(token != tokens[0])
+    }
+  }
+}
+
+/// A clock the test moves by hand.
+final class ManualClock: @unchecked Sendable {
+  private let lock = NSLock()
+  private var current = Date(timeIntervalSince1970: 1_621_000_000.067)
+
+  var now: Date {
+    lock.lock()
+    defer { lock.unlock() }
+    return current
+  }
+
+  func advance(_ seconds: TimeInterval) {
+    lock.lock()
+    current += seconds
+    lock.unlock()
+  }
+}
+
+@Suite struct SimClockTests {
+  @Test func injectedClockDrivesDelaysTokensAndDates() async throws {
+    let clock = ManualClock()
+    var options = SimOptions(patchDelay: 30, connectDelay: 60, rateLimit: nil)
+    options.now = { clock.now }
+    try await withSim(options: options) { sim in
+      let token = try await sim.token()
+      let patch =
+        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+      #expect(try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}").status == 202)
+      func customer() async throws -> [String: Any]? {
+        let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+        return r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }
+      }
+      #expect(try await customer()?["muted"] as? Bool == false)
+      #expect(try await customer()?["startTime"] as? String == "2021-05-14T13:46:40.067Z")
+      clock.advance(29.9)
+      #expect(try await customer()?["muted"] as? Bool == false)
+      clock.advance(0.1)
+      #expect(try await customer()?["muted"] as? Bool == true)
+      clock.advance(86_400)
+      expectErrorBody(
+        try await sim.get("/api/v2/users/\(Demo.ada)", token: token), status: 401, code: "bad.credentials")
     }
   }
 }
