@@ -661,3 +661,35 @@ final class ManualClock: @unchecked Sendable {
     }
   }
 }
+
+@Suite struct SimLifecycleTests {
+  @Test func startingOnABusyPortThrows() async throws {
+    let first = try await SimServer.start(fixture: .demo, options: fastOptions())
+    await #expect(throws: (any Error).self) {
+      let second = try await SimServer.start(fixture: .demo, options: fastOptions(), port: first.port)
+      await second.shutdown()
+    }
+    await first.shutdown()
+  }
+
+  @Test func disconnectingAParticipantEndsItsCall() async throws {
+    try await withSim(options: fastOptions(patchDelay: 0)) { sim in
+      let token = try await sim.token()
+      let patch =
+        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+      #expect(
+        try await sim.send("PATCH", patch, token: token, json: "{\"state\":\"disconnected\"}").status == 202)
+      let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+      let customer = r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }
+      #expect(customer?["state"] as? String == "disconnected")
+      #expect(customer?["endTime"] is String)
+      expectErrorBody(
+        try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}"), status: 400,
+        code: "conversation.error.call.disconnected")
+      expectErrorBody(
+        try await sim.send("PATCH", patch, token: token, json: "{\"state\":\"parked\"}"), status: 400,
+        code: "invalid.value")
+      expectErrorBody(try await sim.http.request("GET", "/sim/nothing"), status: 404, code: "not.found")
+    }
+  }
+}
