@@ -293,21 +293,25 @@ import YAMLReader
   // MARK: Delayed effects
 
   @Test func muteBecomesVisibleAfterTheDelay() async throws {
-    try await withSim(options: fastOptions(patchDelay: 0.4)) { sim in
+    let delay = 0.5
+    try await withSim(options: fastOptions(patchDelay: delay)) { sim in
       let token = try await sim.token()
       let patch =
         "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+      let sentAt = Date()
       let accepted = try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}")
       #expect(accepted.status == 202)
       #expect(accepted.body.isEmpty)
-      let acceptedAt = Date()
       func muted() async throws -> Bool? {
         let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
         return r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool
       }
-      #expect(try await muted() == false)
+      let right = try await muted()
+      // The server read it before the delay was over when the answer came back within it; on a
+      // machine so loaded that it did not, the check is not meaningful (SimClockTests covers it).
+      if Date().timeIntervalSince(sentAt) < delay { #expect(right == false) }
       #expect(try await eventually { try await muted() == true })
-      #expect(Date().timeIntervalSince(acceptedAt) >= 0.35)
+      #expect(Date().timeIntervalSince(sentAt) >= delay)
       let generic = try await sim.get("/api/v2/conversations/\(Demo.warRoom)", token: token)
       let customer = try #require(
         generic.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer })
@@ -316,9 +320,11 @@ import YAMLReader
   }
 
   @Test func addedUserRingsThenConnects() async throws {
-    try await withSim(options: fastOptions(connectDelay: 0.4)) { sim in
+    let delay = 0.5
+    try await withSim(options: fastOptions(connectDelay: delay)) { sim in
       let token = try await sim.token()
       let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.ada)"
+      let sentAt = Date()
       let r = try await sim.send(
         "POST", add, token: token,
         json: "{\"participants\":[{\"userId\":\"\(Demo.grace)\"},{\"address\":\"+4989123\"}]}")
@@ -335,8 +341,10 @@ import YAMLReader
             || $0["address"] as? String == "+4989123"
         }.compactMap { $0["state"] as? String }
       }
-      #expect(try await states() == ["alerting", "alerting"])
+      let right = try await states()
+      if Date().timeIntervalSince(sentAt) < delay { #expect(right == ["alerting", "alerting"]) }
       #expect(try await eventually { try await states() == ["connected", "connected"] })
+      #expect(Date().timeIntervalSince(sentAt) >= delay)
       let connected = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
       let grace = connected.json.participants().first {
         ($0["user"] as? [String: Any])?["id"] as? String == Demo.grace
