@@ -295,7 +295,7 @@ final class SimEngine: @unchecked Sendable {
       200,
       .object([
         ("access_token", .string(token)), ("token_type", .string("bearer")),
-        ("expires_in", .int(Int(lifetime.rounded(.up)))),
+        ("expires_in", .int(Int(min(max(lifetime, 0), SimDuration.maxSeconds).rounded(.up)))),
       ]))
   }
 

@@ -529,6 +529,9 @@ import YAMLReader
         try await sim.http.request(
           "POST", "/sim/faults", body: "{\"faults\":[{\"error500\":0.9,\"reset\":0.9}]}"),
         status: 400, code: "invalid.value")
+      expectErrorBody(
+        try await sim.http.request("POST", "/sim/faults", body: "{\"faults\":[{\"latencyMs\":1e30}]}"),
+        status: 400, code: "invalid.value")
     }
   }
 
