@@ -481,8 +481,8 @@ final class SimEngine: @unchecked Sendable {
       size = v
     }
     if let s = request.queryValues("pageNumber").last {
-      guard let v = Int(s), v >= 1 else {
-        return .failure(error(400, "invalid.value", "pageNumber must be 1 or more.", context))
+      guard let v = Int(s), v >= 1, v <= 1_000_000 else {
+        return .failure(error(400, "invalid.value", "pageNumber must be between 1 and 1000000.", context))
       }
       number = v
     }
@@ -528,8 +528,8 @@ final class SimEngine: @unchecked Sendable {
     }
     let size = body["pageSize"]?.intValue ?? 25
     let number = body["pageNumber"]?.intValue ?? 1
-    guard size >= 1, size <= 100, number >= 1 else {
-      return error(400, "invalid.value", "pageSize must be 1 to 100 and pageNumber 1 or more.", context)
+    guard size >= 1, size <= 100, number >= 1, number <= 1_000_000 else {
+      return error(400, "invalid.value", "pageSize must be 1 to 100 and pageNumber 1 to 1000000.", context)
     }
     var users = org.userOrder.compactMap { org.users[$0] }
     for c in criteria {

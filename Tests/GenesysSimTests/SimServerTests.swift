@@ -456,6 +456,9 @@ import YAMLReader
       let tooMany = (0...100).map { "id=\($0)" }.joined(separator: "&")
       expectErrorBody(
         try await sim.get("/api/v2/users?\(tooMany)", token: token), status: 400, code: "invalid.value")
+      expectErrorBody(
+        try await sim.get("/api/v2/users?pageNumber=9223372036854775807", token: token), status: 400,
+        code: "invalid.value")
 
       let search = try await sim.send(
         "POST", "/api/v2/users/search", token: token,
