@@ -1,35 +1,6 @@
 import Foundation
 import PartylineCore
 
-/// A request as the engine sees it: no framework types, so the rules can be read (and tested)
-/// apart from the HTTP server.
-struct SimRequest {
-  var method: String
-  var path: String
-  var query: [(String, String)]
-  var authorization: String?
-  var contentType: String?
-  var body: [UInt8]
-
-  func queryValues(_ name: String) -> [String] { query.filter { $0.0 == name }.map { $0.1 } }
-}
-
-/// An answer, or `reset` to close the connection without one.
-struct SimReply: Error {
-  var status: Int
-  var headers: [(String, String)] = []
-  var body: String = ""
-  var reset = false
-}
-
-/// What the fault rules decided for one request, before it is handled.
-struct FaultDecision {
-  var latency: TimeInterval = 0
-  var outcome: Outcome = .none
-
-  enum Outcome { case none, status(Int), reset }
-}
-
 /// The emulator's state and rules, behind one lock. `handle` is synchronous; latency is slept by the
 /// caller outside the lock.
 final class SimEngine: @unchecked Sendable {
@@ -65,6 +36,8 @@ final class SimEngine: @unchecked Sendable {
   private var counts: [String: [Int: Int]] = [:]
   private var countOrder: [String] = []
   private var total = 0
+  /// Conversation bodies as last rendered, valid while the organisation's revision is unchanged.
+  private var rendered: [String: (revision: Int, body: String)] = [:]
 
   init(fixture: SimFixture, options: SimOptions) {
     self.options = options
@@ -251,12 +224,16 @@ final class SimEngine: @unchecked Sendable {
       return notAUser(context)
     case .maximumConferenceParties:
       return json(200, .object([("maxParticipants", .int(20))]))
-    case .getCall:
+    case .getCall, .getConversation:
+      let key = (route == .getCall ? "call:" : "generic:") + params[0]
+      if let cached = rendered[key], cached.revision == org.revision {
+        return SimReply(status: 200, headers: [("Content-Type", "application/json")], body: cached.body)
+      }
       guard let c = org.conversations[params[0]] else { return conversationNotFound(params[0], context) }
-      return json(200, org.callConversationJSON(c))
-    case .getConversation:
-      guard let c = org.conversations[params[0]] else { return conversationNotFound(params[0], context) }
-      return json(200, org.conversationJSON(c))
+      let reply = json(200, route == .getCall ? org.callConversationJSON(c) : org.conversationJSON(c))
+      if rendered.count > 10_000 { rendered = [:] }
+      rendered[key] = (org.revision, reply.body)
+      return reply
     case .patchCallParticipant, .patchParticipant:
       return notAUser(context)
     case .patchCallParticipantUser:
@@ -318,7 +295,7 @@ final class SimEngine: @unchecked Sendable {
       200,
       .object([
         ("access_token", .string(token)), ("token_type", .string("bearer")),
-        ("expires_in", .int(Int(lifetime.rounded(.up)))),
+        ("expires_in", .int(Int(min(max(lifetime, 0), SimDuration.maxSeconds).rounded(.up)))),
       ]))
   }
 
@@ -504,8 +481,8 @@ final class SimEngine: @unchecked Sendable {
       size = v
     }
     if let s = request.queryValues("pageNumber").last {
-      guard let v = Int(s), v >= 1 else {
-        return .failure(error(400, "invalid.value", "pageNumber must be 1 or more.", context))
+      guard let v = Int(s), v >= 1, v <= 1_000_000 else {
+        return .failure(error(400, "invalid.value", "pageNumber must be between 1 and 1000000.", context))
       }
       number = v
     }
@@ -551,8 +528,8 @@ final class SimEngine: @unchecked Sendable {
     }
     let size = body["pageSize"]?.intValue ?? 25
     let number = body["pageNumber"]?.intValue ?? 1
-    guard size >= 1, size <= 100, number >= 1 else {
-      return error(400, "invalid.value", "pageSize must be 1 to 100 and pageNumber 1 or more.", context)
+    guard size >= 1, size <= 100, number >= 1, number <= 1_000_000 else {
+      return error(400, "invalid.value", "pageSize must be 1 to 100 and pageNumber 1 to 1000000.", context)
     }
     var users = org.userOrder.compactMap { org.users[$0] }
     for c in criteria {

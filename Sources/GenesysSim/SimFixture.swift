@@ -374,16 +374,19 @@ func editDistance(_ a: String, _ b: String) -> Int {
 
 /// Durations as the CLI and fixtures write them: `500ms`, `2s`, `1.5s`, `30m`, `24h`, or plain seconds.
 public enum SimDuration {
+  /// The longest duration accepted (about 31 years), so every duration fits the integers it becomes.
+  public static let maxSeconds: TimeInterval = 1e9
+
   public static func parse(_ text: String) -> TimeInterval? {
     let t = text.trimmingCharacters(in: .whitespaces)
     let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
     for (suffix, factor) in units where t.hasSuffix(suffix) {
       let number = t.dropLast(suffix.count)
       if suffix == "s", number.hasSuffix("m") { continue }
-      guard let v = Double(number), v >= 0, v.isFinite else { return nil }
+      guard let v = Double(number), v >= 0, v * factor <= maxSeconds else { return nil }
       return v * factor
     }
-    guard let v = Double(t), v >= 0, v.isFinite else { return nil }
+    guard let v = Double(t), v >= 0, v <= maxSeconds else { return nil }
     return v
   }
 

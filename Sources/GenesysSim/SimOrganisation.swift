@@ -64,7 +64,11 @@ struct SimOrganisation {
   var clientOrder: [String] = []
   var users: [String: SimFixture.User] = [:]
   var userOrder: [String] = []
-  var conversations: [String: Conversation] = [:]
+  /// Changes whenever a conversation does, so rendered JSON can be cached until then.
+  var revision = 0
+  var conversations: [String: Conversation] = [:] {
+    didSet { revision &+= 1 }
+  }
   var conversationOrder: [String] = []
   var scheduled: [Scheduled] = []
   var sequence = 0
@@ -178,7 +182,7 @@ struct SimOrganisation {
 
 /// ISO-8601 UTC with milliseconds, as Genesys writes dates: `2021-05-14T09:03:17.067Z`.
 func isoDate(_ date: Date) -> String {
-  let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+  let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
   var seconds = time_t(ms / 1000)
   var millis = Int(ms % 1000)
   if millis < 0 {

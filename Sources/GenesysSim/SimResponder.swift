@@ -42,7 +42,7 @@ struct SimResponder: HTTPResponder {
 
     let fault = engine.decideFault(method: method, path: path)
     if fault.latency > 0 {
-      try? await Task.sleep(nanoseconds: UInt64(fault.latency * 1_000_000_000))
+      try? await Task.sleep(nanoseconds: UInt64(min(fault.latency, 600) * 1_000_000_000))
     }
     switch fault.outcome {
     case .none: break
@@ -184,8 +184,9 @@ struct SimResponder: HTTPResponder {
           rule.route = s
           continue
         }
-        guard let d = v.doubleValue, d >= 0 else {
-          return .failure(FaultSpecError(message: "'\(key)' must be a number ≥ 0"))
+        guard let d = v.doubleValue, d >= 0, d <= (key == "latencyMs" ? 600_000 : 1) else {
+          return .failure(
+            FaultSpecError(message: "'\(key)' must be a share from 0 to 1 (latencyMs: 0 to 600000)"))
         }
         switch key {
         case "error500": rule.error500 = d

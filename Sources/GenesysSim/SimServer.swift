@@ -53,6 +53,16 @@ public final class SimServer: Sendable {
     return SimServer(port: bound, host: host, engine: engine, group: group, task: task)
   }
 
+  /// Starts from what `exportState()` wrote earlier (any fixture YAML); throws the fixture's
+  /// diagnostics (`[Diagnostic]`) when it cannot be read.
+  public static func start(
+    exportedState yaml: String, file: String = "state.yaml", options: SimOptions = SimOptions(),
+    host: String = "127.0.0.1", port: Int = 0
+  ) async throws -> SimServer {
+    let fixture = try SimFixture.parse(yaml: yaml, file: file).get()
+    return try await start(fixture: fixture, options: options, host: host, port: port)
+  }
+
   /// Stops accepting connections, lets open requests finish and returns when the server is down.
   public func shutdown() async {
     await group.triggerGracefulShutdown()

@@ -88,6 +88,32 @@ import Testing
     #expect(process.terminationStatus == 0)
   }
 
+  @Test func faultFlagAndSavedState() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sim-e2e-state-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let state = dir.appendingPathComponent("org.yaml")
+    let process = Process()
+    process.executableURL = Self.binary
+    process.arguments = [
+      "sim", "serve", "--fault", "/api/v2/*:503=1", "--save-state", state.path, "--patch-delay", "50ms",
+    ]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let line = Self.firstLine(out.fileHandleForReading)
+    let match = try #require(line.wholeMatch(of: /listening on http:\/\/127\.0\.0\.1:(\d+)/), "\(line)")
+    let port = try #require(Int(match.1))
+    #expect(Self.statusLine(port: port, path: "/api/v2/users/x") == "HTTP/1.1 503 Service Unavailable")
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    let saved = try String(contentsOf: state, encoding: .utf8)
+    #expect(saved.contains("\"partyline-demo\""))
+    #expect(saved.contains("751093a1-a8ad-4ca4-a113-0f80cc4f35b8"))
+  }
+
   @Test func badFixtureExitsOneWithLocatedErrors() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sim-e2e-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

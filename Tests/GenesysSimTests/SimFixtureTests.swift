@@ -177,6 +177,8 @@ import YAMLReader
     #expect(SimDuration.parse("7") == 7)
     #expect(SimDuration.parse("soon") == nil)
     #expect(SimDuration.parse("-1s") == nil)
+    #expect(SimDuration.parse("1e300") == nil)
+    #expect(SimDuration.parse("1e300h") == nil)
     #expect(SimDuration.format(86400) == "24h")
     #expect(SimDuration.format(0.25) == "250ms")
   }

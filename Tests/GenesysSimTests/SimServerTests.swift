@@ -1,6 +1,7 @@
 import Foundation
 import GenesysSim
 import Testing
+import YAMLReader
 
 /// The emulator over a real socket on 127.0.0.1.
 @Suite struct SimServerTests {
@@ -22,13 +23,13 @@ import Testing
 
   @Test func tokenExpires() async throws {
     var options = fastOptions()
-    options.tokenLifetime = 0.3
+    options.tokenLifetime = 1
     try await withSim(options: options) { sim in
       let r = try await sim.tokenResponse("partyline-demo", "partyline-demo-secret")
       #expect(r.json["expires_in"] as? Int == 1)
       let token = try #require(r.json["access_token"] as? String)
       #expect(try await sim.get("/api/v2/users/\(Demo.ada)", token: token).status == 200)
-      try await Task.sleep(nanoseconds: 450_000_000)
+      try await Task.sleep(nanoseconds: 1_150_000_000)
       expectErrorBody(
         try await sim.get("/api/v2/users/\(Demo.ada)", token: token), status: 401, code: "bad.credentials")
     }
@@ -251,7 +252,7 @@ import Testing
 
   @Test func rateLimitPerTokenWithHeaders() async throws {
     var options = fastOptions(rateLimit: 3)
-    options.rateLimitWindow = 1
+    options.rateLimitWindow = 2
     try await withSim(options: options) { sim in
       let token = try await sim.token()
       for n in 1...3 {
@@ -259,19 +260,21 @@ import Testing
         #expect(r.status == 200)
         #expect(r.header("inin-ratelimit-count") == String(n))
         #expect(r.header("inin-ratelimit-allowed") == "3")
-        #expect(Int(r.header("inin-ratelimit-reset") ?? "") == 1)
+        #expect((1...2).contains(Int(r.header("inin-ratelimit-reset") ?? "") ?? 0))
       }
       let limited = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
       expectErrorBody(limited, status: 429, code: "too.many.requests.retry.after")
-      #expect(limited.header("Retry-After") == "1")
+      let retry = try #require(limited.header("Retry-After"))
+      #expect(retry == "1" || retry == "2")
+      #expect(limited.header("inin-ratelimit-reset") == retry)
       #expect(
         limited.json["message"] as? String
-          == "Rate limit exceeded the maximum. Retry the request in [1] seconds")
+          == "Rate limit exceeded the maximum. Retry the request in [\(retry)] seconds")
       #expect(limited.header("inin-ratelimit-allowed") == "3")
       // Another token has its own window.
       let other = try await sim.token()
       #expect(try await sim.get("/api/v2/users/\(Demo.ada)", token: other).status == 200)
-      try await Task.sleep(nanoseconds: 1_100_000_000)
+      try await Task.sleep(nanoseconds: 2_100_000_000)
       let again = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
       #expect(again.status == 200)
       #expect(again.header("inin-ratelimit-count") == "1")
@@ -290,20 +293,25 @@ import Testing
   // MARK: Delayed effects
 
   @Test func muteBecomesVisibleAfterTheDelay() async throws {
-    // Delays long enough that a loaded machine still reads before they pass.
-    try await withSim(options: fastOptions(patchDelay: 1.5)) { sim in
+    let delay = 0.5
+    try await withSim(options: fastOptions(patchDelay: delay)) { sim in
       let token = try await sim.token()
       let patch =
         "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+      let sentAt = Date()
       let accepted = try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}")
       #expect(accepted.status == 202)
+      #expect(accepted.body.isEmpty)
       func muted() async throws -> Bool? {
         let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
         return r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool
       }
-      #expect(try await muted() == false)
-      try await Task.sleep(nanoseconds: 1_700_000_000)
-      #expect(try await muted() == true)
+      let right = try await muted()
+      // The server read it before the delay was over when the answer came back within it; on a
+      // machine so loaded that it did not, the check is not meaningful (SimClockTests covers it).
+      if Date().timeIntervalSince(sentAt) < delay { #expect(right == false) }
+      #expect(try await eventually { try await muted() == true })
+      #expect(Date().timeIntervalSince(sentAt) >= delay)
       let generic = try await sim.get("/api/v2/conversations/\(Demo.warRoom)", token: token)
       let customer = try #require(
         generic.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer })
@@ -312,9 +320,11 @@ import Testing
   }
 
   @Test func addedUserRingsThenConnects() async throws {
-    try await withSim(options: fastOptions(connectDelay: 1.5)) { sim in
+    let delay = 0.5
+    try await withSim(options: fastOptions(connectDelay: delay)) { sim in
       let token = try await sim.token()
       let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.ada)"
+      let sentAt = Date()
       let r = try await sim.send(
         "POST", add, token: token,
         json: "{\"participants\":[{\"userId\":\"\(Demo.grace)\"},{\"address\":\"+4989123\"}]}")
@@ -331,9 +341,16 @@ import Testing
             || $0["address"] as? String == "+4989123"
         }.compactMap { $0["state"] as? String }
       }
-      #expect(try await states() == ["alerting", "alerting"])
-      try await Task.sleep(nanoseconds: 1_700_000_000)
-      #expect(try await states() == ["connected", "connected"])
+      let right = try await states()
+      if Date().timeIntervalSince(sentAt) < delay { #expect(right == ["alerting", "alerting"]) }
+      #expect(try await eventually { try await states() == ["connected", "connected"] })
+      #expect(Date().timeIntervalSince(sentAt) >= delay)
+      let connected = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+      let grace = connected.json.participants().first {
+        ($0["user"] as? [String: Any])?["id"] as? String == Demo.grace
+      }
+      #expect(grace?["connectedTime"] is String)
+      #expect(grace?["purpose"] as? String == "user")
     }
   }
 
@@ -439,6 +456,9 @@ import Testing
       let tooMany = (0...100).map { "id=\($0)" }.joined(separator: "&")
       expectErrorBody(
         try await sim.get("/api/v2/users?\(tooMany)", token: token), status: 400, code: "invalid.value")
+      expectErrorBody(
+        try await sim.get("/api/v2/users?pageNumber=9223372036854775807", token: token), status: 400,
+        code: "invalid.value")
 
       let search = try await sim.send(
         "POST", "/api/v2/users/search", token: token,
@@ -512,6 +532,9 @@ import Testing
         try await sim.http.request(
           "POST", "/sim/faults", body: "{\"faults\":[{\"error500\":0.9,\"reset\":0.9}]}"),
         status: 400, code: "invalid.value")
+      expectErrorBody(
+        try await sim.http.request("POST", "/sim/faults", body: "{\"faults\":[{\"latencyMs\":1e30}]}"),
+        status: 400, code: "invalid.value")
     }
   }
 
@@ -581,12 +604,15 @@ import Testing
       $0.id == Demo.warRoomCustomer
     }
     #expect(customer?.muted == true)
-    try await withSim(fixture: fixture) { sim in
-      let token = try await sim.token()
-      let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
-      #expect(
-        r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool == true
-      )
+    let server = try await SimServer.start(exportedState: exported, options: fastOptions())
+    let sim = SimSession(server: server, http: TestHTTPClient(port: server.port))
+    let token = try await sim.token()
+    let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+    await server.shutdown()
+    #expect(
+      r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool == true)
+    await #expect(throws: [Diagnostic].self) {
+      _ = try await SimServer.start(exportedState: "clients: 3\n", options: fastOptions())
     }
   }
 
@@ -602,5 +628,109 @@ import Testing
       let token = try await sim.token()
       #expect(token != tokens[0])
     }
+  }
+}
+
+/// A clock the test moves by hand.
+final class ManualClock: @unchecked Sendable {
+  private let lock = NSLock()
+  private var current = Date(timeIntervalSince1970: 1_621_000_000.067)
+
+  var now: Date {
+    lock.lock()
+    defer { lock.unlock() }
+    return current
+  }
+
+  func advance(_ seconds: TimeInterval) {
+    lock.lock()
+    current += seconds
+    lock.unlock()
+  }
+}
+
+@Suite struct SimClockTests {
+  @Test func injectedClockDrivesDelaysTokensAndDates() async throws {
+    let clock = ManualClock()
+    var options = SimOptions(patchDelay: 30, connectDelay: 60, rateLimit: nil)
+    options.now = { clock.now }
+    try await withSim(options: options) { sim in
+      let token = try await sim.token()
+      let patch =
+        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+      #expect(try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}").status == 202)
+      func customer() async throws -> [String: Any]? {
+        let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+        return r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }
+      }
+      #expect(try await customer()?["muted"] as? Bool == false)
+      #expect(try await customer()?["startTime"] as? String == "2021-05-14T13:46:40.067Z")
+      clock.advance(29.9)
+      #expect(try await customer()?["muted"] as? Bool == false)
+      clock.advance(0.1)
+      #expect(try await customer()?["muted"] as? Bool == true)
+      clock.advance(86_400)
+      expectErrorBody(
+        try await sim.get("/api/v2/users/\(Demo.ada)", token: token), status: 401, code: "bad.credentials")
+    }
+  }
+}
+
+@Suite struct SimLifecycleTests {
+  @Test func startingOnABusyPortThrows() async throws {
+    let first = try await SimServer.start(fixture: .demo, options: fastOptions())
+    await #expect(throws: (any Error).self) {
+      let second = try await SimServer.start(fixture: .demo, options: fastOptions(), port: first.port)
+      await second.shutdown()
+    }
+    await first.shutdown()
+  }
+
+  @Test func disconnectingAParticipantEndsItsCall() async throws {
+    try await withSim(options: fastOptions(patchDelay: 0)) { sim in
+      let token = try await sim.token()
+      let patch =
+        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+      #expect(
+        try await sim.send("PATCH", patch, token: token, json: "{\"state\":\"disconnected\"}").status == 202)
+      let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+      let customer = r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }
+      #expect(customer?["state"] as? String == "disconnected")
+      #expect(customer?["endTime"] is String)
+      expectErrorBody(
+        try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}"), status: 400,
+        code: "conversation.error.call.disconnected")
+      expectErrorBody(
+        try await sim.send("PATCH", patch, token: token, json: "{\"state\":\"parked\"}"), status: 400,
+        code: "invalid.value")
+      expectErrorBody(try await sim.http.request("GET", "/sim/nothing"), status: 404, code: "not.found")
+    }
+  }
+}
+
+@Suite struct SimSandboxTests {
+  @Test func sandboxStartsFromTheDemoAndKeepsTheOrganisation() async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sim-sandbox-\(UUID().uuidString)"
+    )
+    .appendingPathComponent(".partyline/sandbox").path
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    #expect(try SimSandbox.fixture(in: dir).get() == .demo)
+    let server = try await SimServer.start(
+      fixture: try SimSandbox.fixture(in: dir).get(), options: fastOptions(patchDelay: 0))
+    let sim = SimSession(server: server, http: TestHTTPClient(port: server.port))
+    let token = try await sim.token()
+    let patch =
+      "/api/v2/conversations/calls/\(Demo.noisy)/participants/ef10915e-a083-4f2f-8045-c624a143ada8/user/\(Demo.grace)"
+    let r = try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}")
+    try SimSandbox.save(server, in: dir)
+    await server.shutdown()
+    #expect(r.status == 202)
+    let saved = try SimSandbox.fixture(in: dir).get()
+    let caller = saved.conversations.first { $0.id == Demo.noisy }?.participants.first {
+      $0.id == "ef10915e-a083-4f2f-8045-c624a143ada8"
+    }
+    #expect(caller?.muted == true)
+    #expect(saved.clients == SimFixture.demo.clients)
   }
 }
