@@ -50,6 +50,7 @@ let package = Package(
         "GenesysCloud",
         "GenesysSim",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]
     ),
     .testTarget(name: "YAMLReaderTests", dependencies: ["YAMLReader"]),

@@ -78,3 +78,13 @@ public enum Digest {
 
   public static func sha256Hex(_ text: String) -> String { hex(sha256(Array(text.utf8))) }
 }
+
+extension Digest {
+  /// HMAC-SHA256 (RFC 2104), for webhook signatures.
+  public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    var k = key.count > 64 ? sha256(key) : key
+    k += [UInt8](repeating: 0, count: 64 - k.count)
+    let inner = sha256(k.map { $0 ^ 0x36 } + message)
+    return sha256(k.map { $0 ^ 0x5c } + inner)
+  }
+}

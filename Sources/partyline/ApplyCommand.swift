@@ -36,6 +36,8 @@ struct ApplyCommand: AsyncParsableCommand {
 
   @OptionGroup var run: RunOptions
 
+  @OptionGroup var eventOptions: EventOptions
+
   func run() async throws {
     if let plan {
       try await applySaved(plan)
@@ -56,16 +58,20 @@ struct ApplyCommand: AsyncParsableCommand {
         "error: not a terminal: pass --yes to apply without confirmation (or --dry-run)\n")
       throw ExitCode(1)
     }
+    let hub = try EventHub(eventOptions)
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     let outcome: Reconciler.Outcome
+    var journalUsed: (any Journal)?
     do {
       let (journal, locker, _) = try StateBackend.open(run, lockTimeout: lockTimeout)
+      journalUsed = journal
       let reconciler = Reconciler(
         set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
         journal: journal, locker: locker, parallelism: parallelism, dryRun: dryRun, run: RunId.make(),
         confirmTimeout: confirmTimeout,
         events: { event in
+          hub.handle(event)
           if case .outcome(let r) = event {
             let tail = r.status == .ok ? "" : " (\(r.error ?? r.status?.rawValue ?? ""))"
             Terminal.stderr.write(
@@ -81,10 +87,24 @@ struct ApplyCommand: AsyncParsableCommand {
       }
     } catch {
       await connection.close()
+      await hub.webhook?.flush()
       Terminal.stderr.write("error: \(error)\n")
       throw ExitCode(1)
     }
+    let throttled = await connection.client.budget.throttled
     await connection.close()
+    await hub.webhook?.flush()
+    if let path = eventOptions.metricsFile, !dryRun {
+      let leases = JournalState(
+        (try? await journalUsed?.records(workspace: run.workspace)) ?? [], workspace: run.workspace
+      ).leases
+      let text = hub.metrics.render(
+        plan: outcome.plan, report: outcome.report, leases: leases, throttled: throttled,
+        now: Date().timeIntervalSince1970)
+      do { try SavedPlan.writeText(text, to: path) } catch {
+        Terminal.stderr.write("warning: cannot write metrics to '\(path)': \(error)\n")
+      }
+    }
     for d in outcome.plan.findings { Terminal.stderr.write(renderer.text(d)) }
     guard let report = outcome.report else {
       if outcome.plan.hasErrors {

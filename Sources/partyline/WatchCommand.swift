@@ -31,6 +31,8 @@ struct WatchCommand: AsyncParsableCommand {
 
   @OptionGroup var run: RunOptions
 
+  @OptionGroup var eventOptions: EventOptions
+
   func run() async throws {
     guard case .success(let every) = Grammar.duration(interval) else {
       throw ValidationError("invalid --interval '\(interval)': use a duration such as 60s")
@@ -44,6 +46,7 @@ struct WatchCommand: AsyncParsableCommand {
       Terminal.stderr.write("policies are invalid: not watching\n")
       throw ExitCode(1)
     }
+    let hub = try EventHub(eventOptions)
     let stop = StopSignal()
     stop.install()
     let connection = try await Connection.open(run)
@@ -55,7 +58,7 @@ struct WatchCommand: AsyncParsableCommand {
       let reconciler = Reconciler(
         set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
         journal: journal, locker: locker, parallelism: parallelism, dryRun: false, run: RunId.make(),
-        confirmTimeout: confirmTimeout)
+        confirmTimeout: confirmTimeout, events: { hub.handle($0) })
       var next = Date().timeIntervalSince1970 + Double(every.seconds)
       do {
         let outcome = try await reconciler.runOnce()
@@ -67,6 +70,15 @@ struct WatchCommand: AsyncParsableCommand {
             Terminal.stderr.write(renderer.text(d))
           }
           Terminal.stderr.write("\(stamp) the plan breaks a limit: nothing applied\n")
+        }
+        if let path = eventOptions.metricsFile {
+          let leases = JournalState(
+            try await journal.records(workspace: run.workspace), workspace: run.workspace
+          ).leases
+          let text = hub.metrics.render(
+            plan: outcome.plan, report: outcome.report, leases: leases,
+            throttled: await connection.client.budget.throttled, now: Date().timeIntervalSince1970)
+          try? SavedPlan.writeText(text, to: path)
         }
         if let end = outcome.plan.nextLeaseEnd {
           next = min(next, max(end, Date().timeIntervalSince1970 + 0.05))
@@ -80,6 +92,7 @@ struct WatchCommand: AsyncParsableCommand {
       await stop.sleep(until: next)
     }
     await connection.close()
+    await hub.webhook?.flush()
     Terminal.stderr.write("watch stopped\n")
   }
 }

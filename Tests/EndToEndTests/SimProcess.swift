@@ -38,11 +38,14 @@ final class SimProcess: @unchecked Sendable {
 
   deinit { stop() }
 
+  /// SIGTERM, then SIGKILL if the emulator has not stopped within 3 s.
   func stop() {
-    if process.isRunning {
-      process.terminate()
-      process.waitUntilExit()
-    }
+    guard process.isRunning else { return }
+    process.terminate()
+    let deadline = Date().addingTimeInterval(3)
+    while process.isRunning && Date() < deadline { usleep(20_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
   }
 
   /// The environment a plan or apply run needs to use this emulator with the demo client.

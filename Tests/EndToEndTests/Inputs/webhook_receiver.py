@@ -1,0 +1,19 @@
+"""A webhook receiver for tests: prints its port, appends each request as a JSON line to argv[1]."""
+import http.server, json, sys
+
+out = sys.argv[1]
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        with open(out, "a") as f:
+            f.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body}) + "\n")
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
