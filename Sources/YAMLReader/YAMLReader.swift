@@ -252,9 +252,16 @@ private struct TreeBuilder {
     }
   }
 
+  // The tags each node kind accepts, built once rather than as a literal per event.
+  static let scalarTags: Set<Node.Tag> = [.none, .nonSpecific, .str, .int, .bool, .null, .float]
+  static let mappingTags: Set<Node.Tag> = [.none, .nonSpecific, .map]
+  static let sequenceTags: Set<Node.Tag> = [.none, .nonSpecific, .seq]
+
   mutating func checkTag(
     _ ptr: UnsafeMutablePointer<yaml_char_t>?, _ event: yaml_event_t, allowed: Set<Node.Tag>
   ) -> Node.Tag? {
+    // Untagged, the common case: every node kind accepts it.
+    if ptr == nil { return Node.Tag.none }
     guard let t = tag(ptr), allowed.contains(t) else {
       let name = ptr.map { String(cString: $0) } ?? ""
       let shown = name.hasPrefix("tag:yaml.org,2002:") ? "!!" + name.dropFirst(18) : name
@@ -307,8 +314,7 @@ private struct TreeBuilder {
           at: s)
         return false
       }
-      guard let t = checkTag(sc.tag, event, allowed: [.none, .nonSpecific, .str, .int, .bool, .null, .float])
-      else { return false }
+      guard let t = checkTag(sc.tag, event, allowed: Self.scalarTags) else { return false }
       let style: Node.ScalarStyle
       switch sc.style {
       case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
@@ -335,7 +341,7 @@ private struct TreeBuilder {
         return false
       }
       let tagPtr = isMap ? event.data.mapping_start.tag : event.data.sequence_start.tag
-      guard let t = checkTag(tagPtr, event, allowed: [.none, .nonSpecific, isMap ? .map : .seq]) else {
+      guard let t = checkTag(tagPtr, event, allowed: isMap ? Self.mappingTags : Self.sequenceTags) else {
         return false
       }
       let rec = NodeTree.Record(
