@@ -292,7 +292,9 @@ struct DocumentCompiler {
 
   mutating func userRef(_ node: Node, _ what: String) -> UserRef? {
     guard let s = string(node, what) else { return nil }
-    if s.contains("@") {
+    // ASCII text (the common case) is searched byte by byte; other text as before, by character.
+    let hasAt = s.utf8.allSatisfy { $0 < 0x80 } ? s.utf8.contains(UInt8(ascii: "@")) : s.contains("@")
+    if hasAt {
       guard Grammar.isEmail(s) else {
         error("invalid_email", "invalid email '\(s)' for '\(what)'", node.range)
         return nil
