@@ -162,10 +162,17 @@ public final class NodeTree: @unchecked Sendable {
     var count: Int32
   }
 
+  // Immutable once built (the reader fills its own arrays and hands them over), so reading a node
+  // needs no dynamic exclusivity check.
   let file: String
-  var records: [Record] = []
-  var children: [Int32] = []
-  var text: [UInt8] = []
+  let records: [Record]
+  let children: [Int32]
+  let text: [UInt8]
 
-  init(file: String) { self.file = file }
+  init(file: String, records: [Record], children: [Int32], text: [UInt8]) {
+    self.file = file
+    self.records = records
+    self.children = children
+    self.text = text
+  }
 }
