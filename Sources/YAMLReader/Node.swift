@@ -102,6 +102,14 @@ public struct Node: Sendable {
     return out
   }
 
+  /// The `i`th entry of a mapping (0-based, in source order), without building `entries`.
+  public func entry(_ i: Int) -> (key: Node, value: Node) {
+    let r = record
+    precondition(r.kind == .mapping && i >= 0 && i < Int(r.count) / 2, "entry index out of range")
+    let at = Int(r.offset) + 2 * i
+    return (Node(tree: tree, index: tree.children[at]), Node(tree: tree, index: tree.children[at + 1]))
+  }
+
   /// The type this scalar has under the YAML 1.2 core schema (quoted scalars are always strings).
   public var coreType: CoreType {
     let r = record
