@@ -1,5 +1,6 @@
 import Foundation
 import PartylineCore
+import YAMLReader
 
 #if canImport(Glibc)
   import Glibc
@@ -114,8 +115,48 @@ func runOnce(_ options: Options) throws {
   let set = dataSet(options.data)
   let loaders = Loaders(directory: options.data, files: set.files)
   let outcome = try loaders.run(options.loader!)
-  try verify(options.loader!, outcome, policies: Generator().policyCount)
+  // A subset of the files (for profiling) holds 100 policies per policies-*.yaml file.
+  let expected = set.files.filter { $0.hasSuffix(".yaml") && $0.contains("/policies-") }.count * Generator().perFile
+  try verify(options.loader!, outcome, policies: expected)
   print(peakRSSKiB())
+}
+
+/// C scan and Partyline only, interleaved: a quick check while optimising.
+func runQuick(_ options: Options) throws {
+  try ensureData(options.data)
+  let set = dataSet(options.data)
+  let loaders = Loaders(directory: options.data, files: set.files)
+  for f in set.files { _ = FileManager.default.contents(atPath: f) }
+  var c: [Double] = []
+  var p: [Double] = []
+  for round in 0..<options.rounds {
+    for kind in round % 2 == 0 ? [LoaderKind.cScan, .partyline] : [.partyline, .cScan] {
+      let start = now()
+      let o = try loaders.run(kind)
+      let t = now() - start
+      try verify(kind, o, policies: Generator().policyCount)
+      if kind == .cScan { c.append(t) } else { p.append(t) }
+    }
+  }
+  print("c-scan \(fmt(median(c), 3)) s, partyline \(fmt(median(p), 3)) s, ratio \(fmt(median(p) / median(c), 2))")
+}
+
+/// Partyline's stages apart: reading and parsing, then compiling the parsed files.
+func runStages(_ options: Options) throws {
+  let set = dataSet(options.data)
+  var read: [Double] = []
+  var compile: [Double] = []
+  for _ in 0..<options.rounds {
+    var start = now()
+    let reader = YAMLReader()
+    let parsed = set.files.map { reader.read(path: $0) }
+    read.append(now() - start)
+    start = now()
+    let result = PolicyCompiler().compile(parsed)
+    compile.append(now() - start)
+    precondition(result.diagnostics.isEmpty)
+  }
+  print("read+parse \(fmt(median(read), 3)) s, compile \(fmt(median(compile), 3)) s")
 }
 
 func runBenchmark(_ options: Options) throws {
@@ -220,6 +261,8 @@ do {
     let bytes = try Generator().write(to: options.data)
     print("generated \(options.data): \(bytes) bytes in \(fmt(now() - start, 2)) s")
   case "once": try runOnce(options)
+  case "quick": try runQuick(options)
+  case "stages": try runStages(options)
   case "run": try runBenchmark(options)
   default: throw BenchError.failed("unknown command \(options.command)")
   }
