@@ -18,12 +18,23 @@ public struct PolicyCompiler: Sendable {
   public init() {}
 
   public func compile(_ files: [ParsedFile]) -> CompileResult {
+    var builder = Builder()
+    for file in files { builder.add(file) }
+    return builder.finish()
+  }
+
+  /// Compiles a policy set one file at a time, so that a loader can drop each file's node tree as
+  /// soon as it is compiled (while it is still in the cache) instead of holding every tree.
+  struct Builder {
     var diagnostics: [Diagnostic] = []
     var policies: [ConversationPolicy] = []
     var limitsDocs: [Limits] = []
     var documents = 0
     var limitsInvalid = false
-    for file in files {
+    var fileNames: [String] = []
+
+    mutating func add(_ file: ParsedFile) {
+      fileNames.append(file.file)
       diagnostics.append(contentsOf: file.diagnostics)
       var doc = DocumentCompiler()
       for root in file.documents {
@@ -41,25 +52,30 @@ public struct PolicyCompiler: Sendable {
       }
       diagnostics.append(contentsOf: doc.diagnostics)
     }
-    var checker = SetChecker()
-    let limits = checker.chooseLimits(limitsDocs)
-    let fileOrder = Dictionary(files.enumerated().map { ($1.file, $0) }, uniquingKeysWith: { a, _ in a })
-    checker.check(policies, limits: limits, checkLimits: !limitsInvalid)
-    diagnostics.append(contentsOf: checker.diagnostics)
-    // Reading order: by file as given, then by position.
-    diagnostics = diagnostics.enumerated().sorted { a, b in
-      let fa = fileOrder[a.element.range.file] ?? Int.max
-      let fb = fileOrder[b.element.range.file] ?? Int.max
-      if fa != fb { return fa < fb }
-      if a.element.range.start != b.element.range.start {
-        return a.element.range.start < b.element.range.start
-      }
-      return a.offset < b.offset
-    }.map(\.element)
-    let hasErrors = diagnostics.contains { $0.severity == .error }
-    let set =
-      hasErrors ? nil : PolicySet(policies: policies, limits: limits, files: files.map(\.file).sorted())
-    return CompileResult(policySet: set, diagnostics: diagnostics, documentCount: documents)
+
+    /// The set-level checks, then every diagnostic in reading order.
+    func finish() -> CompileResult {
+      var diagnostics = diagnostics
+      var checker = SetChecker()
+      let limits = checker.chooseLimits(limitsDocs)
+      let fileOrder = Dictionary(
+        fileNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+      checker.check(policies, limits: limits, checkLimits: !limitsInvalid)
+      diagnostics.append(contentsOf: checker.diagnostics)
+      // Reading order: by file as given, then by position.
+      diagnostics = diagnostics.enumerated().sorted { a, b in
+        let fa = fileOrder[a.element.range.file] ?? Int.max
+        let fb = fileOrder[b.element.range.file] ?? Int.max
+        if fa != fb { return fa < fb }
+        if a.element.range.start != b.element.range.start {
+          return a.element.range.start < b.element.range.start
+        }
+        return a.offset < b.offset
+      }.map(\.element)
+      let hasErrors = diagnostics.contains { $0.severity == .error }
+      let set = hasErrors ? nil : PolicySet(policies: policies, limits: limits, files: fileNames.sorted())
+      return CompileResult(policySet: set, diagnostics: diagnostics, documentCount: documents)
+    }
   }
 }
 
