@@ -342,14 +342,22 @@ struct DocumentCompiler {
   mutating func userRef(_ node: Node, _ what: String) -> UserRef? {
     guard let s = string(node, what) else { return nil }
     // ASCII text (the common case) is searched byte by byte; other text as before, by character.
-    let hasAt = s.utf8.allSatisfy { $0 < 0x80 } ? s.utf8.contains(UInt8(ascii: "@")) : s.contains("@")
-    if hasAt {
+    let (ascii, atByte) = Grammar.withBytes(s) { u -> (Bool, Bool) in
+      var ascii = true
+      var at = false
+      for c in u {
+        if c >= 0x80 { ascii = false }
+        if c == UInt8(ascii: "@") { at = true }
+      }
+      return (ascii, at)
+    }
+    if ascii ? atByte : s.contains("@") {
       guard Grammar.isEmail(s) else {
         error("invalid_email", "invalid email '\(s)' for '\(what)'", node.range)
         return nil
       }
       // Only ASCII passes isEmail: without an uppercase letter, lowercased() is the string itself.
-      return .email(s.utf8.contains { $0 >= 65 && $0 <= 90 } ? s.lowercased() : s)
+      return .email(Grammar.withBytes(s) { $0.contains { $0 >= 65 && $0 <= 90 } } ? s.lowercased() : s)
     }
     guard let id = Grammar.uuid(s) else {
       error(
