@@ -49,6 +49,13 @@ func now() -> Double {
   return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
+/// CPU time of this thread: unlike wall time, it leaves out the time other processes had the core.
+func threadCPU() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+  return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
 func peakRSSKiB() -> Int {
   var usage = rusage()
   getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -116,7 +123,8 @@ func runOnce(_ options: Options) throws {
   let loaders = Loaders(directory: options.data, files: set.files)
   let outcome = try loaders.run(options.loader!)
   // A subset of the files (for profiling) holds 100 policies per policies-*.yaml file.
-  let expected = set.files.filter { $0.hasSuffix(".yaml") && $0.contains("/policies-") }.count * Generator().perFile
+  let expected =
+    set.files.filter { $0.hasSuffix(".yaml") && $0.contains("/policies-") }.count * Generator().perFile
   try verify(options.loader!, outcome, policies: expected)
   print(peakRSSKiB())
 }
@@ -129,16 +137,33 @@ func runQuick(_ options: Options) throws {
   for f in set.files { _ = FileManager.default.contents(atPath: f) }
   var c: [Double] = []
   var p: [Double] = []
+  var cc: [Double] = []
+  var pc: [Double] = []
   for round in 0..<options.rounds {
     for kind in round % 2 == 0 ? [LoaderKind.cScan, .partyline] : [.partyline, .cScan] {
       let start = now()
-      let o = try loaders.run(kind)
+      let cpuStart = threadCPU()
+      var o = try loaders.run(kind)
       let t = now() - start
+      let cpuT = threadCPU() - cpuStart
+      o.result = ()  // released after the clock stopped
       try verify(kind, o, policies: Generator().policyCount)
       if kind == .cScan { c.append(t) } else { p.append(t) }
+      if kind == .cScan { cc.append(cpuT) } else { pc.append(cpuT) }
+      if round == options.rounds - 1 {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        print(
+          "\(kind.rawValue): \(fmt(t, 3)) s; process so far: user \(usage.ru_utime.tv_sec).\(usage.ru_utime.tv_usec / 1000) s, sys \(usage.ru_stime.tv_sec).\(usage.ru_stime.tv_usec / 1000) s, minor faults \(usage.ru_minflt)"
+        )
+      }
     }
   }
-  print("c-scan \(fmt(median(c), 3)) s, partyline \(fmt(median(p), 3)) s, ratio \(fmt(median(p) / median(c), 2))")
+  print(
+    "c-scan \(fmt(median(c), 3)) s, partyline \(fmt(median(p), 3)) s, ratio \(fmt(median(p) / median(c), 2))")
+  print(
+    "CPU: c-scan \(fmt(median(cc), 3)) s, partyline \(fmt(median(pc), 3)) s, ratio \(fmt(median(pc) / median(cc), 2))"
+  )
 }
 
 /// Partyline's stages apart: reading and parsing, then compiling the parsed files.
@@ -178,15 +203,22 @@ func runBenchmark(_ options: Options) throws {
 
   // Interleaved rounds; the order rotates (ABC, BCA, CAB …) so no loader always runs first.
   var times: [LoaderKind: [Double]] = [:]
+  var cpuTimes: [LoaderKind: [Double]] = [:]
+  let loadBefore = ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "")
+    .split(separator: " ").prefix(3).joined(separator: " ")
   let kinds = LoaderKind.allCases
   for round in 0..<options.rounds {
     for i in 0..<kinds.count {
       let kind = kinds[(round + i) % kinds.count]
       let start = now()
-      let o = try loaders.run(kind)
+      let cpuStart = threadCPU()
+      var o = try loaders.run(kind)
       let t = now() - start
+      let cpuT = threadCPU() - cpuStart
+      o.result = ()  // released after the clock stopped
       try verify(kind, o, policies: expected)
       times[kind, default: []].append(t)
+      cpuTimes[kind, default: []].append(cpuT)
     }
     let line = kinds.map { "\($0.rawValue) \(fmt(times[$0]!.last!, 3)) s" }.joined(separator: ", ")
     print("round \(round + 1)/\(options.rounds): \(line)")
@@ -203,24 +235,27 @@ func runBenchmark(_ options: Options) throws {
   }
 
   let med = Dictionary(uniqueKeysWithValues: kinds.map { ($0, median(times[$0]!)) })
+  let cpuMed = Dictionary(uniqueKeysWithValues: kinds.map { ($0, median(cpuTimes[$0]!)) })
   let partyVsC = med[.partyline]! / med[.cScan]!
   let yamsVsParty = med[.yams]! / med[.partyline]!
 
-  var table = "| loader | median (s) | min (s) | max (s) | MB/s | × C scan time | peak RSS (MiB) |\n"
-  table += "|---|---:|---:|---:|---:|---:|---:|\n"
+  var table =
+    "| loader | median wall (s) | min (s) | max (s) | MB/s | × C scan | median CPU (s) | × C scan (CPU) | peak RSS (MiB) |\n"
+  table += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
   for kind in kinds {
     let ts = times[kind]!
     let m = med[kind]!
+    let c = cpuMed[kind]!
     let r = rss[kind].map { fmt(Double($0) / 1024, 1) } ?? "n/a"
     table +=
-      "| \(kind.title) | \(fmt(m, 3)) | \(fmt(ts.min()!, 3)) | \(fmt(ts.max()!, 3)) | \(fmt(megabytes / m, 1)) | \(fmt(m / med[.cScan]!, 2)) | \(r) |\n"
+      "| \(kind.title) | \(fmt(m, 3)) | \(fmt(ts.min()!, 3)) | \(fmt(ts.max()!, 3)) | \(fmt(megabytes / m, 1)) | \(fmt(m / med[.cScan]!, 2)) | \(fmt(c, 3)) | \(fmt(c / cpuMed[.cScan]!, 2)) | \(r) |\n"
   }
   let goalC = partyVsC <= 2.0
   let goalYams = yamsVsParty >= 10.0
   var summary =
-    "- Partyline / C scan time: **\(fmt(partyVsC, 2))** (goal ≤ 2.0: \(goalC ? "met" : "missed"))\n"
+    "- Partyline / C scan time: **\(fmt(partyVsC, 2))** (goal ≤ 2.0: \(goalC ? "met" : "missed")); in CPU time \(fmt(cpuMed[.partyline]! / cpuMed[.cScan]!, 2))\n"
   summary +=
-    "- Yams / Partyline time: **\(fmt(yamsVsParty, 1))** (goal ≥ 10: \(goalYams ? "met" : "missed"))\n"
+    "- Yams / Partyline time: **\(fmt(yamsVsParty, 1))** (goal ≥ 10: \(goalYams ? "met" : "missed")); in CPU time \(fmt(cpuMed[.yams]! / cpuMed[.partyline]!, 1))\n"
   print("")
   print(table)
   print(summary)
@@ -236,18 +271,19 @@ func runBenchmark(_ options: Options) throws {
   var md = "# Policy-set load benchmark\n\n"
   md += "- Date: \(date)\n"
   md +=
-    "- Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores (nproc), \(cpu); load average at the end \(load)\n"
+    "- Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores (nproc), \(cpu); load average \(loadBefore) before the rounds, \(load) at the end (the machine is shared)\n"
   md += "- Toolchain: \(swift); libyaml \(shell("pkg-config --modversion yaml-0.1"))\n"
   md += "- Command: `\(options.commandLine)` (in Benchmarks/), release build\n"
   md +=
     "- Data: \(set.files.count) files, \(fmt(megabytes, 2)) MB (\(set.bytes) bytes), \(expected) ConversationPolicy documents + 1 Limits document, generated deterministically (generator v\(Generator.version)); every document compiles with 0 diagnostics (checked on every run)\n"
   md +=
-    "- Method: file cache warmed and one unmeasured load per loader, then \(options.rounds) interleaved rounds (order rotating); medians; peak RSS (ru_maxrss) from one load per loader in a fresh process\n"
+    "- Method: file cache warmed and one unmeasured load per loader, then \(options.rounds) interleaved rounds (order rotating); medians of wall time (CLOCK_MONOTONIC) and of the thread's CPU time (CLOCK_THREAD_CPUTIME_ID, which leaves out time other processes held the core); peak RSS (ru_maxrss) from one load per loader in a fresh process\n"
   md += "- C scan saw \(details[.cScan] ?? "")\n\n"
   md += table + "\n" + summary
   md += "\nRaw times (s):\n\n"
   for kind in kinds {
-    md += "- \(kind.rawValue): \(times[kind]!.map { fmt($0, 3) }.joined(separator: ", "))\n"
+    md +=
+      "- \(kind.rawValue): wall \(times[kind]!.map { fmt($0, 3) }.joined(separator: ", ")); CPU \(cpuTimes[kind]!.map { fmt($0, 3) }.joined(separator: ", "))\n"
   }
   try md.write(toFile: options.results, atomically: true, encoding: .utf8)
   print("wrote \(options.results)")
