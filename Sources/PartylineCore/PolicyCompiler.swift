@@ -140,12 +140,7 @@ struct DocumentCompiler {
       }
       // Matched byte for byte without making a String; a key that matches no name's bytes is
       // compared as a String (canonical equivalence), as before, and reported if still unknown.
-      var found = -1  // index into known
-      for j in 0..<known.literals.count where key.textEquals(known.literals[j]) {
-        found = j
-        break
-      }
-      if found >= 0 {
+      if let found = key.firstMatch(in: known.literals) {
         out.entries.append(Field(name: known.names[found], key: key, value: value))
         continue
       }

@@ -65,6 +65,20 @@ public struct Node: Sendable {
     }
   }
 
+  /// The index of the first of `literals` that equals the scalar's text byte for byte, or nil
+  /// (always nil for a collection). Reads the text once, however many literals there are.
+  public func firstMatch(in literals: [StaticString]) -> Int? {
+    let r = record
+    guard r.kind == .scalar else { return nil }
+    let n = Int(r.count)
+    return tree.text.withUnsafeBufferPointer { buf -> Int? in
+      for (j, literal) in literals.enumerated() where literal.utf8CodeUnitCount == n {
+        if n == 0 || memcmpBytes(buf.baseAddress! + Int(r.offset), literal.utf8Start, n) { return j }
+      }
+      return nil
+    }
+  }
+
   /// Number of items of a sequence or entries of a mapping.
   public var count: Int {
     let r = record
