@@ -323,7 +323,14 @@ private struct TreeBuilder {
           at: s)
         return false
       }
-      guard let t = checkTag(sc.tag, event, allowed: Self.scalarTags) else { return false }
+      // Untagged (the common case) needs no lookup.
+      let t: Node.Tag
+      if sc.tag == nil {
+        t = .none
+      } else {
+        guard let checked = checkTag(sc.tag, event, allowed: Self.scalarTags) else { return false }
+        t = checked
+      }
       let style: Node.ScalarStyle
       switch sc.style {
       case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
@@ -376,7 +383,7 @@ private struct TreeBuilder {
       }
       sizes[idx] = Int32(min(size, Int(Int32.max)))
       children.append(contentsOf: pending[first...])
-      pending.removeSubrange(first...)
+      pending.removeLast(childCount)
       if event.type == YAML_MAPPING_END_EVENT {
         checkDuplicateKeys(id)
       }
