@@ -30,28 +30,30 @@ struct SetChecker {
     // Indices rather than copies of the policies, and tables sized once.
     var byName: [String: Int] = [:]
     byName.reserveCapacity(policies.count)
-    for (i, p) in policies.enumerated() {
-      if let e = byName[p.name] {
-        let earlier = policies[e]
+    for i in policies.indices {
+      if let e = byName[policies[i].name] {
+        let earlier = policies[e].location
         error(
           "duplicate_policy_name",
-          "policy name '\(p.name)' is already used at \(Self.place(earlier.location))",
-          p.location, related: [.init(message: "first used here", range: earlier.location)])
+          "policy name '\(policies[i].name)' is already used at \(Self.place(earlier))",
+          policies[i].location, related: [.init(message: "first used here", range: earlier)])
       } else {
-        byName[p.name] = i
+        byName[policies[i].name] = i
       }
     }
     if checkLimits {
-      for p in policies { checkPolicyLimits(p, limits) }
+      for i in policies.indices { checkPolicyLimits(policies[i], limits) }
     }
     // Policies on one conversation are planned together, in name order.
     var byConversation: [String: [Int]] = [:]
     byConversation.reserveCapacity(policies.count)
-    for (i, p) in policies.enumerated() where !p.conversation.isEmpty {
-      byConversation[p.conversation, default: []].append(i)
+    for i in policies.indices where !policies[i].conversation.isEmpty {
+      byConversation[policies[i].conversation, default: []].append(i)
     }
-    for key in byConversation.keys.sorted() {
-      let group = byConversation[key]!.sorted { policies[$0].name < policies[$1].name }
+    // The groups need no order among themselves: every diagnostic of a group points into one of
+    // its policies, and the compiler sorts all diagnostics by file and position at the end.
+    for var group in byConversation.values {
+      if group.count > 1 { group.sort { policies[$0].name < policies[$1].name } }
       checkContradictions(group, policies)
       if checkLimits { checkRoleMax(group, policies, limits) }
     }
