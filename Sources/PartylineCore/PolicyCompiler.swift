@@ -166,6 +166,7 @@ struct DocumentCompiler {
 
   /// A string scalar; other types are reported with a hint to quote.
   mutating func string(_ node: Node, _ what: @autoclosure () -> String) -> String? {
+    if let s = node.stringValue { return s }  // the common case, in one call
     guard node.kind == .scalar else {
       error("type_mismatch", "expected a string for '\(what())', found \(node.typeName)", node.range)
       return nil

@@ -128,6 +128,11 @@ public struct Node: Sendable {
   public var coreType: CoreType {
     let r = record
     guard r.kind == .scalar else { return .string }
+    return withUTF8 { Self.scalarType(r, $0) }
+  }
+
+  /// The core-schema type of a scalar record whose text is `bytes`.
+  static func scalarType(_ r: NodeTree.Record, _ bytes: UnsafeBufferPointer<UInt8>) -> CoreType {
     switch r.tag {
     case .str: return .string
     case .int: return .int
@@ -138,7 +143,19 @@ public struct Node: Sendable {
     case .none: break
     }
     guard r.style == .plain else { return .string }
-    return withUTF8 { CoreSchema.resolve($0) }
+    return CoreSchema.resolve(bytes)
+  }
+
+  /// The text of a scalar whose core-schema type is string, or nil for any other node: what
+  /// `kind`, `coreType` and `text` tell together, with one look at the record and the text.
+  public var stringValue: String? {
+    let r = record
+    guard r.kind == .scalar else { return nil }
+    return tree.text.withUnsafeBufferPointer { buf -> String? in
+      let bytes = UnsafeBufferPointer(rebasing: buf[Int(r.offset)..<Int(r.offset + r.count)])
+      guard Self.scalarType(r, bytes) == .string else { return nil }
+      return r.count > 0 ? String(decoding: bytes, as: UTF8.self) : ""
+    }
   }
 
   /// A short name of the node's type for messages: 'string', 'integer', 'mapping' …
