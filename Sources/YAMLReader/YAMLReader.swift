@@ -382,7 +382,9 @@ private struct TreeBuilder {
         size += Int(sizes[Int(pending[i])])
       }
       sizes[idx] = Int32(min(size, Int(Int32.max)))
-      children.append(contentsOf: pending[first...])
+      pending.withUnsafeBufferPointer {
+        children.append(contentsOf: UnsafeBufferPointer(rebasing: $0[first...]))
+      }
       pending.removeLast(childCount)
       if event.type == YAML_MAPPING_END_EVENT {
         checkDuplicateKeys(id)
@@ -431,7 +433,6 @@ private struct TreeBuilder {
       let r = records[Int(children[base + 2 * k])]
       return r.kind == .scalar ? (Int(r.offset), Int(r.count)) : nil
     }
-    var seen: [Int: [Int]] = [:]
     var duplicates: [(first: Int, again: Int)] = []
     text.withUnsafeBufferPointer { text in
       func equal(_ a: (Int, Int), _ b: (Int, Int)) -> Bool {
@@ -449,6 +450,7 @@ private struct TreeBuilder {
         }
         return
       }
+      var seen: [Int: [Int]] = [:]
       for k in 0..<n {
         guard let kb = bytes(k) else { continue }
         var h = Hasher()
