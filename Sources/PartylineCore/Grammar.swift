@@ -1,64 +1,97 @@
 /// The grammar of values that policy files hold. Anything that could end up in a URL is checked here.
 public enum Grammar {
+  /// Runs `body` over the string's UTF-8 bytes in place (a copy only for a non-contiguous string).
+  @inline(__always)
+  static func withBytes<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }
+    return Array(s.utf8).withUnsafeBufferPointer(body)
+  }
+
   /// `^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
   public static func isName(_ s: String) -> Bool {
-    let u = Array(s.utf8)
-    guard (1...63).contains(u.count) else { return false }
-    func alnum(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 48 && c <= 57) }
-    guard alnum(u[0]), alnum(u[u.count - 1]) else { return false }
-    return u.allSatisfy { alnum($0) || $0 == UInt8(ascii: "-") }
+    withBytes(s) { u in
+      guard (1...63).contains(u.count), let first = u.first, let last = u.last else { return false }
+      func alnum(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 48 && c <= 57) }
+      guard alnum(first), alnum(last) else { return false }
+      return u.allSatisfy { alnum($0) || $0 == UInt8(ascii: "-") }
+    }
   }
 
   /// A UUID (8-4-4-4-12 hex, any case), returned in lowercase; nil if malformed.
   public static func uuid(_ s: String) -> String? {
-    let u = Array(s.utf8)
-    guard u.count == 36 else { return nil }
-    var out = [UInt8]()
-    out.reserveCapacity(36)
-    for (i, c) in u.enumerated() {
-      if i == 8 || i == 13 || i == 18 || i == 23 {
-        guard c == UInt8(ascii: "-") else { return nil }
-        out.append(c)
-      } else {
-        switch c {
-        case 48...57, 97...102: out.append(c)
-        case 65...70: out.append(c + 32)
-        default: return nil
+    withBytes(s) { u in
+      guard u.count == 36 else { return nil }
+      var upper = false
+      var i = 0
+      for c in u {
+        if i == 8 || i == 13 || i == 18 || i == 23 {
+          guard c == UInt8(ascii: "-") else { return nil }
+        } else {
+          switch c {
+          case 48...57, 97...102: break
+          case 65...70: upper = true
+          default: return nil
+          }
         }
+        i += 1
       }
+      // Already lowercase (the common case): the string itself, without building a new one.
+      guard upper else { return s }
+      return String(decoding: u.map { $0 >= 65 && $0 <= 70 ? $0 + 32 : $0 }, as: UTF8.self)
     }
-    return String(decoding: out, as: UTF8.self)
   }
 
   /// `local@domain`: printable ASCII without spaces, one `@`, a dotted domain, at most 254 characters.
   public static func isEmail(_ s: String) -> Bool {
-    let u = Array(s.utf8)
-    guard u.count <= 254, u.allSatisfy({ $0 > 32 && $0 < 127 }) else { return false }
-    let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-    guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64 else { return false }
-    let domain = parts[1]
-    guard !domain.isEmpty, domain.contains("."), !domain.hasPrefix("."), !domain.hasSuffix("."),
-      !domain.contains("..")
-    else { return false }
-    let forbidden: Set<Character> = [
-      "/", "\\", "?", "#", "%", "\"", "<", ">", "(", ")", ",", ";", ":", "[", "]",
-    ]
-    return !s.contains(where: { forbidden.contains($0) })
+    withBytes(s) { u in
+      // One pass over the bytes: printable ASCII only, so a byte is a character here.
+      guard u.count <= 254 else { return false }
+      var at = -1
+      var i = 0
+      var domainDots = 0
+      var previous: UInt8 = 0
+      for c in u {
+        guard c > 32 && c < 127 else { return false }
+        switch c {
+        case UInt8(ascii: "/"), UInt8(ascii: "\\"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "%"),
+          UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "("), UInt8(ascii: ")"),
+          UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: "]"):
+          return false
+        case UInt8(ascii: "@"):
+          guard at < 0 else { return false }  // more than one '@'
+          at = i
+        case UInt8(ascii: "."):
+          if at >= 0 {
+            // In the domain: not first, not doubled.
+            guard i != at + 1, previous != UInt8(ascii: ".") else { return false }
+            domainDots += 1
+          }
+        default: break
+        }
+        previous = c
+        i += 1
+      }
+      // A local part of 1–64 bytes; a domain that is not empty, has a dot and does not end in one.
+      guard at > 0, at <= 64, at + 1 < i, domainDots > 0, previous != UInt8(ascii: ".") else { return false }
+      return true
+    }
   }
 
   /// E.164: `+` and 8–15 digits.
   public static func isE164(_ s: String) -> Bool {
-    let u = Array(s.utf8)
-    guard u.first == UInt8(ascii: "+"), (9...16).contains(u.count) else { return false }
-    return u.dropFirst().allSatisfy { $0 >= 48 && $0 <= 57 }
+    withBytes(s) { u in
+      guard u.first == UInt8(ascii: "+"), (9...16).contains(u.count) else { return false }
+      return u.dropFirst().allSatisfy { $0 >= 48 && $0 <= 57 }
+    }
   }
 
   /// A purpose as the API spells it: a lowercase word.
   public static func isPurpose(_ s: String) -> Bool {
-    let u = Array(s.utf8)
-    guard (1...64).contains(u.count), u[0] >= 97 && u[0] <= 122 else { return false }
-    return u.allSatisfy {
-      ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 || $0 == 46
+    withBytes(s) { u in
+      guard (1...64).contains(u.count), let first = u.first, first >= 97 && first <= 122 else { return false }
+      return u.allSatisfy {
+        ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 || $0 == 46
+      }
     }
   }
 

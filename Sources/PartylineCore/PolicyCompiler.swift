@@ -18,12 +18,23 @@ public struct PolicyCompiler: Sendable {
   public init() {}
 
   public func compile(_ files: [ParsedFile]) -> CompileResult {
+    var builder = Builder()
+    for file in files { builder.add(file) }
+    return builder.finish()
+  }
+
+  /// Compiles a policy set one file at a time, so that a loader can drop each file's node tree as
+  /// soon as it is compiled (while it is still in the cache) instead of holding every tree.
+  struct Builder {
     var diagnostics: [Diagnostic] = []
     var policies: [ConversationPolicy] = []
     var limitsDocs: [Limits] = []
     var documents = 0
     var limitsInvalid = false
-    for file in files {
+    var fileNames: [String] = []
+
+    mutating func add(_ file: ParsedFile) {
+      fileNames.append(file.file)
       diagnostics.append(contentsOf: file.diagnostics)
       var doc = DocumentCompiler()
       for root in file.documents {
@@ -41,25 +52,30 @@ public struct PolicyCompiler: Sendable {
       }
       diagnostics.append(contentsOf: doc.diagnostics)
     }
-    var checker = SetChecker()
-    let limits = checker.chooseLimits(limitsDocs)
-    let fileOrder = Dictionary(files.enumerated().map { ($1.file, $0) }, uniquingKeysWith: { a, _ in a })
-    checker.check(policies, limits: limits, checkLimits: !limitsInvalid)
-    diagnostics.append(contentsOf: checker.diagnostics)
-    // Reading order: by file as given, then by position.
-    diagnostics = diagnostics.enumerated().sorted { a, b in
-      let fa = fileOrder[a.element.range.file] ?? Int.max
-      let fb = fileOrder[b.element.range.file] ?? Int.max
-      if fa != fb { return fa < fb }
-      if a.element.range.start != b.element.range.start {
-        return a.element.range.start < b.element.range.start
-      }
-      return a.offset < b.offset
-    }.map(\.element)
-    let hasErrors = diagnostics.contains { $0.severity == .error }
-    let set =
-      hasErrors ? nil : PolicySet(policies: policies, limits: limits, files: files.map(\.file).sorted())
-    return CompileResult(policySet: set, diagnostics: diagnostics, documentCount: documents)
+
+    /// The set-level checks, then every diagnostic in reading order.
+    func finish() -> CompileResult {
+      var diagnostics = diagnostics
+      var checker = SetChecker()
+      let limits = checker.chooseLimits(limitsDocs)
+      let fileOrder = Dictionary(
+        fileNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+      checker.check(policies, limits: limits, checkLimits: !limitsInvalid)
+      diagnostics.append(contentsOf: checker.diagnostics)
+      // Reading order: by file as given, then by position.
+      diagnostics = diagnostics.enumerated().sorted { a, b in
+        let fa = fileOrder[a.element.range.file] ?? Int.max
+        let fb = fileOrder[b.element.range.file] ?? Int.max
+        if fa != fb { return fa < fb }
+        if a.element.range.start != b.element.range.start {
+          return a.element.range.start < b.element.range.start
+        }
+        return a.offset < b.offset
+      }.map(\.element)
+      let hasErrors = diagnostics.contains { $0.severity == .error }
+      let set = hasErrors ? nil : PolicySet(policies: policies, limits: limits, files: fileNames.sorted())
+      return CompileResult(policySet: set, diagnostics: diagnostics, documentCount: documents)
+    }
   }
 }
 
@@ -80,32 +96,60 @@ struct DocumentCompiler {
     diagnostics.append(Diagnostic(id: id, message: message, range: range, related: related))
   }
 
+  /// A known entry of a mapping.
+  struct Field {
+    /// The key's text.
+    var name: String
+    var key: Node
+    var value: Node
+  }
+
   /// The entries of a mapping whose keys are all in `known`; unknown keys are reported.
   struct Fields {
     var node: Node
-    var entries: [(name: String, key: Node, value: Node)]
+    var entries: [Field]
 
     subscript(_ name: String) -> Node? { entries.first { $0.name == name }?.value }
     func key(_ name: String) -> Node? { entries.first { $0.name == name }?.key }
   }
 
-  mutating func fields(_ node: Node, in what: String, known: [String], required: [String] = []) -> Fields? {
+  /// The keys a mapping may hold: compared as bytes, reported as strings.
+  struct KnownKeys {
+    let literals: [StaticString]
+    let names: [String]
+
+    init(_ literals: [StaticString]) {
+      self.literals = literals
+      names = literals.map { "\($0)" }
+    }
+  }
+
+  mutating func fields(_ node: Node, in what: String, known: KnownKeys, required: [String] = []) -> Fields? {
     guard node.kind == .mapping else {
       error("type_mismatch", "expected a mapping for \(what), found \(node.typeName)", node.range)
       return nil
     }
     var out = Fields(node: node, entries: [])
-    out.entries.reserveCapacity(node.count)
-    for (key, value) in node.entries {
+    let count = node.count
+    out.entries.reserveCapacity(count)
+    for i in 0..<count {
+      let (key, value) = node.entry(i)
       guard key.kind == .scalar else {
         error("type_mismatch", "expected a string key in \(what), found \(key.typeName)", key.range)
         continue
       }
+      // Matched byte for byte without making a String; a key that matches no name's bytes is
+      // compared as a String (canonical equivalence), as before, and reported if still unknown.
+      if let found = key.firstMatch(in: known.literals) {
+        out.entries.append(Field(name: known.names[found], key: key, value: value))
+        continue
+      }
       let name = key.text
-      if known.contains(name) {
-        out.entries.append((name, key, value))
+      if known.names.contains(name) {
+        out.entries.append(Field(name: name, key: key, value: value))
       } else {
-        error("unknown_key", "unknown key '\(name)' in \(what)\(Suggestions.hint(name, known))", key.range)
+        error(
+          "unknown_key", "unknown key '\(name)' in \(what)\(Suggestions.hint(name, known.names))", key.range)
       }
     }
     for name in required where out[name] == nil {
@@ -116,20 +160,21 @@ struct DocumentCompiler {
 
   /// Where to point for a problem with a whole mapping: its first key, or the node itself.
   func keyRange(_ node: Node) -> SourceRange {
-    if let first = node.entries.first { return first.key.range }
+    if node.kind == .mapping && node.count > 0 { return node.entry(0).key.range }
     return node.range
   }
 
   /// A string scalar; other types are reported with a hint to quote.
-  mutating func string(_ node: Node, _ what: String) -> String? {
+  mutating func string(_ node: Node, _ what: @autoclosure () -> String) -> String? {
+    if let s = node.stringValue { return s }  // the common case, in one call
     guard node.kind == .scalar else {
-      error("type_mismatch", "expected a string for '\(what)', found \(node.typeName)", node.range)
+      error("type_mismatch", "expected a string for '\(what())', found \(node.typeName)", node.range)
       return nil
     }
     let type = node.coreType
     guard type == .string else {
       let hint = type == .null ? "" : "; quote it if you mean the string '\(node.text)'"
-      error("type_mismatch", "expected a string for '\(what)', found \(node.typeName)\(hint)", node.range)
+      error("type_mismatch", "expected a string for '\(what())', found \(node.typeName)\(hint)", node.range)
       return nil
     }
     return node.text
@@ -137,7 +182,7 @@ struct DocumentCompiler {
 
   mutating func compile(_ root: Node) -> CompiledDocument? {
     if root.kind == .scalar && root.coreType == .null { return nil }  // an empty document
-    guard let top = fields(root, in: "the document", known: ["apiVersion", "kind", "metadata", "spec"]) else {
+    guard let top = fields(root, in: "the document", known: Self.documentKeys) else {
       return nil
     }
     guard let versionNode = top["apiVersion"] else {
@@ -181,7 +226,7 @@ struct DocumentCompiler {
     var location = keyRange(top.node)
     if let metaNode = top["metadata"] {
       if let meta = fields(
-        metaNode, in: "metadata", known: ["name", "description", "labels"], required: ["name"])
+        metaNode, in: "metadata", known: Self.metadataKeys, required: Self.metadataRequired)
       {
         if let n = meta["name"] {
           location = n.range
@@ -208,8 +253,7 @@ struct DocumentCompiler {
     }
     guard
       let spec = fields(
-        specNode, in: "spec", known: ["conversation", "actAs", "onDrift", "mute", "unmute", "add"],
-        required: ["conversation"])
+        specNode, in: "spec", known: Self.specKeys, required: Self.specRequired)
     else { return nil }
 
     var conversation: String?
@@ -236,7 +280,7 @@ struct DocumentCompiler {
     }
     var unmutes: [UnmuteDirective] = []
     for entry in list(spec["unmute"], "spec.unmute") {
-      guard let f = fields(entry, in: "unmute entry", known: ["participant", "user", "purpose"]) else {
+      guard let f = fields(entry, in: "unmute entry", known: Self.unmuteKeys) else {
         continue
       }
       if let sel = selector(f, "unmute entry") {
@@ -273,7 +317,8 @@ struct DocumentCompiler {
       return [:]
     }
     var out: [String: String] = [:]
-    for (k, v) in node.entries {
+    for i in 0..<node.count {
+      let (k, v) = node.entry(i)
       guard let key = string(k, what) else { continue }
       if let value = string(v, "\(what).\(key)") { out[key] = value }
     }
@@ -292,12 +337,23 @@ struct DocumentCompiler {
 
   mutating func userRef(_ node: Node, _ what: String) -> UserRef? {
     guard let s = string(node, what) else { return nil }
-    if s.contains("@") {
+    // ASCII text (the common case) is searched byte by byte; other text as before, by character.
+    let (ascii, atByte) = Grammar.withBytes(s) { u -> (Bool, Bool) in
+      var ascii = true
+      var at = false
+      for c in u {
+        if c >= 0x80 { ascii = false }
+        if c == UInt8(ascii: "@") { at = true }
+      }
+      return (ascii, at)
+    }
+    if ascii ? atByte : s.contains("@") {
       guard Grammar.isEmail(s) else {
         error("invalid_email", "invalid email '\(s)' for '\(what)'", node.range)
         return nil
       }
-      return .email(s.lowercased())
+      // Only ASCII passes isEmail: without an uppercase letter, lowercased() is the string itself.
+      return .email(Grammar.withBytes(s) { $0.contains { $0 >= 65 && $0 <= 90 } } ? s.lowercased() : s)
     }
     guard let id = Grammar.uuid(s) else {
       error(
@@ -307,21 +363,42 @@ struct DocumentCompiler {
     return .id(id)
   }
 
+  // Known keys of each mapping, built once.
+  static let documentKeys = KnownKeys(["apiVersion", "kind", "metadata", "spec"])
+  static let metadataKeys = KnownKeys(["name", "description", "labels"])
+  static let metadataRequired = ["name"]
+  static let specKeys = KnownKeys(["conversation", "actAs", "onDrift", "mute", "unmute", "add"])
+  static let specRequired = ["conversation"]
   static let selectorKeys = ["participant", "user", "purpose"]
+  static let unmuteKeys = KnownKeys(["participant", "user", "purpose"])
+  static let muteKeys = KnownKeys(["participant", "user", "purpose", "for", "reason"])
+  static let addKeys = KnownKeys(["user", "address", "role"])
+  static let limitsSpecKeys = KnownKeys(["maxMute", "maxParticipants", "roles"])
+  static let roleKeys = KnownKeys(["max", "muted"])
 
   mutating func selector(_ f: Fields, _ what: String) -> ParticipantSelector? {
-    let present = f.entries.filter { Self.selectorKeys.contains($0.name) }
-    guard let first = present.first else {
+    // The selector entries in source order; only the first two matter.
+    var first: Field?
+    var second: Field?
+    for e in f.entries where Self.selectorKeys.contains(e.name) {
+      if first == nil {
+        first = e
+      } else {
+        second = e
+        break
+      }
+    }
+    guard let first else {
       error(
         "missing_selector", "\(what) needs one selector: 'participant', 'user' or 'purpose'", keyRange(f.node)
       )
       return nil
     }
-    if present.count > 1 {
+    if let second {
       error(
         "multiple_selectors",
-        "\(what) has more than one selector ('\(present[0].name)' and '\(present[1].name)'); use one entry per selector",
-        present[1].key.range)
+        "\(what) has more than one selector ('\(first.name)' and '\(second.name)'); use one entry per selector",
+        second.key.range)
       return nil
     }
     switch first.name {
@@ -346,7 +423,7 @@ struct DocumentCompiler {
   }
 
   mutating func muteEntry(_ entry: Node) -> MuteDirective? {
-    guard let f = fields(entry, in: "mute entry", known: ["participant", "user", "purpose", "for", "reason"])
+    guard let f = fields(entry, in: "mute entry", known: Self.muteKeys)
     else {
       return nil
     }
@@ -407,25 +484,34 @@ struct DocumentCompiler {
   }
 
   mutating func addEntry(_ entry: Node) -> AddDirective? {
-    guard let f = fields(entry, in: "add entry", known: ["user", "address", "role"]) else { return nil }
-    let targets = f.entries.filter { $0.name == "user" || $0.name == "address" }
+    guard let f = fields(entry, in: "add entry", known: Self.addKeys) else { return nil }
+    var first: Field?
+    var second: Field?
+    for e in f.entries where e.name == "user" || e.name == "address" {
+      if first == nil {
+        first = e
+      } else {
+        second = e
+        break
+      }
+    }
     var target: AddTarget?
-    if targets.isEmpty {
+    if first == nil {
       error("missing_selector", "add entry needs one of 'user' or 'address'", keyRange(entry))
-    } else if targets.count > 1 {
+    } else if let second {
       error(
         "multiple_selectors", "add entry has both 'user' and 'address'; use one entry per participant",
-        targets[1].key.range)
-    } else if targets[0].name == "user" {
-      target = userRef(targets[0].value, "user").map(AddTarget.user)
-    } else if let s = string(targets[0].value, "address") {
+        second.key.range)
+    } else if let first, first.name == "user" {
+      target = userRef(first.value, "user").map(AddTarget.user)
+    } else if let first, let s = string(first.value, "address") {
       if Grammar.isE164(s) {
         target = .address(s)
       } else {
         error(
           "invalid_phone",
           "invalid phone number '\(s)': expected E.164, a '+' and 8 to 15 digits such as '+4930123456'",
-          targets[0].value.range)
+          first.value.range)
       }
     }
     var role: String?
@@ -445,7 +531,7 @@ struct DocumentCompiler {
   mutating func limits(_ top: Fields) -> Limits? {
     let errorsBefore = diagnostics.count
     if let m = top["metadata"] {
-      if let meta = fields(m, in: "metadata", known: ["name", "description", "labels"]) {
+      if let meta = fields(m, in: "metadata", known: Self.metadataKeys) {
         if let n = meta["name"], let s = string(n, "metadata.name"), !Grammar.isName(s) {
           error("invalid_name", "invalid name '\(s)': use 1–63 lowercase letters, digits and '-'", n.range)
         }
@@ -457,7 +543,7 @@ struct DocumentCompiler {
     limits.location = top["kind"]?.range
     guard let specNode = top["spec"] else { return diagnostics.count == errorsBefore ? limits : nil }
     if specNode.kind == .scalar && specNode.coreType == .null { return limits }
-    guard let spec = fields(specNode, in: "Limits spec", known: ["maxMute", "maxParticipants", "roles"])
+    guard let spec = fields(specNode, in: "Limits spec", known: Self.limitsSpecKeys)
     else {
       return nil
     }
@@ -497,7 +583,7 @@ struct DocumentCompiler {
           }
           var rule = RoleRule(name: name, location: k.range)
           if !(v.kind == .scalar && v.coreType == .null),
-            let rf = fields(v, in: "role '\(name)'", known: ["max", "muted"])
+            let rf = fields(v, in: "role '\(name)'", known: Self.roleKeys)
           {
             if let mx = rf["max"], let n = integer(mx, "max") {
               if n < 0 {

@@ -48,8 +48,10 @@ public struct PolicyLoader: Sendable {
   /// Reads, parses and compiles the policy set under `paths`.
   public func load(_ paths: [String]) -> CompileResult {
     let (files, found) = discover(paths)
-    let parsed = files.map { reader.read(path: $0) }
-    var result = PolicyCompiler().compile(parsed)
+    // Each file is compiled as soon as it is parsed, and its node tree dropped.
+    var builder = PolicyCompiler.Builder()
+    for file in files { builder.add(reader.read(path: file)) }
+    var result = builder.finish()
     if !found.isEmpty {
       result.diagnostics.insert(contentsOf: found, at: 0)
       result.policySet = nil

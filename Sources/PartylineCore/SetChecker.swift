@@ -27,27 +27,35 @@ struct SetChecker {
   }
 
   mutating func check(_ policies: [ConversationPolicy], limits: Limits, checkLimits: Bool) {
-    var byName: [String: ConversationPolicy] = [:]
-    for p in policies {
-      if let earlier = byName[p.name] {
+    // Indices rather than copies of the policies, and tables sized once.
+    var byName: [String: Int] = [:]
+    byName.reserveCapacity(policies.count)
+    for i in policies.indices {
+      if let e = byName[policies[i].name] {
+        let earlier = policies[e].location
         error(
           "duplicate_policy_name",
-          "policy name '\(p.name)' is already used at \(Self.place(earlier.location))",
-          p.location, related: [.init(message: "first used here", range: earlier.location)])
+          "policy name '\(policies[i].name)' is already used at \(Self.place(earlier))",
+          policies[i].location, related: [.init(message: "first used here", range: earlier)])
       } else {
-        byName[p.name] = p
+        byName[policies[i].name] = i
       }
     }
     if checkLimits {
-      for p in policies { checkPolicyLimits(p, limits) }
+      for i in policies.indices { checkPolicyLimits(policies[i], limits) }
     }
     // Policies on one conversation are planned together, in name order.
-    var byConversation: [String: [ConversationPolicy]] = [:]
-    for p in policies where !p.conversation.isEmpty { byConversation[p.conversation, default: []].append(p) }
-    for key in byConversation.keys.sorted() {
-      let group = byConversation[key]!.sorted { $0.name < $1.name }
-      checkContradictions(group)
-      if checkLimits { checkRoleMax(group, limits) }
+    var byConversation: [String: [Int]] = [:]
+    byConversation.reserveCapacity(policies.count)
+    for i in policies.indices where !policies[i].conversation.isEmpty {
+      byConversation[policies[i].conversation, default: []].append(i)
+    }
+    // The groups need no order among themselves: every diagnostic of a group points into one of
+    // its policies, and the compiler sorts all diagnostics by file and position at the end.
+    for var group in byConversation.values {
+      if group.count > 1 { group.sort { policies[$0].name < policies[$1].name } }
+      checkContradictions(group, policies)
+      if checkLimits { checkRoleMax(group, policies, limits) }
     }
   }
 
@@ -59,8 +67,8 @@ struct SetChecker {
         "mute for '\(m.duration)' is longer than maxMute '\(limits.maxMute)'\(source)",
         m.durationLocation)
     }
-    let allowed = limits.roles.map(\.name)
     for a in p.add where limits.role(named: a.role) == nil {
+      let allowed = limits.roles.map(\.name)
       error(
         "role_not_allowed",
         "role '\(a.role)' is not allowed (allowed: \(allowed.joined(separator: ", ")))\(Suggestions.hint(a.role, allowed))",
@@ -76,9 +84,10 @@ struct SetChecker {
   }
 
   /// Roles' `max` counts adds per conversation, across the policies that target it.
-  mutating func checkRoleMax(_ group: [ConversationPolicy], _ limits: Limits) {
+  mutating func checkRoleMax(_ group: [Int], _ policies: [ConversationPolicy], _ limits: Limits) {
     var counts: [String: Int] = [:]
-    for p in group {
+    for i in group {
+      let p = policies[i]
       for a in p.add {
         guard let rule = limits.role(named: a.role), let max = rule.max else { continue }
         counts[a.role, default: 0] += 1
@@ -94,9 +103,10 @@ struct SetChecker {
 
   /// The same literal selector muted and unmuted, or muted for two different lengths, across the
   /// policies of one conversation.
-  mutating func checkContradictions(_ group: [ConversationPolicy]) {
+  mutating func checkContradictions(_ group: [Int], _ policies: [ConversationPolicy]) {
     var mutes: [ParticipantSelector: MuteDirective] = [:]
-    for p in group {
+    for i in group {
+      let p = policies[i]
       for m in p.mute where m.selector.isLiteral {
         if let earlier = mutes[m.selector] {
           if earlier.duration != m.duration {
@@ -110,7 +120,8 @@ struct SetChecker {
         }
       }
     }
-    for p in group {
+    for i in group {
+      let p = policies[i]
       for u in p.unmute {
         if let m = mutes[u.selector] {
           error(

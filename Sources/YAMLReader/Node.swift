@@ -65,6 +65,20 @@ public struct Node: Sendable {
     }
   }
 
+  /// The index of the first of `literals` that equals the scalar's text byte for byte, or nil
+  /// (always nil for a collection). Reads the text once, however many literals there are.
+  public func firstMatch(in literals: [StaticString]) -> Int? {
+    let r = record
+    guard r.kind == .scalar else { return nil }
+    let n = Int(r.count)
+    return tree.text.withUnsafeBufferPointer { buf -> Int? in
+      for (j, literal) in literals.enumerated() where literal.utf8CodeUnitCount == n {
+        if n == 0 || memcmpBytes(buf.baseAddress! + Int(r.offset), literal.utf8Start, n) { return j }
+      }
+      return nil
+    }
+  }
+
   /// Number of items of a sequence or entries of a mapping.
   public var count: Int {
     let r = record
@@ -102,10 +116,23 @@ public struct Node: Sendable {
     return out
   }
 
+  /// The `i`th entry of a mapping (0-based, in source order), without building `entries`.
+  public func entry(_ i: Int) -> (key: Node, value: Node) {
+    let r = record
+    precondition(r.kind == .mapping && i >= 0 && i < Int(r.count) / 2, "entry index out of range")
+    let at = Int(r.offset) + 2 * i
+    return (Node(tree: tree, index: tree.children[at]), Node(tree: tree, index: tree.children[at + 1]))
+  }
+
   /// The type this scalar has under the YAML 1.2 core schema (quoted scalars are always strings).
   public var coreType: CoreType {
     let r = record
     guard r.kind == .scalar else { return .string }
+    return withUTF8 { Self.scalarType(r, $0) }
+  }
+
+  /// The core-schema type of a scalar record whose text is `bytes`.
+  static func scalarType(_ r: NodeTree.Record, _ bytes: UnsafeBufferPointer<UInt8>) -> CoreType {
     switch r.tag {
     case .str: return .string
     case .int: return .int
@@ -116,7 +143,19 @@ public struct Node: Sendable {
     case .none: break
     }
     guard r.style == .plain else { return .string }
-    return withUTF8 { CoreSchema.resolve($0) }
+    return CoreSchema.resolve(bytes)
+  }
+
+  /// The text of a scalar whose core-schema type is string, or nil for any other node: what
+  /// `kind`, `coreType` and `text` tell together, with one look at the record and the text.
+  public var stringValue: String? {
+    let r = record
+    guard r.kind == .scalar else { return nil }
+    return tree.text.withUnsafeBufferPointer { buf -> String? in
+      let bytes = UnsafeBufferPointer(rebasing: buf[Int(r.offset)..<Int(r.offset + r.count)])
+      guard Self.scalarType(r, bytes) == .string else { return nil }
+      return r.count > 0 ? String(decoding: bytes, as: UTF8.self) : ""
+    }
   }
 
   /// A short name of the node's type for messages: 'string', 'integer', 'mapping' …
@@ -162,10 +201,17 @@ public final class NodeTree: @unchecked Sendable {
     var count: Int32
   }
 
+  // Immutable once built (the reader fills its own arrays and hands them over), so reading a node
+  // needs no dynamic exclusivity check.
   let file: String
-  var records: [Record] = []
-  var children: [Int32] = []
-  var text: [UInt8] = []
+  let records: [Record]
+  let children: [Int32]
+  let text: [UInt8]
 
-  init(file: String) { self.file = file }
+  init(file: String, records: [Record], children: [Int32], text: [UInt8]) {
+    self.file = file
+    self.records = records
+    self.children = children
+    self.text = text
+  }
 }

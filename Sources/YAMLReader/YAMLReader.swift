@@ -55,7 +55,7 @@ public struct YAMLReader: Sendable {
     bytes.withUnsafeBufferPointer { buf in
       builder.run(buf)
     }
-    return ParsedFile(file: file, documents: builder.documents, diagnostics: builder.diagnostics)
+    return ParsedFile(file: file, documents: builder.finish(), diagnostics: builder.diagnostics)
   }
 }
 
@@ -109,9 +109,14 @@ func readFile(path: String, maxBytes: Int) -> Result<[UInt8], FileFailure> {
 }
 
 private struct TreeBuilder {
-  let tree: NodeTree
+  let file: String
   let limits: ReaderLimits
-  var documents: [Node] = []
+  /// The tree's storage, filled here and handed to an immutable `NodeTree` by `finish()`.
+  var records: [NodeTree.Record] = []
+  var children: [Int32] = []
+  var text: [UInt8] = []
+  /// Root node of each finished document.
+  var roots: [Int32] = []
   var diagnostics: [Diagnostic] = []
 
   /// Open collections: node index and where their children start in `pending`.
@@ -124,16 +129,20 @@ private struct TreeBuilder {
   var input: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
 
   init(file: String, limits: ReaderLimits, bytes: Int) {
-    tree = NodeTree(file: file)
+    self.file = file
     self.limits = limits
     let estimate = min(bytes / 8, limits.maxNodes)
-    tree.records.reserveCapacity(estimate)
+    records.reserveCapacity(estimate)
     sizes.reserveCapacity(estimate)
-    tree.children.reserveCapacity(estimate)
-    tree.text.reserveCapacity(bytes / 2)
+    children.reserveCapacity(estimate)
+    text.reserveCapacity(bytes / 2)
   }
 
-  var file: String { tree.file }
+  /// The documents read, as nodes of the finished tree.
+  func finish() -> [Node] {
+    let tree = NodeTree(file: file, records: records, children: children, text: text)
+    return roots.map { Node(tree: tree, index: $0) }
+  }
 
   mutating func fail(_ id: String, _ message: String, at mark: yaml_mark_t) {
     diagnostics.append(Diagnostic(id: id, message: message, range: range(mark, mark)))
@@ -252,9 +261,16 @@ private struct TreeBuilder {
     }
   }
 
+  // The tags each node kind accepts, built once rather than as a literal per event.
+  static let scalarTags: Set<Node.Tag> = [.none, .nonSpecific, .str, .int, .bool, .null, .float]
+  static let mappingTags: Set<Node.Tag> = [.none, .nonSpecific, .map]
+  static let sequenceTags: Set<Node.Tag> = [.none, .nonSpecific, .seq]
+
   mutating func checkTag(
     _ ptr: UnsafeMutablePointer<yaml_char_t>?, _ event: yaml_event_t, allowed: Set<Node.Tag>
   ) -> Node.Tag? {
+    // Untagged, the common case: every node kind accepts it.
+    if ptr == nil { return Node.Tag.none }
     guard let t = tag(ptr), allowed.contains(t) else {
       let name = ptr.map { String(cString: $0) } ?? ""
       let shown = name.hasPrefix("tag:yaml.org,2002:") ? "!!" + name.dropFirst(18) : name
@@ -267,15 +283,15 @@ private struct TreeBuilder {
   }
 
   mutating func newNode(_ record: NodeTree.Record, size: Int32) -> Int32? {
-    if tree.records.count >= limits.maxNodes {
+    if records.count >= limits.maxNodes {
       diagnostics.append(
         Diagnostic(
           id: "too_many_nodes", message: "file has more than \(limits.maxNodes) nodes",
           range: SourceRange(file: file, line: Int(record.startLine), column: Int(record.startColumn))))
       return nil
     }
-    let id = Int32(tree.records.count)
-    tree.records.append(record)
+    let id = Int32(records.count)
+    records.append(record)
     sizes.append(size)
     return id
   }
@@ -283,7 +299,7 @@ private struct TreeBuilder {
   /// Attaches a finished node to its parent, or makes it the document's root.
   mutating func attach(_ id: Int32) {
     if stack.isEmpty {
-      documents.append(Node(tree: tree, index: id))
+      roots.append(id)
     } else {
       pending.append(id)
     }
@@ -307,8 +323,14 @@ private struct TreeBuilder {
           at: s)
         return false
       }
-      guard let t = checkTag(sc.tag, event, allowed: [.none, .nonSpecific, .str, .int, .bool, .null, .float])
-      else { return false }
+      // Untagged (the common case) needs no lookup.
+      let t: Node.Tag
+      if sc.tag == nil {
+        t = .none
+      } else {
+        guard let checked = checkTag(sc.tag, event, allowed: Self.scalarTags) else { return false }
+        t = checked
+      }
       let style: Node.ScalarStyle
       switch sc.style {
       case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
@@ -317,9 +339,9 @@ private struct TreeBuilder {
       case YAML_FOLDED_SCALAR_STYLE: style = .folded
       default: style = .plain
       }
-      let offset = Int32(tree.text.count)
+      let offset = Int32(text.count)
       if length > 0 {
-        tree.text.append(contentsOf: UnsafeBufferPointer(start: sc.value, count: length))
+        text.append(contentsOf: UnsafeBufferPointer(start: sc.value, count: length))
       }
       let rec = NodeTree.Record(
         kind: .scalar, style: style, tag: t, startLine: Int32(s.line) + 1, startColumn: Int32(s.column) + 1,
@@ -335,7 +357,7 @@ private struct TreeBuilder {
         return false
       }
       let tagPtr = isMap ? event.data.mapping_start.tag : event.data.sequence_start.tag
-      guard let t = checkTag(tagPtr, event, allowed: [.none, .nonSpecific, isMap ? .map : .seq]) else {
+      guard let t = checkTag(tagPtr, event, allowed: isMap ? Self.mappingTags : Self.sequenceTags) else {
         return false
       }
       let rec = NodeTree.Record(
@@ -351,17 +373,19 @@ private struct TreeBuilder {
       let (id, first) = stack.removeLast()
       let childCount = pending.count - first
       let idx = Int(id)
-      tree.records[idx].offset = Int32(tree.children.count)
-      tree.records[idx].count = Int32(childCount)
-      tree.records[idx].endLine = Int32(e.line) + 1
-      tree.records[idx].endColumn = Int32(e.column) + 1
+      records[idx].offset = Int32(children.count)
+      records[idx].count = Int32(childCount)
+      records[idx].endLine = Int32(e.line) + 1
+      records[idx].endColumn = Int32(e.column) + 1
       var size = 1
       for i in first..<pending.count {
         size += Int(sizes[Int(pending[i])])
       }
       sizes[idx] = Int32(min(size, Int(Int32.max)))
-      tree.children.append(contentsOf: pending[first...])
-      pending.removeSubrange(first...)
+      pending.withUnsafeBufferPointer {
+        children.append(contentsOf: UnsafeBufferPointer(rebasing: $0[first...]))
+      }
+      pending.removeLast(childCount)
       if event.type == YAML_MAPPING_END_EVENT {
         checkDuplicateKeys(id)
       }
@@ -393,19 +417,24 @@ private struct TreeBuilder {
     return true
   }
 
+  func range(of r: NodeTree.Record) -> SourceRange {
+    SourceRange(
+      file: file, start: SourceMark(line: Int(r.startLine), column: Int(r.startColumn)),
+      end: SourceMark(line: Int(r.endLine), column: Int(r.endColumn)))
+  }
+
   mutating func checkDuplicateKeys(_ id: Int32) {
-    let rec = tree.records[Int(id)]
+    let rec = records[Int(id)]
     let n = Int(rec.count) / 2
     guard n > 1 else { return }
     let base = Int(rec.offset)
     // Keys are compared by their scalar text; small mappings pairwise, large ones by hash.
     func bytes(_ k: Int) -> (Int, Int)? {
-      let r = tree.records[Int(tree.children[base + 2 * k])]
+      let r = records[Int(children[base + 2 * k])]
       return r.kind == .scalar ? (Int(r.offset), Int(r.count)) : nil
     }
-    var seen: [Int: [Int]] = [:]
     var duplicates: [(first: Int, again: Int)] = []
-    tree.text.withUnsafeBufferPointer { text in
+    text.withUnsafeBufferPointer { text in
       func equal(_ a: (Int, Int), _ b: (Int, Int)) -> Bool {
         a.1 == b.1 && (a.1 == 0 || memcmpBytes(text.baseAddress! + a.0, text.baseAddress! + b.0, a.1))
       }
@@ -421,6 +450,7 @@ private struct TreeBuilder {
         }
         return
       }
+      var seen: [Int: [Int]] = [:]
       for k in 0..<n {
         guard let kb = bytes(k) else { continue }
         var h = Hasher()
@@ -434,13 +464,14 @@ private struct TreeBuilder {
       }
     }
     for (first, k) in duplicates {
-      let firstKey = Node(tree: tree, index: tree.children[base + 2 * first])
-      let key = Node(tree: tree, index: tree.children[base + 2 * k])
+      let firstKey = records[Int(children[base + 2 * first])]
+      let key = records[Int(children[base + 2 * k])]
+      let keyText = String(decoding: text[Int(key.offset)..<Int(key.offset + key.count)], as: UTF8.self)
       diagnostics.append(
         Diagnostic(
           id: "duplicate_key",
-          message: "duplicate key '\(key.text)', first defined at line \(firstKey.start.line)",
-          range: key.range, related: [.init(message: "first defined here", range: firstKey.range)]))
+          message: "duplicate key '\(keyText)', first defined at line \(firstKey.startLine)",
+          range: range(of: key), related: [.init(message: "first defined here", range: range(of: firstKey))]))
     }
   }
 }
