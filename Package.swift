@@ -61,6 +61,7 @@ let package = Package(
     ),
     .testTarget(
       name: "EndToEndTests", dependencies: ["PartylineCore", "partyline"], exclude: ["Inputs", "Golden"]),
+    .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud", "GenesysSim"]),
     .testTarget(name: "GenesysSimTests", dependencies: ["GenesysSim", "YAMLReader"]),
   ]
 )

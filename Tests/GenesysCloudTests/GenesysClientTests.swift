@@ -1,0 +1,181 @@
+import Foundation
+import GenesysSim
+import Testing
+
+@testable import GenesysCloud
+
+@Suite struct RegionAndConfigurationTests {
+  @Test func allSeventeenRegionsInBothSpellingsAndByDomain() throws {
+    #expect(Region.all.count == 17)
+    #expect(Set(Region.all.map(\.domain)).count == 17)
+    for r in Region.all {
+      #expect(Region.named(r.name) == r)
+      #expect(Region.named(r.name.replacingOccurrences(of: "_", with: "-")) == r)
+      #expect(Region.named(r.domain) == r)
+      #expect(Region.named("api." + r.domain) == r)
+    }
+    let ie = try #require(Region.named("eu-west-1"))
+    #expect(ie.apiBase == "https://api.mypurecloud.ie")
+    #expect(ie.loginBase == "https://login.mypurecloud.ie")
+    #expect(Region.named("mars-north-1") == nil)
+  }
+
+  @Test func tokenHostIsTheLoginHost() throws {
+    let env = [
+      "GENESYSCLOUD_REGION": "usw2.pure.cloud", "GENESYSCLOUD_OAUTHCLIENT_ID": "id",
+      "GENESYSCLOUD_OAUTHCLIENT_SECRET": "s",
+    ]
+    let c = try GenesysConfiguration.fromEnvironment(env)
+    #expect(c.apiBase == "https://api.usw2.pure.cloud")
+    #expect(c.loginBase == "https://login.usw2.pure.cloud")
+    let local = try GenesysConfiguration(apiBase: "http://127.0.0.1:8080", accessToken: Secret("t"))
+    #expect(local.loginBase == "http://127.0.0.1:8080")
+    let defaults = try GenesysConfiguration.fromEnvironment(["GENESYSCLOUD_ACCESS_TOKEN": "t"])
+    #expect(defaults.apiBase == "https://api.mypurecloud.com")
+  }
+
+  @Test func plainHttpOnlyOnLoopbackAndNoCredentialsInTheURL() {
+    #expect(throws: GenesysError.self) {
+      try GenesysConfiguration(apiBase: "http://api.example.com", accessToken: Secret("t"))
+    }
+    #expect(throws: GenesysError.self) {
+      try GenesysConfiguration(apiBase: "http://10.0.0.1", accessToken: Secret("t"))
+    }
+    #expect(throws: GenesysError.self) {
+      try GenesysConfiguration(apiBase: "https://u:p@api.example.com", accessToken: Secret("t"))
+    }
+    #expect(throws: GenesysError.self) {
+      try GenesysConfiguration(apiBase: "https://api.example.com/?x=1", accessToken: Secret("t"))
+    }
+    #expect(throws: GenesysError.self) { try GenesysConfiguration(apiBase: "https://api.example.com") }
+    #expect(throws: Never.self) {
+      try GenesysConfiguration(apiBase: "http://localhost:1", accessToken: Secret("t"))
+    }
+    #expect(throws: Never.self) {
+      try GenesysConfiguration(apiBase: "http://[::1]:1", accessToken: Secret("t"))
+    }
+  }
+
+  @Test(arguments: [
+    "../users/me", "a%2Fb", "a?b", "a#b", "a b", "äbc", "", String(repeating: "a", count: 65),
+  ])
+  func idsThatCouldEscapeAPathAreRefused(id: String) {
+    #expect(throws: GenesysError.self) { try GenesysClient.pathId(id) }
+  }
+
+  @Test func secretsAreRedacted() {
+    let s = Secret("hunter2")
+    #expect("\(s)" == "<redacted>")
+    #expect(String(reflecting: s) == "<redacted>")
+    let e = GenesysError.api(
+      status: 401, code: "bad.credentials", message: "Invalid login credentials", correlationId: "c1")
+    #expect(
+      e.description
+        == "Genesys Cloud answered 401 bad.credentials: Invalid login credentials (correlation id c1)")
+  }
+
+  @Test func backoffStaysWithinItsBounds() {
+    let p = RetryPolicy(budget: 10, baseDelay: 0.2, maxDelay: 2)
+    for attempt in 0..<30 {
+      let d = p.delay(attempt: attempt)
+      #expect(d > 0 && d <= 2)
+    }
+  }
+}
+
+/// The client against the emulator over a real socket.
+@Suite struct GenesysClientSocketTests {
+  static let warRoom = "751093a1-a8ad-4ca4-a113-0f80cc4f35b8"
+  static let ada = "2228f9a6-0995-4bdb-ba19-281dd0143a12"
+
+  func withClient(
+    _ options: SimOptions = SimOptions(patchDelay: 0, connectDelay: 0.05, rateLimit: nil),
+    secret: String = "partyline-demo-secret", _ body: (GenesysClient, SimServer) async throws -> Void
+  ) async throws {
+    let server = try await SimServer.start(fixture: .demo, options: options)
+    let config = try GenesysConfiguration(
+      apiBase: server.baseURL, clientId: "partyline-demo", clientSecret: Secret(secret))
+    let client = GenesysClient(
+      configuration: config, retry: RetryPolicy(budget: 10, baseDelay: 0.05, maxDelay: 0.2))
+    do {
+      try await body(client, server)
+    } catch {
+      try? await client.shutdown()
+      await server.shutdown()
+      throw error
+    }
+    try await client.shutdown()
+    await server.shutdown()
+  }
+
+  @Test func readsWithOneCachedToken() async throws {
+    try await withClient { client, server in
+      let conv = try #require(try await client.callConversation(Self.warRoom))
+      #expect(conv.participants.count == 2)
+      #expect(conv.participants.contains { $0.user?.id == Self.ada })
+      #expect(try await client.callConversation("00000000-0000-4000-8000-000000000000") == nil)
+      let users = try await client.users(ids: [Self.ada, "84e572a8-5750-49d6-8d0a-2d88a6110981"])
+      #expect(Set(users.map(\.email)) == ["ada@example.com", "grace@example.com"])
+      #expect(try await client.user(email: "hedy@example.com")?.id == "4b551df7-121b-4db5-953f-ea2ede73ced8")
+      #expect(try await client.user(email: "nobody@example.com") == nil)
+      #expect(await client.tokens.fetched == 1)
+    }
+  }
+
+  @Test func muteOnBehalfOfAConnectedUserAnswers202() async throws {
+    try await withClient { client, _ in
+      let r = try await client.setMuted(
+        true, conversation: Self.warRoom, participant: "da272714-0a88-4f39-b75e-a3f723ef5c18",
+        onBehalfOf: Self.ada)
+      #expect(r.status == 202)
+      #expect(r.correlationId != nil)
+      let after = try #require(try await client.callConversation(Self.warRoom))
+      #expect(after.participants.first { $0.id == "da272714-0a88-4f39-b75e-a3f723ef5c18" }?.muted == true)
+    }
+  }
+
+  @Test func apiErrorsKeepCodeStatusAndCorrelationId() async throws {
+    try await withClient { client, _ in
+      do {
+        _ = try await client.setMuted(
+          true, conversation: Self.warRoom, participant: "da272714-0a88-4f39-b75e-a3f723ef5c18",
+          onBehalfOf: "84e572a8-5750-49d6-8d0a-2d88a6110981")
+        Issue.record("a user who is not in the conversation cannot act")
+      } catch let e as GenesysError {
+        #expect(e.status == 404)
+        #expect(e.code == "not.found")
+        if case .api(_, _, _, let corr) = e { #expect(corr != nil) }
+      }
+    }
+  }
+
+  @Test func badCredentialsFailWithoutTheSecret() async throws {
+    try await withClient(secret: "not-the-secret") { client, _ in
+      do {
+        _ = try await client.callConversation(Self.warRoom)
+        Issue.record("expected a 401")
+      } catch let e as GenesysError {
+        #expect(e.status == 401)
+        #expect(!e.description.contains("not-the-secret"))
+      }
+    }
+  }
+
+  @Test func expiredTokenIsRefreshed() async throws {
+    try await withClient(SimOptions(tokenLifetime: 1, patchDelay: 0, rateLimit: nil)) { client, _ in
+      _ = try await client.callConversation(Self.warRoom)
+      try await Task.sleep(nanoseconds: 1_200_000_000)
+      _ = try await client.callConversation(Self.warRoom)
+      #expect(await client.tokens.fetched == 2)
+    }
+  }
+
+  @Test func rateLimitIsPacedByTheHeadersWithoutErrors() async throws {
+    try await withClient(SimOptions(patchDelay: 0, rateLimit: 5, rateLimitWindow: 1)) { client, _ in
+      let start = Date()
+      for _ in 0..<12 { _ = try await client.callConversation(Self.warRoom) }
+      #expect(Date().timeIntervalSince(start) >= 1.5, "12 requests at 5 per second take two windows")
+      #expect(await client.budget.throttled <= 1)
+    }
+  }
+}
