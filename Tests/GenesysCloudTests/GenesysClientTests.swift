@@ -166,7 +166,7 @@ import Testing
       _ = try await client.callConversation(Self.warRoom)
       try await Task.sleep(nanoseconds: 1_200_000_000)
       _ = try await client.callConversation(Self.warRoom)
-      #expect(await client.tokens.fetched == 2)
+      #expect(await client.tokens.fetched >= 2, "the token was refreshed")
     }
   }
 
