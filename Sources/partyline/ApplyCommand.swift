@@ -60,10 +60,12 @@ struct ApplyCommand: AsyncParsableCommand {
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     let outcome: Reconciler.Outcome
     do {
-      let (journal, locker, _) = try StateBackend.open(run, lockTimeout: lockTimeout)
+      let state = try await StateBackend.open(run, lockTimeout: lockTimeout)
+      defer { Task { await state.close() } }
       let reconciler = Reconciler(
         set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
-        journal: journal, locker: locker, parallelism: parallelism, dryRun: dryRun, run: RunId.make(),
+        journal: state.journal, locker: state.locker, parallelism: parallelism, dryRun: dryRun,
+        run: RunId.make(),
         confirmTimeout: confirmTimeout,
         events: { event in
           if case .outcome(let r) = event {
@@ -112,7 +114,10 @@ struct ApplyCommand: AsyncParsableCommand {
 enum RunId {
   static func make() -> String {
     let t = Int(Date().timeIntervalSince1970)
-    return "r\(String(t, radix: 36))\(String(Int.random(in: 0..<1_296), radix: 36))"
+    // Runners sharing one state start in the same second: four random base-36 digits keep their
+    // record ids apart.
+    let n = String(Int.random(in: 0..<1_679_616), radix: 36)
+    return "r\(String(t, radix: 36))\(String(repeating: "0", count: 4 - n.count))\(n)"
   }
 }
 
@@ -143,7 +148,8 @@ extension ApplyCommand {
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     var failed = false
     do {
-      let (journal, locker, _) = try StateBackend.open(run, lockTimeout: lockTimeout)
+      let state = try await StateBackend.open(run, lockTimeout: lockTimeout)
+      let (journal, locker) = (state.journal, state.locker)
       var held: [any ConversationLock] = []
       if !dryRun {
         for cid in saved.snapshots.keys.sorted() { held.append(try await locker.lock(cid)) }
