@@ -35,7 +35,12 @@ public actor PostgresStore {
     _ url: PostgresURL, holder: String, migrate: Bool = true, retryBudget: Double = 30
   ) async throws -> PostgresStore {
     let store = PostgresStore(url: url, holder: holder, retryBudget: retryBudget)
-    try await store.prepare(migrate: migrate)
+    do {
+      try await store.prepare(migrate: migrate)
+    } catch {
+      await store.close()
+      throw error
+    }
     return store
   }
 

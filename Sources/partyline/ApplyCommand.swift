@@ -59,9 +59,10 @@ struct ApplyCommand: AsyncParsableCommand {
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     let outcome: Reconciler.Outcome
+    var opened: OpenedState?
     do {
       let state = try await StateBackend.open(run, lockTimeout: lockTimeout)
-      defer { Task { await state.close() } }
+      opened = state
       let reconciler = Reconciler(
         set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
         journal: state.journal, locker: state.locker, parallelism: parallelism, dryRun: dryRun,
@@ -83,10 +84,12 @@ struct ApplyCommand: AsyncParsableCommand {
       }
     } catch {
       await connection.close()
+      await opened?.close()
       Terminal.stderr.write("error: \(error)\n")
       throw ExitCode(1)
     }
     await connection.close()
+    await opened?.close()
     for d in outcome.plan.findings { Terminal.stderr.write(renderer.text(d)) }
     guard let report = outcome.report else {
       if outcome.plan.hasErrors {
@@ -147,8 +150,10 @@ extension ApplyCommand {
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     var failed = false
+    var opened: OpenedState?
     do {
       let state = try await StateBackend.open(run, lockTimeout: lockTimeout)
+      opened = state
       let (journal, locker) = (state.journal, state.locker)
       var held: [any ConversationLock] = []
       if !dryRun {
@@ -166,6 +171,7 @@ extension ApplyCommand {
           "error: refusing the saved plan: \(changed.count == 1 ? "conversation" : "conversations") \(changed.joined(separator: ", ")) changed since it was made; run plan again\n"
         )
         await connection.close()
+        await state.close()
         throw ExitCode(1)
       }
       let plan = Plan(
@@ -189,10 +195,12 @@ extension ApplyCommand {
       throw e
     } catch {
       await connection.close()
+      await opened?.close()
       Terminal.stderr.write("error: \(error)\n")
       throw ExitCode(1)
     }
     await connection.close()
+    await opened?.close()
     if failed { throw ExitCode(1) }
   }
 }

@@ -55,8 +55,14 @@ enum StateBackend {
   static func readOnlyRecords(_ where: String, workspace: String) async throws -> [JournalRecord] {
     if PostgresURL.isPostgres(`where`) {
       let store = try await PostgresStore.open(try PostgresURL(`where`), holder: "plan", migrate: false)
-      defer { Task { await store.close() } }
-      return try await PostgresJournal(store: store).records(workspace: workspace)
+      do {
+        let records = try await PostgresJournal(store: store).records(workspace: workspace)
+        await store.close()
+        return records
+      } catch {
+        await store.close()
+        throw error
+      }
     }
     guard FileManager.default.fileExists(atPath: `where` + "/journal.jsonl") else { return [] }
     return try await LocalJournal(directory: `where`).records(workspace: workspace)

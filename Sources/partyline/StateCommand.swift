@@ -45,8 +45,13 @@ struct StateShowCommand: AsyncParsableCommand {
       if PostgresURL.isPostgres(location) {
         let store = try await PostgresStore.open(
           try PostgresURL(location), holder: "state show", migrate: false)
-        records = try await PostgresJournal(store: store).allRecords()
-        locks = try await store.currentLocks()
+        do {
+          records = try await PostgresJournal(store: store).allRecords()
+          locks = try await store.currentLocks()
+        } catch {
+          await store.close()
+          throw error
+        }
         await store.close()
       } else if FileManager.default.fileExists(atPath: location + "/journal.jsonl") {
         records = try LocalJournal(directory: location).allRecords()
@@ -141,7 +146,13 @@ struct StateUnlockCommand: AsyncParsableCommand {
       if PostgresURL.isPostgres(location) {
         let store = try await PostgresStore.open(
           try PostgresURL(location), holder: "state unlock", migrate: false)
-        let report = try await store.unlock(conversation)
+        let report: PostgresStore.UnlockReport
+        do {
+          report = try await store.unlock(conversation)
+        } catch {
+          await store.close()
+          throw error
+        }
         await store.close()
         if report.terminated.isEmpty {
           Terminal.stdout.write("conversation \(conversation) was not locked")
