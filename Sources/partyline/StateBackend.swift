@@ -45,10 +45,21 @@ enum StateBackend {
         journal: journal, locker: PostgresLocker(store: store, timeout: lockTimeout), label: url.description,
         allRecords: { try await journal.allRecords() }, close: { await store.close() })
     }
+    try refuseOtherURLs(`where`)
     let journal = try LocalJournal(directory: `where`)
     let locker = try LocalLocker(directory: `where`, timeout: lockTimeout, holder: holder)
     return OpenedState(
       journal: journal, locker: locker, label: `where`, allRecords: { try journal.allRecords() }, close: {})
+  }
+
+  /// A URL that is not PostgreSQL's is refused rather than taken for a directory (whose name could
+  /// hold a password, and would be printed); only the scheme is quoted.
+  static func refuseOtherURLs(_ where: String) throws {
+    if let r = `where`.range(of: "://") {
+      throw StateError(
+        "unsupported state URL scheme '\(`where`[..<r.lowerBound])': use a directory or postgres://user:password@host:port/database"
+      )
+    }
   }
 
   /// For `plan`, which writes nothing: the records of a workspace, or none when there is no state yet.
@@ -64,6 +75,7 @@ enum StateBackend {
         throw error
       }
     }
+    try refuseOtherURLs(`where`)
     guard FileManager.default.fileExists(atPath: `where` + "/journal.jsonl") else { return [] }
     return try await LocalJournal(directory: `where`).records(workspace: workspace)
   }

@@ -53,7 +53,11 @@ struct StateShowCommand: AsyncParsableCommand {
           throw error
         }
         await store.close()
-      } else if FileManager.default.fileExists(atPath: location + "/journal.jsonl") {
+      } else if try {
+        try StateBackend.refuseOtherURLs(location); return true
+      }(),
+        FileManager.default.fileExists(atPath: location + "/journal.jsonl")
+      {
         records = try LocalJournal(directory: location).allRecords()
       } else {
         records = []
@@ -170,6 +174,7 @@ struct StateUnlockCommand: AsyncParsableCommand {
               + "run plan to see what is left, and apply to converge.\n")
         }
       } else {
+        try StateBackend.refuseOtherURLs(location)
         let locker = try LocalLocker(directory: location, timeout: 0, holder: "")
         switch try locker.unlock(conversation) {
         case .notLocked:
