@@ -367,6 +367,15 @@ public actor PostgresStore {
       || "\(type(of: error))".contains("Connect")
   }
 
+  /// The innermost reason of a connection failure ("Connection refused").
+  static func reason(_ error: any Error) -> String {
+    if let e = error as? NIOConnectionError, let first = e.connectionErrors.first {
+      return reason(first.error)
+    }
+    if let e = error as? IOError { return String(cString: strerror(e.errnoCode)) }
+    return "\(error)"
+  }
+
   /// A readable, password-free message for any error from the driver.
   func describe(_ error: any Error) -> StateError {
     if let e = error as? StateError { return e }
@@ -376,7 +385,7 @@ public actor PostgresStore {
         let state = e.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
         text = "PostgreSQL at \(url): \(message)\(state)"
       } else if Self.isConnectionFailure(e) {
-        let why = e.underlying.map { "\($0)" } ?? "\(e.code)"
+        let why = e.underlying.map(Self.reason) ?? "\(e.code)"
         text = "cannot reach PostgreSQL at \(url): \(why)"
       } else {
         text = "PostgreSQL at \(url): \(e.code)"
@@ -386,7 +395,7 @@ public actor PostgresStore {
     } else if let e = error as? PostgresSchema.TooNew {
       text = "\(e)"
     } else if Self.isConnectionFailure(error) {
-      text = "cannot reach PostgreSQL at \(url): \(error)"
+      text = "cannot reach PostgreSQL at \(url): \(Self.reason(error))"
     } else {
       text = "PostgreSQL at \(url): \(error)"
     }
