@@ -186,8 +186,16 @@ import Testing
     for e in log where e.clientId.hasPrefix("runner-") { perClient[e.clientId, default: 0] += 1 }
     let busiest = perClient.values.max() ?? 0
     let bound = Double(busiest) / Double(limit)
+    // Each runner's span in the emulator's log, and how often the rate limit answered 429.
+    let runnerSpans = (1...4).map { k -> String in
+      let mine = log.filter { $0.clientId == "runner-\(k)" }
+      let from = (mine.map(\.time).min() ?? started).timeIntervalSince(started)
+      let to = (mine.map(\.time).max() ?? started).timeIntervalSince(started)
+      return "runner-\(k) \(String(format: "%.1f", from))–\(String(format: "%.1f", to))s \(mine.count) req"
+    }
+    let limited = log.filter { $0.status == 429 }.count
     print(
-      "four runners: \(count) calls, \(log.count) requests (busiest client \(busiest), bound \(String(format: "%.1f", bound))s at \(limit)/s), total \(String(format: "%.1f", elapsed))s"
+      "four runners: \(count) calls, \(log.count) requests (busiest client \(busiest), bound \(String(format: "%.1f", bound))s at \(limit)/s per token), \(limited) answered 429, total \(String(format: "%.1f", elapsed))s; \(runnerSpans.joined(separator: ", "))"
     )
   }
 
@@ -212,7 +220,7 @@ import Testing
     apply.environment = env
     // stderr to a file, not a pipe: the restarted server must not hold a pipe the test reads to its end.
     let errPath = project.dir.appendingPathComponent("apply.err").path
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     apply.standardOutput = FileHandle.nullDevice
     apply.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     try apply.run()
