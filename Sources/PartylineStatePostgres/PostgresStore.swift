@@ -19,6 +19,8 @@ public actor PostgresStore {
   private var journalConnection: PostgresConnection?
   private var lockConnection: PostgresConnection?
   private var held: [String: Int64] = [:]
+  /// Conversations a task of this process is acquiring right now.
+  private var acquiring: Set<String> = []
   private var nextID = 1
 
   init(url: PostgresURL, holder: String, retryBudget: Double) {
@@ -192,10 +194,14 @@ public actor PostgresStore {
     let key = LockKey.conversation(conversation)
     let start = Date().timeIntervalSince1970
     while true {
-      if held[conversation] == nil {
-        let c = try await lockSession()
+      if held[conversation] == nil && !acquiring.contains(conversation) {
+        // Claimed before the first suspension, so a second task of this process asking for the same
+        // conversation waits (a session advisory lock would let the same session take it twice).
+        acquiring.insert(conversation)
+        defer { acquiring.remove(conversation) }
         var got = false
         do {
+          let c = try await lockSession()
           for try await ok in try await c.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).decode(
             Bool.self)
           {
@@ -213,6 +219,7 @@ public actor PostgresStore {
             return key
           }
         } catch {
+          if got { await release(conversation, key: key) }
           throw describe(error)
         }
       }
