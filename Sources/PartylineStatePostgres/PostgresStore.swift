@@ -225,7 +225,8 @@ public actor PostgresStore {
       }
       let waited = Date().timeIntervalSince1970 - start
       if waited >= timeout {
-        let who = (try? await holders(key).first?.holder) ?? nil
+        // Held by this very process (another task of it): it is us; else ask the server.
+        let who = held[conversation] != nil ? holder : ((try? await holders(key).first?.holder) ?? nil)
         throw LocalLocker.LockTimeout(
           conversation: conversation, holder: who ?? "another run", waited: waited)
       }

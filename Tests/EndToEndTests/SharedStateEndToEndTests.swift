@@ -144,12 +144,16 @@ extension ApplyEndToEndTests {
       // Every intended change made exactly once: one mute and one add per call, whoever made it.
       for (i, c) in fleet.conversations.enumerated() {
         let base = "/api/v2/conversations/calls/\(c.id)/participants"
-        let mutes = log.filter { $0.method == "PATCH" && $0.path.hasPrefix(base + "/\(c.customer)") }
-        let adds = log.filter { $0.method == "POST" && $0.path.hasPrefix(base) }
+        // A write the rate limit refused (429) was not made: the client retries it.
+        let writes = log.filter {
+          ($0.method == "PATCH" && $0.path.hasPrefix(base + "/\(c.customer)"))
+            || ($0.method == "POST" && $0.path.hasPrefix(base))
+        }
         #expect(
-          mutes.count == 1 && mutes.allSatisfy { (200..<300).contains($0.status) }, "call \(i) muted once")
-        #expect(
-          adds.count == 1 && adds.allSatisfy { (200..<300).contains($0.status) }, "call \(i) added to once")
+          writes.allSatisfy { (200..<300).contains($0.status) || $0.status == 429 }, "call \(i): \(writes)")
+        let made = writes.filter { (200..<300).contains($0.status) }
+        #expect(made.filter { $0.method == "PATCH" }.count == 1, "call \(i) muted once")
+        #expect(made.filter { $0.method == "POST" }.count == 1, "call \(i) added to once")
         let people = presence(try await sim.conversation(c.id))
         #expect(people[Fleet.grace] == 1, "call \(i): Grace present once: \(people)")
       }

@@ -172,7 +172,8 @@ struct PostgresStateTests {
     let results = [await thrown { _ = try await first.value }, await thrown { _ = try await second.value }]
     #expect(results.filter { $0 == nil }.count == 1, "one task holds it: \(results)")
     #expect(
-      results.compactMap { $0 }.first?.contains("is locked by partyline pid 1 here") == true, "\(results)")
+      results.compactMap { $0 }.first?.contains("is locked by partyline pid 1 here") == true,
+      "\(results.map { $0 ?? "held" })")
     await a.close()
   }
 
