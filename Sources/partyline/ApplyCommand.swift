@@ -61,7 +61,7 @@ struct ApplyCommand: AsyncParsableCommand {
     let outcome: Reconciler.Outcome
     var opened: OpenedState?
     do {
-      let state = try await StateBackend.open(run, lockTimeout: lockTimeout)
+      let state = try await StateBackend.open(run, lockTimeout: lockTimeout, migrate: !dryRun)
       opened = state
       let reconciler = Reconciler(
         set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
@@ -152,7 +152,7 @@ extension ApplyCommand {
     var failed = false
     var opened: OpenedState?
     do {
-      let state = try await StateBackend.open(run, lockTimeout: lockTimeout)
+      let state = try await StateBackend.open(run, lockTimeout: lockTimeout, migrate: !dryRun)
       opened = state
       let (journal, locker) = (state.journal, state.locker)
       var held: [any ConversationLock] = []

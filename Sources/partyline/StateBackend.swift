@@ -26,10 +26,14 @@ enum StateBackend {
     "partyline pid \(getpid()) on \(ProcessInfo.processInfo.hostName), workspace \(workspace), since \(Timestamp.iso8601(Date().timeIntervalSince1970))"
   }
 
-  static func open(_ options: RunOptions, lockTimeout: Double) async throws -> OpenedState {
+  /// `migrate: false` (dry runs) leaves a PostgreSQL schema as it is: a dry run writes nothing.
+  static func open(_ options: RunOptions, lockTimeout: Double, migrate: Bool = true) async throws
+    -> OpenedState
+  {
     try await open(
       location(options.state, sandbox: options.sandbox), workspace: options.workspace,
-      lockTimeout: lockTimeout)
+      lockTimeout: lockTimeout,
+      migrate: migrate)
   }
 
   /// Opens for writing: PostgreSQL's schema is created or migrated here.

@@ -83,6 +83,20 @@ extension ApplyEndToEndTests {
       await store.close()
     }
 
+    @Test func planAndDryRunWriteNothingToPostgres() async throws {
+      guard let project = try await Project.make("dryrun", .postgres) else { return }
+      defer { project.remove() }
+      let sim = try SimProcess(fast)
+      defer { sim.stop() }
+      #expect(try project.run(["plan"], sim).status == 0)
+      let dry = try project.run(["apply", "--dry-run"], sim)
+      #expect(dry.status == 0, "\(dry.stderr)")
+      #expect(dry.stdout.contains("nothing was changed"))
+      let tables = try await TestPostgres.strings(
+        project.state, "SELECT tablename::text FROM pg_tables WHERE tablename LIKE 'partyline%'")
+      #expect(tables.isEmpty, "a dry run created \(tables)")
+    }
+
     @Test func aPasswordInTheStateURLIsNeverPrinted() async throws {
       let url = "postgres://partyline:hunter2-secret@127.0.0.1:1/partyline?sslmode=disable"
       for args in [["state", "show", "--state", url], ["state", "unlock", Project.noisy, "--state", url]] {
