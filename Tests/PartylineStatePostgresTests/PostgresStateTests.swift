@@ -4,8 +4,9 @@ import PartylineStatePostgres
 import PostgresNIO
 import Testing
 
-/// The PostgreSQL backend against a real server (a fresh database per test).
-@Suite(.enabled(if: TestPostgres.runnable, Comment(rawValue: TestPostgres.skipNote)))
+/// The PostgreSQL backend against a real server (a fresh database per test). Serialized: creating
+/// databases all at once loads a small machine enough to upset the timing tests beside these.
+@Suite(.serialized, .enabled(if: TestPostgres.runnable, Comment(rawValue: TestPostgres.skipNote)))
 struct PostgresStateTests {
   static let conv = "4bd53925-0e3f-4032-8ec5-19c148eb8083"
   static let other = "751093a1-a8ad-4ca4-a113-0f80cc4f35b8"
