@@ -18,6 +18,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
   ],
   targets: [
     .systemLibrary(
@@ -43,10 +44,19 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
     ),
+    .target(
+      name: "PartylineStatePostgres",
+      dependencies: [
+        "PartylineCore",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     .executableTarget(
       name: "partyline",
       dependencies: [
         "PartylineCore",
+        "PartylineStatePostgres",
         "GenesysCloud",
         "GenesysSim",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -60,8 +70,19 @@ let package = Package(
       resources: [.copy("Fixtures")]
     ),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["PartylineCore", "partyline"], exclude: ["Inputs", "Golden"]),
+      name: "EndToEndTests",
+      dependencies: [
+        "PartylineCore", "partyline", "PartylineStatePostgres",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+      ],
+      exclude: ["Inputs", "Golden"]),
     .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud", "GenesysSim"]),
     .testTarget(name: "GenesysSimTests", dependencies: ["GenesysSim", "YAMLReader"]),
+    .testTarget(
+      name: "PartylineStatePostgresTests",
+      dependencies: [
+        "PartylineStatePostgres", "PartylineCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+      ]
+    ),
   ]
 )

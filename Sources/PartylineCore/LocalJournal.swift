@@ -123,6 +123,11 @@ public struct LocalLocker: ConversationLocker {
     public var conversation: String
     public var holder: String
     public var waited: Double
+    public init(conversation: String, holder: String, waited: Double) {
+      self.conversation = conversation
+      self.holder = holder
+      self.waited = waited
+    }
     public var description: String {
       "conversation \(conversation) is locked by \(holder); gave up after \(Int(waited))s (--lock-timeout)"
     }

@@ -62,13 +62,14 @@ struct ApplyCommand: AsyncParsableCommand {
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     let outcome: Reconciler.Outcome
-    var journalUsed: (any Journal)?
+    var opened: OpenedState?
     do {
-      let (journal, locker, _) = try StateBackend.open(run, lockTimeout: lockTimeout)
-      journalUsed = journal
+      let state = try await StateBackend.open(run, lockTimeout: lockTimeout, migrate: !dryRun)
+      opened = state
       let reconciler = Reconciler(
         set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
-        journal: journal, locker: locker, parallelism: parallelism, dryRun: dryRun, run: RunId.make(),
+        journal: state.journal, locker: state.locker, parallelism: parallelism, dryRun: dryRun,
+        run: RunId.make(),
         confirmTimeout: confirmTimeout,
         events: { event in
           hub.handle(event)
@@ -88,6 +89,7 @@ struct ApplyCommand: AsyncParsableCommand {
     } catch {
       await connection.close()
       await hub.webhook?.flush()
+      await opened?.close()
       Terminal.stderr.write("error: \(error)\n")
       throw ExitCode(1)
     }
@@ -96,7 +98,7 @@ struct ApplyCommand: AsyncParsableCommand {
     await hub.webhook?.flush()
     if let path = eventOptions.metricsFile, !dryRun {
       let leases = JournalState(
-        (try? await journalUsed?.records(workspace: run.workspace)) ?? [], workspace: run.workspace
+        (try? await opened?.journal.records(workspace: run.workspace)) ?? [], workspace: run.workspace
       ).leases
       let text = hub.metrics.render(
         plan: outcome.plan, report: outcome.report, leases: leases, throttled: throttled,
@@ -105,6 +107,7 @@ struct ApplyCommand: AsyncParsableCommand {
         Terminal.stderr.write("warning: cannot write metrics to '\(path)': \(error)\n")
       }
     }
+    await opened?.close()
     for d in outcome.plan.findings { Terminal.stderr.write(renderer.text(d)) }
     guard let report = outcome.report else {
       if outcome.plan.hasErrors {
@@ -132,7 +135,10 @@ struct ApplyCommand: AsyncParsableCommand {
 enum RunId {
   static func make() -> String {
     let t = Int(Date().timeIntervalSince1970)
-    return "r\(String(t, radix: 36))\(String(Int.random(in: 0..<1_296), radix: 36))"
+    // Runners sharing one state start in the same second: four random base-36 digits keep their
+    // record ids apart.
+    let n = String(Int.random(in: 0..<1_679_616), radix: 36)
+    return "r\(String(t, radix: 36))\(String(repeating: "0", count: 4 - n.count))\(n)"
   }
 }
 
@@ -162,8 +168,11 @@ extension ApplyCommand {
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     var failed = false
+    var opened: OpenedState?
     do {
-      let (journal, locker, _) = try StateBackend.open(run, lockTimeout: lockTimeout)
+      let state = try await StateBackend.open(run, lockTimeout: lockTimeout, migrate: !dryRun)
+      opened = state
+      let (journal, locker) = (state.journal, state.locker)
       var held: [any ConversationLock] = []
       if !dryRun {
         for cid in saved.snapshots.keys.sorted() { held.append(try await locker.lock(cid)) }
@@ -180,6 +189,7 @@ extension ApplyCommand {
           "error: refusing the saved plan: \(changed.count == 1 ? "conversation" : "conversations") \(changed.joined(separator: ", ")) changed since it was made; run plan again\n"
         )
         await connection.close()
+        await state.close()
         throw ExitCode(1)
       }
       let plan = Plan(
@@ -203,10 +213,12 @@ extension ApplyCommand {
       throw e
     } catch {
       await connection.close()
+      await opened?.close()
       Terminal.stderr.write("error: \(error)\n")
       throw ExitCode(1)
     }
     await connection.close()
+    await opened?.close()
     if failed { throw ExitCode(1) }
   }
 }

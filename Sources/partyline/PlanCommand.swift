@@ -57,18 +57,11 @@ struct PlanCommand: AsyncParsableCommand {
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     let plan: Plan
     do {
-      let journalState: JournalState
       // plan writes nothing: it reads the journal only when there is one.
-      let dir =
-        run.sandbox
-        ? Sandbox.directory
-        : run.state ?? ProcessInfo.processInfo.environment["PARTYLINE_STATE"] ?? ".partyline"
-      if FileManager.default.fileExists(atPath: dir + "/journal.jsonl") {
-        journalState = JournalState(
-          try await LocalJournal(directory: dir).records(workspace: run.workspace), workspace: run.workspace)
-      } else {
-        journalState = JournalState([], workspace: run.workspace)
-      }
+      let journalState = JournalState(
+        try await StateBackend.readOnlyRecords(
+          StateBackend.location(run.state, sandbox: run.sandbox), workspace: run.workspace),
+        workspace: run.workspace)
       let leases = journalState.leases
       plan = Planner(
         workspace: run.workspace, wholeSet: Self.isWholeSet(paths), addedRoles: journalState.addedRoles

@@ -82,23 +82,3 @@ struct Reconciler {
     return s
   }
 }
-
-/// The state backend chosen by `--state` (local directory by default; the sandbox keeps its own).
-enum StateBackend {
-  static func open(_ options: RunOptions, lockTimeout: Double) throws -> (
-    any Journal, any ConversationLocker, String
-  ) {
-    var dir = options.state ?? ProcessInfo.processInfo.environment["PARTYLINE_STATE"] ?? ".partyline"
-    if options.sandbox { dir = Sandbox.directory }
-    if dir.hasPrefix("postgres://") || dir.hasPrefix("postgresql://") {
-      throw GenesysError.configuration(
-        "the PostgreSQL state backend is not available in this build; use a directory")
-    }
-    let journal = try LocalJournal(directory: dir)
-    let host = ProcessInfo.processInfo.hostName
-    let holder =
-      "partyline pid \(getpid()) on \(host), workspace \(options.workspace), since \(Timestamp.iso8601(Date().timeIntervalSince1970))"
-    let locker = try LocalLocker(directory: dir, timeout: lockTimeout, holder: holder)
-    return (journal, locker, dir)
-  }
-}

@@ -51,7 +51,15 @@ struct WatchCommand: AsyncParsableCommand {
     stop.install()
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
-    let (journal, locker, _) = try StateBackend.open(run, lockTimeout: lockTimeout)
+    let state: OpenedState
+    do {
+      state = try await StateBackend.open(run, lockTimeout: lockTimeout)
+    } catch {
+      await connection.close()
+      Terminal.stderr.write("error: \(error)\n")
+      throw ExitCode(1)
+    }
+    let (journal, locker) = (state.journal, state.locker)
     Terminal.stderr.write("watching \(set.policies.count) policies; full reconcile every \(every)\n")
     var failures = 0
     while !stop.stopped {
@@ -93,6 +101,7 @@ struct WatchCommand: AsyncParsableCommand {
     }
     await connection.close()
     await hub.webhook?.flush()
+    await state.close()
     Terminal.stderr.write("watch stopped\n")
   }
 }

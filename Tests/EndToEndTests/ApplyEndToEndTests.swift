@@ -5,18 +5,46 @@ import Testing
   import FoundationNetworking
 #endif
 
-/// A temporary project: a policy set and a state directory.
+/// Where a test keeps its state: the parameter of the end-to-end apply suite.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+  case local, postgres
+  var testDescription: String { rawValue }
+}
+
+/// A temporary project: a policy set and a state (a directory, or a fresh PostgreSQL database).
 struct Project {
   let dir: URL
+  let backend: Backend
+  /// What `--state` gets.
+  let state: String
   var policies: String { dir.appendingPathComponent("policies").path }
-  var state: String { dir.appendingPathComponent("state").path }
 
   static let noisy = "4bd53925-0e3f-4032-8ec5-19c148eb8083"
   static let noisyCustomer = "ef10915e-a083-4f2f-8045-c624a143ada8"
   static let warRoom = "751093a1-a8ad-4ca4-a113-0f80cc4f35b8"
 
-  init(_ name: String, muteFor: String = "30m") throws {
-    dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-\(name)-\(getpid())")
+  /// nil when the backend is PostgreSQL and no server is configured outside CI (the test is skipped,
+  /// saying so); under CI a missing server fails the test.
+  static func make(_ name: String, _ backend: Backend = .local, muteFor: String = "30m") async throws
+    -> Project?
+  {
+    switch backend {
+    case .local:
+      return try Project(name, backend, state: nil, muteFor: muteFor)
+    case .postgres:
+      guard TestPostgres.server != nil || TestPostgres.underCI else {
+        print("skipped the PostgreSQL case of '\(name)': \(TestPostgres.skipNote)")
+        return nil
+      }
+      return try Project(name, backend, state: try await TestPostgres.freshDatabase(name), muteFor: muteFor)
+    }
+  }
+
+  init(_ name: String, _ backend: Backend, state: String?, muteFor: String) throws {
+    self.backend = backend
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "partyline-\(name)-\(backend.rawValue)-\(getpid())")
+    self.state = state ?? dir.appendingPathComponent("state").path
     try? FileManager.default.removeItem(at: dir)
     try FileManager.default.createDirectory(
       at: dir.appendingPathComponent("policies"), withIntermediateDirectories: true)
@@ -54,11 +82,17 @@ struct Project {
     try CLI.run(args + ["--state", state, policies], environment: sim.environment)
   }
 
-  func journal() throws -> [[String: Any]] {
-    let text = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
-    return text.split(separator: "\n").compactMap {
-      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+  /// The journal's records, in the order written.
+  func journal() async throws -> [[String: Any]] {
+    let lines: [String]
+    switch backend {
+    case .local:
+      let text = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
+      lines = text.split(separator: "\n").map(String.init)
+    case .postgres:
+      lines = try await TestPostgres.strings(state, "SELECT record::text FROM partyline_journal ORDER BY seq")
     }
+    return lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
   }
 }
 
@@ -112,9 +146,12 @@ func presence(_ participants: [[String: Any]]) -> [String: Int] {
 
 let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit", "off"]
 
+/// The apply scenarios, each on both state backends.
 @Suite(.serialized) struct ApplyEndToEndTests {
-  @Test func applyThenPlanShowsNoChangesAndApplyTwiceChangesNothing() async throws {
-    let project = try Project("idempotent")
+  @Test(arguments: Backend.allCases) func applyThenPlanShowsNoChangesAndApplyTwiceChangesNothing(
+    _ backend: Backend
+  ) async throws {
+    guard let project = try await Project.make("idempotent", backend) else { return }
     defer { project.remove() }
     let sim = try SimProcess(fast)
     defer { sim.stop() }
@@ -138,16 +175,20 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     #expect(room["84e572a8-5750-49d6-8d0a-2d88a6110981"] == 1)
     #expect(room["+4930999888"] == 1)
     // The journal holds an intent and an outcome for every call.
-    let records = try project.journal()
+    let records = try await project.journal()
     #expect(records.filter { $0["kind"] as? String == "intent" }.count == 5)
     #expect(
       records.filter { $0["kind"] as? String == "outcome" && $0["status"] as? String == "ok" }.count == 5)
-    let attributes = try FileManager.default.attributesOfItem(atPath: project.state + "/journal.jsonl")
-    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    if backend == .local {
+      let attributes = try FileManager.default.attributesOfItem(atPath: project.state + "/journal.jsonl")
+      #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
   }
 
-  @Test func expiredLeaseIsRevertedByALaterApplyOnce() async throws {
-    let project = try Project("revert", muteFor: "2s")
+  @Test(arguments: Backend.allCases) func expiredLeaseIsRevertedByALaterApplyOnce(_ backend: Backend)
+    async throws
+  {
+    guard let project = try await Project.make("revert", backend, muteFor: "2s") else { return }
     defer { project.remove() }
     let sim = try SimProcess(fast)
     defer { sim.stop() }
@@ -170,8 +211,9 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     #expect(again.stdout.contains("No changes."), "a lease is one-shot: \(again.stdout)")
   }
 
-  @Test func watchRevertsWithinOneSecondOfExpiry() async throws {
-    let project = try Project("watch", muteFor: "3s")
+  @Test(arguments: Backend.allCases) func watchRevertsWithinOneSecondOfExpiry(_ backend: Backend) async throws
+  {
+    guard let project = try await Project.make("watch", backend, muteFor: "3s") else { return }
     defer { project.remove() }
     let sim = try SimProcess(fast)
     defer { sim.stop() }
@@ -188,14 +230,14 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     var reverted: [String: Any]?
     while Date() < deadline && reverted == nil {
       try await Task.sleep(nanoseconds: 250_000_000)
-      reverted = (try? project.journal())?.first {
+      reverted = (try? await project.journal())?.first {
         $0["kind"] as? String == "outcome" && $0["action"] as? String == "revert"
       }
     }
     watch.terminate()
     watch.waitUntilExit()
     #expect(watch.terminationStatus == 0, "watch exits cleanly on SIGTERM")
-    let records = try project.journal()
+    let records = try await project.journal()
     let mute = try #require(
       records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" })
     let revertIntent = try #require(
@@ -207,8 +249,10 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     #expect(reverted?["status"] as? String == "ok")
   }
 
-  @Test func killedMidApplyConvergesWithoutDuplicateAdds() async throws {
-    let project = try Project("crash")
+  @Test(arguments: Backend.allCases) func killedMidApplyConvergesWithoutDuplicateAdds(_ backend: Backend)
+    async throws
+  {
+    guard let project = try await Project.make("crash", backend) else { return }
     defer { project.remove() }
     let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=700ms"])
     defer { sim.stop() }
@@ -224,7 +268,7 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     try await Task.sleep(nanoseconds: 1_200_000_000)
     kill(apply.processIdentifier, SIGKILL)
     apply.waitUntilExit()
-    let torn = try project.journal()
+    let torn = try await project.journal()
     let intents = Set(torn.filter { $0["kind"] as? String == "intent" }.compactMap { $0["id"] as? String })
     let outcomes = Set(torn.filter { $0["kind"] as? String == "outcome" }.compactMap { $0["id"] as? String })
     #expect(!intents.subtracting(outcomes).isEmpty, "the kill left an intent without its outcome")
@@ -244,8 +288,8 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     #expect(final.status == 0, "\(final.stdout)")
   }
 
-  @Test func concurrentAppliesNeverActTwice() async throws {
-    let project = try Project("concurrent")
+  @Test(arguments: Backend.allCases) func concurrentAppliesNeverActTwice(_ backend: Backend) async throws {
+    guard let project = try await Project.make("concurrent", backend) else { return }
     defer { project.remove() }
     let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=500ms"])
     defer { sim.stop() }
@@ -264,8 +308,10 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     #expect(mutes.count == 1)
   }
 
-  @Test func convergesUnderFaultsWithNothingLostOrDuplicated() async throws {
-    let project = try Project("faults")
+  @Test(arguments: Backend.allCases) func convergesUnderFaultsWithNothingLostOrDuplicated(_ backend: Backend)
+    async throws
+  {
+    guard let project = try await Project.make("faults", backend) else { return }
     defer { project.remove() }
     let sim = try SimProcess(
       [
@@ -294,8 +340,10 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     #expect(customer?["muted"] as? Bool == true)
   }
 
-  @Test func savedPlanPastNotAfterOrChangedIsRefused() async throws {
-    let project = try Project("saved")
+  @Test(arguments: Backend.allCases) func savedPlanPastNotAfterOrChangedIsRefused(_ backend: Backend)
+    async throws
+  {
+    guard let project = try await Project.make("saved", backend) else { return }
     defer { project.remove() }
     let sim = try SimProcess(fast)
     defer { sim.stop() }
@@ -308,7 +356,7 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     #expect(expired.stderr.contains("expired at"), "\(expired.stderr)")
     #expect(try project.run(["plan", "--out", planFile], sim).status == 0)
     // Someone changes one conversation after the plan was made.
-    let changer = try Project("changer")
+    let changer = try #require(try await Project.make("changer", backend))
     defer { changer.remove() }
     try FileManager.default.removeItem(atPath: changer.policies + "/bridge.yaml")
     #expect(try changer.run(["apply", "--yes"], sim).status == 0)

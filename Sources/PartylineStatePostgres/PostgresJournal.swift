@@ -1,0 +1,50 @@
+import PartylineCore
+
+/// The journal as rows of `partyline_journal`: one row per record, the record as JSONB plus indexed
+/// columns. An append is one INSERT, committed (durable) before it returns; a row is whole or absent, so
+/// there is no torn record to repair.
+public struct PostgresJournal: Journal {
+  public let store: PostgresStore
+
+  public init(store: PostgresStore) { self.store = store }
+
+  public func append(_ records: [JournalRecord]) async throws { try await store.append(records) }
+
+  public func records(workspace: String) async throws -> [JournalRecord] {
+    try await store.records(workspace: workspace)
+  }
+
+  /// Every record of every workspace, in the order written.
+  public func allRecords() async throws -> [JournalRecord] { try await store.records(workspace: nil) }
+}
+
+/// Per-conversation session advisory locks (`pg_try_advisory_lock` on a 64-bit hash of the
+/// conversation id), polled until the timeout, held on the store's dedicated lock connection and
+/// released when the run is done with the conversation, or by the server when the process dies. The
+/// holder is noted in `partyline_lock_holders`, so a waiting run names it.
+public struct PostgresLocker: ConversationLocker {
+  public let store: PostgresStore
+  public let timeout: Double
+
+  public init(store: PostgresStore, timeout: Double) {
+    self.store = store
+    self.timeout = timeout
+  }
+
+  final class Held: ConversationLock {
+    let store: PostgresStore
+    let conversation: String
+    let key: Int64
+    init(store: PostgresStore, conversation: String, key: Int64) {
+      self.store = store
+      self.conversation = conversation
+      self.key = key
+    }
+    func release() async { await store.release(conversation, key: key) }
+  }
+
+  public func lock(_ conversation: String) async throws -> any ConversationLock {
+    let key = try await store.lock(conversation, timeout: timeout)
+    return Held(store: store, conversation: conversation, key: key)
+  }
+}

@@ -1,0 +1,131 @@
+import Logging
+import PostgresNIO
+
+/// The tables Partyline keeps in PostgreSQL, as numbered migrations. Partyline creates and migrates
+/// them itself: every pending migration runs in order inside one transaction, under a transaction
+/// advisory lock, so two runners starting at once migrate once and the loser waits, then finds nothing
+/// to do. A database migrated by a newer Partyline is refused rather than misread.
+public enum PostgresSchema {
+  public struct Migration: Sendable {
+    public var version: Int
+    public var description: String
+    public var statements: [String]
+  }
+
+  /// The transaction advisory lock key that serialises migrations.
+  static let migrationLockKey = LockKey.hash("partyline:schema-migration")
+
+  public static let migrations: [Migration] = [
+    Migration(
+      version: 1, description: "journal and lock holders",
+      statements: [
+        """
+        CREATE TABLE partyline_journal (
+          seq bigserial PRIMARY KEY,
+          rid uuid NOT NULL UNIQUE,
+          workspace text NOT NULL,
+          run text NOT NULL,
+          id text NOT NULL,
+          kind text NOT NULL,
+          conversation text NOT NULL,
+          at timestamptz NOT NULL,
+          record jsonb NOT NULL,
+          written_at timestamptz NOT NULL DEFAULT now()
+        )
+        """,
+        "CREATE INDEX partyline_journal_workspace ON partyline_journal (workspace, seq)",
+        "CREATE INDEX partyline_journal_conversation ON partyline_journal (conversation, at)",
+        "CREATE INDEX partyline_journal_id ON partyline_journal (id, kind)",
+        """
+        CREATE TABLE partyline_lock_holders (
+          lock_key bigint PRIMARY KEY,
+          conversation text NOT NULL,
+          holder text NOT NULL,
+          backend_pid integer NOT NULL,
+          since timestamptz NOT NULL DEFAULT now()
+        )
+        """,
+      ])
+  ]
+
+  public static var latest: Int { migrations.last?.version ?? 0 }
+
+  public struct TooNew: Error, CustomStringConvertible {
+    public var found: Int
+    public var description: String {
+      "the state database has schema version \(found), newer than this partyline knows (\(PostgresSchema.latest)); upgrade partyline"
+    }
+  }
+
+  /// Brings the schema up to `latest`; returns the versions applied (empty when already current).
+  @discardableResult
+  static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+    try await connection.withTransaction(logger: logger) { tx in
+      try await tx.query("SELECT pg_advisory_xact_lock(\(migrationLockKey))", logger: logger)
+      try await tx.query(
+        """
+        CREATE TABLE IF NOT EXISTS partyline_schema_version (
+          version integer PRIMARY KEY,
+          description text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )
+        """, logger: logger)
+      var current = 0
+      for try await v in try await tx.query(
+        "SELECT coalesce(max(version), 0)::int8 FROM partyline_schema_version", logger: logger
+      ).decode(Int64.self) {
+        current = Int(v)
+      }
+      if current > latest { throw TooNew(found: current) }
+      var applied: [Int] = []
+      for m in migrations where m.version > current {
+        for s in m.statements { try await tx.query(PostgresQuery(unsafeSQL: s), logger: logger) }
+        try await tx.query(
+          "INSERT INTO partyline_schema_version (version, description) VALUES (\(m.version), \(m.description))",
+          logger: logger)
+        applied.append(m.version)
+      }
+      return applied
+    }
+  }
+
+  /// The schema version without changing anything: 0 when Partyline never wrote to this database.
+  static func version(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
+    var exists = false
+    for try await e in try await connection.query(
+      "SELECT to_regclass('partyline_schema_version') IS NOT NULL", logger: logger
+    ).decode(Bool.self) {
+      exists = e
+    }
+    guard exists else { return 0 }
+    var current = 0
+    for try await v in try await connection.query(
+      "SELECT coalesce(max(version), 0)::int8 FROM partyline_schema_version", logger: logger
+    ).decode(Int64.self) {
+      current = Int(v)
+    }
+    return current
+  }
+}
+
+/// 64-bit advisory lock keys: FNV-1a over a namespaced string, so Partyline's keys are unlikely to
+/// meet another application's in the same database.
+public enum LockKey {
+  public static func hash(_ s: String) -> Int64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in s.utf8 {
+      h ^= UInt64(b)
+      h = h &* 0x0000_0100_0000_01b3
+    }
+    return Int64(bitPattern: h)
+  }
+
+  /// The key locking one conversation (in every workspace: two workspaces never act on one call at once).
+  public static func conversation(_ id: String) -> Int64 { hash("partyline:conversation:" + id.lowercased()) }
+
+  /// `pg_locks` shows a bigint advisory key as classid (high 32 bits) and objid (low 32 bits).
+  static func parts(_ key: Int64) -> (Int64, Int64) {
+    let u = UInt64(bitPattern: key)
+    return (Int64(u >> 32), Int64(u & 0xffff_ffff))
+  }
+}

@@ -1,0 +1,418 @@
+import Foundation
+import Logging
+import PartylineCore
+import PostgresNIO
+
+/// One process's PostgreSQL state: a journal connection (reconnected after a server restart, with
+/// idempotent retries) and a dedicated lock connection holding session advisory locks, one per
+/// conversation. `PostgresJournal` and `PostgresLocker` are views of it.
+///
+/// Intents about a conversation this process has locked are written on the lock connection itself: a
+/// write there succeeds only while the session holding the lock is alive, so a run that lost its locks
+/// (server restart, `state unlock`) cannot record an intent, and never acts without one.
+public actor PostgresStore {
+  public nonisolated let url: PostgresURL
+  public nonisolated let holder: String
+  /// How long a journal write or read keeps retrying through a lost connection.
+  public var retryBudget: Double
+  let logger: Logger
+  private var journalConnection: PostgresConnection?
+  private var lockConnection: PostgresConnection?
+  private var held: [String: Int64] = [:]
+  /// Conversations a task of this process is acquiring right now.
+  private var acquiring: Set<String> = []
+  private var nextID = 1
+
+  init(url: PostgresURL, holder: String, retryBudget: Double) {
+    self.url = url
+    self.holder = holder
+    self.retryBudget = retryBudget
+    var logger = Logger(label: "partyline.state.postgres")
+    logger.logLevel = .critical
+    self.logger = logger
+  }
+
+  /// Connects and, when `migrate`, brings the schema up to date (plan passes false: it writes nothing).
+  public static func open(
+    _ url: PostgresURL, holder: String, migrate: Bool = true, retryBudget: Double = 30
+  ) async throws -> PostgresStore {
+    let store = PostgresStore(url: url, holder: holder, retryBudget: retryBudget)
+    do {
+      try await store.prepare(migrate: migrate)
+    } catch {
+      await store.close()
+      throw error
+    }
+    return store
+  }
+
+  /// Whether the tables exist (after a read-only open they may not).
+  public private(set) var schemaVersion = 0
+
+  private func prepare(migrate: Bool) async throws {
+    do {
+      let c = try await journal()
+      if migrate { try await PostgresSchema.migrate(c, logger: logger) }
+      schemaVersion = try await PostgresSchema.version(c, logger: logger)
+      if schemaVersion > PostgresSchema.latest { throw PostgresSchema.TooNew(found: schemaVersion) }
+    } catch {
+      throw describe(error)
+    }
+  }
+
+  public func close() async {
+    for c in [journalConnection, lockConnection].compactMap({ $0 }) { try? await c.close() }
+    journalConnection = nil
+    lockConnection = nil
+    held = [:]
+  }
+
+  // MARK: Connections
+
+  func connect(_ role: String) async throws -> PostgresConnection {
+    let tls: PostgresConnection.Configuration.TLS
+    switch url.tls {
+    case .disable: tls = .disable
+    case .prefer, .require:
+      var c = TLSConfiguration.makeClientConfiguration()
+      c.certificateVerification = .none
+      tls =
+        url.tls == .prefer
+        ? .prefer(try NIOSSLContext(configuration: c)) : .require(try NIOSSLContext(configuration: c))
+    case .verifyFull:
+      tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+    }
+    var config = PostgresConnection.Configuration(
+      host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+      tls: tls)
+    config.options.connectTimeout = .seconds(10)
+    var params = [("application_name", "partyline \(role) pid \(getpid())")]
+    if let searchPath = url.searchPath { params.append(("search_path", searchPath)) }
+    config.options.additionalStartupParameters = params
+    nextID += 1
+    return try await PostgresConnection.connect(configuration: config, id: nextID, logger: logger)
+  }
+
+  func journal() async throws -> PostgresConnection {
+    if let c = journalConnection, !c.isClosed { return c }
+    let c = try await connect("journal")
+    journalConnection = c
+    return c
+  }
+
+  /// Runs `body` on the journal connection, reconnecting and retrying through connection failures for
+  /// up to `retryBudget` seconds. `body` must be idempotent.
+  func withRetry<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    let deadline = Date().timeIntervalSince1970 + retryBudget
+    var delay = 0.2
+    while true {
+      do {
+        return try await body(try await journal())
+      } catch {
+        guard Self.isConnectionFailure(error), Date().timeIntervalSince1970 + delay < deadline else {
+          throw describe(error)
+        }
+        if let c = journalConnection { try? await c.close() }
+        journalConnection = nil
+        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+        delay = min(delay * 2, 2)
+      }
+    }
+  }
+
+  // MARK: Journal
+
+  struct Row: Sendable {
+    var rid: String
+    var record: JournalRecord
+  }
+
+  static func insert(_ rows: [Row], on c: PostgresConnection, logger: Logger) async throws {
+    let q: PostgresQuery = """
+      INSERT INTO partyline_journal (rid, workspace, run, id, kind, conversation, at, record)
+      SELECT r::uuid, w, n, i, k, c, to_timestamp(t), j::jsonb
+      FROM unnest(\(rows.map(\.rid)), \(rows.map(\.record.workspace)), \(rows.map(\.record.run)),
+                  \(rows.map(\.record.id)), \(rows.map(\.record.kind.rawValue)),
+                  \(rows.map(\.record.conversation)), \(rows.map(\.record.at)), \(rows.map(\.record.line)))
+        AS u(r, w, n, i, k, c, t, j)
+      ON CONFLICT (rid) DO NOTHING
+      """
+    try await c.query(q, logger: logger)
+  }
+
+  func append(_ records: [JournalRecord]) async throws {
+    guard !records.isEmpty else { return }
+    // Fixed row ids make a retry after a lost commit acknowledgement harmless.
+    let rows = records.map { Row(rid: UUID().uuidString.lowercased(), record: $0) }
+    let lockedHere = records.contains { held[$0.conversation] != nil }
+    if lockedHere {
+      if let c = lockConnection, !c.isClosed {
+        do {
+          try await Self.insert(rows, on: c, logger: logger)
+          return
+        } catch {
+          guard Self.isConnectionFailure(error) else { throw describe(error) }
+        }
+      }
+      if let intent = records.first(where: { $0.kind == .intent }) {
+        throw StateError(
+          "lost the PostgreSQL session holding the lock on conversation \(intent.conversation); "
+            + "not acting on it (re-run to converge)")
+      }
+      // An outcome is recorded whatever happened to the lock: it says what was done.
+    }
+    try await withRetry { c in try await Self.insert(rows, on: c, logger: self.logger) }
+  }
+
+  func records(workspace: String?) async throws -> [JournalRecord] {
+    guard schemaVersion > 0 else { return [] }
+    let lines: [(Int64, String)] = try await withRetry { c in
+      let rows =
+        if let workspace {
+          try await c.query(
+            "SELECT seq, record::text FROM partyline_journal WHERE workspace = \(workspace) ORDER BY seq",
+            logger: self.logger)
+        } else {
+          try await c.query(
+            "SELECT seq, record::text FROM partyline_journal ORDER BY seq", logger: self.logger)
+        }
+      var out: [(Int64, String)] = []
+      for try await row in rows.decode((Int64, String).self) { out.append(row) }
+      return out
+    }
+    return try lines.map { seq, line in
+      guard let r = JournalRecord.parse(Substring(line)) else {
+        throw StateError("partyline_journal row \(seq) is not a journal record; the journal is damaged")
+      }
+      return r
+    }
+  }
+
+  // MARK: Locks
+
+  func lock(_ conversation: String, timeout: Double) async throws -> Int64 {
+    let key = LockKey.conversation(conversation)
+    let start = Date().timeIntervalSince1970
+    while true {
+      if held[conversation] == nil && !acquiring.contains(conversation) {
+        // Claimed before the first suspension, so a second task of this process asking for the same
+        // conversation waits (a session advisory lock would let the same session take it twice).
+        acquiring.insert(conversation)
+        defer { acquiring.remove(conversation) }
+        var got = false
+        do {
+          let c = try await lockSession()
+          for try await ok in try await c.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).decode(
+            Bool.self)
+          {
+            got = ok
+          }
+          if got {
+            held[conversation] = key
+            try await c.query(
+              """
+              INSERT INTO partyline_lock_holders (lock_key, conversation, holder, backend_pid, since)
+              VALUES (\(key), \(conversation), \(holder), pg_backend_pid(), now())
+              ON CONFLICT (lock_key) DO UPDATE SET conversation = excluded.conversation,
+                holder = excluded.holder, backend_pid = excluded.backend_pid, since = excluded.since
+              """, logger: logger)
+            return key
+          }
+        } catch {
+          if got { await release(conversation, key: key) }
+          throw describe(error)
+        }
+      }
+      let waited = Date().timeIntervalSince1970 - start
+      if waited >= timeout {
+        // Held by this very process (another task of it): it is us; else ask the server.
+        let who = held[conversation] != nil ? holder : ((try? await holders(key).first?.holder) ?? nil)
+        throw LocalLocker.LockTimeout(
+          conversation: conversation, holder: who ?? "another run", waited: waited)
+      }
+      try await Task.sleep(nanoseconds: 100_000_000)
+    }
+  }
+
+  /// The lock connection; a new one only when no lock is held (locks do not survive their session).
+  private func lockSession() async throws -> PostgresConnection {
+    if let c = lockConnection, !c.isClosed { return c }
+    if let lost = held.keys.sorted().first {
+      throw StateError(
+        "lost the PostgreSQL session holding the lock on conversation \(lost); not acting on it (re-run to converge)"
+      )
+    }
+    do {
+      let c = try await connect("locks")
+      lockConnection = c
+      return c
+    } catch {
+      throw describe(error)
+    }
+  }
+
+  func release(_ conversation: String, key: Int64) async {
+    guard held[conversation] == key else { return }
+    held[conversation] = nil
+    guard let c = lockConnection, !c.isClosed else { return }
+    _ = try? await c.query(
+      """
+      WITH d AS (DELETE FROM partyline_lock_holders WHERE lock_key = \(key) AND backend_pid = pg_backend_pid()
+        RETURNING 1)
+      SELECT pg_advisory_unlock(\(key))
+      """, logger: logger)
+  }
+
+  /// The sessions holding a lock key now, with the holder each recorded (or its application name).
+  public struct LockHolder: Sendable {
+    public var backendPid: Int32
+    public var holder: String
+    /// Whether the holder text came from `partyline_lock_holders` (else from `application_name`).
+    public var recorded: Bool
+  }
+
+  func holders(_ key: Int64) async throws -> [LockHolder] {
+    let (hi, lo) = LockKey.parts(key)
+    return try await withRetry { c in
+      var out: [LockHolder] = []
+      let rows = try await c.query(
+        """
+        SELECT l.pid, h.holder, a.application_name
+        FROM pg_locks l
+        LEFT JOIN partyline_lock_holders h ON h.lock_key = \(key) AND h.backend_pid = l.pid
+        LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+          AND l.classid::int8 = \(hi) AND l.objid::int8 = \(lo)
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        """, logger: self.logger)
+      for try await (pid, h, app) in rows.decode((Int32, String?, String?).self) {
+        out.append(
+          LockHolder(
+            backendPid: pid,
+            holder: h ?? app.map { "\($0) (PostgreSQL backend pid \(pid))" }
+              ?? "PostgreSQL backend pid \(pid)",
+            recorded: h != nil))
+      }
+      return out
+    }
+  }
+
+  /// What `state unlock` did.
+  public struct UnlockReport: Sendable {
+    public var terminated: [LockHolder]
+    /// Holder notes removed (stale ones left by a process that died, or the terminated holder's).
+    public var clearedNotes: [String]
+  }
+
+  /// Ends the sessions holding the conversation's lock (which releases it) and clears holder notes.
+  public func unlock(_ conversation: String) async throws -> UnlockReport {
+    guard schemaVersion > 0 else { return UnlockReport(terminated: [], clearedNotes: []) }
+    let key = LockKey.conversation(conversation)
+    let live = try await holders(key)
+    var terminated: [LockHolder] = []
+    for h in live {
+      let ok: Bool = try await withRetry { c in
+        var ok = false
+        for try await b in try await c.query(
+          "SELECT pg_terminate_backend(\(h.backendPid))", logger: self.logger
+        )
+        .decode(Bool.self) {
+          ok = b
+        }
+        return ok
+      }
+      if ok { terminated.append(h) }
+    }
+    let notes: [String] = try await withRetry { c in
+      var out: [String] = []
+      for try await n in try await c.query(
+        "DELETE FROM partyline_lock_holders WHERE lock_key = \(key) RETURNING holder", logger: self.logger
+      ).decode(String.self) {
+        out.append(n)
+      }
+      return out
+    }
+    return UnlockReport(terminated: terminated, clearedNotes: notes)
+  }
+
+  /// Every lock held now by a Partyline run, from the holder notes that still have a live session.
+  public func currentLocks() async throws -> [(conversation: String, holder: String)] {
+    guard schemaVersion > 0 else { return [] }
+    return try await withRetry { c in
+      var out: [(String, String)] = []
+      let rows = try await c.query(
+        """
+        SELECT h.conversation, h.holder FROM partyline_lock_holders h
+        WHERE EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+          AND l.pid = h.backend_pid AND l.objsubid = 1
+          AND l.classid::int8 = ((h.lock_key >> 32) & 4294967295) AND l.objid::int8 = (h.lock_key & 4294967295))
+        ORDER BY h.conversation
+        """, logger: self.logger)
+      for try await row in rows.decode((String, String).self) { out.append(row) }
+      return out
+    }
+  }
+
+  // MARK: Errors
+
+  /// Whether an error means the connection is gone (worth reconnecting), not that a statement failed.
+  static func isConnectionFailure(_ error: any Error) -> Bool {
+    if let e = error as? PSQLError {
+      switch e.code {
+      case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
+        return true
+      case .server:
+        let state = e.serverInfo?[.sqlState] ?? ""
+        return state.hasPrefix("08") || state.hasPrefix("57P")
+      default:
+        return false
+      }
+    }
+    if let e = error as? PostgresTransactionError {
+      return [e.beginError, e.closureError, e.commitError].contains { $0.map(isConnectionFailure) ?? false }
+    }
+    return error is ChannelError || error is IOError || error is NIOConnectionError
+      || "\(type(of: error))".contains("Connect")
+  }
+
+  /// The innermost reason of a connection failure ("Connection refused").
+  static func reason(_ error: any Error) -> String {
+    if let e = error as? NIOConnectionError, let first = e.connectionErrors.first {
+      return reason(first.error)
+    }
+    if let e = error as? IOError { return String(cString: strerror(e.errnoCode)) }
+    return "\(error)"
+  }
+
+  /// A readable, password-free message for any error from the driver.
+  func describe(_ error: any Error) -> StateError {
+    if let e = error as? StateError { return e }
+    let text: String
+    if let e = error as? PSQLError {
+      if let message = e.serverInfo?[.message] {
+        let state = e.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+        text = "PostgreSQL at \(url): \(message)\(state)"
+      } else if Self.isConnectionFailure(e) {
+        let why = e.underlying.map(Self.reason) ?? "\(e.code)"
+        text = "cannot reach PostgreSQL at \(url): \(why)"
+      } else {
+        text = "PostgreSQL at \(url): \(e.code)"
+      }
+    } else if let e = error as? PostgresTransactionError {
+      return describe(e.closureError ?? e.commitError ?? e.beginError ?? e.rollbackError ?? error)
+    } else if let e = error as? PostgresSchema.TooNew {
+      text = "\(e)"
+    } else if Self.isConnectionFailure(error) {
+      text = "cannot reach PostgreSQL at \(url): \(Self.reason(error))"
+    } else {
+      text = "PostgreSQL at \(url): \(error)"
+    }
+    return StateError(url.redact(text))
+  }
+}
+
+/// A state backend error; its text never holds the connection string's password.
+public struct StateError: Error, CustomStringConvertible {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// A `postgres://user:password@host:port/database?sslmode=…` connection string, parsed. Its
+/// `description` never shows the password, and `redact(_:)` removes it from any other text, so an
+/// error or a log line built from a driver message cannot leak it either.
+public struct PostgresURL: Sendable, CustomStringConvertible {
+  /// libpq's `sslmode`: `require` encrypts without checking the certificate, `verify-full` checks it.
+  public enum TLSMode: String, Sendable { case disable, prefer, require, verifyFull = "verify-full" }
+
+  public var host: String
+  public var port: Int
+  public var user: String
+  public var password: String?
+  public var database: String
+  public var tls: TLSMode
+  /// `?search_path=…`: sent at connection start, so several states can share one database.
+  public var searchPath: String?
+
+  /// Whether a `--state` value names PostgreSQL rather than a directory.
+  public static func isPostgres(_ state: String) -> Bool {
+    state.hasPrefix("postgres://") || state.hasPrefix("postgresql://")
+  }
+
+  public struct Invalid: Error, CustomStringConvertible {
+    public var reason: String
+    public var description: String {
+      "invalid PostgreSQL state URL (\(reason)); expected postgres://user:password@host:port/database"
+    }
+  }
+
+  /// Parses the URL; `PGPASSWORD` supplies the password when the URL has none. Errors never quote the
+  /// URL, which may hold a password.
+  public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    guard Self.isPostgres(text), let c = URLComponents(string: text) else {
+      throw Invalid(reason: "not a URL")
+    }
+    guard let host = c.host, !host.isEmpty else { throw Invalid(reason: "no host") }
+    self.host = host
+    port = c.port ?? 5432
+    user = c.percentEncodedUser?.removingPercentEncoding ?? environment["PGUSER"] ?? "postgres"
+    password = c.percentEncodedPassword?.removingPercentEncoding ?? environment["PGPASSWORD"]
+    if password == "" { password = nil }
+    let path = c.percentEncodedPath.removingPercentEncoding ?? ""
+    database = path.hasPrefix("/") ? String(path.dropFirst()) : path
+    if database.isEmpty { database = user }
+    guard !database.contains("/") else { throw Invalid(reason: "the database name has a '/'") }
+    tls = .prefer
+    for item in c.queryItems ?? [] {
+      switch item.name {
+      case "sslmode":
+        switch item.value ?? "" {
+        case "disable", "allow": tls = .disable
+        case "prefer": tls = .prefer
+        case "require": tls = .require
+        case "verify-ca", "verify-full": tls = .verifyFull
+        default: throw Invalid(reason: "unknown sslmode '\(item.value ?? "")'")
+        }
+      case "search_path": searchPath = item.value
+      default: throw Invalid(reason: "unknown parameter '\(item.name)'")
+      }
+    }
+  }
+
+  /// The URL with the password replaced by `***`.
+  public var description: String {
+    var s = "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
+    var query: [String] = []
+    if tls != .prefer { query.append("sslmode=\(tls.rawValue)") }
+    if let searchPath { query.append("search_path=\(searchPath)") }
+    if !query.isEmpty { s += "?" + query.joined(separator: "&") }
+    return s
+  }
+
+  /// `text` with every occurrence of the password (plain and percent-encoded) replaced by `***`.
+  public func redact(_ text: String) -> String {
+    guard let password, !password.isEmpty else { return text }
+    var out = text.replacingOccurrences(of: password, with: "***")
+    if let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics),
+      encoded != password
+    {
+      out = out.replacingOccurrences(of: encoded, with: "***")
+    }
+    return out
+  }
+}

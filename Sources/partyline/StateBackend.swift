@@ -1,0 +1,86 @@
+import Foundation
+import GenesysCloud
+import PartylineCore
+import PartylineStatePostgres
+
+/// An open state backend: the journal, the locker, and how to list and close it.
+struct OpenedState: Sendable {
+  var journal: any Journal
+  var locker: any ConversationLocker
+  /// For messages: the directory, or the PostgreSQL URL without its password.
+  var label: String
+  var allRecords: @Sendable () async throws -> [JournalRecord]
+  var close: @Sendable () async -> Void
+}
+
+/// The state backend chosen by `--state` or `PARTYLINE_STATE`: a local directory (default
+/// `.partyline`; the sandbox keeps its own) or `postgres://…`.
+enum StateBackend {
+  static func location(_ state: String?, sandbox: Bool = false) -> String {
+    if sandbox { return Sandbox.directory }
+    return state ?? ProcessInfo.processInfo.environment["PARTYLINE_STATE"] ?? ".partyline"
+  }
+
+  /// Who holds a lock, as a waiting run prints it.
+  static func holder(workspace: String) -> String {
+    "partyline pid \(getpid()) on \(ProcessInfo.processInfo.hostName), workspace \(workspace), since \(Timestamp.iso8601(Date().timeIntervalSince1970))"
+  }
+
+  /// `migrate: false` (dry runs) leaves a PostgreSQL schema as it is: a dry run writes nothing.
+  static func open(_ options: RunOptions, lockTimeout: Double, migrate: Bool = true) async throws
+    -> OpenedState
+  {
+    try await open(
+      location(options.state, sandbox: options.sandbox), workspace: options.workspace,
+      lockTimeout: lockTimeout,
+      migrate: migrate)
+  }
+
+  /// Opens for writing: PostgreSQL's schema is created or migrated here.
+  static func open(_ where: String, workspace: String, lockTimeout: Double, migrate: Bool = true) async throws
+    -> OpenedState
+  {
+    let holder = holder(workspace: workspace)
+    if PostgresURL.isPostgres(`where`) {
+      let url = try PostgresURL(`where`)
+      let store = try await PostgresStore.open(url, holder: holder, migrate: migrate)
+      let journal = PostgresJournal(store: store)
+      return OpenedState(
+        journal: journal, locker: PostgresLocker(store: store, timeout: lockTimeout), label: url.description,
+        allRecords: { try await journal.allRecords() }, close: { await store.close() })
+    }
+    try refuseOtherURLs(`where`)
+    let journal = try LocalJournal(directory: `where`)
+    let locker = try LocalLocker(directory: `where`, timeout: lockTimeout, holder: holder)
+    return OpenedState(
+      journal: journal, locker: locker, label: `where`, allRecords: { try journal.allRecords() }, close: {})
+  }
+
+  /// A URL that is not PostgreSQL's is refused rather than taken for a directory (whose name could
+  /// hold a password, and would be printed); only the scheme is quoted.
+  static func refuseOtherURLs(_ where: String) throws {
+    if let r = `where`.range(of: "://") {
+      throw StateError(
+        "unsupported state URL scheme '\(`where`[..<r.lowerBound])': use a directory or postgres://user:password@host:port/database"
+      )
+    }
+  }
+
+  /// For `plan`, which writes nothing: the records of a workspace, or none when there is no state yet.
+  static func readOnlyRecords(_ where: String, workspace: String) async throws -> [JournalRecord] {
+    if PostgresURL.isPostgres(`where`) {
+      let store = try await PostgresStore.open(try PostgresURL(`where`), holder: "plan", migrate: false)
+      do {
+        let records = try await PostgresJournal(store: store).records(workspace: workspace)
+        await store.close()
+        return records
+      } catch {
+        await store.close()
+        throw error
+      }
+    }
+    try refuseOtherURLs(`where`)
+    guard FileManager.default.fileExists(atPath: `where` + "/journal.jsonl") else { return [] }
+    return try await LocalJournal(directory: `where`).records(workspace: workspace)
+  }
+}

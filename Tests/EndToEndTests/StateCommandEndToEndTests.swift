@@ -1,0 +1,122 @@
+import Foundation
+import PartylineStatePostgres
+import Testing
+
+/// `partyline state show` and `state unlock` on both backends.
+// Nested in the apply suite, which is serialized: these end-to-end runs go one at a time, beside the
+// other suites rather than on top of each other.
+extension ApplyEndToEndTests {
+  @Suite struct StateCommandEndToEndTests {
+    @Test(arguments: Backend.allCases) func showListsTheLeasesInTextAndJSON(_ backend: Backend) async throws {
+      guard let project = try await Project.make("show", backend) else { return }
+      defer { project.remove() }
+      let sim = try SimProcess(fast)
+      defer { sim.stop() }
+      let empty = try CLI.run(["state", "show", "--state", project.state])
+      #expect(empty.status == 0, "\(empty.stderr)")
+      #expect(empty.stdout == "No leases.\n")
+      #expect(try project.run(["apply", "--yes"], sim).status == 0)
+      let text = try CLI.run(["state", "show", "--state", project.state])
+      #expect(text.status == 0, "\(text.stderr)")
+      let lines = text.stdout.split(separator: "\n")
+      #expect(lines.first?.hasPrefix("WORKSPACE  POLICY      CONVERSATION") == true, "\(text.stdout)")
+      #expect(lines.count == 2)
+      #expect(
+        lines.last?.contains("default    noisy-line  \(Project.noisy)  \(Project.noisyCustomer)") == true)
+      #expect(lines.last?.hasSuffix("  open") == true)
+      let json = try CLI.run([
+        "state", "show", "--state", project.state, "--format", "json", "--workspace", "default",
+      ])
+      let o = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+      let leases = try #require(o["leases"] as? [[String: Any]])
+      #expect(leases.count == 1)
+      #expect(leases.first?["participant"] as? String == Project.noisyCustomer)
+      #expect(leases.first?["status"] as? String == "open")
+      #expect((o["locks"] as? [Any])?.isEmpty == true)
+      let other = try CLI.run(["state", "show", "--state", project.state, "--workspace", "night"])
+      #expect(other.stdout == "No leases.\n")
+    }
+
+    @Test func localUnlockClearsAStaleNoteButCannotBreakALiveLock() async throws {
+      guard let project = try await Project.make("unlock", .local) else { return }
+      defer { project.remove() }
+      let locks = project.state + "/locks"
+      try FileManager.default.createDirectory(atPath: locks, withIntermediateDirectories: true)
+      let file = "\(locks)/\(Project.noisy).lock"
+      try "partyline pid 999999 on gone, workspace default\n".write(
+        toFile: file, atomically: true, encoding: .utf8)
+      let stale = try CLI.run(["state", "unlock", Project.noisy, "--state", project.state])
+      #expect(stale.status == 0, "\(stale.stderr)")
+      #expect(
+        stale.stdout.contains("was not locked; removed a stale holder note (partyline pid 999999 on gone"))
+      #expect(try String(contentsOfFile: file, encoding: .utf8).isEmpty)
+      // A live holder: flock(1) holds the file while it sleeps.
+      try "partyline pid 4242 on here\n".write(toFile: file, atomically: false, encoding: .utf8)
+      let holder = Process()
+      holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+      holder.arguments = [file, "sleep", "5"]
+      try holder.run()
+      defer { holder.terminate() }
+      try await Task.sleep(nanoseconds: 300_000_000)
+      let live = try CLI.run(["state", "unlock", Project.noisy, "--state", project.state])
+      #expect(live.status == 1)
+      #expect(
+        live.stderr.contains("is locked by partyline pid 4242 on here, a live process"), "\(live.stderr)")
+      #expect(live.stderr.contains("cannot be broken from outside"))
+    }
+
+    @Test func postgresUnlockEndsTheHoldingSession() async throws {
+      guard let project = try await Project.make("pgunlock", .postgres) else { return }
+      defer { project.remove() }
+      let store = try await PostgresStore.open(
+        try PostgresURL(project.state), holder: "partyline pid 4242 on stuck")
+      _ = try await PostgresLocker(store: store, timeout: 1).lock(Project.noisy)
+      let shown = try CLI.run(["state", "show", "--state", project.state])
+      #expect(
+        shown.stdout.contains("locked: \(Project.noisy) by partyline pid 4242 on stuck"), "\(shown.stdout)")
+      let r = try CLI.run(["state", "unlock", Project.noisy, "--state", project.state])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stdout.contains("unlocked: ended PostgreSQL session"), "\(r.stdout)")
+      #expect(r.stdout.contains("held by partyline pid 4242 on stuck"))
+      let again = try CLI.run(["state", "unlock", Project.noisy, "--state", project.state])
+      #expect(again.stdout == "conversation \(Project.noisy) was not locked.\n", "\(again.stdout)")
+      await store.close()
+    }
+
+    @Test func planAndDryRunWriteNothingToPostgres() async throws {
+      guard let project = try await Project.make("dryrun", .postgres) else { return }
+      defer { project.remove() }
+      let sim = try SimProcess(fast)
+      defer { sim.stop() }
+      #expect(try project.run(["plan"], sim).status == 0)
+      let dry = try project.run(["apply", "--dry-run"], sim)
+      #expect(dry.status == 0, "\(dry.stderr)")
+      #expect(dry.stdout.contains("nothing was changed"))
+      let tables = try await TestPostgres.strings(
+        project.state, "SELECT tablename::text FROM pg_tables WHERE tablename LIKE 'partyline%'")
+      #expect(tables.isEmpty, "a dry run created \(tables)")
+    }
+
+    @Test func aPasswordInTheStateURLIsNeverPrinted() async throws {
+      let url = "postgres://partyline:hunter2-secret@127.0.0.1:1/partyline?sslmode=disable"
+      for args in [["state", "show", "--state", url], ["state", "unlock", Project.noisy, "--state", url]] {
+        let r = try CLI.run(args)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("postgres://partyline:***@127.0.0.1:1/partyline"), "\(r.stderr)")
+        #expect(!(r.stdout + r.stderr).contains("hunter2"))
+      }
+      let viaEnv = try CLI.run(
+        ["apply", "--yes", "policies"],
+        environment: [
+          "PARTYLINE_STATE": url, "GENESYSCLOUD_ACCESS_TOKEN": "x",
+          "GENESYSCLOUD_API_URL": "http://127.0.0.1:1",
+        ])
+      #expect(viaEnv.status == 1)
+      #expect(!(viaEnv.stdout + viaEnv.stderr).contains("hunter2"), "\(viaEnv.stderr)")
+      let typo = try CLI.run(["state", "show", "--state", "postgress://u:hunter2@h/db"])
+      #expect(typo.status == 1)
+      #expect(typo.stderr.contains("unsupported state URL scheme 'postgress'"), "\(typo.stderr)")
+      #expect(!typo.stderr.contains("hunter2"))
+    }
+  }
+}
