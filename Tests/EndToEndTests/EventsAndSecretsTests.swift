@@ -4,7 +4,7 @@ import Testing
 
 @Suite(.serialized) struct EventsAndSecretsTests {
   @Test func webhookMetricsAndNoSecretAnywhere() async throws {
-    let project = try Project("events")
+    let project = try Project("events", .local, state: nil, muteFor: "30m")
     defer { project.remove() }
     let secret = "client-secret-XYZZY-42"
     let webhookSecret = "webhook-secret-PLUGH-7"
@@ -83,7 +83,8 @@ import Testing
     #expect(metricsText.contains("partyline_calls_total{action=\"mute\",status=\"ok\"} 1"))
     #expect(metricsText.contains("partyline_open_leases 1"))
     outputs.append(metricsText)
-    outputs.append(try String(contentsOfFile: project.state + "/journal.jsonl", encoding: .utf8))
+    outputs.append(
+      try String(contentsOfFile: project.state + "/journal.jsonl", encoding: String.Encoding.utf8))
     outputs.append(try String(contentsOfFile: planFile, encoding: .utf8))
     for (i, text) in outputs.enumerated() {
       #expect(!text.contains(secret), "client secret leaked in output \(i)")
