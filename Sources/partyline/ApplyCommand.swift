@@ -22,14 +22,7 @@ struct ApplyCommand: AsyncParsableCommand {
   @Flag(help: "Do not ask for confirmation.")
   var yes = false
 
-  @Option(help: "Conversations applied in parallel.")
-  var parallelism: Int = 8
-
-  @Option(help: "Seconds to wait for a conversation lock.")
-  var lockTimeout: Double = 30
-
-  @Option(help: "Seconds to wait for a change to show on a re-read.")
-  var confirmTimeout: Double = 15
+  @OptionGroup var tuning: ApplyTuning
 
   @Option(help: "Apply a saved plan (from `plan --out`) exactly, instead of planning again.")
   var plan: String?
@@ -64,13 +57,13 @@ struct ApplyCommand: AsyncParsableCommand {
     let outcome: Reconciler.Outcome
     var opened: OpenedState?
     do {
-      let state = try await StateBackend.open(run, lockTimeout: lockTimeout, migrate: !dryRun)
+      let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
       opened = state
       let reconciler = Reconciler(
         set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
-        journal: state.journal, locker: state.locker, parallelism: parallelism, dryRun: dryRun,
+        journal: state.journal, locker: state.locker, parallelism: tuning.parallelism, dryRun: dryRun,
         run: RunId.make(),
-        confirmTimeout: confirmTimeout,
+        confirmTimeout: tuning.confirmTimeout,
         events: { event in
           hub.handle(event)
           if case .outcome(let r) = event {
@@ -170,7 +163,7 @@ extension ApplyCommand {
     var failed = false
     var opened: OpenedState?
     do {
-      let state = try await StateBackend.open(run, lockTimeout: lockTimeout, migrate: !dryRun)
+      let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
       opened = state
       let (journal, locker) = (state.journal, state.locker)
       var held: [any ConversationLock] = []
@@ -199,7 +192,8 @@ extension ApplyCommand {
       var applier = Applier(
         executor: dryRun ? DryRunExecutor() : GenesysExecutor(client: connection.client),
         journal: dryRun ? nil : journal,
-        workspace: run.workspace, run: RunId.make(), parallelism: parallelism, confirmTimeout: confirmTimeout)
+        workspace: run.workspace, run: RunId.make(), parallelism: tuning.parallelism,
+        confirmTimeout: tuning.confirmTimeout)
       applier.dryRun = dryRun
       let report = await applier.apply(plan)
       for h in held { await h.release() }

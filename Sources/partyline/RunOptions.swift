@@ -27,6 +27,18 @@ struct RunOptions: ParsableArguments {
   }
 }
 
+/// How apply and watch carry a plan out: parallelism, lock and confirmation timeouts.
+struct ApplyTuning: ParsableArguments {
+  @Option(help: "Conversations applied in parallel.")
+  var parallelism: Int = 8
+
+  @Option(help: "Seconds to wait for a conversation lock.")
+  var lockTimeout: Double = 30
+
+  @Option(help: "Seconds to wait for a change to show on a re-read.")
+  var confirmTimeout: Double = 15
+}
+
 /// A client for the configured API (environment) or the sandbox emulator.
 struct Connection {
   var client: GenesysClient

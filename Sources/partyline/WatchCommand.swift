@@ -20,14 +20,7 @@ struct WatchCommand: AsyncParsableCommand {
   @Option(help: "Time between full reconciles, e.g. 60s.")
   var interval: String = "60s"
 
-  @Option(help: "Conversations applied in parallel.")
-  var parallelism: Int = 8
-
-  @Option(help: "Seconds to wait for a conversation lock.")
-  var lockTimeout: Double = 30
-
-  @Option(help: "Seconds to wait for a change to show on a re-read.")
-  var confirmTimeout: Double = 15
+  @OptionGroup var tuning: ApplyTuning
 
   @OptionGroup var run: RunOptions
 
@@ -53,7 +46,7 @@ struct WatchCommand: AsyncParsableCommand {
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     let state: OpenedState
     do {
-      state = try await StateBackend.open(run, lockTimeout: lockTimeout)
+      state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout)
     } catch {
       await connection.close()
       Terminal.stderr.write("error: \(error)\n")
@@ -65,8 +58,8 @@ struct WatchCommand: AsyncParsableCommand {
     while !stop.stopped {
       let reconciler = Reconciler(
         set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
-        journal: journal, locker: locker, parallelism: parallelism, dryRun: false, run: RunId.make(),
-        confirmTimeout: confirmTimeout, events: { hub.handle($0) })
+        journal: journal, locker: locker, parallelism: tuning.parallelism, dryRun: false, run: RunId.make(),
+        confirmTimeout: tuning.confirmTimeout, events: { hub.handle($0) })
       var next = Date().timeIntervalSince1970 + Double(every.seconds)
       do {
         let outcome = try await reconciler.runOnce()
