@@ -156,6 +156,70 @@ final class SimEngine: @unchecked Sendable {
   func setFaults(_ rules: [FaultRule]) { locked { faults = rules } }
   func currentFaults() -> [FaultRule] { locked { faults } }
 
+  // MARK: The world changing
+
+  enum WorldChange {
+    case merged(conversations: Int, participants: Int)
+    case invalid([Diagnostic])
+    case conflict(String)
+    case notFound
+    case done
+  }
+
+  /// `POST /sim/conversations`: new users and conversations, or participants joining.
+  func merge(_ body: [UInt8]) -> WorldChange {
+    locked {
+      let now = options.now()
+      org.advance(to: now)
+      switch SimFixture.parseFragment(body, knownUsers: Set(org.users.keys)) {
+      case .failure(let diagnostics): return .invalid(diagnostics)
+      case .success(let fragment):
+        switch org.merge(fragment, now: now, ids: &random) {
+        case .success(let (c, p)): return .merged(conversations: c, participants: p)
+        case .failure(let conflict): return .conflict(conflict.message)
+        }
+      }
+    }
+  }
+
+  /// Ends a conversation (every participant) or one participant's part in it.
+  func disconnect(_ conversationId: String, participantId: String?) -> WorldChange {
+    locked {
+      let now = options.now()
+      org.advance(to: now)
+      return org.disconnect(conversationId, participantId: participantId, now: now) ? .done : .notFound
+    }
+  }
+
+  func historyJSON() -> JSONValue {
+    locked {
+      org.advance(to: options.now())
+      return .object([
+        (
+          "events",
+          .array(
+            org.history[org.historyStart...].map { e in
+              var pairs: [(String, JSONValue)] = [
+                ("time", .string(isoDate(e.time))), ("conversationId", .string(e.conversationId)),
+                ("participantId", .string(e.participantId)), ("event", .string(e.event)),
+              ]
+              if let u = e.userId { pairs.append(("userId", .string(u))) }
+              if let r = e.requested { pairs.append(("requestedAt", .string(isoDate(r)))) }
+              if let c = e.changed { pairs.append(("changed", .bool(c))) }
+              return .object(pairs)
+            })
+        )
+      ])
+    }
+  }
+
+  func clearHistory() {
+    locked {
+      org.history = []
+      org.historyStart = 0
+    }
+  }
+
   func exportedFixture() -> SimFixture {
     locked {
       org.advance(to: options.now())
@@ -382,7 +446,8 @@ final class SimEngine: @unchecked Sendable {
       return error(400, "conversation.error.hold.alerting", "An alerting call cannot be held.", context)
     }
     org.schedule(
-      at: context.now.addingTimeInterval(options.patchDelay), conversationId: conversationId,
+      at: context.now.addingTimeInterval(options.patchDelay), requested: context.now,
+      conversationId: conversationId,
       participantId: participantId, change: .media(change))
     if options.patchDelay <= 0 { org.advance(to: context.now) }
     return SimReply(status: 202)
@@ -457,8 +522,10 @@ final class SimEngine: @unchecked Sendable {
       }
       conversation.participants.append(p)
       org.conversations[conversationId] = conversation
+      org.note("added", context.now, conversationId, p)
       org.schedule(
         at: context.now.addingTimeInterval(answers ? options.connectDelay : options.noAnswerTimeout),
+        requested: context.now,
         conversationId: conversationId, participantId: p.id, change: answers ? .answer : .noAnswer)
     }
     org.advance(to: context.now)

@@ -109,7 +109,15 @@ public struct SimFixture: Sendable, Equatable {
     return build(parsed)
   }
 
-  static func build(_ parsed: ParsedFile) -> Result<SimFixture, [Diagnostic]> {
+  /// Parses a fragment of a fixture (users and conversations) whose participants may also name the
+  /// `knownUsers`; what `POST /sim/conversations` reads (JSON is YAML too).
+  static func parseFragment(_ bytes: [UInt8], knownUsers: Set<String>) -> Result<SimFixture, [Diagnostic]> {
+    build(YAMLReader().parse(bytes, file: "body"), fragment: true, knownUsers: knownUsers)
+  }
+
+  static func build(
+    _ parsed: ParsedFile, fragment: Bool = false, knownUsers: Set<String> = []
+  ) -> Result<SimFixture, [Diagnostic]> {
     if parsed.diagnostics.contains(where: { $0.severity == .error }) {
       return .failure(parsed.diagnostics)
     }
@@ -121,7 +129,7 @@ public struct SimFixture: Sendable, Equatable {
           range: SourceRange(file: parsed.file, line: 1, column: 1))
       ])
     }
-    var reader = FixtureReader()
+    var reader = FixtureReader(fragment: fragment, knownUsers: knownUsers)
     let fixture = reader.read(parsed.documents[0])
     if reader.diagnostics.isEmpty { return .success(fixture) }
     return .failure(reader.diagnostics)
@@ -167,6 +175,10 @@ let callStates = [
 
 struct FixtureReader {
   var diagnostics: [Diagnostic] = []
+  /// A fragment (`POST /sim/conversations`): users and conversations only, participants may name
+  /// users the organisation already has.
+  var fragment = false
+  var knownUsers: Set<String> = []
 
   mutating func error(_ id: String, _ message: String, _ node: Node) {
     diagnostics.append(Diagnostic(id: id, message: message, range: node.range))
@@ -242,7 +254,9 @@ struct FixtureReader {
     var fixture = SimFixture(clients: [], users: [], conversations: [])
     guard
       let top = fields(
-        root, "the fixture", allowed: ["clients", "users", "conversations"], required: ["clients"])
+        root, fragment ? "the fragment" : "the fixture",
+        allowed: fragment ? ["users", "conversations"] : ["clients", "users", "conversations"],
+        required: fragment ? [] : ["clients"])
     else { return fixture }
 
     var seenClients: [String: Node] = [:]
@@ -337,7 +351,7 @@ struct FixtureReader {
             pf["state"]!)
         }
         let user = string(pf["user"], "'user'")
-        if let user, seenUsers[user] == nil {
+        if let user, seenUsers[user] == nil, !knownUsers.contains(user) {
           error(
             "unknown_user", "participant refers to user '\(user)', which 'users' does not define", pf["user"]!
           )

@@ -4,6 +4,10 @@ import PartylineCore
 /// The live, mutable organisation behind the emulator: the fixture plus what requests did to it.
 /// Changes that the real service applies later (a PATCH after its 202, a ringing party answering) are
 /// scheduled and applied lazily, whenever the organisation is read at a later time.
+struct MergeConflict: Error {
+  var message: String
+}
+
 struct SimOrganisation {
   struct Participant {
     var id: String
@@ -54,6 +58,8 @@ struct SimOrganisation {
 
   struct Scheduled {
     var at: Date
+    /// When the request that caused it was accepted.
+    var requested: Date
     var sequence: Int
     var conversationId: String
     var participantId: String
@@ -72,6 +78,37 @@ struct SimOrganisation {
   var conversationOrder: [String] = []
   var scheduled: [Scheduled] = []
   var sequence = 0
+  /// What happened to participants, oldest first (the last `maxHistory`), for `GET /sim/history`.
+  var history: [HistoryEvent] = []
+  var historyStart = 0
+  var maxHistory = 100_000
+
+  /// One change to a participant: created, joined, added, connected, muted, unmuted, disconnected.
+  struct HistoryEvent {
+    var time: Date
+    var conversationId: String
+    var participantId: String
+    var event: String
+    /// For muted/unmuted: when the PATCH was accepted, and whether the value changed.
+    var requested: Date?
+    var changed: Bool?
+    var userId: String?
+  }
+
+  mutating func note(
+    _ event: String, _ time: Date, _ conversationId: String, _ p: Participant, requested: Date? = nil,
+    changed: Bool? = nil
+  ) {
+    history.append(
+      HistoryEvent(
+        time: time, conversationId: conversationId, participantId: p.id, event: event, requested: requested,
+        changed: changed, userId: p.userId))
+    if history.count - historyStart > maxHistory { historyStart += 1 }
+    if historyStart > 4096, historyStart * 2 > history.count {
+      history.removeFirst(historyStart)
+      historyStart = 0
+    }
+  }
 
   init(fixture: SimFixture, start: Date, ids: inout SimRandom) {
     for c in fixture.clients {
@@ -83,31 +120,97 @@ struct SimOrganisation {
       userOrder.append(u.id)
     }
     for c in fixture.conversations {
-      var participants: [Participant] = []
-      for p in c.participants {
-        let connected = p.state == "connected" || p.state == "disconnected" || p.state == "terminated"
-        participants.append(
-          Participant(
-            id: p.id, callId: ids.uuid(), purpose: p.purpose, state: p.state, userId: p.user,
-            name: p.name ?? p.user.flatMap { users[$0]?.name }, address: p.address, muted: p.muted,
-            held: p.held,
-            direction: p.purpose == "customer" || p.purpose == "external" ? "inbound" : "outbound",
-            startTime: start, startAlertingTime: p.state == "alerting" ? start : nil,
-            connectedTime: connected ? start : nil,
-            endTime: p.state == "disconnected" || p.state == "terminated" ? start : nil,
-            disconnectType: p.state == "disconnected" ? "endpoint" : nil))
-      }
+      let participants = c.participants.map { Self.participant($0, start: start, users: users, ids: &ids) }
       conversations[c.id] = Conversation(
         id: c.id, maxParticipants: c.maxParticipants, startTime: start, participants: participants)
       conversationOrder.append(c.id)
     }
   }
 
-  mutating func schedule(at: Date, conversationId: String, participantId: String, change: Change) {
+  static func participant(
+    _ p: SimFixture.Participant, start: Date, users: [String: SimFixture.User], ids: inout SimRandom
+  ) -> Participant {
+    let connected = p.state == "connected" || p.state == "disconnected" || p.state == "terminated"
+    return Participant(
+      id: p.id, callId: ids.uuid(), purpose: p.purpose, state: p.state, userId: p.user,
+      name: p.name ?? p.user.flatMap { users[$0]?.name }, address: p.address, muted: p.muted,
+      held: p.held,
+      direction: p.purpose == "customer" || p.purpose == "external" ? "inbound" : "outbound",
+      startTime: start, startAlertingTime: p.state == "alerting" ? start : nil,
+      connectedTime: connected ? start : nil,
+      endTime: p.state == "disconnected" || p.state == "terminated" ? start : nil,
+      disconnectType: p.state == "disconnected" ? "endpoint" : nil)
+  }
+
+  // MARK: The world changing (the `/sim` controls)
+
+  /// Adds a fragment's users and conversations; the participants of a conversation that exists join
+  /// it. Nothing changes when an id is taken. Returns (conversations created, participants added).
+  mutating func merge(_ fragment: SimFixture, now: Date, ids: inout SimRandom) -> Result<
+    (Int, Int), MergeConflict
+  > {
+    var taken: Set<String> = []
+    for c in conversations.values { for p in c.participants { taken.insert(p.id) } }
+    for u in fragment.users where users[u.id] != nil {
+      return .failure(.init(message: "user \(u.id) exists"))
+    }
+    for c in fragment.conversations {
+      for p in c.participants where taken.contains(p.id) {
+        return .failure(.init(message: "participant \(p.id) exists"))
+      }
+    }
+    for u in fragment.users {
+      users[u.id] = u
+      userOrder.append(u.id)
+    }
+    var created = 0
+    var added = 0
+    for c in fragment.conversations {
+      let joining = conversations[c.id] != nil
+      var conversation =
+        conversations[c.id]
+        ?? Conversation(id: c.id, maxParticipants: c.maxParticipants, startTime: now, participants: [])
+      if !joining {
+        created += 1
+        conversationOrder.append(c.id)
+      }
+      for fp in c.participants {
+        let p = Self.participant(fp, start: now, users: users, ids: &ids)
+        conversation.participants.append(p)
+        note(joining ? "joined" : "created", now, c.id, p)
+        added += 1
+      }
+      conversations[c.id] = conversation
+    }
+    return .success((created, added))
+  }
+
+  /// Disconnects `participantId` (nil: every active participant) of a conversation; false when unknown.
+  mutating func disconnect(_ conversationId: String, participantId: String?, now: Date) -> Bool {
+    guard var conversation = conversations[conversationId] else { return false }
+    var found = participantId == nil
+    for i in conversation.participants.indices {
+      var p = conversation.participants[i]
+      guard participantId == nil || p.id == participantId else { continue }
+      found = true
+      guard p.isActive else { continue }
+      p.state = "disconnected"
+      p.disconnectType = "endpoint"
+      p.endTime = now
+      conversation.participants[i] = p
+      note("disconnected", now, conversationId, p)
+    }
+    conversations[conversationId] = conversation
+    return found
+  }
+
+  mutating func schedule(
+    at: Date, requested: Date, conversationId: String, participantId: String, change: Change
+  ) {
     sequence += 1
     let item = Scheduled(
-      at: at, sequence: sequence, conversationId: conversationId, participantId: participantId, change: change
-    )
+      at: at, requested: requested, sequence: sequence, conversationId: conversationId,
+      participantId: participantId, change: change)
     var index = scheduled.count
     while index > 0, scheduled[index - 1].at > at { index -= 1 }
     scheduled.insert(item, at: index)
@@ -132,7 +235,12 @@ struct SimOrganisation {
     switch item.change {
     case .media(let change):
       guard p.isActive else { return }
-      if let muted = change.muted { p.muted = muted }
+      if let muted = change.muted {
+        note(
+          muted ? "muted" : "unmuted", item.at, item.conversationId, p, requested: item.requested,
+          changed: p.muted != muted)
+        p.muted = muted
+      }
       if let held = change.held { p.held = held }
       if let confined = change.confined { p.confined = confined }
       if let recording = change.recording { p.recording = recording }
@@ -140,19 +248,23 @@ struct SimOrganisation {
         p.state = "disconnected"
         p.disconnectType = "client"
         p.endTime = item.at
+        note("disconnected", item.at, item.conversationId, p)
       } else if change.state == "connected", p.state == "alerting" {
         p.state = "connected"
         p.connectedTime = item.at
+        note("connected", item.at, item.conversationId, p)
       }
     case .answer:
       guard p.state == "alerting" else { return }
       p.state = "connected"
       p.connectedTime = item.at
+      note("connected", item.at, item.conversationId, p)
     case .noAnswer:
       guard p.state == "alerting" else { return }
       p.state = "disconnected"
       p.disconnectType = "transfer.noanswer"
       p.endTime = item.at
+      note("disconnected", item.at, item.conversationId, p)
     }
     conversation.participants[index] = p
     conversations[item.conversationId] = conversation

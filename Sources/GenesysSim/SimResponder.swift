@@ -124,6 +124,24 @@ struct SimResponder: HTTPResponder {
       case .failure(let failure):
         return simError(400, "invalid.value", failure.message)
       }
+    case ("GET", "/sim/history"):
+      return response(engine.json(200, engine.historyJSON()))
+    case ("DELETE", "/sim/history"):
+      engine.clearHistory()
+      return Response(status: .noContent)
+    case ("POST", "/sim/conversations"):
+      let buffer = try await request.body.collect(upTo: Self.maxBody)
+      return worldResponse(engine.merge(Array(buffer.readableBytesView)))
+    case ("POST", _) where path.hasPrefix("/sim/conversations/"):
+      let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+      // ["", "sim", "conversations", cid, "end"] or [..., cid, "participants", pid, "leave"]
+      if parts.count == 5, parts[4] == "end" {
+        return worldResponse(engine.disconnect(parts[3], participantId: nil))
+      }
+      if parts.count == 7, parts[4] == "participants", parts[6] == "leave" {
+        return worldResponse(engine.disconnect(parts[3], participantId: parts[5]))
+      }
+      return simError(404, "not.found", "no emulator control at \(method) \(path)")
     case ("GET", "/sim/state"):
       var headers = HTTPFields()
       headers[.contentType] = "application/yaml; charset=utf-8"
@@ -132,6 +150,24 @@ struct SimResponder: HTTPResponder {
         body: .init(byteBuffer: ByteBuffer(string: engine.exportedFixture().yaml())))
     default:
       return simError(404, "not.found", "no emulator control at \(method) \(path)")
+    }
+  }
+
+  func worldResponse(_ change: SimEngine.WorldChange) -> Response {
+    switch change {
+    case .merged(let c, let p):
+      return response(engine.json(200, .object([("conversations", .int(c)), ("participants", .int(p))])))
+    case .invalid(let diagnostics):
+      let text = diagnostics.prefix(20).map {
+        "\($0.range.start.line):\($0.range.start.column): \($0.message)"
+      }
+      return simError(400, "invalid.value", text.joined(separator: "; "))
+    case .conflict(let message):
+      return simError(409, "duplicate_id", message)
+    case .notFound:
+      return simError(404, "not.found", "no such conversation or participant")
+    case .done:
+      return response(engine.json(200, .object([("ok", .bool(true))])))
     }
   }
 

@@ -734,3 +734,110 @@ final class ManualClock: @unchecked Sendable {
     #expect(saved.clients == SimFixture.demo.clients)
   }
 }
+
+/// The `/sim` controls that change the world: conversations start, participants join and leave,
+/// conversations end; `/sim/history` says when each participant change took effect.
+@Suite struct SimWorldTests {
+  static let conversation = "0b7c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"
+  static let agent = "1a2b3c4d-0000-4000-8000-000000000001"
+  static let customer = "1a2b3c4d-0000-4000-8000-000000000002"
+  static let joiner = "1a2b3c4d-0000-4000-8000-000000000003"
+
+  static let start = """
+    {"conversations": [{"id": "\(conversation)", "participants": [
+      {"id": "\(agent)", "purpose": "agent", "state": "connected", "user": "\(Demo.ada)"},
+      {"id": "\(customer)", "purpose": "customer", "state": "connected", "address": "+4930555000"}]}]}
+    """
+
+  @Test func conversationsStartJoinLeaveAndEnd() async throws {
+    let clock = ManualClock()
+    var options = SimOptions(patchDelay: 0.5, connectDelay: 1, rateLimit: nil)
+    options.now = { clock.now }
+    try await withSim(options: options) { sim in
+      let token = try await sim.token()
+      let created = try await sim.send("POST", "/sim/conversations", token: nil, json: Self.start)
+      #expect(created.status == 200, "\(created.text)")
+      #expect(created.json["conversations"] as? Int == 1)
+      #expect(created.json["participants"] as? Int == 2)
+      func states() async throws -> [String: String] {
+        let r = try await sim.get("/api/v2/conversations/calls/\(Self.conversation)", token: token)
+        var out: [String: String] = [:]
+        for p in r.json.participants() { out[p["id"] as! String] = p["state"] as? String }
+        return out
+      }
+      #expect(try await states() == [Self.agent: "connected", Self.customer: "connected"])
+
+      // The same body again: the ids are taken, nothing changes.
+      let again = try await sim.send("POST", "/sim/conversations", token: nil, json: Self.start)
+      expectErrorBody(again, status: 409, code: "duplicate_id")
+      // A participant naming a user nobody defined is a located error.
+      let bad = try await sim.send(
+        "POST", "/sim/conversations", token: nil,
+        json: """
+          {"conversations": [{"id": "\(Self.conversation)", "participants": [
+            {"id": "\(Self.joiner)", "purpose": "agent", "state": "connected", "user": "nobody"}]}]}
+          """)
+      expectErrorBody(bad, status: 400, code: "invalid.value")
+      #expect(
+        bad.json["message"] as? String ?? ""
+          == "2:100: participant refers to user 'nobody', which 'users' does not define")
+
+      let join = try await sim.send(
+        "POST", "/sim/conversations", token: nil,
+        json: """
+          {"conversations": [{"id": "\(Self.conversation)", "participants": [
+            {"id": "\(Self.joiner)", "purpose": "customer", "state": "connected", "address": "+4930555001"}]}]}
+          """)
+      #expect(join.json["conversations"] as? Int == 0)
+      #expect(join.json["participants"] as? Int == 1)
+
+      let patch =
+        "/api/v2/conversations/calls/\(Self.conversation)/participants/\(Self.joiner)/user/\(Demo.ada)"
+      #expect(try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}").status == 202)
+      clock.advance(0.5)
+      #expect(try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}").status == 202)
+      clock.advance(0.5)
+      let leave = try await sim.send(
+        "POST", "/sim/conversations/\(Self.conversation)/participants/\(Self.joiner)/leave", token: nil,
+        json: "")
+      #expect(leave.status == 200)
+      #expect(try await states()[Self.joiner] == "disconnected")
+      clock.advance(1)
+      #expect(
+        try await sim.send("POST", "/sim/conversations/\(Self.conversation)/end", token: nil, json: "").status
+          == 200)
+      #expect(
+        try await states() == [
+          Self.agent: "disconnected", Self.customer: "disconnected", Self.joiner: "disconnected",
+        ])
+      expectErrorBody(
+        try await sim.send("POST", "/sim/conversations/nope/end", token: nil, json: ""), status: 404,
+        code: "not.found")
+
+      let history = try await sim.get("/sim/history", token: nil).json["events"] as? [[String: Any]] ?? []
+      let t0 = 1_621_000_000.067
+      func iso(_ offset: Double) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date(timeIntervalSince1970: t0 + offset))
+      }
+      let summary = history.map { e in
+        [e["event"], e["participantId"], e["time"], e["requestedAt"], e["changed"]].map {
+          $0.map { "\($0)" } ?? "-"
+        }
+        .joined(separator: " ")
+      }
+      #expect(
+        summary == [
+          "created \(Self.agent) \(iso(0)) - -",
+          "created \(Self.customer) \(iso(0)) - -",
+          "joined \(Self.joiner) \(iso(0)) - -",
+          "muted \(Self.joiner) \(iso(0.5)) \(iso(0)) 1",
+          "muted \(Self.joiner) \(iso(1)) \(iso(0.5)) 0",
+          "disconnected \(Self.joiner) \(iso(1)) - -",
+          "disconnected \(Self.agent) \(iso(2)) - -",
+          "disconnected \(Self.customer) \(iso(2)) - -",
+        ])
+    }
+  }
+}
