@@ -1,8 +1,10 @@
 import Foundation
 
-/// One line of the journal: an intent before a call, its outcome after, or a confirmation.
+/// One line of the journal: an intent before a call, its outcome after, a confirmation, or the close
+/// of a lease that needs no revert (its participant left, its conversation ended, it was already
+/// unmuted), so that no later run reads that conversation for it again.
 public struct JournalRecord: Sendable, Hashable {
-  public enum Kind: String, Sendable { case intent, outcome, confirmation }
+  public enum Kind: String, Sendable { case intent, outcome, confirmation, close }
   public enum Status: String, Sendable {
     /// The API accepted the call.
     case ok
@@ -134,6 +136,12 @@ public struct JournalState: Sendable {
     for r in records where r.kind == .outcome { if let s = r.status { outcomes[r.id] = s } }
     var leases: [Lease.Key: Lease] = [:]
     var roles: [String: [String: Int]] = [:]
+    var closed = Set<Lease.Key>()
+    for r in records where r.kind == .close && r.workspace == workspace {
+      guard let pid = r.participant else { continue }
+      closed.insert(
+        Lease.Key(policy: r.policy, directive: r.directive, conversation: r.conversation, participant: pid))
+    }
     for r in records where r.kind == .intent && r.workspace == workspace {
       let outcome = outcomes[r.id]  // nil: crashed before the outcome — it may have happened
       if outcome == .failed { continue }
@@ -144,7 +152,10 @@ public struct JournalState: Sendable {
           workspace: r.workspace, policy: r.policy, directive: r.directive, conversation: r.conversation,
           participant: pid, startedAt: r.at, endsAt: ends, status: .open)
         // A reconcile re-mute stays within the lease it belongs to: keep the first.
-        if leases[lease.key] == nil { leases[lease.key] = lease }
+        if leases[lease.key] == nil {
+          leases[lease.key] = lease
+          if closed.contains(lease.key) { leases[lease.key]?.status = .served }
+        }
       case .revert, .prune:
         guard outcome == .ok, let pid = r.participant else { continue }
         let key = Lease.Key(

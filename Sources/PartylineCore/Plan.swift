@@ -73,6 +73,17 @@ public struct PlannedChange: Sendable, Hashable {
   public var isChange: Bool { action != .noop }
 }
 
+/// An open lease the plan found nothing left to do for, and why.
+public struct ClosedLease: Sendable, Hashable {
+  public var lease: Lease
+  public var reason: String
+
+  public init(lease: Lease, reason: String) {
+    self.lease = lease
+    self.reason = reason
+  }
+}
+
 /// The planner's output: pure data that every view (text, JSON, GitHub, Markdown) renders.
 public struct Plan: Sendable, Hashable {
   public var changes: [PlannedChange]
@@ -84,12 +95,16 @@ public struct Plan: Sendable, Hashable {
   public var snapshots: [String: String]
   /// When the next lease (open, or opened by this plan) ends: the next revert.
   public var nextLeaseEnd: Double?
+  /// Open leases that need no revert any more (the participant left, the conversation ended, the lease
+  /// ended with the participant already unmuted): the run records them as closed.
+  public var closedLeases: [ClosedLease] = []
 
   public init(
     changes: [PlannedChange], findings: [Diagnostic], createdAt: Double, policySetDigest: String,
-    snapshots: [String: String], nextLeaseEnd: Double? = nil
+    snapshots: [String: String], nextLeaseEnd: Double? = nil, closedLeases: [ClosedLease] = []
   ) {
     self.nextLeaseEnd = nextLeaseEnd
+    self.closedLeases = closedLeases
     self.changes = changes
     self.findings = findings
     self.createdAt = createdAt

@@ -55,7 +55,7 @@ public struct Planner: Sendable {
     for cid in order { if let c = live.conversations[cid] { snapshots[cid] = c.snapshotHash } }
     return Plan(
       changes: run.changes, findings: run.findings, createdAt: now, policySetDigest: set.digest,
-      snapshots: snapshots, nextLeaseEnd: run.nextLeaseEnd)
+      snapshots: snapshots, nextLeaseEnd: run.nextLeaseEnd, closedLeases: run.closedLeases)
   }
 
   /// A directive's identity: its content. Changing it (a new `for`, a new reason) makes a new lease.
@@ -92,6 +92,7 @@ private struct PlanRun {
   var changes: [PlannedChange] = []
   var findings: [Diagnostic] = []
   var nextLeaseEnd: Double?
+  var closedLeases: [ClosedLease] = []
 
   init(planner: Planner, set: PolicySet, live: LiveState, now: Double) {
     self.planner = planner
@@ -121,6 +122,17 @@ private struct PlanRun {
 
   mutating func planConversation(_ cid: String) {
     let policies = set.policies.filter { $0.conversation == cid }
+    // Leases of a conversation that was read and is gone or over need no revert: close them. (A
+    // conversation that was not read says nothing.)
+    if let conv = live.conversations[cid], conv.status == .notFound || !conv.isLive {
+      for lease in leases where lease.conversation == cid && lease.status == .open {
+        closedLeases.append(
+          ClosedLease(
+            lease: lease,
+            reason: conv.status == .notFound ? "the conversation was not found" : "the conversation has ended"
+          ))
+      }
+    }
     guard let conv = live.conversations[cid], conv.status == .found else {
       for p in policies {
         changes.append(
@@ -154,7 +166,10 @@ private struct PlanRun {
         } ?? false
       let gone = policy == nil || !directiveExists
       let expired = now >= lease.endsAt
-      guard let participant = byId[lease.participant], !participant.hasLeft else { continue }
+      guard let participant = byId[lease.participant], !participant.hasLeft else {
+        closedLeases.append(ClosedLease(lease: lease, reason: "the participant left"))
+        continue
+      }
       if !expired && !(gone && planner.wholeSet) {
         noteLeaseEnd(lease.endsAt)
         continue
@@ -163,6 +178,9 @@ private struct PlanRun {
       handled.insert(participant.id)
       let action: PlannedChange.Action = expired ? .revert : .prune
       if !participant.muted {
+        closedLeases.append(
+          ClosedLease(
+            lease: lease, reason: expired ? "lease ended; already unmuted" : "policy gone; already unmuted"))
         changes.append(
           PlannedChange(
             action: .noop, conversation: cid, participant: participant.id, subject: describe(participant),

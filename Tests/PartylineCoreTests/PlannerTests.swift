@@ -228,6 +228,58 @@ enum World {
     #expect(lines(served) == ["= noop Caller 7:7 lease already served"])
   }
 
+  @Test func leasesThatNeedNoRevertAreClosed() throws {
+    let set = try World.set("  mute:\n    - purpose: customer\n      for: 5m\n")
+    func closed(_ p: Plan) -> [String] { p.closedLeases.map { "\($0.lease.participant) \($0.reason)" } }
+    var left = World.customer
+    left.state = "disconnected"
+    #expect(
+      closed(plan(set, World.live([left, World.agentAda]), leases: [lease(set, endsAt: now + 60)]))
+        == ["\(World.customerP) the participant left"])
+    var ended = World.agentAda
+    ended.state = "terminated"
+    #expect(
+      closed(plan(set, World.live([left, ended]), leases: [lease(set, endsAt: now + 60)]))
+        == ["\(World.customerP) the conversation has ended"])
+    #expect(
+      closed(plan(set, World.live([], status: .notFound), leases: [lease(set, endsAt: now + 60)]))
+        == ["\(World.customerP) the conversation was not found"])
+    #expect(
+      closed(plan(set, World.live([World.customer, World.agentAda]), leases: [lease(set, endsAt: now - 1)]))
+        == ["\(World.customerP) lease ended; already unmuted"])
+    // Still to serve: an open lease of a muted participant, before or after its end.
+    var muted = World.customer
+    muted.muted = true
+    for end in [now + 60, now - 1] {
+      #expect(
+        closed(plan(set, World.live([muted, World.agentAda]), leases: [lease(set, endsAt: end)])).isEmpty)
+    }
+    // A conversation that was not read says nothing about its leases.
+    let unread = Planner(wholeSet: false).plan(
+      set, live: LiveState(), leases: [lease(set, endsAt: now - 1)], now: now)
+    #expect(unread.closedLeases.isEmpty)
+  }
+
+  @Test func aCloseRecordServesItsLease() throws {
+    let set = try World.set("  mute:\n    - purpose: customer\n      for: 5m\n")
+    let directive = Planner.directiveDigest(set.policies[0].mute[0])
+    func record(_ kind: JournalRecord.Kind, _ id: String, status: JournalRecord.Status? = nil)
+      -> JournalRecord
+    {
+      JournalRecord(
+        kind: kind, id: id, at: now, workspace: "default", run: "r", action: kind == .close ? .revert : .mute,
+        conversation: World.conv, participant: World.customerP, policy: "p1", directive: directive,
+        leaseEnds: kind == .intent ? now + 300 : nil, status: status)
+    }
+    let opened = [record(.intent, "a"), record(.outcome, "a", status: .ok)]
+    #expect(JournalState(opened, workspace: "default").leases.map(\.status) == [.open])
+    let closed = opened + [record(.close, "c")]
+    #expect(JournalState(closed, workspace: "default").leases.map(\.status) == [.served])
+    #expect(JournalState(closed, workspace: "other").leases.isEmpty)
+    let line = record(.close, "c").line
+    #expect(JournalRecord.parse(Substring(line)) == record(.close, "c"))
+  }
+
   @Test func driftRespectReportsAndReconcileMutesWithinTheLease() throws {
     let respect = try World.set("  mute:\n    - purpose: customer\n      for: 5m\n")
     let p = plan(
