@@ -38,6 +38,17 @@ public protocol ConversationLock: Sendable {
   func release() async
 }
 
+/// A conversation made ready to act on: the changes still due once it is locked, and its lock.
+public struct PreparedConversation: Sendable {
+  public var changes: [PlannedChange]
+  public var lock: (any ConversationLock)?
+
+  public init(changes: [PlannedChange], lock: (any ConversationLock)?) {
+    self.changes = changes
+    self.lock = lock
+  }
+}
+
 /// The applier's account of a run.
 public struct ApplyReport: Sendable {
   public struct Item: Sendable {
@@ -82,6 +93,11 @@ public struct Applier: Sendable {
   public var events: @Sendable (ApplyEvent) -> Void
   /// `--dry-run`: the same path, with an executor that records; nothing to confirm.
   public var dryRun = false
+  /// Runs before a conversation's changes: locks it and re-plans it under the lock (another run may
+  /// have acted since the plan was made). A throw leaves the conversation alone and is reported in
+  /// `lockFailures`. The lock is released when the conversation's changes are done, so a run holds a
+  /// conversation only while it acts on it.
+  public var prepare: (@Sendable (String, [PlannedChange]) async throws -> PreparedConversation)?
 
   public init(
     executor: any ApplyExecutor, journal: (any Journal)?, workspace: String, run: String,
@@ -131,21 +147,45 @@ public struct Applier: Sendable {
         }.map(\.element)
       )
     }
-    await withTaskGroup(of: [ApplyReport.Item].self) { group in
+    await withTaskGroup(of: (items: [ApplyReport.Item], lockFailure: (String, String)?).self) { group in
       var next = 0
       func start() {
         guard next < work.count else { return }
         let (cid, changes) = work[next]
         next += 1
-        group.addTask { await self.applyConversation(cid, changes) }
+        group.addTask { await self.prepareAndApply(cid, changes) }
       }
       for _ in 0..<min(parallelism, work.count) { start() }
-      while let items = await group.next() {
-        report.items.append(contentsOf: items)
+      while let done = await group.next() {
+        report.items.append(contentsOf: done.items)
+        if let (cid, reason) = done.lockFailure { report.lockFailures[cid] = reason }
         start()
       }
     }
     return report
+  }
+
+  func prepareAndApply(_ cid: String, _ planned: [PlannedChange]) async -> (
+    items: [ApplyReport.Item], lockFailure: (String, String)?
+  ) {
+    guard let prepare else { return (await applyConversation(cid, planned), nil) }
+    let prepared: PreparedConversation
+    do { prepared = try await prepare(cid, planned) } catch { return ([], (cid, "\(error)")) }
+    var items: [ApplyReport.Item] = []
+    var due: [PlannedChange] = []
+    for c in prepared.changes where c.isChange {
+      if c.blocked != nil {
+        items.append(.init(change: c, result: .blocked, detail: c.blocked))
+      } else {
+        due.append(c)
+      }
+    }
+    due = due.enumerated().sorted {
+      (Self.order($0.element.action), $0.offset) < (Self.order($1.element.action), $1.offset)
+    }.map(\.element)
+    if !due.isEmpty { items += await applyConversation(cid, due) }
+    await prepared.lock?.release()
+    return (items, nil)
   }
 
   func applyConversation(_ cid: String, _ changes: [PlannedChange]) async -> [ApplyReport.Item] {

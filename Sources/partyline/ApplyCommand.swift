@@ -116,6 +116,9 @@ struct ApplyCommand: AsyncParsableCommand {
       Terminal.stderr.write("apply cancelled: nothing was changed\n")
       throw ExitCode(1)
     }
+    for (_, reason) in report.lockFailures.sorted(by: { $0.key < $1.key }) {
+      Terminal.stderr.write("error: \(reason)\n")
+    }
     for item in report.items where item.result != .confirmed && item.result != .dryRun {
       Terminal.stderr.write(
         "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")

@@ -16,6 +16,9 @@ struct Reconciler {
   var run: String
   var confirmTimeout: Double = 15
   var events: @Sendable (ApplyEvent) -> Void = { _ in }
+  /// Only these conversations (watch's on-time reverts): their policies and open leases, nothing else,
+  /// and never a prune (the run does not see the whole set).
+  var focus: Set<String>?
 
   struct Outcome {
     var plan: Plan
@@ -23,47 +26,74 @@ struct Reconciler {
   }
 
   /// `approve` sees the plan before anything is done and may refuse it.
+  ///
+  /// The plan is made without locks, from one read of everything. Each conversation with changes is
+  /// then locked only while the run acts on it; under its lock the journal is read again, and when
+  /// another run has acted on that conversation since, it is re-read and planned again, so nothing is
+  /// done twice. `watch` and scheduled applies therefore wait for each other one conversation at a
+  /// time, never for a whole run.
   func runOnce(approve: (Plan) async throws -> Bool = { _ in true }) async throws -> Outcome {
     let records = try await journal?.records(workspace: workspace) ?? []
-    let before = JournalState(records, workspace: workspace)
-    var conversations = Set(Planner.reads(for: set).conversations)
-    for l in before.leases where l.status == .open { conversations.insert(l.conversation) }
-    var held: [any ConversationLock] = []
-    defer {
-      let toRelease = held
-      Task { for h in toRelease { await h.release() } }
+    let state = JournalState(records, workspace: workspace)
+    var set = self.set
+    var wholeSet = self.wholeSet
+    var openLeaseConversations = state.leases.filter { $0.status == .open }.map(\.conversation)
+    if let focus {
+      set.policies = set.policies.filter { focus.contains($0.conversation) }
+      wholeSet = false
+      openLeaseConversations = openLeaseConversations.filter { focus.contains($0) }
     }
-    if let locker, !dryRun {
-      for cid in conversations.sorted() { held.append(try await locker.lock(cid)) }
-    }
-    // Re-read the journal under the locks: another run may have acted while we waited.
-    let state =
-      locker == nil || dryRun
-      ? before : JournalState(try await journal?.records(workspace: workspace) ?? [], workspace: workspace)
-    let openLeaseConversations = state.leases.filter { $0.status == .open }.map(\.conversation)
     let live = try await LiveStateReader(client: connection.client).read(
       set, extraConversations: openLeaseConversations)
     let plan = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles).plan(
       set, live: live, leases: state.leases, now: Date().timeIntervalSince1970)
-    if plan.hasErrors || !plan.hasChanges {
-      for h in held { await h.release() }
-      held = []
-      return Outcome(plan: plan, report: nil)
+    if let journal, !dryRun, !plan.closedLeases.isEmpty {
+      let at = Date().timeIntervalSince1970
+      try await journal.append(
+        plan.closedLeases.enumerated().map { n, c in
+          JournalRecord(
+            kind: .close, id: "\(run)-close-\(n)", at: at, workspace: workspace, run: run, action: .revert,
+            conversation: c.lease.conversation, participant: c.lease.participant, policy: c.lease.policy,
+            directive: c.lease.directive, reason: c.reason)
+        })
     }
-    guard try await approve(plan) else {
-      for h in held { await h.release() }
-      held = []
-      return Outcome(plan: plan, report: nil)
-    }
+    if plan.hasErrors || !plan.hasChanges { return Outcome(plan: plan, report: nil) }
+    guard try await approve(plan) else { return Outcome(plan: plan, report: nil) }
     let executor: any ApplyExecutor = dryRun ? DryRunExecutor() : GenesysExecutor(client: connection.client)
     var applier = Applier(
       executor: executor, journal: dryRun ? nil : journal, workspace: workspace, run: run,
       parallelism: parallelism,
       confirmTimeout: confirmTimeout, events: events)
     applier.dryRun = dryRun
+    if let locker, let journal, !dryRun {
+      var seen: [String: Int] = [:]
+      for r in records { seen[r.conversation, default: 0] += 1 }
+      let (workspace, client) = (self.workspace, connection.client)
+      applier.prepare = { [seen, set, wholeSet] cid, planned in
+        let lock = try await locker.lock(cid)
+        do {
+          let now = try await journal.records(workspace: workspace)
+          if now.lazy.filter({ $0.conversation == cid }).count == seen[cid, default: 0] {
+            return PreparedConversation(changes: planned, lock: lock)
+          }
+          // Another run acted on this conversation since the plan: read it again and plan it again.
+          let state = JournalState(now, workspace: workspace)
+          var fresh = live
+          fresh.conversations[cid] =
+            try await client.callConversation(cid).map(LiveStateReader.convert)
+            ?? LiveConversation(id: cid, status: .notFound)
+          let replanned = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles)
+            .plan(
+              set, live: fresh, leases: state.leases, now: Date().timeIntervalSince1970)
+          return PreparedConversation(
+            changes: replanned.changes.filter { $0.conversation == cid }, lock: lock)
+        } catch {
+          await lock.release()
+          throw error
+        }
+      }
+    }
     let report = await applier.apply(plan)
-    for h in held { await h.release() }
-    held = []
     return Outcome(plan: plan, report: report)
   }
 
@@ -77,6 +107,10 @@ struct Reconciler {
     let problems = [
       (report.count(.failed), "failed"), (report.count(.unconfirmed), "unconfirmed"),
       (report.count(.unknown), "with unknown outcome"), (report.count(.blocked), "blocked"),
+      (
+        report.lockFailures.count,
+        report.lockFailures.count == 1 ? "conversation not locked" : "conversations not locked"
+      ),
     ].filter { $0.0 > 0 }
     if !problems.isEmpty { s += " " + problems.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "." }
     return s

@@ -32,7 +32,7 @@ struct WatchCommand: AsyncParsableCommand {
     }
     let compiled = PolicyLoader().load(paths)
     var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
-    guard let set = compiled.policySet else {
+    guard var set = compiled.policySet else {
       for d in compiled.diagnostics.prefix(DiagnosticRenderer.maxShown) {
         Terminal.stderr.write(renderer.text(d))
       }
@@ -52,59 +52,148 @@ struct WatchCommand: AsyncParsableCommand {
       Terminal.stderr.write("error: \(error)\n")
       throw ExitCode(1)
     }
-    let (journal, locker) = (state.journal, state.locker)
+    let journal = state.journal
+    let locker = InProcessLocker(state.locker, timeout: tuning.lockTimeout)
     Terminal.stderr.write("watching \(set.policies.count) policies; full reconcile every \(every)\n")
-    var failures = 0
-    while !stop.stopped {
-      let reconciler = Reconciler(
-        set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
+    let current = CurrentSet(set)
+    let wholeSet = PlanCommand.isWholeSet(paths)
+    let (workspace, tuning, metricsFile, paths) = (
+      run.workspace, self.tuning, eventOptions.metricsFile, self.paths
+    )
+    func reconciler(_ set: PolicySet, focus: Set<String>?) -> Reconciler {
+      Reconciler(
+        set: set, wholeSet: wholeSet, workspace: workspace, connection: connection,
         journal: journal, locker: locker, parallelism: tuning.parallelism, dryRun: false, run: RunId.make(),
-        confirmTimeout: tuning.confirmTimeout, events: { hub.handle($0) })
-      var next = Date().timeIntervalSince1970 + Double(every.seconds)
-      do {
-        let outcome = try await reconciler.runOnce()
-        let stamp = Timestamp.iso8601(Date().timeIntervalSince1970)
-        if let report = outcome.report {
-          Terminal.stdout.write("\(stamp) \(Reconciler.summary(report, dryRun: false))\n")
-        } else if outcome.plan.hasErrors {
-          for d in outcome.plan.findings where d.severity == .error {
-            Terminal.stderr.write(renderer.text(d))
+        confirmTimeout: tuning.confirmTimeout, events: { hub.handle($0) }, focus: focus)
+    }
+    func stamp() -> String { Timestamp.iso8601(Date().timeIntervalSince1970) }
+
+    await withTaskGroup(of: Void.self) { group in
+      // The full reconcile, every --interval, with the policy files read again each time (a pulled
+      // commit takes effect without a restart; invalid files leave the last valid set in force, since
+      // its leases are promises, and are reported once until they change).
+      group.addTask {
+        var failures = 0
+        var rejected: [Diagnostic] = []
+        var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+        while !stop.stopped {
+          var set = await current.set
+          let reloaded = PolicyLoader().load(paths)
+          if let fresh = reloaded.policySet {
+            if fresh != set {
+              set = fresh
+              await current.replace(fresh)
+              Terminal.stderr.write("\(stamp()) policies changed: now \(set.policies.count)\n")
+            }
+            rejected = []
+          } else if reloaded.diagnostics != rejected {
+            rejected = reloaded.diagnostics
+            for d in rejected.prefix(DiagnosticRenderer.maxShown) { Terminal.stderr.write(renderer.text(d)) }
+            Terminal.stderr.write(
+              "\(stamp()) policies are invalid: still acting on the last valid set (\(set.policies.count) policies)\n"
+            )
           }
-          Terminal.stderr.write("\(stamp) the plan breaks a limit: nothing applied\n")
+          var next = Date().timeIntervalSince1970 + Double(every.seconds)
+          do {
+            let outcome = try await reconciler(set, focus: nil).runOnce()
+            stop.wake()  // the on-time loop learns of the leases this run opened
+            Self.report(outcome, renderer: &renderer)
+            if let path = metricsFile {
+              let leases = JournalState(try await journal.records(workspace: workspace), workspace: workspace)
+                .leases
+              let text = hub.metrics.render(
+                plan: outcome.plan, report: outcome.report, leases: leases,
+                throttled: await connection.client.budget.throttled, now: Date().timeIntervalSince1970)
+              try? SavedPlan.writeText(text, to: path)
+            }
+            failures = 0
+          } catch {
+            failures += 1
+            Terminal.stderr.write("\(stamp()) error: \(error)\n")
+            next = min(next, Date().timeIntervalSince1970 + min(30, Double(1 << min(failures, 5))))
+          }
+          await stop.sleep(until: next)
         }
-        if let path = eventOptions.metricsFile {
-          let leases = JournalState(
-            try await journal.records(workspace: run.workspace), workspace: run.workspace
-          ).leases
-          let text = hub.metrics.render(
-            plan: outcome.plan, report: outcome.report, leases: leases,
-            throttled: await connection.client.budget.throttled, now: Date().timeIntervalSince1970)
-          try? SavedPlan.writeText(text, to: path)
-        }
-        if let end = outcome.plan.nextLeaseEnd {
-          next = min(next, max(end, Date().timeIntervalSince1970 + 0.05))
-        }
-        failures = 0
-      } catch {
-        failures += 1
-        Terminal.stderr.write("\(Timestamp.iso8601(Date().timeIntervalSince1970)) error: \(error)\n")
-        next = min(next, Date().timeIntervalSince1970 + min(30, Double(1 << min(failures, 5))))
       }
-      await stop.sleep(until: next)
+      // On time: wake when a lease ends (the journal is read again every two seconds, since scheduled
+      // applies open leases too) and reconcile just the conversations whose leases are due, without
+      // waiting for a full reconcile in flight. A revert that cannot be done now is retried with backoff.
+      group.addTask {
+        var retryAt: [String: Double] = [:]
+        var attempts: [String: Int] = [:]
+        var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+        while !stop.stopped {
+          let now = Date().timeIntervalSince1970
+          let open: [Lease]
+          do {
+            open = JournalState(try await journal.records(workspace: workspace), workspace: workspace).leases
+              .filter { $0.status == .open }
+          } catch {
+            Terminal.stderr.write("\(stamp()) error: \(error)\n")
+            await stop.sleep(until: now + 2)
+            continue
+          }
+          let dueNow = Set(open.filter { $0.endsAt <= now }.map(\.conversation))
+          for cid in attempts.keys where !dueNow.contains(cid) {
+            attempts[cid] = nil
+            retryAt[cid] = nil
+          }
+          let due = dueNow.filter { (retryAt[$0] ?? 0) <= now }
+          if !due.isEmpty {
+            do {
+              Self.report(try await reconciler(await current.set, focus: due).runOnce(), renderer: &renderer)
+            } catch {
+              Terminal.stderr.write("\(stamp()) error: \(error)\n")
+            }
+            for cid in due {
+              attempts[cid, default: 0] += 1
+              retryAt[cid] = Date().timeIntervalSince1970 + min(30, Double(1 << min(attempts[cid]!, 5)))
+            }
+            continue
+          }
+          let upcoming = open.map(\.endsAt).filter { $0 > now }.min() ?? .infinity
+          let retry = retryAt.values.filter { $0 > now }.min() ?? .infinity
+          await stop.sleep(until: min(upcoming, retry, now + 2), wakeable: true)
+        }
+      }
     }
     await connection.close()
     await hub.webhook?.flush()
     await state.close()
     Terminal.stderr.write("watch stopped\n")
   }
+
+  static func report(_ outcome: Reconciler.Outcome, renderer: inout DiagnosticRenderer) {
+    let stamp = Timestamp.iso8601(Date().timeIntervalSince1970)
+    if let report = outcome.report {
+      for (_, reason) in report.lockFailures.sorted(by: { $0.key < $1.key }) {
+        Terminal.stderr.write("\(stamp) error: \(reason)\n")
+      }
+      Terminal.stdout.write("\(stamp) \(Reconciler.summary(report, dryRun: false))\n")
+    } else if outcome.plan.hasErrors {
+      for d in outcome.plan.findings where d.severity == .error {
+        Terminal.stderr.write(renderer.text(d))
+      }
+      Terminal.stderr.write("\(stamp) the plan breaks a limit: nothing applied\n")
+    }
+  }
 }
 
-/// SIGINT/SIGTERM: stop after the reconcile in flight; wakes a sleeping loop at once.
+/// The policy set in force, replaced when the files change.
+actor CurrentSet {
+  private(set) var set: PolicySet
+  init(_ set: PolicySet) { self.set = set }
+  func replace(_ new: PolicySet) { set = new }
+}
+
+/// SIGINT/SIGTERM: stop after the reconcile in flight; wakes every sleeping loop at once.
 final class StopSignal: @unchecked Sendable {
   private let lock = NSLock()
   private var flag = false
   private var sources: [DispatchSourceSignal] = []
-  private var waiter: CheckedContinuation<Void, Never>?
+  private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+  private var nextId = 0
+  private var generation = 0
 
   var stopped: Bool { lock.withLock { flag } }
 
@@ -119,35 +208,46 @@ final class StopSignal: @unchecked Sendable {
   }
 
   func trigger() {
-    let w: CheckedContinuation<Void, Never>? = lock.withLock {
+    let all: [CheckedContinuation<Void, Never>] = lock.withLock {
       flag = true
-      defer { waiter = nil }
-      return waiter
+      defer { waiters = [:] }
+      return Array(waiters.values)
     }
-    w?.resume()
+    for w in all { w.resume() }
   }
 
-  /// Sleeps until `deadline` (epoch seconds) or a stop signal, whichever comes first.
-  func sleep(until deadline: Double) async {
+  /// Ends the sleeps that asked to be woken (`wakeable`); the others sleep on.
+  func wake() {
+    let all: [CheckedContinuation<Void, Never>] = lock.withLock {
+      generation += 1
+      defer { waiters = [:] }
+      return Array(waiters.values)
+    }
+    for w in all { w.resume() }
+  }
+
+  /// Sleeps until `deadline` (epoch seconds) or a stop signal, whichever comes first; a `wakeable`
+  /// sleep also ends at `wake()`.
+  func sleep(until deadline: Double, wakeable: Bool = false) async {
+    let start = lock.withLock { generation }
     while !stopped {
+      if wakeable && lock.withLock({ generation }) != start { return }
       let left = deadline - Date().timeIntervalSince1970
       if left <= 0 { return }
       await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-        let resumeNow: Bool = lock.withLock {
-          if flag { return true }
-          waiter = c
-          return false
+        let id: Int? = lock.withLock {
+          if flag || (wakeable && generation != start) { return nil }
+          nextId += 1
+          waiters[nextId] = c
+          return nextId
         }
-        if resumeNow {
+        guard let id else {
           c.resume()
           return
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + min(left, 1)) { [weak self] in
           guard let self else { return }
-          let w: CheckedContinuation<Void, Never>? = self.lock.withLock {
-            defer { self.waiter = nil }
-            return self.waiter
-          }
+          let w = self.lock.withLock { self.waiters.removeValue(forKey: id) }
           w?.resume()
         }
       }

@@ -211,6 +211,107 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     #expect(again.stdout.contains("No changes."), "a lease is one-shot: \(again.stdout)")
   }
 
+  /// `watch` started in the background, its output in files; `stop()` sends SIGTERM and waits.
+  struct WatchProcess {
+    let process = Process()
+    let stdout: URL
+    let stderr: URL
+
+    init(_ project: Project, _ sim: SimProcess, interval: String) throws {
+      stdout = project.dir.appendingPathComponent("watch.out")
+      stderr = project.dir.appendingPathComponent("watch.err")
+      FileManager.default.createFile(atPath: stdout.path, contents: nil)
+      FileManager.default.createFile(atPath: stderr.path, contents: nil)
+      process.executableURL = CLI.binary
+      process.arguments = ["watch", "--interval", interval, "--state", project.state, project.policies]
+      var env = ProcessInfo.processInfo.environment
+      for (k, v) in sim.environment { env[k] = v }
+      process.environment = env
+      process.standardOutput = try FileHandle(forWritingTo: stdout)
+      process.standardError = try FileHandle(forWritingTo: stderr)
+      try process.run()
+    }
+
+    var errors: String { (try? String(contentsOf: stderr, encoding: .utf8)) ?? "" }
+
+    func stop() -> Int32 {
+      process.terminate()
+      let deadline = Date().addingTimeInterval(30)
+      while process.isRunning && Date() < deadline { usleep(50_000) }
+      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+      process.waitUntilExit()
+      return process.terminationStatus
+    }
+  }
+
+  /// Polls the journal until `check` holds or `timeout` passes.
+  func journalUntil(
+    _ project: Project, timeout: Double = 20, _ check: ([[String: Any]]) -> Bool
+  ) async throws -> [[String: Any]] {
+    let deadline = Date().addingTimeInterval(timeout)
+    var records: [[String: Any]] = []
+    while Date() < deadline {
+      records = (try? await project.journal()) ?? []
+      if check(records) { return records }
+      try await Task.sleep(nanoseconds: 200_000_000)
+    }
+    return records
+  }
+
+  /// The full reconcile in flight is slow (every add waits 1.5 s for its answer); the lease of a mute
+  /// in another conversation ends meanwhile and is still reverted on time, by the on-time loop.
+  @Test(arguments: Backend.allCases) func watchRevertsOnTimeWhileAFullReconcileIsInFlight(_ backend: Backend)
+    async throws
+  {
+    guard let project = try await Project.make("ontime", backend, muteFor: "2s") else { return }
+    defer { project.remove() }
+    let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=1500ms"])
+    defer { sim.stop() }
+    let watch = try WatchProcess(project, sim, interval: "60s")
+    let records = try await journalUntil(project) { records in
+      records.contains { $0["kind"] as? String == "outcome" && $0["action"] as? String == "revert" }
+    }
+    let addsDone = records.filter { $0["kind"] as? String == "outcome" && $0["action"] as? String == "add" }
+      .count
+    #expect(watch.stop() == 0, "watch exits cleanly on SIGTERM: \(watch.errors)")
+    let mute = try #require(
+      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" })
+    let revert = try #require(
+      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "revert" })
+    let late = try #require(revert["t"] as? Double) - (try #require(mute["leaseEnds"] as? Double))
+    #expect(late >= 0 && late <= 1.0, "reverted \(late)s after the lease ended")
+    #expect(addsDone < 4, "the full reconcile was still adding when the lease ended (\(addsDone) adds done)")
+  }
+
+  @Test func watchReadsThePolicyFilesAgainAndKeepsTheLastValidSet() async throws {
+    guard let project = try await Project.make("reload", .local, muteFor: "30m") else { return }
+    defer { project.remove() }
+    let noisy = project.dir.appendingPathComponent("policies/noisy.yaml")
+    let text = try String(contentsOf: noisy, encoding: .utf8)
+    try FileManager.default.removeItem(at: noisy)
+    let sim = try SimProcess(fast)
+    defer { sim.stop() }
+    let watch = try WatchProcess(project, sim, interval: "1s")
+    func outcomes(_ action: String) -> ([[String: Any]]) -> Bool {
+      { $0.contains { $0["kind"] as? String == "outcome" && $0["action"] as? String == action } }
+    }
+    _ = try await journalUntil(project, outcomes("add"))
+    // A broken file: reported, and the last valid set stays in force (nothing pruned, nothing stops).
+    try "apiVersion: partyline/v1\nkind: ConversationPolicy\nmetadata: {name: Bad Name}\n".write(
+      to: noisy, atomically: true, encoding: .utf8)
+    let deadline = Date().addingTimeInterval(10)
+    while !watch.errors.contains("policies are invalid") && Date() < deadline { usleep(100_000) }
+    #expect(watch.errors.contains("policies are invalid: still acting on the last valid set (1 policies)"))
+    // The fixed file takes effect without a restart.
+    try text.write(to: noisy, atomically: true, encoding: .utf8)
+    let records = try await journalUntil(project, outcomes("mute"))
+    #expect(watch.stop() == 0)
+    #expect(outcomes("mute")(records), "the new policy's mute was applied: \(watch.errors)")
+    #expect(watch.errors.contains("policies changed: now 2"))
+    #expect(watch.errors.components(separatedBy: "policies are invalid").count == 2, "reported once")
+    #expect(!records.contains { $0["action"] as? String == "prune" })
+  }
+
   @Test(arguments: Backend.allCases) func watchRevertsWithinOneSecondOfExpiry(_ backend: Backend) async throws
   {
     guard let project = try await Project.make("watch", backend, muteFor: "3s") else { return }

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Serialises, within one process, the runs that share a locker: `watch` reverts on time while its
+/// full reconcile is in flight, and the backends' locks are per process (a PostgreSQL session's
+/// advisory locks are re-entrant; a lock file is not, but this waits without polling). A conversation
+/// is held here first, then through the backend.
+public final class InProcessLocker: ConversationLocker {
+  private let inner: any ConversationLocker
+  private let gate: Gate
+  private let timeout: Double
+
+  public init(_ inner: any ConversationLocker, timeout: Double) {
+    self.inner = inner
+    self.gate = Gate()
+    self.timeout = timeout
+  }
+
+  actor Gate {
+    private var held: Set<String> = []
+    private var waiters: [String: [(id: Int, resume: CheckedContinuation<Bool, Never>)]] = [:]
+    private var nextId = 0
+
+    /// True when acquired; false when `timeout` passed first.
+    func acquire(_ key: String, timeout: Double) async -> Bool {
+      if held.insert(key).inserted { return true }
+      nextId += 1
+      let id = nextId
+      let deadline = Task { [weak self] in
+        try? await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1_000_000_000))
+        await self?.expire(key, id)
+      }
+      let got = await withCheckedContinuation { c in waiters[key, default: []].append((id, c)) }
+      deadline.cancel()
+      return got
+    }
+
+    private func expire(_ key: String, _ id: Int) {
+      guard let i = waiters[key]?.firstIndex(where: { $0.id == id }) else { return }
+      let w = waiters[key]!.remove(at: i)
+      w.resume.resume(returning: false)
+    }
+
+    func release(_ key: String) {
+      if var queue = waiters[key], !queue.isEmpty {
+        let next = queue.removeFirst()
+        waiters[key] = queue.isEmpty ? nil : queue
+        next.resume.resume(returning: true)  // handed over: stays held
+      } else {
+        held.remove(key)
+      }
+    }
+  }
+
+  struct Held: ConversationLock {
+    let inner: any ConversationLock
+    let gate: Gate
+    let key: String
+    func release() async {
+      await inner.release()
+      await gate.release(key)
+    }
+  }
+
+  public func lock(_ conversation: String) async throws -> any ConversationLock {
+    guard await gate.acquire(conversation, timeout: timeout) else {
+      throw LocalLocker.LockTimeout(
+        conversation: conversation, holder: "another reconcile of this process", waited: timeout)
+    }
+    do {
+      return Held(inner: try await inner.lock(conversation), gate: gate, key: conversation)
+    } catch {
+      await gate.release(conversation)
+      throw error
+    }
+  }
+}
