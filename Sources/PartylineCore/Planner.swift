@@ -7,6 +7,9 @@ public struct Planner: Sendable {
   public var wholeSet: Bool
   /// Roles Partyline already added, per conversation (from the journal).
   public var addedRoles: [String: [String: Int]]
+  /// When the run read its policy files: a lease opened after that (by another run, from files this
+  /// run has not seen) is never pruned by it.
+  public var policiesReadAt: Double = .infinity
 
   public init(workspace: String = "default", wholeSet: Bool = true, addedRoles: [String: [String: Int]] = [:])
   {
@@ -170,7 +173,8 @@ private struct PlanRun {
         closedLeases.append(ClosedLease(lease: lease, reason: "the participant left"))
         continue
       }
-      if !expired && !(gone && planner.wholeSet) {
+      let prunable = gone && planner.wholeSet && lease.startedAt < planner.policiesReadAt
+      if !expired && !prunable {
         noteLeaseEnd(lease.endsAt)
         continue
       }

@@ -18,6 +18,7 @@ public actor PostgresStore {
   let logger: Logger
   private var journalConnection: PostgresConnection?
   private var lockConnection: PostgresConnection?
+  private var connectingLocks: Task<PostgresConnection, any Error>?
   private var held: [String: Int64] = [:]
   /// Conversations a task of this process is acquiring right now.
   private var acquiring: Set<String> = []
@@ -242,8 +243,14 @@ public actor PostgresStore {
         "lost the PostgreSQL session holding the lock on conversation \(lost); not acting on it (re-run to converge)"
       )
     }
+    // Conversations are locked in parallel: the first caller connects, the others wait for the same
+    // connection (two would leave one unclosed).
+    if let pending = connectingLocks { return try await pending.value }
+    let pending = Task { try await connect("locks") }
+    connectingLocks = pending
+    defer { connectingLocks = nil }
     do {
-      let c = try await connect("locks")
+      let c = try await pending.value
       lockConnection = c
       return c
     } catch {

@@ -36,6 +36,7 @@ struct ApplyCommand: AsyncParsableCommand {
       try await applySaved(plan)
       return
     }
+    let policiesReadAt = Date().timeIntervalSince1970
     let compiled = PolicyLoader().load(paths)
     var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
     guard let set = compiled.policySet else {
@@ -59,7 +60,7 @@ struct ApplyCommand: AsyncParsableCommand {
     do {
       let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
       opened = state
-      let reconciler = Reconciler(
+      var reconciler = Reconciler(
         set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
         journal: state.journal, locker: state.locker, parallelism: tuning.parallelism, dryRun: dryRun,
         run: RunId.make(),
@@ -73,6 +74,7 @@ struct ApplyCommand: AsyncParsableCommand {
             )
           }
         })
+      reconciler.policiesReadAt = policiesReadAt
       outcome = try await reconciler.runOnce { plan in
         Terminal.stdout.write(PlanRenderer(style: Style(enabled: Terminal.stdout.colours)).text(plan))
         if yes || dryRun { return true }

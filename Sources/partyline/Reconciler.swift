@@ -19,6 +19,8 @@ struct Reconciler {
   /// Only these conversations (watch's on-time reverts): their policies and open leases, nothing else,
   /// and never a prune (the run does not see the whole set).
   var focus: Set<String>?
+  /// When the policy files were read (see `Planner.policiesReadAt`).
+  var policiesReadAt: Double = .infinity
 
   struct Outcome {
     var plan: Plan
@@ -45,8 +47,9 @@ struct Reconciler {
     }
     let live = try await LiveStateReader(client: connection.client).read(
       set, extraConversations: openLeaseConversations)
-    let plan = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles).plan(
-      set, live: live, leases: state.leases, now: Date().timeIntervalSince1970)
+    var planner = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles)
+    planner.policiesReadAt = policiesReadAt
+    let plan = planner.plan(set, live: live, leases: state.leases, now: Date().timeIntervalSince1970)
     if let journal, !dryRun, !plan.closedLeases.isEmpty {
       let at = Date().timeIntervalSince1970
       try await journal.append(
@@ -69,7 +72,7 @@ struct Reconciler {
       var seen: [String: Int] = [:]
       for r in records { seen[r.conversation, default: 0] += 1 }
       let (workspace, client) = (self.workspace, connection.client)
-      applier.prepare = { [seen, set, wholeSet] cid, planned in
+      applier.prepare = { [seen, set, wholeSet, policiesReadAt] cid, planned in
         let lock = try await locker.lock(cid)
         do {
           let now = try await journal.records(workspace: workspace)

@@ -60,11 +60,12 @@ struct WatchCommand: AsyncParsableCommand {
     let (workspace, tuning, metricsFile, paths) = (
       run.workspace, self.tuning, eventOptions.metricsFile, self.paths
     )
-    func reconciler(_ set: PolicySet, focus: Set<String>?) -> Reconciler {
+    func reconciler(_ set: PolicySet, focus: Set<String>?, readAt: Double = .infinity) -> Reconciler {
       Reconciler(
         set: set, wholeSet: wholeSet, workspace: workspace, connection: connection,
         journal: journal, locker: locker, parallelism: tuning.parallelism, dryRun: false, run: RunId.make(),
-        confirmTimeout: tuning.confirmTimeout, events: { hub.handle($0) }, focus: focus)
+        confirmTimeout: tuning.confirmTimeout, events: { hub.handle($0) }, focus: focus,
+        policiesReadAt: readAt)
     }
     func stamp() -> String { Timestamp.iso8601(Date().timeIntervalSince1970) }
 
@@ -78,6 +79,7 @@ struct WatchCommand: AsyncParsableCommand {
         var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
         while !stop.stopped {
           var set = await current.set
+          let readAt = Date().timeIntervalSince1970
           let reloaded = PolicyLoader().load(paths)
           if let fresh = reloaded.policySet {
             if fresh != set {
@@ -95,7 +97,9 @@ struct WatchCommand: AsyncParsableCommand {
           }
           var next = Date().timeIntervalSince1970 + Double(every.seconds)
           do {
-            let outcome = try await reconciler(set, focus: nil).runOnce()
+            // With invalid files the set in force is older than the files: prune nothing new.
+            let outcome = try await reconciler(set, focus: nil, readAt: rejected.isEmpty ? readAt : 0)
+              .runOnce()
             stop.wake()  // the on-time loop learns of the leases this run opened
             Self.report(outcome, renderer: &renderer)
             if let path = metricsFile {

@@ -303,6 +303,15 @@ enum World {
     #expect(p.changes.first?.action == .prune)
     let partial = plan(set, World.live([muted, World.agentAda]), leases: [other], wholeSet: false)
     #expect(!partial.changes.contains { $0.action == .prune })
+    // A lease another run opened after this run read its files comes from files it has not seen.
+    var stale = Planner()
+    stale.policiesReadAt = other.startedAt - 1
+    let p2 = stale.plan(set, live: World.live([muted, World.agentAda]), leases: [other], now: now)
+    #expect(!p2.changes.contains { $0.action == .prune })
+    stale.policiesReadAt = other.startedAt + 1
+    #expect(
+      stale.plan(set, live: World.live([muted, World.agentAda]), leases: [other], now: now).changes.first?
+        .action == .prune)
   }
 
   @Test func observerRoleJoinsMutedForMaxMute() throws {
