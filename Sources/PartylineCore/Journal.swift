@@ -124,6 +124,10 @@ public struct JournalRecord: Sendable, Hashable {
 public protocol Journal: Sendable {
   func append(_ records: [JournalRecord]) async throws
   func records(workspace: String) async throws -> [JournalRecord]
+  /// How many records each conversation has, in every workspace: a run compares a conversation's
+  /// count under its lock with the count before it planned, to learn whether any run acted since.
+  func recordCounts() async throws -> [String: Int]
+  func recordCount(conversation: String) async throws -> Int
 }
 
 /// What the journal says: leases (mute until T) and the roles Partyline added.

@@ -55,6 +55,16 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     try allRecords().filter { $0.workspace == workspace }
   }
 
+  public func recordCounts() async throws -> [String: Int] {
+    var counts: [String: Int] = [:]
+    for r in try allRecords() { counts[r.conversation, default: 0] += 1 }
+    return counts
+  }
+
+  public func recordCount(conversation: String) async throws -> Int {
+    try allRecords().lazy.filter { $0.conversation == conversation }.count
+  }
+
   /// Every record; a damaged line other than the last is an error naming its line.
   public func allRecords() throws -> [JournalRecord] {
     guard let data = FileManager.default.contents(atPath: path) else { return [] }

@@ -16,6 +16,12 @@ public struct PostgresJournal: Journal {
 
   /// Every record of every workspace, in the order written.
   public func allRecords() async throws -> [JournalRecord] { try await store.records(workspace: nil) }
+
+  public func recordCounts() async throws -> [String: Int] { try await store.recordCounts(conversation: nil) }
+
+  public func recordCount(conversation: String) async throws -> Int {
+    try await store.recordCounts(conversation: conversation)[conversation] ?? 0
+  }
 }
 
 /// Per-conversation session advisory locks (`pg_try_advisory_lock` on a 64-bit hash of the

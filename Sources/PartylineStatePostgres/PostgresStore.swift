@@ -189,6 +189,25 @@ public actor PostgresStore {
     }
   }
 
+  /// Records per conversation, every workspace (one conversation's, when given).
+  func recordCounts(conversation: String?) async throws -> [String: Int] {
+    guard schemaVersion > 0 else { return [:] }
+    return try await withRetry { c in
+      let rows =
+        if let conversation {
+          try await c.query(
+            "SELECT conversation, count(*) FROM partyline_journal WHERE conversation = \(conversation) GROUP BY conversation",
+            logger: self.logger)
+        } else {
+          try await c.query(
+            "SELECT conversation, count(*) FROM partyline_journal GROUP BY conversation", logger: self.logger)
+        }
+      var out: [String: Int] = [:]
+      for try await (cid, n) in rows.decode((String, Int64).self) { out[cid] = Int(n) }
+      return out
+    }
+  }
+
   // MARK: Locks
 
   func lock(_ conversation: String, timeout: Double) async throws -> Int64 {

@@ -35,6 +35,9 @@ struct Reconciler {
   /// done twice. `watch` and scheduled applies therefore wait for each other one conversation at a
   /// time, never for a whole run.
   func runOnce(approve: (Plan) async throws -> Bool = { _ in true }) async throws -> Outcome {
+    // Counted before anything is read: a conversation whose count differs under its lock was acted on
+    // since, by some run of any workspace.
+    let counts = dryRun || locker == nil ? [:] : try await journal?.recordCounts() ?? [:]
     let records = try await journal?.records(workspace: workspace) ?? []
     let state = JournalState(records, workspace: workspace)
     var set = self.set
@@ -69,18 +72,15 @@ struct Reconciler {
       confirmTimeout: confirmTimeout, events: events)
     applier.dryRun = dryRun
     if let locker, let journal, !dryRun {
-      var seen: [String: Int] = [:]
-      for r in records { seen[r.conversation, default: 0] += 1 }
       let (workspace, client) = (self.workspace, connection.client)
-      applier.prepare = { [seen, set, wholeSet, policiesReadAt] cid, planned in
+      applier.prepare = { [set, wholeSet, policiesReadAt] cid, planned in
         let lock = try await locker.lock(cid)
         do {
-          let now = try await journal.records(workspace: workspace)
-          if now.lazy.filter({ $0.conversation == cid }).count == seen[cid, default: 0] {
+          if try await journal.recordCount(conversation: cid) == counts[cid, default: 0] {
             return PreparedConversation(changes: planned, lock: lock)
           }
           // Another run acted on this conversation since the plan: read it again and plan it again.
-          let state = JournalState(now, workspace: workspace)
+          let state = JournalState(try await journal.records(workspace: workspace), workspace: workspace)
           var fresh = live
           fresh.conversations[cid] =
             try await client.callConversation(cid).map(LiveStateReader.convert)

@@ -109,13 +109,13 @@ extension SimProcess {
     return o?["participants"] as? [[String: Any]] ?? []
   }
 
-  func requestToken() async throws -> (Int, Data) {
+  func requestToken(secret: String = "partyline-demo-secret") async throws -> (Int, Data) {
     var r = URLRequest(url: URL(string: baseURL + "/oauth/token")!)
     r.httpMethod = "POST"
     r.httpBody = Data("grant_type=client_credentials".utf8)
     r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
     r.setValue(
-      "Basic " + Data("partyline-demo:partyline-demo-secret".utf8).base64EncodedString(),
+      "Basic " + Data("partyline-demo:\(secret)".utf8).base64EncodedString(),
       forHTTPHeaderField: "Authorization")
     let (data, response) = try await URLSession.shared.data(for: r)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)

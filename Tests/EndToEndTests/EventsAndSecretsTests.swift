@@ -18,30 +18,12 @@ import Testing
     let sim = try SimProcess(fast, fixture: fixturePath)
     defer { sim.stop() }
 
-    let received = project.dir.appendingPathComponent("hooks.jsonl").path
-    let receiver = Process()
-    receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    receiver.arguments = [
-      "python3",
-      CLI.packageRoot.appendingPathComponent("Tests/EndToEndTests/Inputs/webhook_receiver.py").path, received,
-    ]
-    let portPipe = Pipe()
-    receiver.standardOutput = portPipe
-    receiver.standardError = FileHandle.nullDevice
-    receiver.standardInput = FileHandle.nullDevice
-    try receiver.run()
+    let (receiver, port, received) = try startReceiver(project)
     // SIGKILL: a test runner may leave SIGTERM ignored in its children.
     defer {
       kill(receiver.processIdentifier, SIGKILL)
       receiver.waitUntilExit()
     }
-    var portBytes: [UInt8] = []
-    while true {
-      let b = portPipe.fileHandleForReading.readData(ofLength: 1)
-      guard let c = b.first, c != 10 else { break }
-      portBytes.append(c)
-    }
-    let port = String(decoding: portBytes, as: UTF8.self)
 
     var env = sim.environment
     env["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = secret
@@ -95,6 +77,138 @@ import Testing
       let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
       #expect(mode == 0o600, "\(file)")
     }
+  }
+
+  /// validate, plan, apply, watch (with the webhook and metrics) and a plan with a ready-made token, with
+  /// known secrets everywhere: the client secret, an access token, the webhook secret and the
+  /// PostgreSQL password (when a server is there; the local journal otherwise). None of them may show
+  /// in stdout, stderr, the journal, the saved plan, the metrics or a webhook body.
+  @Test func noCommandEverShowsASecret() async throws {
+    let password = "pg-password-FROBOZZ-9"
+    var state: String?
+    if TestPostgres.runnable {
+      var url = URLComponents(string: try await TestPostgres.freshDatabase("secrets"))!
+      url.password = password  // the test server trusts loopback: any password is accepted, and carried
+      state = url.string!
+    }
+    let project = try Project("secrets", state == nil ? .local : .postgres, state: state, muteFor: "2s")
+    defer { project.remove() }
+    let secret = "client-secret-XYZZY-43"
+    let webhookSecret = "webhook-secret-PLUGH-8"
+    var fixture = String(
+      decoding: try Data(contentsOf: CLI.packageRoot.appendingPathComponent("sim/demo-organisation.yaml")),
+      as: UTF8.self)
+    fixture = fixture.replacingOccurrences(of: "secret: partyline-demo-secret", with: "secret: \(secret)")
+    let fixturePath = project.dir.appendingPathComponent("org.yaml").path
+    try fixture.write(toFile: fixturePath, atomically: true, encoding: .utf8)
+    let sim = try SimProcess(fast, fixture: fixturePath)
+    defer { sim.stop() }
+    let (receiver, port, received) = try startReceiver(project)
+    defer {
+      kill(receiver.processIdentifier, SIGKILL)
+      receiver.waitUntilExit()
+    }
+
+    var env = sim.environment
+    env["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = secret
+    env["PARTYLINE_WEBHOOK_SECRET"] = webhookSecret
+    let metrics = project.dir.appendingPathComponent("metrics.prom").path
+    let planFile = project.dir.appendingPathComponent("plan.json").path
+    let events = ["--webhook", "http://127.0.0.1:\(port)/hook", "--metrics-file", metrics]
+    var outputs: [String] = []
+    func run(_ args: [String], _ environment: [String: String]) throws -> CLI.Result {
+      let r = try CLI.run(args, environment: environment)
+      outputs += [r.stdout, r.stderr]
+      return r
+    }
+    #expect(try run(["validate", project.policies], env).status == 0)
+    #expect(
+      try run(["plan", "--out", planFile, "--state", project.state, project.policies], env).status == 0)
+    let apply = try run(["apply", "--yes", "--state", project.state] + events + [project.policies], env)
+    #expect(apply.status == 0, "\(apply.stderr)")
+
+    // watch serves the 2 s lease: its revert goes through the webhook too.
+    let watch = Process()
+    watch.executableURL = CLI.binary
+    watch.arguments = ["watch", "--interval", "1s", "--state", project.state] + events + [project.policies]
+    var watchEnv = ProcessInfo.processInfo.environment
+    for (k, v) in env { watchEnv[k] = v }
+    watch.environment = watchEnv
+    let watchOut = Pipe()
+    let watchErr = Pipe()
+    watch.standardOutput = watchOut
+    watch.standardError = watchErr
+    try watch.run()
+    let deadline = Date().addingTimeInterval(20)
+    while Date() < deadline {
+      let hooks = (try? String(contentsOfFile: received, encoding: .utf8)) ?? ""
+      if hooks.contains("revert") { break }
+      try await Task.sleep(nanoseconds: 200_000_000)
+    }
+    watch.terminate()
+    watch.waitUntilExit()
+    #expect(watch.terminationStatus == 0)
+    outputs.append(String(decoding: watchOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    outputs.append(String(decoding: watchErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+
+    // A token minted elsewhere (GENESYSCLOUD_ACCESS_TOKEN) instead of client credentials.
+    var tokenEnv = sim.environment
+    tokenEnv["GENESYSCLOUD_OAUTHCLIENT_ID"] = nil
+    tokenEnv["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = nil
+    let (status, data) = try await sim.requestToken(secret: secret)
+    #expect(status == 200)
+    let token = try #require(
+      (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["access_token"] as? String)
+    tokenEnv["GENESYSCLOUD_ACCESS_TOKEN"] = token
+    #expect(try run(["plan", "--state", project.state, project.policies], tokenEnv).status == 0)
+
+    let hooks = try String(contentsOfFile: received, encoding: .utf8)
+    #expect(hooks.contains("revert"), "watch's revert reached the webhook")
+    outputs.append(hooks)
+    outputs.append(try String(contentsOfFile: metrics, encoding: .utf8))
+    outputs.append(try String(contentsOfFile: planFile, encoding: .utf8))
+    let journal = try await project.journal()
+    #expect(journal.contains { $0["action"] as? String == "revert" })
+    outputs.append(
+      String(decoding: try JSONSerialization.data(withJSONObject: journal), as: UTF8.self))
+    if project.backend == .local {
+      outputs.append(try String(contentsOfFile: project.state + "/journal.jsonl", encoding: .utf8))
+    }
+    for (i, text) in outputs.enumerated() {
+      for known in [secret, webhookSecret, password, token] {
+        #expect(!text.contains(known), "a secret leaked in output \(i): \(text.prefix(300))")
+      }
+      #expect(!text.lowercased().contains("bearer "), "a token leaked in output \(i)")
+    }
+    var files = [planFile, metrics]
+    if project.backend == .local { files.append(project.state + "/journal.jsonl") }
+    for file in files {
+      let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+      #expect(mode == 0o600, "\(file)")
+    }
+  }
+
+  /// The webhook receiver (Inputs/webhook_receiver.py): the process, its port and the file it writes.
+  func startReceiver(_ project: Project) throws -> (Process, String, String) {
+    let received = project.dir.appendingPathComponent("hooks.jsonl").path
+    let receiver = Process()
+    receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    receiver.arguments = [
+      "python3",
+      CLI.packageRoot.appendingPathComponent("Tests/EndToEndTests/Inputs/webhook_receiver.py").path, received,
+    ]
+    let portPipe = Pipe()
+    receiver.standardOutput = portPipe
+    receiver.standardError = FileHandle.nullDevice
+    receiver.standardInput = FileHandle.nullDevice
+    try receiver.run()
+    var portBytes: [UInt8] = []
+    while true {
+      let b = portPipe.fileHandleForReading.readData(ofLength: 1)
+      guard let c = b.first, c != 10 else { break }
+      portBytes.append(c)
+    }
+    return (receiver, String(decoding: portBytes, as: UTF8.self), received)
   }
 
   @Test func webhookMustBeHttpsOffLoopback() throws {
