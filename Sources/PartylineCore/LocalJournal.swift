@@ -67,7 +67,7 @@ public final class LocalJournal: Journal, @unchecked Sendable {
 
   /// Every record; a damaged line other than the last is an error naming its line.
   public func allRecords() throws -> [JournalRecord] {
-    guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    guard let data = FileBytes.read(path) else { return [] }
     let text = String(decoding: data, as: UTF8.self)
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     if lines.last == "" { lines.removeLast() }

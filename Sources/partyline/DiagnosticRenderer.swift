@@ -17,8 +17,7 @@ struct DiagnosticRenderer {
   mutating func line(_ file: String, _ n: Int) -> String? {
     if sources[file] == nil {
       // Source lines are shown only for files within the reader's size limit: never read a huge file.
-      let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
-      guard let size, size <= 8 << 20, let data = FileManager.default.contents(atPath: file) else {
+      guard let data = FileBytes.read(file, limit: 8 << 20) else {
         sources[file] = []
         return nil
       }

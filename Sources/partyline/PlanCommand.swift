@@ -126,9 +126,10 @@ enum SavedPlan {
 
   /// Reads a saved plan; every id in it is checked again before it can reach a URL.
   static func load(_ path: String) throws -> Loaded {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw Invalid(description: "cannot read the saved plan '\(path)'")
+    guard let bytes = FileBytes.read(path, limit: 64 << 20) else {
+      throw Invalid(description: "cannot read the saved plan '\(path)' (missing, unreadable or over 64 MiB)")
     }
+    let data = Data(bytes)
     guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
       o["kind"] as? String == "partyline-plan",
       o["formatVersion"] as? Int == 1, let created = (o["createdAt"] as? String).flatMap(parseTime),
