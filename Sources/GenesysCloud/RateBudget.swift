@@ -1,9 +1,18 @@
 import Foundation
 
+/// Requests made for an on-time revert (`watch`'s lease-end loop) run with `urgent` set: they may use
+/// the part of the window that ordinary requests leave free (a tenth of it), so a busy reconcile does
+/// not spend the budget a revert needs.
+public enum RatePriority {
+  @TaskLocal public static var urgent = false
+}
+
 /// One budget shared by every request of a run: paced by the `inin-ratelimit-*` headers when the
 /// service sends them and by `Retry-After` on 429; an optional local cap (`--rate-limit N/min`).
+/// Ordinary requests stop a tenth of the window short of the limit; urgent ones may use all of it.
 public actor RateBudget {
   private var remaining: Int?
+  private var allowed: Int?
   private var resetAt: Double = 0
   private var pausedUntil: Double = 0
   private var inFlight = 0
@@ -23,12 +32,13 @@ public actor RateBudget {
   }
 
   /// Waits until a request may be sent.
-  public func acquire() async {
+  public func acquire(urgent: Bool = RatePriority.urgent) async {
     while true {
       let t = now()
       var wait = 0.0
       if t < pausedUntil { wait = pausedUntil - t }
-      if let r = remaining, r - inFlight <= 0, t < resetAt { wait = max(wait, resetAt - t) }
+      let reserve = urgent ? 0 : Self.reserve(allowed)
+      if let r = remaining, r - inFlight <= reserve, t < resetAt { wait = max(wait, resetAt - t) }
       if let cap = localPerMinute {
         localSent.removeAll { $0 <= t - 60 }
         if localSent.count >= cap, let first = localSent.first { wait = max(wait, first + 60 - t) }
@@ -49,12 +59,19 @@ public actor RateBudget {
     let t = now()
     if let count, let allowed {
       remaining = allowed - count
+      self.allowed = allowed
       if let reset { resetAt = t + reset }
     }
     if status == 429 {
       throttled += 1
       pausedUntil = max(pausedUntil, t + (retryAfter ?? 1))
     }
+  }
+
+  /// What ordinary requests leave for urgent ones: a tenth of the window, rounded up.
+  static func reserve(_ allowed: Int?) -> Int {
+    guard let allowed, allowed > 1 else { return 0 }
+    return (allowed + 9) / 10
   }
 
   /// A request that got no answer.

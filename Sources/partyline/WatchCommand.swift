@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import GenesysCloud
 import PartylineCore
 
 struct WatchCommand: AsyncParsableCommand {
@@ -121,7 +122,8 @@ struct WatchCommand: AsyncParsableCommand {
       }
       // On time: wake when a lease ends (the journal is read again every two seconds, since scheduled
       // applies open leases too) and reconcile just the conversations whose leases are due, without
-      // waiting for a full reconcile in flight. A revert that cannot be done now is retried with backoff.
+      // waiting for a full reconcile in flight, with the rate budget's reserve (RatePriority.urgent).
+      // A revert that cannot be done now is retried with backoff.
       group.addTask {
         var retryAt: [String: Double] = [:]
         var attempts: [String: Int] = [:]
@@ -145,7 +147,11 @@ struct WatchCommand: AsyncParsableCommand {
           let due = dueNow.filter { (retryAt[$0] ?? 0) <= now }
           if !due.isEmpty {
             do {
-              Self.report(try await reconciler(await current.set, focus: due).runOnce(), renderer: &renderer)
+              let set = await current.set
+              let outcome = try await RatePriority.$urgent.withValue(true) {
+                try await reconciler(set, focus: due).runOnce()
+              }
+              Self.report(outcome, renderer: &renderer)
             } catch {
               Terminal.stderr.write("\(stamp()) error: \(error)\n")
             }
