@@ -172,7 +172,7 @@ final class SimEngine: @unchecked Sendable {
       let now = options.now()
       org.advance(to: now)
       switch SimFixture.parseFragment(body, knownUsers: Set(org.users.keys)) {
-      case .failure(let diagnostics): return .invalid(diagnostics)
+      case .failure(let diagnostics): return .invalid(diagnostics.items)
       case .success(let fragment):
         switch org.merge(fragment, now: now, ids: &random) {
         case .success(let (c, p)): return .merged(conversations: c, participants: p)

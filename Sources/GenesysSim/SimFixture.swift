@@ -98,28 +98,28 @@ public struct SimFixture: Sendable, Equatable {
   public static var demoYAML: String { DemoOrganisation.yaml }
 
   /// Reads a fixture file.
-  public static func load(path: String, limits: ReaderLimits = .default) -> Result<SimFixture, [Diagnostic]> {
+  public static func load(path: String, limits: ReaderLimits = .default) -> Result<SimFixture, Diagnostics> {
     let parsed = YAMLReader(limits: limits).read(path: path)
     return build(parsed)
   }
 
   /// Parses fixture text; `file` names it in diagnostics.
-  public static func parse(yaml: String, file: String) -> Result<SimFixture, [Diagnostic]> {
+  public static func parse(yaml: String, file: String) -> Result<SimFixture, Diagnostics> {
     let parsed = YAMLReader().parse(Array(yaml.utf8), file: file)
     return build(parsed)
   }
 
   /// Parses a fragment of a fixture (users and conversations) whose participants may also name the
   /// `knownUsers`; what `POST /sim/conversations` reads (JSON is YAML too).
-  static func parseFragment(_ bytes: [UInt8], knownUsers: Set<String>) -> Result<SimFixture, [Diagnostic]> {
+  static func parseFragment(_ bytes: [UInt8], knownUsers: Set<String>) -> Result<SimFixture, Diagnostics> {
     build(YAMLReader().parse(bytes, file: "body"), fragment: true, knownUsers: knownUsers)
   }
 
   static func build(
     _ parsed: ParsedFile, fragment: Bool = false, knownUsers: Set<String> = []
-  ) -> Result<SimFixture, [Diagnostic]> {
+  ) -> Result<SimFixture, Diagnostics> {
     if parsed.diagnostics.contains(where: { $0.severity == .error }) {
-      return .failure(parsed.diagnostics)
+      return .failure(Diagnostics(parsed.diagnostics))
     }
     guard parsed.documents.count == 1 else {
       return .failure([
@@ -132,7 +132,7 @@ public struct SimFixture: Sendable, Equatable {
     var reader = FixtureReader(fragment: fragment, knownUsers: knownUsers)
     let fixture = reader.read(parsed.documents[0])
     if reader.diagnostics.isEmpty { return .success(fixture) }
-    return .failure(reader.diagnostics)
+    return .failure(Diagnostics(reader.diagnostics))
   }
 }
 

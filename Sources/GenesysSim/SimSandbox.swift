@@ -12,7 +12,7 @@ public enum SimSandbox {
   }
 
   /// The saved organisation, or the demo organisation when nothing was saved yet.
-  public static func fixture(in directory: String = defaultDirectory) -> Result<SimFixture, [Diagnostic]> {
+  public static func fixture(in directory: String = defaultDirectory) -> Result<SimFixture, Diagnostics> {
     let path = statePath(in: directory)
     guard FileManager.default.fileExists(atPath: path) else { return .success(.demo) }
     return SimFixture.load(path: path)

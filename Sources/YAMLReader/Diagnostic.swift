@@ -35,5 +35,15 @@ public struct Diagnostic: Hashable, Sendable {
   }
 }
 
-/// Lets loaders return `Result<Value, [Diagnostic]>`: the findings that kept a file from being read.
-extension Array: Error where Element == Diagnostic {}
+/// The findings that kept a file from being read, as an error: loaders return
+/// `Result<Value, Diagnostics>`. A collection of its diagnostics.
+public struct Diagnostics: Error, Sendable, Equatable, RandomAccessCollection, ExpressibleByArrayLiteral {
+  public var items: [Diagnostic]
+
+  public init(_ items: [Diagnostic]) { self.items = items }
+  public init(arrayLiteral elements: Diagnostic...) { self.items = elements }
+
+  public var startIndex: Int { items.startIndex }
+  public var endIndex: Int { items.endIndex }
+  public subscript(position: Int) -> Diagnostic { items[position] }
+}

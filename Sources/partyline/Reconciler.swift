@@ -85,9 +85,10 @@ struct Reconciler {
           fresh.conversations[cid] =
             try await client.callConversation(cid).map(LiveStateReader.convert)
             ?? LiveConversation(id: cid, status: .notFound)
-          let replanned = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles)
-            .plan(
-              set, live: fresh, leases: state.leases, now: Date().timeIntervalSince1970)
+          var planner = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles)
+          planner.policiesReadAt = policiesReadAt
+          let replanned = planner.plan(
+            set, live: fresh, leases: state.leases, now: Date().timeIntervalSince1970)
           return PreparedConversation(
             changes: replanned.changes.filter { $0.conversation == cid }, lock: lock)
         } catch {

@@ -33,7 +33,7 @@ struct WatchCommand: AsyncParsableCommand {
     }
     let compiled = PolicyLoader().load(paths)
     var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
-    guard var set = compiled.policySet else {
+    guard let set = compiled.policySet else {
       for d in compiled.diagnostics.prefix(DiagnosticRenderer.maxShown) {
         Terminal.stderr.write(renderer.text(d))
       }

@@ -220,8 +220,8 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     init(_ project: Project, _ sim: SimProcess, interval: String) throws {
       stdout = project.dir.appendingPathComponent("watch.out")
       stderr = project.dir.appendingPathComponent("watch.err")
-      FileManager.default.createFile(atPath: stdout.path, contents: nil)
-      FileManager.default.createFile(atPath: stderr.path, contents: nil)
+      _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
+      _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
       process.executableURL = CLI.binary
       process.arguments = ["watch", "--interval", interval, "--state", project.state, project.policies]
       var env = ProcessInfo.processInfo.environment

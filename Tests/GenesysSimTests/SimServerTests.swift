@@ -615,7 +615,7 @@ import YAMLReader
     await server.shutdown()
     #expect(
       r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool == true)
-    await #expect(throws: [Diagnostic].self) {
+    await #expect(throws: Diagnostics.self) {
       _ = try await SimServer.start(exportedState: "clients: 3\n", options: fastOptions())
     }
   }
