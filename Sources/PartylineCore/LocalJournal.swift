@@ -65,24 +65,62 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     try allRecords().lazy.filter { $0.conversation == conversation }.count
   }
 
+  /// What has been read of the file: `watch` reads the journal every two seconds, so only the bytes
+  /// appended since are read and parsed (memory and time stay proportional to what is new).
+  private struct Cache {
+    var device: UInt64
+    var inode: UInt64
+    var offset: Int
+    var lines: Int
+    var records: [JournalRecord]
+  }
+  private var cache: Cache?
+
   /// Every record; a damaged line other than the last is an error naming its line.
   public func allRecords() throws -> [JournalRecord] {
-    guard let data = FileBytes.read(path) else { return [] }
-    let text = String(decoding: data, as: UTF8.self)
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    if lines.last == "" { lines.removeLast() }
-    let torn = !text.isEmpty && !text.hasSuffix("\n")
-    var out: [JournalRecord] = []
-    for (i, line) in lines.enumerated() {
-      if let r = JournalRecord.parse(line) {
-        out.append(r)
-      } else if i == lines.count - 1 && torn {
-        mutex.withLock { repairedTornLine = true }  // cut off at the next append
-      } else {
-        throw JournalError.corrupt("\(path):\(i + 1): not a journal record; the journal is damaged")
-      }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return [] }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw JournalError.io("cannot read \(path)") }
+    let size = Int(st.st_size)
+    var c = mutex.withLock { cache }
+    if c == nil || c!.device != UInt64(st.st_dev) || c!.inode != UInt64(st.st_ino) || size < c!.offset {
+      c = Cache(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), offset: 0, lines: 0, records: [])
     }
-    return out
+    var cached = c!
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(max(0, size - cached.offset))
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    var at = cached.offset
+    while true {
+      let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(at)) }
+      if n < 0 && errno == EINTR { continue }
+      guard n >= 0 else { throw JournalError.io("cannot read \(path): \(String(cString: strerror(errno)))") }
+      if n == 0 { break }
+      bytes.append(contentsOf: chunk[0..<n])
+      at += n
+    }
+    // Whole lines are parsed and kept; a last line without its newline (torn by a crash) is not.
+    let complete = bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0
+    var lineStart = 0
+    for i in 0..<complete where bytes[i] == 10 {
+      cached.lines += 1
+      let line = String(decoding: bytes[lineStart..<i], as: UTF8.self)
+      guard let r = JournalRecord.parse(Substring(line)) else {
+        throw JournalError.corrupt("\(path):\(cached.lines): not a journal record; the journal is damaged")
+      }
+      cached.records.append(r)
+      lineStart = i + 1
+    }
+    cached.offset += complete
+    mutex.withLock { cache = cached }
+    guard complete < bytes.count else { return cached.records }
+    if let r = JournalRecord.parse(Substring(String(decoding: bytes[complete...], as: UTF8.self))) {
+      return cached.records + [r]
+    }
+    mutex.withLock { repairedTornLine = true }  // cut off at the next append
+    return cached.records
   }
 
   private func withLockedFile<T>(_ flags: Int32, _ body: (Int32) throws -> T) throws -> T {
