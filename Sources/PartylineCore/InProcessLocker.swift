@@ -40,6 +40,9 @@ public final class InProcessLocker: ConversationLocker {
       w.resume.resume(returning: false)
     }
 
+    /// Whether another task of this process holds `key` now.
+    func isHeld(_ key: String) -> Bool { held.contains(key) }
+
     func release(_ key: String) {
       if var queue = waiters[key], !queue.isEmpty {
         let next = queue.removeFirst()
@@ -59,6 +62,19 @@ public final class InProcessLocker: ConversationLocker {
       await inner.release()
       await gate.release(key)
     }
+  }
+
+  struct Joined: ConversationLock {
+    func release() async {}
+  }
+
+  /// For `watch`'s on-time reverts: when another reconcile of this process holds the conversation
+  /// (its lock, file or PostgreSQL session, is this process's), join it instead of waiting for it to
+  /// finish — a revert is due now, and it touches only the participant whose lease ended. Otherwise
+  /// lock as usual.
+  public func lockOrJoin(_ conversation: String) async throws -> any ConversationLock {
+    if await gate.isHeld(conversation) { return Joined() }
+    return try await lock(conversation)
   }
 
   public func lock(_ conversation: String) async throws -> any ConversationLock {

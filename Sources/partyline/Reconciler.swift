@@ -21,6 +21,9 @@ struct Reconciler {
   var focus: Set<String>?
   /// When the policy files were read (see `Planner.policiesReadAt`).
   var policiesReadAt: Double = .infinity
+  /// Only reverts and prunes, joining a conversation another reconcile of this process holds (watch's
+  /// on-time loop: see `InProcessLocker.lockOrJoin`).
+  var revertsOnly = false
 
   struct Outcome {
     var plan: Plan
@@ -52,7 +55,8 @@ struct Reconciler {
       set, extraConversations: openLeaseConversations)
     var planner = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles)
     planner.policiesReadAt = policiesReadAt
-    let plan = planner.plan(set, live: live, leases: state.leases, now: Date().timeIntervalSince1970)
+    var plan = planner.plan(set, live: live, leases: state.leases, now: Date().timeIntervalSince1970)
+    if revertsOnly { plan.changes = plan.changes.filter { $0.action == .revert || $0.action == .prune } }
     if let journal, !dryRun, !plan.closedLeases.isEmpty {
       let at = Date().timeIntervalSince1970
       try await journal.append(
@@ -73,8 +77,14 @@ struct Reconciler {
     applier.dryRun = dryRun
     if let locker, let journal, !dryRun {
       let (workspace, client) = (self.workspace, connection.client)
+      let revertsOnly = self.revertsOnly
       applier.prepare = { [set, wholeSet, policiesReadAt] cid, planned in
-        let lock = try await locker.lock(cid)
+        let lock =
+          if revertsOnly, let inProcess = locker as? InProcessLocker {
+            try await inProcess.lockOrJoin(cid)
+          } else {
+            try await locker.lock(cid)
+          }
         do {
           if try await journal.recordCount(conversation: cid) == counts[cid, default: 0] {
             return PreparedConversation(changes: planned, lock: lock)
@@ -90,7 +100,9 @@ struct Reconciler {
           let replanned = planner.plan(
             set, live: fresh, leases: state.leases, now: Date().timeIntervalSince1970)
           return PreparedConversation(
-            changes: replanned.changes.filter { $0.conversation == cid }, lock: lock)
+            changes: replanned.changes.filter {
+              $0.conversation == cid && (!revertsOnly || $0.action == .revert || $0.action == .prune)
+            }, lock: lock)
         } catch {
           await lock.release()
           throw error

@@ -62,11 +62,13 @@ struct WatchCommand: AsyncParsableCommand {
       run.workspace, self.tuning, eventOptions.metricsFile, self.paths
     )
     func reconciler(_ set: PolicySet, focus: Set<String>?, readAt: Double = .infinity) -> Reconciler {
-      Reconciler(
+      var r = Reconciler(
         set: set, wholeSet: wholeSet, workspace: workspace, connection: connection,
         journal: journal, locker: locker, parallelism: tuning.parallelism, dryRun: false, run: RunId.make(),
         confirmTimeout: tuning.confirmTimeout, events: { hub.handle($0) }, focus: focus,
         policiesReadAt: readAt)
+      r.revertsOnly = focus != nil
+      return r
     }
     func stamp() -> String { Timestamp.iso8601(Date().timeIntervalSince1970) }
 

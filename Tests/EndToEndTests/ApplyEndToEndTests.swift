@@ -283,6 +283,44 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     #expect(addsDone < 4, "the full reconcile was still adding when the lease ended (\(addsDone) adds done)")
   }
 
+  /// The full reconcile holds the very conversation whose lease ends (an add into it hangs for 4 s):
+  /// the on-time loop joins it and reverts on time rather than waiting for the lock.
+  @Test(arguments: Backend.allCases) func watchRevertsOnTimeInTheConversationAFullReconcileHolds(
+    _ backend: Backend
+  ) async throws {
+    guard let project = try await Project.make("joined", backend, muteFor: "2s") else { return }
+    defer { project.remove() }
+    try FileManager.default.removeItem(at: project.dir.appendingPathComponent("policies/bridge.yaml"))
+    try """
+    apiVersion: partyline/v1
+    kind: ConversationPolicy
+    metadata: {name: noisy-backup}
+    spec:
+      conversation: \(Project.noisy)
+      add:
+        - {user: 4b551df7-121b-4db5-953f-ea2ede73ced8, role: agent}
+    """.write(
+      to: project.dir.appendingPathComponent("policies/backup.yaml"), atomically: true, encoding: .utf8)
+    let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=4s"])
+    defer { sim.stop() }
+    let watch = try WatchProcess(project, sim, interval: "60s")
+    let records = try await journalUntil(project) { records in
+      records.contains { $0["kind"] as? String == "outcome" && $0["action"] as? String == "revert" }
+    }
+    #expect(watch.stop() == 0, "watch exits cleanly on SIGTERM: \(watch.errors)")
+    let mute = try #require(
+      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" })
+    let revert = try #require(
+      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "revert" })
+    let addIntent = try #require(
+      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "add" })
+    let late = try #require(revert["t"] as? Double) - (try #require(mute["leaseEnds"] as? Double))
+    #expect(late >= 0 && late <= 1.0, "reverted \(late)s after the lease ended")
+    let addSent = try #require(addIntent["t"] as? Double)
+    #expect(try #require(revert["t"] as? Double) < addSent + 4, "while the add was still in flight")
+    #expect(!watch.errors.contains("gave up"), "\(watch.errors)")
+  }
+
   @Test func watchReadsThePolicyFilesAgainAndKeepsTheLastValidSet() async throws {
     guard let project = try await Project.make("reload", .local, muteFor: "30m") else { return }
     defer { project.remove() }
