@@ -82,6 +82,11 @@ struct Project {
     try CLI.run(args + ["--state", state, policies], environment: sim.environment)
   }
 
+  /// `run` on a thread of its own, for runs that must overlap.
+  func runConcurrently(_ args: [String], _ sim: SimProcess) async throws -> CLI.Result {
+    try await CLI.runConcurrently(args + ["--state", state, policies], environment: sim.environment)
+  }
+
   /// The journal's records, in the order written.
   func journal() async throws -> [[String: Any]] {
     let lines: [String]
@@ -432,9 +437,9 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     defer { project.remove() }
     let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=500ms"])
     defer { sim.stop() }
-    async let a = Task.detached { try project.run(["apply", "--yes", "--lock-timeout", "30"], sim) }.value
+    async let a = project.runConcurrently(["apply", "--yes", "--lock-timeout", "30"], sim)
     try await Task.sleep(nanoseconds: 100_000_000)
-    async let b = Task.detached { try project.run(["apply", "--yes", "--lock-timeout", "0.5"], sim) }.value
+    async let b = project.runConcurrently(["apply", "--yes", "--lock-timeout", "0.5"], sim)
     let (ra, rb) = try await (a, b)
     #expect(ra.status == 0, "\(ra.stderr)")
     if rb.status != 0 {

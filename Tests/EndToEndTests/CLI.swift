@@ -17,6 +17,18 @@ enum CLI {
     return packageRoot.appendingPathComponent(".build/debug/partyline")
   }
 
+  /// `run` on a thread of its own: the cooperative pool has one thread per core (two here), and a run
+  /// blocks its thread until the process exits, so runs meant to overlap must not share that pool.
+  static func runConcurrently(_ arguments: [String], environment: [String: String] = [:]) async throws
+    -> Result
+  {
+    try await withCheckedThrowingContinuation { continuation in
+      Thread.detachNewThread {
+        continuation.resume(with: Swift.Result { try run(arguments, environment: environment) })
+      }
+    }
+  }
+
   struct Result {
     var status: Int32
     var stdout: String

@@ -129,7 +129,7 @@ extension ApplyEndToEndTests {
             "apply", "--yes", "--state", state, "--workspace", "team-\(k + 1)", "--lock-timeout", "120",
             paths[k],
           ]
-          group.addTask { (k, try CLI.run(args, environment: env)) }
+          group.addTask { (k, try await CLI.runConcurrently(args, environment: env)) }
         }
         var out: [Int: CLI.Result] = [:]
         for try await (k, r) in group { out[k] = r }
