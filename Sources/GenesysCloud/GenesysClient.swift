@@ -135,7 +135,10 @@ public final class GenesysClient: Sendable {
     -> Response
   {
     let started = Date().timeIntervalSince1970
-    let deadline = started + retry.budget
+    // An on-time revert must not hang on one stuck request: short timeouts, and a short total, after
+    // which watch's on-time loop retries on its own.
+    let urgent = RatePriority.urgent
+    let deadline = started + (urgent ? min(retry.budget, 10) : retry.budget)
     var attempt = 0
     var refreshed = false
     var lastError = "none"
@@ -156,7 +159,7 @@ public final class GenesysClient: Sendable {
       let response: HTTPClientResponse
       let data: Data
       do {
-        response = try await http.execute(request, timeout: .seconds(30))
+        response = try await http.execute(request, timeout: .seconds(urgent ? 5 : 30))
         data = Data((try await response.body.collect(upTo: 16 << 20)).readableBytesView)
       } catch {
         await budget.release()

@@ -127,45 +127,52 @@ struct WatchCommand: AsyncParsableCommand {
       // waiting for a full reconcile in flight, with the rate budget's reserve (RatePriority.urgent).
       // A revert that cannot be done now is retried with backoff.
       group.addTask {
+        let running = RunningSet()
         var retryAt: [String: Double] = [:]
         var attempts: [String: Int] = [:]
-        var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
-        while !stop.stopped {
-          let now = Date().timeIntervalSince1970
-          let open: [Lease]
-          do {
-            open = JournalState(try await journal.records(workspace: workspace), workspace: workspace).leases
-              .filter { $0.status == .open }
-          } catch {
-            Terminal.stderr.write("\(stamp()) error: \(error)\n")
-            await stop.sleep(until: now + 2)
-            continue
-          }
-          let dueNow = Set(open.filter { $0.endsAt <= now }.map(\.conversation))
-          for cid in attempts.keys where !dueNow.contains(cid) {
-            attempts[cid] = nil
-            retryAt[cid] = nil
-          }
-          let due = dueNow.filter { (retryAt[$0] ?? 0) <= now }
-          if !due.isEmpty {
+        await withDiscardingTaskGroup { reverts in
+          while !stop.stopped {
+            let now = Date().timeIntervalSince1970
+            let open: [Lease]
             do {
-              let set = await current.set
-              let outcome = try await RatePriority.$urgent.withValue(true) {
-                try await reconciler(set, focus: due).runOnce()
-              }
-              Self.report(outcome, renderer: &renderer)
+              open = JournalState(try await journal.records(workspace: workspace), workspace: workspace)
+                .leases
+                .filter { $0.status == .open }
             } catch {
               Terminal.stderr.write("\(stamp()) error: \(error)\n")
+              await stop.sleep(until: now + 2)
+              continue
             }
-            for cid in due {
+            let dueNow = Set(open.filter { $0.endsAt <= now }.map(\.conversation))
+            for cid in attempts.keys where !dueNow.contains(cid) {
+              attempts[cid] = nil
+              retryAt[cid] = nil
+            }
+            // Each due conversation on its own: one slow revert never holds up another.
+            let busy = await running.all
+            for cid in dueNow.sorted() where (retryAt[cid] ?? 0) <= now && !busy.contains(cid) {
               attempts[cid, default: 0] += 1
-              retryAt[cid] = Date().timeIntervalSince1970 + min(30, Double(1 << min(attempts[cid]!, 5)))
+              retryAt[cid] = now + min(30, Double(1 << min(attempts[cid]!, 5)))
+              await running.insert(cid)
+              let set = await current.set
+              reverts.addTask {
+                var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+                do {
+                  let outcome = try await RatePriority.$urgent.withValue(true) {
+                    try await reconciler(set, focus: [cid]).runOnce()
+                  }
+                  Self.report(outcome, renderer: &renderer)
+                } catch {
+                  Terminal.stderr.write("\(stamp()) error: \(error)\n")
+                }
+                await running.remove(cid)
+                stop.wake()
+              }
             }
-            continue
+            let upcoming = open.map(\.endsAt).filter { $0 > now }.min() ?? .infinity
+            let retry = retryAt.values.filter { $0 > now }.min() ?? .infinity
+            await stop.sleep(until: min(upcoming, retry, now + 2), wakeable: true)
           }
-          let upcoming = open.map(\.endsAt).filter { $0 > now }.min() ?? .infinity
-          let retry = retryAt.values.filter { $0 > now }.min() ?? .infinity
-          await stop.sleep(until: min(upcoming, retry, now + 2), wakeable: true)
         }
       }
     }
@@ -189,6 +196,13 @@ struct WatchCommand: AsyncParsableCommand {
       Terminal.stderr.write("\(stamp) the plan breaks a limit: nothing applied\n")
     }
   }
+}
+
+/// The conversations the on-time loop is reverting now.
+actor RunningSet {
+  private(set) var all: Set<String> = []
+  func insert(_ cid: String) { all.insert(cid) }
+  func remove(_ cid: String) { all.remove(cid) }
 }
 
 /// The policy set in force, replaced when the files change.
