@@ -138,7 +138,7 @@ public final class GenesysClient: Sendable {
     // An on-time revert must not hang on one stuck request: short timeouts, and a short total, after
     // which watch's on-time loop retries on its own.
     let urgent = RatePriority.urgent
-    let deadline = started + (urgent ? min(retry.budget, 10) : retry.budget)
+    var deadline = started + (urgent ? min(retry.budget, 10) : retry.budget)
     var attempt = 0
     var refreshed = false
     var lastError = "none"
@@ -146,7 +146,11 @@ public final class GenesysClient: Sendable {
     while true {
       if Date().timeIntervalSince1970 > deadline { throw GenesysError.budgetExhausted(lastError: lastError) }
       let token = try await tokens.token(http: http)
+      let waitStarted = Date().timeIntervalSince1970
       await budget.acquire()
+      // An urgent request's time limit is for failures: time the budget made it wait does not count
+      // (giving up would only hand it to the slower retry of watch's on-time loop).
+      if urgent { deadline += Date().timeIntervalSince1970 - waitStarted }
       var request = HTTPClientRequest(url: configuration.apiBase + path)
       request.method = method
       request.headers.add(name: "Authorization", value: "Bearer \(token.value)")

@@ -143,6 +143,9 @@ struct WatchCommand: AsyncParsableCommand {
               await stop.sleep(until: now + 2)
               continue
             }
+            // Ordinary requests leave room in the rate window for the reverts due before it resets:
+            // a read, the unmute and its confirmation, about four requests each.
+            await connection.client.budget.expectUrgent(dueAt: open.map(\.endsAt), requestsEach: 4)
             let dueNow = Set(open.filter { $0.endsAt <= now }.map(\.conversation))
             for cid in attempts.keys where !dueNow.contains(cid) {
               attempts[cid] = nil

@@ -36,4 +36,58 @@ import Testing
     await RatePriority.$urgent.withValue(true) { await budget.acquire() }
     #expect(Date().timeIntervalSince(t0) >= 0.4)
   }
+
+  final class Clock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Double
+    init(_ t: Double) { value = t }
+    var now: Double { lock.withLock { value } }
+    func advance(_ d: Double) { lock.withLock { value += d } }
+  }
+
+  /// The reserve grows to what the reverts due before the window resets will need; reverts due after
+  /// it do not count, and a tenth of the window stays the floor.
+  @Test func theReserveCoversTheRevertsDueBeforeTheReset() async throws {
+    let clock = Clock(1_000)
+    let budget = RateBudget(now: { clock.now })
+    await budget.acquire()
+    await budget.record(count: 10, allowed: 30, reset: 20, retryAfter: nil, status: 200)
+    #expect(await budget.ordinaryReserve(at: 1_000) == 3)
+    await budget.expectUrgent(dueAt: [1_100, 995, 1_005, 1_015, 1_019], requestsEach: 4)
+    // Due before the reset at 1 020: one overdue and three to come, four requests each.
+    #expect(await budget.ordinaryReserve(at: 1_000) == 16)
+    // 20 left and 16 held back: four ordinary requests go, the fifth waits.
+    for _ in 0..<4 { await budget.acquire() }
+    let fifth = Flag()
+    let waiting = Task {
+      await budget.acquire()
+      await fifth.set()
+    }
+    try await Task.sleep(nanoseconds: 300_000_000)
+    #expect(await fifth.done == false, "the fifth ordinary request waits: the rest is for the reverts")
+    // An urgent request may still go.
+    await RatePriority.$urgent.withValue(true) { await budget.acquire() }
+    // Once the window resets the ordinary request goes (the budget naps a second at most).
+    clock.advance(21)
+    await waiting.value
+    #expect(await fifth.done)
+    await budget.expectUrgent(dueAt: [], requestsEach: 4)
+    #expect(await budget.ordinaryReserve(at: clock.now) == 3)
+  }
+
+  /// Answers arrive out of order: a late answer with an older, lower count does not give back budget
+  /// already spent in the same window; a new window starts afresh.
+  @Test func aLateAnswerDoesNotRaiseWhatIsLeft() async {
+    let clock = Clock(1_000)
+    let budget = RateBudget(now: { clock.now })
+    for _ in 0..<3 { await budget.acquire() }
+    await budget.record(count: 25, allowed: 30, reset: 30, retryAfter: nil, status: 200)
+    clock.advance(0.5)
+    await budget.record(count: 20, allowed: 30, reset: 30, retryAfter: nil, status: 200)
+    #expect(await budget.left == 5)
+    // The next window: the service's reset has moved on by a window.
+    clock.advance(31)
+    await budget.record(count: 1, allowed: 30, reset: 60, retryAfter: nil, status: 200)
+    #expect(await budget.left == 29)
+  }
 }
