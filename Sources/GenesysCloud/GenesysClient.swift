@@ -147,7 +147,7 @@ public final class GenesysClient: Sendable {
       if Date().timeIntervalSince1970 > deadline { throw GenesysError.budgetExhausted(lastError: lastError) }
       let token = try await tokens.token(http: http)
       let waitStarted = Date().timeIntervalSince1970
-      await budget.acquire()
+      try await budget.acquire()
       // An urgent request's time limit is for failures: time the budget made it wait does not count
       // (giving up would only hand it to the slower retry of watch's on-time loop).
       if urgent { deadline += Date().timeIntervalSince1970 - waitStarted }

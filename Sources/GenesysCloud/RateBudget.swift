@@ -36,9 +36,10 @@ public actor RateBudget {
     self.now = now
   }
 
-  /// Waits until a request may be sent.
-  public func acquire(urgent: Bool = RatePriority.urgent) async {
+  /// Waits until a request may be sent; throws `CancellationError` if the task is cancelled meanwhile.
+  public func acquire(urgent: Bool = RatePriority.urgent) async throws {
     while true {
+      try Task.checkCancellation()
       let t = now()
       var wait = 0.0
       if t < pausedUntil { wait = pausedUntil - t }
@@ -49,9 +50,10 @@ public actor RateBudget {
         if localSent.count >= cap, let first = localSent.first { wait = max(wait, first + 60 - t) }
       }
       if wait <= 0 { break }
-      waited += wait
       // Short naps while the reserve holds an ordinary request back: the schedule may change.
-      try? await Task.sleep(nanoseconds: UInt64(min(wait, urgent ? 120 : 1) * 1e9))
+      let nap = min(wait, urgent ? 120 : 1)
+      waited += nap
+      try await Task.sleep(nanoseconds: UInt64(nap * 1e9))
     }
     if let r = remaining, now() >= resetAt, r <= 0 { remaining = nil }
     inFlight += 1

@@ -16,24 +16,24 @@ import Testing
     #expect(RateBudget.reserve(25) == 3)
     #expect(RateBudget.reserve(nil) == 0)
     let budget = RateBudget()
-    await budget.acquire()
+    try await budget.acquire()
     // 27 of 30 used: 3 left, which is the reserve. The window resets in 5 s (room for a slow machine).
     await budget.record(count: 27, allowed: 30, reset: 5, retryAfter: nil, status: 200)
     let ordinaryDone = Flag()
     let started = Date()
     let ordinary = Task {
-      await budget.acquire()
+      try? await budget.acquire()
       await ordinaryDone.set()
     }
     try await Task.sleep(nanoseconds: 50_000_000)
-    await RatePriority.$urgent.withValue(true) { await budget.acquire() }
+    try await RatePriority.$urgent.withValue(true) { try await budget.acquire() }
     #expect(await ordinaryDone.done == false, "the ordinary request waits for the window to reset")
     await ordinary.value
     #expect(Date().timeIntervalSince(started) >= 4.9, "it waited for the reset")
     // Urgent requests stop at the limit itself: with nothing left they wait too.
     await budget.record(count: 30, allowed: 30, reset: 0.5, retryAfter: nil, status: 200)
     let t0 = Date()
-    await RatePriority.$urgent.withValue(true) { await budget.acquire() }
+    try await RatePriority.$urgent.withValue(true) { try await budget.acquire() }
     #expect(Date().timeIntervalSince(t0) >= 0.4)
   }
 
@@ -50,23 +50,23 @@ import Testing
   @Test func theReserveCoversTheRevertsDueBeforeTheReset() async throws {
     let clock = Clock(1_000)
     let budget = RateBudget(now: { clock.now })
-    await budget.acquire()
+    try await budget.acquire()
     await budget.record(count: 10, allowed: 30, reset: 20, retryAfter: nil, status: 200)
     #expect(await budget.ordinaryReserve(at: 1_000) == 3)
     await budget.expectUrgent(dueAt: [1_100, 995, 1_005, 1_015, 1_019], requestsEach: 4)
     // Due before the reset at 1 020: one overdue and three to come, four requests each.
     #expect(await budget.ordinaryReserve(at: 1_000) == 16)
     // 20 left and 16 held back: four ordinary requests go, the fifth waits.
-    for _ in 0..<4 { await budget.acquire() }
+    for _ in 0..<4 { try await budget.acquire() }
     let fifth = Flag()
     let waiting = Task {
-      await budget.acquire()
+      try? await budget.acquire()
       await fifth.set()
     }
     try await Task.sleep(nanoseconds: 300_000_000)
     #expect(await fifth.done == false, "the fifth ordinary request waits: the rest is for the reverts")
     // An urgent request may still go.
-    await RatePriority.$urgent.withValue(true) { await budget.acquire() }
+    try await RatePriority.$urgent.withValue(true) { try await budget.acquire() }
     // Once the window resets the ordinary request goes (the budget naps a second at most).
     clock.advance(21)
     await waiting.value
@@ -77,10 +77,10 @@ import Testing
 
   /// Answers arrive out of order: a late answer with an older, lower count does not give back budget
   /// already spent in the same window; a new window starts afresh.
-  @Test func aLateAnswerDoesNotRaiseWhatIsLeft() async {
+  @Test func aLateAnswerDoesNotRaiseWhatIsLeft() async throws {
     let clock = Clock(1_000)
     let budget = RateBudget(now: { clock.now })
-    for _ in 0..<3 { await budget.acquire() }
+    for _ in 0..<3 { try await budget.acquire() }
     await budget.record(count: 25, allowed: 30, reset: 30, retryAfter: nil, status: 200)
     clock.advance(0.5)
     await budget.record(count: 20, allowed: 30, reset: 30, retryAfter: nil, status: 200)
