@@ -63,6 +63,15 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]
     ),
+    // What the PostgreSQL and end-to-end tests share: the test server and its throwaway databases.
+    .target(
+      name: "PartylineTestSupport",
+      dependencies: [
+        "PartylineStatePostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Tests/PartylineTestSupport"
+    ),
     .testTarget(name: "YAMLReaderTests", dependencies: ["YAMLReader"]),
     .testTarget(
       name: "PartylineCoreTests",
@@ -72,7 +81,7 @@ let package = Package(
     .testTarget(
       name: "EndToEndTests",
       dependencies: [
-        "PartylineCore", "partyline", "PartylineStatePostgres",
+        "PartylineCore", "partyline", "PartylineStatePostgres", "PartylineTestSupport",
         .product(name: "PostgresNIO", package: "postgres-nio"),
       ],
       exclude: ["Inputs", "Golden"]),
@@ -81,7 +90,8 @@ let package = Package(
     .testTarget(
       name: "PartylineStatePostgresTests",
       dependencies: [
-        "PartylineStatePostgres", "PartylineCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+        "PartylineStatePostgres", "PartylineCore", "PartylineTestSupport",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
       ]
     ),
   ]

@@ -1,4 +1,5 @@
 import Foundation
+import PartylineTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)

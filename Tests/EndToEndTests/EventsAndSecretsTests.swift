@@ -1,5 +1,6 @@
 import Foundation
 import PartylineCore
+import PartylineTestSupport
 import Testing
 
 @Suite(.serialized) struct EventsAndSecretsTests {

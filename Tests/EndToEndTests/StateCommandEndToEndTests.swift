@@ -1,5 +1,6 @@
 import Foundation
 import PartylineStatePostgres
+import PartylineTestSupport
 import Testing
 
 /// `partyline state show` and `state unlock` on both backends.

@@ -1,6 +1,7 @@
 import Foundation
 import PartylineCore
 import PartylineStatePostgres
+import PartylineTestSupport
 import PostgresNIO
 import Testing
 

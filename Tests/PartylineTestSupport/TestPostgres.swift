@@ -2,37 +2,36 @@ import Foundation
 import Logging
 import PartylineStatePostgres
 import PostgresNIO
-import Testing
 
-/// The PostgreSQL server the tests use: `PARTYLINE_TEST_POSTGRES` (scripts/test starts one). Without
+/// The PostgreSQL server the tests use (shared by the PostgreSQL and end-to-end test targets): `PARTYLINE_TEST_POSTGRES` (scripts/test starts one). Without
 /// it the tests that need a server are skipped, except under CI (`CI=true`), where they fail.
-enum TestPostgres {
-  static var server: String? {
+public enum TestPostgres {
+  public static var server: String? {
     let v = ProcessInfo.processInfo.environment["PARTYLINE_TEST_POSTGRES"] ?? ""
     return v.isEmpty ? nil : v
   }
-  static var underCI: Bool {
+  public static var underCI: Bool {
     ["true", "1"].contains(ProcessInfo.processInfo.environment["CI"]?.lowercased() ?? "")
   }
   /// Run the test when there is a server, and under CI always (to fail without one).
-  static var runnable: Bool { server != nil || underCI }
-  static let skipNote =
+  public static var runnable: Bool { server != nil || underCI }
+  public static let skipNote =
     "needs PostgreSQL: set PARTYLINE_TEST_POSTGRES=postgres://user@host:port/db (scripts/test starts one)"
 
-  struct Missing: Error, CustomStringConvertible {
-    var description: String {
+  public struct Missing: Error, CustomStringConvertible {
+    public var description: String {
       "PARTYLINE_TEST_POSTGRES is not set under CI: scripts/test (run by .ci/run) starts a PostgreSQL for these tests"
     }
   }
 
-  static func require() throws -> String {
+  public static func require() throws -> String {
     guard let server else { throw Missing() }
     return server
   }
 
-  static let logger = Logger(label: "partyline.tests.postgres")
+  public static let logger = Logger(label: "partyline.tests.postgres")
 
-  static func connect(_ url: String) async throws -> PostgresConnection {
+  public static func connect(_ url: String) async throws -> PostgresConnection {
     let u = try PostgresURL(url)
     let config = PostgresConnection.Configuration(
       host: u.host, port: u.port, username: u.user, password: u.password, database: u.database, tls: .disable)
@@ -40,7 +39,7 @@ enum TestPostgres {
   }
 
   /// A new, empty database on the server; its URL.
-  static func freshDatabase(_ label: String) async throws -> String {
+  public static func freshDatabase(_ label: String) async throws -> String {
     let server = try require()
     let name = "partyline_\(label)_\(getpid())_\(Int.random(in: 0..<1_000_000))"
     let admin = try await connect(server)
@@ -58,7 +57,7 @@ enum TestPostgres {
   }
 
   /// One text column of a query's rows.
-  static func strings(_ url: String, _ sql: String) async throws -> [String] {
+  public static func strings(_ url: String, _ sql: String) async throws -> [String] {
     let c = try await connect(url)
     do {
       var out: [String] = []
