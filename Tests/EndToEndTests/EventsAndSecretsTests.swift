@@ -9,26 +9,9 @@ import Testing
     defer { project.remove() }
     let secret = "client-secret-XYZZY-42"
     let webhookSecret = "webhook-secret-PLUGH-7"
-    // A client with a secret of our own, and the demo organisation.
-    var fixture = String(
-      decoding: try Data(contentsOf: CLI.packageRoot.appendingPathComponent("sim/demo-organisation.yaml")),
-      as: UTF8.self)
-    fixture = fixture.replacingOccurrences(of: "secret: partyline-demo-secret", with: "secret: \(secret)")
-    let fixturePath = project.dir.appendingPathComponent("org.yaml").path
-    try fixture.write(toFile: fixturePath, atomically: true, encoding: .utf8)
-    let sim = try SimProcess(fast, fixture: fixturePath)
-    defer { sim.stop() }
-
-    let (receiver, port, received) = try startReceiver(project)
-    // SIGKILL: a test runner may leave SIGTERM ignored in its children.
-    defer {
-      kill(receiver.processIdentifier, SIGKILL)
-      receiver.waitUntilExit()
-    }
-
-    var env = sim.environment
-    env["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = secret
-    env["PARTYLINE_WEBHOOK_SECRET"] = webhookSecret
+    let world = try SecretWorld(project, secret: secret, webhookSecret: webhookSecret)
+    defer { world.stop() }
+    let (env, port, received) = (world.environment, world.port, world.received)
     let metrics = project.dir.appendingPathComponent("metrics.prom").path
     let planFile = project.dir.appendingPathComponent("plan.json").path
     var outputs: [String] = []
@@ -96,23 +79,9 @@ import Testing
     defer { project.remove() }
     let secret = "client-secret-XYZZY-43"
     let webhookSecret = "webhook-secret-PLUGH-8"
-    var fixture = String(
-      decoding: try Data(contentsOf: CLI.packageRoot.appendingPathComponent("sim/demo-organisation.yaml")),
-      as: UTF8.self)
-    fixture = fixture.replacingOccurrences(of: "secret: partyline-demo-secret", with: "secret: \(secret)")
-    let fixturePath = project.dir.appendingPathComponent("org.yaml").path
-    try fixture.write(toFile: fixturePath, atomically: true, encoding: .utf8)
-    let sim = try SimProcess(fast, fixture: fixturePath)
-    defer { sim.stop() }
-    let (receiver, port, received) = try startReceiver(project)
-    defer {
-      kill(receiver.processIdentifier, SIGKILL)
-      receiver.waitUntilExit()
-    }
-
-    var env = sim.environment
-    env["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = secret
-    env["PARTYLINE_WEBHOOK_SECRET"] = webhookSecret
+    let world = try SecretWorld(project, secret: secret, webhookSecret: webhookSecret)
+    defer { world.stop() }
+    let (sim, env, port, received) = (world.sim, world.environment, world.port, world.received)
     let metrics = project.dir.appendingPathComponent("metrics.prom").path
     let planFile = project.dir.appendingPathComponent("plan.json").path
     let events = ["--webhook", "http://127.0.0.1:\(port)/hook", "--metrics-file", metrics]
@@ -189,8 +158,52 @@ import Testing
     }
   }
 
+  @Test func webhookMustBeHttpsOffLoopback() throws {
+    let r = try CLI.run(["apply", "--yes", "--sandbox", "--webhook", "http://hooks.example.com/x"])
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("--webhook must be an https URL"))
+  }
+}
+
+/// The emulator with a client secret of the test's own (the demo organisation otherwise), a webhook
+/// receiver, and the environment that points the CLI at both with the secrets set.
+struct SecretWorld {
+  let sim: SimProcess
+  let receiver: Process
+  let port: String
+  /// The file the receiver writes each request to, one JSON object a line.
+  let received: String
+  let environment: [String: String]
+
+  init(_ project: Project, secret: String, webhookSecret: String) throws {
+    var fixture = String(
+      decoding: try Data(contentsOf: CLI.packageRoot.appendingPathComponent("sim/demo-organisation.yaml")),
+      as: UTF8.self)
+    fixture = fixture.replacingOccurrences(of: "secret: partyline-demo-secret", with: "secret: \(secret)")
+    let fixturePath = project.dir.appendingPathComponent("org.yaml").path
+    try fixture.write(toFile: fixturePath, atomically: true, encoding: .utf8)
+    sim = try SimProcess(fast, fixture: fixturePath)
+    do {
+      (receiver, port, received) = try Self.startReceiver(project)
+    } catch {
+      sim.stop()
+      throw error
+    }
+    var env = sim.environment
+    env["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = secret
+    env["PARTYLINE_WEBHOOK_SECRET"] = webhookSecret
+    environment = env
+  }
+
+  /// SIGKILL for the receiver: a test runner may leave SIGTERM ignored in its children.
+  func stop() {
+    kill(receiver.processIdentifier, SIGKILL)
+    receiver.waitUntilExit()
+    sim.stop()
+  }
+
   /// The webhook receiver (Inputs/webhook_receiver.py): the process, its port and the file it writes.
-  func startReceiver(_ project: Project) throws -> (Process, String, String) {
+  static func startReceiver(_ project: Project) throws -> (Process, String, String) {
     let received = project.dir.appendingPathComponent("hooks.jsonl").path
     let receiver = Process()
     receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -210,11 +223,5 @@ import Testing
       portBytes.append(c)
     }
     return (receiver, String(decoding: portBytes, as: UTF8.self), received)
-  }
-
-  @Test func webhookMustBeHttpsOffLoopback() throws {
-    let r = try CLI.run(["apply", "--yes", "--sandbox", "--webhook", "http://hooks.example.com/x"])
-    #expect(r.status == 1)
-    #expect(r.stderr.contains("--webhook must be an https URL"))
   }
 }
