@@ -264,6 +264,23 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     return records
   }
 
+  /// A check for `journalUntil`: some record of this kind and action is there.
+  func has(_ kind: String, _ action: String) -> ([[String: Any]]) -> Bool {
+    { $0.contains { $0["kind"] as? String == kind && $0["action"] as? String == action } }
+  }
+
+  /// The first journal record of this kind and action.
+  func first(_ records: [[String: Any]], _ kind: String, _ action: String) throws -> [String: Any] {
+    try #require(records.first { $0["kind"] as? String == kind && $0["action"] as? String == action })
+  }
+
+  /// How long after the first mute's lease ended the first revert was sent: the revert's intent is
+  /// journalled just before its request goes out.
+  func revertLateness(_ records: [[String: Any]]) throws -> Double {
+    let ends = try #require(try first(records, "intent", "mute")["leaseEnds"] as? Double)
+    return try #require(try first(records, "intent", "revert")["t"] as? Double) - ends
+  }
+
   /// The full reconcile in flight is slow (every add waits 1.5 s for its answer); the lease of a mute
   /// in another conversation ends meanwhile and is still reverted on time, by the on-time loop.
   @Test(arguments: Backend.allCases) func watchRevertsOnTimeWhileAFullReconcileIsInFlight(_ backend: Backend)
@@ -274,17 +291,11 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=1500ms"])
     defer { sim.stop() }
     let watch = try WatchProcess(project, sim, interval: "60s")
-    let records = try await journalUntil(project) { records in
-      records.contains { $0["kind"] as? String == "outcome" && $0["action"] as? String == "revert" }
-    }
+    let records = try await journalUntil(project, has("outcome", "revert"))
     let addsDone = records.filter { $0["kind"] as? String == "outcome" && $0["action"] as? String == "add" }
       .count
     #expect(watch.stop() == 0, "watch exits cleanly on SIGTERM: \(watch.errors)")
-    let mute = try #require(
-      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" })
-    let revert = try #require(
-      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "revert" })
-    let late = try #require(revert["t"] as? Double) - (try #require(mute["leaseEnds"] as? Double))
+    let late = try revertLateness(records)
     #expect(late >= 0 && late <= 1.0, "reverted \(late)s after the lease ended")
     #expect(addsDone < 4, "the full reconcile was still adding when the lease ended (\(addsDone) adds done)")
   }
@@ -310,20 +321,13 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=4s"])
     defer { sim.stop() }
     let watch = try WatchProcess(project, sim, interval: "60s")
-    let records = try await journalUntil(project) { records in
-      records.contains { $0["kind"] as? String == "outcome" && $0["action"] as? String == "revert" }
-    }
+    let records = try await journalUntil(project, has("outcome", "revert"))
     #expect(watch.stop() == 0, "watch exits cleanly on SIGTERM: \(watch.errors)")
-    let mute = try #require(
-      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" })
-    let revert = try #require(
-      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "revert" })
-    let addIntent = try #require(
-      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "add" })
-    let late = try #require(revert["t"] as? Double) - (try #require(mute["leaseEnds"] as? Double))
+    let late = try revertLateness(records)
     #expect(late >= 0 && late <= 1.0, "reverted \(late)s after the lease ended")
-    let addSent = try #require(addIntent["t"] as? Double)
-    #expect(try #require(revert["t"] as? Double) < addSent + 4, "while the add was still in flight")
+    let addSent = try #require(try first(records, "intent", "add")["t"] as? Double)
+    let revertSent = try #require(try first(records, "intent", "revert")["t"] as? Double)
+    #expect(revertSent < addSent + 4, "while the add was still in flight")
     #expect(!watch.errors.contains("gave up"), "\(watch.errors)")
   }
 
@@ -336,9 +340,7 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     let sim = try SimProcess(fast)
     defer { sim.stop() }
     let watch = try WatchProcess(project, sim, interval: "1s")
-    func outcomes(_ action: String) -> ([[String: Any]]) -> Bool {
-      { $0.contains { $0["kind"] as? String == "outcome" && $0["action"] as? String == action } }
-    }
+    let outcomes = { (action: String) in has("outcome", action) }
     _ = try await journalUntil(project, outcomes("add"))
     // A broken file: reported, and the last valid set stays in force (nothing pruned, nothing stops).
     try "apiVersion: partyline/v1\nkind: ConversationPolicy\nmetadata: {name: Bad Name}\n".write(
@@ -362,36 +364,13 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     defer { project.remove() }
     let sim = try SimProcess(fast)
     defer { sim.stop() }
-    let watch = Process()
-    watch.executableURL = CLI.binary
-    watch.arguments = ["watch", "--interval", "60s", "--state", project.state, project.policies]
-    var env = ProcessInfo.processInfo.environment
-    for (k, v) in sim.environment { env[k] = v }
-    watch.environment = env
-    watch.standardOutput = FileHandle.nullDevice
-    watch.standardError = FileHandle.nullDevice
-    try watch.run()
-    let deadline = Date().addingTimeInterval(20)
-    var reverted: [String: Any]?
-    while Date() < deadline && reverted == nil {
-      try await Task.sleep(nanoseconds: 250_000_000)
-      reverted = (try? await project.journal())?.first {
-        $0["kind"] as? String == "outcome" && $0["action"] as? String == "revert"
-      }
-    }
-    watch.terminate()
-    watch.waitUntilExit()
-    #expect(watch.terminationStatus == 0, "watch exits cleanly on SIGTERM")
-    let records = try await project.journal()
-    let mute = try #require(
-      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" })
-    let revertIntent = try #require(
-      records.first { $0["kind"] as? String == "intent" && $0["action"] as? String == "revert" })
-    let ends = try #require(mute["leaseEnds"] as? Double)
-    let sentAt = try #require(revertIntent["t"] as? Double)
-    #expect(sentAt >= ends, "never before the lease ends")
-    #expect(sentAt - ends <= 1.0, "reverted \(sentAt - ends)s after the lease ended")
-    #expect(reverted?["status"] as? String == "ok")
+    let watch = try WatchProcess(project, sim, interval: "60s")
+    let records = try await journalUntil(project, has("outcome", "revert"))
+    #expect(watch.stop() == 0, "watch exits cleanly on SIGTERM: \(watch.errors)")
+    let late = try revertLateness(records)
+    #expect(late >= 0, "never before the lease ends")
+    #expect(late <= 1.0, "reverted \(late)s after the lease ended")
+    #expect(try first(records, "outcome", "revert")["status"] as? String == "ok")
   }
 
   @Test(arguments: Backend.allCases) func killedMidApplyConvergesWithoutDuplicateAdds(_ backend: Backend)
