@@ -255,35 +255,59 @@ public struct Applier: Sendable {
       try? await journal?.append([outcome])
       if !dryRun { events(.outcome(outcome)) }
     }
-    // Confirm by re-reading the conversation: one read per round, polling briefly.
+    // Confirm by re-reading the conversation: one read per round, polling briefly. The API accepts a
+    // change (202) before it makes it, so the first read waits one interval; later ones wait twice as
+    // long each time, up to 2 s, and the polling stops once nothing pending can still show (the
+    // participant left, the call ended): every read spends the rate budget that reverts need.
     let pending = sent + unknownAdds
     if pending.isEmpty { return items }
     if dryRun { return items + pending.map { .init(change: $0, result: .dryRun, detail: nil) } }
     let deadline = now() + confirmTimeout
     var confirmed = Set<Int>()
+    var moot = Set<Int>()
+    var interval = pollInterval
     while true {
+      try? await Task.sleep(nanoseconds: UInt64(max(0, min(interval, deadline - now())) * 1e9))
+      interval = min(max(interval * 2, pollInterval), 2)
       if let conv = try? await executor.read(conversation: cid) {
         for (i, c) in pending.enumerated() where !confirmed.contains(i) {
-          if Self.effectVisible(c, in: conv) { confirmed.insert(i) }
+          if Self.effectVisible(c, in: conv) {
+            confirmed.insert(i)
+          } else if !Self.canStillShow(c, in: conv) {
+            moot.insert(i)
+          }
         }
       }
-      if confirmed.count == pending.count || now() >= deadline { break }
-      try? await Task.sleep(nanoseconds: UInt64(pollInterval * 1e9))
+      if confirmed.count + moot.count == pending.count || now() >= deadline { break }
     }
     for (i, c) in pending.enumerated() {
       let ok = confirmed.contains(i)
       let isUnknownAdd = i >= sent.count
+      let detail: String? =
+        ok
+        ? nil
+        : isUnknownAdd
+          ? "outcome unknown and not seen on a re-read"
+          : moot.contains(i)
+            ? "not seen on a re-read: the participant left or the call ended"
+            : "not seen on a re-read within \(Int(confirmTimeout))s"
       items.append(
-        .init(
-          change: c, result: ok ? .confirmed : (isUnknownAdd ? .unknown : .unconfirmed),
-          detail: ok
-            ? nil
-            : (isUnknownAdd
-              ? "outcome unknown and not seen on a re-read"
-              : "not seen on a re-read within \(Int(confirmTimeout))s")))
+        .init(change: c, result: ok ? .confirmed : (isUnknownAdd ? .unknown : .unconfirmed), detail: detail))
       events(.confirmed(c, ok))
     }
     return items
+  }
+
+  /// Whether a change not yet visible still can be: a mute needs its participant still there, an add
+  /// a call still going.
+  static func canStillShow(_ c: PlannedChange, in conv: LiveConversation) -> Bool {
+    guard conv.status == .found, conv.isLive else { return false }
+    switch c.action {
+    case .mute:
+      return conv.participants.contains { $0.id == c.participant && !$0.hasLeft }
+    default:
+      return true
+    }
   }
 
   /// Whether a re-read shows the change: muted as asked, or the added party present.
