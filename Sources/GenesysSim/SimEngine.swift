@@ -161,7 +161,7 @@ final class SimEngine: @unchecked Sendable {
   enum WorldChange {
     case merged(conversations: Int, participants: Int)
     case invalid([Diagnostic])
-    case conflict(String)
+    case conflict(String, code: String)
     case notFound
     case done
   }
@@ -176,7 +176,7 @@ final class SimEngine: @unchecked Sendable {
       case .success(let fragment):
         switch org.merge(fragment, now: now, ids: &random) {
         case .success(let (c, p)): return .merged(conversations: c, participants: p)
-        case .failure(let conflict): return .conflict(conflict.message)
+        case .failure(let conflict): return .conflict(conflict.message, code: conflict.code)
         }
       }
     }

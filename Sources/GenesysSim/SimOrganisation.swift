@@ -6,6 +6,7 @@ import PartylineCore
 /// scheduled and applied lazily, whenever the organisation is read at a later time.
 struct MergeConflict: Error {
   var message: String
+  var code = "duplicate_id"
 }
 
 struct SimOrganisation {
@@ -157,6 +158,10 @@ struct SimOrganisation {
     for c in fragment.conversations {
       for p in c.participants where taken.contains(p.id) {
         return .failure(.init(message: "participant \(p.id) exists"))
+      }
+      // A call whose every participant has left is over: nobody joins it again.
+      if let existing = conversations[c.id], !existing.participants.contains(where: \.isActive) {
+        return .failure(.init(message: "conversation \(c.id) has ended", code: "conversation_ended"))
       }
     }
     for u in fragment.users {

@@ -162,8 +162,8 @@ struct SimResponder: HTTPResponder {
         "\($0.range.start.line):\($0.range.start.column): \($0.message)"
       }
       return simError(400, "invalid.value", text.joined(separator: "; "))
-    case .conflict(let message):
-      return simError(409, "duplicate_id", message)
+    case .conflict(let message, let code):
+      return simError(409, code, message)
     case .notFound:
       return simError(404, "not.found", "no such conversation or participant")
     case .done:

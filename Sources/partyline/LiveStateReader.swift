@@ -6,6 +6,8 @@ import PartylineCore
 struct LiveStateReader {
   let client: GenesysClient
   var maxConcurrent = 16
+  /// Calls seen ended, kept across the runs of one `watch`: they are served from here, not read again.
+  var ended: EndedCalls? = nil
 
   enum Item: Sendable {
     case conversation(String, CallConversation?)
@@ -29,11 +31,18 @@ struct LiveStateReader {
     let conversations = Array(Set(reads.conversations + extraConversations)).sorted()
     var jobs: [@Sendable () async throws -> Item] = []
     let client = self.client
-    for cid in conversations { jobs.append { .conversation(cid, try await client.callConversation(cid)) } }
+    var state = LiveState()
+    let known = await ended?.all ?? [:]
+    for cid in conversations {
+      if let conv = known[cid] {
+        state.conversations[cid] = conv
+      } else {
+        jobs.append { .conversation(cid, try await client.callConversation(cid)) }
+      }
+    }
     if !reads.userIds.isEmpty { jobs.append { .users(try await client.users(ids: reads.userIds)) } }
     for e in reads.emails { jobs.append { .email(e, try await client.user(email: e)) } }
 
-    var state = LiveState()
     try await withThrowingTaskGroup(of: Item.self) { group in
       var next = 0
       func addNext() {
@@ -50,7 +59,9 @@ struct LiveStateReader {
             state.conversations[cid] = LiveConversation(id: cid, status: .notFound)
             break
           }
-          state.conversations[cid] = Self.convert(conv)
+          let live = Self.convert(conv)
+          state.conversations[cid] = live
+          if !live.isLive { await ended?.insert(live) }
         case .users(let users):
           for u in users {
             state.users[u.id.lowercased()] = LiveUser(id: u.id.lowercased(), name: u.name, email: u.email)
@@ -65,5 +76,25 @@ struct LiveStateReader {
       }
     }
     return state
+  }
+}
+
+/// Calls that have ended (every participant has left). A call never starts again, so `watch` keeps
+/// what it last read of them instead of reading them on every full reconcile until their policy files
+/// go. Bounded: the oldest are forgotten first, and a forgotten call is only read again.
+actor EndedCalls {
+  private(set) var all: [String: LiveConversation] = [:]
+  private var order: [String] = []
+  let limit: Int
+
+  init(limit: Int = 10_000) { self.limit = limit }
+
+  func insert(_ conv: LiveConversation) {
+    guard conv.status == .found, !conv.isLive, all[conv.id] == nil else { return }
+    all[conv.id] = conv
+    order.append(conv.id)
+    if order.count > limit {
+      all[order.removeFirst()] = nil
+    }
   }
 }

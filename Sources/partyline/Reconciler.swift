@@ -24,6 +24,8 @@ struct Reconciler {
   /// Only reverts and prunes, joining a conversation another reconcile of this process holds (watch's
   /// on-time loop: see `InProcessLocker.lockOrJoin`).
   var revertsOnly = false
+  /// `watch`'s memory of ended calls, shared by its runs.
+  var ended: EndedCalls? = nil
 
   struct Outcome {
     var plan: Plan
@@ -51,7 +53,7 @@ struct Reconciler {
       wholeSet = false
       openLeaseConversations = openLeaseConversations.filter { focus.contains($0) }
     }
-    let live = try await LiveStateReader(client: connection.client).read(
+    let live = try await LiveStateReader(client: connection.client, ended: ended).read(
       set, extraConversations: openLeaseConversations)
     var planner = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles)
     planner.policiesReadAt = policiesReadAt

@@ -61,6 +61,7 @@ struct WatchCommand: AsyncParsableCommand {
     let (workspace, tuning, metricsFile, paths) = (
       run.workspace, self.tuning, eventOptions.metricsFile, self.paths
     )
+    let ended = EndedCalls()
     func reconciler(_ set: PolicySet, focus: Set<String>?, readAt: Double = .infinity) -> Reconciler {
       var r = Reconciler(
         set: set, wholeSet: wholeSet, workspace: workspace, connection: connection,
@@ -68,6 +69,7 @@ struct WatchCommand: AsyncParsableCommand {
         confirmTimeout: tuning.confirmTimeout, events: { hub.handle($0) }, focus: focus,
         policiesReadAt: readAt)
       r.revertsOnly = focus != nil
+      r.ended = ended
       return r
     }
     func stamp() -> String { Timestamp.iso8601(Date().timeIntervalSince1970) }
@@ -144,8 +146,8 @@ struct WatchCommand: AsyncParsableCommand {
               continue
             }
             // Ordinary requests leave room in the rate window for the reverts due before it resets:
-            // a read, the unmute and its confirmation, about four requests each.
-            await connection.client.budget.expectUrgent(dueAt: open.map(\.endsAt), requestsEach: 4)
+            // a read, the unmute and two confirming reads, and one more for a retry: five each.
+            await connection.client.budget.expectUrgent(dueAt: open.map(\.endsAt), requestsEach: 5)
             let dueNow = Set(open.filter { $0.endsAt <= now }.map(\.conversation))
             for cid in attempts.keys where !dueNow.contains(cid) {
               attempts[cid] = nil

@@ -331,6 +331,61 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     #expect(!watch.errors.contains("gave up"), "\(watch.errors)")
   }
 
+  /// A change the API accepted (202) is confirmed by re-reading its conversation: the first read waits
+  /// for the API to make it, and the polling stops once the participant has left rather than reading
+  /// until --confirm-timeout. Every read spends the rate budget that on-time reverts need.
+  @Test func confirmationReadsSparinglyAndStopsOnceTheParticipantLeft() async throws {
+    guard let project = try await Project.make("confirm", .local, muteFor: "30m") else { return }
+    defer { project.remove() }
+    try FileManager.default.removeItem(at: project.dir.appendingPathComponent("policies/bridge.yaml"))
+    let reads = "GET /api/v2/conversations/calls/{conversationId}"
+    do {
+      let sim = try SimProcess(["--patch-delay", "300ms", "--connect-delay", "200ms", "--rate-limit", "off"])
+      defer { sim.stop() }
+      let r = try CLI.run(
+        ["apply", "--yes", "--state", project.state, project.policies], environment: sim.environment)
+      #expect(r.status == 0, "\(r.stderr)")
+      // One read to plan, then at most two to see a mute the API makes 300 ms after accepting it.
+      #expect(try await sim.counts()[reads] ?? 0 <= 3)
+    }
+    try FileManager.default.removeItem(atPath: project.state)
+    let sim = try SimProcess(["--patch-delay", "3s", "--connect-delay", "200ms", "--rate-limit", "off"])
+    defer { sim.stop() }
+    let started = Date()
+    async let apply = CLI.runConcurrently(
+      ["apply", "--yes", "--state", project.state, project.policies], environment: sim.environment)
+    _ = try await journalUntil(project, has("outcome", "mute"))
+    let (status, _) = try await sim.request(
+      "POST", "/sim/conversations/\(Project.noisy)/participants/\(Project.noisyCustomer)/leave")
+    #expect(status == 200)
+    let r = try await apply
+    #expect(r.status == 1, "a mute not seen is reported: \(r.stdout)")
+    #expect(r.stderr.contains("the participant left or the call ended"), "\(r.stderr)")
+    #expect(Date().timeIntervalSince(started) < 14, "it did not poll until --confirm-timeout (15 s)")
+    #expect(try await sim.counts()[reads] ?? 0 <= 6)
+  }
+
+  /// A call that has ended never starts again: watch reads it once more (to close its lease), then
+  /// no more, though its policy file is still there.
+  @Test func watchStopsReadingACallThatEnded() async throws {
+    guard let project = try await Project.make("ended", .local, muteFor: "30m") else { return }
+    defer { project.remove() }
+    try FileManager.default.removeItem(at: project.dir.appendingPathComponent("policies/bridge.yaml"))
+    let sim = try SimProcess(fast)
+    defer { sim.stop() }
+    let watch = try WatchProcess(project, sim, interval: "1s")
+    _ = try await journalUntil(project, has("outcome", "mute"))
+    #expect(try await sim.request("POST", "/sim/conversations/\(Project.noisy)/end").0 == 200)
+    let closed = try await journalUntil(project) { $0.contains { $0["kind"] as? String == "close" } }
+    #expect(closed.contains { $0["kind"] as? String == "close" }, "the lease was closed: \(watch.errors)")
+    let reads = "GET /api/v2/conversations/calls/{conversationId}"
+    let before = try await sim.counts()[reads] ?? 0
+    try await Task.sleep(nanoseconds: 3_500_000_000)  // three more full reconciles
+    let after = try await sim.counts()[reads] ?? 0
+    #expect(watch.stop() == 0, "\(watch.errors)")
+    #expect(after == before, "read \(after - before) more times after the call ended")
+  }
+
   @Test func watchReadsThePolicyFilesAgainAndKeepsTheLastValidSet() async throws {
     guard let project = try await Project.make("reload", .local, muteFor: "30m") else { return }
     defer { project.remove() }

@@ -817,6 +817,15 @@ final class ManualClock: @unchecked Sendable {
       expectErrorBody(
         try await sim.send("POST", "/sim/conversations/nope/end", token: nil, json: ""), status: 404,
         code: "not.found")
+      // An ended call does not start again: nobody joins it.
+      let late = try await sim.send(
+        "POST", "/sim/conversations", token: nil,
+        json: """
+          {"conversations": [{"id": "\(Self.conversation)", "participants": [
+            {"id": "1a2b3c4d-0000-4000-8000-000000000004", "purpose": "customer", "state": "connected",
+             "address": "+4930555002"}]}]}
+          """)
+      expectErrorBody(late, status: 409, code: "conversation_ended")
 
       let history = try await sim.get("/sim/history", token: nil).json["events"] as? [[String: Any]] ?? []
       let t0 = 1_621_000_000.067
