@@ -28,6 +28,8 @@ public actor RateBudget {
   public private(set) var sent = 0
   public private(set) var throttled = 0
   public private(set) var waited: Double = 0
+  /// Of that, the time urgent requests waited.
+  public private(set) var urgentWaited: Double = 0
 
   public init(
     localPerMinute: Int? = nil, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
@@ -53,6 +55,7 @@ public actor RateBudget {
       // Short naps while the reserve holds an ordinary request back: the schedule may change.
       let nap = min(wait, urgent ? 120 : 1)
       waited += nap
+      if urgent { urgentWaited += nap }
       try await Task.sleep(nanoseconds: UInt64(nap * 1e9))
     }
     if let r = remaining, now() >= resetAt, r <= 0 { remaining = nil }
