@@ -268,7 +268,7 @@ public struct Applier: Sendable {
     var interval = pollInterval
     while true {
       try? await Task.sleep(nanoseconds: UInt64(max(0, min(interval, deadline - now())) * 1e9))
-      interval = min(max(interval * 2, pollInterval), 2)
+      interval = min(interval * 2, 2)
       if let conv = try? await executor.read(conversation: cid) {
         for (i, c) in pending.enumerated() where !confirmed.contains(i) {
           if Self.effectVisible(c, in: conv) {

@@ -61,7 +61,7 @@ struct LiveStateReader {
           }
           let live = Self.convert(conv)
           state.conversations[cid] = live
-          if !live.isLive { await ended?.insert(live) }
+          await ended?.insert(live)  // kept only if the call has ended
         case .users(let users):
           for u in users {
             state.users[u.id.lowercased()] = LiveUser(id: u.id.lowercased(), name: u.name, email: u.email)
