@@ -491,7 +491,7 @@ final class SimEngine: @unchecked Sendable {
         }
         parties.append(.user(user))
       } else if let address = item["address"]?.stringValue, !address.isEmpty {
-        parties.append(.address(address))
+        parties.append(.address(SimOrganisation.storedAddress(address)))
       } else {
         return error(
           400, "invalid.value",

@@ -134,7 +134,8 @@ struct SimOrganisation {
     let connected = p.state == "connected" || p.state == "disconnected" || p.state == "terminated"
     return Participant(
       id: p.id, callId: ids.uuid(), purpose: p.purpose, state: p.state, userId: p.user,
-      name: p.name ?? p.user.flatMap { users[$0]?.name }, address: p.address, muted: p.muted,
+      name: p.name ?? p.user.flatMap { users[$0]?.name }, address: p.address.map(Self.storedAddress),
+      muted: p.muted,
       held: p.held,
       direction: p.purpose == "customer" || p.purpose == "external" ? "inbound" : "outbound",
       startTime: start, startAlertingTime: p.state == "alerting" ? start : nil,
@@ -317,6 +318,15 @@ func isoDate(_ date: Date) -> String {
 }
 
 extension SimOrganisation {
+  /// How the real service renders a phone address: a `tel:` URI (`tel:+4930123456`). Other
+  /// addresses (SIP) are served as stored.
+  static func wireAddress(_ a: String) -> String { a.hasPrefix("+") ? "tel:" + a : a }
+
+  /// What an address in a request or fixture is stored as: `tel:+49…` and `+49…` are one number.
+  static func storedAddress(_ a: String) -> String {
+    a.lowercased().hasPrefix("tel:+") ? String(a.dropFirst(4)) : a
+  }
+
   func userRef(_ id: String) -> JSONValue {
     var pairs: [(String, JSONValue)] = [("id", .string(id))]
     if let name = users[id]?.name { pairs.append(("name", .string(name))) }
@@ -330,7 +340,7 @@ extension SimOrganisation {
     for p in c.participants {
       var f: [(String, JSONValue)] = [("id", .string(p.id))]
       if let name = p.name { f.append(("name", .string(name))) }
-      if let address = p.address { f.append(("address", .string(address))) }
+      if let address = p.address { f.append(("address", .string(Self.wireAddress(address)))) }
       f.append(("startTime", .string(isoDate(p.startTime))))
       if let t = p.startAlertingTime { f.append(("startAlertingTime", .string(isoDate(t)))) }
       if let t = p.connectedTime { f.append(("connectedTime", .string(isoDate(t)))) }
@@ -348,7 +358,9 @@ extension SimOrganisation {
       f.append(("confined", .bool(p.confined)))
       f.append(("recording", .bool(p.recording)))
       f.append(("recordingState", .string(p.recording ? "active" : "none")))
-      if let address = p.address, p.direction == "inbound" { f.append(("ani", .string(address))) }
+      if let address = p.address, p.direction == "inbound" {
+        f.append(("ani", .string(Self.wireAddress(address))))
+      }
       participants.append(.object(f))
     }
     return .object([
@@ -376,7 +388,7 @@ extension SimOrganisation {
       }
       f.append(("purpose", .string(p.purpose)))
       f.append(("participantType", .string(p.userId != nil ? "Internal" : "External")))
-      if let address = p.address { f.append(("address", .string(address))) }
+      if let address = p.address { f.append(("address", .string(Self.wireAddress(address)))) }
       f.append(("wrapupRequired", .bool(false)))
       f.append(("alertingTimeoutMs", .int(8000)))
       f.append(("attributes", .object([])))

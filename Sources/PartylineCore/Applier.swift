@@ -311,7 +311,7 @@ public struct Applier: Sendable {
   }
 
   /// Whether a re-read shows the change: muted as asked, or the added party present.
-  static func effectVisible(_ c: PlannedChange, in conv: LiveConversation) -> Bool {
+  public static func effectVisible(_ c: PlannedChange, in conv: LiveConversation) -> Bool {
     switch c.action {
     case .mute:
       return conv.participants.contains { $0.id == c.participant && $0.muted }
@@ -322,7 +322,7 @@ public struct Applier: Sendable {
       case .user(let ref)?:
         return conv.participants.contains { $0.userId == "\(ref)" && !$0.hasLeft }
       case .address(let a)?:
-        return conv.participants.contains { $0.address == a && !$0.hasLeft }
+        return conv.participants.contains { $0.hasNumber(a) && !$0.hasLeft }
       case nil: return false
       }
     case .noop: return true

@@ -85,6 +85,21 @@ public enum Grammar {
     }
   }
 
+  /// The E.164 number an address names, whatever its spelling: `+4930123456`, `tel:+4930123456`,
+  /// `tel:+49-30-123456`, `sip:+4930123456@edge.example;user=phone` are all `+4930123456`. Nil when
+  /// the address names no E.164 number (a SIP user name, an empty string). The real service renders
+  /// phone addresses as URIs, so addresses are compared by this, never by string equality.
+  public static func phoneNumber(_ address: String) -> String? {
+    var rest = Substring(address)
+    for scheme in ["tel:", "sips:", "sip:"] where rest.lowercased().hasPrefix(scheme) {
+      rest = rest.dropFirst(scheme.count)
+      break
+    }
+    if let cut = rest.firstIndex(where: { $0 == ";" || $0 == "@" || $0 == "?" }) { rest = rest[..<cut] }
+    let kept = rest.filter { !"-. ()".contains($0) }
+    return isE164(kept) ? kept : nil
+  }
+
   /// A purpose as the API spells it: a lowercase word.
   public static func isPurpose(_ s: String) -> Bool {
     withBytes(s) { u in

@@ -97,6 +97,15 @@ public struct LiveParticipant: Sendable, Hashable {
     self.name = name
   }
 
+  /// The E.164 number of the address (`tel:+49…`, `sip:+49…@host` or `+49…`), if it names one.
+  public var phoneNumber: String? { address.flatMap(Grammar.phoneNumber) }
+
+  /// Whether this participant's address is the number `e164` (compared by digits, not spelling).
+  public func hasNumber(_ e164: String) -> Bool {
+    guard let mine = phoneNumber else { return false }
+    return mine == Grammar.phoneNumber(e164)
+  }
+
   public var hasLeft: Bool { state == "disconnected" || state == "terminated" }
   public var isConnected: Bool { state == "connected" }
   /// Ringing or being set up: not yet connected, not gone.

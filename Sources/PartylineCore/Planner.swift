@@ -117,7 +117,7 @@ private struct PlanRun {
   func describe(_ p: LiveParticipant) -> String {
     if let uid = p.userId, let u = live.users[uid] { return u.email ?? u.name ?? uid }
     if let name = p.name, !name.isEmpty { return name }
-    if let a = p.address { return a }
+    if let a = p.address { return p.phoneNumber ?? a }
     return p.id
   }
 
@@ -285,7 +285,7 @@ private struct PlanRun {
           subject = live.users[uid]?.email ?? subject
         case .address(let address):
           subject = address
-          existing = conv.participants.first { $0.address == address && !$0.hasLeft }
+          existing = conv.participants.first { $0.hasNumber(address) && !$0.hasLeft }
         }
         if let existing {
           changes.append(

@@ -145,7 +145,10 @@ func presence(_ participants: [[String: Any]]) -> [String: Int] {
   var out: [String: Int] = [:]
   for p in participants where (p["state"] as? String) != "disconnected" {
     if let u = (p["user"] as? [String: Any])?["id"] as? String { out[u, default: 0] += 1 }
-    if let a = p["address"] as? String { out[a, default: 0] += 1 }
+    // The API renders phone numbers as tel: URIs.
+    if let a = p["address"] as? String {
+      out[a.hasPrefix("tel:") ? String(a.dropFirst(4)) : a, default: 0] += 1
+    }
   }
   return out
 }

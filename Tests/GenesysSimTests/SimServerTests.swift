@@ -92,7 +92,8 @@ import YAMLReader
       #expect(agent["muted"] as? Bool == false)
       #expect(agent["purpose"] as? String == "agent")
       let customer = try #require(parts.first { $0["id"] as? String == Demo.warRoomCustomer })
-      #expect(customer["address"] as? String == "+4930123456")
+      // Phone numbers are served as tel: URIs, as the real service renders them.
+      #expect(customer["address"] as? String == "tel:+4930123456")
       let date = try #require(agent["connectedTime"] as? String)
       #expect(date.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(date)")
     }
@@ -331,18 +332,19 @@ import YAMLReader
       let sentAt = Date()
       let r = try await sim.send(
         "POST", add, token: token,
-        json: "{\"participants\":[{\"userId\":\"\(Demo.grace)\"},{\"address\":\"+4989123\"}]}")
+        json: "{\"participants\":[{\"userId\":\"\(Demo.grace)\"},{\"address\":\"tel:+4989123\"}]}")
       #expect(r.status == 200)
       let added = r.json.participants().filter { $0["userId"] as? String == Demo.grace }
       #expect(added.count == 1)
       #expect((added.first?["calls"] as? [[String: Any]])?.first?["state"] as? String == "alerting")
-      let phone = r.json.participants().first { $0["address"] as? String == "+4989123" }
+      // A number given as a tel: URI is stored as the number and served as a tel: URI.
+      let phone = r.json.participants().first { $0["address"] as? String == "tel:+4989123" }
       #expect((phone?["calls"] as? [[String: Any]])?.first?["state"] as? String == "alerting")
       func states() async throws -> [String] {
         let c = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
         return c.json.participants().filter {
           ($0["user"] as? [String: Any])?["id"] as? String == Demo.grace
-            || $0["address"] as? String == "+4989123"
+            || $0["address"] as? String == "tel:+4989123"
         }.compactMap { $0["state"] as? String }
       }
       let right = try await states()

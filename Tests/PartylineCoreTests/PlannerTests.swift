@@ -347,3 +347,26 @@ enum World {
     #expect(Timestamp.clock(1_621_003_397.067) == "14:43Z")
   }
 }
+
+/// The real service renders phone numbers as URIs: an add by number is recognised in any spelling.
+@Suite struct AddressPlanningTests {
+  @Test(arguments: ["+4930999888", "tel:+4930999888", "sip:+4930999888@edge.example.com;user=phone"])
+  func anAddressAlreadyPresentIsNotDialledAgain(served: String) throws {
+    let set = try World.set("  add:\n    - {address: \"+4930999888\", role: agent}\n")
+    let dialled = LiveParticipant(
+      id: "0a1b2c3d-0000-4000-8000-000000000009", purpose: "external", state: "connected", address: served)
+    let plan = Planner().plan(
+      set, live: World.live([World.agentAda, dialled]), leases: [], now: 1_800_000_000)
+    #expect(plan.actionable.isEmpty, "\(plan.changes.map(\.explanation))")
+    #expect(plan.changes.first?.explanation.hasPrefix("already present") == true)
+    #expect(plan.changes.first?.subject == "+4930999888")
+    // The applier's confirmation sees it too.
+    let add = PlannedChange(
+      action: .add, conversation: World.conv, subject: "+4930999888", addTarget: .address("+4930999888"),
+      role: "agent", policy: "p1", directive: "", location: nil, before: "absent", after: "alerting",
+      explanation: "add")
+    #expect(
+      Applier.effectVisible(
+        add, in: LiveConversation(id: World.conv, participants: [World.agentAda, dialled])))
+  }
+}
