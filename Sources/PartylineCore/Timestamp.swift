@@ -29,4 +29,45 @@ public enum Timestamp {
     let timePart = s.split(separator: "T")[1]
     return String(timePart.prefix(5)) + "Z"
   }
+
+  /// Parses what ``iso8601(_:milliseconds:)`` writes (`2026-11-26T14:30:00Z`, optionally with a
+  /// fraction of up to nine digits); anything else is nil.
+  public static func parse(_ s: String) -> Double? {
+    let b = Array(s.utf8)
+    guard b.count >= 20, b.last == UInt8(ascii: "Z") else { return nil }
+    func digits(_ from: Int, _ n: Int) -> Int? {
+      guard from + n <= b.count else { return nil }
+      var v = 0
+      for i in from..<(from + n) {
+        guard b[i] >= 48 && b[i] <= 57 else { return nil }
+        v = v * 10 + Int(b[i] - 48)
+      }
+      return v
+    }
+    guard let y = digits(0, 4), b[4] == UInt8(ascii: "-"), let m = digits(5, 2), b[7] == UInt8(ascii: "-"),
+      let d = digits(8, 2), b[10] == UInt8(ascii: "T"), let hh = digits(11, 2), b[13] == UInt8(ascii: ":"),
+      let mm = digits(14, 2), b[16] == UInt8(ascii: ":"), let ss = digits(17, 2),
+      (1...12).contains(m), (1...31).contains(d), hh < 24, mm < 60, ss < 61
+    else { return nil }
+    var fraction = 0.0
+    if b.count > 20 {
+      guard b[19] == UInt8(ascii: "."), b.count - 21 >= 1, b.count - 21 <= 9,
+        let f = digits(20, b.count - 21)
+      else { return nil }
+      var scale = 1.0
+      for _ in 0..<(b.count - 21) { scale *= 10 }
+      fraction = Double(f) / scale
+    } else if b.count != 20 {
+      return nil
+    }
+    // Days since 1970-01-01 from a civil date (Howard Hinnant's algorithm).
+    let yy = Int64(m <= 2 ? y - 1 : y)
+    let era = (yy >= 0 ? yy : yy - 399) / 400
+    let yoe = yy - era * 400
+    let mp = Int64(m > 2 ? m - 3 : m + 9)
+    let doy = (153 * mp + 2) / 5 + Int64(d) - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    let days = era * 146_097 + doe - 719_468
+    return Double(days * 86400 + Int64(hh * 3600 + mm * 60 + ss)) + fraction
+  }
 }

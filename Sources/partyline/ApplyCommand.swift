@@ -9,6 +9,9 @@ struct ApplyCommand: AsyncParsableCommand {
     abstract: "Plan and carry out the policies against the live conversations.",
     discussion: """
       On a terminal apply asks for confirmation unless --yes; without a terminal it needs --yes. \
+      `apply --plan FILE` applies a saved plan without asking (like `terraform apply PLANFILE`: the \
+      plan was the review), after checking it: format, expiry, workspace, target, every change against \
+      the hard caps and the Limits recorded in it, and that no conversation changed since. \
       Exit status: 0 when every planned change was made and confirmed, 1 otherwise.
       """
   )
@@ -24,7 +27,8 @@ struct ApplyCommand: AsyncParsableCommand {
 
   @OptionGroup var tuning: ApplyTuning
 
-  @Option(help: "Apply a saved plan (from `plan --out`) exactly, instead of planning again.")
+  @Option(
+    help: "Apply a saved plan (from `plan --out`) exactly, without a prompt, instead of planning again.")
   var plan: String?
 
   @OptionGroup var run: RunOptions
@@ -65,15 +69,7 @@ struct ApplyCommand: AsyncParsableCommand {
         journal: state.journal, locker: state.locker, parallelism: tuning.parallelism, dryRun: dryRun,
         run: RunId.make(),
         confirmTimeout: tuning.confirmTimeout,
-        events: { event in
-          hub.handle(event)
-          if case .outcome(let r) = event {
-            let tail = r.status == .ok ? "" : " (\(r.error ?? r.status?.rawValue ?? ""))"
-            Terminal.stderr.write(
-              "  \(r.action.rawValue) \(r.conversation.prefix(8)) \(r.participant ?? r.userId ?? r.address ?? ""): \(r.status?.rawValue ?? "?") in \(r.latencyMs ?? 0)ms\(tail)\n"
-            )
-          }
-        })
+        events: Self.progress(hub))
       reconciler.policiesReadAt = policiesReadAt
       outcome = try await reconciler.runOnce { plan in
         Terminal.stdout.write(PlanRenderer(style: Style(enabled: Terminal.stdout.colours)).text(plan))
@@ -98,7 +94,7 @@ struct ApplyCommand: AsyncParsableCommand {
       let text = hub.metrics.render(
         plan: outcome.plan, report: outcome.report, leases: leases, throttled: throttled,
         now: Date().timeIntervalSince1970)
-      do { try SavedPlan.writeText(text, to: path) } catch {
+      do { try AtomicFile.write(text, to: path) } catch {
         Terminal.stderr.write("warning: cannot write metrics to '\(path)': \(error)\n")
       }
     }
@@ -141,82 +137,96 @@ enum RunId {
 }
 
 extension ApplyCommand {
-  /// `apply --plan FILE`: the saved changes exactly, refused past `notAfter` or when a conversation
-  /// changed since the plan was made.
+  /// Events go to the webhook and metrics, and each call's outcome to stderr as a progress line.
+  static func progress(_ hub: EventHub) -> @Sendable (ApplyEvent) -> Void {
+    { event in
+      hub.handle(event)
+      if case .outcome(let r) = event {
+        let tail = r.status == .ok ? "" : " (\(r.error ?? r.status?.rawValue ?? ""))"
+        Terminal.stderr.write(
+          "  \(r.action.rawValue) \(r.conversation.prefix(8)) \(r.participant ?? r.userId ?? r.address ?? ""): \(r.status?.rawValue ?? "?") in \(r.latencyMs ?? 0)ms\(tail)\n"
+        )
+      }
+    }
+  }
+
+  /// `apply --plan FILE`: the saved changes exactly, without a prompt (the plan was the review), after
+  /// checking the file (format, unknown fields, expiry, workspace, target, every change against the
+  /// hard caps and the plan's Limits) and, under the conversations' locks, that no conversation changed
+  /// since the plan was made and that the changes still fit (participants present, capacity, roles).
   func applySaved(_ path: String) async throws {
-    let saved: SavedPlan.Loaded
+    let changes: [PlannedChange]
+    let saved: SavedPlan
     do {
-      saved = try SavedPlan.load(path)
+      guard let bytes = FileBytes.read(path, limit: 64 << 20) else {
+        throw SavedPlanError("cannot read the saved plan '\(path)' (missing, unreadable or over 64 MiB)")
+      }
+      saved = try SavedPlan.decode(Data(bytes), path: path)
+      changes = try saved.check(
+        now: Date().timeIntervalSince1970, target: run.sandbox ? "sandbox" : try Connection.target(run),
+        workspace: run.workspace)
     } catch {
       Terminal.stderr.write("error: \(error)\n")
       throw ExitCode(1)
     }
-    let now = Date().timeIntervalSince1970
-    if now > saved.notAfter {
-      Terminal.stderr.write(
-        "error: the saved plan \(path) expired at \(Timestamp.iso8601(saved.notAfter)) (notAfter); run plan again\n"
-      )
-      throw ExitCode(1)
-    }
-    if saved.workspace != run.workspace {
-      Terminal.stderr.write(
-        "error: the saved plan belongs to workspace '\(saved.workspace)', not '\(run.workspace)'\n")
-      throw ExitCode(1)
-    }
+    let hub = try EventHub(eventOptions)
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     var failed = false
     var opened: OpenedState?
+    var held: [any ConversationLock] = []
     do {
       let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
       opened = state
-      let (journal, locker) = (state.journal, state.locker)
-      var held: [any ConversationLock] = []
       if !dryRun {
-        for cid in saved.snapshots.keys.sorted() { held.append(try await locker.lock(cid)) }
+        for cid in saved.snapshots.keys.sorted() { held.append(try await state.locker.lock(cid)) }
       }
       var changed: [String] = []
+      var live: [String: LiveConversation] = [:]
       for (cid, hash) in saved.snapshots.sorted(by: { $0.key < $1.key }) {
-        let live = try await connection.client.callConversation(cid).map(LiveStateReader.convert)
-        let current = live?.snapshotHash ?? LiveConversation(id: cid, status: .notFound).snapshotHash
-        if current != hash { changed.append(cid) }
+        let conv =
+          try await connection.client.callConversation(cid).map(LiveStateReader.convert)
+          ?? LiveConversation(id: cid, status: .notFound)
+        live[cid] = conv
+        if conv.snapshotHash != hash { changed.append(cid) }
       }
       if !changed.isEmpty {
-        for h in held { await h.release() }
-        Terminal.stderr.write(
-          "error: refusing the saved plan: \(changed.count == 1 ? "conversation" : "conversations") \(changed.joined(separator: ", ")) changed since it was made; run plan again\n"
+        throw SavedPlanError(
+          "refusing the saved plan: \(changed.count == 1 ? "conversation" : "conversations") \(changed.joined(separator: ", ")) changed since it was made; run plan again"
         )
-        await connection.close()
-        await state.close()
-        throw ExitCode(1)
       }
+      let journalState = JournalState(
+        try await state.journal.records(workspace: run.workspace), workspace: run.workspace)
+      try saved.checkAgainst(changes, live: live, addedRoles: journalState.addedRoles)
       let plan = Plan(
-        changes: saved.changes, findings: [], createdAt: saved.createdAt, policySetDigest: saved.digest,
+        changes: changes, findings: [], createdAt: saved.createdAt, policySetDigest: saved.policySetDigest,
         snapshots: saved.snapshots)
       Terminal.stdout.write(PlanRenderer().text(plan))
       var applier = Applier(
         executor: dryRun ? DryRunExecutor() : GenesysExecutor(client: connection.client),
-        journal: dryRun ? nil : journal,
+        journal: dryRun ? nil : state.journal,
         workspace: run.workspace, run: RunId.make(), parallelism: tuning.parallelism,
-        confirmTimeout: tuning.confirmTimeout)
+        confirmTimeout: tuning.confirmTimeout, events: Self.progress(hub))
       applier.dryRun = dryRun
       let report = await applier.apply(plan)
       for h in held { await h.release() }
+      held = []
       for item in report.items where item.result != .confirmed && item.result != .dryRun {
         Terminal.stderr.write(
           "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
       }
       Terminal.stdout.write(Reconciler.summary(report, dryRun: dryRun) + "\n")
       failed = !report.ok
-    } catch let e as ExitCode {
-      throw e
     } catch {
+      for h in held { await h.release() }
       await connection.close()
+      await hub.webhook?.flush()
       await opened?.close()
       Terminal.stderr.write("error: \(error)\n")
       throw ExitCode(1)
     }
     await connection.close()
+    await hub.webhook?.flush()
     await opened?.close()
     if failed { throw ExitCode(1) }
   }

@@ -44,6 +44,14 @@ struct Connection {
   var client: GenesysClient
   var close: @Sendable () async -> Void
   var banner: String?
+  /// What a saved plan records and `apply --plan` compares: `sandbox`, or the API base URL.
+  var target: String
+
+  /// The target a run with these options talks to, without connecting.
+  static func target(_ options: RunOptions) throws -> String {
+    if options.sandbox { return "sandbox" }
+    return try GenesysConfiguration.fromEnvironment(ProcessInfo.processInfo.environment).apiBase
+  }
 
   static func open(_ options: RunOptions) async throws -> Connection {
     if options.sandbox {
@@ -51,6 +59,10 @@ struct Connection {
     }
     let config = try GenesysConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
     let client = GenesysClient(configuration: config, retry: RetryPolicy(budget: options.apiBudget))
-    return Connection(client: client, close: { try? await client.shutdown() }, banner: nil)
+    // Like Terraform naming its backend: which organisation this run talks to, once, on stderr.
+    let who = config.accessToken != nil ? "a ready-made access token" : "client \(config.clientId ?? "?")"
+    return Connection(
+      client: client, close: { try? await client.shutdown() }, banner: "target: \(config.apiBase) as \(who)",
+      target: config.apiBase)
   }
 }

@@ -36,13 +36,13 @@ enum Sandbox {
     let close: @Sendable () async -> Void = {
       try? await client.shutdown()
       let state = server.exportState()
-      try? SavedPlan.writeText(state, to: organisationFile)
+      try? AtomicFile.write(state, to: organisationFile)
       await server.shutdown()
     }
     return Connection(
       client: client, close: close,
       banner:
-        "sandbox: running against the bundled emulator with \(origin) (\(directory)/); nothing real is touched"
-    )
+        "sandbox: running against the bundled emulator with \(origin) (\(directory)/); nothing real is touched",
+      target: "sandbox")
   }
 }

@@ -113,7 +113,7 @@ struct WatchCommand: AsyncParsableCommand {
               let text = hub.metrics.render(
                 plan: outcome.plan, report: outcome.report, leases: leases,
                 throttled: await connection.client.budget.throttled, now: Date().timeIntervalSince1970)
-              try? SavedPlan.writeText(text, to: path)
+              try? AtomicFile.write(text, to: path)
             }
             failures = 0
           } catch {

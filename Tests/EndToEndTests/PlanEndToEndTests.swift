@@ -27,7 +27,7 @@ import Testing
     #expect((attributes[.posixPermissions] as? Int) == 0o600)
     let saved =
       try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
-    #expect(saved?["formatVersion"] as? Int == 1)
+    #expect(saved?["formatVersion"] as? Int == 2)
     #expect((saved?["snapshots"] as? [String: String])?.count == 3)
     #expect((saved?["changes"] as? [Any])?.count == 6)
     #expect((saved?["policySetDigest"] as? String)?.count == 64)

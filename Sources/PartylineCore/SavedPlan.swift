@@ -1,0 +1,519 @@
+public import Foundation
+import YAMLReader
+
+/// A saved plan (`plan --out`): everything `apply --plan` needs, so the policy files are not read
+/// again. It travels between CI jobs, so it is input like any other: decoding refuses unknown fields,
+/// and ``check(now:target:workspace:)`` re-checks every change against the hard caps and the Limits
+/// recorded in the plan before anything is applied.
+public struct SavedPlan: Sendable, Hashable {
+  /// Version 2 adds `target` and `limits`; version 1 plans are refused (plan again).
+  public static let currentFormatVersion = 2
+  public static let kind = "partyline-plan"
+
+  /// The Limits the plan was made under.
+  public struct SavedLimits: Sendable, Hashable, Decodable {
+    public var maxMute: Int
+    public var maxParticipants: Int
+    public var roles: [SavedRole]
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case maxMute, maxParticipants, roles }
+
+    public init(_ limits: Limits) {
+      maxMute = limits.maxMute.seconds
+      maxParticipants = limits.maxParticipants
+      roles = limits.roles.map { SavedRole(name: $0.name, max: $0.max, muted: $0.muted) }
+    }
+
+    public init(from decoder: any Decoder) throws {
+      try decoder.refuseUnknownKeys(CodingKeys.self)
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      maxMute = try c.decode(Int.self, forKey: .maxMute)
+      maxParticipants = try c.decode(Int.self, forKey: .maxParticipants)
+      roles = try c.decode([SavedRole].self, forKey: .roles)
+    }
+  }
+
+  public struct SavedRole: Sendable, Hashable, Decodable {
+    public var name: String
+    public var max: Int?
+    public var muted: Bool
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, max, muted }
+
+    public init(name: String, max: Int?, muted: Bool) {
+      self.name = name
+      self.max = max
+      self.muted = muted
+    }
+
+    public init(from decoder: any Decoder) throws {
+      try decoder.refuseUnknownKeys(CodingKeys.self)
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      name = try c.decode(String.self, forKey: .name)
+      max = try c.decodeIfPresent(Int.self, forKey: .max)
+      muted = try c.decode(Bool.self, forKey: .muted)
+    }
+  }
+
+  public struct SavedLocation: Sendable, Hashable, Decodable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case file, line, column }
+
+    public init(file: String, line: Int, column: Int) {
+      self.file = file
+      self.line = line
+      self.column = column
+    }
+
+    public init(from decoder: any Decoder) throws {
+      try decoder.refuseUnknownKeys(CodingKeys.self)
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      file = try c.decode(String.self, forKey: .file)
+      line = try c.decode(Int.self, forKey: .line)
+      column = try c.decode(Int.self, forKey: .column)
+    }
+  }
+
+  /// One change as saved: the fields each action needs and nothing else.
+  public struct SavedChange: Sendable, Hashable, Decodable {
+    public var action: String
+    public var conversation: String
+    public var participant: String?
+    public var subject: String
+    public var actingUser: String?
+    public var policy: String
+    public var directive: String
+    public var userId: String?
+    public var address: String?
+    public var role: String?
+    public var seconds: Int?
+    public var reason: String?
+    public var location: SavedLocation?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+      case action, conversation, participant, subject, actingUser, policy, directive, userId, address, role,
+        seconds, reason, location
+    }
+
+    public init(from decoder: any Decoder) throws {
+      try decoder.refuseUnknownKeys(CodingKeys.self)
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      action = try c.decode(String.self, forKey: .action)
+      conversation = try c.decode(String.self, forKey: .conversation)
+      participant = try c.decodeIfPresent(String.self, forKey: .participant)
+      subject = try c.decode(String.self, forKey: .subject)
+      actingUser = try c.decodeIfPresent(String.self, forKey: .actingUser)
+      policy = try c.decode(String.self, forKey: .policy)
+      directive = try c.decode(String.self, forKey: .directive)
+      userId = try c.decodeIfPresent(String.self, forKey: .userId)
+      address = try c.decodeIfPresent(String.self, forKey: .address)
+      role = try c.decodeIfPresent(String.self, forKey: .role)
+      seconds = try c.decodeIfPresent(Int.self, forKey: .seconds)
+      reason = try c.decodeIfPresent(String.self, forKey: .reason)
+      location = try c.decodeIfPresent(SavedLocation.self, forKey: .location)
+    }
+
+    init(_ c: PlannedChange) {
+      action = c.action.rawValue
+      conversation = c.conversation
+      participant = c.participant
+      subject = c.subject
+      actingUser = c.actingUser
+      policy = c.policy
+      directive = c.directive
+      switch c.addTarget {
+      case .user(let ref)?: userId = "\(ref)"
+      case .address(let a)?: address = a
+      case nil: break
+      }
+      role = c.role
+      seconds = c.duration?.seconds
+      reason = c.reason
+      location = c.location.map { SavedLocation(file: $0.file, line: $0.start.line, column: $0.start.column) }
+    }
+  }
+
+  public var formatVersion: Int
+  public var createdAt: Double
+  public var notAfter: Double
+  public var workspace: String
+  /// What the plan was made against: `sandbox`, or the API base URL (`https://api.mypurecloud.ie`).
+  public var target: String
+  public var policySetDigest: String
+  public var files: [String]
+  public var limits: SavedLimits
+  public var snapshots: [String: String]
+  public var changes: [SavedChange]
+
+  /// A plan to save: its actionable changes only (blocked ones and noops are for display).
+  public init(_ plan: Plan, set: PolicySet, workspace: String, target: String, notAfter: Double) {
+    formatVersion = Self.currentFormatVersion
+    createdAt = plan.createdAt
+    self.notAfter = notAfter
+    self.workspace = workspace
+    self.target = target
+    policySetDigest = plan.policySetDigest
+    files = set.files
+    limits = SavedLimits(set.limits)
+    snapshots = plan.snapshots
+    changes = plan.actionable.map(SavedChange.init)
+  }
+
+  /// The file's JSON, with a stable key order (it is pinned by a golden file).
+  public var json: JSONValue {
+    let changes: [JSONValue] = changes.map { c in
+      var pairs: [(String, JSONValue)] = [
+        ("action", .string(c.action)), ("conversation", .string(c.conversation)),
+        ("participant", .optional(c.participant)), ("subject", .string(c.subject)),
+        ("actingUser", .optional(c.actingUser)), ("policy", .string(c.policy)),
+        ("directive", .string(c.directive)),
+      ]
+      if let u = c.userId { pairs.append(("userId", .string(u))) }
+      if let a = c.address { pairs.append(("address", .string(a))) }
+      if let r = c.role { pairs.append(("role", .string(r))) }
+      if let s = c.seconds { pairs.append(("seconds", .int(s))) }
+      if let r = c.reason { pairs.append(("reason", .string(r))) }
+      if let l = c.location {
+        pairs.append(("location", ["file": .string(l.file), "line": .int(l.line), "column": .int(l.column)]))
+      }
+      return .object(pairs)
+    }
+    let roles: [JSONValue] = limits.roles.map { r in
+      var pairs: [(String, JSONValue)] = [("name", .string(r.name))]
+      if let m = r.max { pairs.append(("max", .int(m))) }
+      pairs.append(("muted", .bool(r.muted)))
+      return .object(pairs)
+    }
+    return [
+      "formatVersion": .int(formatVersion),
+      "kind": .string(Self.kind),
+      "createdAt": .string(Timestamp.iso8601(createdAt)),
+      "notAfter": .string(Timestamp.iso8601(notAfter)),
+      "workspace": .string(workspace),
+      "target": .string(target),
+      "policySetDigest": .string(policySetDigest),
+      "files": .array(files.map { .string($0) }),
+      "limits": [
+        "maxMute": .int(limits.maxMute), "maxParticipants": .int(limits.maxParticipants),
+        "roles": .array(roles),
+      ],
+      "snapshots": .object(snapshots.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }),
+      "changes": .array(changes),
+    ]
+  }
+}
+
+/// Why a saved plan is refused, said so that the user knows what to do.
+public struct SavedPlanError: Error, Sendable, CustomStringConvertible {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}
+
+extension SavedPlan {
+  /// Decodes a saved plan's bytes. A file that is not JSON (truncated, damaged), not a plan, of
+  /// another version, or that has unknown fields is refused with the reason and where.
+  public static func decode(_ data: Data, path: String) throws -> SavedPlan {
+    let header: Header
+    do {
+      header = try JSONDecoder().decode(Header.self, from: data)
+    } catch DecodingError.dataCorrupted {
+      throw SavedPlanError(
+        "'\(path)' is not valid JSON: the file is truncated or damaged; run plan --out again")
+    } catch {
+      throw SavedPlanError("'\(path)' is not a saved plan (no \"kind\": \"\(kind)\" object)")
+    }
+    guard header.kind == kind else {
+      throw SavedPlanError("'\(path)' is not a saved plan (no \"kind\": \"\(kind)\" object)")
+    }
+    guard header.formatVersion == currentFormatVersion else {
+      throw SavedPlanError(
+        "'\(path)' has formatVersion \(header.formatVersion.map(String.init) ?? "(none)"); this Partyline reads formatVersion \(currentFormatVersion): run plan --out again"
+      )
+    }
+    do {
+      return try JSONDecoder().decode(SavedPlan.self, from: data)
+    } catch let e as DecodingError {
+      throw SavedPlanError("'\(path)': \(Self.describe(e))")
+    }
+  }
+
+  struct Header: Decodable {
+    var kind: String?
+    var formatVersion: Int?
+  }
+
+  static func describe(_ e: DecodingError) -> String {
+    func path(_ keys: [any CodingKey]) -> String {
+      var out = ""
+      for k in keys {
+        if let i = k.intValue {
+          out += "[\(i)]"
+        } else {
+          out += out.isEmpty ? k.stringValue : ".\(k.stringValue)"
+        }
+      }
+      return out.isEmpty ? "the top level" : out
+    }
+    switch e {
+    case .keyNotFound(let key, let ctx):
+      let at = ctx.codingPath.isEmpty ? "" : "\(path(ctx.codingPath)): "
+      return "\(at)missing field '\(key.stringValue)'"
+    case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
+      return "\(path(ctx.codingPath)): wrong type (\(ctx.debugDescription))"
+    case .dataCorrupted(let ctx):
+      return "\(path(ctx.codingPath)): \(ctx.debugDescription)"
+    @unknown default:
+      return "\(e)"
+    }
+  }
+
+  /// Checks the plan before anything is applied: not expired, made for this workspace and target, its
+  /// Limits within the hard caps, and every change of a possible form within those Limits. Returns the
+  /// changes to apply. What needs live state (capacity, participants present) is
+  /// ``checkAgainst(_:addedRoles:)``'s.
+  public func check(now: Double, target: String, workspace: String) throws -> [PlannedChange] {
+    if now > notAfter {
+      throw SavedPlanError(
+        "the saved plan expired at \(Timestamp.iso8601(notAfter)) (notAfter); run plan again")
+    }
+    if self.workspace != workspace {
+      throw SavedPlanError("the saved plan belongs to workspace '\(self.workspace)', not '\(workspace)'")
+    }
+    if self.target != target {
+      throw SavedPlanError(
+        "the saved plan was made against \(self.target), not \(target): apply it where it was planned")
+    }
+    var problems: [String] = []
+    if !(1...PolicyDuration.hardMaxMute.seconds).contains(limits.maxMute) {
+      problems.append(
+        "limits.maxMute \(limits.maxMute)s is outside 1s…\(PolicyDuration.hardMaxMute) (the hard cap)")
+    }
+    if !(1...Limits.hardMaxParticipants).contains(limits.maxParticipants) {
+      problems.append(
+        "limits.maxParticipants \(limits.maxParticipants) is outside 1…\(Limits.hardMaxParticipants) (the hard cap)"
+      )
+    }
+    for r in limits.roles where !Grammar.isName(r.name) || (r.max ?? 0) < 0 {
+      problems.append("limits.roles: invalid role '\(r.name)'")
+    }
+    for (cid, hash) in snapshots where Grammar.uuid(cid) != cid || hash.isEmpty {
+      problems.append("snapshots: invalid conversation id '\(cid)'")
+    }
+    var out: [PlannedChange] = []
+    var addsPerRole: [String: [String: Int]] = [:]
+    for (i, c) in changes.enumerated() {
+      let at = "changes[\(i)]"
+      let before = problems.count
+      func refuse(_ why: String) { problems.append("\(at) (\(c.action)): \(why)") }
+      func uuid(_ v: String?, _ field: String, required: Bool) -> String? {
+        guard let v else {
+          if required { refuse("missing \(field)") }
+          return nil
+        }
+        guard let u = Grammar.uuid(v), u == v else {
+          refuse("invalid \(field) '\(v)'")
+          return nil
+        }
+        return u
+      }
+      func absent(_ fields: [(String, Bool)]) {
+        for (name, present) in fields where present {
+          refuse("a change of action '\(c.action)' has no '\(name)'")
+        }
+      }
+      guard let action = PlannedChange.Action(rawValue: c.action), action != .noop else {
+        problems.append("\(at): unknown action '\(c.action)'")
+        continue
+      }
+      let cid = uuid(c.conversation, "conversation", required: true)
+      if let cid, snapshots[cid] == nil { refuse("conversation \(cid) has no snapshot in the plan") }
+      let acting = uuid(c.actingUser, "actingUser", required: true)
+      if !Grammar.isName(c.policy) { refuse("invalid policy name '\(c.policy)'") }
+      if c.directive.count > 64 || !c.directive.allSatisfy(\.isHexDigit) {
+        refuse("invalid directive '\(c.directive)'")
+      }
+      if c.subject.unicodeScalars.count > 1024 { refuse("subject longer than 1024 characters") }
+      if (c.reason?.unicodeScalars.count ?? 0) > 1024 { refuse("reason longer than 1024 characters") }
+      var participant: String?
+      var duration: PolicyDuration?
+      var addTarget: AddTarget?
+      switch action {
+      case .mute:
+        participant = uuid(c.participant, "participant", required: true)
+        absent([("userId", c.userId != nil), ("address", c.address != nil), ("role", c.role != nil)])
+        if let s = c.seconds {
+          let cap = min(limits.maxMute, PolicyDuration.hardMaxMute.seconds)
+          if s < 1 || s > cap {
+            refuse(
+              "a mute of \(s)s is outside 1s…\(PolicyDuration(seconds: cap)) (maxMute \(PolicyDuration(seconds: limits.maxMute)), hard cap \(PolicyDuration.hardMaxMute))"
+            )
+          } else {
+            duration = PolicyDuration(seconds: s)
+          }
+        } else {
+          refuse("missing seconds")
+        }
+      case .unmute, .revert, .prune:
+        participant = uuid(c.participant, "participant", required: true)
+        absent([
+          ("userId", c.userId != nil), ("address", c.address != nil), ("role", c.role != nil),
+          ("seconds", c.seconds != nil),
+        ])
+      case .add:
+        absent([("participant", c.participant != nil), ("seconds", c.seconds != nil)])
+        switch (c.userId, c.address) {
+        case (let u?, nil):
+          if let id = uuid(u, "userId", required: true) { addTarget = .user(.id(id)) }
+        case (nil, let a?):
+          if Grammar.isE164(a) { addTarget = .address(a) } else { refuse("invalid address '\(a)'") }
+        default:
+          refuse("an add needs exactly one of userId and address")
+        }
+        if let role = c.role {
+          if let rule = limits.roles.first(where: { $0.name == role }) {
+            if let cid {
+              let n = (addsPerRole[cid]?[role] ?? 0) + 1
+              addsPerRole[cid, default: [:]][role] = n
+              if let max = rule.max, n > max {
+                refuse("more adds of role '\(role)' in conversation \(cid) than its max of \(max)")
+              }
+            }
+          } else {
+            refuse("role '\(role)' is not in the plan's limits")
+          }
+        } else {
+          refuse("missing role")
+        }
+      case .noop:
+        break
+      }
+      guard problems.count == before, let cid, let acting else { continue }
+      out.append(
+        PlannedChange(
+          action: action, conversation: cid, participant: participant, subject: c.subject,
+          addTarget: addTarget, role: c.role, duration: duration, reason: c.reason, actingUser: acting,
+          policy: c.policy, directive: c.directive,
+          location: c.location.map { SourceRange(file: $0.file, line: $0.line, column: $0.column) },
+          before: "", after: "", explanation: "saved plan"))
+    }
+    for (cid, roles) in addsPerRole {
+      let adds = roles.values.reduce(0, +)
+      if adds > limits.maxParticipants {
+        problems.append(
+          "conversation \(cid): \(adds) adds, more than maxParticipants \(limits.maxParticipants)")
+      }
+    }
+    if !problems.isEmpty {
+      let shown = problems.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+      let more = problems.count > 20 ? "\n  … and \(problems.count - 20) more" : ""
+      throw SavedPlanError(
+        "refusing the saved plan: \(problems.count == 1 ? "a change breaks" : "\(problems.count) problems break") the rules it was planned under:\n\(shown)\(more)"
+      )
+    }
+    return out
+  }
+
+  /// What needs the live conversations read at apply time (their snapshots matched the plan's):
+  /// participants changed still there, acting users connected, capacity after the adds, and roles under
+  /// their `max` counting what the journal says Partyline added since.
+  public func checkAgainst(
+    _ changes: [PlannedChange], live: [String: LiveConversation], addedRoles: [String: [String: Int]]
+  ) throws {
+    var problems: [String] = []
+    var adds: [String: Int] = [:]
+    var roles: [String: [String: Int]] = addedRoles
+    for c in changes {
+      guard let conv = live[c.conversation], conv.status == .found else {
+        problems.append("conversation \(c.conversation) was not found")
+        continue
+      }
+      if let p = c.participant, !conv.participants.contains(where: { $0.id == p }) {
+        problems.append("participant \(p) is not in conversation \(c.conversation)")
+      }
+      if let a = c.actingUser, !conv.participants.contains(where: { $0.userId == a && $0.isConnected }) {
+        problems.append("acting user \(a) is not connected to conversation \(c.conversation)")
+      }
+      if c.action == .add, let role = c.role {
+        adds[c.conversation, default: 0] += 1
+        let n = roles[c.conversation, default: [:]][role, default: 0] + 1
+        roles[c.conversation, default: [:]][role] = n
+        if let max = limits.roles.first(where: { $0.name == role })?.max, n > max {
+          problems.append(
+            "adding as '\(role)' would exceed the role's max of \(max) in conversation \(c.conversation)")
+        }
+      }
+    }
+    for (cid, n) in adds.sorted(by: { $0.key < $1.key }) {
+      guard let conv = live[cid] else { continue }
+      let present = conv.participants.filter { !$0.hasLeft }.count
+      let cap = min(conv.maxParticipants ?? Limits.hardMaxParticipants, limits.maxParticipants)
+      if present + n > cap {
+        problems.append(
+          "conversation \(cid): \(present) participants and \(n) adds would exceed \(cap) participants")
+      }
+    }
+    if !problems.isEmpty {
+      var seen = Set<String>()
+      let unique = problems.filter { seen.insert($0).inserted }
+      throw SavedPlanError(
+        "refusing the saved plan: \(unique.map { "\n  \($0)" }.joined())")
+    }
+  }
+}
+
+extension SavedPlan: Decodable {
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case formatVersion, kind, createdAt, notAfter, workspace, target, policySetDigest, files, limits,
+      snapshots,
+      changes
+  }
+
+  public init(from decoder: any Decoder) throws {
+    try decoder.refuseUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    formatVersion = try c.decode(Int.self, forKey: .formatVersion)
+    func time(_ key: CodingKeys) throws -> Double {
+      let s = try c.decode(String.self, forKey: key)
+      guard let t = Timestamp.parse(s) else {
+        throw DecodingError.dataCorruptedError(
+          forKey: key, in: c, debugDescription: "not an ISO-8601 UTC time: '\(s)'")
+      }
+      return t
+    }
+    createdAt = try time(.createdAt)
+    notAfter = try time(.notAfter)
+    workspace = try c.decode(String.self, forKey: .workspace)
+    target = try c.decode(String.self, forKey: .target)
+    policySetDigest = try c.decode(String.self, forKey: .policySetDigest)
+    files = try c.decode([String].self, forKey: .files)
+    limits = try c.decode(SavedLimits.self, forKey: .limits)
+    snapshots = try c.decode([String: String].self, forKey: .snapshots)
+    changes = try c.decode([SavedChange].self, forKey: .changes)
+  }
+}
+
+/// Any key, to see the keys a JSON object really has.
+struct AnyCodingKey: CodingKey {
+  var stringValue: String
+  var intValue: Int?
+  init(stringValue: String) { self.stringValue = stringValue }
+  init?(intValue: Int) {
+    self.stringValue = "\(intValue)"
+    self.intValue = intValue
+  }
+}
+
+extension Decoder {
+  /// Throws for a key the type does not know: saved artefacts are refused rather than half-read.
+  func refuseUnknownKeys<K: CodingKey & CaseIterable>(_: K.Type) throws {
+    let known = Set(K.allCases.map(\.stringValue))
+    let c = try container(keyedBy: AnyCodingKey.self)
+    if let unknown = c.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+      throw DecodingError.dataCorrupted(
+        .init(codingPath: codingPath, debugDescription: "unknown field '\(unknown)'"))
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Files the CLI writes whole: saved plans, metrics, the sandbox's organisation. Written atomically
+/// (a temporary file beside it, fsync, rename) with mode 0600.
+enum AtomicFile {
+  /// Why a file could not be written, in words rather than `NSPOSIXErrorDomain` codes.
+  struct WriteError: Error, CustomStringConvertible {
+    var path: String
+    var reason: String
+    var description: String { "cannot write '\(path)': \(reason)" }
+  }
+
+  static func write(_ text: String, to path: String) throws {
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+      throw WriteError(path: path, reason: "it is a directory; give a file name such as '\(path)/plan.json'")
+    }
+    let parent = (path as NSString).deletingLastPathComponent
+    if !parent.isEmpty, !FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) {
+      throw WriteError(path: path, reason: "the directory '\(parent)' does not exist")
+    }
+    let tmp = path + ".tmp-\(getpid())"
+    let fd = open(tmp, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
+    let bytes = Array(text.utf8)
+    var off = 0
+    while off < bytes.count {
+      let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + off, bytes.count - off) }
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 {
+        let reason = String(cString: strerror(errno))
+        close(fd)
+        unlink(tmp)
+        throw WriteError(path: path, reason: reason)
+      }
+      off += n
+    }
+    fsync(fd)
+    close(fd)
+    guard rename(tmp, path) == 0 else {
+      let reason = String(cString: strerror(errno))
+      unlink(tmp)
+      throw WriteError(path: path, reason: reason)
+    }
+  }
+}
