@@ -14,7 +14,7 @@ struct SimCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sim",
     abstract: "The Genesys Cloud emulator, for tests, demos and plan reviews.",
-    subcommands: [SimServeCommand.self]
+    subcommands: [SimServeCommand.self, SandboxHostCommand.self]
   )
 }
 

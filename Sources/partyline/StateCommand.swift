@@ -15,6 +15,13 @@ struct StateCommand: AsyncParsableCommand {
 struct StateOptions: ParsableArguments {
   @Option(help: "Where the journal and leases live: a directory, or postgres://… (env PARTYLINE_STATE).")
   var state: String?
+
+  @Flag(help: "The sandbox's journal (.partyline/sandbox/) instead.")
+  var sandbox = false
+
+  func validate() throws {
+    if sandbox && state != nil { throw ValidationError("--sandbox and --state name two states: give one") }
+  }
 }
 
 struct StateShowCommand: AsyncParsableCommand {
@@ -38,7 +45,7 @@ struct StateShowCommand: AsyncParsableCommand {
   var format: Format = .text
 
   func run() async throws {
-    let location = StateBackend.location(options.state)
+    let location = StateBackend.location(options.state, sandbox: options.sandbox)
     let records: [JournalRecord]
     var locks: [(conversation: String, holder: String)] = []
     do {
@@ -59,8 +66,12 @@ struct StateShowCommand: AsyncParsableCommand {
         FileManager.default.fileExists(atPath: location + "/journal.jsonl")
       {
         records = try LocalJournal(directory: location).allRecords()
+      } else if options.sandbox || FileManager.default.fileExists(atPath: location) {
+        records = []  // a state directory (or a sandbox) with nothing journalled yet
       } else {
-        records = []
+        throw StateError(
+          "no state at '\(location)': the directory does not exist (give --state, or run from the project directory)"
+        )
       }
     } catch {
       Terminal.stderr.write("error: \(error)\n")
@@ -145,7 +156,7 @@ struct StateUnlockCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let location = StateBackend.location(options.state)
+    let location = StateBackend.location(options.state, sandbox: options.sandbox)
     do {
       if PostgresURL.isPostgres(location) {
         let store = try await PostgresStore.open(

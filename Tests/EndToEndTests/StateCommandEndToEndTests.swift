@@ -13,6 +13,13 @@ extension ApplyEndToEndTests {
       defer { project.remove() }
       let sim = try SimProcess(fast)
       defer { sim.stop() }
+      if backend == .local {
+        // A state path that does not exist is a mistake (a typo, the wrong directory), not "no leases".
+        let missing = try CLI.run(["state", "show", "--state", project.state])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no state at '\(project.state)': the directory does not exist"))
+        try FileManager.default.createDirectory(atPath: project.state, withIntermediateDirectories: true)
+      }
       let empty = try CLI.run(["state", "show", "--state", project.state])
       #expect(empty.status == 0, "\(empty.stderr)")
       #expect(empty.stdout == "No leases.\n")

@@ -714,25 +714,23 @@ final class ManualClock: @unchecked Sendable {
   }
 }
 
-@Suite struct SimSandboxTests {
-  @Test func sandboxStartsFromTheDemoAndKeepsTheOrganisation() async throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "sim-sandbox-\(UUID().uuidString)"
-    )
-    .appendingPathComponent(".partyline/sandbox").path
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    #expect(try SimSandbox.fixture(in: dir).get() == .demo)
-    let server = try await SimServer.start(
-      fixture: try SimSandbox.fixture(in: dir).get(), options: fastOptions(patchDelay: 0))
+/// What the sandbox host keeps between runs: the organisation as fixture YAML, read back as it was.
+@Suite struct SimExportTests {
+  @Test func exportedStateLoadsBackWithTheChangesMade() async throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sim-export-\(UUID().uuidString).yaml"
+    ).path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let server = try await SimServer.start(fixture: .demo, options: fastOptions(patchDelay: 0))
     let sim = SimSession(server: server, http: TestHTTPClient(port: server.port))
     let token = try await sim.token()
     let patch =
       "/api/v2/conversations/calls/\(Demo.noisy)/participants/ef10915e-a083-4f2f-8045-c624a143ada8/user/\(Demo.grace)"
     let r = try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}")
-    try SimSandbox.save(server, in: dir)
+    try server.exportState().write(toFile: path, atomically: true, encoding: .utf8)
     await server.shutdown()
     #expect(r.status == 202)
-    let saved = try SimSandbox.fixture(in: dir).get()
+    let saved = try SimFixture.load(path: path).get()
     let caller = saved.conversations.first { $0.id == Demo.noisy }?.participants.first {
       $0.id == "ef10915e-a083-4f2f-8045-c624a143ada8"
     }

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import GenesysSim
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `partyline sim sandbox-host DIR`: the process that serves the sandbox's one world to every sandbox
+/// run (started by the first of them, see ``Sandbox``). It loads `DIR/organisation.yaml` (or the demo
+/// organisation), writes `DIR/host.json` once listening, saves the organisation on every change, and
+/// exits once no run has been attached for `--idle-exit`, or on SIGTERM.
+struct SandboxHostCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sandbox-host",
+    abstract: "Serve the sandbox's organisation to the sandbox runs (started by --sandbox).",
+    shouldDisplay: false
+  )
+
+  @Argument(help: "The sandbox directory.")
+  var directory: String
+
+  @Option(help: "Seconds without an attached run before the host exits.")
+  var idleExit: Double = 2
+
+  func run() async throws {
+    let organisation = directory + "/organisation.yaml"
+    var fixture = SimFixture.demo
+    if FileManager.default.fileExists(atPath: organisation) {
+      guard case .success(let saved) = SimFixture.load(path: organisation) else { throw ExitCode(1) }
+      fixture = saved
+    }
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+    let stopped = ManagedFlag()
+    stop.setEventHandler { stopped.set() }
+    stop.resume()
+    defer { stop.cancel() }
+
+    let server = try await SimServer.start(fixture: fixture, options: SimOptions())
+    var saved = server.exportState()
+    try AtomicFile.write(saved, to: organisation)
+    let info = Sandbox.HostInfo(pid: getpid(), url: server.baseURL)
+    try AtomicFile.write(
+      String(decoding: try JSONEncoder().encode(info), as: UTF8.self), to: Sandbox.hostFile(directory))
+    let attach = try Sandbox.lockFile(directory + "/attach.lock")
+    var freeSince: Date?
+    while !stopped.isSet {
+      try? await Task.sleep(nanoseconds: 200_000_000)
+      let state = server.exportState()
+      if state != saved {
+        try? AtomicFile.write(state, to: organisation)
+        saved = state
+      }
+      // Runs hold attach.lock shared while attached: when it can be taken exclusively, none is.
+      if flock(attach, LOCK_EX | LOCK_NB) == 0 {
+        let since = freeSince ?? Date()
+        freeSince = since
+        if Date().timeIntervalSince(since) >= idleExit { break }  // exits holding it: no run attaches meanwhile
+        _ = flock(attach, LOCK_UN)
+      } else {
+        freeSince = nil
+      }
+    }
+    unlink(Sandbox.hostFile(directory))
+    try? AtomicFile.write(server.exportState(), to: organisation)
+    await server.shutdown()
+  }
+}
+
+/// A flag set from a signal handler and read by the host's loop.
+final class ManagedFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = false
+  func set() { lock.withLock { value = true } }
+  var isSet: Bool { lock.withLock { value } }
+}
