@@ -28,7 +28,11 @@ public struct GenesysConfiguration: Sendable {
     else {
       throw GenesysError.configuration("invalid API URL '\(Self.redactURL(apiBase))'")
     }
-    guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
+    guard scheme == "https" || scheme == "http" else {
+      throw GenesysError.configuration(
+        "unsupported scheme '\(scheme)' in the API URL: use https (or http on loopback, for an emulator)")
+    }
+    guard scheme == "https" || Self.isLoopback(host) else {
       throw GenesysError.configuration(
         "refusing plain http to '\(host)': http is allowed only on loopback (127.0.0.1, ::1, localhost); use https"
       )

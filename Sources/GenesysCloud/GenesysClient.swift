@@ -15,11 +15,16 @@ public final class GenesysClient: Sendable {
   let tokens: TokenCache
   /// Counts requests by kind, for the API-economy report.
   public let counter = RequestCounter()
+  /// Told when a request keeps failing and is retried (`retrying token request to login.… (connection
+  /// refused), 4 s left`), at most every 2 s and only once it has failed for 2 s: quick transient
+  /// faults stay quiet, a long wait says what it waits for.
+  public let progress: (@Sendable (String) -> Void)?
 
   public init(
     configuration: GenesysConfiguration, budget: RateBudget = RateBudget(), retry: RetryPolicy = .default,
-    httpClient: HTTPClient? = nil
+    httpClient: HTTPClient? = nil, progress: (@Sendable (String) -> Void)? = nil
   ) {
+    self.progress = progress
     self.configuration = configuration
     self.budget = budget
     self.retry = retry
@@ -34,7 +39,10 @@ public final class GenesysClient: Sendable {
       ownsHTTP = true
     }
     tokens = TokenCache(configuration: configuration)
+    progressGate = ProgressGate(progress)
   }
+
+  let progressGate: ProgressGate
 
   public func shutdown() async throws {
     if ownsHTTP { try await http.shutdown() }
@@ -145,7 +153,7 @@ public final class GenesysClient: Sendable {
     await counter.note(method: method.rawValue, path: path)
     while true {
       if Date().timeIntervalSince1970 > deadline { throw GenesysError.budgetExhausted(lastError: lastError) }
-      let token = try await tokens.token(http: http)
+      let token = try await tokens.token(http: http, deadline: deadline, progress: progressGate)
       let waitStarted = Date().timeIntervalSince1970
       try await budget.acquire()
       // An urgent request's time limit is for failures: time the budget made it wait does not count
@@ -163,12 +171,16 @@ public final class GenesysClient: Sendable {
       let response: HTTPClientResponse
       let data: Data
       do {
-        response = try await http.execute(request, timeout: .seconds(urgent ? 5 : 30))
+        // Connection attempts are retried by the client until this timeout: it is what the budget leaves.
+        let timeout = min(urgent ? 5 : 30, max(0.05, deadline - sentAt))
+        response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
         data = Data((try await response.body.collect(upTo: 16 << 20)).readableBytesView)
       } catch {
         await budget.release()
-        lastError = Self.describe(error)
+        lastError = Self.describe(error, url: configuration.apiBase)
         if !idempotent { throw GenesysError.outcomeUnknown("\(method.rawValue) \(path): \(lastError)") }
+        await progressGate.note(
+          "retrying \(method.rawValue) \(path)", lastError, started: started, deadline: deadline)
         try await sleep(retry.delay(attempt: attempt), deadline: deadline, lastError: lastError)
         attempt += 1
         continue
@@ -202,6 +214,8 @@ public final class GenesysClient: Sendable {
       case 500, 502, 503, 504:
         // 503 means not processed; other 5xx on a non-idempotent call may have taken effect.
         if !idempotent && status != 503 { throw GenesysError.outcomeUnknown(error.description) }
+        await progressGate.note(
+          "retrying \(method.rawValue) \(path)", "\(status)", started: started, deadline: deadline)
         try await sleep(retry.delay(attempt: attempt), deadline: deadline, lastError: lastError)
         attempt += 1
         continue
@@ -233,16 +247,31 @@ public final class GenesysClient: Sendable {
       status: status, code: "http.\(status)", message: "no error body", correlationId: correlationId)
   }
 
-  static func describe(_ error: any Error) -> String {
+  /// A transport error in words, naming the host: `connection refused by 127.0.0.1:9`.
+  static func describe(_ error: any Error, url: String) -> String {
+    let host = url.components(separatedBy: "://").last ?? url
     if let e = error as? HTTPClientError {
       switch e {
-      case .remoteConnectionClosed: return "connection closed by the server"
-      case .readTimeout, .deadlineExceeded: return "timed out"
-      case .connectTimeout: return "connection timed out"
-      default: return "\(e)"
+      case .remoteConnectionClosed: return "connection closed by \(host)"
+      case .readTimeout, .deadlineExceeded: return "no answer from \(host) in time"
+      case .connectTimeout: return "connecting to \(host) timed out"
+      default: break
       }
     }
-    return "\(error)"
+    if let io = error as? IOError {
+      switch io.errnoCode {
+      case ECONNREFUSED: return "connection refused by \(host)"
+      case ECONNRESET: return "connection reset by \(host)"
+      case EHOSTUNREACH, ENETUNREACH: return "\(host) is unreachable"
+      default: return "\(host): \(String(cString: strerror(io.errnoCode)))"
+      }
+    }
+    let text = "\(error)"
+    if text.contains("Connection refused") || text.contains("errno: 111") {
+      return "connection refused by \(host)"
+    }
+    if text.contains("NXDOMAIN") || text.contains("resolve") { return "cannot resolve \(host)" }
+    return "\(host): \(text)"
   }
 }
 
@@ -274,12 +303,12 @@ actor TokenCache {
 
   init(configuration: GenesysConfiguration) { self.configuration = configuration }
 
-  func token(http: HTTPClient) async throws -> Secret {
+  func token(http: HTTPClient, deadline: Double, progress: ProgressGate) async throws -> Secret {
     if let t = configuration.accessToken { return t }
     if let c = current, Date().timeIntervalSince1970 < c.refreshAt { return c.token }
     if let task = inFlight { return try await task.value.0 }
     let config = configuration
-    let task = Task { try await Self.fetch(config, http: http) }
+    let task = Task { try await Self.fetch(config, http: http, deadline: deadline, progress: progress) }
     inFlight = task
     defer { inFlight = nil }
     let (token, refreshAt) = try await task.value
@@ -292,7 +321,11 @@ actor TokenCache {
     if current?.token == token { current = nil }
   }
 
-  static func fetch(_ config: GenesysConfiguration, http: HTTPClient) async throws -> (Secret, Double) {
+  /// Fetches a token, retrying 429, 5xx (not 501) and connection errors until `deadline` (the calling
+  /// request's time budget: the token request is one of its requests).
+  static func fetch(
+    _ config: GenesysConfiguration, http: HTTPClient, deadline: Double, progress: ProgressGate
+  ) async throws -> (Secret, Double) {
     guard let id = config.clientId, let secret = config.clientSecret else {
       throw GenesysError.configuration("no client credentials")
     }
@@ -302,11 +335,17 @@ actor TokenCache {
     request.headers.add(name: "Authorization", value: "Basic \(basic)")
     request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
     request.body = .bytes(ByteBuffer(string: "grant_type=client_credentials"))
+    let started = Date().timeIntervalSince1970
+    let what = "retrying the token request to \(config.loginBase.components(separatedBy: "://").last ?? "")"
     var attempt = 0
+    var lastError = "none"
     while true {
       let issued = Date().timeIntervalSince1970
+      let left = deadline - issued
+      if left <= 0 { throw GenesysError.budgetExhausted(lastError: "token request: \(lastError)") }
       do {
-        let response = try await http.execute(request, timeout: .seconds(30))
+        let response = try await http.execute(
+          request, timeout: .milliseconds(Int64(min(30, max(0.05, left)) * 1000)))
         let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
         let status = Int(response.status.code)
         if status == 200 {
@@ -319,22 +358,37 @@ actor TokenCache {
         }
         let error = GenesysClient.apiError(
           status: status, body: data, correlationId: response.headers.first(name: "ININ-Correlation-Id"))
-        if (status == 429 || status >= 500) && status != 501 && attempt < 5 {
-          attempt += 1
-          try await Task.sleep(nanoseconds: UInt64(0.2 * Double(1 << attempt) * 1e9))
-          continue
-        }
-        throw error
+        guard (status == 429 || status >= 500) && status != 501 else { throw error }
+        lastError = error.description
       } catch let e as GenesysError {
         throw e
       } catch {
-        if attempt < 5 {
-          attempt += 1
-          try await Task.sleep(nanoseconds: UInt64(0.2 * Double(1 << attempt) * 1e9))
-          continue
-        }
-        throw GenesysError.transport("token request: \(GenesysClient.describe(error))")
+        lastError = GenesysClient.describe(error, url: config.loginBase)
       }
+      await progress.note(what, lastError, started: started, deadline: deadline)
+      let delay = min(10, 0.2 * Double(1 << min(attempt + 1, 10)))
+      if Date().timeIntervalSince1970 + delay > deadline {
+        throw GenesysError.budgetExhausted(lastError: "token request: \(lastError)")
+      }
+      attempt += 1
+      try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
     }
   }
+}
+
+/// Passes retry progress on, at most every 2 s, once a request has been failing for 2 s.
+actor ProgressGate {
+  let sink: (@Sendable (String) -> Void)?
+  private var lastSaid = 0.0
+
+  init(_ sink: (@Sendable (String) -> Void)?) { self.sink = sink }
+
+  func note(_ what: String, _ why: String, started: Double, deadline: Double) {
+    guard let sink else { return }
+    let now = Date().timeIntervalSince1970
+    guard now - started >= 2 || deadline - now < 2, now - lastSaid >= 2 else { return }
+    lastSaid = now
+    sink("\(what) (\(why)), \(max(0, Int((deadline - now).rounded()))) s left")
+  }
+
 }

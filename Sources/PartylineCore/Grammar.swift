@@ -100,6 +100,14 @@ public enum Grammar {
     return isE164(kept) ? kept : nil
   }
 
+  /// What to say of a value that is not a duration: a bare number gets its likely unit back.
+  public static func durationHint(_ text: String, example: String) -> String {
+    if let n = Int(text), n > 0 {
+      return "a duration needs a unit: did you mean '\(n)s' or '\(n)m'?"
+    }
+    return "use a duration such as \(example) (units h, m, s: 90s, 30m, 1h30m)"
+  }
+
   /// A purpose as the API spells it: a lowercase word.
   public static func isPurpose(_ s: String) -> Bool {
     withBytes(s) { u in

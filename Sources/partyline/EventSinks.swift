@@ -15,6 +15,13 @@ struct EventOptions: ParsableArguments {
 
   @Option(help: "Warn when a call takes longer than this many seconds.")
   var latencyWarn: Double?
+
+  func validate() throws {
+    if let webhook { try WebhookSink.checkURL(webhook) }
+    if let latencyWarn, !(latencyWarn > 0) {
+      throw ValidationError("--latency-warn must be a positive number of seconds, not '\(latencyWarn)'")
+    }
+  }
 }
 
 /// Delivers events to a webhook without ever blocking or failing the apply: a bounded queue, retries
@@ -28,12 +35,16 @@ final class WebhookSink: @unchecked Sendable {
   private(set) var delivered = 0
   private(set) var dropped = 0
 
-  init(url: String, secret: String?) throws {
+  static func checkURL(_ url: String) throws {
     guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), let host = u.host,
       scheme == "https" || (scheme == "http" && (host == "127.0.0.1" || host == "localhost" || host == "::1"))
     else {
-      throw ValidationError("--webhook must be an https URL (plain http only on loopback)")
+      throw ValidationError("--webhook '\(url)' must be an https URL (plain http only on loopback)")
     }
+  }
+
+  init(url: String, secret: String?) throws {
+    try Self.checkURL(url)
     self.url = url
     self.secret = secret.map { Array($0.utf8) }
     http = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -139,9 +150,15 @@ struct EventHub: Sendable {
   let latencyWarn: Double?
 
   init(_ options: EventOptions) throws {
-    webhook = try options.webhook.map {
-      try WebhookSink(url: $0, secret: ProcessInfo.processInfo.environment["PARTYLINE_WEBHOOK_SECRET"])
+    let secret = ProcessInfo.processInfo.environment["PARTYLINE_WEBHOOK_SECRET"].flatMap {
+      $0.isEmpty ? nil : $0
     }
+    if options.webhook != nil && secret == nil {
+      Terminal.stderr.write(
+        "warning: PARTYLINE_WEBHOOK_SECRET is not set: webhook deliveries go out unsigned (no X-Partyline-Signature)\n"
+      )
+    }
+    webhook = try options.webhook.map { try WebhookSink(url: $0, secret: secret) }
     metrics = Metrics()
     latencyWarn = options.latencyWarn
   }

@@ -30,7 +30,9 @@ struct Partyline: AsyncParsableCommand {
       if let exit = error as? ExitCode {
         Foundation.exit(exit.rawValue)
       }
-      let message = fullMessage(for: error)
+      // One style for every error: `error: …` (ArgumentParser writes `Error: `).
+      var message = fullMessage(for: error)
+      if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
       if !message.isEmpty { Terminal.stderr.write(message + "\n") }
       Foundation.exit(1)
     }

@@ -30,6 +30,13 @@ struct PlanCommand: AsyncParsableCommand {
 
   @OptionGroup var run: RunOptions
 
+  func validate() throws {
+    guard case .success = Grammar.duration(planTtl) else {
+      throw ValidationError(
+        "invalid --plan-ttl '\(planTtl)': \(Grammar.durationHint(planTtl, example: "10m"))")
+    }
+  }
+
   /// Leases are pruned only when the run was given whole directories, never single files.
   static func isWholeSet(_ paths: [String]) -> Bool {
     paths.allSatisfy { p in

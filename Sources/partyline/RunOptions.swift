@@ -24,6 +24,10 @@ struct RunOptions: ParsableArguments {
     guard Grammar.isName(workspace) else {
       throw ValidationError("invalid workspace '\(workspace)': use lowercase letters, digits and '-'")
     }
+    guard apiBudget > 0, apiBudget.isFinite else {
+      throw ValidationError("--api-budget must be a positive number of seconds, not '\(apiBudget)'")
+    }
+    if sandboxReset && !sandbox { throw ValidationError("--sandbox-reset needs --sandbox") }
   }
 }
 
@@ -37,6 +41,18 @@ struct ApplyTuning: ParsableArguments {
 
   @Option(help: "Seconds to wait for a change to show on a re-read.")
   var confirmTimeout: Double = 15
+
+  func validate() throws {
+    guard parallelism >= 1 else {
+      throw ValidationError("--parallelism must be at least 1, not \(parallelism)")
+    }
+    guard lockTimeout > 0, lockTimeout.isFinite else {
+      throw ValidationError("--lock-timeout must be a positive number of seconds, not '\(lockTimeout)'")
+    }
+    guard confirmTimeout > 0, confirmTimeout.isFinite else {
+      throw ValidationError("--confirm-timeout must be a positive number of seconds, not '\(confirmTimeout)'")
+    }
+  }
 }
 
 /// A client for the configured API (environment) or the sandbox emulator.
@@ -46,6 +62,9 @@ struct Connection {
   var banner: String?
   /// What a saved plan records and `apply --plan` compares: `sandbox`, or the API base URL.
   var target: String
+
+  /// Retry progress goes to stderr, as every other progress line.
+  static let progress: @Sendable (String) -> Void = { Terminal.stderr.write("  \($0)\n") }
 
   /// The target a run with these options talks to, without connecting.
   static func target(_ options: RunOptions) throws -> String {
@@ -58,7 +77,8 @@ struct Connection {
       return try await Sandbox.open(reset: options.sandboxReset, apiBudget: options.apiBudget)
     }
     let config = try GenesysConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
-    let client = GenesysClient(configuration: config, retry: RetryPolicy(budget: options.apiBudget))
+    let client = GenesysClient(
+      configuration: config, retry: RetryPolicy(budget: options.apiBudget), progress: Connection.progress)
     // Like Terraform naming its backend: which organisation this run talks to, once, on stderr.
     let who = config.accessToken != nil ? "a ready-made access token" : "client \(config.clientId ?? "?")"
     return Connection(

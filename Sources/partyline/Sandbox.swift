@@ -105,7 +105,8 @@ enum Sandbox {
     }
     let config = try GenesysConfiguration(
       apiBase: host.url, clientId: clientId, clientSecret: Secret(clientSecret))
-    let client = GenesysClient(configuration: config, retry: RetryPolicy(budget: apiBudget))
+    let client = GenesysClient(
+      configuration: config, retry: RetryPolicy(budget: apiBudget), progress: Connection.progress)
     let close: @Sendable () async -> Void = {
       try? await client.shutdown()
       _ = flock(attach, LOCK_UN)

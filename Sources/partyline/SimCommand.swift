@@ -24,8 +24,8 @@ struct SimServeCommand: AsyncParsableCommand {
     abstract: "Serve an emulated Genesys Cloud organisation over HTTP until interrupted.",
     discussion: """
       The first line of stdout is 'listening on http://127.0.0.1:PORT'. Without --fixture the demo
-      organisation is served (client 'partyline-demo', secret 'partyline-demo-secret'). SIGINT or
-      SIGTERM stop it cleanly (exit 0); a bad fixture exits 1.
+      organisation is served (its client, 'partyline-demo', and secret are in docs/emulator.md). SIGINT
+      or SIGTERM stop it cleanly (exit 0); a bad fixture exits 1.
       """
   )
 
@@ -75,22 +75,15 @@ struct SimServeCommand: AsyncParsableCommand {
     return d
   }
 
-  func run() async throws {
-    let loaded: SimFixture
-    if let fixture {
-      switch SimFixture.load(path: fixture) {
-      case .success(let f): loaded = f
-      case .failure(let diagnostics):
-        var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
-        for d in diagnostics.prefix(DiagnosticRenderer.maxShown) { Terminal.stderr.write(renderer.text(d)) }
-        let n = diagnostics.filter { $0.severity == .error }.count
-        Terminal.stderr.write("\(n) \(n == 1 ? "error" : "errors") in \(fixture)\n")
-        throw ExitCode(1)
-      }
-    } else {
-      loaded = SimFixture.demo
+  func validate() throws {
+    guard (0...65535).contains(port) else {
+      throw ValidationError("--port must be between 0 and 65535 (0 picks a free port), not \(port)")
     }
+    _ = try options()
+  }
 
+  /// The emulator's options from the flags; every error names its flag.
+  func options() throws -> SimOptions {
     var options = SimOptions(seed: seed)
     if rateLimit.lowercased() == "off" {
       options.rateLimit = nil
@@ -112,6 +105,26 @@ struct SimServeCommand: AsyncParsableCommand {
       }
       options.faults.append(rule)
     }
+    return options
+  }
+
+  func run() async throws {
+    let loaded: SimFixture
+    if let fixture {
+      switch SimFixture.load(path: fixture) {
+      case .success(let f): loaded = f
+      case .failure(let diagnostics):
+        var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+        for d in diagnostics.prefix(DiagnosticRenderer.maxShown) { Terminal.stderr.write(renderer.text(d)) }
+        let n = diagnostics.filter { $0.severity == .error }.count
+        Terminal.stderr.write("\(n) \(n == 1 ? "error" : "errors") in \(fixture)\n")
+        throw ExitCode(1)
+      }
+    } else {
+      loaded = SimFixture.demo
+    }
+
+    let options = try options()
 
     // Signals are taken over before the server starts so that an early SIGTERM still stops cleanly.
     signal(SIGINT, SIG_IGN)
@@ -139,7 +152,8 @@ struct SimServeCommand: AsyncParsableCommand {
     await server.shutdown()
     if let saveState {
       do {
-        try server.exportState().write(toFile: saveState, atomically: true, encoding: .utf8)
+        // It holds the clients' secrets: 0600, like every file Partyline writes.
+        try AtomicFile.write(server.exportState(), to: saveState)
       } catch {
         Terminal.stderr.write("error: cannot write state to '\(saveState)': \(error)\n")
         throw ExitCode(1)

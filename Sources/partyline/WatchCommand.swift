@@ -27,6 +27,13 @@ struct WatchCommand: AsyncParsableCommand {
 
   @OptionGroup var eventOptions: EventOptions
 
+  func validate() throws {
+    guard case .success = Grammar.duration(interval) else {
+      throw ValidationError(
+        "invalid --interval '\(interval)': \(Grammar.durationHint(interval, example: "60s"))")
+    }
+  }
+
   func run() async throws {
     guard case .success(let every) = Grammar.duration(interval) else {
       throw ValidationError("invalid --interval '\(interval)': use a duration such as 60s")

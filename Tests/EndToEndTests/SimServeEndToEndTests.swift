@@ -110,6 +110,9 @@ import Testing
     process.waitUntilExit()
     #expect(process.terminationStatus == 0)
     let saved = try String(contentsOf: state, encoding: .utf8)
+    // It holds the clients' secrets.
+    #expect(
+      (try FileManager.default.attributesOfItem(atPath: state.path)[.posixPermissions] as? Int) == 0o600)
     #expect(saved.contains("\"partyline-demo\""))
     #expect(saved.contains("751093a1-a8ad-4ca4-a113-0f80cc4f35b8"))
   }
