@@ -143,7 +143,9 @@ private struct PlanRun {
             action: .noop, conversation: cid, subject: "conversation \(cid)", policy: p.name, directive: "",
             location: p.location, before: "unknown", after: "unknown", explanation: "conversation not found",
             blocked: "conversation \(cid) was not found"))
-        finding(.error, "conversation_not_found", "conversation \(cid) was not found", p.location)
+        finding(
+          .error, "conversation_not_found", "conversation \(cid) was not found",
+          p.conversationLocation ?? p.location)
       }
       return
     }
@@ -213,7 +215,9 @@ private struct PlanRun {
     for p in policies {
       let acting = actingUser(p, conv)
       if let reason = acting.blocked {
-        finding(.warning, "acting_user_unavailable", "policy '\(p.name)': \(reason)", p.location)
+        finding(
+          .warning, "acting_user_unavailable", "policy '\(p.name)': \(reason)",
+          p.actAsLocation ?? p.conversationLocation ?? p.location)
       }
       // Mutes.
       for m in p.mute {
@@ -278,7 +282,7 @@ private struct PlanRun {
                 action: .add, conversation: cid, subject: subject, addTarget: a.target, role: a.role,
                 policy: p.name,
                 directive: "", location: a.location, before: "absent", after: "absent",
-                explanation: "add as \(a.role)", blocked: "user '\(ref)' was not found"))
+                explanation: "add as \(a.role)", blocked: "user '\(ref)' was not found in the directory"))
             continue
           }
           existing = conv.participants.first { $0.userId == uid && !$0.hasLeft }
@@ -305,12 +309,12 @@ private struct PlanRun {
           continue
         }
         var blocked = acting.blocked
+        // A blocked change's reason is its finding's message, so views that show both can tell.
         if let rule, let max = rule.max, roles[a.role, default: 0] >= max {
-          finding(
-            .error, "role_max_exceeded",
-            "adding '\(subject)' as '\(a.role)' would exceed the role's max of \(max) in conversation \(cid)",
-            a.roleLocation)
-          blocked = "role '\(a.role)' is at its max of \(max)"
+          let why =
+            "adding '\(subject)' as '\(a.role)' would exceed the role's max of \(max) in conversation \(cid)"
+          finding(.error, "role_max_exceeded", why, a.roleLocation)
+          blocked = why
         }
         if present + 1 > cap {
           let limitText =
@@ -318,11 +322,10 @@ private struct PlanRun {
               "conversation maxParticipants \($0), Limits maxParticipants \(set.limits.maxParticipants)"
             }
             ?? "Limits maxParticipants \(set.limits.maxParticipants)"
-          finding(
-            .error, "capacity_exceeded",
-            "adding '\(subject)' would make \(present + 1) participants, more than \(cap) (\(limitText))",
-            a.location)
-          blocked = blocked ?? "the conversation would exceed \(cap) participants"
+          let why =
+            "adding '\(subject)' would make \(present + 1) participants, more than \(cap) (\(limitText))"
+          finding(.error, "capacity_exceeded", why, a.location)
+          blocked = blocked ?? why
         }
         if blocked == nil {
           present += 1

@@ -110,6 +110,10 @@ public struct ConversationPolicy: Hashable, Sendable {
   public var add: [AddDirective]
   /// The document's `metadata.name` value.
   public var location: SourceRange
+  /// The `spec.conversation` value: where a finding about the conversation points.
+  public var conversationLocation: SourceRange? = nil
+  /// The `spec.actAs` value, when given.
+  public var actAsLocation: SourceRange? = nil
 }
 
 public struct RoleRule: Hashable, Sendable {

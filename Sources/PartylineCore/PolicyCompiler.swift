@@ -51,6 +51,7 @@ public struct PolicyCompiler: Sendable {
         }
       }
       diagnostics.append(contentsOf: doc.diagnostics)
+      diagnostics.append(contentsOf: doc.warnings)
     }
 
     /// The set-level checks, then every diagnostic in reading order.
@@ -89,6 +90,12 @@ enum CompiledDocument {
 /// Compiles one document at a time; collects diagnostics instead of stopping at the first.
 struct DocumentCompiler {
   var diagnostics: [Diagnostic] = []
+  /// Kept apart from the errors: a document with warnings still compiles.
+  var warnings: [Diagnostic] = []
+
+  mutating func warning(_ id: String, _ message: String, _ range: SourceRange) {
+    warnings.append(Diagnostic(.warning, id: id, message: message, range: range))
+  }
 
   mutating func error(
     _ id: String, _ message: String, _ range: SourceRange, related: [Diagnostic.Related] = []
@@ -297,7 +304,8 @@ struct DocumentCompiler {
     guard let name else { return nil }
     return ConversationPolicy(
       name: name, description: description, labels: labels, conversation: conversation ?? "", actAs: actAs,
-      onDrift: onDrift, mute: mutes, unmute: unmutes, add: adds, location: location)
+      onDrift: onDrift, mute: mutes, unmute: unmutes, add: adds, location: location,
+      conversationLocation: spec["conversation"]?.range, actAsLocation: spec["actAs"]?.range)
   }
 
   mutating func list(_ node: Node?, _ what: String) -> [Node] {
@@ -417,6 +425,15 @@ struct DocumentCompiler {
           "invalid purpose '\(s)': a purpose is a lowercase word such as 'customer' or 'agent'\(Suggestions.hint(s, Grammar.knownPurposes))",
           first.value.range)
         return nil
+      }
+      if !Grammar.knownPurposes.contains(s) {
+        // A typo here passes silently otherwise: the selector simply never matches.
+        warning(
+          "unknown_purpose",
+          "purpose '\(s)' is not one the API is known to use"
+            + (Suggestions.closest(to: s, in: Grammar.knownPurposes).map { "; did you mean '\($0)'?" }
+              ?? " (\(Grammar.knownPurposes.joined(separator: ", ")))"),
+          first.value.range)
       }
       return .purpose(s)
     }

@@ -52,6 +52,15 @@ public struct PolicyLoader: Sendable {
     var builder = PolicyCompiler.Builder()
     for file in files { builder.add(reader.read(path: file)) }
     var result = builder.finish()
+    if files.isEmpty && found.isEmpty {
+      let place = paths.first ?? "."
+      result.diagnostics.append(
+        Diagnostic(
+          .warning, id: "no_policy_files",
+          message:
+            "no policy files (*.yaml, *.yml) found in \(paths.map { "'\($0)'" }.joined(separator: ", "))",
+          range: SourceRange(file: place, line: 1, column: 1)))
+    }
     if !found.isEmpty {
       result.diagnostics.insert(contentsOf: found, at: 0)
       result.policySet = nil

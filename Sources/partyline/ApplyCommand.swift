@@ -50,6 +50,7 @@ struct ApplyCommand: AsyncParsableCommand {
       Terminal.stderr.write("policies are invalid: nothing was applied\n")
       throw ExitCode(1)
     }
+    run.report(compiled, paths)
     let interactive = Terminal.stdin.isTerminal && Terminal.stderr.isTerminal
     if !yes && !dryRun && !interactive {
       Terminal.stderr.write(
@@ -65,7 +66,7 @@ struct ApplyCommand: AsyncParsableCommand {
       let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
       opened = state
       var reconciler = Reconciler(
-        set: set, wholeSet: PlanCommand.isWholeSet(paths), workspace: run.workspace, connection: connection,
+        set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace, connection: connection,
         journal: state.journal, locker: state.locker, parallelism: tuning.parallelism, dryRun: dryRun,
         run: RunId.make(),
         confirmTimeout: tuning.confirmTimeout,
@@ -103,7 +104,7 @@ struct ApplyCommand: AsyncParsableCommand {
     guard let report = outcome.report else {
       if outcome.plan.hasErrors {
         Terminal.stdout.write(PlanRenderer().text(outcome.plan))
-        Terminal.stderr.write("the plan breaks a limit: nothing was applied\n")
+        Terminal.stderr.write("\(Self.whyRefused(outcome.plan)): nothing was applied\n")
         throw ExitCode(1)
       }
       if !outcome.plan.hasChanges {
@@ -137,6 +138,22 @@ enum RunId {
 }
 
 extension ApplyCommand {
+  /// What keeps a plan from being applied, called what it is: a limit broken, or something missing.
+  static func whyRefused(_ plan: Plan) -> String {
+    let limits: Set<String> = [
+      "capacity_exceeded", "role_max_exceeded", "mute_unmute_conflict", "conflicting_mute",
+    ]
+    let errors = plan.findings.filter { $0.severity == .error }
+    var ids: [String] = []
+    for e in errors where !ids.contains(e.id) { ids.append(e.id) }
+    if ids.allSatisfy(limits.contains) {
+      return
+        "the plan breaks \(errors.count == 1 ? "a limit" : "\(errors.count) limits") (\(ids.joined(separator: ", ")))"
+    }
+    return
+      "the plan has \(errors.count) \(errors.count == 1 ? "error" : "errors") (\(ids.joined(separator: ", ")))"
+  }
+
   /// Events go to the webhook and metrics, and each call's outcome to stderr as a progress line.
   static func progress(_ hub: EventHub) -> @Sendable (ApplyEvent) -> Void {
     { event in

@@ -60,6 +60,7 @@ struct PlanCommand: AsyncParsableCommand {
         "policies are invalid: nothing was planned (run `partyline validate` for details)\n")
       throw ExitCode(1)
     }
+    run.report(compiled, paths)
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     let plan: Plan
@@ -71,7 +72,7 @@ struct PlanCommand: AsyncParsableCommand {
         workspace: run.workspace)
       let leases = journalState.leases
       plan = Planner(
-        workspace: run.workspace, wholeSet: Self.isWholeSet(paths), addedRoles: journalState.addedRoles
+        workspace: run.workspace, wholeSet: run.prunes(paths, set), addedRoles: journalState.addedRoles
       ).plan(
         set,
         live: try await LiveStateReader(client: connection.client).read(

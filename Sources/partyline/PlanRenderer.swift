@@ -30,7 +30,9 @@ struct PlanRenderer {
   static func summaryLine(_ plan: Plan) -> String {
     let s = plan.summary
     if !plan.hasChanges {
-      return "No changes. \(s.unchanged) unchanged."
+      // Blocked items are counted in every summary: "No changes." alone would hide them.
+      let blocked = s.blocked > 0 ? " \(s.blocked) blocked." : ""
+      return "No changes.\(blocked) \(s.unchanged) unchanged."
     }
     var parts = ["\(s.add) to add", "\(s.mute) to mute", "\(s.unmute) to unmute"]
     var revert = "\(s.revert) to revert"
@@ -114,7 +116,10 @@ struct PlanRenderer {
 
   static func github(_ plan: Plan) -> String {
     var out = ""
+    // A blocked change whose reason a finding already reports is annotated once, by the finding.
+    let reported = plan.findings.map(\.message)
     for c in plan.changes where c.isChange || c.blocked != nil {
+      if let b = c.blocked, reported.contains(where: { $0.contains(b) }) { continue }
       let kind = c.blocked != nil ? "warning" : "notice"
       var props: [String] = []
       if let r = c.location {

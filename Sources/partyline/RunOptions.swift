@@ -20,6 +20,26 @@ struct RunOptions: ParsableArguments {
   @Option(help: "Total time an API call may take, retries included, in seconds.")
   var apiBudget: Double = 120
 
+  @Flag(help: "Prune the workspace's leases even when the policy set is empty (it means: lift every mute).")
+  var allowEmpty = false
+
+  /// Whether this run may prune: given whole directories, never single files, and a set that is not
+  /// empty unless `--allow-empty` says an empty set is meant (an emptied directory, a wrong checkout or
+  /// a mount that failed would otherwise unmute everyone).
+  func prunes(_ paths: [String], _ set: PolicySet) -> Bool {
+    PlanCommand.isWholeSet(paths) && (!set.policies.isEmpty || allowEmpty)
+  }
+
+  /// Warnings of a set that compiled (unknown purposes, no policy files), and what an empty set means.
+  func report(_ compiled: CompileResult, _ paths: [String], quiet: Bool = false) {
+    var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+    for d in compiled.diagnostics where d.severity != .error { Terminal.stderr.write(renderer.text(d)) }
+    if let set = compiled.policySet, set.policies.isEmpty, !allowEmpty, PlanCommand.isWholeSet(paths) {
+      Terminal.stderr.write(
+        "warning: the policy set is empty: no lease is pruned (pass --allow-empty to lift every mute)\n")
+    }
+  }
+
   func validate() throws {
     guard Grammar.isName(workspace) else {
       throw ValidationError("invalid workspace '\(workspace)': use lowercase letters, digits and '-'")

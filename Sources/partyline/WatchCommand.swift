@@ -47,6 +47,7 @@ struct WatchCommand: AsyncParsableCommand {
       Terminal.stderr.write("policies are invalid: not watching\n")
       throw ExitCode(1)
     }
+    run.report(compiled, paths)
     let hub = try EventHub(eventOptions)
     let stop = StopSignal()
     stop.install()
@@ -64,14 +65,16 @@ struct WatchCommand: AsyncParsableCommand {
     let locker = InProcessLocker(state.locker, timeout: tuning.lockTimeout)
     Terminal.stderr.write("watching \(set.policies.count) policies; full reconcile every \(every)\n")
     let current = CurrentSet(set)
-    let wholeSet = PlanCommand.isWholeSet(paths)
+    // Decided for each set read: a pull that empties the directory must not unmute everyone.
+    let (wholePaths, allowEmpty) = (PlanCommand.isWholeSet(paths), run.allowEmpty)
     let (workspace, tuning, metricsFile, paths) = (
       run.workspace, self.tuning, eventOptions.metricsFile, self.paths
     )
     let ended = EndedCalls()
     func reconciler(_ set: PolicySet, focus: Set<String>?, readAt: Double = .infinity) -> Reconciler {
       var r = Reconciler(
-        set: set, wholeSet: wholeSet, workspace: workspace, connection: connection,
+        set: set, wholeSet: wholePaths && (!set.policies.isEmpty || allowEmpty), workspace: workspace,
+        connection: connection,
         journal: journal, locker: locker, parallelism: tuning.parallelism, dryRun: false, run: RunId.make(),
         confirmTimeout: tuning.confirmTimeout, events: { hub.handle($0) }, focus: focus,
         policiesReadAt: readAt)
@@ -205,7 +208,7 @@ struct WatchCommand: AsyncParsableCommand {
       for d in outcome.plan.findings where d.severity == .error {
         Terminal.stderr.write(renderer.text(d))
       }
-      Terminal.stderr.write("\(stamp) the plan breaks a limit: nothing applied\n")
+      Terminal.stderr.write("\(stamp) \(ApplyCommand.whyRefused(outcome.plan)): nothing applied\n")
     }
   }
 }

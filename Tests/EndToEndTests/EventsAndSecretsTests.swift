@@ -161,7 +161,7 @@ import Testing
   @Test func webhookMustBeHttpsOffLoopback() throws {
     let r = try CLI.run(["apply", "--yes", "--sandbox", "--webhook", "http://hooks.example.com/x"])
     #expect(r.status == 1)
-    #expect(r.stderr.contains("--webhook must be an https URL"))
+    #expect(r.stderr.contains("must be an https URL (plain http only on loopback)"))
   }
 }
 

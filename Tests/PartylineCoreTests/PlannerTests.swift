@@ -87,7 +87,7 @@ enum World {
       ])
     #expect(
       findings(p) == [
-        "warning acting_user_unavailable 3:18 policy 'p1': actAs user 'grace@example.com' is not connected to conversation \(World.conv)"
+        "warning acting_user_unavailable 6:10 policy 'p1': actAs user 'grace@example.com' is not connected to conversation \(World.conv)"
       ])
   }
 
@@ -139,7 +139,8 @@ enum World {
   @Test func conversationNotFoundIsAnError() throws {
     let set = try World.set("  mute:\n    - purpose: customer\n      for: 5m\n")
     let p = plan(set, World.live([], status: .notFound))
-    #expect(findings(p) == ["error conversation_not_found 3:18 conversation \(World.conv) was not found"])
+    // Located at the value at fault, spec.conversation, not at metadata.name.
+    #expect(findings(p) == ["error conversation_not_found 5:17 conversation \(World.conv) was not found"])
     #expect(p.hasErrors)
   }
 
@@ -165,7 +166,7 @@ enum World {
     #expect(
       lines(p) == [
         "+ add grace@example.com 7:7 add as agent",
-        "! add olive@example.com 9:7 the conversation would exceed 3 participants",
+        "! add olive@example.com 9:7 adding 'olive@example.com' would make 4 participants, more than 3 (conversation maxParticipants 3, Limits maxParticipants 10)",
       ])
     #expect(
       findings(p) == [
@@ -183,7 +184,8 @@ enum World {
       findings(p) == [
         "error role_max_exceeded 8:13 adding 'grace@example.com' as 'supervisor' would exceed the role's max of 1 in conversation \(World.conv)"
       ])
-    #expect(p.changes[0].blocked == "role 'supervisor' is at its max of 1")
+    // The blocked reason is the finding's message: the GitHub view reports it once.
+    #expect(p.changes[0].blocked == p.findings[0].message)
   }
 
   @Test func purposeSelectorContradictingAnUnmuteIsAnError() throws {

@@ -451,3 +451,23 @@ let header = """
     #expect(limits.role(named: "lead")?.max == 2)
   }
 }
+
+/// A misspelt purpose would silently match nobody: it is a warning with a suggestion, and the set
+/// still compiles (purposes are free strings in the API).
+@Suite struct UnknownPurposeTests {
+  @Test func aTypoInAPurposeIsAWarningWithASuggestion() throws {
+    let result = compile([
+      (
+        "p.yaml",
+        header
+          + "spec:\n  conversation: 5f0c2a1e-0b6d-4c1e-9a51-1c2d3e4f5a6b\n  mute:\n    - {purpose: cusotmer, for: 1m}\n  unmute:\n    - purpose: wizard\n"
+      )
+    ])
+    #expect(result.policySet != nil)
+    #expect(
+      result.diagnostics.map { "\($0.severity) \($0.id) \($0.range.start) \($0.message)" } == [
+        "warning unknown_purpose 8:17 purpose 'cusotmer' is not one the API is known to use; did you mean 'customer'?",
+        "warning unknown_purpose 10:16 purpose 'wizard' is not one the API is known to use (acd, agent, api, botflow, campaign, customer, dialer, external, fax, group, inbound, ivr, manual, outbound, station, user, voicemail, voicesurveyflow, workflow)",
+      ])
+  }
+}
