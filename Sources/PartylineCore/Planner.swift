@@ -96,6 +96,11 @@ private struct PlanRun {
   var findings: [Diagnostic] = []
   var nextLeaseEnd: Double?
   var closedLeases: [ClosedLease] = []
+  /// Leases whose directive is gone, decided after the policies: a changed directive on the same
+  /// participant replaces the lease (no unmute in between) instead of pruning it.
+  var replaceable: [String: Lease] = [:]
+  /// Participants whose lease a changed directive's new mute replaces in this plan.
+  var replaced = Set<String>()
 
   init(planner: Planner, set: PolicySet, live: LiveState, now: Double) {
     self.planner = planner
@@ -178,6 +183,22 @@ private struct PlanRun {
       let prunable = gone && planner.wholeSet && lease.startedAt < planner.policiesReadAt
       if !expired && !prunable {
         noteLeaseEnd(lease.endsAt)
+        continue
+      }
+      // Another lease on this participant still runs (it replaced this one): that lease unmutes at its
+      // end; this one is done without an unmute.
+      if let other = leases.first(where: {
+        $0.conversation == cid && $0.participant == lease.participant && $0.status == .open
+          && $0.key != lease.key && now < $0.endsAt && !isGone($0)
+      }) {
+        closedLeases.append(
+          ClosedLease(
+            lease: lease,
+            reason: "replaced by the lease of directive \(other.directive) of policy '\(other.policy)'"))
+        continue
+      }
+      if !expired {
+        replaceable[participant.id] = lease
         continue
       }
       let acting = actingUser(policy, conv)
@@ -339,6 +360,52 @@ private struct PlanRun {
             after: "alerting", explanation: "add as \(a.role)", blocked: blocked))
       }
     }
+    planPrunes(cid, conv)
+
+  }
+
+  /// Whether a lease's directive is gone from the policy set.
+  func isGone(_ lease: Lease) -> Bool {
+    guard let policy = set.policies.first(where: { $0.name == lease.policy }) else { return true }
+    return
+      !(policy.mute.contains { Planner.directiveDigest($0) == lease.directive }
+      || policy.add.contains { Planner.observerDigest($0, maxMute: set.limits.maxMute) == lease.directive })
+  }
+
+  /// Leases whose directive is gone: pruned (unmuted), unless a changed directive muted the same
+  /// participant again in this plan (then the lease stays until the new one is open, and a later run
+  /// closes it without an unmute).
+  mutating func planPrunes(_ cid: String, _ conv: LiveConversation) {
+    let byId = Dictionary(conv.participants.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    for (pid, lease) in replaceable.sorted(by: { $0.key < $1.key }) {
+      guard !replaced.contains(pid), let participant = byId[pid] else { continue }
+      // A directive of the set unmutes this participant now: that unmute is the one call.
+      if changes.contains(where: { $0.conversation == cid && $0.participant == pid && $0.action == .unmute })
+      {
+        continue
+      }
+      let policy = set.policies.first { $0.name == lease.policy }
+      if !participant.muted {
+        closedLeases.append(ClosedLease(lease: lease, reason: "policy gone; already unmuted"))
+        changes.append(
+          PlannedChange(
+            action: .noop, conversation: cid, participant: pid, subject: describe(participant),
+            policy: lease.policy, directive: lease.directive, location: policy?.location, before: "unmuted",
+            after: "unmuted", explanation: "lease ended; already unmuted"))
+        continue
+      }
+      let acting = actingUser(policy, conv)
+      changes.append(
+        PlannedChange(
+          action: .prune, conversation: cid, participant: pid, subject: describe(participant),
+          actingUser: acting.user, policy: lease.policy, directive: lease.directive,
+          location: policy?.location,
+          before: "muted", after: "unmuted",
+          explanation: "policy '\(lease.policy)' no longer holds this mute",
+          blocked: acting.blocked, dueAt: lease.endsAt))
+    }
+    replaceable = [:]
+    replaced = []
   }
 
   /// The add target with emails resolved to user ids (the API adds by id).
@@ -396,6 +463,20 @@ private struct PlanRun {
       return
     }
     if target.muted {
+      if replaceable[target.id] != nil {
+        // A changed directive: the new lease opens while the participant stays muted; the old one is
+        // closed by a later run once this one exists, never unmuted in between.
+        replaced.insert(target.id)
+        noteLeaseEnd(now + Double(duration.seconds))
+        changes.append(
+          PlannedChange(
+            action: .mute, conversation: conv.id, participant: target.id, subject: describe(target),
+            duration: duration, reason: reason, actingUser: acting.user, policy: p.name, directive: digest,
+            location: location, before: "muted", after: "muted",
+            explanation: "\(reasonText); replaces the lease of a changed directive without unmuting",
+            blocked: acting.blocked))
+        return
+      }
       changes.append(noop(target, p, digest, location, state: "muted", why: "already muted"))
       return
     }

@@ -26,6 +26,8 @@ struct Reconciler {
   var revertsOnly = false
   /// `watch`'s memory of ended calls, shared by its runs.
   var ended: EndedCalls? = nil
+  /// Only these actions (the follow-up that mutes added observers once they connect).
+  var onlyActions: Set<PlannedChange.Action>? = nil
 
   struct Outcome {
     var plan: Plan
@@ -59,6 +61,7 @@ struct Reconciler {
     planner.policiesReadAt = policiesReadAt
     var plan = planner.plan(set, live: live, leases: state.leases, now: Date().timeIntervalSince1970)
     if revertsOnly { plan.changes = plan.changes.filter { $0.action == .revert || $0.action == .prune } }
+    if let onlyActions { plan.changes = plan.changes.filter { onlyActions.contains($0.action) } }
     if let journal, !dryRun, !plan.closedLeases.isEmpty {
       let at = Date().timeIntervalSince1970
       try await journal.append(
@@ -79,7 +82,7 @@ struct Reconciler {
     applier.dryRun = dryRun
     if let locker, let journal, !dryRun {
       let (workspace, client) = (self.workspace, connection.client)
-      let revertsOnly = self.revertsOnly
+      let (revertsOnly, onlyActions) = (self.revertsOnly, self.onlyActions)
       applier.prepare = { [set, wholeSet, policiesReadAt] cid, planned in
         let lock =
           if revertsOnly, let inProcess = locker as? InProcessLocker {
@@ -104,6 +107,7 @@ struct Reconciler {
           return PreparedConversation(
             changes: replanned.changes.filter {
               $0.conversation == cid && (!revertsOnly || $0.action == .revert || $0.action == .prune)
+                && (onlyActions?.contains($0.action) ?? true)
             }, lock: lock)
         } catch {
           await lock.release()
@@ -111,7 +115,13 @@ struct Reconciler {
         }
       }
     }
-    let report = await applier.apply(plan)
+    var report = await applier.apply(plan)
+    if !revertsOnly && onlyActions == nil,
+      let more = try await muteAddedPartiesOnceConnected(addsOfMutedRoles(report))
+    {
+      report.items += more.items
+      report.lockFailures.merge(more.lockFailures) { a, _ in a }
+    }
     return Outcome(plan: plan, report: report)
   }
 

@@ -61,5 +61,34 @@ extension ApplyEndToEndTests {
       #expect(pruned.status == 0, "\(pruned.stderr)")
       #expect(pruned.stdout.contains("1 to prune"), "\(pruned.stdout)")
     }
+
+    @Test func anObserverAddedMutedIsMutedInTheSameRun() async throws {
+      let project = try Project("observer", .local, state: nil, muteFor: "30m")
+      defer { project.remove() }
+      let sim = try SimProcess(fast)
+      defer { sim.stop() }
+      try FileManager.default.removeItem(atPath: project.policies + "/noisy.yaml")
+      try """
+      apiVersion: partyline/v1
+      kind: Limits
+      spec:
+        roles: {agent: {}, supervisor: {}, observer: {muted: true}}
+      ---
+      apiVersion: partyline/v1
+      kind: ConversationPolicy
+      metadata: {name: listen}
+      spec:
+        conversation: \(Project.warRoom)
+        actAs: ada@example.com
+        add: [{user: olive@example.com, role: observer}]
+      """.write(toFile: project.policies + "/observer.yaml", atomically: true, encoding: .utf8)
+      let apply = try project.run(["apply", "--yes"], sim)
+      #expect(apply.status == 0, "\(apply.stderr)")
+      #expect(apply.stdout.contains("5 added, 1 muted"), "\(apply.stdout)")
+      // apply, then plan is empty: the observer was muted once it connected, in the same run.
+      let plan = try project.run(["plan", "--detailed-exitcode"], sim)
+      #expect(plan.status == 0, "\(plan.stdout)")
+      #expect(plan.stdout.contains("No changes."), "\(plan.stdout)")
+    }
   }
 }

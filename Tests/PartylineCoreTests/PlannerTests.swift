@@ -301,19 +301,48 @@ enum World {
     muted.muted = true
     let set = try World.set("  mute:\n    - purpose: customer\n      for: 5m\n")
     let other = lease(set, endsAt: now + 100, policy: "old-policy")
-    let p = plan(set, World.live([muted, World.agentAda]), leases: [other])
-    #expect(p.changes.first?.action == .prune)
-    let partial = plan(set, World.live([muted, World.agentAda]), leases: [other], wholeSet: false)
+    // The set left mutes the customer no more: only the agent.
+    let set2 = try World.set("  mute:\n    - purpose: agent\n      for: 5m\n")
+    let p = plan(set2, World.live([muted, World.agentAda]), leases: [other])
+    #expect(p.changes.contains { $0.action == .prune && $0.participant == World.customerP })
+    let partial = plan(set2, World.live([muted, World.agentAda]), leases: [other], wholeSet: false)
     #expect(!partial.changes.contains { $0.action == .prune })
     // A lease another run opened after this run read its files comes from files it has not seen.
     var stale = Planner()
     stale.policiesReadAt = other.startedAt - 1
-    let p2 = stale.plan(set, live: World.live([muted, World.agentAda]), leases: [other], now: now)
+    let p2 = stale.plan(set2, live: World.live([muted, World.agentAda]), leases: [other], now: now)
     #expect(!p2.changes.contains { $0.action == .prune })
     stale.policiesReadAt = other.startedAt + 1
     #expect(
-      stale.plan(set, live: World.live([muted, World.agentAda]), leases: [other], now: now).changes.first?
-        .action == .prune)
+      stale.plan(set2, live: World.live([muted, World.agentAda]), leases: [other], now: now).changes.contains
+      {
+        $0.action == .prune
+      })
+  }
+
+  @Test func aChangedDirectiveReplacesItsLeaseWithoutUnmuting() throws {
+    var muted = World.customer
+    muted.muted = true
+    let before = try World.set("  mute:\n    - purpose: customer\n      for: 5m\n")
+    let after = try World.set("  mute:\n    - purpose: customer\n      for: 10m\n")
+    let old = lease(before, endsAt: now + 100)
+    // The run that sees the change mutes again (a new lease) and unmutes nothing.
+    let p = plan(after, World.live([muted, World.agentAda]), leases: [old])
+    #expect(p.changes.map(\.action) == [.mute], "\(lines(p))")
+    #expect(p.changes[0].explanation.hasSuffix("replaces the lease of a changed directive without unmuting"))
+    #expect(p.changes[0].duration?.seconds == 600)
+    #expect(p.closedLeases.isEmpty, "the old lease stays until the new one is open")
+    // The next run finds both leases: the old one is closed without an unmute.
+    let new = Lease(
+      workspace: "default", policy: "p1", directive: Planner.directiveDigest(after.policies[0].mute[0]),
+      conversation: World.conv, participant: World.customerP, startedAt: now, endsAt: now + 600, status: .open
+    )
+    let q = plan(after, World.live([muted, World.agentAda]), leases: [old, new])
+    #expect(q.actionable.isEmpty, "\(lines(q))")
+    #expect(q.closedLeases.map(\.lease) == [old])
+    // Even once the old lease has ended, the running one decides: no revert in between.
+    let r = plan(after, World.live([muted, World.agentAda]), leases: [lease(before, endsAt: now - 1), new])
+    #expect(r.actionable.isEmpty, "\(lines(r))")
   }
 
   @Test func observerRoleJoinsMutedForMaxMute() throws {

@@ -1,0 +1,55 @@
+import Foundation
+import GenesysCloud
+import PartylineCore
+
+extension Reconciler {
+  /// Adds of a role with `muted: true` (an observer) confirmed by this run: their conversations.
+  func addsOfMutedRoles(_ report: ApplyReport) -> [PlannedChange] {
+    report.items.filter {
+      $0.result == .confirmed && $0.change.action == .add
+        && set.limits.role(named: $0.change.role ?? "")?.muted == true
+    }.map(\.change)
+  }
+
+  /// An added party of a muted role rings first; it can only be muted once connected. Rather than leave
+  /// it unmuted until the next run, wait (up to `confirmTimeout`) for it to connect and mute it now, so
+  /// one apply converges: "apply, then plan is empty" holds for observers too.
+  func muteAddedPartiesOnceConnected(_ adds: [PlannedChange]) async throws -> ApplyReport? {
+    guard !adds.isEmpty, !dryRun else { return nil }
+    let deadline = Date().timeIntervalSince1970 + confirmTimeout
+    var waiting = adds
+    var ready = Set<String>()
+    var interval = 0.25
+    while !waiting.isEmpty && Date().timeIntervalSince1970 < deadline {
+      try? await Task.sleep(
+        nanoseconds: UInt64(min(interval, max(0, deadline - Date().timeIntervalSince1970)) * 1e9))
+      interval = min(interval * 2, 2)
+      var still: [PlannedChange] = []
+      for cid in Set(waiting.map(\.conversation)).sorted() {
+        guard let conv = try await connection.client.callConversation(cid).map(LiveStateReader.convert) else {
+          continue
+        }
+        for add in waiting where add.conversation == cid {
+          let party = conv.participants.first { p in
+            switch add.addTarget {
+            case .user(let ref)?: return p.userId == "\(ref)"
+            case .address(let a)?: return p.hasNumber(a)
+            case nil: return false
+            }
+          }
+          if party?.isConnected == true {
+            ready.insert(cid)
+          } else if party.map({ !$0.hasLeft }) ?? true {
+            still.append(add)
+          }
+        }
+      }
+      waiting = still
+    }
+    guard !ready.isEmpty else { return nil }
+    var again = self
+    again.focus = ready
+    again.onlyActions = [.mute]
+    return try await again.runOnce().report
+  }
+}
