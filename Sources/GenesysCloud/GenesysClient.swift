@@ -19,12 +19,16 @@ public final class GenesysClient: Sendable {
   /// refused), 4 s left`), at most every 2 s and only once it has failed for 2 s: quick transient
   /// faults stay quiet, a long wait says what it waits for.
   public let progress: (@Sendable (String) -> Void)?
+  /// Told every 10 s while a request waits for the rate budget (set on a terminal only).
+  public let heartbeat: (@Sendable (String) -> Void)?
 
   public init(
     configuration: GenesysConfiguration, budget: RateBudget = RateBudget(), retry: RetryPolicy = .default,
-    httpClient: HTTPClient? = nil, progress: (@Sendable (String) -> Void)? = nil
+    httpClient: HTTPClient? = nil, progress: (@Sendable (String) -> Void)? = nil,
+    heartbeat: (@Sendable (String) -> Void)? = nil
   ) {
     self.progress = progress
+    self.heartbeat = heartbeat
     self.configuration = configuration
     self.budget = budget
     self.retry = retry
@@ -155,7 +159,12 @@ public final class GenesysClient: Sendable {
       if Date().timeIntervalSince1970 > deadline { throw GenesysError.budgetExhausted(lastError: lastError) }
       let token = try await tokens.token(http: http, deadline: deadline, progress: progressGate)
       let waitStarted = Date().timeIntervalSince1970
-      try await budget.acquire()
+      let budget = self.budget
+      try await withHeartbeat(
+        heartbeat, { "waiting \($0) s for the rate limit (\(method.rawValue) \(path))" }
+      ) {
+        try await budget.acquire(urgent: urgent)
+      }
       // An urgent request's time limit is for failures: time the budget made it wait does not count
       // (giving up would only hand it to the slower retry of watch's on-time loop).
       if urgent { deadline += Date().timeIntervalSince1970 - waitStarted }

@@ -86,6 +86,9 @@ struct Connection {
   /// Retry progress goes to stderr, as every other progress line.
   static let progress: @Sendable (String) -> Void = { Terminal.stderr.write("  \($0)\n") }
 
+  /// Long waits (rate limit, locks) say so every 10 s, on a terminal: logs would only fill up.
+  static var heartbeat: (@Sendable (String) -> Void)? { Terminal.stderr.isTerminal ? progress : nil }
+
   /// The target a run with these options talks to, without connecting.
   static func target(_ options: RunOptions) throws -> String {
     if options.sandbox { return "sandbox" }
@@ -98,7 +101,8 @@ struct Connection {
     }
     let config = try GenesysConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
     let client = GenesysClient(
-      configuration: config, retry: RetryPolicy(budget: options.apiBudget), progress: Connection.progress)
+      configuration: config, retry: RetryPolicy(budget: options.apiBudget), progress: Connection.progress,
+      heartbeat: Connection.heartbeat)
     // Like Terraform naming its backend: which organisation this run talks to, once, on stderr.
     let who = config.accessToken != nil ? "a ready-made access token" : "client \(config.clientId ?? "?")"
     return Connection(

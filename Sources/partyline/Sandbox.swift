@@ -106,7 +106,8 @@ enum Sandbox {
     let config = try GenesysConfiguration(
       apiBase: host.url, clientId: clientId, clientSecret: Secret(clientSecret))
     let client = GenesysClient(
-      configuration: config, retry: RetryPolicy(budget: apiBudget), progress: Connection.progress)
+      configuration: config, retry: RetryPolicy(budget: apiBudget), progress: Connection.progress,
+      heartbeat: Connection.heartbeat)
     let close: @Sendable () async -> Void = {
       try? await client.shutdown()
       _ = flock(attach, LOCK_UN)

@@ -30,10 +30,14 @@ enum StateBackend {
   static func open(_ options: RunOptions, lockTimeout: Double, migrate: Bool = true) async throws
     -> OpenedState
   {
-    try await open(
+    var state = try await open(
       location(options.state, sandbox: options.sandbox), workspace: options.workspace,
       lockTimeout: lockTimeout,
       migrate: migrate)
+    if let sink = Connection.heartbeat {
+      state.locker = ReportingLocker(inner: state.locker, timeout: lockTimeout, sink: sink)
+    }
+    return state
   }
 
   /// Opens for writing: PostgreSQL's schema is created or migrated here.
@@ -82,5 +86,19 @@ enum StateBackend {
     try refuseOtherURLs(`where`)
     guard FileManager.default.fileExists(atPath: `where` + "/journal.jsonl") else { return [] }
     return try await LocalJournal(directory: `where`).records(workspace: workspace)
+  }
+}
+
+/// Says every 10 s that a run waits for a conversation's lock (another run acts on it).
+struct ReportingLocker: ConversationLocker {
+  var inner: any ConversationLocker
+  var timeout: Double
+  var sink: @Sendable (String) -> Void
+
+  func lock(_ conversation: String) async throws -> any ConversationLock {
+    let (inner, timeout) = (self.inner, self.timeout)
+    return try await withHeartbeat(
+      sink, { "waiting \($0) s of \(Int(timeout)) s for the lock of conversation \(conversation)" }
+    ) { try await inner.lock(conversation) }
   }
 }

@@ -91,3 +91,29 @@ import Testing
     #expect(await budget.left == 29)
   }
 }
+
+/// Long waits say so at their interval, and nothing once they are over.
+@Suite struct HeartbeatTests {
+  final class Lines: @unchecked Sendable {
+    let lock = NSLock()
+    var items: [String] = []
+    func add(_ s: String) { lock.withLock { items.append(s) } }
+    var all: [String] { lock.withLock { items } }
+  }
+
+  @Test func saysWhatItWaitsForAtItsIntervalAndStopsWithTheWait() async throws {
+    let lines = Lines()
+    let value = try await withHeartbeat(every: 0.1, { lines.add($0) }, { "waited \($0)" }) {
+      try await Task.sleep(nanoseconds: 350_000_000)
+      return 7
+    }
+    #expect(value == 7)
+    let said = lines.all
+    #expect(said.count >= 2 && said.count <= 4, "\(said)")
+    #expect(said.first == "waited 0")
+    try await Task.sleep(nanoseconds: 300_000_000)
+    #expect(lines.all.count == said.count, "nothing after the wait ended")
+    let quick = try await withHeartbeat(every: 5, { lines.add($0) }, { "never \($0)" }) { 1 }
+    #expect(quick == 1)
+  }
+}
