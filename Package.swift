@@ -19,6 +19,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
   ],
   targets: [
     .systemLibrary(
@@ -38,6 +39,7 @@ let package = Package(
         "YAMLReader",
         "PartylineCore",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -86,7 +88,11 @@ let package = Package(
       ],
       exclude: ["Inputs", "Golden"]),
     .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud", "GenesysSim"]),
-    .testTarget(name: "GenesysSimTests", dependencies: ["GenesysSim", "YAMLReader"]),
+    .testTarget(
+      name: "GenesysSimTests",
+      dependencies: [
+        "GenesysSim", "YAMLReader", .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+      ]),
     .testTarget(
       name: "PartylineStatePostgresTests",
       dependencies: [

@@ -41,6 +41,15 @@ enum DemoOrganisation {
         name: Otto Offline
         email: otto@example.com
         presence: Offline
+      - id: 54f926bc-9b9a-421d-a94f-e513f6617f0a
+        name: Quinn Queue
+        email: quinn@example.com
+        presence: On Queue
+    queues:
+      - id: dbf17a5a-2163-4149-a955-ad5f0b5fdfe2
+        name: Escalations
+      - id: d6c4f7ed-efd2-4d93-aef9-a2c5f7fa4521
+        name: Sales
     conversations:
       # The escalation bridge of ticket 4711 (policies/war-room-4711.yaml).
       - id: 751093a1-a8ad-4ca4-a113-0f80cc4f35b8
@@ -83,6 +92,43 @@ enum DemoOrganisation {
             user: 865d8ff8-f994-4d26-9196-52c3d534c1a8
             name: Linus Trainee
             muted: true
+      # Calls in queue Escalations (a select policy on the queue finds them): one answered by Quinn, one
+      # still waiting for an agent.
+      - id: afb57008-245d-4e90-b3c2-36c129de2796
+        queue: dbf17a5a-2163-4149-a955-ad5f0b5fdfe2
+        direction: inbound
+        participants:
+          - id: b7820e01-6ee5-4785-bac7-58de0b0b3624
+            purpose: customer
+            state: connected
+            address: "+4930444001"
+          - id: d57e9ebe-0a4f-403d-8376-52a3e10a084c
+            purpose: acd
+            state: disconnected
+          - id: 41751aaa-7165-4434-b55b-d6e73be513b2
+            purpose: agent
+            state: connected
+            user: 54f926bc-9b9a-421d-a94f-e513f6617f0a
+      - id: d8b733cc-13be-412a-9abf-58b79eb17fa8
+        queue: dbf17a5a-2163-4149-a955-ad5f0b5fdfe2
+        direction: inbound
+        participants:
+          - id: baabe327-0dfd-4a33-9851-cff86a24365c
+            purpose: customer
+            state: connected
+            address: "+4930444002"
+          - id: 4d69d7cd-2c09-4eae-a7d0-3c63fb37a0a5
+            purpose: acd
+            state: connected
+      # A call in queue Sales: a policy on Escalations leaves it alone.
+      - id: d9423930-5954-47ed-8c3b-452b6d626bf1
+        queue: d6c4f7ed-efd2-4d93-aef9-a2c5f7fa4521
+        direction: inbound
+        participants:
+          - id: 7f6b58cd-a28b-42e2-bec4-e034ad4cced8
+            purpose: customer
+            state: connected
+            address: "+4930444003"
 
     """#
 }

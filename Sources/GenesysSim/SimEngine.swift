@@ -26,8 +26,8 @@ final class SimEngine: @unchecked Sendable {
 
   let options: SimOptions
   private let lock = NSLock()
-  private var org: SimOrganisation
-  private var random: SimRandom
+  var org: SimOrganisation
+  var random: SimRandom
   private var tokens: [String: Token] = [:]
   private var windows: [String: Window] = [:]
   private var faults: [FaultRule]
@@ -39,7 +39,13 @@ final class SimEngine: @unchecked Sendable {
   /// Conversation bodies as last rendered, valid while the organisation's revision is unchanged.
   private var rendered: [String: (revision: Int, body: String)] = [:]
 
+  /// Channels, subscriptions and sockets (its own lock).
+  let notifications: SimNotifications
+  /// `ws://127.0.0.1:PORT`, set once the server listens: the base of every channel's `connectUri`.
+  var streamingBase = "ws://127.0.0.1:0"
+
   init(fixture: SimFixture, options: SimOptions) {
+    self.notifications = SimNotifications(options: options.notifications)
     self.options = options
     var random = SimRandom(seed: options.seed)
     self.org = SimOrganisation(fixture: fixture, start: options.now(), ids: &random)
@@ -47,7 +53,7 @@ final class SimEngine: @unchecked Sendable {
     self.faults = options.faults
   }
 
-  private func locked<T>(_ body: () throws -> T) rethrows -> T {
+  func locked<T>(_ body: () throws -> T) rethrows -> T {
     lock.lock()
     defer { lock.unlock() }
     return try body()
@@ -170,12 +176,16 @@ final class SimEngine: @unchecked Sendable {
   func merge(_ body: [UInt8]) -> WorldChange {
     locked {
       let now = options.now()
-      org.advance(to: now)
-      switch SimFixture.parseFragment(body, knownUsers: Set(org.users.keys)) {
+      advance(now)
+      switch SimFixture.parseFragment(
+        body, knownUsers: Set(org.users.keys), knownQueues: Set(org.queues.keys))
+      {
       case .failure(let diagnostics): return .invalid(diagnostics.items)
       case .success(let fragment):
         switch org.merge(fragment, now: now, ids: &random) {
-        case .success(let (c, p)): return .merged(conversations: c, participants: p)
+        case .success(let (c, p)):
+          flushEvents(now)
+          return .merged(conversations: c, participants: p)
         case .failure(let conflict): return .conflict(conflict.message, code: conflict.code)
         }
       }
@@ -186,14 +196,16 @@ final class SimEngine: @unchecked Sendable {
   func disconnect(_ conversationId: String, participantId: String?) -> WorldChange {
     locked {
       let now = options.now()
-      org.advance(to: now)
-      return org.disconnect(conversationId, participantId: participantId, now: now) ? .done : .notFound
+      advance(now)
+      let found = org.disconnect(conversationId, participantId: participantId, now: now)
+      flushEvents(now)
+      return found ? .done : .notFound
     }
   }
 
   func historyJSON() -> JSONValue {
     locked {
-      org.advance(to: options.now())
+      advance(options.now())
       return .object([
         (
           "events",
@@ -208,7 +220,21 @@ final class SimEngine: @unchecked Sendable {
               if let c = e.changed { pairs.append(("changed", .bool(c))) }
               return .object(pairs)
             })
-        )
+        ),
+        (
+          // Each event the sockets were sent (or a fault dropped), with its time and topic.
+          "notifications",
+          .array(
+            notifications.publishedLog().map { n in
+              var pairs: [(String, JSONValue)] = [
+                ("time", .string(isoDate(n.time))), ("topic", .string(n.topic)),
+                ("channelId", .string(n.channelId)),
+              ]
+              if let c = n.conversationId { pairs.append(("conversationId", .string(c))) }
+              pairs.append(("dropped", .bool(n.dropped)))
+              return .object(pairs)
+            })
+        ),
       ])
     }
   }
@@ -217,12 +243,13 @@ final class SimEngine: @unchecked Sendable {
     locked {
       org.history = []
       org.historyStart = 0
+      notifications.clearPublished()
     }
   }
 
   func exportedFixture() -> SimFixture {
     locked {
-      org.advance(to: options.now())
+      advance(options.now())
       return org.exported()
     }
   }
@@ -235,9 +262,10 @@ final class SimEngine: @unchecked Sendable {
   ) {
     locked {
       let now = options.now()
-      org.advance(to: now)
+      advance(now)
       var context = Context(correlationId: correlationId, now: now)
       var reply = dispatch(request, route: route, params: params, context: &context)
+      flushEvents(now)
       reply.headers.append(("ININ-Correlation-Id", correlationId))
       reply.headers.append(contentsOf: context.rateHeaders)
       return (reply, context.clientId)
@@ -316,6 +344,26 @@ final class SimEngine: @unchecked Sendable {
       return listUsers(request, context)
     case .searchUsers:
       return searchUsers(request, context)
+    case .listQueues:
+      return listQueues(request, context)
+    case .getQueue:
+      guard let q = org.queues[params[0]] else {
+        return error(404, "not.found", "The queue \(params[0]) was not found.", context)
+      }
+      return json(200, org.queueJSON(q))
+    case .activityQuery:
+      return activityQuery(request, context)
+    case .orgLimits:
+      return orgLimits(namespace: params[0], client: client, context)
+    case .createChannel:
+      return createChannel(client: client.id, token: token, context)
+    case .listChannels:
+      return listChannels(request, client: client.id, token: token, context)
+    case .headChannel:
+      return notifications.channel(params[0], clientId: client.id, now: context.now) == nil
+        ? SimReply(status: 404) : SimReply(status: 200)
+    case .getSubscriptions, .addSubscriptions, .replaceSubscriptions, .deleteSubscriptions:
+      return subscriptions(request, route: route, channelId: params[0], client: client, context)
     }
   }
 
@@ -372,7 +420,7 @@ final class SimEngine: @unchecked Sendable {
   // MARK: Rate limit
 
   private func rateLimit(token: String, context: inout Context) -> SimReply? {
-    guard let limit = options.rateLimit else { return nil }
+    guard let limit = rateLimit(of: context.clientId ?? "") else { return nil }
     var w = windows[token] ?? Window(start: context.now, count: 0)
     if context.now.timeIntervalSince(w.start) >= options.rateLimitWindow {
       w = Window(start: context.now, count: 0)
@@ -449,7 +497,7 @@ final class SimEngine: @unchecked Sendable {
       at: context.now.addingTimeInterval(options.patchDelay), requested: context.now,
       conversationId: conversationId,
       participantId: participantId, change: .media(change))
-    if options.patchDelay <= 0 { org.advance(to: context.now) }
+    if options.patchDelay <= 0 { advance(context.now) }
     return SimReply(status: 202)
   }
 
@@ -508,7 +556,8 @@ final class SimEngine: @unchecked Sendable {
     for party in parties {
       var p = SimOrganisation.Participant(
         id: random.uuid(), callId: random.uuid(), purpose: "external", state: "alerting", muted: false,
-        held: false, direction: "outbound", startTime: context.now, startAlertingTime: context.now)
+        held: false, direction: conversation.direction, startTime: context.now, startAlertingTime: context.now
+      )
       let answers: Bool
       switch party {
       case .user(let u):
@@ -528,7 +577,7 @@ final class SimEngine: @unchecked Sendable {
         requested: context.now,
         conversationId: conversationId, participantId: p.id, change: answers ? .answer : .noAnswer)
     }
-    org.advance(to: context.now)
+    advance(context.now)
     return json(200, org.conversationJSON(org.conversations[conversationId]!))
   }
 
@@ -538,7 +587,7 @@ final class SimEngine: @unchecked Sendable {
     Set(request.queryValues("expand").flatMap { $0.split(separator: ",").map(String.init) })
   }
 
-  private func paging(_ request: SimRequest, _ context: Context) -> Result<(Int, Int), SimReply> {
+  func paging(_ request: SimRequest, _ context: Context) -> Result<(Int, Int), SimReply> {
     var size = 25
     var number = 1
     if let s = request.queryValues("pageSize").last {
@@ -669,7 +718,7 @@ final class SimEngine: @unchecked Sendable {
       ]).render())
   }
 
-  private func badRequest(_ message: String, _ context: Context) -> SimReply {
+  func badRequest(_ message: String, _ context: Context) -> SimReply {
     error(400, "bad.request", message, context)
   }
 
@@ -684,13 +733,13 @@ final class SimEngine: @unchecked Sendable {
     error(404, "not.found", "The conversation \(id) was not found.", context)
   }
 
-  private func checkJSONContentType(_ request: SimRequest, _ context: Context) -> SimReply? {
+  func checkJSONContentType(_ request: SimRequest, _ context: Context) -> SimReply? {
     guard let type = request.contentType?.lowercased(), !type.contains("json") else { return nil }
     return error(
       415, "unsupported.media.type", "Unsupported media type '\(type)'; send application/json.", context)
   }
 
-  private func parseBody(_ request: SimRequest, _ context: Context) -> Result<JSONValue, SimReply> {
+  func parseBody(_ request: SimRequest, _ context: Context) -> Result<JSONValue, SimReply> {
     do throws(WireJSONParser.Failure) {
       return .success(try WireJSONParser.parse(request.body))
     } catch {

@@ -16,6 +16,21 @@ extension SimFixture {
       out += "    secret: \(q(c.secret))\n"
       out += "    permissions: [\(c.permissions.map(q).joined(separator: ", "))]\n"
       if let lifetime = c.tokenLifetime { out += "    tokenLifetime: \(SimDuration.format(lifetime))\n" }
+      if !c.limits.isEmpty {
+        out +=
+          "    limits: {\(c.limits.sorted { $0.key < $1.key }.map { "\(q($0.key)): \($0.value)" }.joined(separator: ", "))}\n"
+      }
+    }
+    if !queues.isEmpty { out += "queues:\n" }
+    for queue in queues {
+      out += "  - id: \(q(queue.id))\n"
+      out += "    name: \(q(queue.name))\n"
+    }
+    if !topicPermissions.isEmpty {
+      out += "topicPermissions:\n"
+      for (topic, names) in topicPermissions.sorted(by: { $0.key < $1.key }) {
+        out += "  \(q(topic)): [\(names.map(q).joined(separator: ", "))]\n"
+      }
     }
     out += users.isEmpty ? "users: []\n" : "users:\n"
     for u in users {
@@ -28,6 +43,8 @@ extension SimFixture {
     for c in conversations {
       out += "  - id: \(q(c.id))\n"
       if let m = c.maxParticipants { out += "    maxParticipants: \(m)\n" }
+      if let queue = c.queue { out += "    queue: \(q(queue))\n" }
+      if c.direction != "inbound" { out += "    direction: \(q(c.direction))\n" }
       out += c.participants.isEmpty ? "    participants: []\n" : "    participants:\n"
       for p in c.participants {
         out += "      - id: \(q(p.id))\n"

@@ -13,12 +13,30 @@ public struct SimFixture: Sendable, Equatable {
     public var permissions: [String]
     /// Seconds; nil means the Genesys default of 24 h.
     public var tokenLifetime: TimeInterval?
+    /// Values of the org's `platform.api` limits as this client reads them
+    /// (`GET /api/v2/organizations/limits/namespaces/platform.api`), over the defaults.
+    public var limits: [String: Int]
 
-    public init(id: String, secret: String, permissions: [String], tokenLifetime: TimeInterval? = nil) {
+    public init(
+      id: String, secret: String, permissions: [String], tokenLifetime: TimeInterval? = nil,
+      limits: [String: Int] = [:]
+    ) {
       self.id = id
       self.secret = secret
       self.permissions = permissions
       self.tokenLifetime = tokenLifetime
+      self.limits = limits
+    }
+  }
+
+  /// A routing queue.
+  public struct Queue: Sendable, Equatable {
+    public var id: String
+    public var name: String
+
+    public init(id: String, name: String) {
+      self.id = id
+      self.name = name
     }
   }
 
@@ -65,23 +83,41 @@ public struct SimFixture: Sendable, Equatable {
   public struct Conversation: Sendable, Equatable {
     public var id: String
     public var maxParticipants: Int?
+    /// The queue of a queued (ACD) call: its legs carry it.
+    public var queue: String?
+    /// `inbound` or `outbound`: every leg carries the call's direction.
+    public var direction: String
     public var participants: [Participant]
 
-    public init(id: String, maxParticipants: Int? = nil, participants: [Participant]) {
+    public init(
+      id: String, maxParticipants: Int? = nil, queue: String? = nil, direction: String = "inbound",
+      participants: [Participant]
+    ) {
       self.id = id
       self.maxParticipants = maxParticipants
+      self.queue = queue
+      self.direction = direction
       self.participants = participants
     }
   }
 
   public var clients: [Client]
   public var users: [User]
+  public var queues: [Queue]
   public var conversations: [Conversation]
+  /// The permissions a client needs (ANY) to subscribe to a topic, by topic pattern
+  /// (`v2.users.{id}.conversations.calls`); the emulator's defaults where the fixture says nothing.
+  public var topicPermissions: [String: [String]]
 
-  public init(clients: [Client], users: [User], conversations: [Conversation]) {
+  public init(
+    clients: [Client], users: [User], queues: [Queue] = [], conversations: [Conversation],
+    topicPermissions: [String: [String]] = [:]
+  ) {
     self.clients = clients
     self.users = users
+    self.queues = queues
     self.conversations = conversations
+    self.topicPermissions = topicPermissions
   }
 
   /// The demo organisation (sim/demo-organisation.yaml, embedded): client `partyline-demo` with secret
@@ -111,12 +147,16 @@ public struct SimFixture: Sendable, Equatable {
 
   /// Parses a fragment of a fixture (users and conversations) whose participants may also name the
   /// `knownUsers`; what `POST /sim/conversations` reads (JSON is YAML too).
-  static func parseFragment(_ bytes: [UInt8], knownUsers: Set<String>) -> Result<SimFixture, Diagnostics> {
-    build(YAMLReader().parse(bytes, file: "body"), fragment: true, knownUsers: knownUsers)
+  static func parseFragment(_ bytes: [UInt8], knownUsers: Set<String>, knownQueues: Set<String> = [])
+    -> Result<SimFixture, Diagnostics>
+  {
+    build(
+      YAMLReader().parse(bytes, file: "body"), fragment: true, knownUsers: knownUsers,
+      knownQueues: knownQueues)
   }
 
   static func build(
-    _ parsed: ParsedFile, fragment: Bool = false, knownUsers: Set<String> = []
+    _ parsed: ParsedFile, fragment: Bool = false, knownUsers: Set<String> = [], knownQueues: Set<String> = []
   ) -> Result<SimFixture, Diagnostics> {
     if parsed.diagnostics.contains(where: { $0.severity == .error }) {
       return .failure(Diagnostics(parsed.diagnostics))
@@ -129,7 +169,7 @@ public struct SimFixture: Sendable, Equatable {
           range: SourceRange(file: parsed.file, line: 1, column: 1))
       ])
     }
-    var reader = FixtureReader(fragment: fragment, knownUsers: knownUsers)
+    var reader = FixtureReader(fragment: fragment, knownUsers: knownUsers, knownQueues: knownQueues)
     let fixture = reader.read(parsed.documents[0])
     if reader.diagnostics.isEmpty { return .success(fixture) }
     return .failure(Diagnostics(reader.diagnostics))
@@ -150,6 +190,8 @@ public enum SimPermissions {
     "conversation:communication:consultTransfer",
     "conversation:communication:consultTransferAgent",
     "directory:user:view",
+    "routing:queue:view",
+    "analytics:queueObservation:view",
   ]
 
   /// Whether `granted` (possibly with `*` segments, or `*` alone) covers `permission`.
@@ -179,6 +221,7 @@ struct FixtureReader {
   /// users the organisation already has.
   var fragment = false
   var knownUsers: Set<String> = []
+  var knownQueues: Set<String> = []
 
   mutating func error(_ id: String, _ message: String, _ node: Node) {
     diagnostics.append(Diagnostic(id: id, message: message, range: node.range))
@@ -255,7 +298,8 @@ struct FixtureReader {
     guard
       let top = fields(
         root, fragment ? "the fragment" : "the fixture",
-        allowed: fragment ? ["users", "conversations"] : ["clients", "users", "conversations"],
+        allowed: fragment
+          ? ["users", "conversations"] : ["clients", "users", "queues", "conversations", "topicPermissions"],
         required: fragment ? [] : ["clients"])
     else { return fixture }
 
@@ -263,7 +307,7 @@ struct FixtureReader {
     for item in sequence(top["clients"], "'clients'") {
       guard
         let f = fields(
-          item, "a client", allowed: ["id", "secret", "permissions", "tokenLifetime"],
+          item, "a client", allowed: ["id", "secret", "permissions", "tokenLifetime", "limits"],
           required: ["id", "secret"])
       else { continue }
       guard let id = string(f["id"], "a client's 'id'"), let secret = string(f["secret"], "'secret'")
@@ -291,8 +335,53 @@ struct FixtureReader {
           )
         }
       }
+      var limits: [String: Int] = [:]
+      if let node = f["limits"] {
+        if node.kind == .mapping {
+          for (key, value) in node.entries {
+            if value.kind == .scalar, value.coreType == .int, let n = Int(value.text), n >= 0 {
+              limits[key.text] = n
+            } else {
+              error("invalid_value", "a limit's value must be a non-negative integer", value)
+            }
+          }
+        } else {
+          error(
+            "wrong_type", "'limits' must be a mapping of limit keys to values, found \(node.typeName)", node)
+        }
+      }
       fixture.clients.append(
-        .init(id: id, secret: secret, permissions: permissions, tokenLifetime: lifetime))
+        .init(id: id, secret: secret, permissions: permissions, tokenLifetime: lifetime, limits: limits))
+    }
+
+    var seenQueues: [String: Node] = [:]
+    for item in sequence(top["queues"], "'queues'") {
+      guard let f = fields(item, "a queue", allowed: ["id", "name"], required: ["id", "name"]) else {
+        continue
+      }
+      guard let id = string(f["id"], "a queue's 'id'"), let name = string(f["name"], "a queue's 'name'")
+      else { continue }
+      if seenQueues[id] != nil { error("duplicate_id", "queue '\(id)' is defined twice", f["id"]!) }
+      seenQueues[id] = f["id"]
+      fixture.queues.append(.init(id: id, name: name))
+    }
+    if let node = top["topicPermissions"] {
+      if node.kind == .mapping {
+        for (key, value) in node.entries {
+          var names: [String] = []
+          for p in sequence(value, "the permissions of a topic") {
+            guard let name = string(p, "a permission") else { continue }
+            if !SimPermissions.isValid(name) {
+              error(
+                "unknown_permission", "unknown permission '\(name)'\(hint(name, SimPermissions.known))", p)
+            }
+            names.append(name)
+          }
+          fixture.topicPermissions[key.text] = names
+        }
+      } else {
+        error("wrong_type", "'topicPermissions' must map topic patterns to permission lists", node)
+      }
     }
 
     var seenUsers: [String: Node] = [:]
@@ -315,7 +404,8 @@ struct FixtureReader {
     for item in sequence(top["conversations"], "'conversations'") {
       guard
         let f = fields(
-          item, "a conversation", allowed: ["id", "maxParticipants", "participants"], required: ["id"])
+          item, "a conversation", allowed: ["id", "maxParticipants", "queue", "direction", "participants"],
+          required: ["id"])
       else { continue }
       guard let id = string(f["id"], "a conversation's 'id'") else { continue }
       if !seenConversations.insert(id).inserted {
@@ -328,6 +418,16 @@ struct FixtureReader {
         } else {
           error("invalid_value", "'maxParticipants' must be a positive integer", node)
         }
+      }
+      let queue = string(f["queue"], "'queue'")
+      if let queue, seenQueues[queue] == nil, !knownQueues.contains(queue) {
+        error(
+          "unknown_queue", "conversation refers to queue '\(queue)', which 'queues' does not define",
+          f["queue"]!)
+      }
+      let direction = string(f["direction"], "'direction'") ?? "inbound"
+      if direction != "inbound" && direction != "outbound" {
+        error("invalid_value", "'direction' must be 'inbound' or 'outbound'", f["direction"]!)
       }
       var participants: [SimFixture.Participant] = []
       for p in sequence(f["participants"], "'participants'") {
@@ -363,7 +463,9 @@ struct FixtureReader {
             held: bool(pf["held"], "'held'") ?? false))
       }
       fixture.conversations.append(
-        .init(id: id, maxParticipants: maxParticipants, participants: participants))
+        .init(
+          id: id, maxParticipants: maxParticipants, queue: queue, direction: direction,
+          participants: participants))
     }
     return fixture
   }

@@ -24,6 +24,31 @@ public struct SimOptions: Sendable {
   public var maxLogEntries: Int
   /// The clock; tests may inject their own.
   public var now: @Sendable () -> Date
+  /// The Notifications API: channel lifetime, heartbeats and event faults.
+  public var notifications = Notifications()
+
+  /// How channels and their sockets behave (genesys-api.md §8.4; the heartbeat interval is not
+  /// published, docs/emulator.md).
+  public struct Notifications: Sendable {
+    /// How long a channel lives; subscribing again extends it. Genesys: 24 h.
+    public var channelLifetime: TimeInterval = 24 * 3600
+    /// Seconds between `channel.metadata` heartbeats on a socket.
+    public var heartbeat: TimeInterval = 30
+    /// The share of events dropped (per event and channel) as a fault.
+    public var dropShare: Double = 0
+    /// How long each event is held back before it is sent, as a fault.
+    public var delay: TimeInterval = 0
+
+    public init(
+      channelLifetime: TimeInterval = 24 * 3600, heartbeat: TimeInterval = 30, dropShare: Double = 0,
+      delay: TimeInterval = 0
+    ) {
+      self.channelLifetime = channelLifetime
+      self.heartbeat = heartbeat
+      self.dropShare = dropShare
+      self.delay = delay
+    }
+  }
 
   public init(
     seed: UInt64 = 1,

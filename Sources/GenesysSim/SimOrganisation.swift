@@ -35,6 +35,8 @@ struct SimOrganisation {
   struct Conversation {
     var id: String
     var maxParticipants: Int?
+    var queue: String?
+    var direction: String = "inbound"
     var startTime: Date
     var participants: [Participant]
 
@@ -71,6 +73,11 @@ struct SimOrganisation {
   var clientOrder: [String] = []
   var users: [String: SimFixture.User] = [:]
   var userOrder: [String] = []
+  var queues: [String: SimFixture.Queue] = [:]
+  var queueOrder: [String] = []
+  var topicPermissions: [String: [String]] = [:]
+  /// Conversations changed since the notifications were last told (the events to publish).
+  var changed: [String] = []
   /// Changes whenever a conversation does, so rendered JSON can be cached until then.
   var revision = 0
   var conversations: [String: Conversation] = [:] {
@@ -104,6 +111,7 @@ struct SimOrganisation {
       HistoryEvent(
         time: time, conversationId: conversationId, participantId: p.id, event: event, requested: requested,
         changed: changed, userId: p.userId))
+    if changed != false { self.changed.append(conversationId) }
     if history.count - historyStart > maxHistory { historyStart += 1 }
     if historyStart > 4096, historyStart * 2 > history.count {
       history.removeFirst(historyStart)
@@ -120,16 +128,26 @@ struct SimOrganisation {
       users[u.id] = u
       userOrder.append(u.id)
     }
+    for q in fixture.queues {
+      queues[q.id] = q
+      queueOrder.append(q.id)
+    }
+    topicPermissions = fixture.topicPermissions
     for c in fixture.conversations {
-      let participants = c.participants.map { Self.participant($0, start: start, users: users, ids: &ids) }
+      let participants = c.participants.map {
+        Self.participant($0, start: start, users: users, direction: c.direction, ids: &ids)
+      }
       conversations[c.id] = Conversation(
-        id: c.id, maxParticipants: c.maxParticipants, startTime: start, participants: participants)
+        id: c.id, maxParticipants: c.maxParticipants, queue: c.queue, direction: c.direction,
+        startTime: start,
+        participants: participants)
       conversationOrder.append(c.id)
     }
   }
 
   static func participant(
-    _ p: SimFixture.Participant, start: Date, users: [String: SimFixture.User], ids: inout SimRandom
+    _ p: SimFixture.Participant, start: Date, users: [String: SimFixture.User], direction: String,
+    ids: inout SimRandom
   ) -> Participant {
     let connected = p.state == "connected" || p.state == "disconnected" || p.state == "terminated"
     return Participant(
@@ -137,7 +155,8 @@ struct SimOrganisation {
       name: p.name ?? p.user.flatMap { users[$0]?.name }, address: p.address.map(Self.storedAddress),
       muted: p.muted,
       held: p.held,
-      direction: p.purpose == "customer" || p.purpose == "external" ? "inbound" : "outbound",
+      // Every leg carries the call's direction, the agent's too (genesys-api.md §8.2).
+      direction: direction,
       startTime: start, startAlertingTime: p.state == "alerting" ? start : nil,
       connectedTime: connected ? start : nil,
       endTime: p.state == "disconnected" || p.state == "terminated" ? start : nil,
@@ -175,13 +194,16 @@ struct SimOrganisation {
       let joining = conversations[c.id] != nil
       var conversation =
         conversations[c.id]
-        ?? Conversation(id: c.id, maxParticipants: c.maxParticipants, startTime: now, participants: [])
+        ?? Conversation(
+          id: c.id, maxParticipants: c.maxParticipants, queue: c.queue, direction: c.direction,
+          startTime: now,
+          participants: [])
       if !joining {
         created += 1
         conversationOrder.append(c.id)
       }
       for fp in c.participants {
-        let p = Self.participant(fp, start: now, users: users, ids: &ids)
+        let p = Self.participant(fp, start: now, users: users, direction: conversation.direction, ids: &ids)
         conversation.participants.append(p)
         note(joining ? "joined" : "created", now, c.id, p)
         added += 1
@@ -247,7 +269,10 @@ struct SimOrganisation {
           changed: p.muted != muted)
         p.muted = muted
       }
-      if let held = change.held { p.held = held }
+      if let held = change.held, held != p.held {
+        p.held = held
+        note(held ? "held" : "unheld", item.at, item.conversationId, p, requested: item.requested)
+      }
       if let confined = change.confined { p.confined = confined }
       if let recording = change.recording { p.recording = recording }
       if change.state == "disconnected" {
@@ -284,15 +309,16 @@ struct SimOrganisation {
     return SimFixture(
       clients: clientOrder.compactMap { clients[$0] },
       users: userOrder.compactMap { users[$0] },
+      queues: queueOrder.compactMap { queues[$0] },
       conversations: conversationOrder.compactMap { copy.conversations[$0] }.map { c in
         SimFixture.Conversation(
-          id: c.id, maxParticipants: c.maxParticipants,
+          id: c.id, maxParticipants: c.maxParticipants, queue: c.queue, direction: c.direction,
           participants: c.participants.map {
             SimFixture.Participant(
               id: $0.id, purpose: $0.purpose, state: $0.state, user: $0.userId, name: $0.name,
               address: $0.address, muted: $0.muted, held: $0.held)
           })
-      })
+      }, topicPermissions: topicPermissions)
   }
 }
 
@@ -327,11 +353,14 @@ extension SimOrganisation {
     a.lowercased().hasPrefix("tel:+") ? String(a.dropFirst(4)) : a
   }
 
+  /// A user reference as REST renders it on a call leg: `{id, selfUri}`, no name (§8.2).
   func userRef(_ id: String) -> JSONValue {
-    var pairs: [(String, JSONValue)] = [("id", .string(id))]
-    if let name = users[id]?.name { pairs.append(("name", .string(name))) }
-    pairs.append(("selfUri", .string("/api/v2/users/\(id)")))
-    return .object(pairs)
+    .object([("id", .string(id)), ("selfUri", .string("/api/v2/users/\(id)"))])
+  }
+
+  /// A queue reference on a call leg: `{id, selfUri}` (§8.2).
+  func queueRef(_ id: String) -> JSONValue {
+    .object([("id", .string(id)), ("selfUri", .string("/api/v2/routing/queues/\(id)"))])
   }
 
   /// A CallConversation: flat CallMediaParticipants with `user: {id, name, selfUri}`.
@@ -352,6 +381,7 @@ extension SimOrganisation {
       f.append(("held", .bool(p.held)))
       f.append(("wrapupRequired", .bool(false)))
       if let user = p.userId { f.append(("user", userRef(user))) }
+      if let queue = c.queue { f.append(("queue", queueRef(queue))) }
       f.append(("attributes", .object([])))
       f.append(("alertingTimeoutMs", .int(8000)))
       f.append(("muted", .bool(p.muted)))
@@ -361,16 +391,19 @@ extension SimOrganisation {
       if let address = p.address, p.direction == "inbound" {
         f.append(("ani", .string(Self.wireAddress(address))))
       }
+      if let queue = c.queue { f.append(("conversationRoutingData", .object([("queue", queueRef(queue))]))) }
       participants.append(.object(f))
     }
-    return .object([
+    var pairs: [(String, JSONValue)] = [
       ("id", .string(c.id)),
       ("participants", .array(participants)),
       ("otherMediaUris", .array([])),
       ("recordingState", .string("none")),
-      ("maxParticipants", .int(c.capacity)),
-      ("selfUri", .string("/api/v2/conversations/calls/\(c.id)")),
-    ])
+    ]
+    // Only conferences carry it (§8.2): a client must fall back to 20 when it is absent.
+    if let m = c.maxParticipants { pairs.append(("maxParticipants", .int(m))) }
+    pairs.append(("selfUri", .string("/api/v2/conversations/calls/\(c.id)")))
+    return .object(pairs)
   }
 
   /// A generic Conversation: participants with `userId` and voice state on each `calls[]` element.
@@ -386,6 +419,10 @@ extension SimOrganisation {
         f.append(("userUri", .string("/api/v2/users/\(user)")))
         f.append(("userId", .string(user)))
       }
+      if let queue = c.queue {
+        f.append(("queueId", .string(queue)))
+        if let name = queues[queue]?.name { f.append(("queueName", .string(name))) }
+      }
       f.append(("purpose", .string(p.purpose)))
       f.append(("participantType", .string(p.userId != nil ? "Internal" : "External")))
       if let address = p.address { f.append(("address", .string(Self.wireAddress(address)))) }
@@ -393,7 +430,8 @@ extension SimOrganisation {
       f.append(("alertingTimeoutMs", .int(8000)))
       f.append(("attributes", .object([])))
       var call: [(String, JSONValue)] = [
-        ("state", .string(p.state)),
+        // `parked` exists only on CallMediaParticipant, not in Call.state's enum (§2a).
+        ("state", .string(p.state == "parked" ? "connected" : p.state)),
         ("id", .string(p.callId)),
         ("direction", .string(p.direction)),
         ("recording", .bool(p.recording)),
@@ -410,15 +448,15 @@ extension SimOrganisation {
       f.append(("calls", .array([.object(call)])))
       participants.append(.object(f))
     }
-    return .object([
+    var pairs: [(String, JSONValue)] = [
       ("id", .string(c.id)),
       ("startTime", .string(isoDate(c.startTime))),
       ("participants", .array(participants)),
       ("recordingState", .string("NONE")),
-      ("maxParticipants", .int(c.capacity)),
-      ("divisions", .array([])),
-      ("selfUri", .string("/api/v2/conversations/\(c.id)")),
-    ])
+    ]
+    if let m = c.maxParticipants { pairs.append(("maxParticipants", .int(m))) }
+    pairs += [("divisions", .array([])), ("selfUri", .string("/api/v2/conversations/\(c.id)"))]
+    return .object(pairs)
   }
 
   func userJSON(_ u: SimFixture.User, expand: Set<String>, now: Date) -> JSONValue {
@@ -524,5 +562,70 @@ struct SimRandom {
       left -= 1
     }
     return String(decoding: out, as: UTF8.self)
+  }
+}
+
+// MARK: - Event JSON
+
+extension SimOrganisation {
+  /// The topics a conversation's events go to: every user on the call, and its queue.
+  func topics(of c: Conversation) -> [String] {
+    var out: [String] = []
+    for p in c.participants {
+      guard let u = p.userId else { continue }
+      let t = "v2.users.\(u).conversations.calls"
+      if !out.contains(t) { out.append(t) }
+    }
+    if let q = c.queue { out.append("v2.routing.queues.\(q).conversations.calls") }
+    return out
+  }
+
+  /// The whole call as a notification's `eventBody` (ConversationCallEventTopicCallConversation):
+  /// event spelling — `user {id, name}`, `queue {id, name}`, the event enums (§8.4).
+  func eventJSON(_ c: Conversation) -> JSONValue {
+    var participants: [JSONValue] = []
+    for p in c.participants {
+      var f: [(String, JSONValue)] = [("id", .string(p.id))]
+      if let name = p.name { f.append(("name", .string(name))) }
+      if let address = p.address { f.append(("address", .string(Self.wireAddress(address)))) }
+      f.append(("startTime", .string(isoDate(p.startTime))))
+      if let t = p.connectedTime { f.append(("connectedTime", .string(isoDate(t)))) }
+      if let t = p.endTime { f.append(("endTime", .string(isoDate(t)))) }
+      f.append(("purpose", .string(p.purpose)))
+      f.append(("state", .string(p.state)))
+      f.append(("direction", .string(p.direction)))
+      if let d = p.disconnectType {
+        f.append(("disconnectType", .string(d == "endpoint.donotdisturb" ? "endpoint.dnd" : d)))
+      }
+      f.append(("held", .bool(p.held)))
+      f.append(("wrapupRequired", .bool(false)))
+      if let u = p.userId {
+        var ref: [(String, JSONValue)] = [("id", .string(u))]
+        if let name = users[u]?.name { ref.append(("name", .string(name))) }
+        f.append(("user", .object(ref)))
+      }
+      if let q = c.queue {
+        var ref: [(String, JSONValue)] = [("id", .string(q))]
+        if let name = queues[q]?.name { ref.append(("name", .string(name))) }
+        f.append(("queue", .object(ref)))
+      }
+      f.append(("attributes", .object([])))
+      f.append(("alertingTimeoutMs", .int(8000)))
+      f.append(("provider", .string("Edge")))
+      f.append(("muted", .bool(p.muted)))
+      f.append(("confined", .bool(p.confined)))
+      f.append(("recording", .bool(p.recording)))
+      f.append(("recordingState", .string(p.recording ? "active" : "none")))
+      if let address = p.address, p.direction == "inbound" {
+        f.append(("ani", .string(Self.wireAddress(address))))
+      }
+      participants.append(.object(f))
+    }
+    var pairs: [(String, JSONValue)] = [
+      ("id", .string(c.id)), ("participants", .array(participants)), ("otherMediaUris", .array([])),
+      ("recordingState", .string("none")),
+    ]
+    if let m = c.maxParticipants { pairs.append(("maxParticipants", .int(m))) }
+    return .object(pairs)
   }
 }

@@ -119,11 +119,32 @@ struct SimResponder: HTTPResponder {
       }
       switch Self.faultRules(parsed) {
       case .success(let rules):
+        // Faults of the events on the sockets: {"events": {"dropShare": 0.2, "delayMs": 300}}.
+        if let events = parsed["events"] {
+          let drop = events["dropShare"]?.doubleValue ?? 0
+          let delay = events["delayMs"]?.doubleValue ?? 0
+          guard case .object = events, (0...1).contains(drop), (0...600_000).contains(delay) else {
+            return simError(
+              400, "invalid.value", "'events' takes dropShare (0 to 1) and delayMs (0 to 600000)")
+          }
+          engine.notifications.setFaults(dropShare: drop, delay: delay / 1000)
+        }
         engine.setFaults(rules)
         return response(engine.json(200, faultsJSON(rules)))
       case .failure(let failure):
         return simError(400, "invalid.value", failure.message)
       }
+    case ("POST", "/sim/notifications/socket-closing"):
+      // A maintenance close, as Genesys announces it: the notice, then the socket closes.
+      let notice = JSONValue.object([
+        ("topicName", .string("v2.system.socket_closing")),
+        ("eventBody", .object([("message", .string("Socket is closing; reconnect to the same channel."))])),
+      ]).render()
+      let channels = engine.notifications.connectedChannels()
+      for id in channels { _ = engine.notifications.send(id, notice, close: true) }
+      return response(engine.json(200, .object([("sockets", .int(channels.count))])))
+    case ("POST", "/sim/notifications/drop"):
+      return response(engine.json(200, .object([("sockets", .int(engine.notifications.dropSockets()))])))
     case ("GET", "/sim/history"):
       return response(engine.json(200, engine.historyJSON()))
     case ("DELETE", "/sim/history"):
@@ -179,7 +200,14 @@ struct SimResponder: HTTPResponder {
   }
 
   func faultsJSON(_ rules: [FaultRule]) -> JSONValue {
-    .object([
+    let events = engine.notifications.faults
+    return .object([
+      (
+        "events",
+        .object([
+          ("dropShare", .double(events.dropShare)), ("delayMs", .int(Int((events.delay * 1000).rounded()))),
+        ])
+      ),
       (
         "faults",
         .array(
@@ -191,7 +219,7 @@ struct SimResponder: HTTPResponder {
               ("latencyMs", .int(Int(($0.latency * 1000).rounded()))),
             ])
           })
-      )
+      ),
     ])
   }
 

@@ -17,6 +17,17 @@ enum SimRoute: String, CaseIterable {
   case getUser = "GET /api/v2/users/{userId}"
   case getUsers = "GET /api/v2/users"
   case searchUsers = "POST /api/v2/users/search"
+  case listQueues = "GET /api/v2/routing/queues"
+  case getQueue = "GET /api/v2/routing/queues/{queueId}"
+  case activityQuery = "POST /api/v2/analytics/conversations/activity/query"
+  case orgLimits = "GET /api/v2/organizations/limits/namespaces/{namespaceName}"
+  case createChannel = "POST /api/v2/notifications/channels"
+  case listChannels = "GET /api/v2/notifications/channels"
+  case headChannel = "HEAD /api/v2/notifications/channels/{channelId}"
+  case getSubscriptions = "GET /api/v2/notifications/channels/{channelId}/subscriptions"
+  case addSubscriptions = "POST /api/v2/notifications/channels/{channelId}/subscriptions"
+  case replaceSubscriptions = "PUT /api/v2/notifications/channels/{channelId}/subscriptions"
+  case deleteSubscriptions = "DELETE /api/v2/notifications/channels/{channelId}/subscriptions"
 
   /// The permissions of which the client needs ANY (genesys-api.md §2), none when empty.
   var permissions: [String] {
@@ -35,6 +46,8 @@ enum SimRoute: String, CaseIterable {
       ]
     case .addParticipantsUser: return ["conversation:agentlessCall:add"]
     case .searchUsers: return ["directory:user:view"]
+    case .listQueues, .getQueue: return ["routing:queue:view"]
+    case .activityQuery: return ["analytics:queueObservation:view"]
     default: return []
     }
   }
@@ -62,6 +75,25 @@ enum SimRoute: String, CaseIterable {
       if r.count == 2, r[0] == "conversations" { return (.getConversation, [r[1]]) }
       if r == ["users"] { return (.getUsers, []) }
       if r.count == 2, r[0] == "users" { return (.getUser, [r[1]]) }
+      if r == ["routing", "queues"] { return (.listQueues, []) }
+      if r.count == 3, r[0] == "routing", r[1] == "queues" { return (.getQueue, [r[2]]) }
+      if r.count == 4, r[0] == "organizations", r[1] == "limits", r[2] == "namespaces" {
+        return (.orgLimits, [r[3]])
+      }
+      if r == ["notifications", "channels"] { return (.listChannels, []) }
+      if r.count == 4, r[0] == "notifications", r[1] == "channels", r[3] == "subscriptions" {
+        return (.getSubscriptions, [r[2]])
+      }
+    case "HEAD":
+      if r.count == 3, r[0] == "notifications", r[1] == "channels" { return (.headChannel, [r[2]]) }
+    case "PUT":
+      if r.count == 4, r[0] == "notifications", r[1] == "channels", r[3] == "subscriptions" {
+        return (.replaceSubscriptions, [r[2]])
+      }
+    case "DELETE":
+      if r.count == 4, r[0] == "notifications", r[1] == "channels", r[3] == "subscriptions" {
+        return (.deleteSubscriptions, [r[2]])
+      }
     case "PATCH":
       if r.count == 5, r[0] == "conversations", r[1] == "calls", r[3] == "participants" {
         return (.patchCallParticipant, [r[2], r[4]])
@@ -80,6 +112,11 @@ enum SimRoute: String, CaseIterable {
         return (.addParticipantsUser, [r[2], r[5]])
       }
       if r == ["users", "search"] { return (.searchUsers, []) }
+      if r == ["analytics", "conversations", "activity", "query"] { return (.activityQuery, []) }
+      if r == ["notifications", "channels"] { return (.createChannel, []) }
+      if r.count == 4, r[0] == "notifications", r[1] == "channels", r[3] == "subscriptions" {
+        return (.addSubscriptions, [r[2]])
+      }
     default: break
     }
     return nil

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -13,11 +14,16 @@ public final class SimServer: Sendable {
   let engine: SimEngine
   private let group: ServiceGroup
   private let task: Task<Void, any Error>
+  private let ticker: Task<Void, Never>
 
   /// `http://127.0.0.1:PORT`.
   public var baseURL: String { "http://\(host):\(port)" }
 
-  private init(port: Int, host: String, engine: SimEngine, group: ServiceGroup, task: Task<Void, any Error>) {
+  private init(
+    port: Int, host: String, engine: SimEngine, group: ServiceGroup, task: Task<Void, any Error>,
+    ticker: Task<Void, Never>
+  ) {
+    self.ticker = ticker
     self.port = port
     self.host = host
     self.engine = engine
@@ -35,6 +41,19 @@ public final class SimServer: Sendable {
     let started = StartSignal()
     let app = Application(
       responder: SimResponder(engine: engine),
+      server: .http1WebSocketUpgrade { request, channel, _ in
+        // The Notifications API's sockets: an existing (unexpired) channel upgrades, anything else is
+        // answered by the responder (404).
+        guard let id = SimSockets.channelId(request.path ?? ""),
+          let (socket, stream) = engine.notifications.attach(id, now: engine.options.now())
+        else { return .dontUpgrade }
+        return .upgrade([:]) { inbound, outbound, _ in
+          await SimSockets.serve(
+            channelId: id, socket: socket, stream: stream, inbound: inbound, outbound: outbound,
+            engine: engine,
+            nio: channel)
+        }
+      },
       configuration: .init(address: .hostname(host, port: port), serverName: nil, backlog: 1024),
       onServerRunning: { channel in started.fulfil(.success(channel.localAddress?.port ?? port)) },
       logger: logger)
@@ -50,7 +69,19 @@ public final class SimServer: Sendable {
       }
     }
     let bound = try await started.wait()
-    return SimServer(port: bound, host: host, engine: engine, group: group, task: task)
+    engine.setStreamingBase("ws://\(host):\(bound)")
+    // Changes the API makes later (a PATCH after its 202, a ringing party answering) take effect on
+    // time, so their events are published when they happen, not when someone next reads.
+    let ticker = Task {
+      while !Task.isCancelled {
+        // Until the next change is due, at most 50 ms (a change scheduled meanwhile waits that long).
+        let wait = min(
+          0.05, max(0.001, engine.nextDue().map { $0.timeIntervalSince(engine.options.now()) } ?? 0.05))
+        try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+        engine.tick()
+      }
+    }
+    return SimServer(port: bound, host: host, engine: engine, group: group, task: task, ticker: ticker)
   }
 
   /// Starts from what `exportState()` wrote earlier (any fixture YAML); throws the fixture's
@@ -65,6 +96,8 @@ public final class SimServer: Sendable {
 
   /// Stops accepting connections, lets open requests finish and returns when the server is down.
   public func shutdown() async {
+    ticker.cancel()
+    _ = engine.notifications.dropSockets()
     await group.triggerGracefulShutdown()
     _ = try? await task.value
   }

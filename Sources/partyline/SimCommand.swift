@@ -68,6 +68,18 @@ struct SimServeCommand: AsyncParsableCommand {
   @Option(help: "Write the organisation's state as fixture YAML to this file on shutdown.")
   var saveState: String?
 
+  @Option(help: "Seconds between heartbeats on a notification socket (e.g. 30s).")
+  var heartbeat: String = "30s"
+
+  @Option(help: "How long a notification channel lives unless subscribed to again (Genesys: 24h).")
+  var channelLifetime: String = "24h"
+
+  @Option(help: "A fault: the share (0 to 1) of events a socket never gets.")
+  var eventDrop: Double = 0
+
+  @Option(help: "A fault: how long each event is held back before it is sent (e.g. 500ms).")
+  var eventDelay: String = "0s"
+
   func duration(_ text: String, _ flag: String) throws -> TimeInterval {
     guard let d = SimDuration.parse(text) else {
       throw ValidationError("--\(flag): '\(text)' is not a duration (e.g. 500ms, 2s, 1m)")
@@ -105,6 +117,13 @@ struct SimServeCommand: AsyncParsableCommand {
       }
       options.faults.append(rule)
     }
+    options.notifications.heartbeat = try duration(heartbeat, "heartbeat")
+    options.notifications.channelLifetime = try duration(channelLifetime, "channel-lifetime")
+    options.notifications.delay = try duration(eventDelay, "event-delay")
+    guard (0...1).contains(eventDrop) else {
+      throw ValidationError("--event-drop must be a share from 0 to 1")
+    }
+    options.notifications.dropShare = eventDrop
     return options
   }
 

@@ -20,8 +20,9 @@ import YAMLReader
     #expect(demo.clients.first?.id == "partyline-demo")
     #expect(demo.clients.first?.secret == "partyline-demo-secret")
     #expect(demo.clients.first?.tokenLifetime == 86400)
-    #expect(demo.users.count == 7)
-    #expect(demo.conversations.count == 3)
+    #expect(demo.users.count == 8)
+    #expect(demo.conversations.count == 6)
+    #expect(demo.queues.map(\.name) == ["Escalations", "Sales"])
   }
 
   @Test func yamlRoundTrips() throws {
