@@ -30,8 +30,57 @@ import YAMLReader
     #expect(try SimFixture.parse(yaml: demo.yaml(), file: "x.yaml").get() == demo)
   }
 
+  @Test func queuesDirectionsLimitsAndTopicPermissionsRoundTrip() throws {
+    let text = """
+      clients:
+        - id: a
+          secret: b
+          limits: {client.credentials.token.rate.per.minute: 60}
+      queues:
+        - {id: q1, name: Escalations}
+      topicPermissions:
+        "v2.users.{id}.conversations.calls": ["directory:user:view"]
+      conversations:
+        - id: c1
+          queue: q1
+          direction: outbound
+          participants: []
+      """
+    let fixture = try SimFixture.parse(yaml: text, file: "f.yaml").get()
+    #expect(fixture.queues == [.init(id: "q1", name: "Escalations")])
+    #expect(fixture.conversations[0].queue == "q1")
+    #expect(fixture.conversations[0].direction == "outbound")
+    #expect(fixture.clients[0].limits == ["client.credentials.token.rate.per.minute": 60])
+    #expect(fixture.topicPermissions == ["v2.users.{id}.conversations.calls": ["directory:user:view"]])
+    #expect(try SimFixture.parse(yaml: fixture.yaml(), file: "x.yaml").get() == fixture)
+  }
+
   /// Each case: fixture text, the diagnostic id, its line and column, and a piece of the message.
   static let cases: [(String, String, Int, Int, String)] = [
+    (
+      """
+      clients: []
+      conversations:
+        - id: c
+          queue: nowhere
+      """, "unknown_queue", 4, 12, "refers to queue 'nowhere', which 'queues' does not define"
+    ),
+    (
+      """
+      clients: []
+      conversations:
+        - id: c
+          direction: sideways
+      """, "invalid_value", 4, 16, "'direction' must be 'inbound' or 'outbound'"
+    ),
+    (
+      """
+      clients:
+        - id: a
+          secret: b
+          limits: {x: lots}
+      """, "invalid_value", 4, 17, "a limit's value must be a non-negative integer"
+    ),
     (
       """
       clients:
