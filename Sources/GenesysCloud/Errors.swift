@@ -15,6 +15,8 @@ public enum GenesysError: Error, Sendable, CustomStringConvertible, Equatable {
   /// A request that may or may not have taken effect (timeout, reset, 5xx on a non-idempotent call):
   /// re-read before deciding to send it again.
   case outcomeUnknown(String)
+  /// Never sent: the run was stopping (SIGINT/SIGTERM), so the budget let nothing new out.
+  case notSent(String)
 
   public var description: String {
     switch self {
@@ -28,6 +30,7 @@ public enum GenesysError: Error, Sendable, CustomStringConvertible, Equatable {
     case .invalidId(let id): return "refusing to put '\(id)' into a URL path: not a valid id"
     case .decoding(let m): return "unexpected response from Genesys Cloud: \(m)"
     case .outcomeUnknown(let m): return "outcome unknown: \(m)"
+    case .notSent(let m): return "not sent: \(m)"
     }
   }
 

@@ -87,6 +87,23 @@ public final class GenesysClient: Sendable {
     return try decode(UserSearchResponse.self, response).results?.first
   }
 
+  /// The org's `client.credentials.token.rate.per.minute` (`GET
+  /// /api/v2/organizations/limits/namespaces/platform.api`), nil when the client may not read it.
+  public func tokenRateLimit() async -> Int? {
+    struct Listing: Decodable {
+      struct Entry: Decodable {
+        var key: String?
+        var value: Int?
+      }
+      var entities: [Entry]?
+    }
+    guard
+      let r = try? await send(.GET, "/api/v2/organizations/limits/namespaces/platform.api", idempotent: true),
+      let listing = try? JSONDecoder().decode(Listing.self, from: r.body)
+    else { return nil }
+    return listing.entities?.first { $0.key == "client.credentials.token.rate.per.minute" }?.value
+  }
+
   // MARK: Writes
 
   /// `PATCH /api/v2/conversations/calls/{cid}/participants/{pid}/user/{userId}` with `{"muted": …}`:
@@ -159,11 +176,15 @@ public final class GenesysClient: Sendable {
       if Date().timeIntervalSince1970 > deadline { throw GenesysError.budgetExhausted(lastError: lastError) }
       let token = try await tokens.token(http: http, deadline: deadline, progress: progressGate)
       let waitStarted = Date().timeIntervalSince1970
-      let budget = self.budget
-      try await withHeartbeat(
-        heartbeat, { "waiting \($0) s for the rate limit (\(method.rawValue) \(path))" }
-      ) {
-        try await budget.acquire(urgent: urgent)
+      let (budget, cls) = (self.budget, RatePriority.current)
+      do {
+        try await withHeartbeat(
+          heartbeat, { "waiting \($0) s for the rate limit (\(method.rawValue) \(path))" }
+        ) {
+          try await budget.acquire(cls)
+        }
+      } catch is RateBudgetClosed {
+        throw GenesysError.notSent("\(method.rawValue) \(path): the run is stopping")
       }
       // An urgent request's time limit is for failures: time the budget made it wait does not count
       // (giving up would only hand it to the slower retry of watch's on-time loop).

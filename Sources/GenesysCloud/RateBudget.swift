@@ -1,113 +1,291 @@
 import Foundation
 
-/// Requests made for an on-time revert (`watch`'s lease-end loop) run with `urgent` set: they may use
-/// the part of the window that ordinary requests leave free (a tenth of it, or what the reverts due
-/// before the window resets will need, whichever is more), so a busy reconcile does not spend the
-/// budget a revert needs.
-public enum RatePriority {
-  @TaskLocal public static var urgent = false
+/// What a request is for, in the order the budget serves them: an on-time revert or a prune first,
+/// then the changes (mutes, unmutes, adds), then the reads that confirm them, then reconcile and
+/// discovery reads.
+public enum RateClass: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+  case revert, write, confirm, read
+
+  public static func < (a: RateClass, b: RateClass) -> Bool { a.rawValue < b.rawValue }
+
+  public var description: String {
+    switch self {
+    case .revert: return "revert"
+    case .write: return "write"
+    case .confirm: return "confirm"
+    case .read: return "read"
+    }
+  }
 }
 
-/// One budget shared by every request of a run: paced by the `inin-ratelimit-*` headers when the
-/// service sends them and by `Retry-After` on 429; an optional local cap (`--rate-limit N/min`).
-/// Ordinary requests stop short of the limit by the reserve (`ordinaryReserve`); urgent ones may use
-/// all of it.
+/// The class of the requests a task sends. `urgent` is watch's on-time loop: everything it sends
+/// serves a revert.
+public enum RatePriority {
+  @TaskLocal public static var urgent = false
+  @TaskLocal public static var rateClass: RateClass? = nil
+
+  public static var current: RateClass { urgent ? .revert : (rateClass ?? .read) }
+}
+
+/// Thrown to requests waiting for (or asking for) the budget after `close()`: the run is stopping,
+/// nothing new is sent.
+public struct RateBudgetClosed: Error, CustomStringConvertible {
+  public var description: String { "not sent: the run is stopping" }
+}
+
+/// One budget per token, shared by every request of a run, that counts its own requests: Genesys no
+/// longer sends `inin-ratelimit-*` headers (genesys-api.md §8.1), so a client learns nothing from the
+/// server until a 429. Fixed windows (`window` seconds from the first request after the last window
+/// ended, as the service counts), `limit` requests each. A 429 with `Retry-After` corrects the count
+/// (the window is full until then); headers, when a server sends them, may raise the count or move
+/// the window's end later, never lower or earlier.
+///
+/// Requests are served by class (`RateClass`): waiting reverts go before waiting writes, writes before
+/// confirmation reads, those before reconcile reads. Below reverts, every class leaves free what the
+/// reverts due before the window ends will need (`expectUrgent`, `admit`); reads also leave a tenth of
+/// the window to the changes, so a busy reconcile never starves them. `admit` is the promise: a mute is
+/// sent only when its revert, when its lease ends, fits the budget with every revert already promised.
 public actor RateBudget {
-  private var remaining: Int?
-  private var allowed: Int?
-  private var resetAt: Double = 0
-  private var pausedUntil: Double = 0
-  private var inFlight = 0
-  private let localPerMinute: Int?
-  private var localSent: [Double] = []
+  public private(set) var limit: Int
+  public let window: Double
+  /// Requests an on-time revert needs: a read, the unmute, a confirming read.
+  public let revertCost: Int
+  /// The share of any window that promised reverts may take.
+  public let revertShare: Double
   private let now: @Sendable () -> Double
-  /// When urgent work falls due (epoch seconds) and what each piece needs, set by `expectUrgent`.
-  private var urgentDue: [Double] = []
-  private var requestsPerUrgent = 0
-  /// Counters for reports: requests sent, 429s seen, time spent waiting.
+
+  private var windowStart: Double?
+  private var used = 0
+  private var pausedUntil = 0.0
+  /// Lease ends of reverts due (from the journal, `expectUrgent`) and promised here (`admit`).
+  private var due: [Double] = []
+  private var admitted: [Double] = []
+  private var closed = false
+
+  private struct Waiter {
+    var seq: Int
+    var cls: RateClass
+    var continuation: CheckedContinuation<Void, any Error>
+  }
+  private var queue: [Waiter] = []
+  private var seq = 0
+  private var wakeGeneration = 0
+
+  /// Counters for reports: requests sent (by class), 429s seen, time spent waiting.
   public private(set) var sent = 0
+  public private(set) var sentByClass: [RateClass: Int] = [:]
   public private(set) var throttled = 0
   public private(set) var waited: Double = 0
-  /// Of that, the time urgent requests waited.
+  /// Of that, the time revert-class requests waited.
   public private(set) var urgentWaited: Double = 0
+  public private(set) var heldBack = 0
 
   public init(
-    localPerMinute: Int? = nil, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    limit: Int = 300, window: Double = 60, revertCost: Int = 3, revertShare: Double = 0.8,
+    now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
   ) {
-    self.localPerMinute = localPerMinute
+    self.limit = max(1, limit)
+    self.window = window
+    self.revertCost = max(1, revertCost)
+    self.revertShare = revertShare
     self.now = now
   }
 
-  /// Waits until a request may be sent; throws `CancellationError` if the task is cancelled meanwhile.
-  public func acquire(urgent: Bool = RatePriority.urgent) async throws {
-    while true {
-      try Task.checkCancellation()
-      let t = now()
-      var wait = 0.0
-      if t < pausedUntil { wait = pausedUntil - t }
-      let reserve = urgent ? 0 : ordinaryReserve(at: t)
-      if let r = remaining, r - inFlight <= reserve, t < resetAt { wait = max(wait, resetAt - t) }
-      if let cap = localPerMinute {
-        localSent.removeAll { $0 <= t - 60 }
-        if localSent.count >= cap, let first = localSent.first { wait = max(wait, first + 60 - t) }
-      }
-      if wait <= 0 { break }
-      // Short naps while the reserve holds an ordinary request back: the schedule may change.
-      let nap = min(wait, urgent ? 120 : 1)
-      waited += nap
-      if urgent { urgentWaited += nap }
-      try await Task.sleep(nanoseconds: UInt64(nap * 1e9))
+  /// A window as this side counts it: a little longer than the service's, since the service's starts
+  /// when the first request arrives, a latency after it left here.
+  var span: Double { window * 1.01 + 0.05 }
+
+  /// The end of the window requests now would count in.
+  func windowEnd(at t: Double) -> Double {
+    if let s = windowStart, t < s + span { return s + span }
+    return t + span
+  }
+
+  func usedNow(at t: Double) -> Int {
+    if let s = windowStart, t < s + span { return used }
+    return 0
+  }
+
+  /// What a class may use of the current window.
+  func cap(_ cls: RateClass, at t: Double) -> Int {
+    if cls == .revert { return limit }
+    let end = windowEnd(at: t)
+    // Reverts due before the window ends (and those just overdue, being served now) keep their room.
+    let pending = (due + admitted).filter { $0 >= t - 5 && $0 <= end }.count
+    var cap = limit - pending * revertCost
+    if cls == .read { cap -= limit / 10 }
+    return cap
+  }
+
+  func canGrant(_ cls: RateClass, at t: Double) -> Bool {
+    if closed || t < pausedUntil { return false }
+    return usedNow(at: t) < cap(cls, at: t)
+  }
+
+  private func take(_ cls: RateClass, at t: Double) {
+    if windowStart == nil || t >= windowStart! + span {
+      windowStart = t
+      used = 0
     }
-    if let r = remaining, now() >= resetAt, r <= 0 { remaining = nil }
-    inFlight += 1
+    used += 1
     sent += 1
-    if localPerMinute != nil { localSent.append(now()) }
+    sentByClass[cls, default: 0] += 1
   }
 
-  /// Says when urgent work falls due and how many requests each piece needs: ordinary requests then
-  /// leave that much of the window for the pieces due before it resets. Replaces the last schedule.
-  public func expectUrgent(dueAt times: [Double], requestsEach: Int) {
-    urgentDue = times.sorted()
-    requestsPerUrgent = max(0, requestsEach)
-  }
-
-  /// What ordinary requests leave free at `t`: a tenth of the window, or what the urgent work due
-  /// before the window resets needs (work already due counts too), whichever is more.
-  func ordinaryReserve(at t: Double) -> Int {
-    let horizon = max(resetAt, t)
-    let due = urgentDue.prefix { $0 <= horizon }.count
-    return max(Self.reserve(allowed), due * requestsPerUrgent)
-  }
-
-  /// Records what a response said about the budget. Answers arrive out of order: within one window
-  /// the lowest remaining count seen stands, so a late answer cannot give back what is spent.
-  public func record(count: Int?, allowed: Int?, reset: Double?, retryAfter: Double?, status: Int) {
-    inFlight = max(0, inFlight - 1)
+  /// Waits until a request of `cls` may be sent (higher classes first); throws `RateBudgetClosed`
+  /// once the budget is closed and `CancellationError` if the task is cancelled meanwhile.
+  public func acquire(_ cls: RateClass = RatePriority.current) async throws {
+    if closed { throw RateBudgetClosed() }
     let t = now()
-    if let count, let allowed {
-      let left = allowed - count
-      let newReset = reset.map { t + $0 }
-      // A new window: the old one has run out, or the service counts afresh (its reset moved on).
-      let fresh = remaining == nil || t >= resetAt || (newReset.map { $0 > resetAt + 2 } ?? false)
-      remaining = fresh ? left : min(remaining ?? left, left)
-      self.allowed = allowed
-      if fresh, let newReset { resetAt = newReset }
+    if !queue.contains(where: { $0.cls <= cls }), canGrant(cls, at: t) {
+      take(cls, at: t)
+      return
     }
+    seq += 1
+    let id = seq
+    let started = t
+    try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+        let w = Waiter(seq: id, cls: cls, continuation: c)
+        let i = queue.firstIndex { ($0.cls, $0.seq) > (cls, id) } ?? queue.count
+        queue.insert(w, at: i)
+        pump()
+      }
+    } onCancel: {
+      Task { await self.cancel(id) }
+    }
+    let spent = now() - started
+    waited += spent
+    if cls == .revert { urgentWaited += spent }
+  }
+
+  /// The old signature: `urgent` requests are reverts.
+  public func acquire(urgent: Bool) async throws {
+    try await acquire(urgent ? .revert : (RatePriority.rateClass ?? .read))
+  }
+
+  private func cancel(_ id: Int) {
+    guard let i = queue.firstIndex(where: { $0.seq == id }) else { return }
+    queue.remove(at: i).continuation.resume(throwing: CancellationError())
+    pump()
+  }
+
+  /// Grants what can be granted, in class order; sets a timer for the next change otherwise.
+  private func pump() {
+    let t = now()
+    // In class order; a class's cap is never above a higher class's, so the first that cannot go
+    // holds back every one after it.
+    while let w = queue.first, canGrant(w.cls, at: t) {
+      queue.removeFirst()
+      take(w.cls, at: t)
+      w.continuation.resume()
+    }
+    guard !queue.isEmpty else { return }
+    let next = max(pausedUntil, windowStart.map { $0 + span } ?? t)
+    let at = min(max(next, t + 0.001), t + 1)  // at least once a second: the reserve moves as reverts pass
+    wakeGeneration += 1
+    let generation = wakeGeneration
+    Task {
+      try? await Task.sleep(nanoseconds: UInt64(max(0, at - self.now()) * 1e9))
+      await self.wake(generation)
+    }
+  }
+
+  private func wake(_ generation: Int) {
+    guard generation == wakeGeneration else { return }
+    pump()
+  }
+
+  /// Says when reverts fall due (the open leases' ends, from the journal): the classes below
+  /// reverts leave their room. Replaces the last list; promises made with `admit` since stay.
+  public func expectUrgent(dueAt times: [Double], requestsEach: Int = 0) {
+    let t = now()
+    due = times.filter { $0 >= t - window }.sorted()
+    admitted.removeAll { $0 < t - window }
+    pump()
+  }
+
+  /// How many reverts the promises allow in the busiest `window` containing `t`.
+  func promisedAround(_ t: Double) -> Int {
+    let all = (due + admitted).sorted()
+    // Every window [s, s + window) that contains t starts in (t - window, t]: the busiest starts at a
+    // promise (or just after t - window).
+    var starts = [t - window + 0.000_1]
+    starts += all.filter { $0 > t - window && $0 <= t }
+    var busiest = 0
+    for s in starts {
+      busiest = max(busiest, all.filter { $0 >= s && $0 < s + window }.count)
+    }
+    return busiest
+  }
+
+  /// Admission of a mute whose lease ends at `leaseEnd`: true (and the revert is promised) when the
+  /// reverts promised in every window that could hold that end still fit the reverts' share; false
+  /// holds the mute back (the caller reports it as waiting and tries again later).
+  public func admit(leaseEnd: Double) -> Bool {
+    let room = max(1, Int(Double(limit) * revertShare) / revertCost)
+    if promisedAround(leaseEnd) + 1 > room {
+      heldBack += 1
+      return false
+    }
+    admitted.append(leaseEnd)
+    admitted.sort()
+    return true
+  }
+
+  /// Records what a response said. Only a 429 (and headers, if a server still sends them) correct
+  /// the budget's own count.
+  public func record(count: Int?, allowed: Int?, reset: Double?, retryAfter: Double?, status: Int) {
+    let t = now()
     if status == 429 {
       throttled += 1
-      pausedUntil = max(pausedUntil, t + (retryAfter ?? 1))
+      let pause = retryAfter ?? 1
+      pausedUntil = max(pausedUntil, t + pause)
+      // The service's window is full until then; the next one starts when the pause ends.
+      windowStart = pausedUntil - span
+      used = limit
     }
+    if let allowed, allowed >= 1, allowed < limit { limit = allowed }
+    if let count, let s = windowStart, t < s + span { used = max(used, count) }
+    if let reset, let s = windowStart, t + reset > s + span, t < s + span {
+      // The service's window ends later than ours: count on in ours until then.
+      windowStart = t + reset - span
+    }
+    pump()
   }
 
-  /// What ordinary requests leave for urgent ones: a tenth of the window, rounded up.
-  static func reserve(_ allowed: Int?) -> Int {
-    guard let allowed, allowed > 1 else { return 0 }
-    return (allowed + 9) / 10
+  /// Sets the limit (`--rate-limit`, or what the org's limits say).
+  public func setLimit(_ n: Int) {
+    limit = max(1, n)
+    pump()
   }
 
-  /// What the last answers said is left in the window (nil before any said).
-  var left: Int? { remaining }
+  /// A request that got no answer: it still counts (the service may have counted it).
+  public func release() { pump() }
 
-  /// A request that got no answer.
-  public func release() { inFlight = max(0, inFlight - 1) }
+  /// Stops the budget: waiting requests throw `RateBudgetClosed`, as does every later `acquire`.
+  public func close() {
+    closed = true
+    let waiting = queue
+    queue = []
+    for w in waiting { w.continuation.resume(throwing: RateBudgetClosed()) }
+  }
+
+  public var isClosed: Bool { closed }
+
+  /// Reads a full reconcile may spend over `interval` seconds: what the reads' share of the windows
+  /// in it allows, less the room the promised reverts keep.
+  public func readAllowance(over interval: Double) -> Int {
+    let t = now()
+    let windows = interval / window
+    let pending = (due + admitted).filter { $0 >= t && $0 <= t + max(interval, window) }.count
+    let perWindow = limit - limit / 10
+    return max(1, Int(Double(perWindow) * windows) - pending * revertCost)
+  }
+
+  /// What is left of the current window for a class (for reports and tests).
+  public func left(_ cls: RateClass = .read) -> Int {
+    let t = now()
+    return max(0, cap(cls, at: t) - usedNow(at: t))
+  }
 }

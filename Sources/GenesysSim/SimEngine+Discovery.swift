@@ -59,9 +59,12 @@ extension SimEngine {
     guard namespace == "platform.api" else {
       return error(404, "not.found", "The limits namespace \(namespace) was not found.", context)
     }
+    // With the limit off (tests), a limit no client reaches.
+    let perMinute =
+      options.rateLimit.map { Int((Double($0) * 60 / options.rateLimitWindow).rounded()) } ?? 1_000_000
     var values: [String: Int] = [
-      "client.credentials.token.rate.per.minute": options.rateLimit ?? 300,
-      "token.rate.per.minute": options.rateLimit ?? 300,
+      "client.credentials.token.rate.per.minute": perMinute,
+      "token.rate.per.minute": perMinute,
       "request.bytes.max": 512_000,
     ]
     for (k, v) in client.limits { values[k] = v }

@@ -429,10 +429,12 @@ final class SimEngine: @unchecked Sendable {
     windows[token] = w
     let left = max(0, options.rateLimitWindow - context.now.timeIntervalSince(w.start))
     let reset = max(1, Int(left.rounded(.up)))
-    context.rateHeaders = [
-      ("inin-ratelimit-count", String(w.count)), ("inin-ratelimit-allowed", String(limit)),
-      ("inin-ratelimit-reset", String(reset)),
-    ]
+    if options.rateHeaders {
+      context.rateHeaders = [
+        ("inin-ratelimit-count", String(w.count)), ("inin-ratelimit-allowed", String(limit)),
+        ("inin-ratelimit-reset", String(reset)),
+      ]
+    }
     guard w.count > limit else { return nil }
     var reply = error(
       429, "too.many.requests.retry.after",

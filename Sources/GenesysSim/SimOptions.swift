@@ -26,6 +26,9 @@ public struct SimOptions: Sendable {
   public var now: @Sendable () -> Date
   /// The Notifications API: channel lifetime, heartbeats and event faults.
   public var notifications = Notifications()
+  /// Send the `inin-ratelimit-*` headers Genesys removed in 2021 (genesys-api.md §8.1): only for
+  /// comparison tests. Off, as the real service: a client learns of the limit only from a 429.
+  public var rateHeaders = false
 
   /// How channels and their sockets behave (genesys-api.md §8.4; the heartbeat interval is not
   /// published, docs/emulator.md).

@@ -18,6 +18,38 @@ public enum CallFailure: Error, Sendable {
   case refused(status: Int, message: String, correlationId: String?)
   /// No answer: it may or may not have taken effect.
   case unknown(String)
+  /// Never sent (the run is stopping): it did not take effect.
+  case notSent(String)
+}
+
+/// What the applier's calls are for, so an executor can give them their priority (reverts first,
+/// then changes, then the reads that confirm them).
+public enum CallPurpose: Sendable, Equatable {
+  case change(PlannedChange.Action)
+  case confirmation
+}
+
+/// The purpose of the call a task is making, set by the applier around each call.
+public enum ApplyContext {
+  @TaskLocal public static var purpose: CallPurpose? = nil
+}
+
+/// How long after its 202 a change tends to show on a re-read, learned over a run, so that the one
+/// confirming read per conversation comes when the change is likely visible.
+public actor ConfirmationTiming {
+  public private(set) var estimate: Double
+  let floor: Double
+
+  public init(initial: Double = 0.25, floor: Double = 0.05) {
+    estimate = initial
+    self.floor = floor
+  }
+
+  /// The change was seen on the first read, `after` seconds from the last change's answer.
+  func seenFirst(after: Double) { estimate = max(floor, min(2, 0.8 * estimate + 0.2 * after)) }
+
+  /// The first read came too early (it was seen `after` seconds from the answer, on a later read).
+  func missedFirst(after: Double) { estimate = max(floor, min(2, max(estimate * 1.25, 0.9 * after))) }
 }
 
 /// The side effects the applier needs: Genesys Cloud, or a recorder for `--dry-run`.
@@ -27,6 +59,13 @@ public protocol ApplyExecutor: Sendable {
   func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult
   /// Re-reads a conversation to confirm effects.
   func read(conversation: String) async throws -> LiveConversation?
+  /// Whether the revert of a mute whose lease ends at `leaseEnd` can be served when it falls due (the
+  /// rate budget's promise). A mute that is not admitted is held back and reported as waiting.
+  func admit(leaseEnd: Double) async -> Bool
+}
+
+extension ApplyExecutor {
+  public func admit(leaseEnd: Double) async -> Bool { true }
 }
 
 /// Locks a conversation for the time a run acts on it.
@@ -54,6 +93,8 @@ public struct ApplyReport: Sendable {
   public struct Item: Sendable {
     public enum Result: String, Sendable {
       case confirmed, unconfirmed, failed, unknown, blocked, dryRun = "dry-run"
+      /// A mute held back: the rate budget could not promise its revert when the lease ends.
+      case waiting
     }
     public var change: PlannedChange
     public var result: Result
@@ -98,6 +139,8 @@ public struct Applier: Sendable {
   /// `lockFailures`. The lock is released when the conversation's changes are done, so a run holds a
   /// conversation only while it acts on it.
   public var prepare: (@Sendable (String, [PlannedChange]) async throws -> PreparedConversation)?
+  /// Shared by the conversations of a run: when the confirming read should come.
+  public var timing: ConfirmationTiming? = nil
 
   public init(
     executor: any ApplyExecutor, journal: (any Journal)?, workspace: String, run: String,
@@ -199,6 +242,18 @@ public struct Applier: Sendable {
       }
       let id = "\(run)-\(cid.prefix(8))-\(n)"
       let started = now()
+      if c.action == .mute, !dryRun {
+        let end = c.dueAt ?? started + Double(c.duration?.seconds ?? 0)
+        guard await executor.admit(leaseEnd: end) else {
+          items.append(
+            .init(
+              change: c, result: .waiting,
+              detail:
+                "held back: the rate budget cannot promise its revert at \(Timestamp.iso8601(end, milliseconds: false)); a later run mutes it"
+            ))
+          continue
+        }
+      }
       var target: (String?, String?) = (nil, nil)
       if case .user(let ref)? = c.addTarget { target.0 = "\(ref)" }
       if case .address(let a)? = c.addTarget { target.1 = a }
@@ -218,15 +273,22 @@ public struct Applier: Sendable {
       outcome.kind = .outcome
       do {
         let result: CallResult
+        let executor = self.executor
         switch c.action {
         case .mute:
-          result = try await executor.setMuted(
-            true, conversation: cid, participant: c.participant!, actingUser: acting)
+          result = try await ApplyContext.$purpose.withValue(.change(c.action)) {
+            try await executor.setMuted(
+              true, conversation: cid, participant: c.participant!, actingUser: acting)
+          }
         case .unmute, .revert, .prune:
-          result = try await executor.setMuted(
-            false, conversation: cid, participant: c.participant!, actingUser: acting)
+          result = try await ApplyContext.$purpose.withValue(.change(c.action)) {
+            try await executor.setMuted(
+              false, conversation: cid, participant: c.participant!, actingUser: acting)
+          }
         case .add:
-          result = try await executor.add(c.addTarget!, conversation: cid, actingUser: acting)
+          result = try await ApplyContext.$purpose.withValue(.change(c.action)) {
+            try await executor.add(c.addTarget!, conversation: cid, actingUser: acting)
+          }
         case .noop:
           continue
         }
@@ -241,6 +303,14 @@ public struct Applier: Sendable {
         outcome.correlationId = correlationId
         outcome.error = message
         items.append(.init(change: c, result: .failed, detail: message))
+      } catch CallFailure.notSent(let message) {
+        // Stopping: this call never left, and nothing after it in this conversation will.
+        outcome.status = .failed
+        outcome.error = message
+        items.append(.init(change: c, result: .failed, detail: message))
+        outcome.at = now()
+        try? await journal?.append([outcome])
+        break
       } catch {
         outcome.status = .unknown
         outcome.error = "\(error)"
@@ -262,14 +332,28 @@ public struct Applier: Sendable {
     let pending = sent + unknownAdds
     if pending.isEmpty { return items }
     if dryRun { return items + pending.map { .init(change: $0, result: .dryRun, detail: nil) } }
-    let deadline = now() + confirmTimeout
+    let answered = now()
+    let deadline = answered + confirmTimeout
     var confirmed = Set<Int>()
     var moot = Set<Int>()
-    var interval = pollInterval
-    while true {
+    var interval = await timing?.estimate ?? pollInterval
+    var reads = 0
+    let executor = self.executor
+    while !Task.isCancelled {
       try? await Task.sleep(nanoseconds: UInt64(max(0, min(interval, deadline - now())) * 1e9))
-      interval = min(interval * 2, 2)
-      if let conv = try? await executor.read(conversation: cid) {
+      interval = min(max(interval, pollInterval) * 2, 2)
+      reads += 1
+      let read: LiveConversation?
+      do {
+        read = try await ApplyContext.$purpose.withValue(.confirmation) {
+          try await executor.read(conversation: cid)
+        }
+      } catch CallFailure.notSent {
+        break  // stopping: no more reads; what is unconfirmed is reported so
+      } catch {
+        read = nil
+      }
+      if let conv = read {
         for (i, c) in pending.enumerated() where !confirmed.contains(i) {
           if Self.effectVisible(c, in: conv) {
             confirmed.insert(i)
@@ -279,6 +363,13 @@ public struct Applier: Sendable {
         }
       }
       if confirmed.count + moot.count == pending.count || now() >= deadline { break }
+    }
+    if let timing, !confirmed.isEmpty {
+      if reads == 1 {
+        await timing.seenFirst(after: now() - answered)
+      } else {
+        await timing.missedFirst(after: now() - answered)
+      }
     }
     for (i, c) in pending.enumerated() {
       let ok = confirmed.contains(i)

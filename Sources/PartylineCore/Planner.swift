@@ -10,6 +10,9 @@ public struct Planner: Sendable {
   /// When the run read its policy files: a lease opened after that (by another run, from files this
   /// run has not seen) is never pruned by it.
   public var policiesReadAt: Double = .infinity
+  /// When the run read only some conversations (the rate budget could not afford them all): the
+  /// others are left out of this plan, neither found nor missing.
+  public var skipUnread = false
 
   public init(workspace: String = "default", wholeSet: Bool = true, addedRoles: [String: [String: Int]] = [:])
   {
@@ -129,6 +132,7 @@ private struct PlanRun {
   static func place(_ r: SourceRange) -> String { "\(r.file):\(r.start.line):\(r.start.column)" }
 
   mutating func planConversation(_ cid: String) {
+    if planner.skipUnread && live.conversations[cid] == nil { return }
     let policies = set.policies.filter { $0.conversation == cid }
     // Leases of a conversation that was read and is gone or over need no revert: close them. (A
     // conversation that was not read says nothing.)

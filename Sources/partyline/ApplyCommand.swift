@@ -58,8 +58,13 @@ struct ApplyCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     let hub = try EventHub(eventOptions)
+    let stop = StopSignal()
+    stop.install()
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
+    // On SIGINT/SIGTERM nothing new leaves; what is in flight gets a grace, then it is abandoned.
+    let budget = connection.client.budget
+    stop.onStop = { Task { await budget.close() } }
     let outcome: Reconciler.Outcome
     var opened: OpenedState?
     do {
@@ -71,12 +76,16 @@ struct ApplyCommand: AsyncParsableCommand {
         run: RunId.make(),
         confirmTimeout: tuning.confirmTimeout,
         events: Self.progress(hub))
+      reconciler.timing = ConfirmationTiming()
       reconciler.policiesReadAt = policiesReadAt
-      outcome = try await reconciler.runOnce { plan in
-        Terminal.stdout.write(PlanRenderer(style: Style(enabled: Terminal.stdout.colours)).text(plan))
-        if yes || dryRun { return true }
-        Terminal.stderr.write("Apply these changes? Only 'yes' is accepted: ")
-        return readLine()?.trimmingCharacters(in: .whitespaces) == "yes"
+      let (yes, dryRun, reconcile) = (self.yes, self.dryRun, reconciler)
+      outcome = try await stop.guarding {
+        try await reconcile.runOnce { plan in
+          Terminal.stdout.write(PlanRenderer(style: Style(enabled: Terminal.stdout.colours)).text(plan))
+          if yes || dryRun { return true }
+          Terminal.stderr.write("Apply these changes? Only 'yes' is accepted: ")
+          return readLine()?.trimmingCharacters(in: .whitespaces) == "yes"
+        }
       }
     } catch {
       await connection.close()

@@ -127,6 +127,8 @@ final class Metrics: @unchecked Sendable {
     out +=
       "# HELP partyline_apply_failures Changes planned but not done or not confirmed in the last run.\n# TYPE partyline_apply_failures gauge\npartyline_apply_failures \(failures)\n"
     out +=
+      "# HELP partyline_mutes_waiting Mutes held back in the last run: the rate budget could not promise their reverts.\n# TYPE partyline_mutes_waiting gauge\npartyline_mutes_waiting \(report?.count(.waiting) ?? 0)\n"
+    out +=
       "# HELP partyline_rate_limited_total Responses with status 429.\n# TYPE partyline_rate_limited_total counter\npartyline_rate_limited_total \(throttled)\n"
     out +=
       "# HELP partyline_slow_calls_total Calls slower than --latency-warn.\n# TYPE partyline_slow_calls_total counter\npartyline_slow_calls_total \(lock.withLock { slow })\n"

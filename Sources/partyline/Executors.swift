@@ -6,9 +6,25 @@ import PartylineCore
 struct GenesysExecutor: ApplyExecutor {
   let client: GenesysClient
 
+  /// The rate class of the applier's call: reverts and prunes first, then the changes, then the
+  /// confirming reads (watch's on-time loop makes everything it sends a revert).
+  static var rateClass: RateClass {
+    if RatePriority.urgent { return .revert }
+    switch ApplyContext.purpose {
+    case .change(.revert)?, .change(.prune)?: return .revert
+    case .change?: return .write
+    case .confirmation?: return .confirm
+    case nil: return RatePriority.rateClass ?? .read
+    }
+  }
+
+  func admit(leaseEnd: Double) async -> Bool { await client.budget.admit(leaseEnd: leaseEnd) }
+
   func map(_ error: any Error) -> any Error {
     if let e = error as? GenesysError {
       switch e {
+      case .notSent(let m):
+        return CallFailure.notSent(m)
       case .api(let status, _, _, let correlationId) where status < 500 && status != 429 && status != 408:
         return CallFailure.refused(status: status, message: e.description, correlationId: correlationId)
       default:
@@ -22,29 +38,41 @@ struct GenesysExecutor: ApplyExecutor {
     -> CallResult
   {
     do {
-      let r = try await client.setMuted(
-        muted, conversation: conversation, participant: participant, onBehalfOf: actingUser)
+      let r = try await RatePriority.$rateClass.withValue(Self.rateClass) {
+        try await client.setMuted(
+          muted, conversation: conversation, participant: participant, onBehalfOf: actingUser)
+      }
       return CallResult(status: r.status, correlationId: r.correlationId, latency: r.latency)
     } catch { throw map(error) }
   }
 
   func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
     do {
-      let r: GenesysClient.Response
-      switch target {
-      case .user(let ref):
-        r = try await client.addParticipant(
-          conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)")
-      case .address(let a):
-        r = try await client.addParticipant(conversation: conversation, onBehalfOf: actingUser, address: a)
+      let client = self.client
+      let r: GenesysClient.Response = try await RatePriority.$rateClass.withValue(Self.rateClass) {
+        switch target {
+        case .user(let ref):
+          return try await client.addParticipant(
+            conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)")
+        case .address(let a):
+          return try await client.addParticipant(
+            conversation: conversation, onBehalfOf: actingUser, address: a)
+        }
       }
       return CallResult(status: r.status, correlationId: r.correlationId, latency: r.latency)
     } catch { throw map(error) }
   }
 
   func read(conversation: String) async throws -> LiveConversation? {
-    guard let c = try await client.callConversation(conversation) else { return nil }
-    return LiveStateReader.convert(c)
+    let c: CallConversation?
+    do {
+      c = try await RatePriority.$rateClass.withValue(
+        Self.rateClass,
+        operation: {
+          try await client.callConversation(conversation)
+        })
+    } catch { throw map(error) }
+    return c.map(LiveStateReader.convert)
   }
 }
 

@@ -8,6 +8,11 @@ struct LiveStateReader {
   var maxConcurrent = 16
   /// Calls seen ended, kept across the runs of one `watch`: they are served from here, not read again.
   var ended: EndedCalls? = nil
+  /// At most this many conversation reads (the rate budget's allowance for a full reconcile): the
+  /// calls with work due first, then those read longest ago.
+  var limit: Int? = nil
+  var ledger: ReadLedger? = nil
+  var due: Set<String> = []
 
   enum Item: Sendable {
     case conversation(String, CallConversation?)
@@ -33,7 +38,19 @@ struct LiveStateReader {
     let client = self.client
     var state = LiveState()
     let known = await ended?.all ?? [:]
-    for cid in conversations {
+    var toRead = conversations.filter { known[$0] == nil }
+    if let limit, toRead.count > limit, let ledger {
+      let last = await ledger.lastRead
+      toRead.sort { a, b in
+        let (da, db) = (due.contains(a), due.contains(b))
+        if da != db { return da }
+        return (last[a] ?? 0, a) < (last[b] ?? 0, b)
+      }
+      toRead = Array(toRead.prefix(max(0, limit)))
+    }
+    let chosen = Set(toRead)
+    await ledger?.note(toRead)
+    for cid in conversations where known[cid] != nil || chosen.contains(cid) {
       if let conv = known[cid] {
         state.conversations[cid] = conv
       } else {
@@ -96,5 +113,17 @@ actor EndedCalls {
     if order.count > limit {
       all[order.removeFirst()] = nil
     }
+  }
+}
+
+/// When each conversation was last read by a full reconcile, so that a budget too small to read
+/// them all reads the ones read longest ago.
+actor ReadLedger {
+  private(set) var lastRead: [String: Double] = [:]
+  private var order = 0.0
+
+  func note(_ ids: [String]) {
+    order += 1
+    for id in ids { lastRead[id] = order }
   }
 }

@@ -28,6 +28,12 @@ struct Reconciler {
   var ended: EndedCalls? = nil
   /// Only these actions (the follow-up that mutes added observers once they connect).
   var onlyActions: Set<PlannedChange.Action>? = nil
+  /// When the confirming read should come, learned over the run (shared by watch's runs).
+  var timing: ConfirmationTiming? = nil
+  /// At most this many conversation reads (watch's full reconcile, when the rate budget cannot read
+  /// every call every interval), chosen through `ledger`.
+  var readLimit: Int? = nil
+  var ledger: ReadLedger? = nil
 
   struct Outcome {
     var plan: Plan
@@ -55,10 +61,15 @@ struct Reconciler {
       wholeSet = false
       openLeaseConversations = openLeaseConversations.filter { focus.contains($0) }
     }
-    let live = try await LiveStateReader(client: connection.client, ended: ended).read(
-      set, extraConversations: openLeaseConversations)
+    var reader = LiveStateReader(client: connection.client, ended: ended)
+    reader.limit = readLimit
+    reader.ledger = ledger
+    let soon = Date().timeIntervalSince1970 + 120
+    reader.due = Set(state.leases.filter { $0.status == .open && $0.endsAt <= soon }.map(\.conversation))
+    let live = try await reader.read(set, extraConversations: openLeaseConversations)
     var planner = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles)
     planner.policiesReadAt = policiesReadAt
+    planner.skipUnread = readLimit != nil
     var plan = planner.plan(set, live: live, leases: state.leases, now: Date().timeIntervalSince1970)
     if revertsOnly { plan.changes = plan.changes.filter { $0.action == .revert || $0.action == .prune } }
     if let onlyActions { plan.changes = plan.changes.filter { onlyActions.contains($0.action) } }
@@ -80,6 +91,7 @@ struct Reconciler {
       parallelism: parallelism,
       confirmTimeout: confirmTimeout, events: events)
     applier.dryRun = dryRun
+    applier.timing = timing
     if let locker, let journal, !dryRun {
       let (workspace, client) = (self.workspace, connection.client)
       let (revertsOnly, onlyActions) = (self.revertsOnly, self.onlyActions)
@@ -135,6 +147,7 @@ struct Reconciler {
     let problems = [
       (report.count(.failed), "failed"), (report.count(.unconfirmed), "unconfirmed"),
       (report.count(.unknown), "with unknown outcome"), (report.count(.blocked), "blocked"),
+      (report.count(.waiting), "waiting (held back until the rate budget can promise their reverts)"),
       (
         report.lockFailures.count,
         report.lockFailures.count == 1 ? "conversation not locked" : "conversations not locked"

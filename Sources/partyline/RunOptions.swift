@@ -23,6 +23,19 @@ struct RunOptions: ParsableArguments {
   @Flag(help: "Prune the workspace's leases even when the policy set is empty (it means: lift every mute).")
   var allowEmpty = false
 
+  @Option(
+    help:
+      "Requests a minute the token may send, e.g. 300/min (default: the org's limit when it can be read, else 300)."
+  )
+  var rateLimit: String?
+
+  /// `--rate-limit 300/min` (or `300`): requests per minute.
+  var requestsPerMinute: Int? {
+    guard let rateLimit else { return nil }
+    let text = rateLimit.hasSuffix("/min") ? String(rateLimit.dropLast(4)) : rateLimit
+    return Int(text).flatMap { $0 >= 1 ? $0 : nil }
+  }
+
   /// Whether this run may prune: given whole directories, never single files, and a set that is not
   /// empty unless `--allow-empty` says an empty set is meant (an emptied directory, a wrong checkout or
   /// a mount that failed would otherwise unmute everyone).
@@ -48,6 +61,9 @@ struct RunOptions: ParsableArguments {
       throw ValidationError("--api-budget must be a positive number of seconds, not '\(apiBudget)'")
     }
     if sandboxReset && !sandbox { throw ValidationError("--sandbox-reset needs --sandbox") }
+    if rateLimit != nil && requestsPerMinute == nil {
+      throw ValidationError("--rate-limit '\(rateLimit!)' is not a rate: use requests a minute, e.g. 300/min")
+    }
   }
 }
 
@@ -83,6 +99,13 @@ struct Connection {
   /// What a saved plan records and `apply --plan` compares: `sandbox`, or the API base URL.
   var target: String
 
+  /// Without `--rate-limit`, the org's own limit for the token, when the client may read it (one
+  /// request); otherwise Genesys's default of 300 a minute stands.
+  static func learnRateLimit(_ client: GenesysClient, _ options: RunOptions) async {
+    guard options.requestsPerMinute == nil, let n = await client.tokenRateLimit(), n >= 1 else { return }
+    await client.budget.setLimit(n)
+  }
+
   /// Retry progress goes to stderr, as every other progress line.
   static let progress: @Sendable (String) -> Void = { Terminal.stderr.write("  \($0)\n") }
 
@@ -97,12 +120,18 @@ struct Connection {
 
   static func open(_ options: RunOptions) async throws -> Connection {
     if options.sandbox {
-      return try await Sandbox.open(reset: options.sandboxReset, apiBudget: options.apiBudget)
+      let connection = try await Sandbox.open(
+        reset: options.sandboxReset, apiBudget: options.apiBudget,
+        budget: RateBudget(limit: options.requestsPerMinute ?? 300))
+      await learnRateLimit(connection.client, options)
+      return connection
     }
     let config = try GenesysConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
     let client = GenesysClient(
-      configuration: config, retry: RetryPolicy(budget: options.apiBudget), progress: Connection.progress,
+      configuration: config, budget: RateBudget(limit: options.requestsPerMinute ?? 300),
+      retry: RetryPolicy(budget: options.apiBudget), progress: Connection.progress,
       heartbeat: Connection.heartbeat)
+    await Connection.learnRateLimit(client, options)
     // Like Terraform naming its backend: which organisation this run talks to, once, on stderr.
     let who = config.accessToken != nil ? "a ready-made access token" : "client \(config.clientId ?? "?")"
     return Connection(

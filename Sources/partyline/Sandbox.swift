@@ -56,7 +56,7 @@ enum Sandbox {
     }
   }
 
-  static func open(reset: Bool, apiBudget: Double) async throws -> Connection {
+  static func open(reset: Bool, apiBudget: Double, budget: RateBudget) async throws -> Connection {
     try FileManager.default.createDirectory(
       atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     let dir = FileManager.default.currentDirectoryPath + "/" + directory
@@ -106,7 +106,8 @@ enum Sandbox {
     let config = try GenesysConfiguration(
       apiBase: host.url, clientId: clientId, clientSecret: Secret(clientSecret))
     let client = GenesysClient(
-      configuration: config, retry: RetryPolicy(budget: apiBudget), progress: Connection.progress,
+      configuration: config, budget: budget, retry: RetryPolicy(budget: apiBudget),
+      progress: Connection.progress,
       heartbeat: Connection.heartbeat)
     let close: @Sendable () async -> Void = {
       try? await client.shutdown()

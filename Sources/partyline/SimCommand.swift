@@ -74,6 +74,9 @@ struct SimServeCommand: AsyncParsableCommand {
   @Option(help: "How long a notification channel lives unless subscribed to again (Genesys: 24h).")
   var channelLifetime: String = "24h"
 
+  @Flag(help: "Send the inin-ratelimit-* headers Genesys removed in 2021 (for comparison tests).")
+  var rateHeaders = false
+
   @Option(help: "A fault: the share (0 to 1) of events a socket never gets.")
   var eventDrop: Double = 0
 
@@ -124,6 +127,7 @@ struct SimServeCommand: AsyncParsableCommand {
       throw ValidationError("--event-drop must be a share from 0 to 1")
     }
     options.notifications.dropShare = eventDrop
+    options.rateHeaders = rateHeaders
     return options
   }
 

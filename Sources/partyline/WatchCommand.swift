@@ -53,6 +53,10 @@ struct WatchCommand: AsyncParsableCommand {
     stop.install()
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
+    // On SIGINT/SIGTERM nothing new leaves: the budget refuses every request not yet sent.
+    let budget = connection.client.budget
+    stop.onStop = { Task { await budget.close() } }
+    if stop.stopped { await budget.close() }
     let state: OpenedState
     do {
       state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout)
@@ -71,6 +75,7 @@ struct WatchCommand: AsyncParsableCommand {
       run.workspace, self.tuning, eventOptions.metricsFile, self.paths
     )
     let ended = EndedCalls()
+    let (timing, ledger, said) = (ConfirmationTiming(), ReadLedger(), SaidOnce())
     func reconciler(_ set: PolicySet, focus: Set<String>?, readAt: Double = .infinity) -> Reconciler {
       var r = Reconciler(
         set: set, wholeSet: wholePaths && (!set.policies.isEmpty || allowEmpty), workspace: workspace,
@@ -80,11 +85,20 @@ struct WatchCommand: AsyncParsableCommand {
         policiesReadAt: readAt)
       r.revertsOnly = focus != nil
       r.ended = ended
+      r.timing = timing
+      r.ledger = ledger
       return r
     }
     func stamp() -> String { Timestamp.iso8601(Date().timeIntervalSince1970) }
 
-    await withTaskGroup(of: Void.self) { group in
+    await withTaskGroup(of: Bool.self) { group in
+      // After the signal, what is still in flight gets `StopSignal.grace`; then it is abandoned.
+      group.addTask {
+        await stop.waitStopped()
+        try? await Task.sleep(nanoseconds: UInt64(StopSignal.grace * 1e9))
+        return false
+      }
+      defer { group.cancelAll() }
       // The full reconcile, every --interval, with the policy files read again each time (a pulled
       // commit takes effect without a restart; invalid files leave the last valid set in force, since
       // its leases are promises, and are reported once until they change).
@@ -113,8 +127,20 @@ struct WatchCommand: AsyncParsableCommand {
           var next = Date().timeIntervalSince1970 + Double(every.seconds)
           do {
             // With invalid files the set in force is older than the files: prune nothing new.
-            let outcome = try await reconciler(set, focus: nil, readAt: rejected.isEmpty ? readAt : 0)
-              .runOnce()
+            var full = reconciler(set, focus: nil, readAt: rejected.isEmpty ? readAt : 0)
+            // When the budget cannot read every call every interval, read fewer (those with work due,
+            // then those read longest ago) rather than starve the changes, and say so once.
+            let allowance = await budget.readAllowance(over: Double(every.seconds))
+            let calls = Set(Planner.reads(for: set).conversations).count
+            if calls > allowance {
+              full.readLimit = allowance
+              if await said.first("reads") {
+                Terminal.stderr.write(
+                  "\(stamp()) the rate budget (\(await budget.limit)/min) allows about \(allowance) reads per \(every): each full reconcile reads the calls with work due, then those read longest ago (of \(calls))\n"
+                )
+              }
+            }
+            let outcome = try await full.runOnce()
             stop.wake()  // the on-time loop learns of the leases this run opened
             Self.report(outcome, renderer: &renderer)
             if let path = metricsFile {
@@ -133,6 +159,7 @@ struct WatchCommand: AsyncParsableCommand {
           }
           await stop.sleep(until: next)
         }
+        return true
       }
       // On time: wake when a lease ends (the journal is read again every two seconds, since scheduled
       // applies open leases too) and reconcile just the conversations whose leases are due, without
@@ -189,12 +216,33 @@ struct WatchCommand: AsyncParsableCommand {
             await stop.sleep(until: min(upcoming, retry, now + 2), wakeable: true)
           }
         }
+        return true
+      }
+      var done = 0
+      while let finished = await group.next() {
+        if !finished {
+          group.cancelAll()  // the grace is over: abandon what is in flight
+        } else {
+          done += 1
+          if done == 2 { break }
+        }
       }
     }
     await connection.close()
     await hub.webhook?.flush()
+    let open =
+      ((try? await journal.records(workspace: workspace)).map {
+        JournalState($0, workspace: workspace).leases
+      } ?? [])
+      .filter { $0.status == .open }
     await state.close()
-    Terminal.stderr.write("watch stopped\n")
+    if let next = open.map(\.endsAt).min() {
+      Terminal.stderr.write(
+        "watch stopped; \(open.count) open \(open.count == 1 ? "lease is" : "leases are") left for the next run (the next ends at \(Timestamp.iso8601(next, milliseconds: false)))\n"
+      )
+    } else {
+      Terminal.stderr.write("watch stopped\n")
+    }
   }
 
   static func report(_ outcome: Reconciler.Outcome, renderer: inout DiagnosticRenderer) {
@@ -237,6 +285,41 @@ final class StopSignal: @unchecked Sendable {
   private var generation = 0
 
   var stopped: Bool { lock.withLock { flag } }
+  /// Runs once, when the signal comes: the run sends nothing new from then on.
+  var onStop: (@Sendable () -> Void)? {
+    get { lock.withLock { stopHook } }
+    set { lock.withLock { stopHook = newValue } }
+  }
+  private var stopHook: (@Sendable () -> Void)?
+
+  private var stopWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+  private var cancelledWaits = Set<Int>()
+
+  /// Returns when the signal has come, or at once when the task is cancelled.
+  func waitStopped() async {
+    let id: Int? = lock.withLock {
+      if flag { return nil }
+      nextId += 1
+      return nextId
+    }
+    guard let id else { return }
+    await withTaskCancellationHandler {
+      await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+        let now: Bool = lock.withLock {
+          if flag || cancelledWaits.contains(id) { return true }
+          stopWaiters[id] = c
+          return false
+        }
+        if now { c.resume() }
+      }
+    } onCancel: {
+      let c: CheckedContinuation<Void, Never>? = lock.withLock {
+        cancelledWaits.insert(id)
+        return stopWaiters.removeValue(forKey: id)
+      }
+      c?.resume()
+    }
+  }
 
   func install() {
     for sig in [SIGINT, SIGTERM] {
@@ -249,13 +332,43 @@ final class StopSignal: @unchecked Sendable {
   }
 
   func trigger() {
-    let all: [CheckedContinuation<Void, Never>] = lock.withLock {
+    let (all, hook): ([CheckedContinuation<Void, Never>], (@Sendable () -> Void)?) = lock.withLock {
+      let first = !flag
       flag = true
-      defer { waiters = [:] }
-      return Array(waiters.values)
+      defer {
+        waiters = [:]
+        stopWaiters = [:]
+      }
+      return (Array(waiters.values) + Array(stopWaiters.values), first ? stopHook : nil)
     }
+    hook?()
     for w in all { w.resume() }
   }
+
+  /// Runs `operation`; once the signal has come it gets `grace` seconds, then it is cancelled (what is
+  /// in flight is abandoned and journalled as of unknown outcome).
+  func guarding<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+      group.addTask { try await operation() }
+      group.addTask {
+        await self.waitStopped()
+        try? await Task.sleep(nanoseconds: UInt64(Self.grace * 1e9))
+        return nil
+      }
+      while let next = try await group.next() {
+        if let value = next {
+          group.cancelAll()
+          return value
+        }
+        group.cancelAll()
+      }
+      throw CancellationError()
+    }
+  }
+
+  /// How long a run may take to stop after the signal: then what is still in flight is abandoned
+  /// (and journalled as of unknown outcome), so it exits within 5 s.
+  static let grace: Double = 4
 
   /// Ends the sleeps that asked to be woken (`wakeable`); the others sleep on.
   func wake() {
@@ -294,4 +407,10 @@ final class StopSignal: @unchecked Sendable {
       }
     }
   }
+}
+
+/// Messages said once per run.
+actor SaidOnce {
+  private var said = Set<String>()
+  func first(_ key: String) -> Bool { said.insert(key).inserted }
 }

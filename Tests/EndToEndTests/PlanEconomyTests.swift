@@ -63,7 +63,9 @@ struct GeneratedWorld {
     #expect(counts["GET /api/v2/conversations/calls/{conversationId}"] == conversations)
     #expect(counts["GET /api/v2/users"] == (u + 99) / 100)
     #expect(counts["POST /api/v2/users/search"] == (e == 0 ? nil : e))
-    #expect(counts.values.reduce(0, +) == 1 + conversations + (u + 99) / 100 + e, "\(counts)")
+    // One more: the org's limits, read once to learn the token's rate limit.
+    #expect(counts["GET /api/v2/organizations/limits/namespaces/{namespaceName}"] == 1)
+    #expect(counts.values.reduce(0, +) == 2 + conversations + (u + 99) / 100 + e, "\(counts)")
   }
 
   func referencePlan(_ world: GeneratedWorld) throws -> String {

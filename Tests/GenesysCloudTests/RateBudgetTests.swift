@@ -3,40 +3,9 @@ import Testing
 
 @testable import GenesysCloud
 
+/// The budget counts its own requests (Genesys sends no rate-limit headers), serves them by class,
+/// keeps the reverts' room, and promises reverts before their mutes go: all on an injected clock.
 @Suite struct RateBudgetTests {
-  actor Flag {
-    var done = false
-    func set() { done = true }
-  }
-
-  /// Ordinary requests stop a tenth of the window short of the limit; an urgent one (an on-time
-  /// revert) may use that reserve.
-  @Test func urgentRequestsMayUseTheReserve() async throws {
-    #expect(RateBudget.reserve(300) == 30)
-    #expect(RateBudget.reserve(25) == 3)
-    #expect(RateBudget.reserve(nil) == 0)
-    let budget = RateBudget()
-    try await budget.acquire()
-    // 27 of 30 used: 3 left, which is the reserve. The window resets in 5 s (room for a slow machine).
-    await budget.record(count: 27, allowed: 30, reset: 5, retryAfter: nil, status: 200)
-    let ordinaryDone = Flag()
-    let started = Date()
-    let ordinary = Task {
-      try? await budget.acquire()
-      await ordinaryDone.set()
-    }
-    try await Task.sleep(nanoseconds: 50_000_000)
-    try await RatePriority.$urgent.withValue(true) { try await budget.acquire() }
-    #expect(await ordinaryDone.done == false, "the ordinary request waits for the window to reset")
-    await ordinary.value
-    #expect(Date().timeIntervalSince(started) >= 4.9, "it waited for the reset")
-    // Urgent requests stop at the limit itself: with nothing left they wait too.
-    await budget.record(count: 30, allowed: 30, reset: 0.5, retryAfter: nil, status: 200)
-    let t0 = Date()
-    try await RatePriority.$urgent.withValue(true) { try await budget.acquire() }
-    #expect(Date().timeIntervalSince(t0) >= 0.4)
-  }
-
   final class Clock: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Double
@@ -45,50 +14,137 @@ import Testing
     func advance(_ d: Double) { lock.withLock { value += d } }
   }
 
-  /// The reserve grows to what the reverts due before the window resets will need; reverts due after
-  /// it do not count, and a tenth of the window stays the floor.
-  @Test func theReserveCoversTheRevertsDueBeforeTheReset() async throws {
-    let clock = Clock(1_000)
-    let budget = RateBudget(now: { clock.now })
-    try await budget.acquire()
-    await budget.record(count: 10, allowed: 30, reset: 20, retryAfter: nil, status: 200)
-    #expect(await budget.ordinaryReserve(at: 1_000) == 3)
-    await budget.expectUrgent(dueAt: [1_100, 995, 1_005, 1_015, 1_019], requestsEach: 4)
-    // Due before the reset at 1 020: one overdue and three to come, four requests each.
-    #expect(await budget.ordinaryReserve(at: 1_000) == 16)
-    // 20 left and 16 held back: four ordinary requests go, the fifth waits.
-    for _ in 0..<4 { try await budget.acquire() }
-    let fifth = Flag()
-    let waiting = Task {
-      try? await budget.acquire()
-      await fifth.set()
-    }
-    try await Task.sleep(nanoseconds: 300_000_000)
-    #expect(await fifth.done == false, "the fifth ordinary request waits: the rest is for the reverts")
-    // An urgent request may still go.
-    try await RatePriority.$urgent.withValue(true) { try await budget.acquire() }
-    // Once the window resets the ordinary request goes (the budget naps a second at most).
-    clock.advance(21)
-    await waiting.value
-    #expect(await fifth.done)
-    await budget.expectUrgent(dueAt: [], requestsEach: 4)
-    #expect(await budget.ordinaryReserve(at: clock.now) == 3)
+  actor Log {
+    var items: [String] = []
+    func add(_ s: String) { items.append(s) }
   }
 
-  /// Answers arrive out of order: a late answer with an older, lower count does not give back budget
-  /// already spent in the same window; a new window starts afresh.
-  @Test func aLateAnswerDoesNotRaiseWhatIsLeft() async throws {
+  /// Polls (in real time) until `check` holds, for work the budget's own timer resumes.
+  func eventually(_ check: () async -> Bool) async -> Bool {
+    for _ in 0..<400 {
+      if await check() { return true }
+      try? await Task.sleep(nanoseconds: 10_000_000)
+    }
+    return await check()
+  }
+
+  @Test func countsItsOwnRequestsInFixedWindows() async throws {
     let clock = Clock(1_000)
-    let budget = RateBudget(now: { clock.now })
-    for _ in 0..<3 { try await budget.acquire() }
-    await budget.record(count: 25, allowed: 30, reset: 30, retryAfter: nil, status: 200)
-    clock.advance(0.5)
-    await budget.record(count: 20, allowed: 30, reset: 30, retryAfter: nil, status: 200)
-    #expect(await budget.left == 5)
-    // The next window: the service's reset has moved on by a window.
-    clock.advance(31)
-    await budget.record(count: 1, allowed: 30, reset: 60, retryAfter: nil, status: 200)
-    #expect(await budget.left == 29)
+    let budget = RateBudget(limit: 5, window: 10, now: { clock.now })
+    for _ in 0..<5 { try await budget.acquire(.revert) }
+    #expect(await budget.left(.revert) == 0)
+    let log = Log()
+    let sixth = Task {
+      try await budget.acquire(.revert)
+      await log.add("sixth")
+    }
+    try await Task.sleep(nanoseconds: 100_000_000)
+    #expect(await log.items.isEmpty, "the sixth waits for the next window")
+    clock.advance(10.2)
+    #expect(await eventually { await log.items == ["sixth"] })
+    try await sixth.value
+    #expect(await budget.sent == 6)
+    #expect(await budget.left(.revert) == 4, "a new window, counted from its first request")
+  }
+
+  @Test func classesAreServedInTheirOrder() async throws {
+    let clock = Clock(1_000)
+    let budget = RateBudget(limit: 4, window: 10, now: { clock.now })
+    for _ in 0..<4 { try await budget.acquire(.revert) }
+    let log = Log()
+    var tasks: [Task<Void, any Error>] = []
+    for cls in [RateClass.read, .confirm, .write, .revert] {
+      tasks.append(
+        Task {
+          try await budget.acquire(cls)
+          await log.add("\(cls)")
+        })
+      try await Task.sleep(nanoseconds: 20_000_000)
+    }
+    clock.advance(10.5)
+    #expect(await eventually { await log.items.count == 4 })
+    #expect(await log.items == ["revert", "write", "confirm", "read"], "queued last, the revert goes first")
+    for t in tasks { try await t.value }
+  }
+
+  @Test func everyClassBelowRevertsLeavesTheRevertsDueTheirRoom() async throws {
+    let clock = Clock(1_000)
+    let budget = RateBudget(limit: 30, window: 60, now: { clock.now })
+    // Four reverts due within the window, three requests each: 12 kept; reads also leave a tenth (3).
+    await budget.expectUrgent(dueAt: [1_010, 1_020, 1_030, 1_040])
+    #expect(await budget.left(.read) == 15)
+    #expect(await budget.left(.write) == 18)
+    #expect(await budget.left(.revert) == 30)
+    for _ in 0..<15 { try await budget.acquire(.read) }
+    let log = Log()
+    let read = Task {
+      try await budget.acquire(.read)
+      await log.add("read")
+    }
+    try await Task.sleep(nanoseconds: 100_000_000)
+    #expect(await log.items.isEmpty, "the 16th read waits: the rest is for the changes and the reverts")
+    for _ in 0..<3 { try await budget.acquire(.write) }
+    for _ in 0..<12 { try await budget.acquire(.revert) }
+    #expect(await budget.urgentWaited == 0)
+    clock.advance(61)
+    try await read.value
+  }
+
+  @Test func a429CorrectsTheCountAndHeadersMayOnlyRaiseIt() async throws {
+    let clock = Clock(1_000)
+    let budget = RateBudget(limit: 30, window: 60, now: { clock.now })
+    try await budget.acquire(.read)
+    await budget.record(count: 25, allowed: nil, reset: nil, retryAfter: nil, status: 200)
+    #expect(await budget.left(.revert) == 5, "a server's count may raise ours")
+    await budget.record(count: 10, allowed: nil, reset: nil, retryAfter: nil, status: 200)
+    #expect(await budget.left(.revert) == 5, "never lower it")
+    await budget.record(count: nil, allowed: nil, reset: nil, retryAfter: 5, status: 429)
+    #expect(await budget.throttled == 1)
+    #expect(await budget.left(.revert) == 0, "the service's window is full until Retry-After")
+    let log = Log()
+    let next = Task {
+      try await budget.acquire(.revert)
+      await log.add("sent")
+    }
+    try await Task.sleep(nanoseconds: 100_000_000)
+    #expect(await log.items.isEmpty)
+    clock.advance(5.1)
+    #expect(await eventually { await log.items == ["sent"] })
+    try await next.value
+    #expect(await budget.left(.revert) == 29, "a new window began after the pause")
+  }
+
+  @Test func admissionPromisesRevertsAndHoldsBackWhatWouldNotFit() async throws {
+    let clock = Clock(1_000)
+    // 30 a minute, 80 % for reverts at three requests each: 8 reverts in any minute.
+    let budget = RateBudget(limit: 30, window: 60, now: { clock.now })
+    for k in 0..<8 { #expect(await budget.admit(leaseEnd: 1_040 + Double(k))) }
+    #expect(await budget.admit(leaseEnd: 1_050) == false, "a ninth revert in that minute would not fit")
+    #expect(await budget.heldBack == 1)
+    #expect(await budget.admit(leaseEnd: 1_108), "a minute later there is room again")
+    // A revert due from the journal counts like a promise.
+    await budget.expectUrgent(dueAt: [1_200, 1_201, 1_202, 1_203, 1_204, 1_205, 1_206, 1_207])
+    #expect(await budget.admit(leaseEnd: 1_230) == false)
+  }
+
+  @Test func closingRefusesWaitingAndLaterRequests() async throws {
+    let clock = Clock(1_000)
+    let budget = RateBudget(limit: 1, window: 60, now: { clock.now })
+    try await budget.acquire(.read)
+    let waiting = Task { try await budget.acquire(.read) }
+    try await Task.sleep(nanoseconds: 50_000_000)
+    await budget.close()
+    await #expect(throws: RateBudgetClosed.self) { try await waiting.value }
+    await #expect(throws: RateBudgetClosed.self) { try await budget.acquire(.revert) }
+  }
+
+  @Test func aFullReconcileReadsWhatTheBudgetAllows() async throws {
+    let clock = Clock(1_000)
+    let budget = RateBudget(limit: 300, window: 60, now: { clock.now })
+    #expect(await budget.readAllowance(over: 15) == 67, "a quarter of a minute's reads (270 a minute)")
+    #expect(await budget.readAllowance(over: 60) == 270)
+    await budget.expectUrgent(dueAt: (0..<10).map { 1_010 + Double($0) })
+    #expect(await budget.readAllowance(over: 60) == 240, "less what ten reverts keep")
   }
 }
 

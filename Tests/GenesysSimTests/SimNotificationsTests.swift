@@ -293,7 +293,7 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
   @Test func channelsExpireUnlessSubscribedAgain() async throws {
     var options = fastOptions()
     options.notifications.channelLifetime = 60
-    let clock = ManualDate()
+    let clock = ManualClock()
     options.now = { clock.now }
     try await withSim(options: options) { sim in
       let token = try await sim.token()

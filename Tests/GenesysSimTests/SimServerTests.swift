@@ -25,7 +25,7 @@ import YAMLReader
     var options = fastOptions()
     options.tokenLifetime = 1
     // The emulator's clock, moved by hand: a loaded machine cannot make the token expire early.
-    let clock = ManualDate()
+    let clock = ManualClock()
     options.now = { clock.now }
     try await withSim(options: options) { sim in
       let r = try await sim.tokenResponse("partyline-demo", "partyline-demo-secret")
@@ -255,11 +255,31 @@ import YAMLReader
 
   // MARK: Rate limit
 
+  /// As today's Genesys: no `inin-ratelimit-*` headers, the limit shows only as a 429 with Retry-After.
+  @Test func noRateLimitHeadersByDefault() async throws {
+    let clock = ManualClock()
+    var options = fastOptions(rateLimit: 2)
+    options.now = { clock.now }
+    try await withSim(options: options) { sim in
+      let token = try await sim.token()
+      for _ in 0..<2 {
+        let r = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+        #expect(r.status == 200)
+        #expect(r.header("inin-ratelimit-count") == nil && r.header("inin-ratelimit-allowed") == nil)
+      }
+      let limited = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+      expectErrorBody(limited, status: 429, code: "too.many.requests.retry.after")
+      #expect(limited.header("Retry-After") == "60")
+      #expect(limited.header("inin-ratelimit-reset") == nil)
+    }
+  }
+
   /// On the injected clock, so a loaded machine cannot stretch the window.
   @Test func rateLimitPerTokenWithHeaders() async throws {
     let clock = ManualClock()
     var options = fastOptions(rateLimit: 3)
     options.rateLimitWindow = 2
+    options.rateHeaders = true  // the retired headers, for comparison: Genesys sends none
     options.now = { clock.now }
     try await withSim(options: options) { sim in
       let token = try await sim.token()
@@ -858,12 +878,4 @@ final class ManualClock: @unchecked Sendable {
         ])
     }
   }
-}
-
-/// A clock for the emulator that moves only when a test says so.
-final class ManualDate: @unchecked Sendable {
-  private let lock = NSLock()
-  private var current = Date(timeIntervalSince1970: 1_800_000_000)
-  var now: Date { lock.withLock { current } }
-  func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
