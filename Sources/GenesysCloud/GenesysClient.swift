@@ -97,8 +97,11 @@ public final class GenesysClient: Sendable {
       }
       var entities: [Entry]?
     }
+    // At most 3 s (or the API budget): a run does not wait on this read, it falls back to 300.
     guard
-      let r = try? await send(.GET, "/api/v2/organizations/limits/namespaces/platform.api", idempotent: true),
+      let r = try? await send(
+        .GET, "/api/v2/organizations/limits/namespaces/platform.api", idempotent: true,
+        budget: min(retry.budget, 3)),
       let listing = try? JSONDecoder().decode(Listing.self, from: r.body)
     else { return nil }
     return listing.entities?.first { $0.key == "client.credentials.token.rate.per.minute" }?.value
@@ -108,12 +111,13 @@ public final class GenesysClient: Sendable {
 
   /// `PATCH /api/v2/conversations/calls/{cid}/participants/{pid}/user/{userId}` with `{"muted": …}`:
   /// 202 and no body; the effect shows on a later read.
-  public func setMuted(_ muted: Bool, conversation: String, participant: String, onBehalfOf user: String)
-    async throws -> Response
-  {
+  public func setMuted(
+    _ muted: Bool, conversation: String, participant: String, onBehalfOf user: String, notAfter: Double? = nil
+  ) async throws -> Response {
     let path =
       "/api/v2/conversations/calls/\(try Self.pathId(conversation))/participants/\(try Self.pathId(participant))/user/\(try Self.pathId(user))"
-    return try await send(.PATCH, path, body: Data(#"{"muted":\#(muted)}"#.utf8), idempotent: true)
+    return try await send(
+      .PATCH, path, body: Data(#"{"muted":\#(muted)}"#.utf8), idempotent: true, notAfter: notAfter)
   }
 
   /// `POST /api/v2/conversations/calls/{cid}/participants/user/{userId}` with
@@ -160,14 +164,15 @@ public final class GenesysClient: Sendable {
   }
 
   /// Sends one API request through the budget, with retries.
-  func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, idempotent: Bool) async throws
-    -> Response
-  {
+  func send(
+    _ method: HTTPMethod, _ path: String, body: Data? = nil, idempotent: Bool, budget total: Double? = nil,
+    notAfter: Double? = nil
+  ) async throws -> Response {
     let started = Date().timeIntervalSince1970
     // An on-time revert must not hang on one stuck request: short timeouts, and a short total, after
     // which watch's on-time loop retries on its own.
     let urgent = RatePriority.urgent
-    var deadline = started + (urgent ? min(retry.budget, 10) : retry.budget)
+    var deadline = started + (total ?? (urgent ? min(retry.budget, 10) : retry.budget))
     var attempt = 0
     var refreshed = false
     var lastError = "none"
@@ -185,6 +190,9 @@ public final class GenesysClient: Sendable {
         }
       } catch is RateBudgetClosed {
         throw GenesysError.notSent("\(method.rawValue) \(path): the run is stopping")
+      }
+      if let notAfter, Date().timeIntervalSince1970 >= notAfter {
+        throw GenesysError.notSent("\(method.rawValue) \(path): it could not leave before its lease ended")
       }
       // An urgent request's time limit is for failures: time the budget made it wait does not count
       // (giving up would only hand it to the slower retry of watch's on-time loop).

@@ -55,6 +55,10 @@ public actor RateBudget {
   private let now: @Sendable () -> Double
 
   private var windowStart: Double?
+  /// Whether the window's start was moved to its first answer: the service's window starts when the
+  /// first request arrives, which is after it was sent and before its answer came back, so the answer
+  /// bounds it from above and this side's window never ends before the service's.
+  private var anchored = false
   private var used = 0
   private var pausedUntil = 0.0
   /// Lease ends of reverts due (from the journal, `expectUrgent`) and promised here (`admit`).
@@ -125,6 +129,7 @@ public actor RateBudget {
   private func take(_ cls: RateClass, at t: Double) {
     if windowStart == nil || t >= windowStart! + span {
       windowStart = t
+      anchored = false
       used = 0
     }
     used += 1
@@ -237,12 +242,17 @@ public actor RateBudget {
   /// the budget's own count.
   public func record(count: Int?, allowed: Int?, reset: Double?, retryAfter: Double?, status: Int) {
     let t = now()
+    if !anchored, let s = windowStart, t < s + span {
+      windowStart = t
+      anchored = true
+    }
     if status == 429 {
       throttled += 1
       let pause = retryAfter ?? 1
       pausedUntil = max(pausedUntil, t + pause)
       // The service's window is full until then; the next one starts when the pause ends.
       windowStart = pausedUntil - span
+      anchored = true
       used = limit
     }
     if let allowed, allowed >= 1, allowed < limit { limit = allowed }

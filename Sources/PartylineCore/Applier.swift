@@ -32,6 +32,9 @@ public enum CallPurpose: Sendable, Equatable {
 /// The purpose of the call a task is making, set by the applier around each call.
 public enum ApplyContext {
   @TaskLocal public static var purpose: CallPurpose? = nil
+  /// For a mute: the call must not leave after this time (its lease would be over before it
+  /// starts); an executor that cannot send it by then does not send it (`CallFailure.notSent`).
+  @TaskLocal public static var notAfter: Double? = nil
 }
 
 /// How long after its 202 a change tends to show on a re-read, learned over a run, so that the one
@@ -240,7 +243,7 @@ public struct Applier: Sendable {
         items.append(.init(change: c, result: .blocked, detail: "no acting user"))
         continue
       }
-      let id = "\(run)-\(cid.prefix(8))-\(n)"
+      let id = "\(run)-\(cid)-\(n)"
       let started = now()
       if c.action == .mute, !dryRun {
         let end = c.dueAt ?? started + Double(c.duration?.seconds ?? 0)
@@ -276,9 +279,13 @@ public struct Applier: Sendable {
         let executor = self.executor
         switch c.action {
         case .mute:
+          // A mute that waited (for the rate budget) until its lease is nearly over is not sent.
+          let end = intent.leaseEnds ?? .infinity
           result = try await ApplyContext.$purpose.withValue(.change(c.action)) {
-            try await executor.setMuted(
-              true, conversation: cid, participant: c.participant!, actingUser: acting)
+            try await ApplyContext.$notAfter.withValue(end - 1) {
+              try await executor.setMuted(
+                true, conversation: cid, participant: c.participant!, actingUser: acting)
+            }
           }
         case .unmute, .revert, .prune:
           result = try await ApplyContext.$purpose.withValue(.change(c.action)) {

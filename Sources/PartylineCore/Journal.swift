@@ -152,9 +152,10 @@ public struct JournalState: Sendable {
       switch r.action {
       case .mute:
         guard let pid = r.participant, let ends = r.leaseEnds else { continue }
-        let lease = Lease(
+        var lease = Lease(
           workspace: r.workspace, policy: r.policy, directive: r.directive, conversation: r.conversation,
           participant: pid, startedAt: r.at, endsAt: ends, status: .open)
+        lease.outcomeKnown = outcome != nil
         // A reconcile re-mute stays within the lease it belongs to: keep the first.
         if leases[lease.key] == nil {
           leases[lease.key] = lease

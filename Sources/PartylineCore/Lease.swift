@@ -18,6 +18,8 @@ public struct Lease: Sendable, Hashable {
   public var startedAt: Double
   public var endsAt: Double
   public var status: Status
+  /// False while the mute's outcome is not journalled: it may still be on its way.
+  public var outcomeKnown = true
 
   public init(
     workspace: String, policy: String, directive: String, conversation: String, participant: String,

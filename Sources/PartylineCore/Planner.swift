@@ -208,6 +208,12 @@ private struct PlanRun {
       let acting = actingUser(policy, conv)
       handled.insert(participant.id)
       let action: PlannedChange.Action = expired ? .revert : .prune
+      // A mute still on its way (no outcome yet, from a run that may still be sending it): neither
+      // closed as "already unmuted" nor reverted now, lest it land after the unmute; a later plan decides.
+      if !participant.muted && !lease.outcomeKnown && now - lease.startedAt < 300 {
+        noteLeaseEnd(now + 1)
+        continue
+      }
       if !participant.muted {
         closedLeases.append(
           ClosedLease(

@@ -38,9 +38,11 @@ struct GenesysExecutor: ApplyExecutor {
     -> CallResult
   {
     do {
+      let notAfter = ApplyContext.notAfter
       let r = try await RatePriority.$rateClass.withValue(Self.rateClass) {
         try await client.setMuted(
-          muted, conversation: conversation, participant: participant, onBehalfOf: actingUser)
+          muted, conversation: conversation, participant: participant, onBehalfOf: actingUser,
+          notAfter: notAfter)
       }
       return CallResult(status: r.status, correlationId: r.correlationId, latency: r.latency)
     } catch { throw map(error) }

@@ -29,6 +29,16 @@ struct RunOptions: ParsableArguments {
   )
   var rateLimit: String?
 
+  /// The window the budget counts in, for tests against an emulator with a short window
+  /// (`sim serve --rate-window`): `--rate-limit` is then requests per window.
+  @Option(help: ArgumentHelp("Seconds of the rate-limit window (tests).", visibility: .hidden))
+  var rateWindow: Double = 60
+
+  /// The rate budget these options ask for.
+  func makeBudget() -> RateBudget {
+    RateBudget(limit: requestsPerMinute ?? 300, window: rateWindow)
+  }
+
   /// `--rate-limit 300/min` (or `300`): requests per minute.
   var requestsPerMinute: Int? {
     guard let rateLimit else { return nil }
@@ -102,7 +112,9 @@ struct Connection {
   /// Without `--rate-limit`, the org's own limit for the token, when the client may read it (one
   /// request); otherwise Genesys's default of 300 a minute stands.
   static func learnRateLimit(_ client: GenesysClient, _ options: RunOptions) async {
-    guard options.requestsPerMinute == nil, let n = await client.tokenRateLimit(), n >= 1 else { return }
+    guard options.requestsPerMinute == nil, options.rateWindow == 60, let n = await client.tokenRateLimit(),
+      n >= 1
+    else { return }
     await client.budget.setLimit(n)
   }
 
@@ -122,13 +134,13 @@ struct Connection {
     if options.sandbox {
       let connection = try await Sandbox.open(
         reset: options.sandboxReset, apiBudget: options.apiBudget,
-        budget: RateBudget(limit: options.requestsPerMinute ?? 300))
+        budget: options.makeBudget())
       await learnRateLimit(connection.client, options)
       return connection
     }
     let config = try GenesysConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
     let client = GenesysClient(
-      configuration: config, budget: RateBudget(limit: options.requestsPerMinute ?? 300),
+      configuration: config, budget: options.makeBudget(),
       retry: RetryPolicy(budget: options.apiBudget), progress: Connection.progress,
       heartbeat: Connection.heartbeat)
     await Connection.learnRateLimit(client, options)
