@@ -116,7 +116,9 @@ public actor RateBudget {
     let end = windowEnd(at: t)
     // Reverts due before the window ends (and those just overdue, being served now) keep their room.
     let pending = (due + admitted).filter { $0 >= t - 5 && $0 <= end }.count
-    var cap = limit - pending * revertCost
+    // A request sent late in one window may arrive in the service's next: below reverts, every class
+    // leaves a twentieth of the window for such stragglers.
+    var cap = limit - pending * revertCost - limit / 20
     if cls == .read { cap -= limit / 10 }
     return cap
   }

@@ -70,19 +70,20 @@ import Testing
   @Test func everyClassBelowRevertsLeavesTheRevertsDueTheirRoom() async throws {
     let clock = Clock(1_000)
     let budget = RateBudget(limit: 30, window: 60, now: { clock.now })
-    // Four reverts due within the window, three requests each: 12 kept; reads also leave a tenth (3).
+    // Four reverts due within the window, three requests each: 12 kept; every class below reverts
+    // leaves a twentieth (1) for stragglers, reads also a tenth (3).
     await budget.expectUrgent(dueAt: [1_010, 1_020, 1_030, 1_040])
-    #expect(await budget.left(.read) == 15)
-    #expect(await budget.left(.write) == 18)
+    #expect(await budget.left(.read) == 14)
+    #expect(await budget.left(.write) == 17)
     #expect(await budget.left(.revert) == 30)
-    for _ in 0..<15 { try await budget.acquire(.read) }
+    for _ in 0..<14 { try await budget.acquire(.read) }
     let log = Log()
     let read = Task {
       try await budget.acquire(.read)
       await log.add("read")
     }
     try await Task.sleep(nanoseconds: 100_000_000)
-    #expect(await log.items.isEmpty, "the 16th read waits: the rest is for the changes and the reverts")
+    #expect(await log.items.isEmpty, "the 15th read waits: the rest is for the changes and the reverts")
     for _ in 0..<3 { try await budget.acquire(.write) }
     for _ in 0..<12 { try await budget.acquire(.revert) }
     #expect(await budget.urgentWaited == 0)
