@@ -97,7 +97,7 @@ func expectErrorBody(
 
 /// Polls `check` until it holds or `timeout` passes (for state that changes after a delay).
 func eventually(
-  timeout: TimeInterval = 5, _ check: () async throws -> Bool
+  timeout: TimeInterval = 20, _ check: () async throws -> Bool
 ) async throws -> Bool {
   let deadline = Date().addingTimeInterval(timeout)
   while Date() < deadline {
