@@ -22,14 +22,9 @@ import Testing
     defer { project.remove() }
     let sim = try SimProcess(fast)
     defer { sim.stop() }
-    try """
-    apiVersion: partyline/v1
-    kind: ConversationPolicy
-    metadata: {name: gone}
-    spec:
-      conversation: 00000000-0000-4000-8000-000000000001
-      mute: [{purpose: customer, for: 1m}]
-    """.write(toFile: project.policies + "/gone.yaml", atomically: true, encoding: .utf8)
+    // A policy on a conversation that does not exist: the plan has an error.
+    try ApplyEndToEndTests.TruthfulOutputEndToEndTests.gone.write(
+      toFile: project.policies + "/gone.yaml", atomically: true, encoding: .utf8)
     let planFile = project.dir.appendingPathComponent("plan.json").path
     let r = try project.run(["plan", "--out", planFile], sim)
     #expect(r.status == 1)
