@@ -183,10 +183,14 @@ public final class GenesysClient: Sendable {
       let waitStarted = Date().timeIntervalSince1970
       let (budget, cls) = (self.budget, RatePriority.current)
       do {
-        try await withHeartbeat(
-          heartbeat, { "waiting \($0) s for the rate limit (\(method.rawValue) \(path))" }
-        ) {
-          try await budget.acquire(cls)
+        if attempt == 0, let permit = RatePriority.permit, permit.spend() {
+          // Its slot was taken before it was journalled.
+        } else {
+          try await withHeartbeat(
+            heartbeat, { "waiting \($0) s for the rate limit (\(method.rawValue) \(path))" }
+          ) {
+            try await budget.acquire(cls)
+          }
         }
       } catch is RateBudgetClosed {
         throw GenesysError.notSent("\(method.rawValue) \(path): the run is stopping")

@@ -25,6 +25,37 @@ public enum RatePriority {
   @TaskLocal public static var rateClass: RateClass? = nil
 
   public static var current: RateClass { urgent ? .revert : (rateClass ?? .read) }
+  /// A slot taken from the budget ahead of the request (`RateBudget.reserve`): the request spends it
+  /// instead of waiting again.
+  @TaskLocal public static var permit: RatePermit? = nil
+}
+
+/// One request's slot of the budget, taken before the request is journalled so that the time a
+/// write waits for the budget is not taken out of its lease. Spent once.
+public final class RatePermit: @unchecked Sendable {
+  private let lock = NSLock()
+  private var spent = false
+  let cls: RateClass
+  init(_ cls: RateClass) { self.cls = cls }
+
+  /// True the first time: the request may go without asking the budget again.
+  public func spend() -> Bool {
+    lock.withLock {
+      defer { spent = true }
+      return !spent
+    }
+  }
+}
+
+/// Parts of the budget that can be switched off, to show what each is for (hidden `--rate-ablation`;
+/// never for production).
+public struct RateAblation: OptionSet, Sendable {
+  public let rawValue: Int
+  public init(rawValue: Int) { self.rawValue = rawValue }
+  /// Every mute is sent at once, whether its revert will fit or not.
+  public static let admission = RateAblation(rawValue: 1)
+  /// One queue in arrival order, no room kept for reverts, and watch reads every call every round.
+  public static let priorities = RateAblation(rawValue: 2)
 }
 
 /// Thrown to requests waiting for (or asking for) the budget after `close()`: the run is stopping,
@@ -53,6 +84,7 @@ public actor RateBudget {
   /// The share of any window that promised reverts may take.
   public let revertShare: Double
   private let now: @Sendable () -> Double
+  public let ablation: RateAblation
 
   private var windowStart: Double?
   /// Whether the window's start was moved to its first answer: the service's window starts when the
@@ -86,8 +118,9 @@ public actor RateBudget {
 
   public init(
     limit: Int = 300, window: Double = 60, revertCost: Int = 3, revertShare: Double = 0.8,
-    now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ablation: RateAblation = [], now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
   ) {
+    self.ablation = ablation
     self.limit = max(1, limit)
     self.window = window
     self.revertCost = max(1, revertCost)
@@ -112,7 +145,7 @@ public actor RateBudget {
 
   /// What a class may use of the current window.
   func cap(_ cls: RateClass, at t: Double) -> Int {
-    if cls == .revert { return limit }
+    if cls == .revert || ablation.contains(.priorities) { return limit }
     let end = windowEnd(at: t)
     // Reverts due before the window ends (and those just overdue, being served now) keep their room.
     let pending = (due + admitted).filter { $0 >= t - 5 && $0 <= end }.count
@@ -143,6 +176,7 @@ public actor RateBudget {
   /// once the budget is closed and `CancellationError` if the task is cancelled meanwhile.
   public func acquire(_ cls: RateClass = RatePriority.current) async throws {
     if closed { throw RateBudgetClosed() }
+    let cls = ablation.contains(.priorities) ? .read : cls
     let t = now()
     if !queue.contains(where: { $0.cls <= cls }), canGrant(cls, at: t) {
       take(cls, at: t)
@@ -167,6 +201,21 @@ public actor RateBudget {
   }
 
   /// The old signature: `urgent` requests are reverts.
+  /// Takes a slot now for a request sent a little later (`RatePriority.permit`).
+  public func reserve(_ cls: RateClass = RatePriority.current) async throws -> RatePermit {
+    try await acquire(cls)
+    return RatePermit(ablation.contains(.priorities) ? .read : cls)
+  }
+
+  /// Gives back a reserved slot that was not spent (the request was not sent after all).
+  public func refund(_ permit: RatePermit) {
+    guard permit.spend(), used > 0, let s = windowStart, now() < s + span else { return }
+    used -= 1
+    sent -= 1
+    sentByClass[permit.cls, default: 1] -= 1
+    pump()
+  }
+
   public func acquire(urgent: Bool) async throws {
     try await acquire(urgent ? .revert : (RatePriority.rateClass ?? .read))
   }
@@ -230,6 +279,7 @@ public actor RateBudget {
   /// reverts promised in every window that could hold that end still fit the reverts' share; false
   /// holds the mute back (the caller reports it as waiting and tries again later).
   public func admit(leaseEnd: Double) -> Bool {
+    if ablation.contains(.admission) { return true }
     let room = max(1, Int(Double(limit) * revertShare) / revertCost)
     if promisedAround(leaseEnd) + 1 > room {
       heldBack += 1
@@ -288,6 +338,7 @@ public actor RateBudget {
   /// Reads a full reconcile may spend over `interval` seconds: what the reads' share of the windows
   /// in it allows, less the room the promised reverts keep.
   public func readAllowance(over interval: Double) -> Int {
+    if ablation.contains(.priorities) { return Int.max }
     let t = now()
     let windows = interval / window
     let pending = (due + admitted).filter { $0 >= t && $0 <= t + max(interval, window) }.count

@@ -35,6 +35,8 @@ public enum ApplyContext {
   /// For a mute: the call must not leave after this time (its lease would be over before it
   /// starts); an executor that cannot send it by then does not send it (`CallFailure.notSent`).
   @TaskLocal public static var notAfter: Double? = nil
+  /// The slot `ApplyExecutor.reserve` took for the call being made.
+  @TaskLocal public static var reservation: (any Sendable)? = nil
 }
 
 /// How long after its 202 a change tends to show on a re-read, learned over a run, so that the one
@@ -65,10 +67,18 @@ public protocol ApplyExecutor: Sendable {
   /// Whether the revert of a mute whose lease ends at `leaseEnd` can be served when it falls due (the
   /// rate budget's promise). A mute that is not admitted is held back and reported as waiting.
   func admit(leaseEnd: Double) async -> Bool
+  /// Takes the call's slot of the rate budget before it is journalled (the call made next, under
+  /// `ApplyContext.reservation`, spends it), so a lease is timed from when its mute can leave, not
+  /// from before a wait. Throws `CallFailure.notSent` when the run is stopping.
+  func reserve() async throws -> (any Sendable)?
+  /// Gives back a slot that was not spent.
+  func refund(_ reservation: (any Sendable)?) async
 }
 
 extension ApplyExecutor {
   public func admit(leaseEnd: Double) async -> Bool { true }
+  public func reserve() async throws -> (any Sendable)? { nil }
+  public func refund(_ reservation: (any Sendable)?) async {}
 }
 
 /// Locks a conversation for the time a run acts on it.
@@ -234,6 +244,44 @@ public struct Applier: Sendable {
     return (items, nil)
   }
 
+  /// The change's slot of the rate budget, taken before its intent is journalled.
+  func reserve(for action: PlannedChange.Action) async throws -> (any Sendable)? {
+    let executor = self.executor
+    return try await ApplyContext.$purpose.withValue(.change(action)) { try await executor.reserve() }
+  }
+
+  /// Makes one change's call; nil for a no-op.
+  func send(
+    _ c: PlannedChange, cid: String, acting: String, leaseEnd: Double?, _ reservation: (any Sendable)?
+  ) async throws -> CallResult? {
+    let executor = self.executor
+    return try await ApplyContext.$reservation.withValue(reservation) {
+      try await send(c, cid: cid, acting: acting, leaseEnd: leaseEnd, executor)
+    }
+  }
+
+  func send(
+    _ c: PlannedChange, cid: String, acting: String, leaseEnd: Double?, _ executor: any ApplyExecutor
+  ) async throws -> CallResult? {
+    try await ApplyContext.$purpose.withValue(.change(c.action)) {
+      switch c.action {
+      case .mute:
+        // A mute that waited (for the rate budget) until its lease is nearly over is not sent.
+        return try await ApplyContext.$notAfter.withValue((leaseEnd ?? .infinity) - 1) {
+          try await executor.setMuted(
+            true, conversation: cid, participant: c.participant!, actingUser: acting)
+        }
+      case .unmute, .revert, .prune:
+        return try await executor.setMuted(
+          false, conversation: cid, participant: c.participant!, actingUser: acting)
+      case .add:
+        return try await executor.add(c.addTarget!, conversation: cid, actingUser: acting)
+      case .noop:
+        return nil
+      }
+    }
+  }
+
   func applyConversation(_ cid: String, _ changes: [PlannedChange]) async -> [ApplyReport.Item] {
     var items: [ApplyReport.Item] = []
     var sent: [PlannedChange] = []
@@ -244,10 +292,23 @@ public struct Applier: Sendable {
         continue
       }
       let id = "\(run)-\(cid)-\(n)"
+      var reservation: (any Sendable)? = nil
+      if !dryRun, c.action != .noop {
+        do {
+          reservation = try await reserve(for: c.action)
+        } catch CallFailure.notSent(let message) {
+          // Stopping before anything was journalled or sent: nothing after it in this conversation goes.
+          items.append(.init(change: c, result: .failed, detail: message))
+          break
+        } catch {
+          reservation = nil  // the call asks the budget itself
+        }
+      }
       let started = now()
       if c.action == .mute, !dryRun {
         let end = c.dueAt ?? started + Double(c.duration?.seconds ?? 0)
         guard await executor.admit(leaseEnd: end) else {
+          await executor.refund(reservation)
           items.append(
             .init(
               change: c, result: .waiting,
@@ -269,36 +330,15 @@ public struct Applier: Sendable {
       do {
         try await journal?.append([intent])
       } catch {
+        await executor.refund(reservation)
         items.append(.init(change: c, result: .failed, detail: "cannot write the journal: \(error)"))
         break  // never act without a journal record
       }
       var outcome = intent
       outcome.kind = .outcome
       do {
-        let result: CallResult
-        let executor = self.executor
-        switch c.action {
-        case .mute:
-          // A mute that waited (for the rate budget) until its lease is nearly over is not sent.
-          let end = intent.leaseEnds ?? .infinity
-          result = try await ApplyContext.$purpose.withValue(.change(c.action)) {
-            try await ApplyContext.$notAfter.withValue(end - 1) {
-              try await executor.setMuted(
-                true, conversation: cid, participant: c.participant!, actingUser: acting)
-            }
-          }
-        case .unmute, .revert, .prune:
-          result = try await ApplyContext.$purpose.withValue(.change(c.action)) {
-            try await executor.setMuted(
-              false, conversation: cid, participant: c.participant!, actingUser: acting)
-          }
-        case .add:
-          result = try await ApplyContext.$purpose.withValue(.change(c.action)) {
-            try await executor.add(c.addTarget!, conversation: cid, actingUser: acting)
-          }
-        case .noop:
-          continue
-        }
+        let result = try await send(c, cid: cid, acting: acting, leaseEnd: intent.leaseEnds, reservation)
+        guard let result else { continue }
         outcome.status = .ok
         outcome.httpStatus = result.status
         outcome.correlationId = result.correlationId

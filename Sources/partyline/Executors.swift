@@ -20,6 +20,21 @@ struct GenesysExecutor: ApplyExecutor {
 
   func admit(leaseEnd: Double) async -> Bool { await client.budget.admit(leaseEnd: leaseEnd) }
 
+  func reserve() async throws -> (any Sendable)? {
+    do { return try await client.budget.reserve(Self.rateClass) } catch is RateBudgetClosed {
+      throw CallFailure.notSent("not sent: the run is stopping")
+    }
+  }
+
+  func refund(_ reservation: (any Sendable)?) async {
+    if let permit = reservation as? RatePermit { await client.budget.refund(permit) }
+  }
+
+  /// Runs a call with the slot reserved for it, if any.
+  func withPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+    try await RatePriority.$permit.withValue(ApplyContext.reservation as? RatePermit, operation: body)
+  }
+
   func map(_ error: any Error) -> any Error {
     if let e = error as? GenesysError {
       switch e {
@@ -39,10 +54,12 @@ struct GenesysExecutor: ApplyExecutor {
   {
     do {
       let notAfter = ApplyContext.notAfter
-      let r = try await RatePriority.$rateClass.withValue(Self.rateClass) {
-        try await client.setMuted(
-          muted, conversation: conversation, participant: participant, onBehalfOf: actingUser,
-          notAfter: notAfter)
+      let r = try await withPermit {
+        try await RatePriority.$rateClass.withValue(Self.rateClass) {
+          try await client.setMuted(
+            muted, conversation: conversation, participant: participant, onBehalfOf: actingUser,
+            notAfter: notAfter)
+        }
       }
       return CallResult(status: r.status, correlationId: r.correlationId, latency: r.latency)
     } catch { throw map(error) }
@@ -51,14 +68,16 @@ struct GenesysExecutor: ApplyExecutor {
   func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
     do {
       let client = self.client
-      let r: GenesysClient.Response = try await RatePriority.$rateClass.withValue(Self.rateClass) {
-        switch target {
-        case .user(let ref):
-          return try await client.addParticipant(
-            conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)")
-        case .address(let a):
-          return try await client.addParticipant(
-            conversation: conversation, onBehalfOf: actingUser, address: a)
+      let r: GenesysClient.Response = try await withPermit {
+        try await RatePriority.$rateClass.withValue(Self.rateClass) {
+          switch target {
+          case .user(let ref):
+            return try await client.addParticipant(
+              conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)")
+          case .address(let a):
+            return try await client.addParticipant(
+              conversation: conversation, onBehalfOf: actingUser, address: a)
+          }
         }
       }
       return CallResult(status: r.status, correlationId: r.correlationId, latency: r.latency)

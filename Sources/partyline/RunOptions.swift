@@ -34,9 +34,25 @@ struct RunOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Seconds of the rate-limit window (tests).", visibility: .hidden))
   var rateWindow: Double = 60
 
+  /// Parts of the rate budget to switch off, to show what each is for (tests and benchmarks only).
+  @Option(
+    help: ArgumentHelp(
+      "Switch off parts of the rate budget: admission, priorities (comma-separated; tests).",
+      visibility: .hidden))
+  var rateAblation: String?
+
+  var ablation: RateAblation {
+    var a: RateAblation = []
+    for part in (rateAblation ?? "").split(separator: ",") {
+      if part == "admission" { a.insert(.admission) }
+      if part == "priorities" { a.insert(.priorities) }
+    }
+    return a
+  }
+
   /// The rate budget these options ask for.
   func makeBudget() -> RateBudget {
-    RateBudget(limit: requestsPerMinute ?? 300, window: rateWindow)
+    RateBudget(limit: requestsPerMinute ?? 300, window: rateWindow, ablation: ablation)
   }
 
   /// `--rate-limit 300/min` (or `300`): requests per minute.
@@ -71,6 +87,9 @@ struct RunOptions: ParsableArguments {
       throw ValidationError("--api-budget must be a positive number of seconds, not '\(apiBudget)'")
     }
     if sandboxReset && !sandbox { throw ValidationError("--sandbox-reset needs --sandbox") }
+    for part in (rateAblation ?? "").split(separator: ",") where part != "admission" && part != "priorities" {
+      throw ValidationError("--rate-ablation '\(part)': use admission, priorities or both")
+    }
     if rateLimit != nil && requestsPerMinute == nil {
       throw ValidationError("--rate-limit '\(rateLimit!)' is not a rate: use requests a minute, e.g. 300/min")
     }

@@ -2,12 +2,28 @@ import Foundation
 import Testing
 
 /// The on-time promise against an emulator as strict as Genesys: no rate-limit headers, one budget
-/// per token, more calls than a full reconcile can read every interval. Scaled down for CI (20
-/// requests per 4 s window is 300 a minute; 30 calls, 6 s mutes, a 3 s interval), same ratios as
-/// the full run by hand (200 calls, 40 s mutes, 15 s interval, 300/min).
+/// per token, more calls than a full reconcile can read every interval. Scaled down for CI to a tenth
+/// of the time (60 requests per 6 s window; 50 calls, 4 s mutes, a 2 s interval) from the full run
+/// by hand (200 calls, 40 s mutes, 15 s interval, 300 requests per 60 s window): mutes shorter than
+/// the window, so a revert falls due in the window its mute spent, and a reconcile that would read
+/// 2.5 times what the budget allows.
 extension ApplyEndToEndTests {
-  @Suite struct RateBudgetEndToEndTests {
-    static let calls = 30
+  @Suite(.serialized) struct RateBudgetEndToEndTests {
+    /// The run's size: CI's tenth, or the full size with `PARTYLINE_BUDGET_FULL=1` (by hand: about
+    /// four minutes a run).
+    struct Scale {
+      var calls = 50, limit = 60, window = 6, mute = "4s", interval = "2s", runFor = 26
+      /// How late a revert may be. The full-size promise is 2 s in 60 s windows; at a tenth of the time
+      /// scale that is 0.2 s, which a loaded CI machine cannot promise for its own scheduling, so 1 s:
+      /// the budget's runs measure about 0.02 s, and without admission or priorities about 2 s.
+      var tolerance = 1.0
+      static let full = Scale(
+        calls: 200, limit: 300, window: 60, mute: "40s", interval: "15s", runFor: 200, tolerance: 2)
+    }
+    static let scale =
+      ProcessInfo.processInfo.environment["PARTYLINE_BUDGET_FULL"] == "1" ? Scale.full : Scale()
+    static var calls: Int { scale.calls }
+    static var tolerance: Double { scale.tolerance }
 
     /// A world of `calls` conversations (a customer and an agent each) and one policy each muting the
     /// customer for `mute`.
@@ -54,18 +70,38 @@ extension ApplyEndToEndTests {
       return f.date(from: iso)?.timeIntervalSince1970
     }
 
-    @Test func watchRevertsOnTimeWithoutHeadersAndStopsPromptly() async throws {
-      let w = try Self.world("budget", mute: "6s")
+    /// What one watch run showed.
+    struct Run {
+      var mutes = 0
+      /// Seconds the latest revert came after its lease's end, over the leases that ended while watch ran.
+      var worst = 0.0
+      /// Leases that ended while watch ran and were never reverted.
+      var unreverted: [String] = []
+      var took = 0.0
+      var stderr = ""
+      var requestsAfterSignal: [String] = []
+      var throttled = 0
+    }
+
+    /// Runs watch for 26 s (full size: 200 s) against the world, then SIGTERM; `ablation` switches parts of the budget off.
+    static func run(_ name: String, ablation: String? = nil) async throws -> Run {
+      let w = try Self.world(name, mute: Self.scale.mute)
       defer { try? FileManager.default.removeItem(at: w.dir) }
       let sim = try SimProcess(
-        ["--rate-limit", "20", "--rate-window", "4s", "--patch-delay", "50ms"], fixture: w.fixture)
+        [
+          "--rate-limit", "\(Self.scale.limit)", "--rate-window", "\(Self.scale.window)s", "--patch-delay",
+          "50ms",
+        ], fixture: w.fixture)
       defer { sim.stop() }
       let state = w.dir.appendingPathComponent("state").path
       let watch = Process()
       watch.executableURL = CLI.binary
-      watch.arguments = [
-        "watch", "--interval", "3s", "--rate-limit", "20", "--rate-window", "4", "--state", state, w.policies,
-      ]
+      watch.arguments =
+        [
+          "watch", "--interval", Self.scale.interval, "--rate-limit", "\(Self.scale.limit)", "--rate-window",
+          "\(Self.scale.window)", "--state", state,
+          w.policies,
+        ] + (ablation.map { ["--rate-ablation", $0] } ?? [])
       var env = ProcessInfo.processInfo.environment
       for (k, v) in sim.environment { env[k] = v }
       watch.environment = env
@@ -75,27 +111,23 @@ extension ApplyEndToEndTests {
       watch.standardError = try FileHandle(forWritingTo: err)
       try watch.run()
       defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
-      try await Task.sleep(nanoseconds: 26_000_000_000)
+      try await Task.sleep(nanoseconds: UInt64(Self.scale.runFor) * 1_000_000_000)
 
-      // SIGTERM: out within 5 s, and nothing new sent after it.
+      var out = Run()
       let signalled = Date()
       watch.terminate()
       while watch.isRunning && Date().timeIntervalSince(signalled) < 10 {
         try await Task.sleep(nanoseconds: 50_000_000)
       }
-      let took = Date().timeIntervalSince(signalled)
-      let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-      #expect(!watch.isRunning && took < 5, "watch took \(took) s to stop:\n\(stderr.suffix(800))")
-      #expect(stderr.contains("watch stopped"), "\(stderr.suffix(500))")
+      out.took = Date().timeIntervalSince(signalled)
+      out.stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
       let log = try await sim.log()
-      let late = log.filter {
+      out.requestsAfterSignal = log.filter {
         ($0.1.hasPrefix("/api/") || $0.1 == "/oauth/token")
           && (Self.time($0.3) ?? 0) > signalled.timeIntervalSince1970 + 1
-      }
-      #expect(late.isEmpty, "requests after the signal (beyond those in flight): \(late.prefix(5))")
-      #expect(log.filter { $0.2 == "429" }.count <= 2, "the own count keeps under the limit")
+      }.map { "\($0)" }
+      out.throttled = log.filter { $0.2 == "429" }.count
 
-      // Every lease that ended while watch ran was reverted at most 2 s late, by the emulator's clock.
       let records = try Self.records(state)
       // The mutes that went out (a mute the budget could not send before its lease ended is not sent).
       let sent = Set(
@@ -111,7 +143,7 @@ extension ApplyEndToEndTests {
           ends[p] = min(ends[p] ?? e, e)
         }
       }
-      #expect(ends.count >= 5, "mutes were admitted and sent: \(ends.count)")
+      out.mutes = ends.count
       let (_, historyData) = try await sim.request("GET", "/sim/history")
       let events =
         (try JSONSerialization.jsonObject(with: historyData) as? [String: Any])?["events"] as? [[String: Any]]
@@ -122,21 +154,46 @@ extension ApplyEndToEndTests {
           unmutedAt[p] = min(unmutedAt[p] ?? t, t)
         }
       }
-      var worst = 0.0
       for (p, end) in ends where end < signalled.timeIntervalSince1970 - 2 {
-        let mine = records.filter { $0["participant"] as? String == p }.map {
-          "\($0["kind"] ?? "") \($0["action"] ?? "") \($0["status"] ?? "") \($0["t"] ?? "") \($0["error"] ?? "")"
+        guard let t = unmutedAt[p] else {
+          let mine = records.filter { $0["participant"] as? String == p }.map {
+            "\($0["kind"] ?? "") \($0["action"] ?? "") \($0["status"] ?? "") \($0["t"] ?? "") \($0["error"] ?? "")"
+          }
+          out.unreverted.append("\(p) (ended \(end)): \(mine)")
+          continue
         }
-        let t = try #require(
-          unmutedAt[p],
-          "the lease of \(p), ended at \(end), was not reverted; journal: \(mine); watch: \(stderr.suffix(1500))"
-        )
-        worst = max(worst, t - end)
+        out.worst = max(out.worst, t - end)
       }
-      #expect(worst <= 2, "worst revert \(worst) s late")
       print(
-        "rate budget e2e: \(ends.count) mutes, worst revert \(String(format: "%.2f", worst)) s late, stopped in \(String(format: "%.2f", took)) s"
+        "rate budget e2e\(ablation.map { " without \($0)" } ?? ""): \(out.mutes) mutes, worst revert \(String(format: "%.2f", out.worst)) s late, \(out.unreverted.count) not reverted, stopped in \(String(format: "%.2f", out.took)) s"
       )
+      return out
+    }
+
+    @Test func watchRevertsOnTimeWithoutHeadersAndStopsPromptly() async throws {
+      let r = try await Self.run("budget")
+      // SIGTERM: out within 5 s, and nothing new sent after it.
+      #expect(r.took < 5, "watch took \(r.took) s to stop:\n\(r.stderr.suffix(800))")
+      #expect(r.stderr.contains("watch stopped"), "\(r.stderr.suffix(500))")
+      #expect(
+        r.requestsAfterSignal.isEmpty,
+        "requests after the signal (beyond those in flight): \(r.requestsAfterSignal.prefix(5))")
+      #expect(r.throttled <= 2, "the own count keeps under the limit")
+      // Every lease that ended while watch ran was reverted at most 2 s late, by the emulator's clock.
+      #expect(r.mutes >= 5, "mutes were admitted and sent: \(r.mutes)")
+      #expect(
+        r.unreverted.isEmpty, "not reverted: \(r.unreverted.prefix(3)); watch: \(r.stderr.suffix(1500))")
+      #expect(r.worst <= Self.tolerance, "worst revert \(r.worst) s late")
+    }
+
+    /// The same run with admission or priorities switched off breaks the promise: each is needed.
+    @Test(arguments: ["admission", "priorities"])
+    func withoutAdmissionOrPrioritiesRevertsAreLate(_ part: String) async throws {
+      let r = try await Self.run("budget-\(part)", ablation: part)
+      #expect(r.mutes >= 5, "mutes were sent: \(r.mutes)")
+      #expect(
+        r.worst > Self.tolerance || !r.unreverted.isEmpty,
+        "without \(part) every revert was still on time (worst \(r.worst) s): the test cannot tell")
     }
   }
 }
