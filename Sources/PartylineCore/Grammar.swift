@@ -42,6 +42,17 @@ public enum Grammar {
   }
 
   /// `local@domain`: printable ASCII without spaces, one `@`, a dotted domain, at most 254 characters.
+  /// A queue's name as `spec.select.queue` may give it: 1–255 characters, no control characters, no
+  /// `*` (the API treats it as a wildcard: names are matched exactly here).
+  public static func isQueueName(_ s: String) -> Bool {
+    let scalars = s.unicodeScalars
+    guard let first = scalars.first, let last = scalars.last, !first.properties.isWhitespace,
+      !last.properties.isWhitespace
+    else { return false }
+    return scalars.count <= 255
+      && !scalars.contains { $0.properties.generalCategory == .control || $0 == "*" || $0 == "\u{7F}" }
+  }
+
   public static func isEmail(_ s: String) -> Bool {
     withBytes(s) { u in
       // One pass over the bytes: printable ASCII only, so a byte is a character here.

@@ -50,6 +50,12 @@ public struct LiveConversation: Sendable, Hashable {
   public var maxParticipants: Int?
   /// In the order the API lists them.
   public var participants: [LiveParticipant]
+  /// inbound or outbound (every leg carries the call's direction), when the API says.
+  public var direction: String? = nil
+  /// The queues the call's legs carry (lowercased ids).
+  public var queues: Set<String> = []
+  /// When the call started (its first leg's start), as the API wrote it.
+  public var startTime: String? = nil
 
   public init(
     id: String, status: Status = .found, maxParticipants: Int? = nil, participants: [LiveParticipant] = []
@@ -82,6 +88,8 @@ public struct LiveParticipant: Sendable, Hashable {
   public var userId: String?
   public var address: String?
   public var name: String?
+  /// The leg's queue (lowercased id), for a queued call.
+  public var queue: String? = nil
 
   public init(
     id: String, purpose: String, state: String, muted: Bool = false, userId: String? = nil,

@@ -35,8 +35,9 @@ public struct Planner: Sendable {
       }
     }
     for p in set.policies {
-      conversations.insert(p.conversation)
+      if !p.conversation.isEmpty { conversations.insert(p.conversation) }
       if let a = p.actAs { note(a) }
+      if let u = p.select?.user { note(u) }
       for m in p.mute { if case .user(let u) = m.selector { note(u) } }
       for u in p.unmute { if case .user(let r) = u.selector { note(r) } }
       for a in p.add { if case .user(let u) = a.target { note(u) } }
@@ -51,7 +52,10 @@ public struct Planner: Sendable {
     // names any more come after.
     var order: [String] = []
     var seen = Set<String>()
-    for p in set.policies where seen.insert(p.conversation).inserted { order.append(p.conversation) }
+    // (A select policy not bound to calls has no conversation: it plans nothing.)
+    for p in set.policies where !p.conversation.isEmpty && seen.insert(p.conversation).inserted {
+      order.append(p.conversation)
+    }
     for l in run.leases.sorted(by: { ($0.conversation, $0.participant) < ($1.conversation, $1.participant) })
     where l.status == .open && seen.insert(l.conversation).inserted {
       order.append(l.conversation)
@@ -77,10 +81,12 @@ public struct Planner: Sendable {
 extension PolicySet {
   /// A digest over the compiled policies and limits, for saved plans.
   public var digest: String {
+    if let sourceDigest { return sourceDigest }
     var text = "limits|\(limits.maxMute.seconds)|\(limits.maxParticipants)"
     for r in limits.roles { text += "|\(r.name),\(r.max.map(String.init) ?? "-"),\(r.muted)" }
     for p in policies {
       text += "\npolicy|\(p.name)|\(p.conversation)|\(p.actAs.map { "\($0)" } ?? "-")|\(p.onDrift.rawValue)"
+      if let s = p.select { text += "|select:\(s.key)" }
       for m in p.mute { text += "|m:\(m.selector):\(m.duration.seconds):\(m.reason ?? "")" }
       for u in p.unmute { text += "|u:\(u.selector)" }
       for a in p.add { text += "|a:\(a.target):\(a.role)" }
@@ -245,6 +251,20 @@ private struct PlanRun {
 
     for p in policies {
       let acting = actingUser(p, conv)
+      // A selected call nobody has answered yet (it waits in the queue, or the actAs user is not on
+      // it): the normal way a call starts, not a failure. Pending, like a participant still ringing;
+      // the call's next event or reconcile acts once someone is connected.
+      if p.boundBy != nil, let reason = acting.blocked {
+        finding(
+          .warning, "call_unanswered", "policy '\(p.name)': \(reason); acting once someone is connected",
+          p.boundBy?.location ?? p.location)
+        changes.append(
+          PlannedChange(
+            action: .noop, conversation: cid, subject: "conversation \(cid)", policy: p.name, directive: "",
+            location: p.location, before: "unanswered", after: "unanswered",
+            explanation: "pending: \(reason)"))
+        continue
+      }
       if let reason = acting.blocked {
         finding(
           .warning, "acting_user_unavailable", "policy '\(p.name)': \(reason)",
@@ -276,7 +296,8 @@ private struct PlanRun {
           if let (m, otherPolicy) = mutedBy[target.id] {
             finding(
               .error, "mute_unmute_conflict",
-              "\(describe(target)) is unmuted here and muted by policy '\(otherPolicy)' at \(Self.place(m.location))",
+              "\(describe(target)) is unmuted here and muted by policy '\(otherPolicy)' at \(Self.place(m.location))"
+                + (p.boundBy != nil ? " (in call \(cid), which both select)" : ""),
               u.location, related: [.init(message: "muted here", range: m.location)])
             continue
           }

@@ -114,6 +114,14 @@ public struct ConversationPolicy: Hashable, Sendable {
   public var conversationLocation: SourceRange? = nil
   /// The `spec.actAs` value, when given.
   public var actAsLocation: SourceRange? = nil
+  /// `spec.select`: the policy applies to every live call that matches (then `conversation` is empty
+  /// until the set is bound to the calls found, see `PolicySet.bound`).
+  public var select: CallSelector? = nil
+  /// In a bound set: the selector that matched this copy's call.
+  public var boundBy: CallSelector? = nil
+
+  /// Whether the policy is a `select` policy (bound or not).
+  public var selects: Bool { select != nil }
 }
 
 public struct RoleRule: Hashable, Sendable {
@@ -157,6 +165,8 @@ public struct PolicySet: Hashable, Sendable {
   public var limits: Limits
   /// The files the set was read from, sorted.
   public var files: [String]
+  /// For a set bound to live calls: the digest of the set as written.
+  public var sourceDigest: String? = nil
 
   public init(policies: [ConversationPolicy], limits: Limits, files: [String]) {
     self.policies = policies.sorted { $0.name < $1.name }

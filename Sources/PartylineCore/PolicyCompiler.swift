@@ -92,6 +92,8 @@ struct DocumentCompiler {
   var diagnostics: [Diagnostic] = []
   /// Kept apart from the errors: a document with warnings still compiles.
   var warnings: [Diagnostic] = []
+  /// Compiling the entries of a select policy: literal participant ids are refused.
+  var selecting = false
 
   mutating func warning(_ id: String, _ message: String, _ range: SourceRange) {
     warnings.append(Diagnostic(.warning, id: id, message: message, range: range))
@@ -118,6 +120,7 @@ struct DocumentCompiler {
 
     subscript(_ name: String) -> Node? { entries.first { $0.name == name }?.value }
     func key(_ name: String) -> Node? { entries.first { $0.name == name }?.key }
+    func field(_ name: String) -> Field? { entries.first { $0.name == name } }
   }
 
   /// The keys a mapping may hold: compared as bytes, reported as strings.
@@ -267,6 +270,25 @@ struct DocumentCompiler {
     if let c = spec["conversation"], let s = string(c, "spec.conversation") {
       conversation = id(s, c, "conversation id")
     }
+    var select: CallSelector?
+    switch (spec.field("conversation"), spec.field("select")) {
+    case (nil, nil):
+      error(
+        "missing_key",
+        "spec needs one of 'conversation' (a call's id) or 'select' (every live call that matches)",
+        top.key("spec")?.range ?? keyRange(specNode))
+    case (let c?, let s?):
+      let later = c.key.range.start.line > s.key.range.start.line ? c : s
+      error(
+        "conflicting_keys",
+        "spec has both 'conversation' and 'select'; a policy names one call or selects calls, not both",
+        later.key.range)
+    case (nil, let s?):
+      select = callSelector(s.value)
+    default: break
+    }
+    selecting = spec["select"] != nil
+    defer { selecting = false }
     var actAs: UserRef?
     if let a = spec["actAs"] { actAs = userRef(a, "spec.actAs") }
     var onDrift = DriftMode.respect
@@ -305,7 +327,53 @@ struct DocumentCompiler {
     return ConversationPolicy(
       name: name, description: description, labels: labels, conversation: conversation ?? "", actAs: actAs,
       onDrift: onDrift, mute: mutes, unmute: unmutes, add: adds, location: location,
-      conversationLocation: spec["conversation"]?.range, actAsLocation: spec["actAs"]?.range)
+      conversationLocation: spec["conversation"]?.range, actAsLocation: spec["actAs"]?.range, select: select)
+  }
+
+  /// `spec.select`: queue (name or id), user (id or email), direction; at least one.
+  mutating func callSelector(_ node: Node) -> CallSelector? {
+    guard let f = fields(node, in: "spec.select", known: Self.selectKeys) else { return nil }
+    var out = CallSelector(location: node.range)
+    var ok = true
+    if let q = f["queue"] {
+      out.queueLocation = q.range
+      if let s = string(q, "spec.select.queue") {
+        if let uuid = Grammar.uuid(s) {
+          out.queue = .id(uuid)
+        } else if Grammar.isQueueName(s) {
+          out.queue = .name(s)
+        } else {
+          error(
+            "invalid_queue",
+            "invalid queue '\(s)': expected a queue id (UUID) or its exact name (1–255 characters, no control characters or '*')",
+            q.range)
+          ok = false
+        }
+      } else {
+        ok = false
+      }
+    }
+    if let u = f["user"] {
+      out.userLocation = u.range
+      if let ref = userRef(u, "spec.select.user") { out.user = ref } else { ok = false }
+    }
+    if let d = f["direction"], let s = string(d, "spec.select.direction") {
+      if let dir = CallDirection(rawValue: s) {
+        out.direction = dir
+      } else {
+        let options = CallDirection.allCases.map(\.rawValue)
+        error(
+          "invalid_value",
+          "invalid direction '\(s)': expected one of \(options.joined(separator: ", "))\(Suggestions.hint(s, options))",
+          d.range)
+        ok = false
+      }
+    }
+    if f.entries.isEmpty {
+      error("empty_select", "spec.select needs at least one of 'queue', 'user' or 'direction'", node.range)
+      return nil
+    }
+    return ok ? out : nil
   }
 
   mutating func list(_ node: Node?, _ what: String) -> [Node] {
@@ -375,8 +443,9 @@ struct DocumentCompiler {
   static let documentKeys = KnownKeys(["apiVersion", "kind", "metadata", "spec"])
   static let metadataKeys = KnownKeys(["name", "description", "labels"])
   static let metadataRequired = ["name"]
-  static let specKeys = KnownKeys(["conversation", "actAs", "onDrift", "mute", "unmute", "add"])
-  static let specRequired = ["conversation"]
+  static let specKeys = KnownKeys(["conversation", "select", "actAs", "onDrift", "mute", "unmute", "add"])
+  static let specRequired: [String] = []
+  static let selectKeys = KnownKeys(["queue", "user", "direction"])
   static let selectorKeys = ["participant", "user", "purpose"]
   static let unmuteKeys = KnownKeys(["participant", "user", "purpose"])
   static let muteKeys = KnownKeys(["participant", "user", "purpose", "for", "reason"])
@@ -411,6 +480,13 @@ struct DocumentCompiler {
     }
     switch first.name {
     case "participant":
+      if selecting {
+        error(
+          "participant_in_select",
+          "a select policy cannot name a participant id: participants of calls that have not started have no ids yet; select by 'purpose' or 'user'",
+          first.key.range)
+        return nil
+      }
       guard let s = string(first.value, "participant"), let pid = id(s, first.value, "participant id") else {
         return nil
       }
