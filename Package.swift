@@ -31,7 +31,11 @@ let package = Package(
     .target(name: "PartylineCore", dependencies: ["YAMLReader"]),
     .target(
       name: "GenesysCloud",
-      dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+      dependencies: [
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
     ),
     .target(
       name: "GenesysSim",

@@ -87,6 +87,80 @@ public final class GenesysClient: Sendable {
     return try decode(UserSearchResponse.self, response).results?.first
   }
 
+  /// `GET /api/v2/routing/queues?name=…`: the queues whose name matches (the service matches a
+  /// prefix; callers pick exact matches). Every page.
+  public func queues(named name: String) async throws -> [RoutingQueue] {
+    var out: [RoutingQueue] = []
+    var page = 1
+    let encoded = Self.queryValue(name)
+    while true {
+      let path = "/api/v2/routing/queues?pageSize=100&pageNumber=\(page)&name=\(encoded)"
+      let listing = try decode(QueueListing.self, try await send(.GET, path, idempotent: true))
+      let entities = listing.entities ?? []
+      out += entities
+      if entities.count < 100 || page >= (listing.pageCount ?? page) || page >= 50 { return out }
+      page += 1
+    }
+  }
+
+  /// `GET /api/v2/routing/queues/{id}`; nil when there is no such queue.
+  public func queue(id: String) async throws -> RoutingQueue? {
+    let path = "/api/v2/routing/queues/\(try Self.pathId(id))"
+    do {
+      return try decode(RoutingQueue.self, try await send(.GET, path, idempotent: true))
+    } catch let e as GenesysError where e.status == 404 {
+      return nil
+    }
+  }
+
+  /// The live voice calls matching every given dimension, from the conversation activity query
+  /// (`POST /api/v2/analytics/conversations/activity/query`): waiting, alerting and interacting
+  /// observations with their details, every page. Conversation ids, lowercased, in first-seen order.
+  public func activeCalls(queueId: String? = nil, userId: String? = nil, direction: String? = nil)
+    async throws -> [String]
+  {
+    var predicates: [[String: String]] = [["type": "dimension", "dimension": "mediaType", "value": "voice"]]
+    if let queueId {
+      predicates.append(["type": "dimension", "dimension": "queueId", "value": try Self.pathId(queueId)])
+    }
+    if let userId {
+      predicates.append(["type": "dimension", "dimension": "userId", "value": try Self.pathId(userId)])
+    }
+    if let direction {
+      predicates.append(["type": "dimension", "dimension": "direction", "value": direction])
+    }
+    let body = try JSONSerialization.data(
+      withJSONObject: [
+        "metrics": ["oWaiting", "oAlerting", "oInteracting"].map { ["metric": $0, "details": true] },
+        "filter": ["type": "and", "predicates": predicates],
+        "order": "asc",
+      ] as [String: Any], options: [.sortedKeys])
+    var seen = Set<String>()
+    var out: [String] = []
+    var page = 1
+    while true {
+      let path = "/api/v2/analytics/conversations/activity/query?pageSize=100&pageNumber=\(page)"
+      let answer = try decode(
+        ActivityResponse.self, try await send(.POST, path, body: body, idempotent: true))
+      var truncated = false
+      for r in answer.results ?? [] {
+        truncated = truncated || (r.truncated ?? false)
+        for e in r.entities ?? [] {
+          if let id = e.conversationId?.lowercased(), seen.insert(id).inserted { out.append(id) }
+        }
+      }
+      if !truncated || page >= 100 { return out }
+      page += 1
+    }
+  }
+
+  /// A query-string value, percent-encoded (unreserved characters only pass).
+  static func queryValue(_ s: String) -> String {
+    let allowed = CharacterSet(
+      charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+    return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+  }
+
   /// The org's `client.credentials.token.rate.per.minute` (`GET
   /// /api/v2/organizations/limits/namespaces/platform.api`), nil when the client may not read it.
   public func tokenRateLimit() async -> Int? {

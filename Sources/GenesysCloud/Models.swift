@@ -34,11 +34,20 @@ public struct CallParticipant: Sendable, Hashable, Decodable {
   public var state: String?
   public var muted: Bool?
   public var user: EntityRef?
+  /// The queue of a queued call's ACD, customer and agent legs.
+  public var queue: EntityRef?
+  /// inbound or outbound; every leg of a call carries the call's direction.
+  public var direction: String?
+  public var startTime: String?
 
   public init(
     id: String, name: String? = nil, address: String? = nil, purpose: String? = nil, state: String? = nil,
-    muted: Bool? = nil, user: EntityRef? = nil
+    muted: Bool? = nil, user: EntityRef? = nil, queue: EntityRef? = nil, direction: String? = nil,
+    startTime: String? = nil
   ) {
+    self.queue = queue
+    self.direction = direction
+    self.startTime = startTime
     self.id = id
     self.name = name
     self.address = address
@@ -82,4 +91,28 @@ struct OAuthErrorBody: Decodable {
   var error: String?
   var description: String?
   var error_description: String?
+}
+
+/// A routing queue (`GET /api/v2/routing/queues`).
+public struct RoutingQueue: Sendable, Hashable, Decodable {
+  public var id: String
+  public var name: String?
+}
+
+struct QueueListing: Decodable {
+  var entities: [RoutingQueue]?
+  var pageCount: Int?
+  var total: Int?
+}
+
+/// The conversation activity query's answer: the details of the observations.
+struct ActivityResponse: Decodable {
+  struct Result: Decodable {
+    var entities: [Entity]?
+    var truncated: Bool?
+  }
+  struct Entity: Decodable {
+    var conversationId: String?
+  }
+  var results: [Result]?
 }

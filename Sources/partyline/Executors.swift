@@ -5,6 +5,16 @@ import PartylineCore
 /// The applier's side effects through the Genesys Cloud client.
 struct GenesysExecutor: ApplyExecutor {
   let client: GenesysClient
+  /// Watch on events: a confirming read takes the call's next event instead of a request, when one
+  /// comes within `eventWait` seconds.
+  var events: LatestCalls? = nil
+  var eventWait = 2.0
+  private let seen = SeenEvents()
+
+  init(client: GenesysClient, events: LatestCalls? = nil) {
+    self.client = client
+    self.events = events
+  }
 
   /// The rate class of the applier's call: reverts and prunes first, then the changes, then the
   /// confirming reads (watch's on-time loop makes everything it sends a revert).
@@ -49,9 +59,15 @@ struct GenesysExecutor: ApplyExecutor {
     return CallFailure.unknown("\(error)")
   }
 
+  /// Before a change: a confirmation takes only events that come after it.
+  func markChange(_ conversation: String) async {
+    if let events { await seen.note(conversation, await events.sequence(of: conversation)) }
+  }
+
   func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String) async throws
     -> CallResult
   {
+    await markChange(conversation)
     do {
       let notAfter = ApplyContext.notAfter
       let r = try await withPermit {
@@ -66,6 +82,7 @@ struct GenesysExecutor: ApplyExecutor {
   }
 
   func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
+    await markChange(conversation)
     do {
       let client = self.client
       let r: GenesysClient.Response = try await withPermit {
@@ -85,6 +102,13 @@ struct GenesysExecutor: ApplyExecutor {
   }
 
   func read(conversation: String) async throws -> LiveConversation? {
+    if let events, ApplyContext.purpose == .confirmation {
+      let after = await seen.last(conversation) ?? 0
+      if let (seq, call) = await events.next(conversation, after: after, within: eventWait) {
+        await seen.note(conversation, seq)
+        return call
+      }
+    }
     let c: CallConversation?
     do {
       c = try await RatePriority.$rateClass.withValue(
@@ -129,4 +153,47 @@ final class DryRunExecutor: ApplyExecutor, @unchecked Sendable {
   }
 
   func read(conversation: String) async throws -> LiveConversation? { nil }
+}
+
+/// The latest call snapshot each event carried, numbered, for confirmations that wait for the next
+/// one instead of reading the call again.
+actor LatestCalls {
+  private var latest: [String: (Int, LiveConversation)] = [:]
+  private var counter = 0
+  private var nextWaiter = 0
+  private var waiters: [String: [Int: CheckedContinuation<(Int, LiveConversation)?, Never>]] = [:]
+
+  func publish(_ call: LiveConversation) {
+    counter += 1
+    latest[call.id] = (counter, call)
+    let ready = waiters.removeValue(forKey: call.id) ?? [:]
+    for (_, c) in ready { c.resume(returning: (counter, call)) }
+  }
+
+  func sequence(of cid: String) -> Int { latest[cid]?.0 ?? 0 }
+
+  /// The first snapshot of `cid` numbered above `after`, waiting up to `within` seconds; nil if none.
+  func next(_ cid: String, after: Int, within: Double) async -> (Int, LiveConversation)? {
+    if let l = latest[cid], l.0 > after { return l }
+    nextWaiter += 1
+    let id = nextWaiter
+    return await withCheckedContinuation { c in
+      waiters[cid, default: [:]][id] = c
+      Task {
+        try? await Task.sleep(nanoseconds: UInt64(within * 1e9))
+        self.timeout(cid, id)
+      }
+    }
+  }
+
+  private func timeout(_ cid: String, _ id: Int) {
+    waiters[cid]?.removeValue(forKey: id)?.resume(returning: nil)
+  }
+}
+
+/// The event numbers an executor already used per call.
+actor SeenEvents {
+  private var last: [String: Int] = [:]
+  func last(_ cid: String) -> Int? { last[cid] }
+  func note(_ cid: String, _ seq: Int) { last[cid] = max(last[cid] ?? 0, seq) }
 }

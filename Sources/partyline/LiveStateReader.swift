@@ -13,6 +13,8 @@ struct LiveStateReader {
   var limit: Int? = nil
   var ledger: ReadLedger? = nil
   var due: Set<String> = []
+  /// What is already known (emails resolved by discovery): not read again.
+  var seed = LiveState()
 
   enum Item: Sendable {
     case conversation(String, CallConversation?)
@@ -21,14 +23,20 @@ struct LiveStateReader {
   }
 
   static func convert(_ conv: CallConversation) -> LiveConversation {
-    LiveConversation(
+    var live = LiveConversation(
       id: conv.id.lowercased(), maxParticipants: conv.maxParticipants,
       participants: conv.participants.map {
-        LiveParticipant(
+        var p = LiveParticipant(
           id: $0.id.lowercased(), purpose: $0.purpose ?? "", state: $0.state ?? "none",
           muted: $0.muted ?? false,
           userId: $0.user?.id.lowercased(), address: $0.address, name: $0.name)
+        p.queue = $0.queue?.id.lowercased()
+        return p
       })
+    live.direction = conv.participants.lazy.compactMap(\.direction).first
+    live.queues = Set(conv.participants.compactMap { $0.queue?.id.lowercased() })
+    live.startTime = conv.participants.compactMap(\.startTime).min()
+    return live
   }
 
   func read(_ set: PolicySet, extraConversations: [String] = []) async throws -> LiveState {
@@ -36,9 +44,9 @@ struct LiveStateReader {
     let conversations = Array(Set(reads.conversations + extraConversations)).sorted()
     var jobs: [@Sendable () async throws -> Item] = []
     let client = self.client
-    var state = LiveState()
+    var state = seed
     let known = await ended?.all ?? [:]
-    var toRead = conversations.filter { known[$0] == nil }
+    var toRead = conversations.filter { known[$0] == nil && seed.conversations[$0] == nil }
     if let limit, toRead.count > limit, let ledger {
       let last = await ledger.lastRead
       toRead.sort { a, b in
@@ -50,15 +58,20 @@ struct LiveStateReader {
     }
     let chosen = Set(toRead)
     await ledger?.note(toRead)
-    for cid in conversations where known[cid] != nil || chosen.contains(cid) {
+    for cid in conversations where known[cid] != nil || chosen.contains(cid) || seed.conversations[cid] != nil
+    {
       if let conv = known[cid] {
         state.conversations[cid] = conv
+      } else if seed.conversations[cid] != nil {
+        continue  // given (an event's snapshot)
       } else {
         jobs.append { .conversation(cid, try await client.callConversation(cid)) }
       }
     }
     if !reads.userIds.isEmpty { jobs.append { .users(try await client.users(ids: reads.userIds)) } }
-    for e in reads.emails { jobs.append { .email(e, try await client.user(email: e)) } }
+    for e in reads.emails where seed.emails[e] == nil {
+      jobs.append { .email(e, try await client.user(email: e)) }
+    }
 
     try await withThrowingTaskGroup(of: Item.self) { group in
       var next = 0

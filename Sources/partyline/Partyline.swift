@@ -8,7 +8,8 @@ struct Partyline: AsyncParsableCommand {
     abstract: "Declarative policies for live Genesys Cloud conversations.",
     version: "0.1.0",
     subcommands: [
-      ValidateCommand.self, PlanCommand.self, ApplyCommand.self, WatchCommand.self, StateCommand.self,
+      ValidateCommand.self, PlanCommand.self, ApplyCommand.self, WatchCommand.self, CallsCommand.self,
+      StateCommand.self,
       SimCommand.self,
     ]
   )

@@ -71,13 +71,13 @@ struct PlanCommand: AsyncParsableCommand {
           StateBackend.location(run.state, sandbox: run.sandbox), workspace: run.workspace),
         workspace: run.workspace)
       let leases = journalState.leases
-      plan = Planner(
+      let read = try await LiveStateReader(client: connection.client).readBound(
+        set, extraConversations: leases.filter { $0.status == .open }.map(\.conversation))
+      var planned = Planner(
         workspace: run.workspace, wholeSet: run.prunes(paths, set), addedRoles: journalState.addedRoles
-      ).plan(
-        set,
-        live: try await LiveStateReader(client: connection.client).read(
-          set, extraConversations: leases.filter { $0.status == .open }.map(\.conversation)),
-        leases: leases, now: Date().timeIntervalSince1970)
+      ).plan(read.set, live: read.live, leases: leases, now: Date().timeIntervalSince1970)
+      planned.findings = read.findings + planned.findings
+      plan = planned
     } catch {
       await connection.close()
       Terminal.stderr.write("error: \(error)\n")

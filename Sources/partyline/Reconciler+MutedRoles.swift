@@ -14,7 +14,8 @@ extension Reconciler {
   /// An added party of a muted role rings first; it can only be muted once connected. Rather than leave
   /// it unmuted until the next run, wait (up to `confirmTimeout`) for it to connect and mute it now, so
   /// one apply converges: "apply, then plan is empty" holds for observers too.
-  func muteAddedPartiesOnceConnected(_ adds: [PlannedChange]) async throws -> ApplyReport? {
+  /// `bound` is the set as this run planned it (select policies bound to their calls).
+  func muteAddedPartiesOnceConnected(_ adds: [PlannedChange], bound: PolicySet) async throws -> ApplyReport? {
     guard !adds.isEmpty, !dryRun else { return nil }
     let deadline = Date().timeIntervalSince1970 + confirmTimeout
     var waiting = adds
@@ -48,6 +49,7 @@ extension Reconciler {
     }
     guard !ready.isEmpty else { return nil }
     var again = self
+    again.set = bound
     again.focus = ready
     again.onlyActions = [.mute]
     return try await again.runOnce().report

@@ -34,10 +34,23 @@ struct Reconciler {
   /// every call every interval), chosen through `ledger`.
   var readLimit: Int? = nil
   var ledger: ReadLedger? = nil
+  /// Watch's events: the calls' snapshots the events carried (not read again) and the discovery
+  /// they are bound with (no query).
+  var snapshots: [String: LiveConversation] = [:]
+  var given: CallDiscovery.Result? = nil
+  /// Whether to poll added parties of muted roles until they connect (watch on events learns that
+  /// from the call's next event instead).
+  var followAdds = true
+  /// Watch on events: confirmations wait for the call's next event before reading it again.
+  var eventCalls: LatestCalls? = nil
 
   struct Outcome {
     var plan: Plan
     var report: ApplyReport?
+    /// What the run read and how its select policies were bound (watch keeps its topics from it).
+    var live = LiveState()
+    var set: PolicySet? = nil
+    var discovery = CallDiscovery.Result()
   }
 
   /// `approve` sees the plan before anything is done and may refuse it.
@@ -57,7 +70,8 @@ struct Reconciler {
     var wholeSet = self.wholeSet
     var openLeaseConversations = state.leases.filter { $0.status == .open }.map(\.conversation)
     if let focus {
-      set.policies = set.policies.filter { focus.contains($0.conversation) }
+      // (Select policies stay: bound to an event's call through `given`, or for their leases' sake.)
+      set.policies = set.policies.filter { focus.contains($0.conversation) || $0.selects }
       wholeSet = false
       openLeaseConversations = openLeaseConversations.filter { focus.contains($0) }
     }
@@ -66,11 +80,17 @@ struct Reconciler {
     reader.ledger = ledger
     let soon = Date().timeIntervalSince1970 + 120
     reader.due = Set(state.leases.filter { $0.status == .open && $0.endsAt <= soon }.map(\.conversation))
-    let live = try await reader.read(set, extraConversations: openLeaseConversations)
+    // Select policies find their calls first (not in watch's on-time loop, which only reverts).
+    reader.seed.conversations = snapshots
+    let read = try await reader.readBound(
+      set, extraConversations: openLeaseConversations, discover: focus == nil && !revertsOnly, given: given)
+    let live = read.live
+    set = read.set
     var planner = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles)
     planner.policiesReadAt = policiesReadAt
     planner.skipUnread = readLimit != nil
     var plan = planner.plan(set, live: live, leases: state.leases, now: Date().timeIntervalSince1970)
+    plan.findings = read.findings + plan.findings
     if revertsOnly { plan.changes = plan.changes.filter { $0.action == .revert || $0.action == .prune } }
     if let onlyActions { plan.changes = plan.changes.filter { onlyActions.contains($0.action) } }
     if let journal, !dryRun, !plan.closedLeases.isEmpty {
@@ -83,9 +103,15 @@ struct Reconciler {
             directive: c.lease.directive, reason: c.reason)
         })
     }
-    if plan.hasErrors || !plan.hasChanges { return Outcome(plan: plan, report: nil) }
-    guard try await approve(plan) else { return Outcome(plan: plan, report: nil) }
-    let executor: any ApplyExecutor = dryRun ? DryRunExecutor() : GenesysExecutor(client: connection.client)
+    let seen = (live: live, set: set, discovery: read.discovery)
+    if plan.hasErrors || !plan.hasChanges {
+      return Outcome(plan: plan, report: nil, live: seen.live, set: seen.set, discovery: seen.discovery)
+    }
+    guard try await approve(plan) else {
+      return Outcome(plan: plan, report: nil, live: seen.live, set: seen.set, discovery: seen.discovery)
+    }
+    let executor: any ApplyExecutor =
+      dryRun ? DryRunExecutor() : GenesysExecutor(client: connection.client, events: eventCalls)
     var applier = Applier(
       executor: executor, journal: dryRun ? nil : journal, workspace: workspace, run: run,
       parallelism: parallelism,
@@ -128,13 +154,13 @@ struct Reconciler {
       }
     }
     var report = await applier.apply(plan)
-    if !revertsOnly && onlyActions == nil,
-      let more = try await muteAddedPartiesOnceConnected(addsOfMutedRoles(report))
+    if !revertsOnly && onlyActions == nil && followAdds,
+      let more = try await muteAddedPartiesOnceConnected(addsOfMutedRoles(report), bound: set)
     {
       report.items += more.items
       report.lockFailures.merge(more.lockFailures) { a, _ in a }
     }
-    return Outcome(plan: plan, report: report)
+    return Outcome(plan: plan, report: report, live: seen.live, set: seen.set, discovery: seen.discovery)
   }
 
   static func summary(_ report: ApplyReport, dryRun: Bool) -> String {

@@ -9,8 +9,11 @@ struct WatchCommand: AsyncParsableCommand {
     commandName: "watch",
     abstract: "Reconcile continuously and revert every mute when its lease ends.",
     discussion: """
-      A full plan and apply every --interval; in between it wakes when each lease ends and reverts \
-      on time. SIGINT or SIGTERM finishes the reconcile in flight and exits 0. Starting it is the \
+      Follows the calls its policies concern through Notifications API events (a new call in a \
+      selected queue, a participant who connects, a human who unmutes) and acts on each within a \
+      second; a full plan and apply every --interval (default 5m; 60s with --no-events) and after \
+      every gap in the events is the safety net. In between it wakes when each lease ends and \
+      reverts on time. SIGINT or SIGTERM sends nothing new and exits within 5 s. Starting it is the \
       consent: it never asks.
       """
   )
@@ -18,8 +21,20 @@ struct WatchCommand: AsyncParsableCommand {
   @Argument(help: "Policy files or directories.")
   var paths: [String] = ["policies"]
 
-  @Option(help: "Time between full reconciles, e.g. 60s.")
-  var interval: String = "60s"
+  @Option(help: "Time between full reconciles, e.g. 5m (default 5m; 60s with --no-events).")
+  var interval: String?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Follow calls through Notifications API events; --no-events polls every --interval instead.")
+  var events = true
+
+  /// Silence on the socket (no heartbeat, no event) after which it counts as dead (tests).
+  @Option(
+    help: ArgumentHelp("Silence after which the event socket counts as dead, e.g. 90s.", visibility: .hidden))
+  var eventSilence: String = "90s"
+
+  var intervalText: String { interval ?? (events ? "5m" : "60s") }
 
   @OptionGroup var tuning: ApplyTuning
 
@@ -28,15 +43,21 @@ struct WatchCommand: AsyncParsableCommand {
   @OptionGroup var eventOptions: EventOptions
 
   func validate() throws {
-    guard case .success = Grammar.duration(interval) else {
+    guard case .success = Grammar.duration(intervalText) else {
       throw ValidationError(
-        "invalid --interval '\(interval)': \(Grammar.durationHint(interval, example: "60s"))")
+        "invalid --interval '\(intervalText)': \(Grammar.durationHint(intervalText, example: "5m"))")
+    }
+    guard case .success = Grammar.duration(eventSilence) else {
+      throw ValidationError(
+        "invalid --event-silence '\(eventSilence)': \(Grammar.durationHint(eventSilence, example: "90s"))")
     }
   }
 
   func run() async throws {
-    guard case .success(let every) = Grammar.duration(interval) else {
-      throw ValidationError("invalid --interval '\(interval)': use a duration such as 60s")
+    guard case .success(let every) = Grammar.duration(intervalText),
+      case .success(let silence) = Grammar.duration(eventSilence)
+    else {
+      throw ValidationError("invalid --interval '\(intervalText)': use a duration such as 5m")
     }
     let compiled = PolicyLoader().load(paths)
     var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
@@ -55,7 +76,12 @@ struct WatchCommand: AsyncParsableCommand {
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     // On SIGINT/SIGTERM nothing new leaves: the budget refuses every request not yet sent.
     let budget = connection.client.budget
-    stop.onStop = { Task { await budget.close() } }
+    // Gaps in the events and rejected topics ask for a full reconcile at once.
+    let kicks = StopSignal()
+    stop.onStop = {
+      kicks.trigger()
+      Task { await budget.close() }
+    }
     if stop.stopped { await budget.close() }
     let state: OpenedState
     do {
@@ -67,7 +93,9 @@ struct WatchCommand: AsyncParsableCommand {
     }
     let journal = state.journal
     let locker = InProcessLocker(state.locker, timeout: tuning.lockTimeout)
-    Terminal.stderr.write("watching \(set.policies.count) policies; full reconcile every \(every)\n")
+    Terminal.stderr.write(
+      "watching \(set.policies.count) policies; \(events ? "following call events, " : "")full reconcile every \(every)\n"
+    )
     let current = CurrentSet(set)
     // Decided for each set read: a pull that empties the directory must not unmute everyone.
     let (wholePaths, allowEmpty) = (PlanCommand.isWholeSet(paths), run.allowEmpty)
@@ -76,7 +104,8 @@ struct WatchCommand: AsyncParsableCommand {
     )
     let ended = EndedCalls()
     let (timing, ledger, said) = (ConfirmationTiming(), ReadLedger(), SaidOnce())
-    func reconciler(_ set: PolicySet, focus: Set<String>?, readAt: Double = .infinity) -> Reconciler {
+    @Sendable func reconciler(_ set: PolicySet, focus: Set<String>?, readAt: Double = .infinity) -> Reconciler
+    {
       var r = Reconciler(
         set: set, wholeSet: wholePaths && (!set.policies.isEmpty || allowEmpty), workspace: workspace,
         connection: connection,
@@ -89,7 +118,34 @@ struct WatchCommand: AsyncParsableCommand {
       r.ledger = ledger
       return r
     }
-    func stamp() -> String { Timestamp.iso8601(Date().timeIntervalSince1970) }
+    @Sendable func stamp() -> String { Timestamp.iso8601(Date().timeIntervalSince1970) }
+    let book = TopicBook()
+    let dispatcher = EventDispatcher()
+    let latest = LatestCalls()
+    let events = self.events
+    /// One event's call, planned alone from its snapshot (no read), serialised per call.
+    @Sendable func onEvent(_ call: LiveConversation) async {
+      guard await dispatcher.offer(call) else { return }  // a reconcile of this call is running: it takes this next
+      while let snapshot = await dispatcher.take(call.id) {
+        if stop.stopped { break }
+        let set = await current.set
+        var r = reconciler(set, focus: [call.id])
+        r.revertsOnly = false
+        r.followAdds = false
+        r.snapshots = [call.id: snapshot]
+        r.eventCalls = latest
+        r.given = await book.given(for: call.id, in: set)
+        var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+        do {
+          let outcome = try await r.runOnce()
+          if outcome.report != nil || outcome.plan.hasErrors { Self.report(outcome, renderer: &renderer) }
+          stop.wake()
+        } catch {
+          Terminal.stderr.write("\(stamp()) error: \(error)\n")
+        }
+      }
+      if stop.stopped { await dispatcher.abandon(call.id) }
+    }
 
     await withTaskGroup(of: Bool.self) { group in
       // After the signal, what is still in flight gets `StopSignal.grace`; then it is abandoned.
@@ -141,6 +197,7 @@ struct WatchCommand: AsyncParsableCommand {
               }
             }
             let outcome = try await full.runOnce()
+            await book.learn(outcome)
             stop.wake()  // the on-time loop learns of the leases this run opened
             Self.report(outcome, renderer: &renderer)
             if let path = metricsFile {
@@ -157,9 +214,60 @@ struct WatchCommand: AsyncParsableCommand {
             Terminal.stderr.write("\(stamp()) error: \(error)\n")
             next = min(next, Date().timeIntervalSince1970 + min(30, Double(1 << min(failures, 5))))
           }
-          await stop.sleep(until: next)
+          // Polling where events are unavailable: at least every minute.
+          if await book.polling { next = min(next, Date().timeIntervalSince1970 + 60) }
+          await kicks.sleep(until: next, wakeable: true)
         }
         return true
+      }
+      // Events: one channel (per 1,000 topics) for the queues and users the policies name and the
+      // users on the calls named by id, kept in step with what the full reconciles learn.
+      if events {
+        group.addTask {
+          var topics: [String] = []
+          var stream: Task<Void, Never>?
+          while !stop.stopped {
+            let wanted = await book.topics
+            if wanted != topics, !wanted.isEmpty {
+              stream?.cancel()
+              topics = wanted
+              let s = NotificationStream(
+                client: connection.client, topics: wanted, silence: Double(silence.seconds))
+              if !(await s.overflow).isEmpty {
+                Terminal.stderr.write(
+                  "\(stamp()) notifications: more topics than 20 channels hold; \(await s.overflow.count) are polled\n"
+                )
+                await book.setPolling()
+              }
+              Terminal.stderr.write("\(stamp()) notifications: following \(wanted.count) topics\n")
+              stream = Task {
+                await s.run { event in
+                  switch event {
+                  case .call(_, let call):
+                    // Published first (a reconcile may be waiting for it to confirm a change), then
+                    // planned on its own task: the socket's reader never waits for a reconcile.
+                    let live = LiveStateReader.convert(call)
+                    await latest.publish(live)
+                    Task { await onEvent(live) }
+                  case .gap(let why):
+                    Terminal.stderr.write("\(stamp()) notifications: \(why): full reconcile now\n")
+                    kicks.wake()
+                  case .rejected(let rejected):
+                    let missing = Set(rejected.flatMap { $0.missingPermissions ?? [] }).sorted()
+                    Terminal.stderr.write(
+                      "\(stamp()) notifications: \(rejected.count) of \(wanted.count) topics rejected (\(rejected.first?.rejectionReason ?? "rejected")\(missing.isEmpty ? "" : "; missing permissions: " + missing.joined(separator: ", "))): their calls are polled every minute within the rate budget\n"
+                    )
+                    await book.setPolling()
+                    kicks.wake()
+                  }
+                }
+              }
+            }
+            await stop.sleep(until: Date().timeIntervalSince1970 + 1)
+          }
+          stream?.cancel()
+          return true
+        }
       }
       // On time: wake when a lease ends (the journal is read again every two seconds, since scheduled
       // applies open leases too) and reconcile just the conversations whose leases are due, without
@@ -224,7 +332,7 @@ struct WatchCommand: AsyncParsableCommand {
           group.cancelAll()  // the grace is over: abandon what is in flight
         } else {
           done += 1
-          if done == 2 { break }
+          if done == (events ? 3 : 2) { break }
         }
       }
     }
@@ -258,6 +366,67 @@ struct WatchCommand: AsyncParsableCommand {
       }
       Terminal.stderr.write("\(stamp) \(ApplyCommand.whyRefused(outcome.plan)): nothing applied\n")
     }
+  }
+}
+
+/// What watch's events need from its full reconciles: the topics to follow (the selected queues and
+/// users, and the users on the calls named by id) and the discovery to bind an event's call with.
+actor TopicBook {
+  private(set) var topics: [String] = []
+  private var discovery = CallDiscovery.Result()
+  private(set) var polling = false
+
+  func setPolling() { polling = true }
+
+  func learn(_ outcome: Reconciler.Outcome) {
+    guard let set = outcome.set else { return }
+    discovery = outcome.discovery
+    var queues = Set(discovery.discovery.queues.values)
+    var users = Set(discovery.seed.emails.values)
+    let source = set.policies
+    for p in source {
+      if case .id(let q)? = p.select?.queue { queues.insert(q) }
+      if case .id(let u)? = p.select?.user { users.insert(u) }
+      // A call named by id (or a selected call already bound): its users' topics carry its events.
+      if p.select == nil, p.boundBy == nil, let call = outcome.live.conversations[p.conversation] {
+        for party in call.participants where !party.hasLeft { if let u = party.userId { users.insert(u) } }
+      }
+    }
+    topics =
+      queues.sorted().map(NotificationStream.queueTopic) + users.sorted().map(NotificationStream.userTopic)
+  }
+
+  /// Discovery for one event's call: every selector's candidate is that call.
+  func given(for cid: String, in set: PolicySet) -> CallDiscovery.Result {
+    var out = discovery
+    out.discovery.candidates = Dictionary(uniqueKeysWithValues: set.selectors.map { ($0.key, [cid]) })
+    out.discovery.findings = []
+    return out
+  }
+}
+
+/// Serialises the reconciles of one call's events: while one runs, the latest snapshot waits.
+actor EventDispatcher {
+  private var latest: [String: LiveConversation] = [:]
+  private var running = Set<String>()
+
+  /// Keeps the snapshot; true when the caller should start reconciling this call.
+  func offer(_ call: LiveConversation) -> Bool {
+    latest[call.id] = call
+    return running.insert(call.id).inserted
+  }
+
+  /// The next snapshot to reconcile; nil (and the call no longer running) when there is none.
+  func take(_ cid: String) -> LiveConversation? {
+    if let next = latest.removeValue(forKey: cid) { return next }
+    running.remove(cid)
+    return nil
+  }
+
+  /// The reconciles stopped early (the run is stopping).
+  func abandon(_ cid: String) {
+    latest[cid] = nil
+    running.remove(cid)
   }
 }
 

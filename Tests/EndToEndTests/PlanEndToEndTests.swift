@@ -28,8 +28,8 @@ import Testing
     let saved =
       try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
     #expect(saved?["formatVersion"] as? Int == 2)
-    #expect((saved?["snapshots"] as? [String: String])?.count == 3)
-    #expect((saved?["changes"] as? [Any])?.count == 6)
+    #expect((saved?["snapshots"] as? [String: String])?.count == 5)
+    #expect((saved?["changes"] as? [Any])?.count == 8)
     #expect((saved?["policySetDigest"] as? String)?.count == 64)
     let created = saved?["createdAt"] as? String ?? ""
     let notAfter = saved?["notAfter"] as? String ?? ""
@@ -82,7 +82,7 @@ import Testing
     let r = try CLI.run(["plan", "--sandbox"], cwd: dir, environment: ["GENESYSCLOUD_OAUTHCLIENT_ID": ""])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stderr.contains("sandbox: running against the bundled emulator"))
-    #expect(r.stdout.contains("Plan: 4 to add, 1 to mute, 1 to unmute, 0 to revert"))
+    #expect(r.stdout.contains("Plan: 5 to add, 2 to mute, 1 to unmute, 0 to revert"), "\(r.stdout)")
     #expect(
       FileManager.default.fileExists(
         atPath: dir.appendingPathComponent(".partyline/sandbox/organisation.yaml").path))

@@ -51,7 +51,7 @@ extension ApplyEndToEndTests {
       let apply = try CLI.run(["apply", "--sandbox", "--yes"], cwd: dir)
       #expect(apply.status == 0, "\(apply.stderr)")
       #expect(apply.stderr.contains("other sandbox runs share"), "\(apply.stderr)")
-      #expect(apply.stdout.contains("4 added"), "\(apply.stdout)")
+      #expect(apply.stdout.contains("5 added, 4 muted"), "\(apply.stdout)")
 
       watch.terminate()
       watch.waitUntilExit()
@@ -70,7 +70,7 @@ extension ApplyEndToEndTests {
       #expect(shown.stdout.contains("noisy-line"), "\(shown.stdout)")
       let reset = try CLI.run(["plan", "--sandbox", "--sandbox-reset"], cwd: dir)
       #expect(reset.status == 0, "\(reset.stderr)")
-      #expect(reset.stdout.contains("Plan: 4 to add, 1 to mute"), "\(reset.stdout)")
+      #expect(reset.stdout.contains("Plan: 5 to add, 2 to mute"), "\(reset.stdout)")
       let after = try CLI.run(["state", "show", "--sandbox"], cwd: dir)
       #expect(after.stdout == "No leases.\n", "\(after.stdout)")
     }

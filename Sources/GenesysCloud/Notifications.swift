@@ -1,0 +1,282 @@
+import Foundation
+import Logging
+import NIOCore
+import HummingbirdWSClient
+
+/// A Notifications API channel (`POST /api/v2/notifications/channels`).
+public struct NotificationChannel: Sendable, Hashable, Decodable {
+  public var id: String
+  public var connectUri: String
+  public var expires: String?
+}
+
+/// A subscription's answer per topic: Permitted, or Rejected with the reason and missing permissions.
+public struct ChannelTopic: Sendable, Hashable, Decodable {
+  public var id: String
+  public var state: String?
+  public var rejectionReason: String?
+  public var missingPermissions: [String]?
+
+  public var rejected: Bool { state?.lowercased() == "rejected" }
+}
+
+struct ChannelTopicListing: Decodable {
+  var entities: [ChannelTopic]?
+}
+
+extension GenesysClient {
+  /// `POST /api/v2/notifications/channels`.
+  public func createChannel() async throws -> NotificationChannel {
+    try decode(
+      NotificationChannel.self,
+      try await send(.POST, "/api/v2/notifications/channels", body: Data("{}".utf8), idempotent: false))
+  }
+
+  /// Replaces (`PUT`) a channel's topics, with `ignoreErrors=true`: one unpermitted topic does not
+  /// fail the others; the answer says which were rejected and why. Subscribing again extends the
+  /// channel's life.
+  public func subscribe(channel: String, topics: [String]) async throws -> [ChannelTopic] {
+    let body = try JSONSerialization.data(withJSONObject: topics.map { ["id": $0] })
+    let path = "/api/v2/notifications/channels/\(try Self.pathId(channel))/subscriptions?ignoreErrors=true"
+    return try decode(ChannelTopicListing.self, try await send(.PUT, path, body: body, idempotent: true))
+      .entities ?? []
+  }
+}
+
+/// What the notification stream tells its user.
+public enum NotificationEvent: Sendable {
+  /// A call topic's event: the whole call snapshot, as the event body carries it.
+  case call(topic: String, CallConversation)
+  /// Events may have been missed (first connect, reconnect, socket closing, silence, expiry, a lost
+  /// subscription): re-read everything. The reason is for the log.
+  case gap(String)
+  /// Topics the service refused, with why (missing permissions): those calls must be polled.
+  case rejected([ChannelTopic])
+}
+
+/// Follows call topics over the Notifications API (genesys-api.md §8.4): channels of at most 1,000
+/// topics (at most 20 channels), each with one WebSocket dialled without auth, a watchdog on the
+/// heartbeats, reconnection on close or `v2.system.socket_closing`, a new subscription before the
+/// channel expires, and lenient parsing of event bodies. REST calls go through the client (its token
+/// is refreshed on its own; the socket needs none) and so through the rate budget.
+public actor NotificationStream {
+  public static let topicsPerChannel = 1000
+  public static let channelsPerClient = 20
+
+  let client: GenesysClient
+  /// Silence longer than this (no heartbeat, no event) counts as a dead socket.
+  let silence: Double
+  /// Subscribe again this long before a channel expires (at the latest at 80 % of its life).
+  let renewBefore: Double
+  let logger: Logger
+  private var topics: [String]
+  private var generation = 0
+  public private(set) var connects = 0
+  public private(set) var eventsSeen = 0
+
+  public init(client: GenesysClient, topics: [String], silence: Double = 90, renewBefore: Double = 3600) {
+    self.client = client
+    self.topics = Array(Set(topics)).sorted()
+    self.silence = silence
+    self.renewBefore = renewBefore
+    var logger = Logger(label: "partyline.notifications")
+    logger.logLevel = .critical
+    self.logger = logger
+  }
+
+  /// Topics beyond what 20 channels can hold.
+  public var overflow: [String] {
+    Array(topics.dropFirst(Self.topicsPerChannel * Self.channelsPerClient))
+  }
+
+  /// Runs until cancelled: one task per channel. `handle` is called for every event, in order per
+  /// channel.
+  public func run(_ handle: @escaping @Sendable (NotificationEvent) async -> Void) async {
+    let chunks = stride(
+      from: 0, to: min(topics.count, Self.topicsPerChannel * Self.channelsPerClient),
+      by: Self.topicsPerChannel
+    )
+    .map { Array(topics[$0..<min($0 + Self.topicsPerChannel, topics.count)]) }
+    await withTaskGroup(of: Void.self) { group in
+      for chunk in chunks {
+        group.addTask { await self.follow(chunk, handle) }
+      }
+    }
+  }
+
+  func noteConnect() { connects += 1 }
+  func noteEvent() { eventsSeen += 1 }
+
+  /// One channel for `topics`, for as long as the task runs.
+  nonisolated func follow(_ topics: [String], _ handle: @escaping @Sendable (NotificationEvent) async -> Void)
+    async
+  {
+    var attempt = 0
+    var channel: NotificationChannel?
+    var subscribedAt = 0.0
+    var lifetime = 24 * 3600.0
+    while !Task.isCancelled {
+      do {
+        if channel == nil {
+          let c = try await client.createChannel()
+          let answers = try await client.subscribe(channel: c.id, topics: topics)
+          let rejected = answers.filter(\.rejected)
+          if !rejected.isEmpty { await handle(.rejected(rejected)) }
+          channel = c
+          subscribedAt = Date().timeIntervalSince1970
+          if let e = c.expires.flatMap(Self.parseDate) { lifetime = max(10, e - subscribedAt) }
+        }
+        guard let c = channel else { continue }
+        let renewAt = subscribedAt + min(lifetime - renewBefore, lifetime * 0.8)
+        let outcome = await socket(c, renewAt: renewAt, handle)
+        attempt = 0
+        switch outcome {
+        case .renew:
+          // Subscribing again extends the channel; the socket stays the same channel's.
+          let answers = try await client.subscribe(channel: c.id, topics: topics)
+          subscribedAt = Date().timeIntervalSince1970
+          let rejected = answers.filter(\.rejected)
+          if !rejected.isEmpty { await handle(.rejected(rejected)) }
+        case .closed(let why):
+          await handle(.gap(why))
+        case .failed(let why):
+          // The channel may be gone (expired, replaced): make a new one.
+          channel = nil
+          await handle(.gap(why))
+          attempt += 1
+          try await Task.sleep(nanoseconds: UInt64(min(10, 0.2 * pow(2, Double(attempt))) * 1e9))
+        }
+      } catch is CancellationError {
+        return
+      } catch {
+        if Task.isCancelled { return }
+        channel = nil
+        attempt += 1
+        await handle(.gap("notifications: \(error)"))
+        try? await Task.sleep(nanoseconds: UInt64(min(10, 0.2 * pow(2, Double(attempt))) * 1e9))
+      }
+    }
+  }
+
+  enum SocketOutcome {
+    case renew
+    /// Closed by the service or by the watchdog: dial the same channel again.
+    case closed(String)
+    /// Could not connect: make a new channel.
+    case failed(String)
+  }
+
+  /// One WebSocket on the channel until it closes, falls silent, or the subscription must be renewed.
+  nonisolated func socket(
+    _ channel: NotificationChannel, renewAt: Double,
+    _ handle: @escaping @Sendable (NotificationEvent) async -> Void
+  ) async -> SocketOutcome {
+    let state = SocketState()
+    let silence = self.silence
+    let logger = self.logger
+    let result: SocketOutcome = await withTaskGroup(of: SocketOutcome?.self) { group in
+      group.addTask {
+        do {
+          try await WebSocketClient.connect(url: channel.connectUri, logger: logger) { inbound, outbound, _ in
+            await self.noteConnect()
+            state.opened(outbound)
+            await handle(.gap("connected"))
+            for try await message in inbound.messages(maxSize: 16 << 20) {
+              state.heard()
+              guard case .text(let text) = message else { continue }
+              switch Self.parse(text) {
+              case .heartbeat, .ignored: break
+              case .socketClosing:
+                state.closing("the service announced the socket is closing")
+                return
+              case .system(let what):
+                await handle(.gap("system message \(what)"))
+              case .call(let topic, let call):
+                await self.noteEvent()
+                await handle(.call(topic: topic, call))
+              }
+            }
+          }
+          return .closed(state.reason ?? "the socket closed")
+        } catch {
+          return state.wasOpened
+            ? .closed("the socket failed: \(error)") : .failed("cannot connect: \(error)")
+        }
+      }
+      group.addTask {
+        // The watchdog: silence, and the channel's renewal time.
+        while !Task.isCancelled {
+          try? await Task.sleep(nanoseconds: 250_000_000)
+          let now = Date().timeIntervalSince1970
+          if now >= renewAt { return .renew }
+          if state.wasOpened, now - state.lastHeard > silence {
+            return .closed("no heartbeat for \(Int(silence)) s")
+          }
+        }
+        return nil
+      }
+      let first = await group.next() ?? nil
+      group.cancelAll()
+      return first ?? .closed("stopped")
+    }
+    return result
+  }
+
+  enum Parsed {
+    case heartbeat, ignored, socketClosing
+    case system(String)
+    case call(String, CallConversation)
+  }
+
+  /// Lenient: unknown fields and enum values pass; a body that is not a call snapshot is ignored.
+  static func parse(_ text: String) -> Parsed {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+      let topic = object["topicName"] as? String
+    else { return .ignored }
+    if topic == "channel.metadata" { return .heartbeat }
+    if topic == "v2.system.socket_closing" { return .socketClosing }
+    if topic.hasPrefix("v2.system") {
+      let body = object["eventBody"] as? [String: Any]
+      return .system((body?["message"] as? String) ?? topic)
+    }
+    guard topic.hasSuffix(".conversations.calls"), let body = object["eventBody"],
+      let data = try? JSONSerialization.data(withJSONObject: body),
+      let call = try? JSONDecoder().decode(CallConversation.self, from: data)
+    else { return .ignored }
+    return .call(topic, call)
+  }
+
+  static func parseDate(_ s: String) -> Double? {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let d = f.date(from: s) { return d.timeIntervalSince1970 }
+    f.formatOptions = [.withInternetDateTime]
+    return f.date(from: s)?.timeIntervalSince1970
+  }
+
+  /// The call topics of a user and of a queue.
+  public static func userTopic(_ userId: String) -> String { "v2.users.\(userId).conversations.calls" }
+  public static func queueTopic(_ queueId: String) -> String {
+    "v2.routing.queues.\(queueId).conversations.calls"
+  }
+}
+
+/// What the socket's reader and its watchdog share.
+final class SocketState: @unchecked Sendable {
+  private let lock = NSLock()
+  private var writer: WebSocketOutboundWriter?
+  private var last = Date().timeIntervalSince1970
+  private var why: String?
+
+  func opened(_ w: WebSocketOutboundWriter) {
+    lock.withLock {
+      writer = w
+      last = Date().timeIntervalSince1970
+    }
+  }
+  func heard() { lock.withLock { last = Date().timeIntervalSince1970 } }
+  func closing(_ reason: String) { lock.withLock { why = reason } }
+  var wasOpened: Bool { lock.withLock { writer != nil } }
+  var lastHeard: Double { lock.withLock { last } }
+  var reason: String? { lock.withLock { why } }
+}

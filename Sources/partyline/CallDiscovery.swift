@@ -1,0 +1,133 @@
+import GenesysCloud
+import PartylineCore
+import YAMLReader
+
+/// Finds the live calls of a policy set's `select` policies (DESIGN.md §3): queue names resolved once
+/// per run (`GET /api/v2/routing/queues?name=`), select users' emails once, then one conversation
+/// activity query per distinct selector, paged. The calls found are then read like any other.
+/// Requests: one per queue name, one per email, and one per selector and page of 100 calls.
+struct CallDiscovery {
+  let client: GenesysClient
+
+  struct Result {
+    var discovery = Discovery()
+    /// What resolving emails learned, to seed the live read.
+    var seed = LiveState()
+  }
+
+  func discover(_ set: PolicySet) async throws -> Result {
+    var out = Result()
+    let selected = set.selectPolicies
+    guard !selected.isEmpty else { return out }
+    // Queue names, once each.
+    var names: [String: [SourceRange]] = [:]
+    var spelled: [String: String] = [:]
+    var emails: [String: [SourceRange]] = [:]
+    for p in selected {
+      if case .name(let n)? = p.select?.queue {
+        names[n.lowercased(), default: []].append(p.select?.queueLocation ?? p.location)
+        spelled[n.lowercased()] = spelled[n.lowercased()] ?? n
+      }
+      if case .email(let e)? = p.select?.user {
+        emails[e, default: []].append(p.select?.userLocation ?? p.location)
+      }
+    }
+    for (key, places) in names.sorted(by: { $0.key < $1.key }) {
+      let name = spelled[key] ?? key
+      switch try await Self.resolve(queue: name, client) {
+      case .success(let id): out.discovery.queues[key] = id
+      case .failure(let problem):
+        for place in places {
+          out.discovery.findings.append(Diagnostic(id: problem.id, message: problem.message, range: place))
+        }
+      }
+    }
+    for (email, places) in emails.sorted(by: { $0.key < $1.key }) {
+      if let u = try await client.user(email: email) {
+        let id = u.id.lowercased()
+        out.seed.emails[email] = id
+        out.seed.users[id] = LiveUser(id: id, name: u.name, email: u.email)
+      } else {
+        for place in places {
+          out.discovery.findings.append(
+            Diagnostic(
+              id: "user_not_found", message: "user '\(email)' was not found in the directory", range: place))
+        }
+      }
+    }
+    // One query per distinct selector whose references resolved.
+    for selector in set.selectors {
+      var queueId: String?
+      switch selector.queue {
+      case .id(let id)?: queueId = id
+      case .name(let n)?:
+        guard let id = out.discovery.queues[n.lowercased()] else { continue }
+        queueId = id
+      case nil: break
+      }
+      var userId: String?
+      if let u = selector.user {
+        guard let id = out.seed.userId(u) else { continue }
+        userId = id
+      }
+      out.discovery.candidates[selector.key] = try await client.activeCalls(
+        queueId: queueId, userId: userId, direction: selector.direction?.rawValue)
+    }
+    return out
+  }
+}
+
+extension CallDiscovery {
+  struct QueueProblem: Error {
+    var id: String
+    var message: String
+  }
+
+  /// A queue's id from its exact name (case-insensitive): one request, and one more when it is not
+  /// found, for the names that start so (the "did you mean").
+  static func resolve(queue name: String, _ client: GenesysClient) async throws
+    -> Swift.Result<String, QueueProblem>
+  {
+    let found = try await client.queues(named: name)
+    let exact = found.filter { ($0.name ?? "").lowercased() == name.lowercased() }
+    if exact.count == 1 { return .success(exact[0].id.lowercased()) }
+    if exact.count > 1 {
+      return .failure(
+        QueueProblem(
+          id: "ambiguous_queue",
+          message:
+            "queue name '\(name)' is ambiguous: \(exact.map { "'\($0.name ?? "")' (\($0.id))" }.joined(separator: ", ")); use the queue's id"
+        ))
+    }
+    let near = try await client.queues(named: name + "*").compactMap(\.name).prefix(5).map { "'\($0)'" }
+    return .failure(
+      QueueProblem(
+        id: "queue_not_found",
+        message: "queue '\(name)' was not found"
+          + (near.isEmpty ? "" : "; queues whose names start so: \(near.joined(separator: ", "))")))
+  }
+}
+
+extension LiveStateReader {
+  /// Discovery, the live read and the binding of select policies to the calls found, as one step for
+  /// plan, apply and watch: the set as the planner sees it, the live state, and discovery's findings.
+  ///
+  /// `given` is discovery already done (watch's events: the queues resolved at the last full
+  /// reconcile, and the call of the event as every selector's candidate); then nothing is queried.
+  func readBound(
+    _ set: PolicySet, extraConversations: [String] = [], discover: Bool = true,
+    given: CallDiscovery.Result? = nil
+  ) async throws -> (set: PolicySet, live: LiveState, findings: [Diagnostic], discovery: CallDiscovery.Result)
+  {
+    let found =
+      if let given { given } else if discover && !set.selectPolicies.isEmpty {
+        try await CallDiscovery(client: client).discover(set)
+      } else { CallDiscovery.Result() }
+    var reader = self
+    reader.seed.emails.merge(found.seed.emails) { a, _ in a }
+    reader.seed.users.merge(found.seed.users) { a, _ in a }
+    let live = try await reader.read(
+      set, extraConversations: extraConversations + found.discovery.allCandidates)
+    return (set.bound(to: found.discovery, live: live), live, found.discovery.findings, found)
+  }
+}

@@ -1,0 +1,331 @@
+import Foundation
+import Testing
+
+/// Select policies, `partyline calls` and watch on Notifications API events, against the emulator over
+/// real sockets and the built binary.
+@Suite(.serialized) struct SelectEndToEndTests {
+  static let escalations = "dbf17a5a-2163-4149-a955-ad5f0b5fdfe2"
+
+  // MARK: partyline calls
+
+  @Test func callsListsTheDemoCallsWithGoldenOutput() async throws {
+    let sim = try SimProcess()
+    defer { sim.stop() }
+    let text = try CLI.run(["calls"], environment: sim.environment)
+    #expect(text.status == 0, "\(text.stderr)")
+    try assertGolden(normalise(Self.stableIds(text.stdout)), "calls-demo.txt")
+    let json = try CLI.run(
+      ["calls", "--format", "json", "--queue", "Escalations"], environment: sim.environment)
+    #expect(json.status == 0, "\(json.stderr)")
+    try assertGolden(normalise(Self.stableIds(json.stdout)), "calls-escalations.json")
+    let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+    let calls = object?["calls"] as? [[String: Any]] ?? []
+    #expect(
+      Set(calls.compactMap { $0["id"] as? String })
+        == ["afb57008-245d-4e90-b3c2-36c129de2796", "d8b733cc-13be-412a-9abf-58b79eb17fa8"])
+    // A user's calls, by email.
+    let quinn = try CLI.run(["calls", "--user", "quinn@example.com"], environment: sim.environment)
+    #expect(
+      quinn.stdout.contains("afb57008-245d-4e90-b3c2-36c129de2796")
+        && quinn.stdout.hasSuffix("1 live call.\n"))
+    // An unknown queue is an error that says so, exit 1.
+    let unknown = try CLI.run(["calls", "--queue", "Escalation"], environment: sim.environment)
+    #expect(unknown.status == 1)
+    #expect(
+      unknown.stderr.contains(
+        "error: queue 'Escalation' was not found; queues whose names start so: 'Escalations'"),
+      "\(unknown.stderr)")
+    let bad = try CLI.run(["calls", "--user", "not an email"], environment: sim.environment)
+    #expect(bad.status == 1 && bad.stderr.contains("invalid --user"), "\(bad.stderr)")
+  }
+
+  /// Participant ids in the demo are generated per run (the emulator's seed): golden files name them
+  /// by position.
+  static func stableIds(_ s: String) -> String {
+    let known: Set<String> = [
+      "afb57008-245d-4e90-b3c2-36c129de2796", "d8b733cc-13be-412a-9abf-58b79eb17fa8",
+      "d9423930-5954-47ed-8c3b-452b6d626bf1", "4bd53925-0e3f-4032-8ec5-19c148eb8083",
+      "751093a1-a8ad-4ca4-a113-0f80cc4f35b8", "a133c48f-effc-46e1-8817-4a1be424f4bc",
+      "801f1f22-9387-4e98-8071-1a0c120f44f0", escalations, "54f926bc-9b9a-421d-a94f-e513f6617f0a",
+    ]
+    let regex = try! NSRegularExpression(
+      pattern: "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    var out = s
+    var names: [String: String] = [:]
+    for m in regex.matches(in: s, range: NSRange(s.startIndex..., in: s)).reversed() {
+      let r = Range(m.range, in: s)!
+      let id = String(s[r])
+      if known.contains(id) { continue }
+      let name = names[id] ?? "<id>"
+      names[id] = name
+      out.replaceSubrange(Range(m.range, in: out)!, with: name)
+    }
+    return out
+  }
+
+  // MARK: plan with select
+
+  @Test func planFindsTheQueuesCallsAndNamesUnknownQueues() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-select-\(getpid())")
+    try? FileManager.default.removeItem(at: dir)
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let sim = try SimProcess()
+    defer { sim.stop() }
+    try """
+    apiVersion: partyline/v1
+    kind: ConversationPolicy
+    metadata: {name: sales-typo}
+    spec:
+      select: {queue: Sale}
+      mute: [{purpose: customer, for: 20s}]
+    """.write(to: dir.appendingPathComponent("typo.yaml"), atomically: true, encoding: .utf8)
+    let r = try CLI.run(["plan", dir.path], environment: sim.environment)
+    #expect(r.status == 1)
+    #expect(
+      r.stderr.contains(
+        "typo.yaml:5:19: error: queue 'Sale' was not found; queues whose names start so: 'Sales' [queue_not_found]"
+      ),
+      "\(r.stderr)")
+  }
+
+  // MARK: watch on events
+
+  /// A world with two queues, two agents and no calls yet; one select policy on queue A.
+  static func eventWorld(_ name: String) throws -> (dir: URL, fixture: String, policies: String) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-\(name)-\(getpid())")
+    try? FileManager.default.removeItem(at: dir)
+    try FileManager.default.createDirectory(
+      at: dir.appendingPathComponent("policies"), withIntermediateDirectories: true)
+    try """
+    clients:
+      - id: partyline-demo
+        secret: partyline-demo-secret
+        permissions: ["*"]
+    users:
+      - {id: \(agentA), name: Agent A, email: a@example.com}
+      - {id: \(agentB), name: Agent B, email: b@example.com}
+    queues:
+      - {id: \(queueA), name: Queue A}
+      - {id: \(queueB), name: Queue B}
+    conversations: []
+    """.write(to: dir.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
+    try """
+    apiVersion: partyline/v1
+    kind: ConversationPolicy
+    metadata: {name: queue-a-greeting}
+    spec:
+      select: {queue: Queue A}
+      mute: [{purpose: customer, for: 3s, reason: greeting}]
+    """.write(to: dir.appendingPathComponent("policies/a.yaml"), atomically: true, encoding: .utf8)
+    return (dir, dir.appendingPathComponent("org.yaml").path, dir.appendingPathComponent("policies").path)
+  }
+
+  static let agentA = "aaaaaaaa-0000-4000-8000-000000000001"
+  static let agentB = "aaaaaaaa-0000-4000-8000-000000000002"
+  static let queueA = "bbbbbbbb-0000-4000-8000-000000000001"
+  static let queueB = "bbbbbbbb-0000-4000-8000-000000000002"
+
+  static func call(_ n: Int, queue: String, agent: String) -> (id: String, customer: String, json: String) {
+    let id = String(format: "cccccccc-0000-4000-8000-%012x", n)
+    let customer = String(format: "dddddddd-0000-4000-8000-%012x", n)
+    let agentLeg = String(format: "eeeeeeee-0000-4000-8000-%012x", n)
+    return (
+      id, customer,
+      #"{"conversations":[{"id":"\#(id)","queue":"\#(queue)","direction":"inbound","participants":[{"id":"\#(customer)","purpose":"customer","state":"connected","address":"+4930\#(100000 + n)"},{"id":"\#(agentLeg)","purpose":"agent","state":"connected","user":"\#(agent)"}]}]}"#
+    )
+  }
+
+  final class Watch: @unchecked Sendable {
+    let process = Process()
+    let err: URL
+    init(_ arguments: [String], environment: [String: String], dir: URL) throws {
+      process.executableURL = CLI.binary
+      process.arguments = arguments
+      var env = ProcessInfo.processInfo.environment
+      env["NO_COLOR"] = "1"
+      for (k, v) in environment { env[k] = v }
+      process.environment = env
+      err = dir.appendingPathComponent("watch.err")
+      _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = try FileHandle(forWritingTo: err)
+      try process.run()
+    }
+    var stderr: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+    func stop() -> Double {
+      let t = Date()
+      process.terminate()
+      while process.isRunning && Date().timeIntervalSince(t) < 10 { usleep(20_000) }
+      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+      return Date().timeIntervalSince(t)
+    }
+  }
+
+  static func history(_ sim: SimProcess) async throws -> [[String: Any]] {
+    let (_, data) = try await sim.request("GET", "/sim/history")
+    return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["events"] as? [[String: Any]]
+      ?? []
+  }
+
+  static func wait(_ timeout: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      if try await condition() { return true }
+      try? await Task.sleep(nanoseconds: 50_000_000)
+    }
+    return try await condition()
+  }
+
+  @Test func watchActsOnNewCallsOfTheQueueWithinASecondOfTheirEventsAndIsIdleOtherwise() async throws {
+    let w = try Self.eventWorld("events")
+    defer { try? FileManager.default.removeItem(at: w.dir) }
+    let sim = try SimProcess(["--patch-delay", "50ms", "--heartbeat", "1s"], fixture: w.fixture)
+    defer { sim.stop() }
+    let state = w.dir.appendingPathComponent("state").path
+    let watch = try Watch(
+      ["watch", "--interval", "5m", "--event-silence", "5s", "--state", state, w.policies],
+      environment: sim.environment, dir: w.dir)
+    defer { _ = watch.stop() }
+    #expect(
+      await Self.wait(15) { watch.stderr.contains("notifications: connected: full reconcile now") },
+      "\(watch.stderr)")
+    try await Task.sleep(nanoseconds: 1_000_000_000)  // the reconcile after connecting is done
+
+    // Calls start in both queues while watch runs.
+    var started: [String: Double] = [:]
+    var inA: [(id: String, customer: String)] = []
+    var inB: [(id: String, customer: String)] = []
+    for n in 0..<6 {
+      let c = Self.call(
+        n, queue: n % 2 == 0 ? Self.queueA : Self.queueB, agent: n % 2 == 0 ? Self.agentA : Self.agentB)
+      started[c.customer] = Date().timeIntervalSince1970
+      let (status, body) = try await sim.request("POST", "/sim/conversations", body: c.json)
+      #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
+      if n % 2 == 0 { inA.append((c.id, c.customer)) } else { inB.append((c.id, c.customer)) }
+      try await Task.sleep(nanoseconds: 300_000_000)
+    }
+    // Each call of queue A is muted within 2 s of its start, those of queue B never.
+    #expect(
+      try await Self.wait(10) {
+        let h = try await Self.history(sim)
+        return inA.allSatisfy { c in
+          h.contains { $0["participantId"] as? String == c.customer && $0["event"] as? String == "muted" }
+        }
+      }, "\(watch.stderr.suffix(1500))")
+    let h = try await Self.history(sim)
+    var worstStart = 0.0
+    for c in inA {
+      let muted = try #require(
+        h.first { $0["participantId"] as? String == c.customer && $0["event"] as? String == "muted" })
+      let at = try #require(RateBudgetTime.parse(muted["requestedAt"] as? String))
+      worstStart = max(worstStart, at - started[c.customer]!)
+    }
+    #expect(worstStart <= 2, "a call of queue A was acted on \(worstStart) s after it started")
+    #expect(
+      !h.contains { e in
+        inB.contains { $0.customer == e["participantId"] as? String } && e["event"] as? String == "muted"
+      })
+
+    // Reverts on time (the 3 s leases), from the journal's lease ends.
+    #expect(
+      try await Self.wait(10) {
+        let h = try await Self.history(sim)
+        return inA.allSatisfy { c in
+          h.contains { $0["participantId"] as? String == c.customer && $0["event"] as? String == "unmuted" }
+        }
+      }, "\(watch.stderr.suffix(1500))")
+    let records = try ApplyEndToEndTests.RateBudgetEndToEndTests.records(state)
+    var worstRevert = 0.0
+    let after = try await Self.history(sim)
+    for r in records where r["kind"] as? String == "intent" && r["action"] as? String == "mute" {
+      let p = try #require(r["participant"] as? String)
+      let end = try #require(r["leaseEnds"] as? Double)
+      let unmuted = try #require(
+        after.first { $0["participantId"] as? String == p && $0["event"] as? String == "unmuted" })
+      worstRevert = max(
+        worstRevert, try #require(RateBudgetTime.parse(unmuted["requestedAt"] as? String)) - end)
+    }
+    #expect(worstRevert <= 1, "worst revert \(worstRevert) s late")
+    #expect(
+      records.filter { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" }.count
+        == inA.count, "one mute per call")
+
+    // Reads per call: the event is the read and confirms the mute; only the on-time revert reads the
+    // call (and confirms by reading once more).
+    let log = try await sim.log()
+    let reads = inA.map { c in log.filter { $0.0 == "GET" && $0.1.contains(c.id) }.count }
+    #expect(reads.allSatisfy { $0 <= 3 }, "reads of each queue-A call: \(reads)")
+    let patches = inA.map { c in log.filter { $0.0 == "PATCH" && $0.1.contains(c.id) }.count }
+    #expect(patches.allSatisfy { $0 == 2 }, "one mute and one revert per call: \(patches)")
+
+    // Nothing changes for 10 s: watch sends (almost) nothing — events cost nothing.
+    try await Task.sleep(nanoseconds: 1_000_000_000)
+    let before = try await sim.log().filter { $0.1.hasPrefix("/api/") }.count
+    try await Task.sleep(nanoseconds: 10_000_000_000)
+    let idle = try await sim.log().filter { $0.1.hasPrefix("/api/") }.count - before
+    #expect(
+      idle <= 2, "watch sent \(idle) requests in 10 s of quiet with \(inA.count + inB.count) live calls")
+
+    // A dropped socket: watch reconnects, reconciles at once, and does nothing twice.
+    let (status, _) = try await sim.request("POST", "/sim/notifications/drop")
+    #expect(status == 200)
+    #expect(
+      await Self.wait(15) { watch.stderr.components(separatedBy: "notifications: connected").count >= 3 },
+      "\(watch.stderr.suffix(1500))")
+    // A socket-closing notice: the same.
+    _ = try await sim.request("POST", "/sim/notifications/socket-closing")
+    #expect(
+      await Self.wait(15) { watch.stderr.contains("socket is closing") }, "\(watch.stderr.suffix(1500))")
+    #expect(
+      await Self.wait(15) { watch.stderr.components(separatedBy: "notifications: connected").count >= 4 },
+      "\(watch.stderr.suffix(1500))")
+    try await Task.sleep(nanoseconds: 1_500_000_000)
+    let final = try ApplyEndToEndTests.RateBudgetEndToEndTests.records(state)
+    #expect(
+      final.filter { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" }.count
+        == inA.count,
+      "nothing done twice after the gaps")
+    let took = watch.stop()
+    #expect(took < 5, "watch took \(took) s to stop")
+    print(
+      "watch on events: reads per call \(reads), \(inA.count) calls acted on, worst \(String(format: "%.2f", worstStart)) s after start, worst revert \(String(format: "%.2f", worstRevert)) s late, \(idle) requests in 10 s idle with \(inA.count + inB.count) calls"
+    )
+  }
+
+  @Test func rejectedTopicsAreReportedWithTheMissingPermissions() async throws {
+    let w = try Self.eventWorld("rejected")
+    defer { try? FileManager.default.removeItem(at: w.dir) }
+    // Queue topics want routing:queue:view, which this client lacks (the policy names its queue by
+    // id, so nothing else needs it).
+    var fixture = try String(contentsOfFile: w.fixture, encoding: .utf8)
+    fixture = fixture.replacingOccurrences(
+      of: #"permissions: ["*"]"#,
+      with:
+        #"permissions: ["conversation:communication:view", "conversation:participant:wrapup", "directory:user:view", "analytics:queueObservation:view"]"#
+    )
+    try fixture.write(toFile: w.fixture, atomically: true, encoding: .utf8)
+    try """
+    apiVersion: partyline/v1
+    kind: ConversationPolicy
+    metadata: {name: queue-a-greeting}
+    spec:
+      select: {queue: \(Self.queueA)}
+      mute: [{purpose: customer, for: 3s, reason: greeting}]
+    """.write(toFile: w.policies + "/a.yaml", atomically: true, encoding: .utf8)
+    let sim = try SimProcess([], fixture: w.fixture)
+    defer { sim.stop() }
+    let watch = try Watch(
+      ["watch", "--state", w.dir.appendingPathComponent("state").path, w.policies],
+      environment: sim.environment, dir: w.dir)
+    defer { _ = watch.stop() }
+    #expect(
+      await Self.wait(15) { watch.stderr.contains("topics rejected") }, "\(watch.stderr.suffix(1500))")
+    #expect(watch.stderr.contains("missing permissions: routing:queue:view"), "\(watch.stderr.suffix(800))")
+    #expect(watch.stderr.contains("polled every minute"), "\(watch.stderr.suffix(800))")
+  }
+}
+
+enum RateBudgetTime {
+  static func parse(_ iso: String?) -> Double? { ApplyEndToEndTests.RateBudgetEndToEndTests.time(iso) }
+}
