@@ -124,19 +124,26 @@ public actor NotificationStream {
           if !rejected.isEmpty { await handle(.rejected(rejected)) }
           channel = c
           subscribedAt = Date().timeIntervalSince1970
-          if let e = c.expires.flatMap(Self.parseDate) { lifetime = max(10, e - subscribedAt) }
+          if let e = c.expires.flatMap(Self.parseDate) { lifetime = max(1, e - subscribedAt) }
         }
         guard let c = channel else { continue }
-        let renewAt = subscribedAt + min(lifetime - renewBefore, lifetime * 0.8)
-        let outcome = await socket(c, renewAt: renewAt, handle)
+        // An hour before expiry, at the latest at 80 % of the channel's life, never before half of it.
+        let every = max(lifetime * 0.5, min(lifetime - renewBefore, lifetime * 0.8))
+        let client = self.client
+        // Subscribing again extends the channel; the socket stays open.
+        let renew: @Sendable () async -> Bool = {
+          guard let answers = try? await client.subscribe(channel: c.id, topics: topics) else { return false }
+          let rejected = answers.filter(\.rejected)
+          if !rejected.isEmpty { await handle(.rejected(rejected)) }
+          return true
+        }
+        let outcome = await socket(
+          c, firstRenewal: subscribedAt + every, every: every, renew: renew, handle: handle)
+        subscribedAt = Date().timeIntervalSince1970
         attempt = 0
         switch outcome {
         case .renew:
-          // Subscribing again extends the channel; the socket stays the same channel's.
-          let answers = try await client.subscribe(channel: c.id, topics: topics)
-          subscribedAt = Date().timeIntervalSince1970
-          let rejected = answers.filter(\.rejected)
-          if !rejected.isEmpty { await handle(.rejected(rejected)) }
+          break
         case .closed(let why):
           await handle(.gap(why))
         case .failed(let why):
@@ -168,8 +175,9 @@ public actor NotificationStream {
 
   /// One WebSocket on the channel until it closes, falls silent, or the subscription must be renewed.
   nonisolated func socket(
-    _ channel: NotificationChannel, renewAt: Double,
-    _ handle: @escaping @Sendable (NotificationEvent) async -> Void
+    _ channel: NotificationChannel, firstRenewal: Double, every: Double,
+    renew: @escaping @Sendable () async -> Bool,
+    handle: @escaping @Sendable (NotificationEvent) async -> Void
   ) async -> SocketOutcome {
     let state = SocketState()
     let silence = self.silence
@@ -204,11 +212,16 @@ public actor NotificationStream {
         }
       }
       group.addTask {
-        // The watchdog: silence, and the channel's renewal time.
+        // The watchdog: silence, and the channel's renewal (a subscription that cannot be renewed
+        // is a gap: the channel may be gone, so a new one is made).
+        var renewAt = firstRenewal
         while !Task.isCancelled {
           try? await Task.sleep(nanoseconds: 250_000_000)
           let now = Date().timeIntervalSince1970
-          if now >= renewAt { return .renew }
+          if now >= renewAt {
+            guard await renew() else { return .failed("the subscription could not be renewed") }
+            renewAt = Date().timeIntervalSince1970 + every
+          }
           if state.wasOpened, now - state.lastHeard > silence {
             return .closed("no heartbeat for \(Int(silence)) s")
           }

@@ -293,6 +293,100 @@ import Testing
     )
   }
 
+  /// An observer added to a selected call rings first; its connect arrives as an event and it is
+  /// muted then, not at the next full reconcile.
+  @Test func anAddedObserverIsMutedAsSoonAsItConnects() async throws {
+    let w = try Self.eventWorld("observer")
+    defer { try? FileManager.default.removeItem(at: w.dir) }
+    try """
+    apiVersion: partyline/v1
+    kind: ConversationPolicy
+    metadata: {name: queue-a-monitoring}
+    spec:
+      select: {queue: Queue A}
+      add: [{user: b@example.com, role: observer}]
+    ---
+    apiVersion: partyline/v1
+    kind: Limits
+    spec:
+      roles: {agent: {}, observer: {muted: true}}
+    """.write(toFile: w.policies + "/a.yaml", atomically: true, encoding: .utf8)
+    let sim = try SimProcess(["--patch-delay", "50ms", "--connect-delay", "1500ms"], fixture: w.fixture)
+    defer { sim.stop() }
+    let state = w.dir.appendingPathComponent("state").path
+    let watch = try Watch(
+      ["watch", "--interval", "5m", "--state", state, w.policies], environment: sim.environment, dir: w.dir)
+    defer { _ = watch.stop() }
+    #expect(await Self.wait(15) { watch.stderr.contains("notifications: connected") }, "\(watch.stderr)")
+    try await Task.sleep(nanoseconds: 1_000_000_000)
+    let c = Self.call(1, queue: Self.queueA, agent: Self.agentA)
+    let (status, _) = try await sim.request("POST", "/sim/conversations", body: c.json)
+    #expect(status == 200)
+    func observerEvents() async throws -> [[String: Any]] {
+      try await Self.history(sim).filter {
+        $0["conversationId"] as? String == c.id && $0["userId"] as? String == Self.agentB
+      }
+    }
+    let seen = try await Self.wait(10) {
+      try await observerEvents().contains { $0["event"] as? String == "muted" }
+    }
+    let sofar = try await observerEvents()
+    #expect(seen, "\(sofar) \(watch.stderr.suffix(1500))")
+    let events = try await observerEvents()
+    let connected = try #require(events.first { $0["event"] as? String == "connected" })
+    let muted = try #require(events.first { $0["event"] as? String == "muted" })
+    let delay =
+      try #require(RateBudgetTime.parse(muted["requestedAt"] as? String))
+      - (try #require(RateBudgetTime.parse(connected["time"] as? String)))
+    #expect(delay <= 1, "muted \(delay) s after it connected")
+  }
+
+  /// Lost events have no signal: the full reconcile is the safety net, and it finds the call the
+  /// events missed, with nothing done twice when the events come back.
+  @Test func lostEventsAreCaughtByTheFullReconcile() async throws {
+    let w = try Self.eventWorld("lost")
+    defer { try? FileManager.default.removeItem(at: w.dir) }
+    let sim = try SimProcess(["--patch-delay", "50ms", "--heartbeat", "1s"], fixture: w.fixture)
+    defer { sim.stop() }
+    let state = w.dir.appendingPathComponent("state").path
+    let watch = try Watch(
+      ["watch", "--interval", "4s", "--state", state, w.policies], environment: sim.environment, dir: w.dir)
+    defer { _ = watch.stop() }
+    #expect(await Self.wait(15) { watch.stderr.contains("notifications: connected") }, "\(watch.stderr)")
+    try await Task.sleep(nanoseconds: 1_000_000_000)
+    var (status, _) = try await sim.request(
+      "POST", "/sim/faults", body: #"{"faults":[],"events":{"dropShare":1}}"#)
+    #expect(status == 200)
+    let c = Self.call(1, queue: Self.queueA, agent: Self.agentA)
+    let started = Date().timeIntervalSince1970
+    (status, _) = try await sim.request("POST", "/sim/conversations", body: c.json)
+    #expect(status == 200)
+    #expect(
+      try await Self.wait(12) {
+        try await Self.history(sim).contains {
+          $0["participantId"] as? String == c.customer && $0["event"] as? String == "muted"
+        }
+      }, "\(watch.stderr.suffix(1500))")
+    let muted = try #require(
+      try await Self.history(sim).first {
+        $0["participantId"] as? String == c.customer && $0["event"] as? String == "muted"
+      })
+    let after = try #require(RateBudgetTime.parse(muted["requestedAt"] as? String)) - started
+    #expect(after <= 6, "found by the next full reconcile (every 4 s), \(after) s after the call started")
+    // The events come back; the next changes of the call (the revert) arrive as events; the mute is
+    // not sent again.
+    (status, _) = try await sim.request(
+      "POST", "/sim/faults", body: #"{"faults":[],"events":{"dropShare":0}}"#)
+    try await Task.sleep(nanoseconds: 6_000_000_000)
+    let records = try ApplyEndToEndTests.RateBudgetEndToEndTests.records(state)
+    #expect(
+      records.filter { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" }.count == 1)
+    #expect(
+      try await Self.history(sim).contains {
+        $0["participantId"] as? String == c.customer && $0["event"] as? String == "unmuted"
+      })
+  }
+
   @Test func rejectedTopicsAreReportedWithTheMissingPermissions() async throws {
     let w = try Self.eventWorld("rejected")
     defer { try? FileManager.default.removeItem(at: w.dir) }
