@@ -20,6 +20,7 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+    .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
   ],
   targets: [
     .systemLibrary(
@@ -28,7 +29,11 @@ let package = Package(
       providers: [.apt(["libyaml-dev"])]
     ),
     .target(name: "YAMLReader", dependencies: ["CYAML"]),
-    .target(name: "PartylineCore", dependencies: ["YAMLReader"]),
+    // JSON values with ordered keys: what the emulator and the policy engine share, and nothing more.
+    .target(name: "OrderedJSON"),
+    .target(
+      name: "PartylineCore",
+      dependencies: ["YAMLReader", "OrderedJSON", .product(name: "Crypto", package: "swift-crypto")]),
     .target(
       name: "GenesysCloud",
       dependencies: [
@@ -41,7 +46,7 @@ let package = Package(
       name: "GenesysSim",
       dependencies: [
         "YAMLReader",
-        "PartylineCore",
+        "OrderedJSON",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         .product(name: "NIOCore", package: "swift-nio"),

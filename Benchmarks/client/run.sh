@@ -34,7 +34,7 @@ echo "== apply: 600 mutes over 200 conversations at 300 requests/minute"
 python3 Benchmarks/client/generate.py "$work/apply" 200 4 3
 serve "$work/apply/org.yaml" --patch-delay 0.5s
 start=$(date +%s.%N)
-env $(env_for "$url") "$bin" apply --yes "$work/apply/policies" --state "$work/state-apply" --confirm-timeout 120 \
+env $(env_for "$url") "$bin" apply --yes "$work/apply/policies" --state "$work/state-apply" --confirm-timeout 2m \
   >"$work/apply.out" 2>"$work/apply.err" && status=0 || status=$?
 end=$(date +%s.%N)
 tail -1 "$work/apply.out"

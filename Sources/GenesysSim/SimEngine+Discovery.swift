@@ -1,5 +1,6 @@
 import Foundation
-import PartylineCore
+import OrderedJSON
+import YAMLReader
 
 /// What finding calls needs (genesys-api.md §8.2–8.3): queues by name or id, the conversation activity
 /// query, and the org's limits.

@@ -1,5 +1,6 @@
 import Foundation
-import PartylineCore
+import OrderedJSON
+import YAMLReader
 
 /// The Notifications API's REST side (genesys-api.md §8.4) and the events the world's changes publish.
 extension SimEngine {

@@ -1,5 +1,6 @@
 import Foundation
-import PartylineCore
+import OrderedJSON
+import YAMLReader
 
 /// The emulator's state and rules, behind one lock. `handle` is synchronous; latency is slept by the
 /// caller outside the lock.

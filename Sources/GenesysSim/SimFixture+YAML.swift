@@ -1,4 +1,5 @@
-import PartylineCore
+import OrderedJSON
+import YAMLReader
 
 extension SimFixture {
   /// The fixture as YAML that `parse` reads back to an equal fixture (strings double-quoted with JSON

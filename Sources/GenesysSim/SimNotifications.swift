@@ -1,5 +1,6 @@
 import Foundation
-import PartylineCore
+import OrderedJSON
+import YAMLReader
 
 /// The Notifications API's state: channels (per client, at most 20), their topic subscriptions (at
 /// most 1,000 a channel), the one WebSocket each channel may have, and the events published to them

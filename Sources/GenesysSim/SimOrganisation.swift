@@ -1,5 +1,6 @@
 import Foundation
-import PartylineCore
+import OrderedJSON
+import YAMLReader
 
 /// The live, mutable organisation behind the emulator: the fixture plus what requests did to it.
 /// Changes that the real service applies later (a PATCH after its 202, a ringing party answering) are

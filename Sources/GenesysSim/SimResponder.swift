@@ -2,7 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import PartylineCore
+import OrderedJSON
+import YAMLReader
 
 /// The request context: Hummingbird's core storage plus the channel, which a connection-reset fault
 /// closes without answering.

@@ -1,7 +1,8 @@
 import Foundation
 import HummingbirdWebSocket
 import NIOCore
-import PartylineCore
+import OrderedJSON
+import YAMLReader
 
 /// The WebSocket at each channel's `connectUri` (`ws://127.0.0.1:PORT/channels/ID`): no auth header,
 /// the channel id is the credential (genesys-api.md §8.4). It sends what the channel's stream holds

@@ -1,4 +1,5 @@
-import PartylineCore
+import OrderedJSON
+import YAMLReader
 
 /// A strict RFC 8259 parser for request bodies, into the ordered `JSONValue`. The emulator reads the
 /// wire itself instead of decoding into Codable types a client might share.

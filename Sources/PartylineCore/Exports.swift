@@ -1,1 +1,2 @@
 @_exported public import YAMLReader
+@_exported public import OrderedJSON

@@ -13,14 +13,15 @@ struct EventOptions: ParsableArguments {
   @Option(help: "Write Prometheus metrics (text format) to this file after each run.")
   var metricsFile: String?
 
-  @Option(help: "Warn when a call takes longer than this many seconds.")
-  var latencyWarn: Double?
+  @Option(
+    name: .customLong("latency-warn"), help: "Warn when a call takes longer than this, e.g. 2s.",
+    transform: FlagDuration.transform)
+  var latencyWarnFlag: FlagDuration?
+
+  var latencyWarn: Double? { latencyWarnFlag?.seconds }
 
   func validate() throws {
     if let webhook { try WebhookSink.checkURL(webhook) }
-    if let latencyWarn, !(latencyWarn > 0) {
-      throw ValidationError("--latency-warn must be a positive number of seconds, not '\(latencyWarn)'")
-    }
   }
 }
 

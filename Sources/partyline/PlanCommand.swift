@@ -22,20 +22,13 @@ struct PlanCommand: AsyncParsableCommand {
   @Option(help: "Write a saved plan (JSON) for `apply --plan`.")
   var out: String?
 
-  @Option(help: "How long a saved plan stays valid, e.g. 10m.")
-  var planTtl: String = "10m"
+  @Option(help: "How long a saved plan stays valid, e.g. 10m.", transform: FlagDuration.transform)
+  var planTtl: FlagDuration = .seconds(600)
 
   @Flag(help: "Exit 2 when the plan has changes.")
   var detailedExitcode = false
 
   @OptionGroup var run: RunOptions
-
-  func validate() throws {
-    guard case .success = Grammar.duration(planTtl) else {
-      throw ValidationError(
-        "invalid --plan-ttl '\(planTtl)': \(Grammar.durationHint(planTtl, example: "10m"))")
-    }
-  }
 
   /// Leases are pruned only when the run was given whole directories, never single files.
   static func isWholeSet(_ paths: [String]) -> Bool {
@@ -46,9 +39,6 @@ struct PlanCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    guard case .success(let ttl) = Grammar.duration(planTtl) else {
-      throw ValidationError("invalid --plan-ttl '\(planTtl)': use a duration such as 10m")
-    }
     let loader = PolicyLoader()
     let compiled = loader.load(paths)
     var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
@@ -85,7 +75,7 @@ struct PlanCommand: AsyncParsableCommand {
     }
     await connection.close()
 
-    let notAfter = plan.createdAt + Double(ttl.seconds)
+    let notAfter = plan.createdAt + planTtl.seconds
     for d in plan.findings where format == .text { Terminal.stderr.write(renderer.text(d)) }
     switch format {
     case .text: Terminal.stdout.write(PlanRenderer(style: Style(enabled: Terminal.stdout.colours)).text(plan))

@@ -17,8 +17,12 @@ struct RunOptions: ParsableArguments {
   @Flag(help: "With --sandbox: start from a fresh demo organisation and journal.")
   var sandboxReset = false
 
-  @Option(help: "Total time an API call may take, retries included, in seconds.")
-  var apiBudget: Double = 120
+  @Option(
+    name: .customLong("api-budget"), help: "Total time an API call may take, retries included, e.g. 2m.",
+    transform: FlagDuration.transform)
+  var apiBudgetFlag: FlagDuration = .seconds(120)
+
+  var apiBudget: Double { apiBudgetFlag.seconds }
 
   @Flag(help: "Prune the workspace's leases even when the policy set is empty (it means: lift every mute).")
   var allowEmpty = false
@@ -31,8 +35,13 @@ struct RunOptions: ParsableArguments {
 
   /// The window the budget counts in, for tests against an emulator with a short window
   /// (`sim serve --rate-window`): `--rate-limit` is then requests per window.
-  @Option(help: ArgumentHelp("Seconds of the rate-limit window (tests).", visibility: .hidden))
-  var rateWindow: Double = 60
+  @Option(
+    name: .customLong("rate-window"),
+    help: ArgumentHelp("The rate-limit window (tests), e.g. 6s.", visibility: .hidden),
+    transform: FlagDuration.transform)
+  var rateWindowFlag: FlagDuration = .seconds(60)
+
+  var rateWindow: Double { rateWindowFlag.seconds }
 
   /// Parts of the rate budget to switch off, to show what each is for (tests and benchmarks only).
   @Option(
@@ -83,9 +92,6 @@ struct RunOptions: ParsableArguments {
     guard Grammar.isName(workspace) else {
       throw ValidationError("invalid workspace '\(workspace)': use lowercase letters, digits and '-'")
     }
-    guard apiBudget > 0, apiBudget.isFinite else {
-      throw ValidationError("--api-budget must be a positive number of seconds, not '\(apiBudget)'")
-    }
     if sandboxReset && !sandbox { throw ValidationError("--sandbox-reset needs --sandbox") }
     for part in (rateAblation ?? "").split(separator: ",") where part != "admission" && part != "priorities" {
       throw ValidationError("--rate-ablation '\(part)': use admission, priorities or both")
@@ -101,21 +107,23 @@ struct ApplyTuning: ParsableArguments {
   @Option(help: "Conversations applied in parallel.")
   var parallelism: Int = 8
 
-  @Option(help: "Seconds to wait for a conversation lock.")
-  var lockTimeout: Double = 30
+  @Option(
+    name: .customLong("lock-timeout"), help: "How long to wait for a conversation lock, e.g. 30s.",
+    transform: FlagDuration.transform)
+  var lockTimeoutFlag: FlagDuration = .seconds(30)
 
-  @Option(help: "Seconds to wait for a change to show on a re-read.")
-  var confirmTimeout: Double = 15
+  @Option(
+    name: .customLong("confirm-timeout"),
+    help: "How long to wait for a change to show on a re-read, e.g. 15s.",
+    transform: FlagDuration.transform)
+  var confirmTimeoutFlag: FlagDuration = .seconds(15)
+
+  var lockTimeout: Double { lockTimeoutFlag.seconds }
+  var confirmTimeout: Double { confirmTimeoutFlag.seconds }
 
   func validate() throws {
     guard parallelism >= 1 else {
       throw ValidationError("--parallelism must be at least 1, not \(parallelism)")
-    }
-    guard lockTimeout > 0, lockTimeout.isFinite else {
-      throw ValidationError("--lock-timeout must be a positive number of seconds, not '\(lockTimeout)'")
-    }
-    guard confirmTimeout > 0, confirmTimeout.isFinite else {
-      throw ValidationError("--confirm-timeout must be a positive number of seconds, not '\(confirmTimeout)'")
     }
   }
 }

@@ -21,8 +21,10 @@ struct WatchCommand: AsyncParsableCommand {
   @Argument(help: "Policy files or directories.")
   var paths: [String] = ["policies"]
 
-  @Option(help: "Time between full reconciles, e.g. 5m (default 5m; 60s with --no-events).")
-  var interval: String?
+  @Option(
+    help: "Time between full reconciles, e.g. 5m (default 5m; 60s with --no-events).",
+    transform: FlagDuration.transform)
+  var interval: FlagDuration?
 
   @Flag(
     inversion: .prefixedNo,
@@ -31,10 +33,11 @@ struct WatchCommand: AsyncParsableCommand {
 
   /// Silence on the socket (no heartbeat, no event) after which it counts as dead (tests).
   @Option(
-    help: ArgumentHelp("Silence after which the event socket counts as dead, e.g. 90s.", visibility: .hidden))
-  var eventSilence: String = "90s"
+    help: ArgumentHelp("Silence after which the event socket counts as dead, e.g. 90s.", visibility: .hidden),
+    transform: FlagDuration.transform)
+  var eventSilence: FlagDuration = .seconds(90)
 
-  var intervalText: String { interval ?? (events ? "5m" : "60s") }
+  var every: FlagDuration { interval ?? .seconds(events ? 300 : 60) }
 
   @OptionGroup var tuning: ApplyTuning
 
@@ -42,23 +45,8 @@ struct WatchCommand: AsyncParsableCommand {
 
   @OptionGroup var eventOptions: EventOptions
 
-  func validate() throws {
-    guard case .success = Grammar.duration(intervalText) else {
-      throw ValidationError(
-        "invalid --interval '\(intervalText)': \(Grammar.durationHint(intervalText, example: "5m"))")
-    }
-    guard case .success = Grammar.duration(eventSilence) else {
-      throw ValidationError(
-        "invalid --event-silence '\(eventSilence)': \(Grammar.durationHint(eventSilence, example: "90s"))")
-    }
-  }
-
   func run() async throws {
-    guard case .success(let every) = Grammar.duration(intervalText),
-      case .success(let silence) = Grammar.duration(eventSilence)
-    else {
-      throw ValidationError("invalid --interval '\(intervalText)': use a duration such as 5m")
-    }
+    let (every, silence) = (self.every, eventSilence.seconds)
     let compiled = PolicyLoader().load(paths)
     var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
     guard let set = compiled.policySet else {
@@ -232,7 +220,7 @@ struct WatchCommand: AsyncParsableCommand {
               stream?.cancel()
               topics = wanted
               let s = NotificationStream(
-                client: connection.client, topics: wanted, silence: Double(silence.seconds))
+                client: connection.client, topics: wanted, silence: silence)
               if !(await s.overflow).isEmpty {
                 Terminal.stderr.write(
                   "\(stamp()) notifications: more topics than 20 channels hold; \(await s.overflow.count) are polled\n"

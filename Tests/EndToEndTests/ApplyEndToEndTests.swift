@@ -475,9 +475,9 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     defer { project.remove() }
     let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=500ms"])
     defer { sim.stop() }
-    async let a = project.runConcurrently(["apply", "--yes", "--lock-timeout", "30"], sim)
+    async let a = project.runConcurrently(["apply", "--yes", "--lock-timeout", "30s"], sim)
     try await Task.sleep(nanoseconds: 100_000_000)
-    async let b = project.runConcurrently(["apply", "--yes", "--lock-timeout", "0.5"], sim)
+    async let b = project.runConcurrently(["apply", "--yes", "--lock-timeout", "500ms"], sim)
     let (ra, rb) = try await (a, b)
     #expect(ra.status == 0, "\(ra.stderr)")
     if rb.status != 0 {
@@ -504,7 +504,7 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     var runs = 0
     var last = CLI.Result(status: 1, stdout: "", stderr: "")
     while runs < 6 && last.status != 0 {
-      last = try project.run(["apply", "--yes", "--confirm-timeout", "3"], sim)
+      last = try project.run(["apply", "--yes", "--confirm-timeout", "3s"], sim)
       runs += 1
     }
     #expect(last.status == 0, "converged within \(runs) runs: \(last.stderr)")

@@ -117,7 +117,7 @@ struct GeneratedWorld {
     defer { world.remove() }
     let sim = try SimProcess(["--fault", "GET /api/v2/conversations/calls/*:503=1"], fixture: world.fixture)
     defer { sim.stop() }
-    let r = try CLI.run(["plan", "--api-budget", "2", world.policies], environment: sim.environment)
+    let r = try CLI.run(["plan", "--api-budget", "2s", world.policies], environment: sim.environment)
     #expect(r.status == 1)
     #expect(
       r.stderr.contains(

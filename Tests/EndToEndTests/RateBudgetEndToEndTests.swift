@@ -99,7 +99,7 @@ extension ApplyEndToEndTests {
       watch.arguments =
         [
           "watch", "--interval", Self.scale.interval, "--rate-limit", "\(Self.scale.limit)", "--rate-window",
-          "\(Self.scale.window)", "--state", state,
+          "\(Self.scale.window)s", "--state", state,
           w.policies,
         ] + (ablation.map { ["--rate-ablation", $0] } ?? [])
       var env = ProcessInfo.processInfo.environment

@@ -127,7 +127,7 @@ extension ApplyEndToEndTests {
           env["GENESYSCLOUD_OAUTHCLIENT_ID"] = "runner-\(k + 1)"
           env["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = "runner-\(k + 1)-secret"
           let args = [
-            "apply", "--yes", "--state", state, "--workspace", "team-\(k + 1)", "--lock-timeout", "120",
+            "apply", "--yes", "--state", state, "--workspace", "team-\(k + 1)", "--lock-timeout", "120s",
             paths[k],
           ]
           group.addTask { (k, try await CLI.runConcurrently(args, environment: env)) }

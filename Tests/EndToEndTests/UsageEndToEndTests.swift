@@ -5,7 +5,8 @@ import Testing
 /// style, the subcommand's usage, exit 1, and no long hang.
 @Suite struct UsageEndToEndTests {
   @Test(arguments: [
-    (["plan", "--plan-ttl", "nope"], "invalid --plan-ttl 'nope'", "Usage: partyline plan"),
+    (["plan", "--plan-ttl", "nope"], "The value 'nope' is invalid for '--plan-ttl", "Usage: partyline plan"),
+    (["apply", "--lock-timeout", "30"], "did you mean '30s' or '30m'?", "Usage: partyline apply"),
     (["watch", "--interval", "5"], "did you mean '5s' or '5m'?", "Usage: partyline watch"),
     (
       ["apply", "--webhook", "ftp://example.com/hook"],
@@ -15,7 +16,7 @@ import Testing
     (["apply", "--parallelism", "0"], "--parallelism must be at least 1, not 0", "Usage: partyline apply"),
     (["apply", "--parallelism=-3"], "--parallelism must be at least 1, not -3", "Usage: partyline apply"),
     (
-      ["plan", "--api-budget", "0"], "--api-budget must be a positive number of seconds",
+      ["plan", "--api-budget", "0s"], "'--api-budget <api-budget>': a duration must be positive",
       "Usage: partyline plan"
     ),
     (["plan", "--sandbox-reset"], "--sandbox-reset needs --sandbox", "Usage: partyline plan"),
@@ -43,7 +44,7 @@ import Testing
     env["GENESYSCLOUD_OAUTHCLIENT_ID"] = "someone"
     env["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = "hunter2-never-printed"
     let started = Date()
-    let r = try CLI.run(["plan", "--api-budget", "3"], environment: env)
+    let r = try CLI.run(["plan", "--api-budget", "3s"], environment: env)
     let took = Date().timeIntervalSince(started)
     #expect(r.status == 1)
     #expect(took < 8, "took \(took) s with --api-budget 3")
@@ -56,7 +57,7 @@ import Testing
     var token = refused
     token["GENESYSCLOUD_ACCESS_TOKEN"] = "ready-made-token-never-printed"
     let t0 = Date()
-    let withToken = try CLI.run(["plan", "--api-budget", "2"], environment: token)
+    let withToken = try CLI.run(["plan", "--api-budget", "2s"], environment: token)
     #expect(withToken.status == 1)
     #expect(Date().timeIntervalSince(t0) < 7)
     #expect(withToken.stderr.contains("as a ready-made access token"))

@@ -1,0 +1,53 @@
+import ArgumentParser
+import PartylineCore
+
+/// Every duration flag of plan, apply and watch: `30s`, `5m`, `1h30m`, ISO-8601 `PT5M`, and for short
+/// waits `500ms` or `0.5s`. A bare number is an error with a hint (`did you mean '30s' or '30m'?`):
+/// a number alone does not say its unit.
+struct FlagDuration: Sendable, Hashable, Comparable, CustomStringConvertible, ExpressibleByArgument {
+  var seconds: Double
+
+  static func seconds(_ s: Double) -> FlagDuration { FlagDuration(seconds: s) }
+  static func < (a: FlagDuration, b: FlagDuration) -> Bool { a.seconds < b.seconds }
+
+  private init(seconds: Double) { self.seconds = seconds }
+
+  init?(argument: String) {
+    guard case .success(let d) = Self.parse(argument) else { return nil }
+    self = d
+  }
+
+  /// For `@Option(transform:)`: the error says what is wrong, ArgumentParser names the flag.
+  static func transform(_ text: String) throws -> FlagDuration {
+    switch parse(text) {
+    case .success(let d): return d
+    case .failure(let e): throw ValidationError(e.message)
+    }
+  }
+
+  struct Problem: Error {
+    var message: String
+  }
+
+  static func parse(_ text: String) -> Result<FlagDuration, Problem> {
+    if case .success(let d) = Grammar.duration(text) { return .success(.seconds(Double(d.seconds))) }
+    for (suffix, factor) in [("ms", 0.001), ("s", 1.0)] where text.hasSuffix(suffix) {
+      let number = text.dropLast(suffix.count)
+      if suffix == "s", number.hasSuffix("m") { continue }
+      if let v = Double(number), v.isFinite, number.allSatisfy({ $0.isNumber || $0 == "." }) {
+        guard v > 0 else { return .failure(Problem(message: "a duration must be positive")) }
+        return .success(.seconds(v * factor))
+      }
+    }
+    if let n = Double(text), n <= 0 { return .failure(Problem(message: "a duration must be positive")) }
+    return .failure(Problem(message: Grammar.durationHint(text, example: "30s")))
+  }
+
+  /// The shortest spelling that reads back the same: `30s`, `5m`, `1h30m`, `500ms`.
+  var description: String {
+    if seconds.rounded() == seconds, seconds >= 1 { return PolicyDuration(seconds: Int(seconds)).description }
+    return "\(Int((seconds * 1000).rounded()))ms"
+  }
+
+  var defaultValueDescription: String { description }
+}
