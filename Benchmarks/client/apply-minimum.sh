@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The apply benchmark of the rate budget (issue 13): 300 mutes over 150 calls at 300 requests/min,
 # no rate-limit headers (as today's Genesys). Partyline needs 1 token + 150 reads + 300 PATCHes +
-# 150 confirming reads = 601 requests; the emulator's fixed 60 s windows let 300 go per window, so
-# the bound is 120 s (the 601st request starts the third window). Baseline in the same run: a plain
+# 150 confirming reads = 601 requests; the token request is not rate limited and the emulator's fixed
+# 60 s windows let 300 go per window, so the bound of 600 API requests is 60 s (the 301st starts the
+# second window). Baseline in the same run: a plain
 # sequential script on Genesys's Python SDK doing the same (sdk_apply.py), against a fresh emulator.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +26,9 @@ name, wall, counts = sys.argv[1], float(sys.argv[2]), json.loads(sys.argv[3])
 api = [r for r in counts["routes"] if " /api/" in r["route"] or r["route"].endswith("/oauth/token")]
 total = sum(r["total"] for r in api)
 throttled = sum(r["statuses"].get("429", 0) for r in api)
-bound = max(0, (total - throttled - 1) // 300) * 60
+# The token request is not rate limited: the window bound counts the API requests answered.
+counted = sum(r["total"] for r in api if " /api/" in r["route"]) - throttled
+bound = max(0, (counted - 1) // 300) * 60
 print(f"{name}: wall {wall:.1f} s, requests {total} ({throttled} answered 429; {100 * (total - 601) / 601:+.1f}% against 601),"
       f" window bound of its own requests {bound} s, wall/bound {wall / max(bound, 1):.3f}")
 for r in sorted(api, key=lambda r: -r["total"]): print(f"    {r['total']:5d} {r['route']}")

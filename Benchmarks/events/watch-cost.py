@@ -8,7 +8,7 @@ against a fresh emulator at 300 requests/min: `watch` on Notifications API event
 call-hour, calls acted on and how long after their start, revert lateness (emulator history against
 the journal's lease ends), watch's peak RSS.
 
-Usage: watch-cost.py BIN [--calls 500] [--ramp 180] [--life 120] [--mute 30]
+Usage: watch-cost.py BIN [--calls 500] [--ramp 150] [--life 300] [--mute 30]
 """
 import argparse, json, os, re, signal, subprocess, sys, tempfile, threading, time, urllib.request
 from datetime import datetime
@@ -16,8 +16,8 @@ from datetime import datetime
 ap = argparse.ArgumentParser()
 ap.add_argument("bin")
 ap.add_argument("--calls", type=int, default=500)
-ap.add_argument("--ramp", type=float, default=180)
-ap.add_argument("--life", type=float, default=120)
+ap.add_argument("--ramp", type=float, default=150)
+ap.add_argument("--life", type=float, default=300)
 ap.add_argument("--mute", type=int, default=30)
 args = ap.parse_args()
 

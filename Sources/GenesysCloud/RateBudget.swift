@@ -290,6 +290,14 @@ public actor RateBudget {
     return true
   }
 
+  /// A promised revert's end moved later (its mute left later than promised).
+  public func movePromise(from: Double, to: Double) {
+    if let i = admitted.firstIndex(of: from) {
+      admitted[i] = to
+      admitted.sort()
+    }
+  }
+
   /// Records what a response said. Only a 429 (and headers, if a server still sends them) correct
   /// the budget's own count.
   public func record(count: Int?, allowed: Int?, reset: Double?, retryAfter: Double?, status: Int) {

@@ -67,6 +67,8 @@ public protocol ApplyExecutor: Sendable {
   /// Whether the revert of a mute whose lease ends at `leaseEnd` can be served when it falls due (the
   /// rate budget's promise). A mute that is not admitted is held back and reported as waiting.
   func admit(leaseEnd: Double) async -> Bool
+  /// A promised revert's end moved later (the mute left later than promised).
+  func movePromise(from: Double, to: Double) async
   /// Takes the call's slot of the rate budget before it is journalled (the call made next, under
   /// `ApplyContext.reservation`, spends it), so a lease is timed from when its mute can leave, not
   /// from before a wait. Throws `CallFailure.notSent` when the run is stopping.
@@ -77,6 +79,7 @@ public protocol ApplyExecutor: Sendable {
 
 extension ApplyExecutor {
   public func admit(leaseEnd: Double) async -> Bool { true }
+  public func movePromise(from: Double, to: Double) async {}
   public func reserve() async throws -> (any Sendable)? { nil }
   public func refund(_ reservation: (any Sendable)?) async {}
 }
@@ -154,6 +157,9 @@ public struct Applier: Sendable {
   public var prepare: (@Sendable (String, [PlannedChange]) async throws -> PreparedConversation)?
   /// Shared by the conversations of a run: when the confirming read should come.
   public var timing: ConfirmationTiming? = nil
+  /// How long a mute may wait for the rate budget to promise its revert before it is reported as
+  /// waiting (apply: two windows; watch: none, its next reconcile or event tries again).
+  public var admissionWait: Double = 0
 
   public init(
     executor: any ApplyExecutor, journal: (any Journal)?, workspace: String, run: String,
@@ -292,6 +298,29 @@ public struct Applier: Sendable {
         continue
       }
       let id = "\(run)-\(cid)-\(n)"
+      // Admission first: a mute whose revert the budget cannot promise now may be promised a little
+      // later (its lease then ends in a later window); wait for that up to `admissionWait`.
+      var promised: Double? = nil
+      if c.action == .mute, !dryRun {
+        let giveUp = now() + admissionWait
+        var end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
+        var admitted = await executor.admit(leaseEnd: end)
+        while !admitted, now() < giveUp, !Task.isCancelled, c.dueAt == nil {
+          try? await Task.sleep(nanoseconds: 1_000_000_000)
+          end = now() + Double(c.duration?.seconds ?? 0)
+          admitted = await executor.admit(leaseEnd: end)
+        }
+        guard admitted else {
+          items.append(
+            .init(
+              change: c, result: .waiting,
+              detail:
+                "held back: the rate budget cannot promise its revert at \(Timestamp.iso8601(end, milliseconds: false)); a later run mutes it"
+            ))
+          continue
+        }
+        promised = end
+      }
       var reservation: (any Sendable)? = nil
       if !dryRun, c.action != .noop {
         do {
@@ -305,18 +334,10 @@ public struct Applier: Sendable {
         }
       }
       let started = now()
-      if c.action == .mute, !dryRun {
-        let end = c.dueAt ?? started + Double(c.duration?.seconds ?? 0)
-        guard await executor.admit(leaseEnd: end) else {
-          await executor.refund(reservation)
-          items.append(
-            .init(
-              change: c, result: .waiting,
-              detail:
-                "held back: the rate budget cannot promise its revert at \(Timestamp.iso8601(end, milliseconds: false)); a later run mutes it"
-            ))
-          continue
-        }
+      if let promised, c.dueAt == nil {
+        // The slot took a while: the promise moves with the lease's end.
+        let end = started + Double(c.duration?.seconds ?? 0)
+        if end - promised > 1 { await executor.movePromise(from: promised, to: end) }
       }
       var target: (String?, String?) = (nil, nil)
       if case .user(let ref)? = c.addTarget { target.0 = "\(ref)" }

@@ -78,6 +78,9 @@ struct ApplyCommand: AsyncParsableCommand {
         events: Self.progress(hub))
       reconciler.timing = ConfirmationTiming()
       reconciler.policiesReadAt = policiesReadAt
+      // A mute whose revert the budget cannot promise yet waits up to two windows (its lease then ends
+      // in a later, emptier window) before it is reported as waiting.
+      reconciler.admissionWait = 2 * (await connection.client.budget.window)
       let (yes, dryRun, reconcile) = (self.yes, self.dryRun, reconciler)
       outcome = try await stop.guarding {
         try await reconcile.runOnce { plan in
@@ -234,6 +237,7 @@ extension ApplyCommand {
         workspace: run.workspace, run: RunId.make(), parallelism: tuning.parallelism,
         confirmTimeout: tuning.confirmTimeout, events: Self.progress(hub))
       applier.dryRun = dryRun
+      applier.admissionWait = 2 * (await connection.client.budget.window)
       let report = await applier.apply(plan)
       for h in held { await h.release() }
       held = []

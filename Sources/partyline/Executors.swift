@@ -30,6 +30,8 @@ struct GenesysExecutor: ApplyExecutor {
 
   func admit(leaseEnd: Double) async -> Bool { await client.budget.admit(leaseEnd: leaseEnd) }
 
+  func movePromise(from: Double, to: Double) async { await client.budget.movePromise(from: from, to: to) }
+
   func reserve() async throws -> (any Sendable)? {
     do { return try await client.budget.reserve(Self.rateClass) } catch is RateBudgetClosed {
       throw CallFailure.notSent("not sent: the run is stopping")

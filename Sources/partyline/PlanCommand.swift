@@ -40,6 +40,9 @@ struct PlanCommand: AsyncParsableCommand {
 
   func run() async throws {
     let loader = PolicyLoader()
+    // As apply does: a lease opened after the files were read (by another run, from files this run has
+    // not seen) is never planned as a prune.
+    let readAt = Date().timeIntervalSince1970
     let compiled = loader.load(paths)
     var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
     guard let set = compiled.policySet else {
@@ -63,9 +66,10 @@ struct PlanCommand: AsyncParsableCommand {
       let leases = journalState.leases
       let read = try await LiveStateReader(client: connection.client).readBound(
         set, extraConversations: leases.filter { $0.status == .open }.map(\.conversation))
-      var planned = Planner(
-        workspace: run.workspace, wholeSet: run.prunes(paths, set), addedRoles: journalState.addedRoles
-      ).plan(read.set, live: read.live, leases: leases, now: Date().timeIntervalSince1970)
+      var planner = Planner(
+        workspace: run.workspace, wholeSet: run.prunes(paths, set), addedRoles: journalState.addedRoles)
+      planner.policiesReadAt = readAt
+      var planned = planner.plan(read.set, live: read.live, leases: leases, now: Date().timeIntervalSince1970)
       planned.findings = read.findings + planned.findings
       plan = planned
     } catch {

@@ -43,6 +43,8 @@ struct Reconciler {
   var followAdds = true
   /// Watch on events: confirmations wait for the call's next event before reading it again.
   var eventCalls: LatestCalls? = nil
+  /// How long a mute may wait for admission (see `Applier.admissionWait`).
+  var admissionWait: Double = 0
 
   struct Outcome {
     var plan: Plan
@@ -118,6 +120,7 @@ struct Reconciler {
       confirmTimeout: confirmTimeout, events: events)
     applier.dryRun = dryRun
     applier.timing = timing
+    applier.admissionWait = admissionWait
     if let locker, let journal, !dryRun {
       let (workspace, client) = (self.workspace, connection.client)
       let (revertsOnly, onlyActions) = (self.revertsOnly, self.onlyActions)

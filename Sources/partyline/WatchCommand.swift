@@ -122,6 +122,8 @@ struct WatchCommand: AsyncParsableCommand {
         r.followAdds = false
         r.snapshots = [call.id: snapshot]
         r.eventCalls = latest
+        // A mute the budget cannot promise yet waits on this call's task, up to a window.
+        r.admissionWait = await budget.window
         r.given = await book.given(for: call.id, in: set)
         var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
         do {

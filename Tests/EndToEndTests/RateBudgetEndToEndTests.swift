@@ -27,7 +27,9 @@ extension ApplyEndToEndTests {
 
     /// A world of `calls` conversations (a customer and an agent each) and one policy each muting the
     /// customer for `mute`.
-    static func world(_ name: String, mute: String) throws -> (dir: URL, fixture: String, policies: String) {
+    static func world(_ name: String, mute: String, calls: Int = Self.calls) throws -> (
+      dir: URL, fixture: String, policies: String
+    ) {
       let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-\(name)-\(getpid())")
       try? FileManager.default.removeItem(at: dir)
       try FileManager.default.createDirectory(
@@ -194,6 +196,32 @@ extension ApplyEndToEndTests {
       #expect(
         r.worst > Self.tolerance || !r.unreverted.isEmpty,
         "without \(part) every revert was still on time (worst \(r.worst) s): the test cannot tell")
+    }
+
+    /// apply does not give up a mute the budget cannot promise yet: it waits (up to two windows) until
+    /// its revert fits a later window, so every mute goes out and no window holds more reverts than
+    /// the budget can serve.
+    @Test func applyWaitsForAdmissionInsteadOfGivingUp() async throws {
+      let w = try Self.world("admission-wait", mute: "1m", calls: 12)
+      defer { try? FileManager.default.removeItem(at: w.dir) }
+      let sim = try SimProcess(
+        ["--rate-limit", "20", "--rate-window", "4s", "--patch-delay", "50ms"], fixture: w.fixture)
+      defer { sim.stop() }
+      let state = w.dir.appendingPathComponent("state").path
+      let r = try CLI.run(
+        ["apply", "--yes", "--rate-limit", "20", "--rate-window", "4s", "--state", state, w.policies],
+        environment: sim.environment)
+      #expect(r.status == 0, "\(r.stdout.suffix(600)) \(r.stderr.suffix(600))")
+      #expect(r.stdout.contains("12 muted") && !r.stdout.contains("waiting"), "\(r.stdout.suffix(400))")
+      // At most 20 × 0.8 / 3 = 5 reverts promised in any 4 s window.
+      let ends = try Self.records(state).filter {
+        $0["kind"] as? String == "intent" && $0["action"] as? String == "mute"
+      }
+      .compactMap { $0["leaseEnds"] as? Double }.sorted()
+      #expect(ends.count == 12)
+      var busiest = 0
+      for (i, e) in ends.enumerated() { busiest = max(busiest, ends[i...].prefix { $0 < e + 4 }.count) }
+      #expect(busiest <= 5, "\(busiest) reverts fall in one window: \(ends)")
     }
   }
 }
