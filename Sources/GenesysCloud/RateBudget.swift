@@ -66,10 +66,11 @@ public struct RateBudgetClosed: Error, CustomStringConvertible {
 
 /// One budget per token, shared by every request of a run, that counts its own requests: Genesys no
 /// longer sends `inin-ratelimit-*` headers (genesys-api.md §8.1), so a client learns nothing from the
-/// server until a 429. Fixed windows (`window` seconds from the first request after the last window
-/// ended, as the service counts), `limit` requests each. A 429 with `Retry-After` corrects the count
-/// (the window is full until then); headers, when a server sends them, may raise the count or move
-/// the window's end later, never lower or earlier.
+/// server until a 429. The service counts `limit` requests per fixed window of `window` seconds; this
+/// side counts a sliding window (at most `limit` requests sent in any `span`, a little longer than
+/// `window`), which every placement of the service's windows accepts. A 429 with `Retry-After`
+/// corrects the count (nothing more until then, and a fresh window after); headers, when a server
+/// sends them, may raise the count, never lower it.
 ///
 /// Requests are served by class (`RateClass`): waiting reverts go before waiting writes, writes before
 /// confirmation reads, those before reconcile reads. Below reverts, every class leaves free what the
@@ -86,12 +87,11 @@ public actor RateBudget {
   private let now: @Sendable () -> Double
   public let ablation: RateAblation
 
-  private var windowStart: Double?
-  /// Whether the window's start was moved to its first answer: the service's window starts when the
-  /// first request arrives, which is after it was sent and before its answer came back, so the answer
-  /// bounds it from above and this side's window never ends before the service's.
-  private var anchored = false
-  private var used = 0
+  /// When each request of the last `span` seconds was sent, oldest first: the count is a sliding
+  /// window, which no placement of the service's fixed windows can exceed (a fixed-window count lets
+  /// requests sent late in one of its windows land in the service's next, which then overflows).
+  private var sends: [Double] = []
+  private var head = 0
   private var pausedUntil = 0.0
   /// Lease ends of reverts due (from the journal, `expectUrgent`) and promised here (`admit`).
   private var due: [Double] = []
@@ -132,15 +132,17 @@ public actor RateBudget {
   /// when the first request arrives, a latency after it left here.
   var span: Double { window * 1.01 + 0.05 }
 
-  /// The end of the window requests now would count in.
-  func windowEnd(at t: Double) -> Double {
-    if let s = windowStart, t < s + span { return s + span }
-    return t + span
-  }
+  /// The end of the window requests now would count in: every request sent now counts for `span`.
+  func windowEnd(at t: Double) -> Double { t + span }
 
+  /// Requests sent in the last `span` seconds.
   func usedNow(at t: Double) -> Int {
-    if let s = windowStart, t < s + span { return used }
-    return 0
+    while head < sends.count, sends[head] <= t - span { head += 1 }
+    if head > 1024, head * 2 > sends.count {
+      sends.removeFirst(head)
+      head = 0
+    }
+    return sends.count - head
   }
 
   /// What a class may use of the current window.
@@ -162,12 +164,7 @@ public actor RateBudget {
   }
 
   private func take(_ cls: RateClass, at t: Double) {
-    if windowStart == nil || t >= windowStart! + span {
-      windowStart = t
-      anchored = false
-      used = 0
-    }
-    used += 1
+    sends.append(t)
     sent += 1
     sentByClass[cls, default: 0] += 1
   }
@@ -209,8 +206,8 @@ public actor RateBudget {
 
   /// Gives back a reserved slot that was not spent (the request was not sent after all).
   public func refund(_ permit: RatePermit) {
-    guard permit.spend(), used > 0, let s = windowStart, now() < s + span else { return }
-    used -= 1
+    guard permit.spend(), usedNow(at: now()) > 0 else { return }
+    sends.removeLast()
     sent -= 1
     sentByClass[permit.cls, default: 1] -= 1
     pump()
@@ -237,7 +234,9 @@ public actor RateBudget {
       w.continuation.resume()
     }
     guard !queue.isEmpty else { return }
-    let next = max(pausedUntil, windowStart.map { $0 + span } ?? t)
+    // The next change: the pause's end, or the oldest request of the window leaving it.
+    _ = usedNow(at: t)
+    let next = max(pausedUntil, head < sends.count ? sends[head] + span : t)
     let at = min(max(next, t + 0.001), t + 1)  // at least once a second: the reserve moves as reverts pass
     wakeGeneration += 1
     let generation = wakeGeneration
@@ -302,25 +301,22 @@ public actor RateBudget {
   /// the budget's own count.
   public func record(count: Int?, allowed: Int?, reset: Double?, retryAfter: Double?, status: Int) {
     let t = now()
-    if !anchored, let s = windowStart, t < s + span {
-      windowStart = t
-      anchored = true
-    }
     if status == 429 {
       throttled += 1
       let pause = retryAfter ?? 1
       pausedUntil = max(pausedUntil, t + pause)
-      // The service's window is full until then; the next one starts when the pause ends.
-      windowStart = pausedUntil - span
-      anchored = true
-      used = limit
+      // The service's window is full until then, and a new one starts when the pause ends: what was
+      // sent before counts no more.
+      sends = []
+      head = 0
     }
     if let allowed, allowed >= 1, allowed < limit { limit = allowed }
-    if let count, let s = windowStart, t < s + span { used = max(used, count) }
-    if let reset, let s = windowStart, t + reset > s + span, t < s + span {
-      // The service's window ends later than ours: count on in ours until then.
-      windowStart = t + reset - span
+    if let count {
+      // A server's count may raise ours, never lower it.
+      let missing = count - usedNow(at: t)
+      if missing > 0 { sends.append(contentsOf: repeatElement(t, count: missing)) }
     }
+    _ = reset
     pump()
   }
 
@@ -357,6 +353,7 @@ public actor RateBudget {
   /// What is left of the current window for a class (for reports and tests).
   public func left(_ cls: RateClass = .read) -> Int {
     let t = now()
+    if t < pausedUntil { return 0 }
     return max(0, cap(cls, at: t) - usedNow(at: t))
   }
 }

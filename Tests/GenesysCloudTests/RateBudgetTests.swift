@@ -28,7 +28,7 @@ import Testing
     return await check()
   }
 
-  @Test func countsItsOwnRequestsInFixedWindows() async throws {
+  @Test func countsItsOwnRequestsInAWindow() async throws {
     let clock = Clock(1_000)
     let budget = RateBudget(limit: 5, window: 10, now: { clock.now })
     for _ in 0..<5 { try await budget.acquire(.revert) }
@@ -45,6 +45,21 @@ import Testing
     try await sixth.value
     #expect(await budget.sent == 6)
     #expect(await budget.left(.revert) == 4, "a new window, counted from its first request")
+  }
+
+  /// The service's fixed windows start at a request's arrival; requests this side sent at the end
+  /// of its own window may open the service's next one. Counting a sliding window never lets that
+  /// next window overflow (a fixed-window count here did, and every request then waited out a 429).
+  @Test func requestsAtAWindowsEndStillCountAgainstTheNext() async throws {
+    let clock = Clock(1_000)
+    let budget = RateBudget(limit: 10, window: 10, now: { clock.now })
+    for _ in 0..<5 { try await budget.acquire(.revert) }
+    clock.advance(0.5)
+    await budget.record(count: nil, allowed: nil, reset: nil, retryAfter: nil, status: 200)
+    clock.advance(10)  // 1010.5: the service's first window (from 1000) is over
+    for _ in 0..<5 { try await budget.acquire(.revert) }  // these open the service's second window
+    clock.advance(0.2)
+    #expect(await budget.left(.revert) == 5, "the five just sent count in the service's second window")
   }
 
   @Test func classesAreServedInTheirOrder() async throws {
