@@ -80,22 +80,10 @@ struct CallsCommand: AsyncParsableCommand {
         }
       }
       let ids = try await client.activeCalls(queueId: queueId, userId: userId, direction: direction)
-      let calls = try await withThrowingTaskGroup(of: (Int, CallConversation?).self) { group in
-        var next = 0
-        var out: [(Int, CallConversation?)] = []
-        func add() {
-          guard next < ids.count else { return }
-          let (n, id) = (next, ids[next])
-          next += 1
-          group.addTask { (n, try await client.callConversation(id)) }
-        }
-        for _ in 0..<min(16, ids.count) { add() }
-        while let r = try await group.next() {
-          out.append(r)
-          add()
-        }
-        return out.sorted { $0.0 < $1.0 }.compactMap(\.1).map(LiveStateReader.convert).filter(\.isLive)
-      }
+      // Read like any plan reads its calls (concurrently, within the budget); the order is set below.
+      let live = try await LiveStateReader(client: client).read(
+        PolicySet(policies: [], limits: .defaults, files: []), extraConversations: ids)
+      let calls = ids.compactMap { live.conversations[$0] }.filter { $0.status == .found && $0.isLive }
       var queueNames: [String: String?] = [:]
       for q in Set(calls.flatMap(\.queues)).sorted() { queueNames[q] = try await client.queue(id: q)?.name }
       let userIds = Set(calls.flatMap { $0.participants.compactMap(\.userId) })
