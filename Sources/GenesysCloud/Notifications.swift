@@ -70,9 +70,11 @@ public actor NotificationStream {
   let renewBefore: Double
   let logger: Logger
   private var topics: [String]
-  private var generation = 0
+  /// Bumped by every change of the topics: each channel compares it with what it subscribed.
+  private var version = 0
   public private(set) var connects = 0
   public private(set) var eventsSeen = 0
+  public private(set) var channelsCreated = 0
 
   public init(client: GenesysClient, topics: [String], silence: Double = 90, renewBefore: Double = 3600) {
     self.client = client
@@ -89,37 +91,59 @@ public actor NotificationStream {
     Array(topics.dropFirst(Self.topicsPerChannel * Self.channelsPerClient))
   }
 
-  /// Runs until cancelled: one task per channel. `handle` is called for every event, in order per
-  /// channel.
+  /// Follows `topics` from now on. The channels already made keep their sockets and get their new
+  /// topics by subscription (`PUT`): a channel that had a socket counts against the 20 until it
+  /// expires, so a change of topics never makes a new one. A channel is only made for a chunk of
+  /// 1,000 topics that had none.
+  public func setTopics(_ new: [String]) {
+    let sorted = Array(Set(new)).sorted()
+    guard sorted != topics else { return }
+    topics = sorted
+    version += 1
+  }
+
+  /// Channel `index`'s topics (the `index`-th 1,000 of the sorted topics) and the version they are of.
+  func chunk(_ index: Int) -> (version: Int, topics: [String]) {
+    let start = index * Self.topicsPerChannel
+    guard start < topics.count else { return (version, []) }
+    return (version, Array(topics[start..<min(start + Self.topicsPerChannel, topics.count)]))
+  }
+
+  /// Runs until cancelled: one task per channel, each idle (no channel made) while its chunk of the
+  /// topics is empty. `handle` is called for every event, in order per channel.
   public func run(_ handle: @escaping @Sendable (NotificationEvent) async -> Void) async {
-    let chunks = stride(
-      from: 0, to: min(topics.count, Self.topicsPerChannel * Self.channelsPerClient),
-      by: Self.topicsPerChannel
-    )
-    .map { Array(topics[$0..<min($0 + Self.topicsPerChannel, topics.count)]) }
     await withTaskGroup(of: Void.self) { group in
-      for chunk in chunks {
-        group.addTask { await self.follow(chunk, handle) }
+      for index in 0..<Self.channelsPerClient {
+        group.addTask { await self.follow(index, handle) }
       }
     }
   }
 
   func noteConnect() { connects += 1 }
   func noteEvent() { eventsSeen += 1 }
+  func noteChannel() { channelsCreated += 1 }
 
-  /// One channel for `topics`, for as long as the task runs.
-  nonisolated func follow(_ topics: [String], _ handle: @escaping @Sendable (NotificationEvent) async -> Void)
+  /// Channel `index`, for as long as the task runs.
+  nonisolated func follow(_ index: Int, _ handle: @escaping @Sendable (NotificationEvent) async -> Void)
     async
   {
     var attempt = 0
     var channel: NotificationChannel?
     var subscribedAt = 0.0
     var lifetime = 24 * 3600.0
+    let subscribed = Subscribed()
     while !Task.isCancelled {
       do {
         if channel == nil {
+          let wanted = await chunk(index)
+          if wanted.topics.isEmpty {
+            try await Task.sleep(nanoseconds: 500_000_000)
+            continue
+          }
           let c = try await client.createChannel()
-          let answers = try await client.subscribe(channel: c.id, topics: topics)
+          await noteChannel()
+          let answers = try await client.subscribe(channel: c.id, topics: wanted.topics)
+          subscribed.set(wanted.version)
           let rejected = answers.filter(\.rejected)
           if !rejected.isEmpty { await handle(.rejected(rejected)) }
           channel = c
@@ -130,15 +154,21 @@ public actor NotificationStream {
         // An hour before expiry, at the latest at 80 % of the channel's life, never before half of it.
         let every = max(lifetime * 0.5, min(lifetime - renewBefore, lifetime * 0.8))
         let client = self.client
-        // Subscribing again extends the channel; the socket stays open.
+        // Subscribing again (with the topics as they are now) extends the channel; the socket stays
+        // open.
         let renew: @Sendable () async -> Bool = {
-          guard let answers = try? await client.subscribe(channel: c.id, topics: topics) else { return false }
+          let wanted = await self.chunk(index)
+          guard let answers = try? await client.subscribe(channel: c.id, topics: wanted.topics) else {
+            return false
+          }
+          subscribed.set(wanted.version)
           let rejected = answers.filter(\.rejected)
           if !rejected.isEmpty { await handle(.rejected(rejected)) }
           return true
         }
+        let changed: @Sendable () async -> Bool = { await self.chunk(index).version != subscribed.version }
         let outcome = await socket(
-          c, firstRenewal: subscribedAt + every, every: every, renew: renew, handle: handle)
+          c, firstRenewal: subscribedAt + every, every: every, renew: renew, changed: changed, handle: handle)
         subscribedAt = Date().timeIntervalSince1970
         attempt = 0
         switch outcome {
@@ -176,7 +206,7 @@ public actor NotificationStream {
   /// One WebSocket on the channel until it closes, falls silent, or the subscription must be renewed.
   nonisolated func socket(
     _ channel: NotificationChannel, firstRenewal: Double, every: Double,
-    renew: @escaping @Sendable () async -> Bool,
+    renew: @escaping @Sendable () async -> Bool, changed: @escaping @Sendable () async -> Bool,
     handle: @escaping @Sendable (NotificationEvent) async -> Void
   ) async -> SocketOutcome {
     let state = SocketState()
@@ -218,7 +248,9 @@ public actor NotificationStream {
         while !Task.isCancelled {
           try? await Task.sleep(nanoseconds: 250_000_000)
           let now = Date().timeIntervalSince1970
-          if now >= renewAt {
+          // New topics go onto the open socket's channel at once; renewing does the same.
+          let topicsChanged = await changed()
+          if now >= renewAt || topicsChanged {
             guard await renew() else { return .failed("the subscription could not be renewed") }
             renewAt = Date().timeIntervalSince1970 + every
           }
@@ -272,6 +304,14 @@ public actor NotificationStream {
   public static func queueTopic(_ queueId: String) -> String {
     "v2.routing.queues.\(queueId).conversations.calls"
   }
+}
+
+/// The version of the topics a channel last subscribed.
+final class Subscribed: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = -1
+  func set(_ v: Int) { lock.withLock { value = v } }
+  var version: Int { lock.withLock { value } }
 }
 
 /// What the socket's reader and its watchdog share.

@@ -214,48 +214,61 @@ struct WatchCommand: AsyncParsableCommand {
       // users on the calls named by id, kept in step with what the full reconciles learn.
       if events {
         group.addTask {
+          // One stream for the whole run: a change of topics is subscribed on its open channels, never
+          // a new channel (one that had a socket counts against the 20 until it expires).
           var topics: [String] = []
-          var stream: Task<Void, Never>?
+          var stream: NotificationStream?
+          var running: Task<Void, Never>?
+          var overflowing = false
           while !stop.stopped {
             let wanted = await book.topics
             if wanted != topics, !wanted.isEmpty {
-              stream?.cancel()
               topics = wanted
-              let s = NotificationStream(
-                client: connection.client, topics: wanted, silence: silence)
-              if !(await s.overflow).isEmpty {
+              let s: NotificationStream
+              if let stream {
+                s = stream
+                await s.setTopics(wanted)
+              } else {
+                s = NotificationStream(client: connection.client, topics: wanted, silence: silence)
+                stream = s
+              }
+              let overflow = await s.overflow.count
+              if overflow > 0, !overflowing {
                 Terminal.stderr.write(
-                  "\(stamp()) notifications: more topics than 20 channels hold; \(await s.overflow.count) are polled\n"
+                  "\(stamp()) notifications: more topics than 20 channels hold; \(overflow) are polled\n"
                 )
                 await book.setPolling()
               }
+              overflowing = overflow > 0
               Terminal.stderr.write("\(stamp()) notifications: following \(wanted.count) topics\n")
-              stream = Task {
-                await s.run { event in
-                  switch event {
-                  case .call(_, let call):
-                    // Published first (a reconcile may be waiting for it to confirm a change), then
-                    // planned on its own task: the socket's reader never waits for a reconcile.
-                    let live = LiveStateReader.convert(call)
-                    await latest.publish(live)
-                    Task { await onEvent(live) }
-                  case .gap(let why):
-                    Terminal.stderr.write("\(stamp()) notifications: \(why): full reconcile now\n")
-                    kicks.wake()
-                  case .rejected(let rejected):
-                    let missing = Set(rejected.flatMap { $0.missingPermissions ?? [] }).sorted()
-                    Terminal.stderr.write(
-                      "\(stamp()) notifications: \(rejected.count) of \(wanted.count) topics rejected (\(rejected.first?.rejectionReason ?? "rejected")\(missing.isEmpty ? "" : "; missing permissions: " + missing.joined(separator: ", "))): their calls are polled every minute within the rate budget\n"
-                    )
-                    await book.setPolling()
-                    kicks.wake()
+              if running == nil {
+                running = Task {
+                  await s.run { event in
+                    switch event {
+                    case .call(_, let call):
+                      // Published first (a reconcile may be waiting for it to confirm a change), then
+                      // planned on its own task: the socket's reader never waits for a reconcile.
+                      let live = LiveStateReader.convert(call)
+                      await latest.publish(live)
+                      Task { await onEvent(live) }
+                    case .gap(let why):
+                      Terminal.stderr.write("\(stamp()) notifications: \(why): full reconcile now\n")
+                      kicks.wake()
+                    case .rejected(let rejected):
+                      let missing = Set(rejected.flatMap { $0.missingPermissions ?? [] }).sorted()
+                      Terminal.stderr.write(
+                        "\(stamp()) notifications: \(rejected.count) topics rejected (\(rejected.first?.rejectionReason ?? "rejected")\(missing.isEmpty ? "" : "; missing permissions: " + missing.joined(separator: ", "))): their calls are polled every minute within the rate budget\n"
+                      )
+                      await book.setPolling()
+                      kicks.wake()
+                    }
                   }
                 }
               }
             }
             await stop.sleep(until: Date().timeIntervalSince1970 + 1)
           }
-          stream?.cancel()
+          running?.cancel()
           return true
         }
       }

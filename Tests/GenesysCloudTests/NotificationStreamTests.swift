@@ -128,6 +128,47 @@ import Testing
     }
   }
 
+  /// A channel that had a socket counts against the 20 until it expires: topics that change (watch
+  /// learns new calls' users every full reconcile) go onto the open channel by subscription, so a
+  /// run whose topics change more than 20 times still follows its calls.
+  @Test func changedTopicsAreSubscribedOnTheOpenChannelNotANewOne() async throws {
+    let options = SimOptions(patchDelay: 0, connectDelay: 0.05, rateLimit: nil)
+    try await with(options) { client, server in
+      let other = (0..<25).map {
+        NotificationStream.userTopic(String(format: "00000000-0000-4000-8000-%012x", $0))
+      }
+      let stream = NotificationStream(client: client, topics: [other[0]], silence: 60)
+      let events = Events()
+      let task = Task { await stream.run { events.add($0) } }
+      defer { task.cancel() }
+      #expect(await Self.eventually { events.gaps.contains("connected") }, "\(events.gaps)")
+      for n in 1..<25 {
+        await stream.setTopics([other[n]])
+        try await Task.sleep(nanoseconds: 300_000_000)
+      }
+      await stream.setTopics([other[24], NotificationStream.userTopic(Self.ada)])
+      let conv = try #require(try await client.callConversation(Self.warRoom))
+      let customer = try #require(conv.participants.first { $0.purpose == "customer" })
+      // The subscription is in place within a watchdog tick; mute until Ada's event comes.
+      var muted = false
+      #expect(
+        await Self.eventually {
+          if !muted {
+            muted = true
+            Task {
+              try await Task.sleep(nanoseconds: 1_000_000_000)
+              _ = try await client.setMuted(
+                true, conversation: Self.warRoom, participant: customer.id, onBehalfOf: Self.ada)
+            }
+          }
+          return events.calls.contains { $0.id == Self.warRoom }
+        }, "\(events.gaps)")
+      #expect(await stream.channelsCreated == 1)
+      #expect(await stream.connects == 1, "the socket stayed open")
+      #expect(try await Self.channels(server).count == 1)
+    }
+  }
+
   @Test func rejectedTopicsComeWithTheirMissingPermissions() async throws {
     var fixture = SimFixture.demo
     fixture.clients = fixture.clients.map { c in
