@@ -3,10 +3,11 @@ import PackageDescription
 
 let package = Package(
   name: "Partyline",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "partyline", targets: ["partyline"]),
     .library(name: "PartylineCore", targets: ["PartylineCore"]),
+    .library(name: "PartylineLocal", targets: ["PartylineLocal"]),
     .library(name: "YAMLReader", targets: ["YAMLReader"]),
     .library(name: "GenesysSim", targets: ["GenesysSim"]),
   ],
@@ -31,17 +32,32 @@ let package = Package(
     .target(name: "YAMLReader", dependencies: ["CYAML"]),
     // JSON values with ordered keys: what the emulator and the policy engine share, and nothing more.
     .target(name: "OrderedJSON"),
+    // The one backoff rule of every retry loop.
+    .target(name: "Backoff"),
+    // The policy engine, pure: the model, the compiler, the planner, the applier and the runtime
+    // (reconciler, watcher) on an injected clock, over protocols for the live state, the executor,
+    // the journal and the locks. No files, sockets, environment, printing or real clock.
     .target(
       name: "PartylineCore",
-      dependencies: ["YAMLReader", "OrderedJSON", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: [
+        "YAMLReader", "OrderedJSON", "Backoff", .product(name: "Crypto", package: "swift-crypto"),
+      ]),
+    // The local machine: policy files, the file journal and its locks, the system clock.
+    .target(name: "PartylineLocal", dependencies: ["PartylineCore", "YAMLReader"]),
+    // How the engine's results look: diagnostics, plans, the apply summary, the lease table, metrics.
+    .target(name: "PartylineViews", dependencies: ["PartylineCore", "YAMLReader", "OrderedJSON"]),
+    // The Genesys Cloud Platform API v2 client: requests, the rate budget, notifications.
     .target(
       name: "GenesysCloud",
       dependencies: [
+        "Backoff",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // The engine's protocols over the client: the live-state source, the executor, the budget, events.
+    .target(name: "PartylineGenesys", dependencies: ["PartylineCore", "GenesysCloud", "YAMLReader"]),
     .target(
       name: "GenesysSim",
       dependencies: [
@@ -58,7 +74,7 @@ let package = Package(
     .target(
       name: "PartylineStatePostgres",
       dependencies: [
-        "PartylineCore",
+        "PartylineCore", "Backoff",
         .product(name: "PostgresNIO", package: "postgres-nio"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -66,19 +82,18 @@ let package = Package(
     .executableTarget(
       name: "partyline",
       dependencies: [
-        "PartylineCore",
-        "PartylineStatePostgres",
-        "GenesysCloud",
-        "GenesysSim",
+        "PartylineCore", "PartylineLocal", "PartylineViews", "PartylineStatePostgres", "PartylineGenesys",
+        "GenesysCloud", "GenesysSim", "Backoff",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
     ),
     // What the PostgreSQL and end-to-end tests share: the test server and its throwaway databases.
     .target(
       name: "PartylineTestSupport",
       dependencies: [
-        "PartylineStatePostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+        "PartylineCore", "PartylineStatePostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "Tests/PartylineTestSupport"
@@ -86,13 +101,17 @@ let package = Package(
     .testTarget(name: "YAMLReaderTests", dependencies: ["YAMLReader"]),
     .testTarget(
       name: "PartylineCoreTests",
-      dependencies: ["PartylineCore"],
+      dependencies: ["PartylineCore", "PartylineLocal", "PartylineTestSupport"],
       resources: [.copy("Fixtures")]
     ),
     .testTarget(
+      name: "PartylineViewsTests",
+      dependencies: ["PartylineViews", "PartylineCore", "PartylineTestSupport"],
+      exclude: ["Golden"]),
+    .testTarget(
       name: "EndToEndTests",
       dependencies: [
-        "PartylineCore", "partyline", "PartylineStatePostgres", "PartylineTestSupport",
+        "PartylineCore", "PartylineLocal", "partyline", "PartylineStatePostgres", "PartylineTestSupport",
         .product(name: "PostgresNIO", package: "postgres-nio"),
       ],
       exclude: ["Inputs", "Golden"]),
@@ -105,7 +124,7 @@ let package = Package(
     .testTarget(
       name: "PartylineStatePostgresTests",
       dependencies: [
-        "PartylineStatePostgres", "PartylineCore", "PartylineTestSupport",
+        "PartylineStatePostgres", "PartylineCore", "PartylineLocal", "PartylineTestSupport",
         .product(name: "PostgresNIO", package: "postgres-nio"),
       ]
     ),

@@ -1,3 +1,4 @@
+import Backoff
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -482,7 +483,7 @@ actor TokenCache {
         lastError = GenesysClient.describe(error, url: config.loginBase)
       }
       await progress.note(what, lastError, started: started, deadline: deadline)
-      let delay = min(10, 0.2 * Double(1 << min(attempt + 1, 10)))
+      let delay = Backoff.token.delay(attempt: attempt + 1)
       if Date().timeIntervalSince1970 + delay > deadline {
         throw GenesysError.budgetExhausted(lastError: "token request: \(lastError)")
       }

@@ -1,3 +1,4 @@
+import Backoff
 import Foundation
 import Logging
 import NIOCore
@@ -181,7 +182,7 @@ public actor NotificationStream {
           channel = nil
           await handle(.gap(why))
           attempt += 1
-          try await Task.sleep(nanoseconds: UInt64(min(10, 0.2 * pow(2, Double(attempt))) * 1e9))
+          try await Task.sleep(nanoseconds: UInt64(Backoff.channel.delay(attempt: attempt) * 1e9))
         }
       } catch is CancellationError {
         return
@@ -190,7 +191,7 @@ public actor NotificationStream {
         channel = nil
         attempt += 1
         await handle(.gap("notifications: \(error)"))
-        try? await Task.sleep(nanoseconds: UInt64(min(10, 0.2 * pow(2, Double(attempt))) * 1e9))
+        try? await Task.sleep(nanoseconds: UInt64(Backoff.channel.delay(attempt: attempt) * 1e9))
       }
     }
   }

@@ -1,4 +1,6 @@
-/// Retries with exponential backoff and full jitter, inside a total time budget.
+public import Backoff
+
+/// Retries with exponential backoff and jitter (`Backoff`), inside a total time budget.
 public struct RetryPolicy: Sendable {
   /// Total time a call may take, retries and waits included.
   public var budget: Double
@@ -18,8 +20,9 @@ public struct RetryPolicy: Sendable {
 
   public static let `default` = RetryPolicy()
 
-  func delay(attempt: Int) -> Double {
-    let ceiling = min(maxDelay, baseDelay * Double(1 << min(attempt, 20)))
-    return Double.random(in: ceiling / 2...ceiling)
-  }
+  /// The backoff between attempts: `baseDelay`, doubling, at most `maxDelay`, with jitter.
+  public var backoff: Backoff { Backoff(first: baseDelay, cap: maxDelay, jitter: true) }
+
+  /// The wait after failed attempt `attempt` (counting from 0).
+  func delay(attempt: Int) -> Double { backoff.delay(attempt: attempt + 1) }
 }

@@ -1,3 +1,4 @@
+import Backoff
 import Foundation
 import Logging
 import PartylineCore
@@ -105,8 +106,9 @@ public actor PostgresStore {
   /// up to `retryBudget` seconds. `body` must be idempotent.
   func withRetry<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
     let deadline = Date().timeIntervalSince1970 + retryBudget
-    var delay = 0.2
+    var attempt = 1
     while true {
+      let delay = Backoff.postgres.delay(attempt: attempt)
       do {
         return try await body(try await journal())
       } catch {
@@ -116,7 +118,7 @@ public actor PostgresStore {
         if let c = journalConnection { try? await c.close() }
         journalConnection = nil
         try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-        delay = min(delay * 2, 2)
+        attempt += 1
       }
     }
   }
@@ -247,7 +249,7 @@ public actor PostgresStore {
       if waited >= timeout {
         // Held by this very process (another task of it): it is us; else ask the server.
         let who = held[conversation] != nil ? holder : ((try? await holders(key).first?.holder) ?? nil)
-        throw LocalLocker.LockTimeout(
+        throw LockTimeout(
           conversation: conversation, holder: who ?? "another run", waited: waited)
       }
       try await Task.sleep(nanoseconds: 100_000_000)

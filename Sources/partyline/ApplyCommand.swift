@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import GenesysCloud
 import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
 
 struct ApplyCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -42,7 +45,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
     let policiesReadAt = Date().timeIntervalSince1970
     let compiled = PolicyLoader().load(paths)
-    var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+    var renderer = DiagnosticRenderer.stderr()
     guard let set = compiled.policySet else {
       for d in compiled.diagnostics.prefix(DiagnosticRenderer.maxShown) {
         Terminal.stderr.write(renderer.text(d))
@@ -58,31 +61,35 @@ struct ApplyCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     let hub = try EventHub(eventOptions)
-    let stop = StopSignal()
-    stop.install()
+    let stop = RunSignal()
+    let signals = ShutdownSignals.listen { stop.stop() }
+    defer { signals.cancel() }
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     // On SIGINT/SIGTERM nothing new leaves; what is in flight gets a grace, then it is abandoned.
     let budget = connection.client.budget
-    stop.onStop = { Task { await budget.close() } }
+    stop.onStop { Task { await budget.close() } }
     let outcome: Reconciler.Outcome
     var opened: OpenedState?
     do {
       let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
       opened = state
+      let clock = SystemClock()
       var reconciler = Reconciler(
-        set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace, connection: connection,
-        journal: state.journal, locker: state.locker, parallelism: tuning.parallelism, dryRun: dryRun,
-        run: RunId.make(),
-        confirmTimeout: tuning.confirmTimeout,
-        events: Self.progress(hub))
+        set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
+        source: LiveStateReader(client: connection.client),
+        executor: dryRun ? DryRunExecutor(say: Self.sayDryRun) : GenesysExecutor(client: connection.client),
+        clock: clock, journal: state.journal, locker: state.locker, parallelism: tuning.parallelism,
+        dryRun: dryRun, run: RunId.make())
+      reconciler.confirmTimeout = tuning.confirmTimeout
+      reconciler.events = Self.progress(hub)
       reconciler.timing = ConfirmationTiming()
       reconciler.policiesReadAt = policiesReadAt
       // A mute whose revert the budget cannot promise yet waits up to two windows (its lease then ends
       // in a later, emptier window) before it is reported as waiting.
       reconciler.admissionWait = 2 * (await connection.client.budget.window)
       let (yes, dryRun, reconcile) = (self.yes, self.dryRun, reconciler)
-      outcome = try await stop.guarding {
+      outcome = try await stop.guarding(grace: RunSignal.grace, on: clock) {
         try await reconcile.runOnce { plan in
           Terminal.stdout.write(PlanRenderer(style: Style(enabled: Terminal.stdout.colours)).text(plan))
           if yes || dryRun { return true }
@@ -116,7 +123,7 @@ struct ApplyCommand: AsyncParsableCommand {
     guard let report = outcome.report else {
       if outcome.plan.hasErrors {
         Terminal.stdout.write(PlanRenderer().text(outcome.plan))
-        Terminal.stderr.write("\(Self.whyRefused(outcome.plan)): nothing was applied\n")
+        Terminal.stderr.write("\(ApplySummary.whyRefused(outcome.plan)): nothing was applied\n")
         throw ExitCode(1)
       }
       if !outcome.plan.hasChanges {
@@ -134,7 +141,7 @@ struct ApplyCommand: AsyncParsableCommand {
       Terminal.stderr.write(
         "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
     }
-    Terminal.stdout.write(Reconciler.summary(report, dryRun: dryRun) + "\n")
+    Terminal.stdout.write(ApplySummary.line(report, dryRun: dryRun) + "\n")
     if !report.ok { throw ExitCode(1) }
   }
 }
@@ -150,21 +157,8 @@ enum RunId {
 }
 
 extension ApplyCommand {
-  /// What keeps a plan from being applied, called what it is: a limit broken, or something missing.
-  static func whyRefused(_ plan: Plan) -> String {
-    let limits: Set<String> = [
-      "capacity_exceeded", "role_max_exceeded", "mute_unmute_conflict", "conflicting_mute",
-    ]
-    let errors = plan.findings.filter { $0.severity == .error }
-    var ids: [String] = []
-    for e in errors where !ids.contains(e.id) { ids.append(e.id) }
-    if ids.allSatisfy(limits.contains) {
-      return
-        "the plan breaks \(errors.count == 1 ? "a limit" : "\(errors.count) limits") (\(ids.joined(separator: ", ")))"
-    }
-    return
-      "the plan has \(errors.count) \(errors.count == 1 ? "error" : "errors") (\(ids.joined(separator: ", ")))"
-  }
+  /// `--dry-run` says each call it would make.
+  @Sendable static func sayDryRun(_ call: String) { Terminal.stdout.write("  would \(call)\n") }
 
   /// Events go to the webhook and metrics, and each call's outcome to stderr as a progress line.
   static func progress(_ hub: EventHub) -> @Sendable (ApplyEvent) -> Void {
@@ -232,10 +226,10 @@ extension ApplyCommand {
         snapshots: saved.snapshots)
       Terminal.stdout.write(PlanRenderer().text(plan))
       var applier = Applier(
-        executor: dryRun ? DryRunExecutor() : GenesysExecutor(client: connection.client),
+        executor: dryRun ? DryRunExecutor(say: Self.sayDryRun) : GenesysExecutor(client: connection.client),
         journal: dryRun ? nil : state.journal,
         workspace: run.workspace, run: RunId.make(), parallelism: tuning.parallelism,
-        confirmTimeout: tuning.confirmTimeout, events: Self.progress(hub))
+        confirmTimeout: tuning.confirmTimeout, clock: SystemClock(), events: Self.progress(hub))
       applier.dryRun = dryRun
       applier.admissionWait = 2 * (await connection.client.budget.window)
       let report = await applier.apply(plan)
@@ -245,7 +239,7 @@ extension ApplyCommand {
         Terminal.stderr.write(
           "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
       }
-      Terminal.stdout.write(Reconciler.summary(report, dryRun: dryRun) + "\n")
+      Terminal.stdout.write(ApplySummary.line(report, dryRun: dryRun) + "\n")
       failed = !report.ok
     } catch {
       for h in held { await h.release() }

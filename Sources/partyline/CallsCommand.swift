@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import GenesysCloud
 import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
 
 /// `partyline calls`: the live calls with their ids and participants, the lookup a policy author
 /// needs (like `kubectl get pods`). Found with the conversation activity query, then read one by one.

@@ -1,5 +1,8 @@
 import ArgumentParser
 import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
 
 /// Every duration flag of plan, apply and watch: `30s`, `5m`, `1h30m`, ISO-8601 `PT5M`, and for short
 /// waits `500ms` or `0.5s`. A bare number is an error with a hint (`did you mean '30s' or '30m'?`):

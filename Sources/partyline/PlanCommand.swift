@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import GenesysCloud
 import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
 
 struct PlanCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -44,7 +47,7 @@ struct PlanCommand: AsyncParsableCommand {
     // not seen) is never planned as a prune.
     let readAt = Date().timeIntervalSince1970
     let compiled = loader.load(paths)
-    var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+    var renderer = DiagnosticRenderer.stderr()
     guard let set = compiled.policySet else {
       for d in compiled.diagnostics.prefix(DiagnosticRenderer.maxShown) {
         Terminal.stderr.write(renderer.text(d))
@@ -59,18 +62,15 @@ struct PlanCommand: AsyncParsableCommand {
     let plan: Plan
     do {
       // plan writes nothing: it reads the journal only when there is one.
-      let journalState = JournalState(
-        try await StateBackend.readOnlyRecords(
-          StateBackend.location(run.state, sandbox: run.sandbox), workspace: run.workspace),
-        workspace: run.workspace)
-      let leases = journalState.leases
-      let read = try await LiveStateReader(client: connection.client).readBound(
-        set, extraConversations: leases.filter { $0.status == .open }.map(\.conversation))
-      var planner = Planner(
-        workspace: run.workspace, wholeSet: run.prunes(paths, set), addedRoles: journalState.addedRoles)
-      planner.policiesReadAt = readAt
-      var planned = planner.plan(read.set, live: read.live, leases: leases, now: Date().timeIntervalSince1970)
-      planned.findings = read.findings + planned.findings
+      let records = try await StateBackend.readOnlyRecords(
+        StateBackend.location(run.state, sandbox: run.sandbox), workspace: run.workspace)
+      // The planning step apply uses, with nothing to carry out.
+      var reconciler = Reconciler(
+        set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
+        source: LiveStateReader(client: connection.client), executor: DryRunExecutor(say: { _ in }),
+        clock: SystemClock(), journal: nil, locker: nil, parallelism: 1, dryRun: true, run: "plan")
+      reconciler.policiesReadAt = readAt
+      let planned = try await reconciler.plan(records: records).plan
       plan = planned
     } catch {
       await connection.close()

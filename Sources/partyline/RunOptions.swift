@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import GenesysCloud
 import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
 
 /// Options shared by plan, apply and watch.
 struct RunOptions: ParsableArguments {
@@ -80,7 +83,7 @@ struct RunOptions: ParsableArguments {
 
   /// Warnings of a set that compiled (unknown purposes, no policy files), and what an empty set means.
   func report(_ compiled: CompileResult, _ paths: [String], quiet: Bool = false) {
-    var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+    var renderer = DiagnosticRenderer.stderr()
     for d in compiled.diagnostics where d.severity != .error { Terminal.stderr.write(renderer.text(d)) }
     if let set = compiled.policySet, set.policies.isEmpty, !allowEmpty, PlanCommand.isWholeSet(paths) {
       Terminal.stderr.write(

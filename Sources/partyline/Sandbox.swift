@@ -2,6 +2,9 @@ import Foundation
 import GenesysCloud
 import GenesysSim
 import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
 
 #if canImport(Glibc)
   import Glibc

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PartylineViews
 import GenesysSim
 import YAMLReader
 
@@ -137,7 +138,7 @@ struct SimServeCommand: AsyncParsableCommand {
       switch SimFixture.load(path: fixture) {
       case .success(let f): loaded = f
       case .failure(let diagnostics):
-        var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+        var renderer = DiagnosticRenderer.stderr()
         for d in diagnostics.prefix(DiagnosticRenderer.maxShown) { Terminal.stderr.write(renderer.text(d)) }
         let n = diagnostics.filter { $0.severity == .error }.count
         Terminal.stderr.write("\(n) \(n == 1 ? "error" : "errors") in \(fixture)\n")

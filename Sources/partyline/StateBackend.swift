@@ -1,6 +1,9 @@
 import Foundation
 import GenesysCloud
 import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
 import PartylineStatePostgres
 
 /// An open state backend: the journal, the locker, and how to list and close it.

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
 import PartylineStatePostgres
 
 struct StateCommand: AsyncParsableCommand {
@@ -77,57 +80,16 @@ struct StateShowCommand: AsyncParsableCommand {
       Terminal.stderr.write("error: \(error)\n")
       throw ExitCode(1)
     }
-    let now = Date().timeIntervalSince1970
     var workspaces: [String] = []
     for r in records where !workspaces.contains(r.workspace) { workspaces.append(r.workspace) }
     if let workspace { workspaces = workspaces.filter { $0 == workspace } }
-    let leases = workspaces.sorted().flatMap { JournalState(records, workspace: $0).leases }
-    func status(_ l: Lease) -> String { l.status == .served ? "served" : (l.endsAt <= now ? "due" : "open") }
+    let table = LeaseTable(
+      leases: workspaces.sorted().flatMap { JournalState(records, workspace: $0).leases },
+      locks: locks.map { LeaseTable.Lock(conversation: $0.conversation, holder: $0.holder) },
+      now: Date().timeIntervalSince1970)
     switch format {
-    case .json:
-      let json = JSONValue.object([
-        (
-          "leases",
-          .array(
-            leases.map { l in
-              .object([
-                ("workspace", .string(l.workspace)), ("policy", .string(l.policy)),
-                ("directive", .string(l.directive)), ("conversation", .string(l.conversation)),
-                ("participant", .string(l.participant)), ("started", .string(Timestamp.iso8601(l.startedAt))),
-                ("ends", .string(Timestamp.iso8601(l.endsAt))), ("status", .string(status(l))),
-              ])
-            })
-        ),
-        (
-          "locks",
-          .array(
-            locks.map {
-              .object([("conversation", .string($0.conversation)), ("holder", .string($0.holder))])
-            })
-        ),
-      ])
-      Terminal.stdout.write(json.render(indent: 2) + "\n")
-    case .text:
-      if leases.isEmpty {
-        Terminal.stdout.write("No leases.\n")
-      } else {
-        let rows =
-          [["WORKSPACE", "POLICY", "CONVERSATION", "PARTICIPANT", "ENDS", "STATUS"]]
-          + leases.map {
-            [
-              $0.workspace, $0.policy, $0.conversation, $0.participant, Timestamp.iso8601($0.endsAt),
-              status($0),
-            ]
-          }
-        let widths = (0..<6).map { i in rows.map { $0[i].count }.max() ?? 0 }
-        for row in rows {
-          let cells = row.enumerated().map { i, c in
-            i == 5 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-          }
-          Terminal.stdout.write(cells.joined(separator: "  ") + "\n")
-        }
-      }
-      for l in locks { Terminal.stdout.write("locked: \(l.conversation) by \(l.holder)\n") }
+    case .json: Terminal.stdout.write(table.json.render(indent: 2) + "\n")
+    case .text: Terminal.stdout.write(table.text)
     }
   }
 }

@@ -1,4 +1,7 @@
+import ArgumentParser
 import Foundation
+import PartylineLocal
+import PartylineViews
 
 /// Where output goes, and whether it may be coloured: only on a terminal, never with NO_COLOR.
 struct Terminal: Sendable {
@@ -31,15 +34,15 @@ struct Terminal: Sendable {
   }
 }
 
-/// ANSI styling that is a no-op when colours are off.
-struct Style: Sendable {
-  let enabled: Bool
+extension DiagnosticRenderer {
+  /// Diagnostics for stderr: coloured when it is a terminal, with the source lines of files within
+  /// the reader's size limit (a huge file is never read to show a line).
+  static func stderr() -> DiagnosticRenderer {
+    DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours)) { FileBytes.read($0, limit: 8 << 20) }
+  }
+}
 
-  func wrap(_ s: String, _ code: String) -> String { enabled ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
-  func bold(_ s: String) -> String { wrap(s, "1") }
-  func red(_ s: String) -> String { wrap(s, "1;31") }
-  func yellow(_ s: String) -> String { wrap(s, "1;33") }
-  func green(_ s: String) -> String { wrap(s, "32") }
-  func cyan(_ s: String) -> String { wrap(s, "36") }
-  func dim(_ s: String) -> String { wrap(s, "2") }
+/// How `validate` and `plan` print: text, JSON, GitHub annotations or Markdown.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json, github, markdown
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
 import YAMLReader
 
 struct ValidateCommand: ParsableCommand {
@@ -34,7 +37,7 @@ struct ValidateCommand: ParsableCommand {
 
     switch format {
     case .text:
-      var renderer = DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours))
+      var renderer = DiagnosticRenderer.stderr()
       for d in shown { Terminal.stderr.write(renderer.text(d)) }
       if omitted > 0 { Terminal.stderr.write("… and \(omitted) more diagnostics not shown\n") }
       let counts =

@@ -1,20 +1,44 @@
-import GenesysCloud
-import PartylineCore
+public import GenesysCloud
+public import PartylineCore
 
 /// Reads what a policy set needs from the API: one read per conversation, users in bulk (100 ids a
 /// call), one search per distinct email — all at once, within the shared rate budget.
-struct LiveStateReader {
-  let client: GenesysClient
+public struct LiveStateReader: LiveStateSource {
+  public let client: GenesysClient
   var maxConcurrent = 16
   /// Calls seen ended, kept across the runs of one `watch`: they are served from here, not read again.
-  var ended: EndedCalls? = nil
+  public var ended: EndedCalls? = nil
   /// At most this many conversation reads (the rate budget's allowance for a full reconcile): the
   /// calls with work due first, then those read longest ago.
-  var limit: Int? = nil
-  var ledger: ReadLedger? = nil
-  var due: Set<String> = []
+  public var limit: Int? = nil
+  public var ledger: ReadLedger? = nil
+  public var due: Set<String> = []
   /// What is already known (emails resolved by discovery): not read again.
-  var seed = LiveState()
+  public var seed = LiveState()
+
+  /// A reader over `client`; `ended` and `ledger` are watch's memory across its runs.
+  public init(client: GenesysClient, ended: EndedCalls? = nil, ledger: ReadLedger? = nil) {
+    self.client = client
+    self.ended = ended
+    self.ledger = ledger
+  }
+
+  /// Discovery, the read and the binding (`LiveStateSource`).
+  public func read(_ request: LiveReadRequest) async throws -> LiveRead {
+    var reader = self
+    reader.limit = request.limit
+    reader.due = request.due
+    reader.seed.conversations.merge(request.snapshots) { _, b in b }
+    let read = try await reader.readBound(
+      request.set, extraConversations: request.extraConversations, discover: request.discover,
+      given: request.given)
+    return LiveRead(set: read.set, live: read.live, findings: read.findings, discovery: read.discovery)
+  }
+
+  /// One call read again (`LiveStateSource`).
+  public func conversation(_ id: String) async throws -> LiveConversation? {
+    try await client.callConversation(id).map(Self.convert)
+  }
 
   enum Item: Sendable {
     case conversation(String, CallConversation?)
@@ -22,7 +46,8 @@ struct LiveStateReader {
     case email(String, DirectoryUser?)
   }
 
-  static func convert(_ conv: CallConversation) -> LiveConversation {
+  /// The engine's view of a call as the API serves it (ids lowercased).
+  public static func convert(_ conv: CallConversation) -> LiveConversation {
     var live = LiveConversation(
       id: conv.id.lowercased(), maxParticipants: conv.maxParticipants,
       participants: conv.participants.map {
@@ -39,7 +64,8 @@ struct LiveStateReader {
     return live
   }
 
-  func read(_ set: PolicySet, extraConversations: [String] = []) async throws -> LiveState {
+  /// Reads the calls, users and emails `set` needs, and `extraConversations`.
+  public func read(_ set: PolicySet, extraConversations: [String] = []) async throws -> LiveState {
     let reads = Planner.reads(for: set)
     let conversations = Array(Set(reads.conversations + extraConversations)).sorted()
     var jobs: [@Sendable () async throws -> Item] = []
@@ -106,37 +132,5 @@ struct LiveStateReader {
       }
     }
     return state
-  }
-}
-
-/// Calls that have ended (every participant has left). A call never starts again, so `watch` keeps
-/// what it last read of them instead of reading them on every full reconcile until their policy files
-/// go. Bounded: the oldest are forgotten first, and a forgotten call is only read again.
-actor EndedCalls {
-  private(set) var all: [String: LiveConversation] = [:]
-  private var order: [String] = []
-  let limit: Int
-
-  init(limit: Int = 10_000) { self.limit = limit }
-
-  func insert(_ conv: LiveConversation) {
-    guard conv.status == .found, !conv.isLive, all[conv.id] == nil else { return }
-    all[conv.id] = conv
-    order.append(conv.id)
-    if order.count > limit {
-      all[order.removeFirst()] = nil
-    }
-  }
-}
-
-/// When each conversation was last read by a full reconcile, so that a budget too small to read
-/// them all reads the ones read longest ago.
-actor ReadLedger {
-  private(set) var lastRead: [String: Double] = [:]
-  private var order = 0.0
-
-  func note(_ ids: [String]) {
-    order += 1
-    for id in ids { lastRead[id] = order }
   }
 }

@@ -1,7 +1,3 @@
-import Foundation
-import GenesysCloud
-import PartylineCore
-
 extension Reconciler {
   /// Adds of a role with `muted: true` (an observer) confirmed by this run: their conversations.
   func addsOfMutedRoles(_ report: ApplyReport) -> [PlannedChange] {
@@ -17,17 +13,16 @@ extension Reconciler {
   /// `bound` is the set as this run planned it (select policies bound to their calls).
   func muteAddedPartiesOnceConnected(_ adds: [PlannedChange], bound: PolicySet) async throws -> ApplyReport? {
     guard !adds.isEmpty, !dryRun else { return nil }
-    let deadline = Date().timeIntervalSince1970 + confirmTimeout
+    let deadline = clock.now() + confirmTimeout
     var waiting = adds
     var ready = Set<String>()
     var interval = 0.25
-    while !waiting.isEmpty && Date().timeIntervalSince1970 < deadline {
-      try? await Task.sleep(
-        nanoseconds: UInt64(min(interval, max(0, deadline - Date().timeIntervalSince1970)) * 1e9))
+    while !waiting.isEmpty && clock.now() < deadline {
+      try? await clock.sleep(until: min(clock.now() + interval, deadline))
       interval = min(interval * 2, 2)
       var still: [PlannedChange] = []
       for cid in Set(waiting.map(\.conversation)).sorted() {
-        guard let conv = try await connection.client.callConversation(cid).map(LiveStateReader.convert) else {
+        guard let conv = try await source.conversation(cid) else {
           continue
         }
         for add in waiting where add.conversation == cid {

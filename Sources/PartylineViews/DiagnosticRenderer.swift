@@ -1,23 +1,25 @@
-import ArgumentParser
 import Foundation
-import PartylineCore
-
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-  case text, json, github, markdown
-}
+public import OrderedJSON
+public import YAMLReader
 
 /// Renders diagnostics as text (with source line and caret), JSON or GitHub workflow annotations.
-struct DiagnosticRenderer {
-  static let maxShown = 100
-  var style: Style
+public struct DiagnosticRenderer {
+  public static let maxShown = 100
+  public var style: Style
   private var sources: [String: [Substring]] = [:]
+  /// A file's bytes, for its source lines; nil when it cannot be read (or is too large to show).
+  private let contents: (String) -> [UInt8]?
 
-  init(style: Style) { self.style = style }
+  /// `contents` reads a file for the source line under a diagnostic (nil: no line is shown).
+  public init(style: Style, contents: @escaping (String) -> [UInt8]? = { _ in nil }) {
+    self.style = style
+    self.contents = contents
+  }
 
   mutating func line(_ file: String, _ n: Int) -> String? {
     if sources[file] == nil {
       // Source lines are shown only for files within the reader's size limit: never read a huge file.
-      guard let data = FileBytes.read(file, limit: 8 << 20) else {
+      guard let data = contents(file) else {
         sources[file] = []
         return nil
       }
@@ -31,7 +33,7 @@ struct DiagnosticRenderer {
   }
 
   /// `file:line:col: error: message [id]`, the source line and a caret under the subject.
-  mutating func text(_ d: Diagnostic) -> String {
+  public mutating func text(_ d: Diagnostic) -> String {
     let r = d.range
     let label: String
     switch d.severity {
@@ -63,7 +65,7 @@ struct DiagnosticRenderer {
     return out
   }
 
-  static func json(_ d: Diagnostic) -> JSONValue {
+  public static func json(_ d: Diagnostic) -> JSONValue {
     func mark(_ m: SourceMark) -> JSONValue { ["line": .int(m.line), "column": .int(m.column)] }
     func range(_ r: SourceRange) -> JSONValue {
       ["file": .string(r.file), "start": mark(r.start), "end": mark(r.end)]
@@ -82,7 +84,7 @@ struct DiagnosticRenderer {
   }
 
   /// A GitHub workflow command: `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`.
-  static func github(_ d: Diagnostic) -> String {
+  public static func github(_ d: Diagnostic) -> String {
     let kind = d.severity == .note ? "notice" : d.severity.rawValue
     let r = d.range
     let props = [
@@ -92,12 +94,12 @@ struct DiagnosticRenderer {
     return "::\(kind) \(props.joined(separator: ","))::\(data(d.message))"
   }
 
-  static func data(_ s: String) -> String {
+  public static func data(_ s: String) -> String {
     s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
       .replacingOccurrences(of: "\n", with: "%0A")
   }
 
-  static func property(_ s: String) -> String {
+  public static func property(_ s: String) -> String {
     data(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
   }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Serialises, within one process, the runs that share a locker: `watch` reverts on time while its
 /// full reconcile is in flight, and the backends' locks are per process (a PostgreSQL session's
 /// advisory locks are re-entrant; a lock file is not, but this waits without polling). A conversation
@@ -8,11 +6,14 @@ public final class InProcessLocker: ConversationLocker {
   private let inner: any ConversationLocker
   private let gate: Gate
   private let timeout: Double
+  private let clock: any RuntimeClock
 
-  public init(_ inner: any ConversationLocker, timeout: Double) {
+  /// Serialises `inner`'s locks within the process; a wait gives up after `timeout` seconds of `clock`.
+  public init(_ inner: any ConversationLocker, timeout: Double, clock: any RuntimeClock) {
     self.inner = inner
     self.gate = Gate()
     self.timeout = timeout
+    self.clock = clock
   }
 
   actor Gate {
@@ -21,12 +22,12 @@ public final class InProcessLocker: ConversationLocker {
     private var nextId = 0
 
     /// True when acquired; false when `timeout` passed first.
-    func acquire(_ key: String, timeout: Double) async -> Bool {
+    func acquire(_ key: String, timeout: Double, clock: any RuntimeClock) async -> Bool {
       if held.insert(key).inserted { return true }
       nextId += 1
       let id = nextId
       let deadline = Task { [weak self] in
-        try? await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1_000_000_000))
+        guard (try? await clock.sleep(for: timeout)) != nil else { return }
         await self?.expire(key, id)
       }
       let got = await withCheckedContinuation { c in waiters[key, default: []].append((id, c)) }
@@ -78,8 +79,8 @@ public final class InProcessLocker: ConversationLocker {
   }
 
   public func lock(_ conversation: String) async throws -> any ConversationLock {
-    guard await gate.acquire(conversation, timeout: timeout) else {
-      throw LocalLocker.LockTimeout(
+    guard await gate.acquire(conversation, timeout: timeout, clock: clock) else {
+      throw LockTimeout(
         conversation: conversation, holder: "another reconcile of this process", waited: timeout)
     }
     do {

@@ -1,22 +1,20 @@
-import GenesysCloud
-import PartylineCore
+public import GenesysCloud
+public import PartylineCore
 import YAMLReader
 
 /// Finds the live calls of a policy set's `select` policies (DESIGN.md §3): queue names resolved once
 /// per run (`GET /api/v2/routing/queues?name=`), select users' emails once, then one conversation
 /// activity query per distinct selector, paged. The calls found are then read like any other.
 /// Requests: one per queue name, one per email, and one per selector and page of 100 calls.
-struct CallDiscovery {
-  let client: GenesysClient
+public struct CallDiscovery: Sendable {
+  public let client: GenesysClient
 
-  struct Result {
-    var discovery = Discovery()
-    /// What resolving emails learned, to seed the live read.
-    var seed = LiveState()
-  }
+  /// Discovery through `client`.
+  public init(client: GenesysClient) { self.client = client }
 
-  func discover(_ set: PolicySet) async throws -> Result {
-    var out = Result()
+  /// The calls of `set`'s select policies, the queues resolved and the emails.
+  public func discover(_ set: PolicySet) async throws -> DiscoveredCalls {
+    var out = DiscoveredCalls()
     let selected = set.selectPolicies
     guard !selected.isEmpty else { return out }
     // Queue names, once each.
@@ -78,14 +76,15 @@ struct CallDiscovery {
 }
 
 extension CallDiscovery {
-  struct QueueProblem: Error {
-    var id: String
-    var message: String
+  /// A queue name that did not resolve: the diagnostic's id and message.
+  public struct QueueProblem: Error {
+    public var id: String
+    public var message: String
   }
 
   /// A queue's id from its exact name (case-insensitive): one request, and one more when it is not
   /// found, for the names that start so (the "did you mean").
-  static func resolve(queue name: String, _ client: GenesysClient) async throws
+  public static func resolve(queue name: String, _ client: GenesysClient) async throws
     -> Swift.Result<String, QueueProblem>
   {
     let found = try await client.queues(named: name)
@@ -114,15 +113,14 @@ extension LiveStateReader {
   ///
   /// `given` is discovery already done (watch's events: the queues resolved at the last full
   /// reconcile, and the call of the event as every selector's candidate); then nothing is queried.
-  func readBound(
+  public func readBound(
     _ set: PolicySet, extraConversations: [String] = [], discover: Bool = true,
-    given: CallDiscovery.Result? = nil
-  ) async throws -> (set: PolicySet, live: LiveState, findings: [Diagnostic], discovery: CallDiscovery.Result)
-  {
+    given: DiscoveredCalls? = nil
+  ) async throws -> (set: PolicySet, live: LiveState, findings: [Diagnostic], discovery: DiscoveredCalls) {
     let found =
       if let given { given } else if discover && !set.selectPolicies.isEmpty {
         try await CallDiscovery(client: client).discover(set)
-      } else { CallDiscovery.Result() }
+      } else { DiscoveredCalls() }
     var reader = self
     reader.seed.emails.merge(found.seed.emails) { a, _ in a }
     reader.seed.users.merge(found.seed.users) { a, _ in a }

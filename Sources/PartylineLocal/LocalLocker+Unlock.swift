@@ -1,4 +1,5 @@
 import Foundation
+public import PartylineCore
 
 #if canImport(Glibc)
   import Glibc

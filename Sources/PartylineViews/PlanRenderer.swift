@@ -1,19 +1,24 @@
 import Foundation
-import PartylineCore
+public import OrderedJSON
+public import PartylineCore
+public import YAMLReader
 
 /// Renders a plan: text, JSON, GitHub annotations and a Markdown PR comment, all from one model.
-struct PlanRenderer {
-  var style = Style(enabled: false)
+public struct PlanRenderer {
+  public var style = Style(enabled: false)
 
-  static func short(_ id: String) -> String { String(id.prefix(8)) }
+  /// A renderer; `style` colours the text form.
+  public init(style: Style = Style(enabled: false)) { self.style = style }
 
-  static func place(_ r: SourceRange?) -> String {
+  public static func short(_ id: String) -> String { String(id.prefix(8)) }
+
+  public static func place(_ r: SourceRange?) -> String {
     guard let r else { return "(no longer in the policy set)" }
     return "\(r.file):\(r.start.line):\(r.start.column)"
   }
 
   /// `add grace@example.com as agent`, `mute Customer for 30m (reason)` …
-  static func phrase(_ c: PlannedChange) -> String {
+  public static func phrase(_ c: PlannedChange) -> String {
     switch c.action {
     case .add: return "add \(c.subject) as \(c.role ?? "?")"
     case .mute:
@@ -27,7 +32,7 @@ struct PlanRenderer {
     }
   }
 
-  static func summaryLine(_ plan: Plan) -> String {
+  public static func summaryLine(_ plan: Plan) -> String {
     let s = plan.summary
     if !plan.hasChanges {
       // Blocked items are counted in every summary: "No changes." alone would hide them.
@@ -43,7 +48,7 @@ struct PlanRenderer {
     return "Plan: \(parts.joined(separator: ", ")). \(s.unchanged) unchanged."
   }
 
-  func text(_ plan: Plan) -> String {
+  public func text(_ plan: Plan) -> String {
     var out = ""
     for c in plan.changes where c.isChange || c.blocked != nil {
       let symbol = c.blocked != nil ? "!" : c.action.symbol
@@ -64,12 +69,12 @@ struct PlanRenderer {
     return out
   }
 
-  static func location(_ r: SourceRange?) -> JSONValue {
+  public static func location(_ r: SourceRange?) -> JSONValue {
     guard let r else { return .null }
     return ["file": .string(r.file), "line": .int(r.start.line), "column": .int(r.start.column)]
   }
 
-  static func changeJSON(_ c: PlannedChange) -> JSONValue {
+  public static func changeJSON(_ c: PlannedChange) -> JSONValue {
     var pairs: [(String, JSONValue)] = [
       ("action", .string(c.action.rawValue)),
       ("symbol", .string(c.blocked != nil ? "!" : c.action.symbol)),
@@ -90,7 +95,7 @@ struct PlanRenderer {
     return .object(pairs)
   }
 
-  static func json(_ plan: Plan, notAfter: Double?) -> JSONValue {
+  public static func json(_ plan: Plan, notAfter: Double?) -> JSONValue {
     let s = plan.summary
     var pairs: [(String, JSONValue)] = [
       ("formatVersion", 1),
@@ -114,7 +119,7 @@ struct PlanRenderer {
     return .object(pairs)
   }
 
-  static func github(_ plan: Plan) -> String {
+  public static func github(_ plan: Plan) -> String {
     var out = ""
     // A blocked change whose reason a finding already reports is annotated once, by the finding.
     let reported = plan.findings.map(\.message)
@@ -138,10 +143,10 @@ struct PlanRenderer {
     return out
   }
 
-  static let markdownLimit = 65_000
+  public static let markdownLimit = 65_000
 
   /// A compact PR-comment body, kept under 65,000 characters (GitHub's comment limit is 65,536).
-  static func markdown(_ plan: Plan) -> String {
+  public static func markdown(_ plan: Plan) -> String {
     func cell(_ s: String) -> String {
       s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
         .replacingOccurrences(of: "<", with: "&lt;")

@@ -1,17 +1,17 @@
-import Foundation
-import GenesysCloud
-import PartylineCore
+public import GenesysCloud
+public import PartylineCore
 
 /// The applier's side effects through the Genesys Cloud client.
-struct GenesysExecutor: ApplyExecutor {
-  let client: GenesysClient
+public struct GenesysExecutor: ApplyExecutor {
+  public let client: GenesysClient
   /// Watch on events: a confirming read takes the call's next event instead of a request, when one
   /// comes within `eventWait` seconds.
-  var events: LatestCalls? = nil
-  var eventWait = 2.0
+  public var events: LatestCalls? = nil
+  public var eventWait = 2.0
   private let seen = SeenEvents()
 
-  init(client: GenesysClient, events: LatestCalls? = nil) {
+  /// Changes through `client`; with `events`, confirmations take the call's next event.
+  public init(client: GenesysClient, events: LatestCalls? = nil) {
     self.client = client
     self.events = events
   }
@@ -28,17 +28,19 @@ struct GenesysExecutor: ApplyExecutor {
     }
   }
 
-  func admit(leaseEnd: Double) async -> Bool { await client.budget.admit(leaseEnd: leaseEnd) }
+  public func admit(leaseEnd: Double) async -> Bool { await client.budget.admit(leaseEnd: leaseEnd) }
 
-  func movePromise(from: Double, to: Double) async { await client.budget.movePromise(from: from, to: to) }
+  public func movePromise(from: Double, to: Double) async {
+    await client.budget.movePromise(from: from, to: to)
+  }
 
-  func reserve() async throws -> (any Sendable)? {
+  public func reserve() async throws -> (any Sendable)? {
     do { return try await client.budget.reserve(Self.rateClass) } catch is RateBudgetClosed {
       throw CallFailure.notSent("not sent: the run is stopping")
     }
   }
 
-  func refund(_ reservation: (any Sendable)?) async {
+  public func refund(_ reservation: (any Sendable)?) async {
     if let permit = reservation as? RatePermit { await client.budget.refund(permit) }
   }
 
@@ -66,7 +68,8 @@ struct GenesysExecutor: ApplyExecutor {
     if let events { await seen.note(conversation, await events.sequence(of: conversation)) }
   }
 
-  func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String) async throws
+  public func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String)
+    async throws
     -> CallResult
   {
     await markChange(conversation)
@@ -83,7 +86,7 @@ struct GenesysExecutor: ApplyExecutor {
     } catch { throw map(error) }
   }
 
-  func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
+  public func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
     await markChange(conversation)
     do {
       let client = self.client
@@ -103,7 +106,7 @@ struct GenesysExecutor: ApplyExecutor {
     } catch { throw map(error) }
   }
 
-  func read(conversation: String) async throws -> LiveConversation? {
+  public func read(conversation: String) async throws -> LiveConversation? {
     if let events, ApplyContext.purpose == .confirmation {
       let after = await seen.last(conversation) ?? 0
       if let (seq, call) = await events.next(conversation, after: after, within: eventWait) {
@@ -121,81 +124,4 @@ struct GenesysExecutor: ApplyExecutor {
     } catch { throw map(error) }
     return c.map(LiveStateReader.convert)
   }
-}
-
-/// `--dry-run`: records and prints the calls it would make; reads nothing, changes nothing.
-final class DryRunExecutor: ApplyExecutor, @unchecked Sendable {
-  private let lock = NSLock()
-  private(set) var calls: [String] = []
-
-  func note(_ s: String) {
-    lock.withLock { calls.append(s) }
-    Terminal.stdout.write("  would \(s)\n")
-  }
-
-  func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String) async throws
-    -> CallResult
-  {
-    note(
-      "PATCH /api/v2/conversations/calls/\(conversation)/participants/\(participant)/user/\(actingUser) {\"muted\":\(muted)}"
-    )
-    return CallResult(status: 0, correlationId: nil, latency: 0)
-  }
-
-  func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
-    let entry: String
-    switch target {
-    case .user(let ref): entry = "{\"userId\":\"\(ref)\"}"
-    case .address(let a): entry = "{\"address\":\"\(a)\"}"
-    }
-    note(
-      "POST /api/v2/conversations/calls/\(conversation)/participants/user/\(actingUser) {\"participants\":[\(entry)]}"
-    )
-    return CallResult(status: 0, correlationId: nil, latency: 0)
-  }
-
-  func read(conversation: String) async throws -> LiveConversation? { nil }
-}
-
-/// The latest call snapshot each event carried, numbered, for confirmations that wait for the next
-/// one instead of reading the call again.
-actor LatestCalls {
-  private var latest: [String: (Int, LiveConversation)] = [:]
-  private var counter = 0
-  private var nextWaiter = 0
-  private var waiters: [String: [Int: CheckedContinuation<(Int, LiveConversation)?, Never>]] = [:]
-
-  func publish(_ call: LiveConversation) {
-    counter += 1
-    latest[call.id] = (counter, call)
-    let ready = waiters.removeValue(forKey: call.id) ?? [:]
-    for (_, c) in ready { c.resume(returning: (counter, call)) }
-  }
-
-  func sequence(of cid: String) -> Int { latest[cid]?.0 ?? 0 }
-
-  /// The first snapshot of `cid` numbered above `after`, waiting up to `within` seconds; nil if none.
-  func next(_ cid: String, after: Int, within: Double) async -> (Int, LiveConversation)? {
-    if let l = latest[cid], l.0 > after { return l }
-    nextWaiter += 1
-    let id = nextWaiter
-    return await withCheckedContinuation { c in
-      waiters[cid, default: [:]][id] = c
-      Task {
-        try? await Task.sleep(nanoseconds: UInt64(within * 1e9))
-        self.timeout(cid, id)
-      }
-    }
-  }
-
-  private func timeout(_ cid: String, _ id: Int) {
-    waiters[cid]?.removeValue(forKey: id)?.resume(returning: nil)
-  }
-}
-
-/// The event numbers an executor already used per call.
-actor SeenEvents {
-  private var last: [String: Int] = [:]
-  func last(_ cid: String) -> Int? { last[cid] }
-  func note(_ cid: String, _ seq: Int) { last[cid] = max(last[cid] ?? 0, seq) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+public import PartylineCore
 public import YAMLReader
 
 /// Finds policy files under the paths given and compiles them into one set.

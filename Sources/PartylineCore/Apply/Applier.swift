@@ -146,7 +146,8 @@ public struct Applier: Sendable {
   /// How long to poll for effects to show.
   public var confirmTimeout: Double
   public var pollInterval: Double
-  public var now: @Sendable () -> Double
+  /// What the applier reads the time from and sleeps on.
+  public var clock: any RuntimeClock
   public var events: @Sendable (ApplyEvent) -> Void
   /// `--dry-run`: the same path, with an executor that records; nothing to confirm.
   public var dryRun = false
@@ -165,7 +166,7 @@ public struct Applier: Sendable {
     executor: any ApplyExecutor, journal: (any Journal)?, workspace: String, run: String,
     parallelism: Int = 8,
     confirmTimeout: Double = 15, pollInterval: Double = 0.25,
-    now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+    clock: any RuntimeClock,
     events: @escaping @Sendable (ApplyEvent) -> Void = { _ in }
   ) {
     self.executor = executor
@@ -175,9 +176,11 @@ public struct Applier: Sendable {
     self.parallelism = max(1, parallelism)
     self.confirmTimeout = confirmTimeout
     self.pollInterval = pollInterval
-    self.now = now
+    self.clock = clock
     self.events = events
   }
+
+  func now() -> Double { clock.now() }
 
   static func order(_ a: PlannedChange.Action) -> Int {
     switch a {
@@ -306,7 +309,7 @@ public struct Applier: Sendable {
         var end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
         var admitted = await executor.admit(leaseEnd: end)
         while !admitted, now() < giveUp, !Task.isCancelled, c.dueAt == nil {
-          try? await Task.sleep(nanoseconds: 1_000_000_000)
+          try? await clock.sleep(for: 1)
           end = now() + Double(c.duration?.seconds ?? 0)
           admitted = await executor.admit(leaseEnd: end)
         }
@@ -408,7 +411,7 @@ public struct Applier: Sendable {
     var reads = 0
     let executor = self.executor
     while !Task.isCancelled {
-      try? await Task.sleep(nanoseconds: UInt64(max(0, min(interval, deadline - now())) * 1e9))
+      try? await clock.sleep(until: min(now() + interval, deadline))
       interval = min(max(interval, pollInterval) * 2, 2)
       reads += 1
       let read: LiveConversation?

@@ -25,7 +25,12 @@ public struct PolicyCompiler: Sendable {
 
   /// Compiles a policy set one file at a time, so that a loader can drop each file's node tree as
   /// soon as it is compiled (while it is still in the cache) instead of holding every tree.
-  struct Builder {
+  /// Compiles files one at a time (each parsed file's node tree can go as soon as it is added), then
+  /// checks the set as a whole.
+  public struct Builder {
+    /// No file yet.
+    public init() {}
+
     var diagnostics: [Diagnostic] = []
     var policies: [ConversationPolicy] = []
     var limitsDocs: [Limits] = []
@@ -33,7 +38,8 @@ public struct PolicyCompiler: Sendable {
     var limitsInvalid = false
     var fileNames: [String] = []
 
-    mutating func add(_ file: ParsedFile) {
+    /// Compiles one parsed file into the set.
+    public mutating func add(_ file: ParsedFile) {
       fileNames.append(file.file)
       diagnostics.append(contentsOf: file.diagnostics)
       var doc = DocumentCompiler()
@@ -55,7 +61,8 @@ public struct PolicyCompiler: Sendable {
     }
 
     /// The set-level checks, then every diagnostic in reading order.
-    func finish() -> CompileResult {
+    /// The set of every file added, checked as a whole.
+    public func finish() -> CompileResult {
       var diagnostics = diagnostics
       var checker = SetChecker()
       let limits = checker.chooseLimits(limitsDocs)

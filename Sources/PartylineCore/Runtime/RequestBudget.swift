@@ -1,0 +1,20 @@
+/// The rate budget as the watcher sees it (the Genesys adapter's is the client's `RateBudget`): how
+/// much it may read, the room it keeps for reverts, and the stop.
+public protocol RequestBudget: Sendable {
+  /// Requests per window.
+  func limit() async -> Int
+  /// The window, in seconds.
+  func window() async -> Double
+  /// Responses answered 429 so far.
+  func throttled() async -> Int
+  /// How many conversation reads a full reconcile may make every `seconds`, leaving room for the
+  /// changes and reverts.
+  func readAllowance(over seconds: Double) async -> Int
+  /// Reverts will fall due at these instants, each costing `requestsEach`: ordinary requests leave
+  /// room for them.
+  func expectUrgent(dueAt: [Double], requestsEach: Int) async
+  /// Refuses every request not yet sent (the run is stopping).
+  func close() async
+  /// Runs `body` with everything it sends classed as a revert (watch's on-time loop).
+  func urgent<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T
+}

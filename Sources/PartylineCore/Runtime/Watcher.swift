@@ -1,0 +1,319 @@
+import Backoff
+
+/// `watch`'s runtime: a full reconcile every interval (the policy files read again each time), the
+/// events of the calls its policies concern planned one call at a time, and the on-time loop that
+/// reverts each lease when it ends. Everything runs on the injected clock, so a test drives it with a
+/// manual clock.
+public struct Watcher: Sendable {
+  public var workspace: String
+  public var clock: any RuntimeClock
+  /// Reads the live state of the full and the on-time reconciles.
+  public var source: any LiveStateSource
+  /// Carries out the changes of the full and the on-time reconciles.
+  public var executor: any ApplyExecutor
+  /// Carries out the changes of event reconciles (a confirmation waits for the call's next event).
+  public var eventExecutor: any ApplyExecutor
+  public var journal: any Journal
+  public var locker: InProcessLocker
+  public var budget: any RequestBudget
+  /// The call events; nil polls every interval (`--no-events`).
+  public var events: (any CallEventSource)?
+  /// Seconds between full reconciles.
+  public var interval: Double
+  public var parallelism = 8
+  public var confirmTimeout: Double = 15
+  /// Whether the paths are whole directories (only then are leases of policies gone pruned), and
+  /// whether an empty set may still prune (`--allow-empty`).
+  public var wholePaths = true
+  public var allowEmpty = false
+  /// What in-flight work gets after the stop before it is abandoned, in seconds.
+  public var grace: Double = 4
+  /// The policy files, read again before every full reconcile.
+  public var reload: @Sendable () -> CompileResult
+  /// A fresh run id for each reconcile.
+  public var runId: @Sendable () -> String
+  /// The applier's events (journal records as they are written, for the webhook and the metrics).
+  public var applyEvents: @Sendable (ApplyEvent) -> Void = { _ in }
+  /// What the watcher has to say.
+  public var notify: @Sendable (WatchNotice) async -> Void = { _ in }
+
+  /// A watcher; the optional parts are set as properties.
+  public init(
+    workspace: String, clock: any RuntimeClock, source: any LiveStateSource, executor: any ApplyExecutor,
+    eventExecutor: any ApplyExecutor, journal: any Journal, locker: InProcessLocker,
+    budget: any RequestBudget, events: (any CallEventSource)?, interval: Double,
+    reload: @escaping @Sendable () -> CompileResult, runId: @escaping @Sendable () -> String
+  ) {
+    self.workspace = workspace
+    self.clock = clock
+    self.source = source
+    self.executor = executor
+    self.eventExecutor = eventExecutor
+    self.journal = journal
+    self.locker = locker
+    self.budget = budget
+    self.events = events
+    self.interval = interval
+    self.reload = reload
+    self.runId = runId
+  }
+
+  /// A reconcile of this watcher (`focus`: the on-time loop's and the events' conversations).
+  func reconciler(_ set: PolicySet, focus: Set<String>?, readAt: Double = .infinity) -> Reconciler {
+    var r = Reconciler(
+      set: set, wholeSet: wholePaths && (!set.policies.isEmpty || allowEmpty), workspace: workspace,
+      source: source, executor: executor, clock: clock, journal: journal, locker: locker,
+      parallelism: parallelism, dryRun: false, run: runId())
+    r.confirmTimeout = confirmTimeout
+    r.events = applyEvents
+    r.focus = focus
+    r.policiesReadAt = readAt
+    r.revertsOnly = focus != nil
+    r.timing = timing
+    return r
+  }
+
+  private let timing = ConfirmationTiming()
+
+  /// Runs until `signal` stops it: then nothing new is sent, what is in flight gets `grace`, and it
+  /// returns.
+  public func run(_ initial: PolicySet, signal: RunSignal) async {
+    let budget = self.budget
+    signal.onStop { Task { await budget.close() } }
+    let current = CurrentSet(initial)
+    let book = TopicBook()
+    let dispatcher = EventDispatcher()
+    // Gaps in the events and rejected topics ask for a full reconcile at once.
+    let kicks = RunSignal()
+    signal.onStop { [budget] in
+      kicks.stop()
+      Task { await budget.close() }
+    }
+    await withTaskGroup(of: Bool.self) { group in
+      // After the stop, what is still in flight gets `grace`; then it is abandoned.
+      group.addTask {
+        await signal.waitStopped()
+        try? await clock.sleep(for: grace)
+        return false
+      }
+      group.addTask {
+        await fullReconciles(current: current, book: book, signal: signal, kicks: kicks)
+        return true
+      }
+      if let events {
+        group.addTask {
+          await follow(
+            events, current: current, book: book, dispatcher: dispatcher, signal: signal, kicks: kicks)
+          return true
+        }
+      }
+      group.addTask {
+        await onTime(current: current, signal: signal)
+        return true
+      }
+      var done = 0
+      while let finished = await group.next() {
+        if !finished {
+          group.cancelAll()  // the grace is over: abandon what is in flight
+        } else {
+          done += 1
+          if done == (events == nil ? 2 : 3) { break }
+        }
+      }
+      group.cancelAll()
+    }
+  }
+
+  /// The full reconcile, every interval, with the policy files read again each time (a pulled commit
+  /// takes effect without a restart; invalid files leave the last valid set in force, since its
+  /// leases are promises, and are reported once until they change).
+  func fullReconciles(current: CurrentSet, book: TopicBook, signal: RunSignal, kicks: RunSignal) async {
+    var failures = 0
+    var rejected: [Diagnostic] = []
+    var saidReads = false
+    while !signal.stopped {
+      var set = await current.set
+      let readAt = clock.now()
+      let reloaded = reload()
+      if let fresh = reloaded.policySet {
+        if fresh != set {
+          set = fresh
+          await current.replace(fresh)
+          await notify(.policiesChanged(set.policies.count))
+        }
+        rejected = []
+      } else if reloaded.diagnostics != rejected {
+        rejected = reloaded.diagnostics
+        await notify(.policiesInvalid(rejected, inForce: set.policies.count))
+      }
+      var next = clock.now() + interval
+      do {
+        // With invalid files the set in force is older than the files: prune nothing new.
+        var full = reconciler(set, focus: nil, readAt: rejected.isEmpty ? readAt : 0)
+        // When the budget cannot read every call every interval, read fewer (those with work due,
+        // then those read longest ago) rather than starve the changes, and say so once.
+        let allowance = await budget.readAllowance(over: interval)
+        let calls = Set(Planner.reads(for: set).conversations).count
+        if calls > allowance {
+          full.readLimit = allowance
+          if !saidReads {
+            saidReads = true
+            await notify(
+              .readsLimited(
+                allowance: allowance, limit: await budget.limit(), interval: interval, calls: calls))
+          }
+        }
+        let outcome = try await full.runOnce()
+        await book.learn(outcome)
+        signal.wake()  // the on-time loop learns of the leases this run opened
+        await notify(.reconciled(outcome, .full))
+        failures = 0
+      } catch {
+        failures += 1
+        await notify(.failed("\(error)"))
+        next = min(next, clock.now() + Backoff.watch.delay(attempt: failures))
+      }
+      // Polling where events are unavailable: at least every minute.
+      if await book.polling { next = min(next, clock.now() + 60) }
+      await kicks.sleep(until: next, on: clock, wakeable: true)
+    }
+  }
+
+  /// Events: the queues and users the policies name and the users on the calls named by id, kept in
+  /// step with what the full reconciles learn. Each call's event is planned alone from its snapshot.
+  func follow(
+    _ events: any CallEventSource, current: CurrentSet, book: TopicBook, dispatcher: EventDispatcher,
+    signal: RunSignal, kicks: RunSignal
+  ) async {
+    let stream = Task {
+      await events.run { event in
+        switch event {
+        case .call(let call):
+          // Planned on its own task: the source's reader never waits for a reconcile.
+          Task { await onEvent(call, current: current, book: book, dispatcher: dispatcher, signal: signal) }
+        case .gap(let why):
+          await notify(.gap(why))
+          kicks.wake()
+        case .rejected(let count, let reason, let missing):
+          await notify(.rejected(count: count, reason: reason, missingPermissions: missing))
+          await book.setPolling()
+          kicks.wake()
+        }
+      }
+    }
+    var topics: [WatchTopic] = []
+    var overflowing = false
+    while !signal.stopped {
+      let wanted = await book.topics
+      if wanted != topics, !wanted.isEmpty {
+        topics = wanted
+        let overflow = await events.follow(wanted)
+        if overflow > 0, !overflowing {
+          await notify(.overflow(overflow))
+          await book.setPolling()
+        }
+        overflowing = overflow > 0
+        await notify(.following(wanted.count))
+      }
+      await signal.sleep(until: clock.now() + 1, on: clock)
+    }
+    stream.cancel()
+  }
+
+  /// One event's call, planned alone from its snapshot (no read), serialised per call.
+  func onEvent(
+    _ call: LiveConversation, current: CurrentSet, book: TopicBook, dispatcher: EventDispatcher,
+    signal: RunSignal
+  ) async {
+    guard await dispatcher.offer(call) else { return }  // a reconcile of this call is running: it takes this next
+    while let snapshot = await dispatcher.take(call.id) {
+      if signal.stopped { break }
+      let set = await current.set
+      var r = reconciler(set, focus: [call.id])
+      r.revertsOnly = false
+      r.followAdds = false
+      r.snapshots = [call.id: snapshot]
+      r.executor = eventExecutor
+      // A mute the budget cannot promise yet waits on this call's task, up to a window.
+      r.admissionWait = await budget.window()
+      r.given = await book.given(for: call.id, in: set)
+      do {
+        let outcome = try await r.runOnce()
+        await notify(.reconciled(outcome, .event))
+        signal.wake()
+      } catch {
+        await notify(.failed("\(error)"))
+      }
+    }
+    if signal.stopped { await dispatcher.abandon(call.id) }
+  }
+
+  /// On time: wake when a lease ends (the journal is read again every two seconds, since scheduled
+  /// applies open leases too) and reconcile just the conversations whose leases are due, without
+  /// waiting for a full reconcile in flight, with the rate budget's reserve. A revert that cannot be
+  /// done now is retried with backoff.
+  func onTime(current: CurrentSet, signal: RunSignal) async {
+    let running = RunningSet()
+    var retryAt: [String: Double] = [:]
+    var attempts: [String: Int] = [:]
+    await withDiscardingTaskGroup { reverts in
+      while !signal.stopped {
+        let now = clock.now()
+        let open: [Lease]
+        do {
+          open = JournalState(try await journal.records(workspace: workspace), workspace: workspace)
+            .leases
+            .filter { $0.status == .open }
+        } catch {
+          await notify(.failed("\(error)"))
+          await signal.sleep(until: now + 2, on: clock)
+          continue
+        }
+        // Ordinary requests leave room in the rate window for the reverts due before it resets:
+        // a read, the unmute and two confirming reads, and one more for a retry: five each.
+        await budget.expectUrgent(dueAt: open.map(\.endsAt), requestsEach: 5)
+        let dueNow = Set(open.filter { $0.endsAt <= now }.map(\.conversation))
+        for cid in attempts.keys where !dueNow.contains(cid) {
+          attempts[cid] = nil
+          retryAt[cid] = nil
+        }
+        // Each due conversation on its own: one slow revert never holds up another.
+        let busy = await running.all
+        for cid in dueNow.sorted() where (retryAt[cid] ?? 0) <= now && !busy.contains(cid) {
+          attempts[cid, default: 0] += 1
+          retryAt[cid] = now + Backoff.watch.delay(attempt: attempts[cid]!)
+          await running.insert(cid)
+          let set = await current.set
+          let reconcile = reconciler(set, focus: [cid])
+          reverts.addTask {
+            do {
+              let outcome = try await budget.urgent { try await reconcile.runOnce() }
+              await notify(.reconciled(outcome, .revert))
+            } catch {
+              await notify(.failed("\(error)"))
+            }
+            await running.remove(cid)
+            signal.wake()
+          }
+        }
+        let upcoming = open.map(\.endsAt).filter { $0 > now }.min() ?? .infinity
+        let retry = retryAt.values.filter { $0 > now }.min() ?? .infinity
+        await signal.sleep(until: min(upcoming, retry, now + 2), on: clock, wakeable: true)
+      }
+    }
+  }
+}
+
+/// The conversations the on-time loop is reverting now.
+actor RunningSet {
+  private(set) var all: Set<String> = []
+  func insert(_ cid: String) { all.insert(cid) }
+  func remove(_ cid: String) { all.remove(cid) }
+}
+
+/// The policy set in force, replaced when the files change.
+actor CurrentSet {
+  private(set) var set: PolicySet
+  init(_ set: PolicySet) { self.set = set }
+  func replace(_ new: PolicySet) { set = new }
+}

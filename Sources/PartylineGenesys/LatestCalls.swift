@@ -1,0 +1,48 @@
+public import PartylineCore
+
+/// The latest call snapshot each event carried, numbered, for confirmations that wait for the next
+/// one instead of reading the call again.
+public actor LatestCalls {
+  /// No snapshot yet.
+  public init() {}
+
+  private var latest: [String: (Int, LiveConversation)] = [:]
+  private var counter = 0
+  private var nextWaiter = 0
+  private var waiters: [String: [Int: CheckedContinuation<(Int, LiveConversation)?, Never>]] = [:]
+
+  /// The call's latest snapshot, as an event carried it.
+  public func publish(_ call: LiveConversation) {
+    counter += 1
+    latest[call.id] = (counter, call)
+    let ready = waiters.removeValue(forKey: call.id) ?? [:]
+    for (_, c) in ready { c.resume(returning: (counter, call)) }
+  }
+
+  func sequence(of cid: String) -> Int { latest[cid]?.0 ?? 0 }
+
+  /// The first snapshot of `cid` numbered above `after`, waiting up to `within` seconds; nil if none.
+  func next(_ cid: String, after: Int, within: Double) async -> (Int, LiveConversation)? {
+    if let l = latest[cid], l.0 > after { return l }
+    nextWaiter += 1
+    let id = nextWaiter
+    return await withCheckedContinuation { c in
+      waiters[cid, default: [:]][id] = c
+      Task {
+        try? await Task.sleep(nanoseconds: UInt64(within * 1e9))
+        self.timeout(cid, id)
+      }
+    }
+  }
+
+  private func timeout(_ cid: String, _ id: Int) {
+    waiters[cid]?.removeValue(forKey: id)?.resume(returning: nil)
+  }
+}
+
+/// The event numbers an executor already used per call.
+actor SeenEvents {
+  private var last: [String: Int] = [:]
+  func last(_ cid: String) -> Int? { last[cid] }
+  func note(_ cid: String, _ seq: Int) { last[cid] = max(last[cid] ?? 0, seq) }
+}

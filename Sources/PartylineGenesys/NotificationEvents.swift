@@ -1,0 +1,49 @@
+public import GenesysCloud
+public import PartylineCore
+
+/// Watch's call events over the Notifications API: one `NotificationStream` for the whole run, whose
+/// topics follow what the full reconciles learn. Each call's snapshot is published to `latest` before
+/// the watcher sees it (a reconcile may be waiting for it to confirm a change).
+public struct NotificationEvents: CallEventSource {
+  let stream: NotificationStream
+  let latest: LatestCalls
+
+  /// Events through `client`'s channels; `silence` without a heartbeat counts as a dead socket.
+  public init(client: GenesysClient, latest: LatestCalls, silence: Double) {
+    stream = NotificationStream(client: client, topics: [], silence: silence)
+    self.latest = latest
+  }
+
+  /// The Notifications API topic of a watch topic.
+  public static func topic(_ t: WatchTopic) -> String {
+    switch t {
+    case .queue(let id): NotificationStream.queueTopic(id)
+    case .user(let id): NotificationStream.userTopic(id)
+    }
+  }
+
+  public func follow(_ topics: [WatchTopic]) async -> Int {
+    await stream.setTopics(topics.map(Self.topic))
+    return await stream.overflow.count
+  }
+
+  public func run(_ handle: @escaping @Sendable (CallEvent) async -> Void) async {
+    let latest = self.latest
+    await stream.run { event in
+      switch event {
+      case .call(_, let call):
+        let live = LiveStateReader.convert(call)
+        await latest.publish(live)
+        await handle(.call(live))
+      case .gap(let why):
+        await handle(.gap(why))
+      case .rejected(let rejected):
+        let missing = Set(rejected.flatMap { $0.missingPermissions ?? [] }).sorted()
+        await handle(
+          .rejected(
+            count: rejected.count, reason: rejected.first?.rejectionReason ?? "rejected",
+            missingPermissions: missing))
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import Foundation
+public import PartylineCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Per-conversation lock files (`locks/<conversation>.lock`) held with `flock`: released by the kernel
+/// when the process dies. The holder writes who it is into the file, so a waiting run can name it.
+public struct LocalLocker: ConversationLocker {
+  /// The wait for a lock ended before it was free (see `PartylineCore.LockTimeout`).
+  public typealias LockTimeout = PartylineCore.LockTimeout
+
+  public let directory: String
+  public let timeout: Double
+  public let holder: String
+
+  public init(directory: String, timeout: Double, holder: String) throws {
+    self.directory = directory + "/locks"
+    self.timeout = timeout
+    self.holder = holder
+    try FileManager.default.createDirectory(
+      atPath: self.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+  }
+
+  final class Held: ConversationLock, @unchecked Sendable {
+    let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    func release() async {
+      _ = ftruncate(fd, 0)
+      flock(fd, LOCK_UN)
+      close(fd)
+    }
+  }
+
+  public func lock(_ conversation: String) async throws -> any ConversationLock {
+    guard Grammar.uuid(conversation) != nil else {
+      throw LockTimeout(conversation: conversation, holder: "nobody (invalid id)", waited: 0)
+    }
+    let path = "\(directory)/\(conversation).lock"
+    let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw LocalJournal.JournalError.io("cannot open \(path)") }
+    let start = Date().timeIntervalSince1970
+    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+      let waited = Date().timeIntervalSince1970 - start
+      if waited >= timeout {
+        var buf = [UInt8](repeating: 0, count: 512)
+        let n = pread(fd, &buf, 512, 0)
+        close(fd)
+        let who =
+          n > 0
+          ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+          : "another run"
+        throw LockTimeout(
+          conversation: conversation, holder: who.isEmpty ? "another run" : who, waited: waited)
+      }
+      try await Task.sleep(nanoseconds: 50_000_000)
+    }
+    _ = ftruncate(fd, 0)
+    let info = Array("\(holder)\n".utf8)
+    _ = info.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
+    return Held(fd: fd)
+  }
+}
