@@ -6,7 +6,7 @@ import PackageDescription
 // product's build stays lean. Run with `./run.sh` or `swift run -c release policy-bench`.
 let package = Package(
   name: "PartylineBenchmarks",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   dependencies: [
     .package(name: "Partyline", path: ".."),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -22,6 +22,7 @@ let package = Package(
         "CScan",
         .product(name: "YAMLReader", package: "Partyline"),
         .product(name: "PartylineCore", package: "Partyline"),
+        .product(name: "PartylineLocal", package: "Partyline"),
         .product(name: "Yams", package: "Yams"),
       ],
       path: "Sources/PolicyBench"

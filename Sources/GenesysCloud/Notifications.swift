@@ -55,7 +55,7 @@ public enum NotificationEvent: Sendable {
   case rejected([ChannelTopic])
 }
 
-/// Follows call topics over the Notifications API (genesys-api.md §8.4): channels of at most 1,000
+/// Follows call topics over the Notifications API (docs/genesys-api.md §8.4): channels of at most 1,000
 /// topics (at most 20 channels), each with one WebSocket dialled without auth, a watchdog on the
 /// heartbeats, reconnection on close or `v2.system.socket_closing`, a new subscription before the
 /// channel expires, and lenient parsing of event bodies. REST calls go through the client (its token

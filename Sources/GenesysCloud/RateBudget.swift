@@ -65,7 +65,7 @@ public struct RateBudgetClosed: Error, CustomStringConvertible {
 }
 
 /// One budget per token, shared by every request of a run, that counts its own requests: Genesys no
-/// longer sends `inin-ratelimit-*` headers (genesys-api.md §8.1), so a client learns nothing from the
+/// longer sends `inin-ratelimit-*` headers (docs/genesys-api.md §8.1), so a client learns nothing from the
 /// server until a 429. The service counts `limit` requests per fixed window of `window` seconds; this
 /// side counts a sliding window (at most `limit` requests sent in any `span`, a little longer than
 /// `window`), which every placement of the service's windows accepts. A 429 with `Retry-After`

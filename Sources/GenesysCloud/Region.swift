@@ -1,5 +1,5 @@
 /// Genesys Cloud regions: the SDK enum names, their AWS spelling, and the domain behind `api.` and
-/// `login.` (genesys-api.md §1; identical in the Go and Python SDKs).
+/// `login.` (docs/genesys-api.md §1; identical in the Go and Python SDKs).
 public struct Region: Sendable, Hashable {
   public var name: String
   public var domain: String

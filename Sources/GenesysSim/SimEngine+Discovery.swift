@@ -2,7 +2,7 @@ import Foundation
 import OrderedJSON
 import YAMLReader
 
-/// What finding calls needs (genesys-api.md §8.2–8.3): queues by name or id, the conversation activity
+/// What finding calls needs (docs/genesys-api.md §8.2–8.3): queues by name or id, the conversation activity
 /// query, and the org's limits.
 extension SimEngine {
   // MARK: Queues

@@ -2,7 +2,7 @@ import Foundation
 import OrderedJSON
 import YAMLReader
 
-/// The Notifications API's REST side (genesys-api.md §8.4) and the events the world's changes publish.
+/// The Notifications API's REST side (docs/genesys-api.md §8.4) and the events the world's changes publish.
 extension SimEngine {
   /// The permissions (ANY) a client needs to subscribe to a call topic. The real lists are not
   /// published (§8.4 [U]); these defaults are the emulator's assumption, and a fixture's

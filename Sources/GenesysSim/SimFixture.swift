@@ -2,14 +2,14 @@ import Foundation
 import YAMLReader
 
 /// The organisation the emulator serves: OAuth clients, users and live conversations, read from a
-/// YAML fixture (DESIGN.md §5). Unknown keys, wrong types, duplicate ids and references to unknown
+/// YAML fixture (docs/emulator.md, "Fixture format"). Unknown keys, wrong types, duplicate ids and references to unknown
 /// users are located errors, like policy errors.
 public struct SimFixture: Sendable, Equatable {
   /// An OAuth client-credentials client and the permissions of its roles.
   public struct Client: Sendable, Equatable {
     public var id: String
     public var secret: String
-    /// `*` grants everything; otherwise names from genesys-api.md §3, a segment may be `*`.
+    /// `*` grants everything; otherwise names from docs/genesys-api.md §3, a segment may be `*`.
     public var permissions: [String]
     /// Seconds; nil means the Genesys default of 24 h.
     public var tokenLifetime: TimeInterval?
@@ -176,7 +176,7 @@ public struct SimFixture: Sendable, Equatable {
   }
 }
 
-/// Permission names the emulator knows: those of genesys-api.md §3.
+/// Permission names the emulator knows: those of docs/genesys-api.md §3.
 public enum SimPermissions {
   public static let known: [String] = [
     "conversation:communication:view",
@@ -209,7 +209,7 @@ public enum SimPermissions {
   }
 }
 
-/// The call states a fixture may give (CallMediaParticipant's enum, genesys-api.md §2a).
+/// The call states a fixture may give (CallMediaParticipant's enum, docs/genesys-api.md §2a).
 let callStates = [
   "alerting", "dialing", "contacting", "offering", "connected", "disconnected", "terminated", "converting",
   "uploading", "transmitting", "none", "parked",
@@ -322,7 +322,7 @@ struct FixtureReader {
         if !SimPermissions.isValid(name) {
           error(
             "unknown_permission",
-            "unknown permission '\(name)'\(hint(name, SimPermissions.known)) (see genesys-api.md §3)", p)
+            "unknown permission '\(name)'\(hint(name, SimPermissions.known)) (see docs/genesys-api.md §3)", p)
         }
         permissions.append(name)
       }

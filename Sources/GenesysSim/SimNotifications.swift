@@ -4,7 +4,7 @@ import YAMLReader
 
 /// The Notifications API's state: channels (per client, at most 20), their topic subscriptions (at
 /// most 1,000 a channel), the one WebSocket each channel may have, and the events published to them
-/// (genesys-api.md §8.4). Its own lock; the engine calls it with the organisation's lock held, and the
+/// (docs/genesys-api.md §8.4). Its own lock; the engine calls it with the organisation's lock held, and the
 /// sockets' tasks call it alone, so it never calls back into the engine.
 final class SimNotifications: @unchecked Sendable {
   static let maxChannelsPerClient = 20

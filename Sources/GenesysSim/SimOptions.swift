@@ -1,7 +1,7 @@
 import Foundation
 
 /// How the emulator behaves where the fixture does not say: timings, the rate limit, faults and the
-/// clock. Defaults follow the real service where it is known (genesys-api.md) and DESIGN.md §5.
+/// clock. Defaults follow the real service where it is known (docs/genesys-api.md) and docs/emulator.md.
 public struct SimOptions: Sendable {
   /// Seeds every id, token and fault draw the emulator makes, so that runs repeat.
   public var seed: UInt64
@@ -26,11 +26,11 @@ public struct SimOptions: Sendable {
   public var now: @Sendable () -> Date
   /// The Notifications API: channel lifetime, heartbeats and event faults.
   public var notifications = Notifications()
-  /// Send the `inin-ratelimit-*` headers Genesys removed in 2021 (genesys-api.md §8.1): only for
+  /// Send the `inin-ratelimit-*` headers Genesys removed in 2021 (docs/genesys-api.md §8.1): only for
   /// comparison tests. Off, as the real service: a client learns of the limit only from a 429.
   public var rateHeaders = false
 
-  /// How channels and their sockets behave (genesys-api.md §8.4; the heartbeat interval is not
+  /// How channels and their sockets behave (docs/genesys-api.md §8.4; the heartbeat interval is not
   /// published, docs/emulator.md).
   public struct Notifications: Sendable {
     /// How long a channel lives; subscribing again extends it. Genesys: 24 h.

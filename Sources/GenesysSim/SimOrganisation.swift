@@ -156,7 +156,7 @@ struct SimOrganisation {
       name: p.name ?? p.user.flatMap { users[$0]?.name }, address: p.address.map(Self.storedAddress),
       muted: p.muted,
       held: p.held,
-      // Every leg carries the call's direction, the agent's too (genesys-api.md §8.2).
+      // Every leg carries the call's direction, the agent's too (docs/genesys-api.md §8.2).
       direction: direction,
       startTime: start, startAlertingTime: p.state == "alerting" ? start : nil,
       connectedTime: connected ? start : nil,

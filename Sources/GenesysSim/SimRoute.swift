@@ -1,4 +1,4 @@
-/// The operations the emulator serves (genesys-api.md §1–2); the raw value is the route as
+/// The operations the emulator serves (docs/genesys-api.md §1–2); the raw value is the route as
 /// `GET /sim/requests` counts it.
 enum SimRoute: String, CaseIterable {
   case token = "POST /oauth/token"
@@ -29,7 +29,7 @@ enum SimRoute: String, CaseIterable {
   case replaceSubscriptions = "PUT /api/v2/notifications/channels/{channelId}/subscriptions"
   case deleteSubscriptions = "DELETE /api/v2/notifications/channels/{channelId}/subscriptions"
 
-  /// The permissions of which the client needs ANY (genesys-api.md §2), none when empty.
+  /// The permissions of which the client needs ANY (docs/genesys-api.md §2), none when empty.
   var permissions: [String] {
     switch self {
     case .getConversation: return ["conversation:communication:view"]

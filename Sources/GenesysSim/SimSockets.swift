@@ -5,7 +5,7 @@ import OrderedJSON
 import YAMLReader
 
 /// The WebSocket at each channel's `connectUri` (`ws://127.0.0.1:PORT/channels/ID`): no auth header,
-/// the channel id is the credential (genesys-api.md §8.4). It sends what the channel's stream holds
+/// the channel id is the credential (docs/genesys-api.md §8.4). It sends what the channel's stream holds
 /// (events, at their time), a heartbeat on `channel.metadata` every interval, answers
 /// `{"message":"ping"}` with a pong, and ends when the channel closes it (a second socket, expiry, a
 /// fault).

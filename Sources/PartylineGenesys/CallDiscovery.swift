@@ -2,7 +2,7 @@ public import GenesysCloud
 public import PartylineCore
 import YAMLReader
 
-/// Finds the live calls of a policy set's `select` policies (DESIGN.md §3): queue names resolved once
+/// Finds the live calls of a policy set's `select` policies (README, "Select policies"): queue names resolved once
 /// per run (`GET /api/v2/routing/queues?name=`), select users' emails once, then one conversation
 /// activity query per distinct selector, paged. The calls found are then read like any other.
 /// Requests: one per queue name, one per email, and one per selector and page of 100 calls.

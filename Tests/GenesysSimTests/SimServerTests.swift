@@ -90,7 +90,7 @@ import YAMLReader
       #expect(agent["userId"] == nil)
       let user = try #require(agent["user"] as? [String: Any])
       #expect(user["id"] as? String == Demo.ada)
-      #expect(user["name"] == nil, "REST user references carry no name (genesys-api.md §8.2)")
+      #expect(user["name"] == nil, "REST user references carry no name (docs/genesys-api.md §8.2)")
       #expect(user["selfUri"] as? String == "/api/v2/users/\(Demo.ada)")
       #expect(agent["state"] as? String == "connected")
       #expect(agent["muted"] as? Bool == false)

@@ -1,6 +1,7 @@
 import CScan
 import Foundation
 import PartylineCore
+import PartylineLocal
 import Yams
 
 /// What one loader produced, checked after every run so that no loader can skip work.

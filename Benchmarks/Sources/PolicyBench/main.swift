@@ -1,5 +1,6 @@
 import Foundation
 import PartylineCore
+import PartylineLocal
 import YAMLReader
 
 #if canImport(Glibc)

@@ -1,0 +1,295 @@
+import PartylineCore
+import PartylineTestSupport
+import Synchronization
+import Testing
+
+/// The runtime on a manual clock: no real waiting, and every instant exact.
+enum Runtime {
+  static let t0 = 1_800_000_000.0
+  static let muteCustomer = "  mute:\n    - purpose: customer\n      for: 30s\n"
+
+  static func files(_ spec: String) -> [(name: String, text: String)] {
+    [
+      (
+        name: "p.yaml",
+        text:
+          "apiVersion: partyline/v1\nkind: ConversationPolicy\nmetadata: {name: p1}\nspec:\n  conversation: \(World.conv)\n"
+          + spec
+      )
+    ]
+  }
+
+  static func reconciler(
+    _ set: PolicySet, _ calls: ServedCalls, _ journal: MemoryJournal, _ clock: ManualClock,
+    locker: any ConversationLocker = FreeLocks()
+  ) -> Reconciler {
+    Reconciler(
+      set: set, wholeSet: true, workspace: "default", source: calls, executor: calls, clock: clock,
+      journal: journal, locker: locker, parallelism: 4, dryRun: false, run: "r1")
+  }
+}
+
+@Suite struct WatcherTests {
+  @Test func aRevertDueAtTIsSentAtTWithNoRealWaiting() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let files = Runtime.files(Runtime.muteCustomer)
+    let set = try #require(compile(files).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    let journal = MemoryJournal()
+    let counter = Counter()
+    var watcher = Watcher(
+      workspace: "default", clock: clock, source: calls, executor: calls, eventExecutor: calls,
+      journal: journal, locker: InProcessLocker(FreeLocks(), timeout: 5, clock: clock), budget: RoomyBudget(),
+      events: nil, interval: 300, reload: { compile(files) }, runId: { "r\(counter.next())" })
+    watcher.confirmTimeout = 5
+    let signal = RunSignal()
+    let run = Task { await watcher.run(set, signal: signal) }
+    // The first full reconcile mutes at once.
+    #expect(await ManualClock.eventually { calls.calls.contains { $0.what == "mute" } })
+    #expect(calls.calls.first { $0.what == "mute" }?.at == Runtime.t0)
+    let lease = try #require(JournalState(journal.records, workspace: "default").leases.first)
+    #expect(lease.endsAt == Runtime.t0 + 30)
+    // The clock moves from sleep to sleep, never past the lease's end, then stands still there.
+    while clock.now() < lease.endsAt { await clock.step(limit: lease.endsAt) }
+    #expect(await ManualClock.eventually { calls.calls.contains { $0.what == "unmute" } }, "\(calls.calls)")
+    #expect(calls.calls.filter { $0.what == "unmute" }.map(\.at) == [lease.endsAt], "sent at T, not T+1 s")
+    #expect(calls.live.conversations[World.conv]?.participants.first?.muted == false)
+
+    // What is in flight (the revert's confirming read) gets the grace, on the clock.
+    signal.stop()
+    try await clock.run { await run.value }
+  }
+
+  @Test func theStopEndsEveryLoopAndTheBudgetIsClosed() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let files = Runtime.files("  unmute:\n    - purpose: customer\n")
+    let set = try #require(compile(files).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    let budget = ClosingBudget()
+    let watcher = Watcher(
+      workspace: "default", clock: clock, source: calls, executor: calls, eventExecutor: calls,
+      journal: MemoryJournal(), locker: InProcessLocker(FreeLocks(), timeout: 5, clock: clock),
+      budget: budget,
+      events: nil, interval: 300, reload: { compile(files) }, runId: { "r" })
+    let signal = RunSignal()
+    let run = Task { await watcher.run(set, signal: signal) }
+    #expect(await ManualClock.eventually { clock.sleeping.count >= 2 })
+    signal.stop()
+    await run.value  // returns without the clock moving: every loop ends at the stop
+    #expect(await ManualClock.eventually { budget.closed })
+  }
+}
+
+@Suite struct ReconcilerTests {
+  @Test func aReconcileThatFindsItsConversationActedOnUnderTheLockPlansItAgain() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    let journal = MemoryJournal()
+    // Between the plan and the lock, another run mutes the customer (a human, a scheduled apply).
+    let locker = RacingLocker {
+      try await journal.append([
+        JournalRecord(
+          kind: .confirmation, id: "other-1", at: Runtime.t0, workspace: "default", run: "other",
+          action: .mute, conversation: World.conv, participant: World.customerP, policy: "p1", directive: "x",
+          status: .confirmed)
+      ])
+      calls.change(World.conv, World.customerP) { $0.muted = true }
+    }
+    let r = Runtime.reconciler(set, calls, journal, clock, locker: locker)
+    let outcome = try await clock.run { try await r.runOnce() }
+    #expect(outcome.plan.changes.contains { $0.action == .mute }, "planned from the first read")
+    #expect(calls.reads.first == World.conv, "read again under the lock")
+    #expect(!calls.calls.contains { $0.what == "mute" }, "not sent: the fresh plan has nothing to do")
+  }
+
+  @Test func withoutAnotherRunTheFirstPlanIsCarriedOut() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    let journal = MemoryJournal()
+    let r = Runtime.reconciler(set, calls, journal, clock, locker: RacingLocker {})
+    let outcome = try await clock.run { try await r.runOnce() }
+    #expect(outcome.report?.items.map(\.result) == [.confirmed])
+    #expect(calls.calls.map(\.what) == ["mute"])
+    // The confirming read is the only conversation read: the plan was not made again.
+    #expect(calls.reads == [World.conv])
+  }
+}
+
+@Suite struct ApplierTests {
+  func plan(_ set: PolicySet, _ live: LiveState) -> Plan {
+    Planner(wholeSet: true).plan(set, live: live, leases: [], now: Runtime.t0)
+  }
+
+  @Test func aMuteIsJournalledBeforeItIsSentAndConfirmedOnAReRead() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    let journal = MemoryJournal()
+    let applier = Applier(
+      executor: calls, journal: journal, workspace: "default", run: "r1", confirmTimeout: 5, clock: clock)
+    let p = plan(set, calls.live)
+    let report = try await clock.run { await applier.apply(p) }
+    #expect(report.items.map(\.result) == [.confirmed])
+    let kinds = journal.records.map(\.kind)
+    #expect(kinds == [.intent, .outcome])
+    let intent = try #require(journal.records.first)
+    #expect(intent.at == Runtime.t0 && intent.leaseEnds == Runtime.t0 + 30)
+    #expect(calls.reads == [World.conv], "one confirming read")
+    // It came after the first poll interval, on the clock.
+    #expect(clock.now() >= Runtime.t0 + 0.25)
+  }
+
+  @Test func aMuteWhoseRevertCannotBePromisedWaitsOnTheClockThenIsHeldBack() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    let journal = MemoryJournal()
+    var applier = Applier(
+      executor: NoPromises(inner: calls), journal: journal, workspace: "default", run: "r1",
+      confirmTimeout: 5,
+      clock: clock)
+    applier.admissionWait = 3
+    let (p, waiting) = (plan(set, calls.live), applier)
+    let report = try await clock.run { await waiting.apply(p) }
+    #expect(report.items.map(\.result) == [.waiting])
+    #expect(calls.calls.isEmpty && journal.records.isEmpty, "nothing sent, nothing journalled")
+    #expect(clock.now() >= Runtime.t0 + 3, "it waited the admission wait, on the clock")
+  }
+}
+
+@Suite struct InProcessLockerTests {
+  @Test func aSecondLockWaitsThenGivesUpAfterTheTimeoutOnTheClock() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let locker = InProcessLocker(FreeLocks(), timeout: 10, clock: clock)
+    let held = try await locker.lock(World.conv)
+    let second = Task { try await locker.lock(World.conv) }
+    #expect(await ManualClock.eventually { clock.sleeping.count == 1 })
+    clock.advance(by: 9.9)
+    try? await Task.sleep(nanoseconds: 20_000_000)
+    clock.advance(by: 0.1)
+    await #expect(throws: LockTimeout.self) { _ = try await second.value }
+    await held.release()
+  }
+
+  @Test func aReleasedLockIsHandedToTheWaiter() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let locker = InProcessLocker(FreeLocks(), timeout: 10, clock: clock)
+    let held = try await locker.lock(World.conv)
+    let second = Task { try await locker.lock(World.conv) }
+    #expect(await ManualClock.eventually { clock.sleeping.count == 1 })
+    await held.release()
+    let next = try await second.value
+    await next.release()
+    #expect(clock.now() == Runtime.t0, "no time passed")
+  }
+
+  @Test func theOnTimeLoopJoinsAConversationAnotherReconcileHolds() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let locker = InProcessLocker(FreeLocks(), timeout: 10, clock: clock)
+    let held = try await locker.lock(World.conv)
+    let joined = try await locker.lockOrJoin(World.conv)  // at once: no wait
+    await joined.release()
+    await held.release()
+    let again = try await locker.lock(World.conv)  // the join did not release the holder's lock twice
+    await again.release()
+  }
+}
+
+@Suite struct JournalStateTests {
+  func record(
+    _ kind: JournalRecord.Kind, _ id: String, _ action: PlannedChange.Action,
+    status: JournalRecord.Status? = nil,
+    participant: String = World.customerP, ends: Double? = nil
+  ) -> JournalRecord {
+    JournalRecord(
+      kind: kind, id: id, at: Runtime.t0, workspace: "default", run: "r1", action: action,
+      conversation: World.conv, participant: participant, policy: "p1", directive: "d1",
+      leaseEnds: ends, status: status)
+  }
+
+  @Test func aMuteIsALeaseUnlessItFailedAndARevertServesIt() {
+    let ends = Runtime.t0 + 30
+    let open = JournalState([record(.intent, "a", .mute, ends: ends)], workspace: "default").leases
+    #expect(
+      open.map(\.status) == [.open] && open.first?.outcomeKnown == false, "no outcome: it may have happened")
+    let failed = JournalState(
+      [record(.intent, "a", .mute, ends: ends), record(.outcome, "a", .mute, status: .failed)],
+      workspace: "default")
+    #expect(failed.leases.isEmpty)
+    let served = JournalState(
+      [
+        record(.intent, "a", .mute, ends: ends), record(.outcome, "a", .mute, status: .ok),
+        record(.intent, "b", .revert), record(.outcome, "b", .revert, status: .ok),
+      ], workspace: "default")
+    #expect(served.leases.map(\.status) == [.served])
+    let unsure = JournalState(
+      [
+        record(.intent, "a", .mute, ends: ends), record(.outcome, "a", .mute, status: .ok),
+        record(.intent, "b", .revert), record(.outcome, "b", .revert, status: .unknown),
+      ], workspace: "default")
+    #expect(unsure.leases.map(\.status) == [.open], "a revert of unknown outcome is tried again")
+  }
+
+  @Test func aClosedLeaseIsServedAndOtherWorkspacesAreNotSeen() {
+    let ends = Runtime.t0 + 30
+    let records = [
+      record(.intent, "a", .mute, ends: ends), record(.outcome, "a", .mute, status: .ok),
+      record(.close, "c", .revert),
+    ]
+    #expect(JournalState(records, workspace: "default").leases.map(\.status) == [.served])
+    #expect(JournalState(records, workspace: "other").leases.isEmpty)
+  }
+}
+
+/// Lets "another run" act on the conversation just before the lock is granted.
+struct RacingLocker: ConversationLocker {
+  let before: @Sendable () async throws -> Void
+  func lock(_ conversation: String) async throws -> any ConversationLock {
+    try await before()
+    return try await FreeLocks().lock(conversation)
+  }
+}
+
+/// An executor whose budget can promise no revert.
+struct NoPromises: ApplyExecutor {
+  let inner: ServedCalls
+  func admit(leaseEnd: Double) async -> Bool { false }
+  func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String) async throws
+    -> CallResult
+  {
+    try await inner.setMuted(
+      muted, conversation: conversation, participant: participant, actingUser: actingUser)
+  }
+  func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
+    try await inner.add(target, conversation: conversation, actingUser: actingUser)
+  }
+  func read(conversation: String) async throws -> LiveConversation? {
+    try await inner.read(conversation: conversation)
+  }
+}
+
+/// A budget that notes its close.
+final class ClosingBudget: RequestBudget, Sendable {
+  private let isClosed = Mutex(false)
+  var closed: Bool { isClosed.withLock { $0 } }
+  func limit() async -> Int { 300 }
+  func window() async -> Double { 60 }
+  func throttled() async -> Int { 0 }
+  func readAllowance(over seconds: Double) async -> Int { 1000 }
+  func expectUrgent(dueAt: [Double], requestsEach: Int) async {}
+  func close() async { isClosed.withLock { $0 = true } }
+  func urgent<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T { try await body() }
+}
+
+/// Run ids for the watcher's reconciles.
+final class Counter: Sendable {
+  private let n = Mutex(0)
+  func next() -> Int {
+    n.withLock {
+      $0 += 1
+      return $0
+    }
+  }
+}

@@ -1,0 +1,103 @@
+public import PartylineCore
+import Synchronization
+
+/// Calls served from memory to the core's runtime, through the two ports a reconcile has: the
+/// live-state source and the executor. Changes take effect at once and are recorded with the time of
+/// the clock they were made at, so a test can say when each was sent. (The Genesys adapter behind the
+/// same ports is tested against the emulator over sockets.)
+public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
+  /// A call the executor was asked to make, and when.
+  public struct Call: Sendable, Equatable {
+    public var what: String
+    public var conversation: String
+    public var participant: String?
+    public var at: Double
+  }
+  private struct State {
+    var live: LiveState
+    var calls: [Call] = []
+    var reads: [String] = []
+  }
+  private let state: Mutex<State>
+  private let clock: any RuntimeClock
+
+  /// Serves `live`, timing calls by `clock`.
+  public init(_ live: LiveState, clock: any RuntimeClock) {
+    state = Mutex(State(live: live))
+    self.clock = clock
+  }
+
+  /// The calls made, in order.
+  public var calls: [Call] { state.withLock { $0.calls } }
+  /// The conversations read one at a time (re-plans and confirmations), in order.
+  public var reads: [String] { state.withLock { $0.reads } }
+  /// The state as it is now.
+  public var live: LiveState { state.withLock { $0.live } }
+
+  /// Changes a participant as something outside Partyline would (a human unmutes, another run mutes).
+  public func change(_ conversation: String, _ participant: String, _ body: (inout LiveParticipant) -> Void) {
+    state.withLock { s in
+      guard var conv = s.live.conversations[conversation],
+        let i = conv.participants.firstIndex(where: { $0.id == participant })
+      else { return }
+      body(&conv.participants[i])
+      s.live.conversations[conversation] = conv
+    }
+  }
+
+  public func read(_ request: LiveReadRequest) async throws -> LiveRead {
+    let live = state.withLock { s in
+      var out = s.live
+      out.conversations.merge(request.snapshots) { _, b in b }
+      return out
+    }
+    let discovery = request.given ?? DiscoveredCalls()
+    return LiveRead(
+      set: request.set.bound(to: discovery.discovery, live: live), live: live, findings: [],
+      discovery: discovery)
+  }
+
+  public func conversation(_ id: String) async throws -> LiveConversation? {
+    state.withLock { s in
+      s.reads.append(id)
+      return s.live.conversations[id]
+    }
+  }
+
+  public func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String)
+    async throws -> CallResult
+  {
+    let at = clock.now()
+    state.withLock { s in
+      s.calls.append(
+        Call(what: muted ? "mute" : "unmute", conversation: conversation, participant: participant, at: at))
+    }
+    change(conversation, participant) { $0.muted = muted }
+    return CallResult(status: 202, correlationId: nil, latency: 0)
+  }
+
+  public func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
+    let at = clock.now()
+    state.withLock { s in s.calls.append(Call(what: "add \(target)", conversation: conversation, at: at)) }
+    return CallResult(status: 202, correlationId: nil, latency: 0)
+  }
+
+  public func read(conversation: String) async throws -> LiveConversation? {
+    try await self.conversation(conversation)
+  }
+}
+
+/// A rate budget with room for everything (the runtime's tests are about time, not requests).
+public struct RoomyBudget: RequestBudget {
+  /// A budget that never says no.
+  public init() {}
+  public func limit() async -> Int { 1_000_000 }
+  public func window() async -> Double { 60 }
+  public func throttled() async -> Int { 0 }
+  public func readAllowance(over seconds: Double) async -> Int { 1_000_000 }
+  public func expectUrgent(dueAt: [Double], requestsEach: Int) async {}
+  public func close() async {}
+  public func urgent<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+    try await body()
+  }
+}
