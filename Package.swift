@@ -106,7 +106,7 @@ let package = Package(
     ),
     .testTarget(
       name: "PartylineViewsTests",
-      dependencies: ["PartylineViews", "PartylineCore", "PartylineTestSupport"],
+      dependencies: ["PartylineViews", "PartylineCore", "YAMLReader", "PartylineTestSupport"],
       exclude: ["Golden"]),
     .testTarget(
       name: "EndToEndTests",

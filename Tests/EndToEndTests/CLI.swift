@@ -1,4 +1,5 @@
 import Foundation
+import PartylineTestSupport
 import Testing
 
 /// Runs the built `partyline` binary, as a user would.
@@ -72,36 +73,8 @@ enum CLI {
   }
 }
 
-/// Compares `actual` with a golden file; `PARTYLINE_RECORD=1` rewrites the file and fails the test.
+/// Compares `actual` with a golden file of the end-to-end tests (see `Golden.assert`).
 func assertGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws
 {
-  let url = CLI.packageRoot.appendingPathComponent("Tests/EndToEndTests/Golden/\(name)")
-  if ProcessInfo.processInfo.environment["PARTYLINE_RECORD"] == "1" {
-    try actual.write(to: url, atomically: true, encoding: .utf8)
-    Issue.record("recorded \(name); run again without PARTYLINE_RECORD", sourceLocation: sourceLocation)
-    return
-  }
-  guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-    Issue.record("missing golden file \(name); run with PARTYLINE_RECORD=1", sourceLocation: sourceLocation)
-    return
-  }
-  if expected != actual {
-    Issue.record(
-      "output differs from \(name):\n\(lineDiff(expected, actual))", sourceLocation: sourceLocation)
-  }
-}
-
-/// A small line diff: `-` expected, `+` actual.
-func lineDiff(_ a: String, _ b: String) -> String {
-  let x = a.split(separator: "\n", omittingEmptySubsequences: false)
-  let y = b.split(separator: "\n", omittingEmptySubsequences: false)
-  let diff = y.difference(from: x)
-  var out: [String] = []
-  for change in diff {
-    switch change {
-    case .remove(let offset, let line, _): out.append("-\(offset + 1): \(line)")
-    case .insert(let offset, let line, _): out.append("+\(offset + 1): \(line)")
-    }
-  }
-  return out.joined(separator: "\n")
+  try Golden.assert(actual, name, in: "Tests/EndToEndTests/Golden", sourceLocation: sourceLocation)
 }

@@ -115,7 +115,17 @@ public struct ApplyReport: Sendable {
     public var change: PlannedChange
     public var result: Result
     public var detail: String?
+
+    /// One change's result.
+    public init(change: PlannedChange, result: Result, detail: String?) {
+      self.change = change
+      self.result = result
+      self.detail = detail
+    }
   }
+
+  /// An empty account.
+  public init() {}
 
   public var items: [Item] = []
   /// Conversations that could not be locked, with the reason.
