@@ -130,3 +130,14 @@ let package = Package(
     ),
   ]
 )
+
+// Swift 6 upcoming features on every Swift target: `any` spelled out, imports internal unless marked
+// `public import`, and members visible only from modules a file imports itself.
+for target in package.targets where target.type != .system {
+  target.swiftSettings =
+    (target.swiftSettings ?? []) + [
+      .enableUpcomingFeature("ExistentialAny"),
+      .enableUpcomingFeature("InternalImportsByDefault"),
+      .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}

@@ -1,8 +1,8 @@
-import Backoff
-import AsyncHTTPClient
-import Foundation
-import NIOCore
-import NIOHTTP1
+public import Backoff
+public import AsyncHTTPClient
+public import Foundation
+public import NIOCore
+public import NIOHTTP1
 
 /// The Genesys Cloud Platform API v2 client: client-credentials auth with a cached token, one shared
 /// rate budget, retries for 429, 5xx (not 501) and connection errors inside a time budget. Ids are

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import HummingbirdWSClient
+import NIOHTTP1
 
 /// A Notifications API channel (`POST /api/v2/notifications/channels`).
 public struct NotificationChannel: Sendable, Hashable, Decodable {

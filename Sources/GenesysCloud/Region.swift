@@ -1,3 +1,4 @@
+import Foundation
 /// Genesys Cloud regions: the SDK enum names, their AWS spelling, and the domain behind `api.` and
 /// `login.` (docs/genesys-api.md §1; identical in the Go and Python SDKs).
 public struct Region: Sendable, Hashable {

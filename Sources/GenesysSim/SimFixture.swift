@@ -1,5 +1,5 @@
-import Foundation
-import YAMLReader
+public import Foundation
+public import YAMLReader
 
 /// The organisation the emulator serves: OAuth clients, users and live conversations, read from a
 /// YAML fixture (docs/emulator.md, "Fixture format"). Unknown keys, wrong types, duplicate ids and references to unknown

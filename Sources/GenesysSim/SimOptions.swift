@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How the emulator behaves where the fixture does not say: timings, the rate limit, faults and the
 /// clock. Defaults follow the real service where it is known (docs/genesys-api.md) and docs/emulator.md.

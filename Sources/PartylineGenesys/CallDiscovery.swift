@@ -1,6 +1,6 @@
 public import GenesysCloud
 public import PartylineCore
-import YAMLReader
+public import YAMLReader
 
 /// Finds the live calls of a policy set's `select` policies (README, "Select policies"): queue names resolved once
 /// per run (`GET /api/v2/routing/queues?name=`), select users' emails once, then one conversation

@@ -1,4 +1,4 @@
-import PartylineCore
+public import PartylineCore
 
 /// The journal as rows of `partyline_journal`: one row per record, the record as JSONB plus indexed
 /// columns. An append is one INSERT, committed (durable) before it returns; a row is whole or absent, so

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A `postgres://user:password@host:port/database?sslmode=…` connection string, parsed. Its
 /// `description` never shows the password, and `redact(_:)` removes it from any other text, so an

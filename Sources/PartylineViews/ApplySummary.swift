@@ -1,4 +1,5 @@
 public import PartylineCore
+import YAMLReader
 
 /// The one-line account of an apply, and why a plan was refused.
 public enum ApplySummary {

@@ -5,6 +5,7 @@ import PartylineCore
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews
+import OrderedJSON
 
 /// `partyline calls`: the live calls with their ids and participants, the lookup a policy author
 /// needs (like `kubectl get pods`). Found with the conversation activity query, then read one by one.

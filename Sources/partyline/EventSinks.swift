@@ -7,6 +7,8 @@ import PartylineCore
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews
+import OrderedJSON
+import NIOHTTP1
 
 /// Options for where outcomes go besides the journal.
 struct EventOptions: ParsableArguments {

@@ -5,6 +5,7 @@ import PartylineCore
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews
+import OrderedJSON
 
 struct PlanCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(

@@ -5,6 +5,7 @@ import PartylineCore
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews
+import YAMLReader
 
 /// Options shared by plan, apply and watch.
 struct RunOptions: ParsableArguments {

@@ -5,6 +5,7 @@ import PartylineCore
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews
+import YAMLReader
 
 #if canImport(Glibc)
   import Glibc

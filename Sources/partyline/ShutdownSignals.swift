@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// SIGINT and SIGTERM through swift-service-lifecycle's graceful shutdown: the first one calls
 /// `onShutdown` (the run stops sending and winds down within its grace).

@@ -5,6 +5,7 @@ import PartylineGenesys
 import PartylineLocal
 import PartylineViews
 import PartylineStatePostgres
+import OrderedJSON
 
 struct StateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(

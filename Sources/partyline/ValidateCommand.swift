@@ -5,6 +5,7 @@ import PartylineGenesys
 import PartylineLocal
 import PartylineViews
 import YAMLReader
+import OrderedJSON
 
 struct ValidateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

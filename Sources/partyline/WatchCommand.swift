@@ -6,6 +6,7 @@ import PartylineCore
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews
+import YAMLReader
 
 struct WatchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import PartylineCore
+import YAMLReader
 
 /// Inline YAML with markers (1️⃣, 2️⃣ …) where diagnostics are expected; the markers are removed and
 /// their 1-based line and column (in Unicode scalars) recorded.

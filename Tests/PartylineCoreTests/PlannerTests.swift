@@ -1,5 +1,6 @@
 import PartylineCore
 import Testing
+import YAMLReader
 
 /// A small live world for planner tests.
 enum World {

@@ -1,5 +1,6 @@
 import PartylineCore
 import Testing
+import YAMLReader
 
 /// Compiles marked YAML and checks that exactly the expected diagnostics come out, at the markers.
 func assertDiagnostics(

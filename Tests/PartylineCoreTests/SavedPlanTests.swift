@@ -2,6 +2,7 @@ import Foundation
 import PartylineCore
 import Testing
 import YAMLReader
+import OrderedJSON
 
 /// The saved plan's codec and its checks, on model values (the end-to-end tests cover the files).
 @Suite struct SavedPlanTests {

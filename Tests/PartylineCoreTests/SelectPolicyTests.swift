@@ -1,5 +1,6 @@
 import PartylineCore
 import Testing
+import YAMLReader
 
 /// `spec.select`: compiled with located diagnostics, bound to the live calls it matches, planned per
 /// call (leases, role max and contradictions per call; calls in other queues untouched).

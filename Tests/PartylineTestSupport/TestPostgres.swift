@@ -1,7 +1,7 @@
-import Foundation
-import Logging
-import PartylineStatePostgres
-import PostgresNIO
+public import Foundation
+public import Logging
+public import PartylineStatePostgres
+public import PostgresNIO
 
 /// The PostgreSQL server the tests use (shared by the PostgreSQL and end-to-end test targets): `PARTYLINE_TEST_POSTGRES` (scripts/test starts one). Without
 /// it the tests that need a server are skipped, except under CI (`CI=true`), where they fail.

@@ -4,6 +4,7 @@ import PartylineTestSupport
 import PartylineViews
 import Testing
 import YAMLReader
+import OrderedJSON
 
 /// The output formats, pinned over model values: no binary, no emulator, no clock.
 enum Fixture {

@@ -1,4 +1,5 @@
 import Foundation
+public import OrderedJSON
 
 /// One line of the journal: an intent before a call, its outcome after, a confirmation, or the close
 /// of a lease that needs no revert (its participant left, its conversation ended, it was already

@@ -1,3 +1,4 @@
+public import YAMLReader
 /// Where the runtime reads the live state from: the Genesys adapter reads the Platform API, a test
 /// serves values. One read is discovery (select policies find their calls), the read of every call
 /// and user the set needs, and the binding of the select policies to the calls found.

@@ -1,3 +1,4 @@
+public import YAMLReader
 /// What the watcher tells whoever shows it (the CLI writes them to stderr and stdout).
 public enum WatchNotice: Sendable {
   /// Which of the watcher's loops ran a reconcile.

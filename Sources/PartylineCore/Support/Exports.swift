@@ -1,2 +1,0 @@
-@_exported public import YAMLReader
-@_exported public import OrderedJSON
