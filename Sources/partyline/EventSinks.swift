@@ -39,8 +39,6 @@ final class WebhookSink: @unchecked Sendable {
   let http: HTTPClient
   private let lock = NSLock()
   private var inFlight: [Task<Void, Never>] = []
-  private(set) var delivered = 0
-  private(set) var dropped = 0
 
   static func checkURL(_ url: String) throws {
     guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), let host = u.host,
@@ -80,12 +78,10 @@ final class WebhookSink: @unchecked Sendable {
           (200..<300).contains(Int(r.status.code))
         {
           _ = try? await r.body.collect(upTo: 1 << 16)
-          lock.withLock { delivered += 1 }
           return
         }
         try? await Task.sleep(nanoseconds: UInt64(Backoff.webhook.delay(attempt: attempt + 1) * 1e9))
       }
-      lock.withLock { dropped += 1 }
     }
     lock.withLock { inFlight.append(task) }
   }

@@ -151,16 +151,9 @@ struct SimServeCommand: AsyncParsableCommand {
     let options = try options()
 
     // Signals are taken over before the server starts so that an early SIGTERM still stops cleanly.
-    signal(SIGINT, SIG_IGN)
-    signal(SIGTERM, SIG_IGN)
     let stop = AsyncStream<Void>.makeStream()
-    let sources = [SIGINT, SIGTERM].map { sig in
-      let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-      source.setEventHandler { stop.continuation.yield() }
-      source.resume()
-      return source
-    }
-    defer { sources.forEach { $0.cancel() } }
+    let signals = ShutdownSignals.listen { stop.continuation.yield() }
+    defer { signals.cancel() }
 
     let server: SimServer
     do {

@@ -90,9 +90,10 @@ enum Runtime {
     let locker = RacingLocker {
       try await journal.append([
         JournalRecord(
-          kind: .confirmation, id: "other-1", at: Runtime.t0, workspace: "default", run: "other",
-          action: .mute, conversation: World.conv, participant: World.customerP, policy: "p1", directive: "x",
-          status: .confirmed)
+          kind: .outcome, id: "other-1", at: Runtime.t0, workspace: "default", run: "other",
+          action: .unmute, conversation: World.conv, participant: World.customerP, policy: "p1",
+          directive: "x",
+          status: .ok)
       ])
       calls.change(World.conv, World.customerP) { $0.muted = true }
     }

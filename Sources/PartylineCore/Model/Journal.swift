@@ -1,11 +1,11 @@
 import Foundation
 public import OrderedJSON
 
-/// One line of the journal: an intent before a call, its outcome after, a confirmation, or the close
+/// One line of the journal: an intent before a call, its outcome after, or the close
 /// of a lease that needs no revert (its participant left, its conversation ended, it was already
 /// unmuted), so that no later run reads that conversation for it again.
 public struct JournalRecord: Sendable, Hashable {
-  public enum Kind: String, Sendable { case intent, outcome, confirmation, close }
+  public enum Kind: String, Sendable { case intent, outcome, close }
   public enum Status: String, Sendable {
     /// The API accepted the call.
     case ok
@@ -13,8 +13,6 @@ public struct JournalRecord: Sendable, Hashable {
     case failed
     /// No answer (timeout, reset, 5xx on an add): it may or may not have taken effect.
     case unknown
-    /// Confirmations: the effect was (not) seen on a re-read.
-    case confirmed, unconfirmed
   }
 
   public var kind: Kind
