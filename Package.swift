@@ -34,23 +34,26 @@ let package = Package(
     .target(name: "OrderedJSON"),
     // The one backoff rule of every retry loop.
     .target(name: "Backoff"),
+    // The one ISO-8601 formatter and parser.
+    .target(name: "WireTime"),
     // The policy engine, pure: the model, the compiler, the planner, the applier and the runtime
     // (reconciler, watcher) on an injected clock, over protocols for the live state, the executor,
     // the journal and the locks. No files, sockets, environment, printing or real clock.
     .target(
       name: "PartylineCore",
       dependencies: [
-        "YAMLReader", "OrderedJSON", "Backoff", .product(name: "Crypto", package: "swift-crypto"),
+        "YAMLReader", "OrderedJSON", "Backoff", "WireTime", .product(name: "Crypto", package: "swift-crypto"),
       ]),
     // The local machine: policy files, the file journal and its locks, the system clock.
     .target(name: "PartylineLocal", dependencies: ["PartylineCore", "YAMLReader"]),
     // How the engine's results look: diagnostics, plans, the apply summary, the lease table, metrics.
-    .target(name: "PartylineViews", dependencies: ["PartylineCore", "YAMLReader", "OrderedJSON"]),
+    .target(
+      name: "PartylineViews", dependencies: ["PartylineCore", "YAMLReader", "OrderedJSON", "WireTime"]),
     // The Genesys Cloud Platform API v2 client: requests, the rate budget, notifications.
     .target(
       name: "GenesysCloud",
       dependencies: [
-        "Backoff",
+        "Backoff", "WireTime",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         .product(name: "Logging", package: "swift-log"),
@@ -63,6 +66,7 @@ let package = Package(
       dependencies: [
         "YAMLReader",
         "OrderedJSON",
+        "WireTime",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -83,7 +87,7 @@ let package = Package(
       name: "partyline",
       dependencies: [
         "PartylineCore", "PartylineLocal", "PartylineViews", "PartylineStatePostgres", "PartylineGenesys",
-        "GenesysCloud", "GenesysSim", "Backoff",
+        "GenesysCloud", "GenesysSim", "Backoff", "WireTime",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import Backoff
+import WireTime
 import Foundation
 import Logging
 import NIOCore
@@ -150,7 +151,7 @@ public actor NotificationStream {
           if !rejected.isEmpty { await handle(.rejected(rejected)) }
           channel = c
           subscribedAt = Date().timeIntervalSince1970
-          if let e = c.expires.flatMap(Self.parseDate) { lifetime = max(1, e - subscribedAt) }
+          if let e = c.expires.flatMap(Timestamp.parse) { lifetime = max(1, e - subscribedAt) }
         }
         guard let c = channel else { continue }
         // An hour before expiry, at the latest at 80 % of the channel's life, never before half of it.
@@ -291,14 +292,6 @@ public actor NotificationStream {
       let call = try? JSONDecoder().decode(CallConversation.self, from: data)
     else { return .ignored }
     return .call(topic, call)
-  }
-
-  static func parseDate(_ s: String) -> Double? {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    if let d = f.date(from: s) { return d.timeIntervalSince1970 }
-    f.formatOptions = [.withInternetDateTime]
-    return f.date(from: s)?.timeIntervalSince1970
   }
 
   /// The call topics of a user and of a queue.

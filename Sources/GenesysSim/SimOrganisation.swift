@@ -1,4 +1,5 @@
 import Foundation
+import WireTime
 import OrderedJSON
 import YAMLReader
 
@@ -327,21 +328,7 @@ struct SimOrganisation {
 
 /// ISO-8601 UTC with milliseconds, as Genesys writes dates: `2021-05-14T09:03:17.067Z`.
 func isoDate(_ date: Date) -> String {
-  let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
-  var seconds = time_t(ms / 1000)
-  var millis = Int(ms % 1000)
-  if millis < 0 {
-    millis += 1000
-    seconds -= 1
-  }
-  var parts = tm()
-  gmtime_r(&seconds, &parts)
-  func pad(_ v: Int32, _ n: Int) -> String {
-    let s = String(v)
-    return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
-  }
-  return
-    "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+  Timestamp.iso8601(epochMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
 }
 
 extension SimOrganisation {

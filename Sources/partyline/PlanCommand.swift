@@ -6,6 +6,7 @@ import PartylineGenesys
 import PartylineLocal
 import PartylineViews
 import OrderedJSON
+import WireTime
 
 struct PlanCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(

@@ -5,6 +5,7 @@ import PartylineGenesys
 import PartylineLocal
 import PartylineViews
 import PartylineStatePostgres
+import WireTime
 
 /// An open state backend: the journal, the locker, and how to list and close it.
 struct OpenedState: Sendable {

@@ -7,6 +7,7 @@ import PartylineGenesys
 import PartylineLocal
 import PartylineViews
 import YAMLReader
+import WireTime
 
 struct WatchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(

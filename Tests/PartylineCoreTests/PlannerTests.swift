@@ -1,6 +1,7 @@
 import PartylineCore
 import Testing
 import YAMLReader
+import WireTime
 
 /// A small live world for planner tests.
 enum World {

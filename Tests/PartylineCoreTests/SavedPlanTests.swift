@@ -3,6 +3,7 @@ import PartylineCore
 import Testing
 import YAMLReader
 import OrderedJSON
+import WireTime
 
 /// The saved plan's codec and its checks, on model values (the end-to-end tests cover the files).
 @Suite struct SavedPlanTests {

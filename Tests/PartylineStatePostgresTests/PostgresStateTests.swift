@@ -5,6 +5,7 @@ import PartylineStatePostgres
 import PartylineTestSupport
 import PostgresNIO
 import Testing
+import WireTime
 
 /// The PostgreSQL backend against a real server (a fresh database per test). Serialized: creating
 /// databases all at once loads a small machine enough to upset the timing tests beside these.

@@ -1,4 +1,5 @@
 import Foundation
+public import WireTime
 
 /// What happened to a call: the API answered (status, correlation id, latency) or it did not.
 public struct CallResult: Sendable {

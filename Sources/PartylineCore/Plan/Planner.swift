@@ -1,4 +1,5 @@
 public import YAMLReader
+public import WireTime
 
 /// Plans a policy set against live state and leases: a pure function, no I/O.
 public struct Planner: Sendable {

@@ -1,6 +1,7 @@
 public import Foundation
 import YAMLReader
 public import OrderedJSON
+public import WireTime
 
 /// A saved plan (`plan --out`): everything `apply --plan` needs, so the policy files are not read
 /// again. It travels between CI jobs, so it is input like any other: decoding refuses unknown fields,

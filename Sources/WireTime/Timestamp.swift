@@ -1,7 +1,14 @@
-/// ISO-8601 UTC timestamps without Foundation: `2026-11-26T14:30:00.000Z`.
+/// ISO-8601 UTC timestamps without Foundation: `2026-11-26T14:30:00.000Z`. The one formatter and
+/// parser of the project: the journal, the saved plans, the output, the emulator and the client.
 public enum Timestamp {
+  /// `t` (seconds since 1970, milliseconds rounded down) as `2026-11-26T14:30:00.000Z`, or without
+  /// the milliseconds.
   public static func iso8601(_ t: Double, milliseconds: Bool = true) -> String {
-    let total = Int64((t * 1000).rounded(.down))
+    iso8601(epochMilliseconds: Int64((t * 1000).rounded(.down)), milliseconds: milliseconds)
+  }
+
+  /// An instant in whole milliseconds since 1970 as `2026-11-26T14:30:00.000Z`.
+  public static func iso8601(epochMilliseconds total: Int64, milliseconds: Bool = true) -> String {
     let ms = Int(((total % 1000) + 1000) % 1000)
     var secs = (total - Int64(ms)) / 1000
     let days = Int64((Double(secs) / 86400).rounded(.down))
