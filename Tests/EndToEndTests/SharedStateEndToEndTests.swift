@@ -218,7 +218,7 @@ extension ApplyEndToEndTests {
       // A private server: restarting the shared one would break the tests running beside this one.
       let server = try PrivatePostgres()
       defer { server.remove() }
-      guard let project = try await Project.make("restart", .local) else { return }
+      let project = try await Project.make("restart", .local)
       defer { project.remove() }
       let state = server.url
       let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=700ms"])

@@ -9,7 +9,7 @@ import Testing
 extension ApplyEndToEndTests {
   @Suite struct StateCommandEndToEndTests {
     @Test(arguments: Backend.allCases) func showListsTheLeasesInTextAndJSON(_ backend: Backend) async throws {
-      guard let project = try await Project.make("show", backend) else { return }
+      let project = try await Project.make("show", backend)
       defer { project.remove() }
       let sim = try SimProcess(fast)
       defer { sim.stop() }
@@ -46,7 +46,7 @@ extension ApplyEndToEndTests {
     }
 
     @Test func localUnlockClearsAStaleNoteButCannotBreakALiveLock() async throws {
-      guard let project = try await Project.make("unlock", .local) else { return }
+      let project = try await Project.make("unlock", .local)
       defer { project.remove() }
       let locks = project.state + "/locks"
       try FileManager.default.createDirectory(atPath: locks, withIntermediateDirectories: true)
@@ -74,7 +74,7 @@ extension ApplyEndToEndTests {
     }
 
     @Test func postgresUnlockEndsTheHoldingSession() async throws {
-      guard let project = try await Project.make("pgunlock", .postgres) else { return }
+      let project = try await Project.make("pgunlock", .postgres)
       defer { project.remove() }
       let store = try await PostgresStore.open(
         try PostgresURL(project.state), holder: "partyline pid 4242 on stuck")
@@ -92,7 +92,7 @@ extension ApplyEndToEndTests {
     }
 
     @Test func planAndDryRunWriteNothingToPostgres() async throws {
-      guard let project = try await Project.make("dryrun", .postgres) else { return }
+      let project = try await Project.make("dryrun", .postgres)
       defer { project.remove() }
       let sim = try SimProcess(fast)
       defer { sim.stop() }
