@@ -2,7 +2,9 @@ import Foundation
 
 /// A value that must never be printed: its description is redacted.
 public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+  /// The secret text itself, to be read only where it is sent.
   public let value: String
+  /// Wraps `value` as a secret.
   public init(_ value: String) { self.value = value }
   public var description: String { "<redacted>" }
   public var debugDescription: String { "<redacted>" }
@@ -14,11 +16,16 @@ public struct GenesysConfiguration: Sendable {
   public var apiBase: String
   /// Token endpoint base: the API host with `api.` replaced by `login.`, or the same host.
   public var loginBase: String
+  /// The OAuth client id, for the client-credentials grant.
   public var clientId: String?
+  /// The OAuth client secret, for the client-credentials grant.
   public var clientSecret: Secret?
   /// A token minted elsewhere (`GENESYSCLOUD_ACCESS_TOKEN`).
   public var accessToken: Secret?
 
+  /// A configuration for `apiBase` (https, or http on loopback only; without credentials, query or fragment;
+  /// any path is dropped) and either an access token or a client id and secret. Throws
+  /// `GenesysError.configuration` when the URL or the credentials cannot work.
   public init(
     apiBase: String, clientId: String? = nil, clientSecret: Secret? = nil, accessToken: Secret? = nil
   ) throws {

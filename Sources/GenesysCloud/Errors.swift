@@ -34,11 +34,13 @@ public enum GenesysError: Error, Sendable, CustomStringConvertible, Equatable {
     }
   }
 
+  /// The HTTP status of an `.api` error; nil for every other kind.
   public var status: Int? {
     if case .api(let status, _, _, _) = self { return status }
     return nil
   }
 
+  /// The error code of an `.api` error (`http.<status>` when the body had none); nil for every other kind.
   public var code: String? {
     if case .api(_, let code, _, _) = self { return code }
     return nil

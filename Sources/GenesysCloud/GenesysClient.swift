@@ -8,8 +8,11 @@ public import NIOHTTP1
 /// rate budget, retries for 429, 5xx (not 501) and connection errors inside a time budget. Ids are
 /// checked before they enter a URL; no secret or token reaches an error text.
 public final class GenesysClient: Sendable {
+  /// Where and as whom the client talks.
   public let configuration: GenesysConfiguration
+  /// The rate budget every request of this client goes through (clients of one token should share one).
   public let budget: RateBudget
+  /// How failed requests are retried, and how long a request may take in all.
   public let retry: RetryPolicy
   let http: HTTPClient
   let ownsHTTP: Bool
@@ -23,6 +26,8 @@ public final class GenesysClient: Sendable {
   /// Told every 10 s while a request waits for the rate budget (set on a terminal only).
   public let heartbeat: (@Sendable (String) -> Void)?
 
+  /// A client for `configuration`. Without `httpClient` it makes its own HTTP client (closed by `shutdown`);
+  /// `progress` and `heartbeat` receive the retry and rate-limit wait messages.
   public init(
     configuration: GenesysConfiguration, budget: RateBudget = RateBudget(), retry: RetryPolicy = .default,
     httpClient: HTTPClient? = nil, progress: (@Sendable (String) -> Void)? = nil,
@@ -49,6 +54,8 @@ public final class GenesysClient: Sendable {
 
   let progressGate: ProgressGate
 
+  /// Closes the HTTP client when this client made it (one passed to `init` is left open). Call it once the
+  /// client is no longer used.
   public func shutdown() async throws {
     if ownsHTTP { try await http.shutdown() }
   }
@@ -212,10 +219,15 @@ public final class GenesysClient: Sendable {
 
   // MARK: Transport
 
+  /// A successful (2xx) answer to an API request.
   public struct Response: Sendable {
+    /// The HTTP status code.
     public var status: Int
+    /// The response body as received.
     public var body: Data
+    /// The `ININ-Correlation-Id` header, which identifies the request to Genesys support.
     public var correlationId: String?
+    /// Seconds from sending the request to having the whole answer.
     public var latency: Double
   }
 
@@ -394,6 +406,8 @@ public final class GenesysClient: Sendable {
 
 /// Counts requests by route shape, for reports and the API-economy test.
 public actor RequestCounter {
+  /// Requests made so far (a retried request counts once) by kind: `conversation` (call reads), `search`,
+  /// `users`, and `<METHOD> participant` for any other request.
   public private(set) var byKind: [String: Int] = [:]
 
   func note(method: String, path: String) {

@@ -4,6 +4,8 @@ public import Foundation
 /// then the changes (mutes, unmutes, adds), then the reads that confirm them, then reconcile and
 /// discovery reads.
 public enum RateClass: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+  /// `revert`: on-time reverts and prunes; `write`: mutes, unmutes and adds; `confirm`: the reads
+  /// that confirm a change; `read`: reconcile and discovery reads.
   case revert, write, confirm, read
 
   public static func < (a: RateClass, b: RateClass) -> Bool { a.rawValue < b.rawValue }
@@ -21,9 +23,12 @@ public enum RateClass: Int, Sendable, Comparable, CaseIterable, CustomStringConv
 /// The class of the requests a task sends. `urgent` is watch's on-time loop: everything it sends
 /// serves a revert.
 public enum RatePriority {
+  /// Whether the current task is watch's on-time loop, whose requests all count as reverts.
   @TaskLocal public static var urgent = false
+  /// The class of the current task's requests when it is not `urgent`; nil means `read`.
   @TaskLocal public static var rateClass: RateClass? = nil
 
+  /// The class the current task's requests are served as.
   public static var current: RateClass { urgent ? .revert : (rateClass ?? .read) }
   /// A slot taken from the budget ahead of the request (`RateBudget.reserve`): the request spends it
   /// instead of waiting again.
@@ -78,13 +83,17 @@ public struct RateBudgetClosed: Error, CustomStringConvertible {
 /// the window to the changes, so a busy reconcile never starves them. `admit` is the promise: a mute is
 /// sent only when its revert, when its lease ends, fits the budget with every revert already promised.
 public actor RateBudget {
+  /// The most requests per window; `setLimit` sets it, and a server's `inin-ratelimit-allowed` header may
+  /// lower it.
   public private(set) var limit: Int
+  /// The service's window, in seconds.
   public let window: Double
   /// Requests an on-time revert needs: a read, the unmute, a confirming read.
   public let revertCost: Int
   /// The share of any window that promised reverts may take.
   public let revertShare: Double
   private let now: @Sendable () -> Double
+  /// The parts of the budget switched off (for demonstration only).
   public let ablation: RateAblation
 
   /// When each request of the last `span` seconds was sent, oldest first: the count is a sliding
@@ -109,13 +118,19 @@ public actor RateBudget {
 
   /// Counters for reports: requests sent (by class), 429s seen, time spent waiting.
   public private(set) var sent = 0
+  /// Requests sent, by class.
   public private(set) var sentByClass: [RateClass: Int] = [:]
+  /// How many 429 answers were seen.
   public private(set) var throttled = 0
+  /// Seconds requests spent waiting for the budget, in all.
   public private(set) var waited: Double = 0
   /// Of that, the time revert-class requests waited.
   public private(set) var urgentWaited: Double = 0
+  /// How many mutes `admit` held back because their reverts would not fit.
   public private(set) var heldBack = 0
 
+  /// A budget of `limit` requests per `window` seconds, where a revert costs `revertCost` requests and the
+  /// promised reverts may take `revertShare` of a window; `now` is the clock, in seconds since 1970.
   public init(
     limit: Int = 300, window: Double = 60, revertCost: Int = 3, revertShare: Double = 0.8,
     ablation: RateAblation = [], now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
@@ -213,6 +228,8 @@ public actor RateBudget {
     pump()
   }
 
+  /// Waits for a slot as `acquire(_:)` does: as a revert when `urgent`, otherwise in the task's class
+  /// (`read` by default).
   public func acquire(urgent: Bool) async throws {
     try await acquire(urgent ? .revert : (RatePriority.rateClass ?? .read))
   }
@@ -337,6 +354,7 @@ public actor RateBudget {
     for w in waiting { w.continuation.resume(throwing: RateBudgetClosed()) }
   }
 
+  /// Whether `close()` has been called.
   public var isClosed: Bool { closed }
 
   /// Reads a full reconcile may spend over `interval` seconds: what the reads' share of the windows

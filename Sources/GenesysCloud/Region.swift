@@ -2,12 +2,17 @@ import Foundation
 /// Genesys Cloud regions: the SDK enum names, their AWS spelling, and the domain behind `api.` and
 /// `login.` (docs/genesys-api.md §1; identical in the Go and Python SDKs).
 public struct Region: Sendable, Hashable {
+  /// The SDK's name for the region, with underscores (`eu_west_1`).
   public var name: String
+  /// The region's domain (`mypurecloud.ie`).
   public var domain: String
 
+  /// The API base URL: `https://api.` and the domain.
   public var apiBase: String { "https://api.\(domain)" }
+  /// The login (OAuth) base URL: `https://login.` and the domain.
   public var loginBase: String { "https://login.\(domain)" }
 
+  /// Every known region; the first, `us_east_1`, is the default when none is named.
   public static let all: [Region] = [
     Region(name: "us_east_1", domain: "mypurecloud.com"),
     Region(name: "eu_west_1", domain: "mypurecloud.ie"),

@@ -4,11 +4,15 @@ public import Backoff
 public struct RetryPolicy: Sendable {
   /// Total time a call may take, retries and waits included.
   public var budget: Double
+  /// The wait after the first failed attempt, in seconds (doubling after each further failure).
   public var baseDelay: Double
+  /// The longest wait between attempts, in seconds.
   public var maxDelay: Double
   /// Give up at once when the service asks to wait longer than this (as the Go SDK does at 180 s).
   public var maxRetryAfter: Double
 
+  /// A retry policy; the defaults give `default`: 120 s in all, waits from 0.2 s up to 10 s, and giving up
+  /// at once on a Retry-After above 180 s.
   public init(
     budget: Double = 120, baseDelay: Double = 0.2, maxDelay: Double = 10, maxRetryAfter: Double = 180
   ) {
@@ -18,6 +22,7 @@ public struct RetryPolicy: Sendable {
     self.maxRetryAfter = maxRetryAfter
   }
 
+  /// The policy a client uses unless given another: the defaults of `init`.
   public static let `default` = RetryPolicy()
 
   /// The backoff between attempts: `baseDelay`, doubling, at most `maxDelay`, with jitter.

@@ -7,7 +7,9 @@ public import YAMLReader
 public struct SimFixture: Sendable, Equatable {
   /// An OAuth client-credentials client and the permissions of its roles.
   public struct Client: Sendable, Equatable {
+    /// The client id, as sent to `/oauth/token`.
     public var id: String
+    /// The client secret, as sent to `/oauth/token`.
     public var secret: String
     /// `*` grants everything; otherwise names from docs/genesys-api.md §3, a segment may be `*`.
     public var permissions: [String]
@@ -17,6 +19,7 @@ public struct SimFixture: Sendable, Equatable {
     /// (`GET /api/v2/organizations/limits/namespaces/platform.api`), over the defaults.
     public var limits: [String: Int]
 
+    /// A client; by default with the Genesys token lifetime and the default limits.
     public init(
       id: String, secret: String, permissions: [String], tokenLifetime: TimeInterval? = nil,
       limits: [String: Int] = [:]
@@ -31,22 +34,30 @@ public struct SimFixture: Sendable, Equatable {
 
   /// A routing queue.
   public struct Queue: Sendable, Equatable {
+    /// The queue id.
     public var id: String
+    /// The queue's name.
     public var name: String
 
+    /// A queue from its id and name.
     public init(id: String, name: String) {
       self.id = id
       self.name = name
     }
   }
 
+  /// A directory user.
   public struct User: Sendable, Equatable {
+    /// The user id.
     public var id: String
+    /// The user's name.
     public var name: String
+    /// The user's email address, if any.
     public var email: String?
     /// A system presence: Available, Away, Busy, On Queue, Offline …
     public var presence: String
 
+    /// A user; by default without an email address and Available.
     public init(id: String, name: String, email: String? = nil, presence: String = "Available") {
       self.id = id
       self.name = name
@@ -55,16 +66,26 @@ public struct SimFixture: Sendable, Equatable {
     }
   }
 
+  /// A participant (leg) of a conversation.
   public struct Participant: Sendable, Equatable {
+    /// The participant id.
     public var id: String
+    /// The participant's role as Genesys names it (`customer`, `agent`, `acd`, …).
     public var purpose: String
+    /// The participant's call state (`alerting`, `connected`, `disconnected`, …).
     public var state: String
+    /// The id of the fixture user behind the participant, if any.
     public var user: String?
+    /// The participant's display name, if any.
     public var name: String?
+    /// The participant's address (such as a phone number), if any.
     public var address: String?
+    /// Whether the participant starts muted.
     public var muted: Bool
+    /// Whether the participant starts on hold.
     public var held: Bool
 
+    /// A participant; by default with no user, name or address, neither muted nor held.
     public init(
       id: String, purpose: String, state: String, user: String? = nil, name: String? = nil,
       address: String? = nil, muted: Bool = false, held: Bool = false
@@ -80,15 +101,20 @@ public struct SimFixture: Sendable, Equatable {
     }
   }
 
+  /// A live call conversation and its participants.
   public struct Conversation: Sendable, Equatable {
+    /// The conversation id.
     public var id: String
+    /// The most participants the conversation may have; nil when the fixture sets no limit.
     public var maxParticipants: Int?
     /// The queue of a queued (ACD) call: its legs carry it.
     public var queue: String?
     /// `inbound` or `outbound`: every leg carries the call's direction.
     public var direction: String
+    /// The call's participants, in order.
     public var participants: [Participant]
 
+    /// A conversation; by default inbound, not queued and without a participant limit.
     public init(
       id: String, maxParticipants: Int? = nil, queue: String? = nil, direction: String = "inbound",
       participants: [Participant]
@@ -101,14 +127,19 @@ public struct SimFixture: Sendable, Equatable {
     }
   }
 
+  /// The OAuth clients that may get a token.
   public var clients: [Client]
+  /// The directory users.
   public var users: [User]
+  /// The routing queues.
   public var queues: [Queue]
+  /// The live call conversations.
   public var conversations: [Conversation]
   /// The permissions a client needs (ANY) to subscribe to a topic, by topic pattern
   /// (`v2.users.{id}.conversations.calls`); the emulator's defaults where the fixture says nothing.
   public var topicPermissions: [String: [String]]
 
+  /// An organisation from its parts.
   public init(
     clients: [Client], users: [User], queues: [Queue] = [], conversations: [Conversation],
     topicPermissions: [String: [String]] = [:]
@@ -178,6 +209,7 @@ public struct SimFixture: Sendable, Equatable {
 
 /// Permission names the emulator knows: those of docs/genesys-api.md §3.
 public enum SimPermissions {
+  /// Every permission name a client may be granted.
   public static let known: [String] = [
     "conversation:communication:view",
     "conversation:participant:wrapup",
@@ -493,6 +525,7 @@ public enum SimDuration {
   /// The longest duration accepted (about 31 years), so every duration fits the integers it becomes.
   public static let maxSeconds: TimeInterval = 1e9
 
+  /// The seconds `text` says, or nil when it is not a duration, is negative or is longer than `maxSeconds`.
   public static func parse(_ text: String) -> TimeInterval? {
     let t = text.trimmingCharacters(in: .whitespaces)
     let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]

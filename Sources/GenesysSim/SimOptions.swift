@@ -42,6 +42,7 @@ public struct SimOptions: Sendable {
     /// How long each event is held back before it is sent, as a fault.
     public var delay: TimeInterval = 0
 
+    /// Notification behaviour; by default that of the real service, without faults.
     public init(
       channelLifetime: TimeInterval = 24 * 3600, heartbeat: TimeInterval = 30, dropShare: Double = 0,
       delay: TimeInterval = 0
@@ -53,6 +54,8 @@ public struct SimOptions: Sendable {
     }
   }
 
+  /// Options with the given values: by default seed 1, a 0.5 s patch delay, added parties connecting after
+  /// 2 s (or given up after 10 s), 300 requests per 60 s, and no faults.
   public init(
     seed: UInt64 = 1,
     tokenLifetime: TimeInterval? = nil,
@@ -85,13 +88,18 @@ public struct FaultRule: Sendable, Equatable {
   /// A glob (`*` matches any run of characters) over `METHOD /path` or over the path alone, e.g.
   /// `*`, `/api/v2/users*`, `PATCH /api/v2/conversations/*`.
   public var route: String
+  /// The share of matching requests answered with a 500.
   public var error500: Double
+  /// The share of matching requests answered with a 503.
   public var error503: Double
+  /// The share of matching requests answered with a 504.
   public var error504: Double
+  /// The share of matching requests whose connection is closed without an answer.
   public var reset: Double
   /// Seconds added before answering.
   public var latency: TimeInterval
 
+  /// A fault on `route`; by default every share and the latency are 0 (no fault).
   public init(
     route: String = "*", error500: Double = 0, error503: Double = 0, error504: Double = 0, reset: Double = 0,
     latency: TimeInterval = 0

@@ -11,6 +11,7 @@ public import YAMLReader
 public final class SimServer: Sendable {
   /// The port the server listens on (the one picked when started with port 0).
   public let port: Int
+  /// The address the server is bound to.
   public let host: String
   let engine: SimEngine
   private let group: ServiceGroup
@@ -120,7 +121,9 @@ public final class SimServer: Sendable {
   }
 }
 
+/// Why an emulator could not be started.
 public enum SimServerError: Error, CustomStringConvertible {
+  /// The server ended, without an error, before it was listening.
   case stoppedBeforeListening
 
   public var description: String { "the emulator stopped before it was listening" }

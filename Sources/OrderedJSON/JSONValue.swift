@@ -2,12 +2,19 @@
 public indirect enum JSONValue: Hashable, Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
   ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
+  /// JSON `null`.
   case null
+  /// `true` or `false`.
   case bool(Bool)
+  /// A whole number, written without a fraction.
   case int(Int)
+  /// A number with a fraction; one that is not finite renders as `null`.
   case double(Double)
+  /// A string, escaped when rendered.
   case string(String)
+  /// An array of values.
   case array([JSONValue])
+  /// An object: its key–value pairs, rendered in this order (duplicate keys are not merged).
   case object([(String, JSONValue)])
 
   public init(stringLiteral value: String) { self = .string(value) }
@@ -19,6 +26,7 @@ public indirect enum JSONValue: Hashable, Sendable, ExpressibleByStringLiteral, 
   public static func == (a: JSONValue, b: JSONValue) -> Bool { a.render() == b.render() }
   public func hash(into hasher: inout Hasher) { hasher.combine(render()) }
 
+  /// The string `s`, or `null` when it is nil.
   public static func optional(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
 
   /// Compact when `indent` is nil, otherwise pretty-printed with that many spaces per level.
@@ -72,6 +80,8 @@ public indirect enum JSONValue: Hashable, Sendable, ExpressibleByStringLiteral, 
     out += String(repeating: " ", count: indent * level)
   }
 
+  /// Appends `s` to `out` as a quoted JSON string literal, escaping quotes, backslashes, control characters
+  /// and U+2028/U+2029 (so the output is also safe inside JavaScript).
   public static func escape(_ s: String, into out: inout String) {
     out += "\""
     for u in s.unicodeScalars {

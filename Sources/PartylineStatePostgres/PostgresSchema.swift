@@ -6,15 +6,20 @@ import PostgresNIO
 /// advisory lock, so two runners starting at once migrate once and the loser waits, then finds nothing
 /// to do. A database migrated by a newer Partyline is refused rather than misread.
 public enum PostgresSchema {
+  /// One numbered step of the schema.
   public struct Migration: Sendable {
+    /// The schema version the migration brings the database to.
     public var version: Int
+    /// What the migration adds, in a few words (kept in `partyline_schema_version`).
     public var description: String
+    /// The SQL statements, run in order.
     public var statements: [String]
   }
 
   /// The transaction advisory lock key that serialises migrations.
   static let migrationLockKey = LockKey.hash("partyline:schema-migration")
 
+  /// Every migration, in version order.
   public static let migrations: [Migration] = [
     Migration(
       version: 1, description: "journal and lock holders",
@@ -48,9 +53,12 @@ public enum PostgresSchema {
       ])
   ]
 
+  /// The schema version this Partyline knows: that of the last migration.
   public static var latest: Int { migrations.last?.version ?? 0 }
 
+  /// Thrown for a database whose schema version is newer than `latest`.
   public struct TooNew: Error, CustomStringConvertible {
+    /// The database's schema version.
     public var found: Int
     public var description: String {
       "the state database has schema version \(found), newer than this partyline knows (\(PostgresSchema.latest)); upgrade partyline"
@@ -111,6 +119,7 @@ public enum PostgresSchema {
 /// 64-bit advisory lock keys: FNV-1a over a namespaced string, so Partyline's keys are unlikely to
 /// meet another application's in the same database.
 public enum LockKey {
+  /// The key for `s`: its 64-bit FNV-1a hash.
   public static func hash(_ s: String) -> Int64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in s.utf8 {

@@ -12,7 +12,9 @@ import PostgresNIO
 /// write there succeeds only while the session holding the lock is alive, so a run that lost its locks
 /// (server restart, `state unlock`) cannot record an intent, and never acts without one.
 public actor PostgresStore {
+  /// Where the state lives.
   public nonisolated let url: PostgresURL
+  /// Who this process is, in words, noted with every lock it holds so that a waiting run can name it.
   public nonisolated let holder: String
   /// How long a journal write or read keeps retrying through a lost connection.
   public var retryBudget: Double
@@ -62,6 +64,7 @@ public actor PostgresStore {
     }
   }
 
+  /// Closes both connections, which also releases every lock this process holds.
   public func close() async {
     for c in [journalConnection, lockConnection].compactMap({ $0 }) { try? await c.close() }
     journalConnection = nil
@@ -293,7 +296,9 @@ public actor PostgresStore {
 
   /// The sessions holding a lock key now, with the holder each recorded (or its application name).
   public struct LockHolder: Sendable {
+    /// The holding session's server process id.
     public var backendPid: Int32
+    /// Who holds the lock: the holder noted by a Partyline run, or else the session's application name.
     public var holder: String
     /// Whether the holder text came from `partyline_lock_holders` (else from `application_name`).
     public var recorded: Bool
@@ -327,6 +332,7 @@ public actor PostgresStore {
 
   /// What `state unlock` did.
   public struct UnlockReport: Sendable {
+    /// The sessions that were ended.
     public var terminated: [LockHolder]
     /// Holder notes removed (stale ones left by a process that died, or the terminated holder's).
     public var clearedNotes: [String]
@@ -442,5 +448,6 @@ public actor PostgresStore {
 /// A state backend error; its text never holds the connection string's password.
 public struct StateError: Error, CustomStringConvertible {
   public var description: String
+  /// An error with the text `description`, which must hold no password.
   public init(_ description: String) { self.description = description }
 }

@@ -7,11 +7,17 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
   /// libpq's `sslmode`: `require` encrypts without checking the certificate, `verify-full` checks it.
   public enum TLSMode: String, Sendable { case disable, prefer, require, verifyFull = "verify-full" }
 
+  /// The server's host name or address.
   public var host: String
+  /// The server's port (5432 unless the URL says otherwise).
   public var port: Int
+  /// The user name: from the URL, else `PGUSER`, else `postgres`.
   public var user: String
+  /// The password: from the URL, else `PGPASSWORD`; nil when there is none.
   public var password: String?
+  /// The database name; the user name when the URL names none.
   public var database: String
+  /// Whether and how the connection is encrypted (`prefer` unless `sslmode` says otherwise).
   public var tls: TLSMode
   /// `?search_path=…`: sent at connection start, so several states can share one database.
   public var searchPath: String?
@@ -21,7 +27,9 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     state.hasPrefix("postgres://") || state.hasPrefix("postgresql://")
   }
 
+  /// Thrown for a state URL that cannot be used; the message never quotes the URL.
   public struct Invalid: Error, CustomStringConvertible {
+    /// What is wrong with the URL.
     public var reason: String
     public var description: String {
       "invalid PostgreSQL state URL (\(reason)); expected postgres://user:password@host:port/database"

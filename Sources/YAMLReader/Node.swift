@@ -1,9 +1,13 @@
 /// A node of a parsed YAML document. A cheap view into the file's `NodeTree`; an alias shares the node
 /// it refers to, so an aliased subtree is never copied.
 public struct Node: Sendable {
+  /// Whether a node is a scalar, a sequence or a mapping.
   public enum Kind: UInt8, Sendable { case scalar, sequence, mapping }
 
+  /// How a scalar is written in the source.
   public enum ScalarStyle: UInt8, Sendable {
+    /// `plain`: unquoted; `singleQuoted`, `doubleQuoted`: in quotes; `literal`: a `|` block; `folded`: a `>`
+    /// block.
     case plain, singleQuoted, doubleQuoted, literal, folded
   }
 
@@ -14,6 +18,7 @@ public struct Node: Sendable {
   public enum CoreType: Sendable, Equatable { case null, bool, int, float, string }
 
   let tree: NodeTree
+  /// The node's position in its file's `NodeTree`: an alias has the index of the node it refers to.
   public let index: Int32
 
   init(tree: NodeTree, index: Int32) {
@@ -23,19 +28,26 @@ public struct Node: Sendable {
 
   var record: NodeTree.Record { tree.records[Int(index)] }
 
+  /// Whether the node is a scalar, a sequence or a mapping.
   public var kind: Kind { record.kind }
+  /// How a scalar is written (`plain` for a collection).
   public var style: ScalarStyle { record.style }
+  /// The node's explicit tag, or `.none` when it has none.
   public var tag: Tag { record.tag }
+  /// The name of the file the node was read from.
   public var file: String { tree.file }
 
+  /// Where the node starts.
   public var start: SourceMark {
     let r = record
     return SourceMark(line: Int(r.startLine), column: Int(r.startColumn))
   }
+  /// Where the node ends: the position just after its last character.
   public var end: SourceMark {
     let r = record
     return SourceMark(line: Int(r.endLine), column: Int(r.endColumn))
   }
+  /// The node's span in its file, from `start` to `end`.
   public var range: SourceRange { SourceRange(file: tree.file, start: start, end: end) }
 
   /// The text of a scalar (empty for collections).

@@ -11,6 +11,8 @@ public struct ReaderLimits: Sendable, Hashable {
   /// Longest scalar, in bytes.
   public var maxScalarBytes: Int
 
+  /// Limits with the given bounds; by default 8 MiB files, nesting 64 deep, 10,000 aliased nodes, a million
+  /// nodes and 64 KiB scalars.
   public init(
     maxFileBytes: Int = 8 << 20, maxDepth: Int = 64, maxAliasNodes: Int = 10_000,
     maxNodes: Int = 1_000_000, maxScalarBytes: Int = 64 << 10
@@ -22,5 +24,6 @@ public struct ReaderLimits: Sendable, Hashable {
     self.maxScalarBytes = maxScalarBytes
   }
 
+  /// The default limits (those of `init`).
   public static let `default` = ReaderLimits()
 }

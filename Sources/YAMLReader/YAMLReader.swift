@@ -9,8 +9,11 @@ internal import CYAML
 /// The documents of one file, or the reason it could not be read. Documents before a fatal error are
 /// kept, but a file with an error diagnostic must not be acted on.
 public struct ParsedFile: Sendable {
+  /// The name of the file (the path read, or the name given to `parse`).
   public var file: String
+  /// The root node of each document read, in order.
   public var documents: [Node]
+  /// What was found wrong; with an error among them, the file must not be acted on.
   public var diagnostics: [Diagnostic]
 }
 
@@ -18,8 +21,10 @@ public struct ParsedFile: Sendable {
 /// Bounded by `ReaderLimits`; duplicate keys, tags outside the core schema and recursive aliases are
 /// errors.
 public struct YAMLReader: Sendable {
+  /// The bounds every file read is held to.
   public var limits: ReaderLimits
 
+  /// A reader held to `limits`.
   public init(limits: ReaderLimits = .default) {
     self.limits = limits
   }

@@ -6,8 +6,8 @@ public import WireTime
 /// of a lease that needs no revert (its participant left, its conversation ended, it was already
 /// unmuted), so that no later run reads that conversation for it again.
 public struct JournalRecord: Sendable, Hashable {
-  public enum Kind: String, Sendable { case intent, outcome, close }
-  public enum Status: String, Sendable {
+  public enum Kind: String, Sendable, Codable { case intent, outcome, close }
+  public enum Status: String, Sendable, Codable {
     /// The API accepted the call.
     case ok
     /// The API refused it: it did not take effect.
@@ -70,57 +70,118 @@ public struct JournalRecord: Sendable, Hashable {
     self.error = error
   }
 
+  /// The journal line format's version (`v`): a reader refuses lines of a later version.
+  public static let formatVersion = 1
+
+  /// The keys of a journal line, in the order they are written.
+  enum CodingKeys: String, CodingKey {
+    case v, kind, id, at, t, workspace, run, action, conversation, participant, policy, directive, role
+    case userId, address, actingUser, reason, leaseEnds, status, httpStatus, latencyMs, correlationId, error
+  }
+
+  /// The record as a journal line's JSON object, keys in `CodingKeys` order (`at` is the ISO-8601 form
+  /// of `t`, for people; `t` is what is read).
   public var json: JSONValue {
-    var pairs: [(String, JSONValue)] = [
-      ("v", 1), ("kind", .string(kind.rawValue)), ("id", .string(id)), ("at", .string(Timestamp.iso8601(at))),
-      ("t", .double(at)), ("workspace", .string(workspace)), ("run", .string(run)),
-      ("action", .string(action.rawValue)), ("conversation", .string(conversation)),
-    ]
-    func add(_ k: String, _ v: String?) { if let v { pairs.append((k, .string(v))) } }
-    add("participant", participant)
-    pairs.append(("policy", .string(policy)))
-    pairs.append(("directive", .string(directive)))
-    add("role", role)
-    add("userId", userId)
-    add("address", address)
-    add("actingUser", actingUser)
-    add("reason", reason)
-    if let leaseEnds { pairs.append(("leaseEnds", .double(leaseEnds))) }
-    add("status", status?.rawValue)
-    if let httpStatus { pairs.append(("httpStatus", .int(httpStatus))) }
-    if let latencyMs { pairs.append(("latencyMs", .int(latencyMs))) }
-    add("correlationId", correlationId)
-    add("error", error)
+    var pairs: [(String, JSONValue)] = []
+    func put(_ k: CodingKeys, _ v: JSONValue?) { if let v { pairs.append((k.rawValue, v)) } }
+    func put(_ k: CodingKeys, _ v: String?) { put(k, v.map(JSONValue.string)) }
+    put(.v, .int(Self.formatVersion))
+    put(.kind, kind.rawValue)
+    put(.id, id)
+    put(.at, Timestamp.iso8601(at))
+    put(.t, .double(at))
+    put(.workspace, workspace)
+    put(.run, run)
+    put(.action, action.rawValue)
+    put(.conversation, conversation)
+    put(.participant, participant)
+    put(.policy, policy)
+    put(.directive, directive)
+    put(.role, role)
+    put(.userId, userId)
+    put(.address, address)
+    put(.actingUser, actingUser)
+    put(.reason, reason)
+    put(.leaseEnds, leaseEnds.map(JSONValue.double))
+    put(.status, status?.rawValue)
+    put(.httpStatus, httpStatus.map(JSONValue.int))
+    put(.latencyMs, latencyMs.map(JSONValue.int))
+    put(.correlationId, correlationId)
+    put(.error, error)
     return .object(pairs)
   }
 
+  /// One journal line.
   public var line: String { json.render() }
 
-  /// Parses one journal line; nil when it is not a record (a torn or foreign line).
+  /// Parses one journal line; nil when it is not a record of this format (a torn or foreign line).
   public static func parse(_ line: Substring) -> JournalRecord? {
-    guard let data = line.data(using: .utf8),
-      let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-      let kind = (o["kind"] as? String).flatMap(Kind.init), let id = o["id"] as? String,
-      let at = (o["t"] as? NSNumber)?.doubleValue, let workspace = o["workspace"] as? String,
-      let run = o["run"] as? String, let action = (o["action"] as? String).flatMap(PlannedChange.Action.init),
-      let conversation = o["conversation"] as? String, let policy = o["policy"] as? String,
-      let directive = o["directive"] as? String
-    else { return nil }
-    return JournalRecord(
-      kind: kind, id: id, at: at, workspace: workspace, run: run, action: action, conversation: conversation,
-      participant: o["participant"] as? String, policy: policy, directive: directive,
-      role: o["role"] as? String,
-      userId: o["userId"] as? String, address: o["address"] as? String,
-      actingUser: o["actingUser"] as? String,
-      reason: o["reason"] as? String, leaseEnds: (o["leaseEnds"] as? NSNumber)?.doubleValue,
-      status: (o["status"] as? String).flatMap(Status.init),
-      httpStatus: (o["httpStatus"] as? NSNumber)?.intValue,
-      latencyMs: (o["latencyMs"] as? NSNumber)?.intValue, correlationId: o["correlationId"] as? String,
-      error: o["error"] as? String)
+    try? JSONDecoder().decode(JournalRecord.self, from: Data(line.utf8))
   }
 }
 
-/// Where the journal lives: a local directory or PostgreSQL. Appends are durable when they return.
+extension JournalRecord: Codable {
+  /// Reads a journal line's object; a line of a later format version, or without a required field,
+  /// is an error.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let version = try c.decode(Int.self, forKey: .v)
+    guard version <= Self.formatVersion else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .v, in: c,
+        debugDescription: "journal format version \(version) is newer than \(Self.formatVersion)")
+    }
+    self.init(
+      kind: try c.decode(Kind.self, forKey: .kind), id: try c.decode(String.self, forKey: .id),
+      at: try c.decode(Double.self, forKey: .t), workspace: try c.decode(String.self, forKey: .workspace),
+      run: try c.decode(String.self, forKey: .run),
+      action: try c.decode(PlannedChange.Action.self, forKey: .action),
+      conversation: try c.decode(String.self, forKey: .conversation),
+      participant: try c.decodeIfPresent(String.self, forKey: .participant),
+      policy: try c.decode(String.self, forKey: .policy),
+      directive: try c.decode(String.self, forKey: .directive),
+      role: try c.decodeIfPresent(String.self, forKey: .role),
+      userId: try c.decodeIfPresent(String.self, forKey: .userId),
+      address: try c.decodeIfPresent(String.self, forKey: .address),
+      actingUser: try c.decodeIfPresent(String.self, forKey: .actingUser),
+      reason: try c.decodeIfPresent(String.self, forKey: .reason),
+      leaseEnds: try c.decodeIfPresent(Double.self, forKey: .leaseEnds),
+      status: try c.decodeIfPresent(Status.self, forKey: .status),
+      httpStatus: try c.decodeIfPresent(Int.self, forKey: .httpStatus),
+      latencyMs: try c.decodeIfPresent(Int.self, forKey: .latencyMs),
+      correlationId: try c.decodeIfPresent(String.self, forKey: .correlationId),
+      error: try c.decodeIfPresent(String.self, forKey: .error))
+  }
+
+  /// Writes the same object as `json`.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(Self.formatVersion, forKey: .v)
+    try c.encode(kind, forKey: .kind)
+    try c.encode(id, forKey: .id)
+    try c.encode(Timestamp.iso8601(at), forKey: .at)
+    try c.encode(at, forKey: .t)
+    try c.encode(workspace, forKey: .workspace)
+    try c.encode(run, forKey: .run)
+    try c.encode(action, forKey: .action)
+    try c.encode(conversation, forKey: .conversation)
+    try c.encodeIfPresent(participant, forKey: .participant)
+    try c.encode(policy, forKey: .policy)
+    try c.encode(directive, forKey: .directive)
+    try c.encodeIfPresent(role, forKey: .role)
+    try c.encodeIfPresent(userId, forKey: .userId)
+    try c.encodeIfPresent(address, forKey: .address)
+    try c.encodeIfPresent(actingUser, forKey: .actingUser)
+    try c.encodeIfPresent(reason, forKey: .reason)
+    try c.encodeIfPresent(leaseEnds, forKey: .leaseEnds)
+    try c.encodeIfPresent(status, forKey: .status)
+    try c.encodeIfPresent(httpStatus, forKey: .httpStatus)
+    try c.encodeIfPresent(latencyMs, forKey: .latencyMs)
+    try c.encodeIfPresent(correlationId, forKey: .correlationId)
+    try c.encodeIfPresent(error, forKey: .error)
+  }
+}
+
 public protocol Journal: Sendable {
   func append(_ records: [JournalRecord]) async throws
   func records(workspace: String) async throws -> [JournalRecord]

@@ -2,7 +2,7 @@ public import YAMLReader
 
 /// One thing the plan will do (or would, were it not blocked), with the directive behind it.
 public struct PlannedChange: Sendable, Hashable {
-  public enum Action: String, Sendable, Hashable, CaseIterable {
+  public enum Action: String, Sendable, Hashable, CaseIterable, Codable {
     case add, mute, unmute, revert, prune, noop
 
     /// The symbol the text view shows.
