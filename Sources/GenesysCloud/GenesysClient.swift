@@ -17,8 +17,6 @@ public final class GenesysClient: Sendable {
   let http: HTTPClient
   let ownsHTTP: Bool
   let tokens: TokenCache
-  /// Counts requests by kind, for the API-economy report.
-  public let counter = RequestCounter()
   /// Told when a request keeps failing and is retried (`retrying token request to login.… (connection
   /// refused), 4 s left`), at most every 2 s and only once it has failed for 2 s: quick transient
   /// faults stay quiet, a long wait says what it waits for.
@@ -263,7 +261,6 @@ public final class GenesysClient: Sendable {
     var attempt = 0
     var refreshed = false
     var lastError = "none"
-    await counter.note(method: method.rawValue, path: path)
     while true {
       if Date().timeIntervalSince1970 > deadline { throw GenesysError.budgetExhausted(lastError: lastError) }
       let token = try await tokens.token(http: http, deadline: deadline, progress: progressGate)
@@ -402,124 +399,4 @@ public final class GenesysClient: Sendable {
     if text.contains("NXDOMAIN") || text.contains("resolve") { return "cannot resolve \(host)" }
     return "\(host): \(text)"
   }
-}
-
-/// Counts requests by route shape, for reports and the API-economy test.
-public actor RequestCounter {
-  /// Requests made so far (a retried request counts once) by kind: `conversation` (call reads), `search`,
-  /// `users`, and `<METHOD> participant` for any other request.
-  public private(set) var byKind: [String: Int] = [:]
-
-  func note(method: String, path: String) {
-    let kind: String
-    if path.hasPrefix("/api/v2/conversations/calls/") && method == "GET" {
-      kind = "conversation"
-    } else if path.hasPrefix("/api/v2/users/search") {
-      kind = "search"
-    } else if path.hasPrefix("/api/v2/users") {
-      kind = "users"
-    } else {
-      kind = "\(method) participant"
-    }
-    byKind[kind, default: 0] += 1
-  }
-}
-
-/// The cached access token: fetched once, refreshed before expiry, invalidated once on 401.
-actor TokenCache {
-  let configuration: GenesysConfiguration
-  private var current: (token: Secret, refreshAt: Double)?
-  private var inFlight: Task<(Secret, Double), any Error>?
-  private(set) var fetched = 0
-
-  init(configuration: GenesysConfiguration) { self.configuration = configuration }
-
-  func token(http: HTTPClient, deadline: Double, progress: ProgressGate) async throws -> Secret {
-    if let t = configuration.accessToken { return t }
-    if let c = current, Date().timeIntervalSince1970 < c.refreshAt { return c.token }
-    if let task = inFlight { return try await task.value.0 }
-    let config = configuration
-    let task = Task { try await Self.fetch(config, http: http, deadline: deadline, progress: progress) }
-    inFlight = task
-    defer { inFlight = nil }
-    let (token, refreshAt) = try await task.value
-    current = (token, refreshAt)
-    fetched += 1
-    return token
-  }
-
-  func invalidate(_ token: Secret) {
-    if current?.token == token { current = nil }
-  }
-
-  /// Fetches a token, retrying 429, 5xx (not 501) and connection errors until `deadline` (the calling
-  /// request's time budget: the token request is one of its requests).
-  static func fetch(
-    _ config: GenesysConfiguration, http: HTTPClient, deadline: Double, progress: ProgressGate
-  ) async throws -> (Secret, Double) {
-    guard let id = config.clientId, let secret = config.clientSecret else {
-      throw GenesysError.configuration("no client credentials")
-    }
-    var request = HTTPClientRequest(url: config.loginBase + "/oauth/token")
-    request.method = .POST
-    let basic = Data("\(id):\(secret.value)".utf8).base64EncodedString()
-    request.headers.add(name: "Authorization", value: "Basic \(basic)")
-    request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-    request.body = .bytes(ByteBuffer(string: "grant_type=client_credentials"))
-    let started = Date().timeIntervalSince1970
-    let what = "retrying the token request to \(config.loginBase.components(separatedBy: "://").last ?? "")"
-    var attempt = 0
-    var lastError = "none"
-    while true {
-      let issued = Date().timeIntervalSince1970
-      let left = deadline - issued
-      if left <= 0 { throw GenesysError.budgetExhausted(lastError: "token request: \(lastError)") }
-      do {
-        let response = try await http.execute(
-          request, timeout: .milliseconds(Int64(min(30, max(0.05, left)) * 1000)))
-        let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
-        let status = Int(response.status.code)
-        if status == 200 {
-          guard let t = try? JSONDecoder().decode(TokenResponse.self, from: data) else {
-            throw GenesysError.decoding("token response")
-          }
-          let lifetime = t.expires_in ?? 86400
-          let refreshAt = issued + (lifetime > 120 ? lifetime - 60 : lifetime * 0.8)
-          return (Secret(t.access_token), refreshAt)
-        }
-        let error = GenesysClient.apiError(
-          status: status, body: data, correlationId: response.headers.first(name: "ININ-Correlation-Id"))
-        guard (status == 429 || status >= 500) && status != 501 else { throw error }
-        lastError = error.description
-      } catch let e as GenesysError {
-        throw e
-      } catch {
-        lastError = GenesysClient.describe(error, url: config.loginBase)
-      }
-      await progress.note(what, lastError, started: started, deadline: deadline)
-      let delay = Backoff.token.delay(attempt: attempt + 1)
-      if Date().timeIntervalSince1970 + delay > deadline {
-        throw GenesysError.budgetExhausted(lastError: "token request: \(lastError)")
-      }
-      attempt += 1
-      try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-    }
-  }
-}
-
-/// Passes retry progress on, at most every 2 s, once a request has been failing for 2 s.
-actor ProgressGate {
-  let sink: (@Sendable (String) -> Void)?
-  private var lastSaid = 0.0
-
-  init(_ sink: (@Sendable (String) -> Void)?) { self.sink = sink }
-
-  func note(_ what: String, _ why: String, started: Double, deadline: Double) {
-    guard let sink else { return }
-    let now = Date().timeIntervalSince1970
-    guard now - started >= 2 || deadline - now < 2, now - lastSaid >= 2 else { return }
-    lastSaid = now
-    sink("\(what) (\(why)), \(max(0, Int((deadline - now).rounded()))) s left")
-  }
-
 }

@@ -7,6 +7,7 @@ public import YAMLReader
 /// activity query per distinct selector, paged. The calls found are then read like any other.
 /// Requests: one per queue name, one per email, and one per selector and page of 100 calls.
 public struct CallDiscovery: Sendable {
+  /// The client the queries go through.
   public let client: GenesysClient
 
   /// Discovery through `client`.
@@ -78,7 +79,9 @@ public struct CallDiscovery: Sendable {
 extension CallDiscovery {
   /// A queue name that did not resolve: the diagnostic's id and message.
   public struct QueueProblem: Error {
+    /// The diagnostic's id: `ambiguous_queue` or `queue_not_found`.
     public var id: String
+    /// The diagnostic's message: the queues of that name, or those whose names start so.
     public var message: String
   }
 

@@ -9,14 +9,21 @@ public struct GenesysBudget: RequestBudget {
   /// The watcher's view of `budget`.
   public init(_ budget: RateBudget) { self.budget = budget }
 
+  /// The budget's requests per window (see ``RequestBudget``).
   public func limit() async -> Int { await budget.limit }
+  /// The budget's window, in seconds (see ``RequestBudget``).
   public func window() async -> Double { await budget.window }
+  /// The responses answered 429 so far (see ``RequestBudget``).
   public func throttled() async -> Int { await budget.throttled }
+  /// The conversation reads a full reconcile may make every `seconds` (see ``RequestBudget``).
   public func readAllowance(over seconds: Double) async -> Int { await budget.readAllowance(over: seconds) }
+  /// Keeps room in the budget for reverts due at these instants (see ``RequestBudget``).
   public func expectUrgent(dueAt: [Double], requestsEach: Int) async {
     await budget.expectUrgent(dueAt: dueAt, requestsEach: requestsEach)
   }
+  /// Refuses every request not yet sent (see ``RequestBudget``).
   public func close() async { await budget.close() }
+  /// Runs `body` with every request it sends classed as a revert (see ``RequestBudget``).
   public func urgent<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
     try await RatePriority.$urgent.withValue(true, operation: body)
   }

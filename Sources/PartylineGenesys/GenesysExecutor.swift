@@ -3,10 +3,12 @@ public import PartylineCore
 
 /// The applier's side effects through the Genesys Cloud client.
 public struct GenesysExecutor: ApplyExecutor {
+  /// The client the changes and reads go through.
   public let client: GenesysClient
   /// Watch on events: a confirming read takes the call's next event instead of a request, when one
   /// comes within `eventWait` seconds.
   public var events: LatestCalls? = nil
+  /// How long, in seconds, a confirmation waits for the call's next event before it reads the call.
   public var eventWait = 2.0
   private let seen = SeenEvents()
 
@@ -28,18 +30,23 @@ public struct GenesysExecutor: ApplyExecutor {
     }
   }
 
+  /// Whether the client's rate budget can promise the revert due at `leaseEnd` (see ``ApplyExecutor``).
   public func admit(leaseEnd: Double) async -> Bool { await client.budget.admit(leaseEnd: leaseEnd) }
 
+  /// Moves a promised revert in the client's rate budget (see ``ApplyExecutor``).
   public func movePromise(from: Double, to: Double) async {
     await client.budget.movePromise(from: from, to: to)
   }
 
+  /// Reserves the next call's slot in the client's rate budget, in the call's rate class (see
+  /// ``ApplyExecutor``); throws `CallFailure.notSent` when the budget is closed.
   public func reserve() async throws -> (any Sendable)? {
     do { return try await client.budget.reserve(Self.rateClass) } catch is RateBudgetClosed {
       throw CallFailure.notSent("not sent: the run is stopping")
     }
   }
 
+  /// Gives an unspent slot back to the client's rate budget (see ``ApplyExecutor``).
   public func refund(_ reservation: (any Sendable)?) async {
     if let permit = reservation as? RatePermit { await client.budget.refund(permit) }
   }
@@ -68,6 +75,9 @@ public struct GenesysExecutor: ApplyExecutor {
     if let events { await seen.note(conversation, await events.sequence(of: conversation)) }
   }
 
+  /// Mutes or unmutes the participant on behalf of `actingUser` (see ``ApplyExecutor``). A 4xx other
+  /// than 408 and 429 is thrown as `CallFailure.refused`, a request not sent as `notSent`, the rest as
+  /// `unknown`.
   public func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String)
     async throws
     -> CallResult
@@ -86,6 +96,8 @@ public struct GenesysExecutor: ApplyExecutor {
     } catch { throw map(error) }
   }
 
+  /// Adds the user or address to the conversation on behalf of `actingUser` (see ``ApplyExecutor``);
+  /// failures are thrown as in ``setMuted(_:conversation:participant:actingUser:)``.
   public func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
     await markChange(conversation)
     do {
@@ -106,6 +118,8 @@ public struct GenesysExecutor: ApplyExecutor {
     } catch { throw map(error) }
   }
 
+  /// Reads the conversation again (see ``ApplyExecutor``). With `events`, a confirmation first waits up
+  /// to `eventWait` seconds for the call's next event and takes its snapshot instead.
   public func read(conversation: String) async throws -> LiveConversation? {
     if let events, ApplyContext.purpose == .confirmation {
       let after = await seen.last(conversation) ?? 0

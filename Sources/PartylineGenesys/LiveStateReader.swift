@@ -4,6 +4,7 @@ public import PartylineCore
 /// Reads what a policy set needs from the API: one read per conversation, users in bulk (100 ids a
 /// call), one search per distinct email — all at once, within the shared rate budget.
 public struct LiveStateReader: LiveStateSource {
+  /// The client the reads go through.
   public let client: GenesysClient
   var maxConcurrent = 16
   /// Calls seen ended, kept across the runs of one `watch`: they are served from here, not read again.
@@ -11,7 +12,10 @@ public struct LiveStateReader: LiveStateSource {
   /// At most this many conversation reads (the rate budget's allowance for a full reconcile): the
   /// calls with work due first, then those read longest ago.
   public var limit: Int? = nil
+  /// When each call was last read, kept across the runs of one `watch` (it orders the reads under
+  /// `limit`).
   public var ledger: ReadLedger? = nil
+  /// Conversations with work due soon: read first when `limit` cuts the reads.
   public var due: Set<String> = []
   /// What is already known (emails resolved by discovery): not read again.
   public var seed = LiveState()

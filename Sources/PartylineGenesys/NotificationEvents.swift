@@ -22,11 +22,15 @@ public struct NotificationEvents: CallEventSource {
     }
   }
 
+  /// Subscribes the stream to `topics` instead of those before, and returns how many could not be
+  /// followed (see ``CallEventSource``).
   public func follow(_ topics: [WatchTopic]) async -> Int {
     await stream.setTopics(topics.map(Self.topic))
     return await stream.overflow.count
   }
 
+  /// Delivers the stream's events until cancelled, each call's snapshot published to `latest` first
+  /// (see ``CallEventSource``).
   public func run(_ handle: @escaping @Sendable (CallEvent) async -> Void) async {
     let latest = self.latest
     await stream.run { event in

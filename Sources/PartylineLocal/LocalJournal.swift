@@ -9,11 +9,14 @@ public import PartylineCore
 /// created 0600. Each append is one `write` of whole lines under an exclusive `flock`, then `fsync`. A
 /// torn last line (a crash mid-write) is detected and cut off before the next append.
 public final class LocalJournal: Journal, @unchecked Sendable {
+  /// The journal file, `journal.jsonl` in the directory given.
   public let path: String
   /// Set when a torn last line was found and removed, for a warning.
   public private(set) var repairedTornLine = false
   private let mutex = NSLock()
 
+  /// The journal in `directory`, creating the directory (0700) and the file (0600) when they are
+  /// missing; throws ``JournalError/io(_:)`` when the file cannot be opened.
   public init(directory: String) throws {
     try FileManager.default.createDirectory(
       atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -23,9 +26,13 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     close(fd)
   }
 
+  /// Why the journal (or a lock file) could not be read or written.
   public enum JournalError: Error, CustomStringConvertible {
+    /// A file could not be opened, read, written, locked or synced; the text says which and why.
     case io(String)
+    /// A line other than the last is not a journal record; the text names the file and line.
     case corrupt(String)
+    /// The error's text.
     public var description: String {
       switch self {
       case .io(let m): return m
@@ -34,6 +41,7 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     }
   }
 
+  /// Appends the records in one write under the file's lock, then syncs (see ``Journal``).
   public func append(_ records: [JournalRecord]) async throws {
     guard !records.isEmpty else { return }
     try withLockedFile(O_RDWR | O_APPEND) { fd in
@@ -52,16 +60,19 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     }
   }
 
+  /// The records of `workspace`, in file order (see ``Journal``).
   public func records(workspace: String) async throws -> [JournalRecord] {
     try allRecords().filter { $0.workspace == workspace }
   }
 
+  /// How many records each conversation has, in every workspace (see ``Journal``).
   public func recordCounts() async throws -> [String: Int] {
     var counts: [String: Int] = [:]
     for r in try allRecords() { counts[r.conversation, default: 0] += 1 }
     return counts
   }
 
+  /// How many records `conversation` has, in every workspace (see ``Journal``).
   public func recordCount(conversation: String) async throws -> Int {
     try allRecords().lazy.filter { $0.conversation == conversation }.count
   }

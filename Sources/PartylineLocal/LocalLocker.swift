@@ -11,10 +11,14 @@ public struct LocalLocker: ConversationLocker {
   /// The wait for a lock ended before it was free (see `PartylineCore.LockTimeout`).
   public typealias LockTimeout = PartylineCore.LockTimeout
 
+  /// The directory holding the lock files: `locks` under the directory given.
   public let directory: String
+  /// How long, in seconds, `lock` waits for a held lock before it throws ``LockTimeout``.
   public let timeout: Double
+  /// Who this run is, written into each lock file it holds so that a waiting run can name it.
   public let holder: String
 
+  /// Lock files under `directory/locks`, created (0700) when missing; `timeout` is in seconds.
   public init(directory: String, timeout: Double, holder: String) throws {
     self.directory = directory + "/locks"
     self.timeout = timeout
@@ -33,6 +37,8 @@ public struct LocalLocker: ConversationLocker {
     }
   }
 
+  /// Takes the conversation's lock file, waiting up to `timeout` (see ``ConversationLocker``); throws
+  /// ``LockTimeout`` naming the holder when the wait runs out, or at once for an invalid id.
   public func lock(_ conversation: String) async throws -> any ConversationLock {
     guard Grammar.uuid(conversation) != nil else {
       throw LockTimeout(conversation: conversation, holder: "nobody (invalid id)", waited: 0)

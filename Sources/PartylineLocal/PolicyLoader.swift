@@ -4,8 +4,10 @@ public import YAMLReader
 
 /// Finds policy files under the paths given and compiles them into one set.
 public struct PolicyLoader: Sendable {
+  /// The reader that parses each policy file, under its limits.
   public var reader: YAMLReader
 
+  /// A loader whose reader refuses files past `limits`.
   public init(limits: ReaderLimits = .default) {
     reader = YAMLReader(limits: limits)
   }

@@ -4,7 +4,9 @@ public import YAMLReader
 
 /// Renders diagnostics as text (with source line and caret), JSON or GitHub workflow annotations.
 public struct DiagnosticRenderer {
+  /// The most diagnostics the commands print; the rest are only counted.
   public static let maxShown = 100
+  /// The colours of the text form.
   public var style: Style
   private var sources: [String: [Substring]] = [:]
   /// A file's bytes, for its source lines; nil when it cannot be read (or is too large to show).
@@ -65,6 +67,8 @@ public struct DiagnosticRenderer {
     return out
   }
 
+  /// The JSON form: `severity`, `id`, `message`, `range` (file, start and end line and column) and, when
+  /// there are any, the `related` notes with their ranges.
   public static func json(_ d: Diagnostic) -> JSONValue {
     func mark(_ m: SourceMark) -> JSONValue { ["line": .int(m.line), "column": .int(m.column)] }
     func range(_ r: SourceRange) -> JSONValue {
@@ -94,11 +98,13 @@ public struct DiagnosticRenderer {
     return "::\(kind) \(props.joined(separator: ","))::\(data(d.message))"
   }
 
+  /// `s` escaped as the message of a GitHub workflow command (`%`, carriage return and newline).
   public static func data(_ s: String) -> String {
     s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
       .replacingOccurrences(of: "\n", with: "%0A")
   }
 
+  /// `s` escaped as a property value of a GitHub workflow command: as ``data(_:)``, and `:` and `,` too.
   public static func property(_ s: String) -> String {
     data(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
   }

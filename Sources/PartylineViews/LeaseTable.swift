@@ -7,7 +7,9 @@ public import WireTime
 public struct LeaseTable: Sendable {
   /// A lock and who holds it.
   public struct Lock: Sendable {
+    /// The conversation the lock is for.
     public var conversation: String
+    /// Who holds it, as the holder wrote it (process, host, workspace and since when).
     public var holder: String
     /// A lock held.
     public init(conversation: String, holder: String) {
@@ -16,7 +18,9 @@ public struct LeaseTable: Sendable {
     }
   }
 
+  /// The journal's leases, one row each.
   public var leases: [Lease]
+  /// The conversation locks held, one line each.
   public var locks: [Lock]
   /// When the table is shown: an open lease past its end is `due`.
   public var now: Double

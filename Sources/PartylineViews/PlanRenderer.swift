@@ -6,13 +6,16 @@ public import WireTime
 
 /// Renders a plan: text, JSON, GitHub annotations and a Markdown PR comment, all from one model.
 public struct PlanRenderer {
+  /// The colours of the text form (off unless set).
   public var style = Style(enabled: false)
 
   /// A renderer; `style` colours the text form.
   public init(style: Style = Style(enabled: false)) { self.style = style }
 
+  /// The first eight characters of an id, as the text and Markdown forms show a conversation.
   public static func short(_ id: String) -> String { String(id.prefix(8)) }
 
+  /// `file:line:column` of a change's directive, or a note that its policy is no longer in the set.
   public static func place(_ r: SourceRange?) -> String {
     guard let r else { return "(no longer in the policy set)" }
     return "\(r.file):\(r.start.line):\(r.start.column)"
@@ -33,6 +36,8 @@ public struct PlanRenderer {
     }
   }
 
+  /// `Plan: 1 to add, 2 to mute, 0 to unmute, 1 to revert. 3 unchanged.` (with the next lease end, and
+  /// prunes and blocked changes when there are any), or `No changes.` and the counts.
   public static func summaryLine(_ plan: Plan) -> String {
     let s = plan.summary
     if !plan.hasChanges {
@@ -49,6 +54,8 @@ public struct PlanRenderer {
     return "Plan: \(parts.joined(separator: ", ")). \(s.unchanged) unchanged."
   }
 
+  /// The text form: a line per change or blocked change (symbol, phrase, conversation, policy and
+  /// source), then the summary line.
   public func text(_ plan: Plan) -> String {
     var out = ""
     for c in plan.changes where c.isChange || c.blocked != nil {
@@ -70,11 +77,14 @@ public struct PlanRenderer {
     return out
   }
 
+  /// A change's source as JSON: `file`, `line` and `column`, or null.
   public static func location(_ r: SourceRange?) -> JSONValue {
     guard let r else { return .null }
     return ["file": .string(r.file), "line": .int(r.start.line), "column": .int(r.start.column)]
   }
 
+  /// One change as JSON: its action, symbol, conversation, participant, subject, policy, location,
+  /// before and after, reason, and the optional role, duration, mute reason, acting user and block.
   public static func changeJSON(_ c: PlannedChange) -> JSONValue {
     var pairs: [(String, JSONValue)] = [
       ("action", .string(c.action.rawValue)),
@@ -96,6 +106,8 @@ public struct PlanRenderer {
     return .object(pairs)
   }
 
+  /// The plan's JSON form (format version 1): when it was made and, if given, the instant after which
+  /// it may not be applied, the policy set's digest, the summary, changes, findings and snapshots.
   public static func json(_ plan: Plan, notAfter: Double?) -> JSONValue {
     let s = plan.summary
     var pairs: [(String, JSONValue)] = [
@@ -120,6 +132,8 @@ public struct PlanRenderer {
     return .object(pairs)
   }
 
+  /// GitHub workflow annotations: a notice per change (a warning per blocked one), the findings, and
+  /// the summary line.
   public static func github(_ plan: Plan) -> String {
     var out = ""
     // A blocked change whose reason a finding already reports is annotated once, by the finding.
@@ -144,6 +158,7 @@ public struct PlanRenderer {
     return out
   }
 
+  /// The most characters ``markdown(_:)`` returns, under GitHub's comment limit of 65,536.
   public static let markdownLimit = 65_000
 
   /// A compact PR-comment body, kept under 65,000 characters (GitHub's comment limit is 65,536).

@@ -6,27 +6,6 @@ import NIOCore
 import HummingbirdWSClient
 import NIOHTTP1
 
-/// A Notifications API channel (`POST /api/v2/notifications/channels`).
-public struct NotificationChannel: Sendable, Hashable, Decodable {
-  public var id: String
-  public var connectUri: String
-  public var expires: String?
-}
-
-/// A subscription's answer per topic: Permitted, or Rejected with the reason and missing permissions.
-public struct ChannelTopic: Sendable, Hashable, Decodable {
-  public var id: String
-  public var state: String?
-  public var rejectionReason: String?
-  public var missingPermissions: [String]?
-
-  public var rejected: Bool { state?.lowercased() == "rejected" }
-}
-
-struct ChannelTopicListing: Decodable {
-  var entities: [ChannelTopic]?
-}
-
 extension GenesysClient {
   /// `POST /api/v2/notifications/channels`.
   public func createChannel() async throws -> NotificationChannel {
@@ -299,32 +278,4 @@ public actor NotificationStream {
   public static func queueTopic(_ queueId: String) -> String {
     "v2.routing.queues.\(queueId).conversations.calls"
   }
-}
-
-/// The version of the topics a channel last subscribed.
-final class Subscribed: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = -1
-  func set(_ v: Int) { lock.withLock { value = v } }
-  var version: Int { lock.withLock { value } }
-}
-
-/// What the socket's reader and its watchdog share.
-final class SocketState: @unchecked Sendable {
-  private let lock = NSLock()
-  private var writer: WebSocketOutboundWriter?
-  private var last = Date().timeIntervalSince1970
-  private var why: String?
-
-  func opened(_ w: WebSocketOutboundWriter) {
-    lock.withLock {
-      writer = w
-      last = Date().timeIntervalSince1970
-    }
-  }
-  func heard() { lock.withLock { last = Date().timeIntervalSince1970 } }
-  func closing(_ reason: String) { lock.withLock { why = reason } }
-  var wasOpened: Bool { lock.withLock { writer != nil } }
-  var lastHeard: Double { lock.withLock { last } }
-  var reason: String? { lock.withLock { why } }
 }

@@ -1,0 +1,28 @@
+import Backoff
+import WireTime
+import Foundation
+import Logging
+import NIOCore
+import HummingbirdWSClient
+import NIOHTTP1
+
+/// A Notifications API channel (`POST /api/v2/notifications/channels`).
+public struct NotificationChannel: Sendable, Hashable, Decodable {
+  public var id: String
+  public var connectUri: String
+  public var expires: String?
+}
+
+/// A subscription's answer per topic: Permitted, or Rejected with the reason and missing permissions.
+public struct ChannelTopic: Sendable, Hashable, Decodable {
+  public var id: String
+  public var state: String?
+  public var rejectionReason: String?
+  public var missingPermissions: [String]?
+
+  public var rejected: Bool { state?.lowercased() == "rejected" }
+}
+
+struct ChannelTopicListing: Decodable {
+  var entities: [ChannelTopic]?
+}

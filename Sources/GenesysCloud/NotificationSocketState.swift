@@ -1,0 +1,35 @@
+import Backoff
+import WireTime
+import Foundation
+import Logging
+import NIOCore
+import HummingbirdWSClient
+import NIOHTTP1
+
+/// The version of the topics a channel last subscribed.
+final class Subscribed: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = -1
+  func set(_ v: Int) { lock.withLock { value = v } }
+  var version: Int { lock.withLock { value } }
+}
+
+/// What the socket's reader and its watchdog share.
+final class SocketState: @unchecked Sendable {
+  private let lock = NSLock()
+  private var writer: WebSocketOutboundWriter?
+  private var last = Date().timeIntervalSince1970
+  private var why: String?
+
+  func opened(_ w: WebSocketOutboundWriter) {
+    lock.withLock {
+      writer = w
+      last = Date().timeIntervalSince1970
+    }
+  }
+  func heard() { lock.withLock { last = Date().timeIntervalSince1970 } }
+  func closing(_ reason: String) { lock.withLock { why = reason } }
+  var wasOpened: Bool { lock.withLock { writer != nil } }
+  var lastHeard: Double { lock.withLock { last } }
+  var reason: String? { lock.withLock { why } }
+}

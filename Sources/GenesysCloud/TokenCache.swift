@@ -1,0 +1,87 @@
+public import Backoff
+public import AsyncHTTPClient
+public import Foundation
+public import NIOCore
+public import NIOHTTP1
+
+/// The cached access token: fetched once, refreshed before expiry, invalidated once on 401.
+actor TokenCache {
+  let configuration: GenesysConfiguration
+  private var current: (token: Secret, refreshAt: Double)?
+  private var inFlight: Task<(Secret, Double), any Error>?
+  private(set) var fetched = 0
+
+  init(configuration: GenesysConfiguration) { self.configuration = configuration }
+
+  func token(http: HTTPClient, deadline: Double, progress: ProgressGate) async throws -> Secret {
+    if let t = configuration.accessToken { return t }
+    if let c = current, Date().timeIntervalSince1970 < c.refreshAt { return c.token }
+    if let task = inFlight { return try await task.value.0 }
+    let config = configuration
+    let task = Task { try await Self.fetch(config, http: http, deadline: deadline, progress: progress) }
+    inFlight = task
+    defer { inFlight = nil }
+    let (token, refreshAt) = try await task.value
+    current = (token, refreshAt)
+    fetched += 1
+    return token
+  }
+
+  func invalidate(_ token: Secret) {
+    if current?.token == token { current = nil }
+  }
+
+  /// Fetches a token, retrying 429, 5xx (not 501) and connection errors until `deadline` (the calling
+  /// request's time budget: the token request is one of its requests).
+  static func fetch(
+    _ config: GenesysConfiguration, http: HTTPClient, deadline: Double, progress: ProgressGate
+  ) async throws -> (Secret, Double) {
+    guard let id = config.clientId, let secret = config.clientSecret else {
+      throw GenesysError.configuration("no client credentials")
+    }
+    var request = HTTPClientRequest(url: config.loginBase + "/oauth/token")
+    request.method = .POST
+    let basic = Data("\(id):\(secret.value)".utf8).base64EncodedString()
+    request.headers.add(name: "Authorization", value: "Basic \(basic)")
+    request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+    request.body = .bytes(ByteBuffer(string: "grant_type=client_credentials"))
+    let started = Date().timeIntervalSince1970
+    let what = "retrying the token request to \(config.loginBase.components(separatedBy: "://").last ?? "")"
+    var attempt = 0
+    var lastError = "none"
+    while true {
+      let issued = Date().timeIntervalSince1970
+      let left = deadline - issued
+      if left <= 0 { throw GenesysError.budgetExhausted(lastError: "token request: \(lastError)") }
+      do {
+        let response = try await http.execute(
+          request, timeout: .milliseconds(Int64(min(30, max(0.05, left)) * 1000)))
+        let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
+        let status = Int(response.status.code)
+        if status == 200 {
+          guard let t = try? JSONDecoder().decode(TokenResponse.self, from: data) else {
+            throw GenesysError.decoding("token response")
+          }
+          let lifetime = t.expires_in ?? 86400
+          let refreshAt = issued + (lifetime > 120 ? lifetime - 60 : lifetime * 0.8)
+          return (Secret(t.access_token), refreshAt)
+        }
+        let error = GenesysClient.apiError(
+          status: status, body: data, correlationId: response.headers.first(name: "ININ-Correlation-Id"))
+        guard (status == 429 || status >= 500) && status != 501 else { throw error }
+        lastError = error.description
+      } catch let e as GenesysError {
+        throw e
+      } catch {
+        lastError = GenesysClient.describe(error, url: config.loginBase)
+      }
+      await progress.note(what, lastError, started: started, deadline: deadline)
+      let delay = Backoff.token.delay(attempt: attempt + 1)
+      if Date().timeIntervalSince1970 + delay > deadline {
+        throw GenesysError.budgetExhausted(lastError: "token request: \(lastError)")
+      }
+      attempt += 1
+      try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+    }
+  }
+}

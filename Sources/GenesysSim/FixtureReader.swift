@@ -1,0 +1,258 @@
+public import Foundation
+public import YAMLReader
+
+struct FixtureReader {
+  var diagnostics: [Diagnostic] = []
+  /// A fragment (`POST /sim/conversations`): users and conversations only, participants may name
+  /// users the organisation already has.
+  var fragment = false
+  var knownUsers: Set<String> = []
+  var knownQueues: Set<String> = []
+
+  mutating func error(_ id: String, _ message: String, _ node: Node) {
+    diagnostics.append(Diagnostic(id: id, message: message, range: node.range))
+  }
+
+  /// The entries of a mapping with only `allowed` keys; reports unknown keys and missing required ones.
+  mutating func fields(
+    _ node: Node, _ what: String, allowed: [String], required: [String]
+  ) -> [String: Node]? {
+    guard node.kind == .mapping else {
+      error("wrong_type", "\(what) must be a mapping, found \(node.typeName)", node)
+      return nil
+    }
+    var out: [String: Node] = [:]
+    for (key, value) in node.entries {
+      let name = key.text
+      if allowed.contains(name) {
+        out[name] = value
+      } else {
+        error("unknown_key", "unknown key '\(name)' in \(what)\(hint(name, allowed))", key)
+      }
+    }
+    for name in required where out[name] == nil {
+      error("missing_key", "\(what) needs '\(name)'", node)
+    }
+    return out
+  }
+
+  func hint(_ word: String, _ candidates: [String]) -> String {
+    let lower = word.lowercased()
+    var best: (String, Int)?
+    for c in candidates {
+      let d = editDistance(lower, c.lowercased())
+      if d <= max(1, min(3, c.count / 3)), best == nil || d < best!.1 { best = (c, d) }
+    }
+    return best.map { "; did you mean '\($0.0)'?" } ?? ""
+  }
+
+  mutating func string(_ node: Node?, _ what: String) -> String? {
+    guard let node else { return nil }
+    guard node.kind == .scalar, node.coreType != .null else {
+      error("wrong_type", "\(what) must be a string, found \(node.typeName)", node)
+      return nil
+    }
+    let text = node.text
+    if text.isEmpty {
+      error("invalid_value", "\(what) must not be empty", node)
+      return nil
+    }
+    return text
+  }
+
+  mutating func bool(_ node: Node?, _ what: String) -> Bool? {
+    guard let node else { return nil }
+    guard node.kind == .scalar, node.coreType == .bool else {
+      error("wrong_type", "\(what) must be true or false, found \(node.typeName)", node)
+      return nil
+    }
+    return node.text == "true" || node.text == "True" || node.text == "TRUE"
+  }
+
+  mutating func sequence(_ node: Node?, _ what: String) -> [Node] {
+    guard let node else { return [] }
+    guard node.kind == .sequence else {
+      if node.kind == .scalar, node.coreType == .null { return [] }
+      error("wrong_type", "\(what) must be a sequence, found \(node.typeName)", node)
+      return []
+    }
+    return node.items
+  }
+
+  mutating func read(_ root: Node) -> SimFixture {
+    var fixture = SimFixture(clients: [], users: [], conversations: [])
+    guard
+      let top = fields(
+        root, fragment ? "the fragment" : "the fixture",
+        allowed: fragment
+          ? ["users", "conversations"] : ["clients", "users", "queues", "conversations", "topicPermissions"],
+        required: fragment ? [] : ["clients"])
+    else { return fixture }
+
+    var seenClients: [String: Node] = [:]
+    for item in sequence(top["clients"], "'clients'") {
+      guard
+        let f = fields(
+          item, "a client", allowed: ["id", "secret", "permissions", "tokenLifetime", "limits"],
+          required: ["id", "secret"])
+      else { continue }
+      guard let id = string(f["id"], "a client's 'id'"), let secret = string(f["secret"], "'secret'")
+      else { continue }
+      if seenClients[id] != nil {
+        error("duplicate_id", "client '\(id)' is defined twice", f["id"]!)
+      }
+      seenClients[id] = f["id"]
+      var permissions: [String] = []
+      for p in sequence(f["permissions"], "'permissions'") {
+        guard let name = string(p, "a permission") else { continue }
+        if !SimPermissions.isValid(name) {
+          error(
+            "unknown_permission",
+            "unknown permission '\(name)'\(hint(name, SimPermissions.known)) (see docs/genesys-api.md §3)", p)
+        }
+        permissions.append(name)
+      }
+      var lifetime: TimeInterval?
+      if let node = f["tokenLifetime"] {
+        lifetime = SimDuration.parse(node.text)
+        if lifetime == nil || node.kind != .scalar {
+          error(
+            "invalid_value", "'tokenLifetime' must be a duration such as '24h', '30m', '90s' or '500ms'", node
+          )
+        }
+      }
+      var limits: [String: Int] = [:]
+      if let node = f["limits"] {
+        if node.kind == .mapping {
+          for (key, value) in node.entries {
+            if value.kind == .scalar, value.coreType == .int, let n = Int(value.text), n >= 0 {
+              limits[key.text] = n
+            } else {
+              error("invalid_value", "a limit's value must be a non-negative integer", value)
+            }
+          }
+        } else {
+          error(
+            "wrong_type", "'limits' must be a mapping of limit keys to values, found \(node.typeName)", node)
+        }
+      }
+      fixture.clients.append(
+        .init(id: id, secret: secret, permissions: permissions, tokenLifetime: lifetime, limits: limits))
+    }
+
+    var seenQueues: [String: Node] = [:]
+    for item in sequence(top["queues"], "'queues'") {
+      guard let f = fields(item, "a queue", allowed: ["id", "name"], required: ["id", "name"]) else {
+        continue
+      }
+      guard let id = string(f["id"], "a queue's 'id'"), let name = string(f["name"], "a queue's 'name'")
+      else { continue }
+      if seenQueues[id] != nil { error("duplicate_id", "queue '\(id)' is defined twice", f["id"]!) }
+      seenQueues[id] = f["id"]
+      fixture.queues.append(.init(id: id, name: name))
+    }
+    if let node = top["topicPermissions"] {
+      if node.kind == .mapping {
+        for (key, value) in node.entries {
+          var names: [String] = []
+          for p in sequence(value, "the permissions of a topic") {
+            guard let name = string(p, "a permission") else { continue }
+            if !SimPermissions.isValid(name) {
+              error(
+                "unknown_permission", "unknown permission '\(name)'\(hint(name, SimPermissions.known))", p)
+            }
+            names.append(name)
+          }
+          fixture.topicPermissions[key.text] = names
+        }
+      } else {
+        error("wrong_type", "'topicPermissions' must map topic patterns to permission lists", node)
+      }
+    }
+
+    var seenUsers: [String: Node] = [:]
+    for item in sequence(top["users"], "'users'") {
+      guard
+        let f = fields(
+          item, "a user", allowed: ["id", "name", "email", "presence"], required: ["id", "name"])
+      else { continue }
+      guard let id = string(f["id"], "a user's 'id'"), let name = string(f["name"], "a user's 'name'")
+      else { continue }
+      if seenUsers[id] != nil { error("duplicate_id", "user '\(id)' is defined twice", f["id"]!) }
+      seenUsers[id] = f["id"]
+      let email = string(f["email"], "'email'")
+      let presence = string(f["presence"], "'presence'") ?? "Available"
+      fixture.users.append(.init(id: id, name: name, email: email, presence: presence))
+    }
+
+    var seenConversations: Set<String> = []
+    var seenParticipants: Set<String> = []
+    for item in sequence(top["conversations"], "'conversations'") {
+      guard
+        let f = fields(
+          item, "a conversation", allowed: ["id", "maxParticipants", "queue", "direction", "participants"],
+          required: ["id"])
+      else { continue }
+      guard let id = string(f["id"], "a conversation's 'id'") else { continue }
+      if !seenConversations.insert(id).inserted {
+        error("duplicate_id", "conversation '\(id)' is defined twice", f["id"]!)
+      }
+      var maxParticipants: Int?
+      if let node = f["maxParticipants"] {
+        if node.kind == .scalar, node.coreType == .int, let n = Int(node.text), n >= 1 {
+          maxParticipants = n
+        } else {
+          error("invalid_value", "'maxParticipants' must be a positive integer", node)
+        }
+      }
+      let queue = string(f["queue"], "'queue'")
+      if let queue, seenQueues[queue] == nil, !knownQueues.contains(queue) {
+        error(
+          "unknown_queue", "conversation refers to queue '\(queue)', which 'queues' does not define",
+          f["queue"]!)
+      }
+      let direction = string(f["direction"], "'direction'") ?? "inbound"
+      if direction != "inbound" && direction != "outbound" {
+        error("invalid_value", "'direction' must be 'inbound' or 'outbound'", f["direction"]!)
+      }
+      var participants: [SimFixture.Participant] = []
+      for p in sequence(f["participants"], "'participants'") {
+        guard
+          let pf = fields(
+            p, "a participant",
+            allowed: ["id", "purpose", "state", "user", "name", "address", "muted", "held"],
+            required: ["id", "purpose", "state"])
+        else { continue }
+        guard let pid = string(pf["id"], "a participant's 'id'"),
+          let purpose = string(pf["purpose"], "'purpose'"),
+          let state = string(pf["state"], "'state'")
+        else { continue }
+        if !seenParticipants.insert(pid).inserted {
+          error("duplicate_id", "participant '\(pid)' is defined twice", pf["id"]!)
+        }
+        if !callStates.contains(state) {
+          error(
+            "invalid_value",
+            "unknown call state '\(state)'\(hint(state, callStates)); one of \(callStates.joined(separator: ", "))",
+            pf["state"]!)
+        }
+        let user = string(pf["user"], "'user'")
+        if let user, seenUsers[user] == nil, !knownUsers.contains(user) {
+          error(
+            "unknown_user", "participant refers to user '\(user)', which 'users' does not define", pf["user"]!
+          )
+        }
+        participants.append(
+          .init(
+            id: pid, purpose: purpose, state: state, user: user, name: string(pf["name"], "'name'"),
+            address: string(pf["address"], "'address'"), muted: bool(pf["muted"], "'muted'") ?? false,
+            held: bool(pf["held"], "'held'") ?? false))
+      }
+      fixture.conversations.append(
+        .init(
+          id: id, maxParticipants: maxParticipants, queue: queue, direction: direction,
+          participants: participants))
+    }
+    return fixture
+  }
+}
