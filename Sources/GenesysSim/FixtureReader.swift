@@ -13,43 +13,25 @@ struct FixtureReader {
     diagnostics.append(Diagnostic(id: id, message: message, range: node.range))
   }
 
-  /// The entries of a mapping with only `allowed` keys; reports unknown keys and missing required ones.
+  /// The entries of a mapping with only `allowed` keys; reports unknown keys and missing required ones
+  /// (the policy compiler's reader: same ids, same wording).
   mutating func fields(
     _ node: Node, _ what: String, allowed: [String], required: [String]
   ) -> [String: Node]? {
-    guard node.kind == .mapping else {
-      error("wrong_type", "\(what) must be a mapping, found \(node.typeName)", node)
-      return nil
-    }
-    var out: [String: Node] = [:]
-    for (key, value) in node.entries {
-      let name = key.text
-      if allowed.contains(name) {
-        out[name] = value
-      } else {
-        error("unknown_key", "unknown key '\(name)' in \(what)\(hint(name, allowed))", key)
-      }
-    }
-    for name in required where out[name] == nil {
-      error("missing_key", "\(what) needs '\(name)'", node)
-    }
-    return out
+    guard
+      let f = MappingReader.fields(
+        node, in: what, known: .init(names: allowed), required: required, diagnostics: &diagnostics)
+    else { return nil }
+    return Dictionary(f.entries.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
   }
 
-  func hint(_ word: String, _ candidates: [String]) -> String {
-    let lower = word.lowercased()
-    var best: (String, Int)?
-    for c in candidates {
-      let d = editDistance(lower, c.lowercased())
-      if d <= max(1, min(3, c.count / 3)), best == nil || d < best!.1 { best = (c, d) }
-    }
-    return best.map { "; did you mean '\($0.0)'?" } ?? ""
-  }
+  func hint(_ word: String, _ candidates: [String]) -> String { Suggestions.hint(word, candidates) }
 
+  /// A non-empty scalar, read as text whatever its core type (ids and numbers are strings here).
   mutating func string(_ node: Node?, _ what: String) -> String? {
     guard let node else { return nil }
     guard node.kind == .scalar, node.coreType != .null else {
-      error("wrong_type", "\(what) must be a string, found \(node.typeName)", node)
+      error("type_mismatch", "expected a string for \(what), found \(node.typeName)", node)
       return nil
     }
     let text = node.text
@@ -62,21 +44,12 @@ struct FixtureReader {
 
   mutating func bool(_ node: Node?, _ what: String) -> Bool? {
     guard let node else { return nil }
-    guard node.kind == .scalar, node.coreType == .bool else {
-      error("wrong_type", "\(what) must be true or false, found \(node.typeName)", node)
-      return nil
-    }
-    return node.text == "true" || node.text == "True" || node.text == "TRUE"
+    return MappingReader.bool(node, what, diagnostics: &diagnostics)
   }
 
   mutating func sequence(_ node: Node?, _ what: String) -> [Node] {
     guard let node else { return [] }
-    guard node.kind == .sequence else {
-      if node.kind == .scalar, node.coreType == .null { return [] }
-      error("wrong_type", "\(what) must be a sequence, found \(node.typeName)", node)
-      return []
-    }
-    return node.items
+    return MappingReader.sequence(node, what, diagnostics: &diagnostics) ?? []
   }
 
   mutating func read(_ root: Node) -> SimFixture {
@@ -133,7 +106,8 @@ struct FixtureReader {
           }
         } else {
           error(
-            "wrong_type", "'limits' must be a mapping of limit keys to values, found \(node.typeName)", node)
+            "type_mismatch",
+            "expected a mapping of limit keys to values for 'limits', found \(node.typeName)", node)
         }
       }
       fixture.clients.append(
@@ -166,7 +140,9 @@ struct FixtureReader {
           fixture.topicPermissions[key.text] = names
         }
       } else {
-        error("wrong_type", "'topicPermissions' must map topic patterns to permission lists", node)
+        error(
+          "type_mismatch", "expected a mapping of topic patterns to permission lists for 'topicPermissions'",
+          node)
       }
     }
 

@@ -212,20 +212,3 @@ let callStates = [
   "alerting", "dialing", "contacting", "offering", "connected", "disconnected", "terminated", "converting",
   "uploading", "transmitting", "none", "parked",
 ]
-
-func editDistance(_ a: String, _ b: String) -> Int {
-  let x = Array(a)
-  let y = Array(b)
-  if x.isEmpty { return y.count }
-  if y.isEmpty { return x.count }
-  var prev = Array(0...y.count)
-  var cur = prev
-  for i in 1...x.count {
-    cur[0] = i
-    for j in 1...y.count {
-      cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-    }
-    swap(&prev, &cur)
-  }
-  return prev[y.count]
-}

@@ -107,7 +107,7 @@ import YAMLReader
       """
       clients:
         - id: a
-      """, "missing_key", 2, 5, "needs 'secret'"
+      """, "missing_key", 2, 5, "is missing required key 'secret'"
     ),
     (
       """
@@ -179,12 +179,12 @@ import YAMLReader
               purpose: agent
               state: connected
               muted: maybe
-      """, "wrong_type", 8, 16, "'muted' must be true or false"
+      """, "type_mismatch", 8, 16, "expected true or false for 'muted'"
     ),
     (
       """
       clients: {id: a}
-      """, "wrong_type", 1, 10, "must be a sequence"
+      """, "type_mismatch", 1, 10, "expected a list for"
     ),
   ]
 

@@ -1,164 +1,28 @@
 import Foundation
 public import WireTime
 
-/// What happened to a call: the API answered (status, correlation id, latency) or it did not.
-public struct CallResult: Sendable {
-  public var status: Int
-  public var correlationId: String?
-  public var latency: Double
-
-  public init(status: Int, correlationId: String?, latency: Double) {
-    self.status = status
-    self.correlationId = correlationId
-    self.latency = latency
-  }
-}
-
-public enum CallFailure: Error, Sendable {
-  /// The API refused the call: it did not take effect.
-  case refused(status: Int, message: String, correlationId: String?)
-  /// No answer: it may or may not have taken effect.
-  case unknown(String)
-  /// Never sent (the run is stopping): it did not take effect.
-  case notSent(String)
-}
-
-/// What the applier's calls are for, so an executor can give them their priority (reverts first,
-/// then changes, then the reads that confirm them).
-public enum CallPurpose: Sendable, Equatable {
-  case change(PlannedChange.Action)
-  case confirmation
-}
-
-/// The purpose of the call a task is making, set by the applier around each call.
-public enum ApplyContext {
-  @TaskLocal public static var purpose: CallPurpose? = nil
-  /// For a mute: the call must not leave after this time (its lease would be over before it
-  /// starts); an executor that cannot send it by then does not send it (`CallFailure.notSent`).
-  @TaskLocal public static var notAfter: Double? = nil
-  /// The slot `ApplyExecutor.reserve` took for the call being made.
-  @TaskLocal public static var reservation: (any Sendable)? = nil
-}
-
-/// How long after its 202 a change tends to show on a re-read, learned over a run, so that the one
-/// confirming read per conversation comes when the change is likely visible.
-public actor ConfirmationTiming {
-  public private(set) var estimate: Double
-  let floor: Double
-
-  public init(initial: Double = 0.25, floor: Double = 0.05) {
-    estimate = initial
-    self.floor = floor
-  }
-
-  /// The change was seen on the first read, `after` seconds from the last change's answer.
-  func seenFirst(after: Double) { estimate = max(floor, min(2, 0.8 * estimate + 0.2 * after)) }
-
-  /// The first read came too early (it was seen `after` seconds from the answer, on a later read).
-  func missedFirst(after: Double) { estimate = max(floor, min(2, max(estimate * 1.25, 0.9 * after))) }
-}
-
-/// The side effects the applier needs: Genesys Cloud, or a recorder for `--dry-run`.
-public protocol ApplyExecutor: Sendable {
-  func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String) async throws
-    -> CallResult
-  func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult
-  /// Re-reads a conversation to confirm effects.
-  func read(conversation: String) async throws -> LiveConversation?
-  /// Whether the revert of a mute whose lease ends at `leaseEnd` can be served when it falls due (the
-  /// rate budget's promise). A mute that is not admitted is held back and reported as waiting.
-  func admit(leaseEnd: Double) async -> Bool
-  /// A promised revert's end moved later (the mute left later than promised).
-  func movePromise(from: Double, to: Double) async
-  /// Takes the call's slot of the rate budget before it is journalled (the call made next, under
-  /// `ApplyContext.reservation`, spends it), so a lease is timed from when its mute can leave, not
-  /// from before a wait. Throws `CallFailure.notSent` when the run is stopping.
-  func reserve() async throws -> (any Sendable)?
-  /// Gives back a slot that was not spent.
-  func refund(_ reservation: (any Sendable)?) async
-}
-
-extension ApplyExecutor {
-  public func admit(leaseEnd: Double) async -> Bool { true }
-  public func movePromise(from: Double, to: Double) async {}
-  public func reserve() async throws -> (any Sendable)? { nil }
-  public func refund(_ reservation: (any Sendable)?) async {}
-}
-
-/// Locks a conversation for the time a run acts on it.
-public protocol ConversationLocker: Sendable {
-  func lock(_ conversation: String) async throws -> any ConversationLock
-}
-
-public protocol ConversationLock: Sendable {
-  func release() async
-}
-
-/// A conversation made ready to act on: the changes still due once it is locked, and its lock.
-public struct PreparedConversation: Sendable {
-  public var changes: [PlannedChange]
-  public var lock: (any ConversationLock)?
-
-  public init(changes: [PlannedChange], lock: (any ConversationLock)?) {
-    self.changes = changes
-    self.lock = lock
-  }
-}
-
-/// The applier's account of a run.
-public struct ApplyReport: Sendable {
-  public struct Item: Sendable {
-    public enum Result: String, Sendable {
-      case confirmed, unconfirmed, failed, unknown, blocked, dryRun = "dry-run"
-      /// A mute held back: the rate budget could not promise its revert when the lease ends.
-      case waiting
-    }
-    public var change: PlannedChange
-    public var result: Result
-    public var detail: String?
-
-    /// One change's result.
-    public init(change: PlannedChange, result: Result, detail: String?) {
-      self.change = change
-      self.result = result
-      self.detail = detail
-    }
-  }
-
-  /// An empty account.
-  public init() {}
-
-  public var items: [Item] = []
-  /// Conversations that could not be locked, with the reason.
-  public var lockFailures: [String: String] = [:]
-
-  public var ok: Bool {
-    lockFailures.isEmpty && items.allSatisfy { $0.result == .confirmed || $0.result == .dryRun }
-  }
-
-  public func count(_ r: Item.Result) -> Int { items.filter { $0.result == r }.count }
-}
-
-/// Events for progress, webhooks and metrics.
-public enum ApplyEvent: Sendable {
-  case outcome(JournalRecord)
-  case confirmed(PlannedChange, Bool)
-}
-
 /// Carries out a plan: actions in order within a conversation (reverts first), conversations in
 /// parallel, an intent journalled before each call and its outcome after, every effect confirmed by
 /// re-reading the conversation.
 public struct Applier: Sendable {
+  /// What makes the calls.
   public var executor: any ApplyExecutor
+  /// Where intents and outcomes are written; nil writes nothing (a dry run).
   public var journal: (any Journal)?
+  /// The workspace the journal records belong to.
   public var workspace: String
+  /// The run's id, in every journal record it writes.
   public var run: String
+  /// How many conversations are worked on at once (at least 1).
   public var parallelism: Int
   /// How long to poll for effects to show.
   public var confirmTimeout: Double
+  /// The wait before the first confirming read when there is no `timing`, in seconds; later
+  /// waits double, up to 2 s.
   public var pollInterval: Double
   /// What the applier reads the time from and sleeps on.
   public var clock: any RuntimeClock
+  /// Told each outcome as it is journalled and each change's confirmation (not in a dry run).
   public var events: @Sendable (ApplyEvent) -> Void
   /// `--dry-run`: the same path, with an executor that records; nothing to confirm.
   public var dryRun = false
@@ -173,6 +37,7 @@ public struct Applier: Sendable {
   /// waiting (apply: two windows; watch: none, its next reconcile or event tries again).
   public var admissionWait: Double = 0
 
+  /// An applier; the optional parts are set as properties.
   public init(
     executor: any ApplyExecutor, journal: (any Journal)?, workspace: String, run: String,
     parallelism: Int = 8,
@@ -203,6 +68,8 @@ public struct Applier: Sendable {
     }
   }
 
+  /// Carries out the plan's unblocked changes and reports every change, blocked ones included. It
+  /// never throws: what failed is in the report.
   public func apply(_ plan: Plan) async -> ApplyReport {
     var report = ApplyReport()
     var groups: [String: [PlannedChange]] = [:]

@@ -17,6 +17,7 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
     say(s)
   }
 
+  /// Records the PATCH that would set the participant's mute, and answers status 0.
   public func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String)
     async throws
     -> CallResult
@@ -27,6 +28,7 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
     return CallResult(status: 0, correlationId: nil, latency: 0)
   }
 
+  /// Records the POST that would add the target, and answers status 0.
   public func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
     let entry: String
     switch target {
@@ -39,5 +41,6 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
     return CallResult(status: 0, correlationId: nil, latency: 0)
   }
 
+  /// Reads nothing: always nil.
   public func read(conversation: String) async throws -> LiveConversation? { nil }
 }

@@ -53,6 +53,8 @@ public enum Grammar {
       && !scalars.contains { $0.properties.generalCategory == .control || $0 == "*" || $0 == "\u{7F}" }
   }
 
+  /// Whether `s` is an email: printable ASCII, one `@` after a local part of 1–64 characters, and
+  /// a dotted domain; at most 254 characters.
   public static func isEmail(_ s: String) -> Bool {
     withBytes(s) { u in
       // One pass over the bytes: printable ASCII only, so a byte is a character here.
@@ -135,9 +137,13 @@ public enum Grammar {
     "inbound", "ivr", "manual", "outbound", "station", "user", "voicemail", "voicesurveyflow", "workflow",
   ]
 
+  /// Why a text is not a duration.
   public enum DurationError: Error, Equatable {
+    /// Not numbers with units h, m, s in that order (nor ISO-8601 `PT…`).
     case malformed
+    /// Zero in total.
     case notPositive
+    /// A number of more than nine digits.
     case tooLarge
   }
 

@@ -1,6 +1,7 @@
 /// A mute Partyline set and must take back: opened when the mute call is sent, ending `for` later.
 /// Identified by (workspace, policy, directive, conversation, participant); one-shot.
 public struct Lease: Sendable, Hashable {
+  /// Whether the lease still needs its revert.
   public enum Status: String, Sendable, Hashable {
     /// Muted (or being muted) and not yet reverted.
     case open
@@ -8,19 +9,26 @@ public struct Lease: Sendable, Hashable {
     case served
   }
 
+  /// The workspace of the run that opened it.
   public var workspace: String
+  /// The name of the policy that muted.
   public var policy: String
   /// A digest of the directive's content: a changed directive makes a new lease.
   public var directive: String
+  /// The conversation's id.
   public var conversation: String
+  /// The muted participant's id.
   public var participant: String
   /// The user the revert acts on behalf of, when known.
   public var startedAt: Double
+  /// When the lease ends and its revert falls due, in seconds since 1970.
   public var endsAt: Double
+  /// Open until reverted or closed.
   public var status: Status
   /// False while the mute's outcome is not journalled: it may still be on its way.
   public var outcomeKnown = true
 
+  /// A lease whose mute's outcome is known.
   public init(
     workspace: String, policy: String, directive: String, conversation: String, participant: String,
     startedAt: Double, endsAt: Double, status: Status
@@ -35,25 +43,20 @@ public struct Lease: Sendable, Hashable {
     self.status = status
   }
 
+  /// A lease's identity within a workspace: policy, directive, conversation and participant.
   public struct Key: Hashable, Sendable {
+    /// The policy's name.
     public var policy: String
+    /// The directive's digest.
     public var directive: String
+    /// The conversation's id.
     public var conversation: String
+    /// The participant's id.
     public var participant: String
   }
 
+  /// The lease's identity.
   public var key: Key {
     Key(policy: policy, directive: directive, conversation: conversation, participant: participant)
   }
-}
-
-/// Where leases come from: the journal (local or PostgreSQL), or nothing.
-public protocol LeaseStore: Sendable {
-  func leases(workspace: String) async throws -> [Lease]
-}
-
-/// No journal yet: no leases.
-public struct EmptyLeaseStore: LeaseStore {
-  public init() {}
-  public func leases(workspace: String) async throws -> [Lease] { [] }
 }

@@ -10,22 +10,28 @@ public import WireTime
 public struct SavedPlan: Sendable, Hashable {
   /// Version 2 adds `target` and `limits`; version 1 plans are refused (plan again).
   public static let currentFormatVersion = 2
+  /// The `kind` a saved plan's JSON carries.
   public static let kind = "partyline-plan"
 
   /// The Limits the plan was made under.
   public struct SavedLimits: Sendable, Hashable, Decodable {
+    /// The longest mute, in seconds.
     public var maxMute: Int
+    /// The most participants per conversation.
     public var maxParticipants: Int
+    /// The roles allowed.
     public var roles: [SavedRole]
 
     enum CodingKeys: String, CodingKey, CaseIterable { case maxMute, maxParticipants, roles }
 
+    /// The Limits as saved.
     public init(_ limits: Limits) {
       maxMute = limits.maxMute.seconds
       maxParticipants = limits.maxParticipants
       roles = limits.roles.map { SavedRole(name: $0.name, max: $0.max, muted: $0.muted) }
     }
 
+    /// Decodes saved Limits, refusing unknown fields.
     public init(from decoder: any Decoder) throws {
       try decoder.refuseUnknownKeys(CodingKeys.self)
       let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -35,19 +41,25 @@ public struct SavedPlan: Sendable, Hashable {
     }
   }
 
+  /// A role of the saved Limits.
   public struct SavedRole: Sendable, Hashable, Decodable {
+    /// The role's name.
     public var name: String
+    /// How many of the role Partyline may add per conversation, if limited.
     public var max: Int?
+    /// Whether the role joins muted.
     public var muted: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable { case name, max, muted }
 
+    /// A role as saved.
     public init(name: String, max: Int?, muted: Bool) {
       self.name = name
       self.max = max
       self.muted = muted
     }
 
+    /// Decodes a saved role, refusing unknown fields.
     public init(from decoder: any Decoder) throws {
       try decoder.refuseUnknownKeys(CodingKeys.self)
       let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -57,19 +69,25 @@ public struct SavedPlan: Sendable, Hashable {
     }
   }
 
+  /// Where a change's directive is in the policy files.
   public struct SavedLocation: Sendable, Hashable, Decodable {
+    /// The policy file.
     public var file: String
+    /// The line, from 1.
     public var line: Int
+    /// The column, from 1.
     public var column: Int
 
     enum CodingKeys: String, CodingKey, CaseIterable { case file, line, column }
 
+    /// A location.
     public init(file: String, line: Int, column: Int) {
       self.file = file
       self.line = line
       self.column = column
     }
 
+    /// Decodes a saved location, refusing unknown fields.
     public init(from decoder: any Decoder) throws {
       try decoder.refuseUnknownKeys(CodingKeys.self)
       let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -81,18 +99,31 @@ public struct SavedPlan: Sendable, Hashable {
 
   /// One change as saved: the fields each action needs and nothing else.
   public struct SavedChange: Sendable, Hashable, Decodable {
+    /// The action's raw value (`mute`, `add` …).
     public var action: String
+    /// The conversation's id.
     public var conversation: String
+    /// The participant changed (not for adds).
     public var participant: String?
+    /// Who, for display.
     public var subject: String
+    /// The user on whose behalf the call is made.
     public var actingUser: String?
+    /// The name of the policy behind the change.
     public var policy: String
+    /// The directive's digest (a lease's identity).
     public var directive: String
+    /// For adds of a user: the user's id.
     public var userId: String?
+    /// For adds of a phone number: the number.
     public var address: String?
+    /// For adds: the role the party is added as.
     public var role: String?
+    /// For mutes: how long the lease lasts, in seconds.
     public var seconds: Int?
+    /// For mutes: the directive's reason.
     public var reason: String?
+    /// The directive in the source, when known.
     public var location: SavedLocation?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -100,6 +131,7 @@ public struct SavedPlan: Sendable, Hashable {
         seconds, reason, location
     }
 
+    /// Decodes a saved change, refusing unknown fields (`SavedPlan.check` checks its form).
     public init(from decoder: any Decoder) throws {
       try decoder.refuseUnknownKeys(CodingKeys.self)
       let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -138,16 +170,25 @@ public struct SavedPlan: Sendable, Hashable {
     }
   }
 
+  /// The file format's version (see `currentFormatVersion`).
   public var formatVersion: Int
+  /// When the plan was made, in seconds since 1970.
   public var createdAt: Double
+  /// When the plan expires, in seconds since 1970: it is refused after that.
   public var notAfter: Double
+  /// The workspace the plan was made for.
   public var workspace: String
   /// What the plan was made against: `sandbox`, or the API base URL (`https://api.mypurecloud.ie`).
   public var target: String
+  /// The digest of the policy set planned.
   public var policySetDigest: String
+  /// The policy files planned, sorted.
   public var files: [String]
+  /// The Limits the plan was made under.
   public var limits: SavedLimits
+  /// The snapshot hash of each conversation read: one that changed since is refused at apply time.
   public var snapshots: [String: String]
+  /// The actionable changes, as saved.
   public var changes: [SavedChange]
 
   /// A plan to save: its actionable changes only (blocked ones and noops are for display).
@@ -206,12 +247,6 @@ public struct SavedPlan: Sendable, Hashable {
       "changes": .array(changes),
     ]
   }
-}
-
-/// Why a saved plan is refused, said so that the user knows what to do.
-public struct SavedPlanError: Error, Sendable, CustomStringConvertible {
-  public var description: String
-  public init(_ description: String) { self.description = description }
 }
 
 extension SavedPlan {
@@ -473,6 +508,7 @@ extension SavedPlan: Decodable {
       changes
   }
 
+  /// Decodes a saved plan, refusing unknown fields and times that are not ISO-8601 UTC.
   public init(from decoder: any Decoder) throws {
     try decoder.refuseUnknownKeys(CodingKeys.self)
     let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -78,6 +78,8 @@ public final class InProcessLocker: ConversationLocker {
     return try await lock(conversation)
   }
 
+  /// Waits up to `timeout` for the conversation within the process, then takes `inner`'s lock;
+  /// throws `LockTimeout` when the wait runs out.
   public func lock(_ conversation: String) async throws -> any ConversationLock {
     guard await gate.acquire(conversation, timeout: timeout, clock: clock) else {
       throw LockTimeout(

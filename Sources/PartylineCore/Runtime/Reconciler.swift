@@ -5,19 +5,27 @@ public struct Reconciler: Sendable {
   public var set: PolicySet
   /// Whether the set is every policy (only then are leases of policies gone pruned).
   public var wholeSet: Bool
+  /// The workspace whose leases the run plans and journals.
   public var workspace: String
   /// Where the live state is read from.
   public var source: any LiveStateSource
   /// What carries the changes out (the API, or a dry run's recorder).
   public var executor: any ApplyExecutor
+  /// What the run reads the time from and sleeps on.
   public var clock: any RuntimeClock
+  /// Where leases are read from and records written; nil: no leases, nothing journalled.
   public var journal: (any Journal)?
+  /// Locks each conversation while the run acts on it; nil: no locks.
   public var locker: (any ConversationLocker)?
+  /// How many conversations are acted on at once.
   public var parallelism: Int
+  /// `--dry-run`: nothing is locked or journalled (the executor is expected only to record).
   public var dryRun: Bool
   /// The run's id, in every journal record it writes.
   public var run: String
+  /// How long to poll for effects to show, in seconds (see `Applier.confirmTimeout`).
   public var confirmTimeout: Double = 15
+  /// The applier's events (see `Applier.events`).
   public var events: @Sendable (ApplyEvent) -> Void = { _ in }
   /// Only these conversations (watch's on-time reverts): their policies and open leases, nothing else,
   /// and never a prune (the run does not see the whole set).
@@ -37,6 +45,7 @@ public struct Reconciler: Sendable {
   /// Watch's events: the calls' snapshots the events carried (not read again) and the discovery
   /// they are bound with (no query).
   public var snapshots: [String: LiveConversation] = [:]
+  /// The discovery an event's call is bound with, instead of a query (see `snapshots`).
   public var given: DiscoveredCalls? = nil
   /// Whether to poll added parties of muted roles until they connect (watch on events learns that
   /// from the call's next event instead).
@@ -65,12 +74,15 @@ public struct Reconciler: Sendable {
 
   /// What a reconcile saw and did.
   public struct Outcome: Sendable {
+    /// The plan made.
     public var plan: Plan
     /// nil when nothing was applied (no changes, errors, or refused).
     public var report: ApplyReport?
     /// What the run read and how its select policies were bound (watch keeps its topics from it).
     public var live = LiveState()
+    /// The set as planned, its select policies bound to the calls found.
     public var set: PolicySet? = nil
+    /// The discovery done (see `LiveRead.discovery`).
     public var discovery = DiscoveredCalls()
 
     /// An outcome.

@@ -6,7 +6,9 @@ public import YAMLReader
 /// reverts each lease when it ends. Everything runs on the injected clock, so a test drives it with a
 /// manual clock.
 public struct Watcher: Sendable {
+  /// The workspace whose leases the watcher keeps.
   public var workspace: String
+  /// What every loop reads the time from and sleeps on.
   public var clock: any RuntimeClock
   /// Reads the live state of the full and the on-time reconciles.
   public var source: any LiveStateSource
@@ -14,18 +16,24 @@ public struct Watcher: Sendable {
   public var executor: any ApplyExecutor
   /// Carries out the changes of event reconciles (a confirmation waits for the call's next event).
   public var eventExecutor: any ApplyExecutor
+  /// Where leases are read from and records written; the on-time loop reads it every two seconds.
   public var journal: any Journal
+  /// The conversation locks, shared by the loops, so on-time reverts can join a held conversation.
   public var locker: InProcessLocker
+  /// The rate budget: the reads a full reconcile may make, the room kept for reverts, the stop.
   public var budget: any RequestBudget
   /// The call events; nil polls every interval (`--no-events`).
   public var events: (any CallEventSource)?
   /// Seconds between full reconciles.
   public var interval: Double
+  /// How many conversations a reconcile acts on at once.
   public var parallelism = 8
+  /// How long to poll for effects to show, in seconds.
   public var confirmTimeout: Double = 15
   /// Whether the paths are whole directories (only then are leases of policies gone pruned), and
   /// whether an empty set may still prune (`--allow-empty`).
   public var wholePaths = true
+  /// Whether an empty policy set may still prune (`--allow-empty`).
   public var allowEmpty = false
   /// What in-flight work gets after the stop before it is abandoned, in seconds.
   public var grace: Double = 4
@@ -303,18 +311,4 @@ public struct Watcher: Sendable {
       }
     }
   }
-}
-
-/// The conversations the on-time loop is reverting now.
-actor RunningSet {
-  private(set) var all: Set<String> = []
-  func insert(_ cid: String) { all.insert(cid) }
-  func remove(_ cid: String) { all.remove(cid) }
-}
-
-/// The policy set in force, replaced when the files change.
-actor CurrentSet {
-  private(set) var set: PolicySet
-  init(_ set: PolicySet) { self.set = set }
-  func replace(_ new: PolicySet) { set = new }
 }

@@ -1,6 +1,8 @@
-/// "Did you mean" for misspelled keys and values.
-enum Suggestions {
-  static func closest(to word: String, in candidates: [String]) -> String? {
+/// "Did you mean" for misspelled keys and values: the one edit distance of the project.
+public enum Suggestions {
+  /// The candidate equal to `word` ignoring case, or else the nearest within a third of its length
+  /// (at least 1, at most 3 edits); nil when none is near.
+  public static func closest(to word: String, in candidates: [String]) -> String? {
     let lower = word.lowercased()
     if let exact = candidates.first(where: { $0.lowercased() == lower }) { return exact }
     var best: (String, Int)?
@@ -12,12 +14,13 @@ enum Suggestions {
     return best?.0
   }
 
-  static func hint(_ word: String, _ candidates: [String]) -> String {
+  /// `; did you mean 'x'?` for the closest candidate, or nothing.
+  public static func hint(_ word: String, _ candidates: [String]) -> String {
     closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
   }
 
   /// Damerau–Levenshtein (optimal string alignment) distance over characters.
-  static func distance(_ a: String, _ b: String) -> Int {
+  public static func distance(_ a: String, _ b: String) -> Int {
     let x = Array(a)
     let y = Array(b)
     if x.isEmpty { return y.count }

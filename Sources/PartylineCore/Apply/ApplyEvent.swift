@@ -1,0 +1,10 @@
+import Foundation
+public import WireTime
+
+/// Events for progress, webhooks and metrics.
+public enum ApplyEvent: Sendable {
+  /// A call's outcome record, as it was journalled.
+  case outcome(JournalRecord)
+  /// A change's confirmation: whether a re-read showed it.
+  case confirmed(PlannedChange, Bool)
+}

@@ -1,0 +1,35 @@
+import Foundation
+public import WireTime
+
+/// The side effects the applier needs: Genesys Cloud, or a recorder for `--dry-run`.
+public protocol ApplyExecutor: Sendable {
+  /// Mutes or unmutes a participant on behalf of `actingUser`.
+  func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String) async throws
+    -> CallResult
+  /// Adds a user or a phone number to the conversation on behalf of `actingUser`.
+  func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult
+  /// Re-reads a conversation to confirm effects.
+  func read(conversation: String) async throws -> LiveConversation?
+  /// Whether the revert of a mute whose lease ends at `leaseEnd` can be served when it falls due (the
+  /// rate budget's promise). A mute that is not admitted is held back and reported as waiting.
+  func admit(leaseEnd: Double) async -> Bool
+  /// A promised revert's end moved later (the mute left later than promised).
+  func movePromise(from: Double, to: Double) async
+  /// Takes the call's slot of the rate budget before it is journalled (the call made next, under
+  /// `ApplyContext.reservation`, spends it), so a lease is timed from when its mute can leave, not
+  /// from before a wait. Throws `CallFailure.notSent` when the run is stopping.
+  func reserve() async throws -> (any Sendable)?
+  /// Gives back a slot that was not spent.
+  func refund(_ reservation: (any Sendable)?) async
+}
+
+extension ApplyExecutor {
+  /// By default every mute is admitted (there is no rate budget to promise its revert).
+  public func admit(leaseEnd: Double) async -> Bool { true }
+  /// By default there is no promise to move.
+  public func movePromise(from: Double, to: Double) async {}
+  /// By default no slot is taken: each call asks the budget itself.
+  public func reserve() async throws -> (any Sendable)? { nil }
+  /// By default there is nothing to give back.
+  public func refund(_ reservation: (any Sendable)?) async {}
+}

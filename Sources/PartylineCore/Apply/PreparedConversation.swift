@@ -1,0 +1,16 @@
+import Foundation
+public import WireTime
+
+/// A conversation made ready to act on: the changes still due once it is locked, and its lock.
+public struct PreparedConversation: Sendable {
+  /// The changes still due, planned again under the lock when another run acted since the plan.
+  public var changes: [PlannedChange]
+  /// The lock to release once the changes are done; nil when none was taken.
+  public var lock: (any ConversationLock)?
+
+  /// A conversation ready to act on.
+  public init(changes: [PlannedChange], lock: (any ConversationLock)?) {
+    self.changes = changes
+    self.lock = lock
+  }
+}

@@ -1,0 +1,206 @@
+import Foundation
+public import OrderedJSON
+public import WireTime
+
+/// One line of the journal: an intent before a call, its outcome after, or the close
+/// of a lease that needs no revert (its participant left, its conversation ended, it was already
+/// unmuted), so that no later run reads that conversation for it again.
+public struct JournalRecord: Sendable, Hashable {
+  /// The record's kind: `intent` before a call, `outcome` after it, `close` for a lease that needs
+  /// no revert.
+  public enum Kind: String, Sendable, Codable { case intent, outcome, close }
+  /// How a call ended, in an outcome record.
+  public enum Status: String, Sendable, Codable {
+    /// The API accepted the call.
+    case ok
+    /// The API refused it: it did not take effect.
+    case failed
+    /// No answer (timeout, reset, 5xx on an add): it may or may not have taken effect.
+    case unknown
+  }
+
+  /// Whether the record is an intent, an outcome or a close.
+  public var kind: Kind
+  /// Pairs an outcome with its intent.
+  public var id: String
+  /// When it was written, in seconds since 1970 (`t` in the line; `at` there is its ISO-8601 form).
+  public var at: Double
+  /// The workspace of the run that wrote it.
+  public var workspace: String
+  /// The id of the run that wrote it.
+  public var run: String
+  /// The change the call makes (a close carries `revert`).
+  public var action: PlannedChange.Action
+  /// The conversation's id.
+  public var conversation: String
+  /// The participant changed or whose lease closed (not for adds).
+  public var participant: String?
+  /// The name of the policy behind the change.
+  public var policy: String
+  /// The directive's digest (a lease's identity); empty for changes that open no lease.
+  public var directive: String
+  /// For adds: the role the party is added as.
+  public var role: String?
+  /// For adds of a user: the user's id.
+  public var userId: String?
+  /// For adds of a phone number: the number.
+  public var address: String?
+  /// The user on whose behalf the call is made.
+  public var actingUser: String?
+  /// For mutes: the directive's reason; for closes: why the lease needs no revert.
+  public var reason: String?
+  /// For mutes: when the lease ends.
+  public var leaseEnds: Double?
+  /// For outcomes: how the call ended.
+  public var status: Status?
+  /// For outcomes: the HTTP status the API answered with.
+  public var httpStatus: Int?
+  /// For outcomes: how long the call took, in milliseconds.
+  public var latencyMs: Int?
+  /// For outcomes: the API's correlation id.
+  public var correlationId: String?
+  /// For outcomes that failed or are unknown: the error.
+  public var error: String?
+
+  /// A record; the fields its kind and action do not need stay nil.
+  public init(
+    kind: Kind, id: String, at: Double, workspace: String, run: String, action: PlannedChange.Action,
+    conversation: String, participant: String? = nil, policy: String, directive: String, role: String? = nil,
+    userId: String? = nil, address: String? = nil, actingUser: String? = nil, reason: String? = nil,
+    leaseEnds: Double? = nil, status: Status? = nil, httpStatus: Int? = nil, latencyMs: Int? = nil,
+    correlationId: String? = nil, error: String? = nil
+  ) {
+    self.kind = kind
+    self.id = id
+    self.at = at
+    self.workspace = workspace
+    self.run = run
+    self.action = action
+    self.conversation = conversation
+    self.participant = participant
+    self.policy = policy
+    self.directive = directive
+    self.role = role
+    self.userId = userId
+    self.address = address
+    self.actingUser = actingUser
+    self.reason = reason
+    self.leaseEnds = leaseEnds
+    self.status = status
+    self.httpStatus = httpStatus
+    self.latencyMs = latencyMs
+    self.correlationId = correlationId
+    self.error = error
+  }
+
+  /// The journal line format's version (`v`): a reader refuses lines of a later version.
+  public static let formatVersion = 1
+
+  /// The keys of a journal line, in the order they are written.
+  enum CodingKeys: String, CodingKey {
+    case v, kind, id, at, t, workspace, run, action, conversation, participant, policy, directive, role
+    case userId, address, actingUser, reason, leaseEnds, status, httpStatus, latencyMs, correlationId, error
+  }
+
+  /// The record as a journal line's JSON object, keys in `CodingKeys` order (`at` is the ISO-8601 form
+  /// of `t`, for people; `t` is what is read).
+  public var json: JSONValue {
+    var pairs: [(String, JSONValue)] = []
+    func put(_ k: CodingKeys, _ v: JSONValue?) { if let v { pairs.append((k.rawValue, v)) } }
+    func put(_ k: CodingKeys, _ v: String?) { put(k, v.map(JSONValue.string)) }
+    put(.v, .int(Self.formatVersion))
+    put(.kind, kind.rawValue)
+    put(.id, id)
+    put(.at, Timestamp.iso8601(at))
+    put(.t, .double(at))
+    put(.workspace, workspace)
+    put(.run, run)
+    put(.action, action.rawValue)
+    put(.conversation, conversation)
+    put(.participant, participant)
+    put(.policy, policy)
+    put(.directive, directive)
+    put(.role, role)
+    put(.userId, userId)
+    put(.address, address)
+    put(.actingUser, actingUser)
+    put(.reason, reason)
+    put(.leaseEnds, leaseEnds.map(JSONValue.double))
+    put(.status, status?.rawValue)
+    put(.httpStatus, httpStatus.map(JSONValue.int))
+    put(.latencyMs, latencyMs.map(JSONValue.int))
+    put(.correlationId, correlationId)
+    put(.error, error)
+    return .object(pairs)
+  }
+
+  /// One journal line.
+  public var line: String { json.render() }
+
+  /// Parses one journal line; nil when it is not a record of this format (a torn or foreign line).
+  public static func parse(_ line: Substring) -> JournalRecord? {
+    try? JSONDecoder().decode(JournalRecord.self, from: Data(line.utf8))
+  }
+}
+
+extension JournalRecord: Codable {
+  /// Reads a journal line's object; a line of a later format version, or without a required field,
+  /// is an error.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let version = try c.decode(Int.self, forKey: .v)
+    guard version <= Self.formatVersion else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .v, in: c,
+        debugDescription: "journal format version \(version) is newer than \(Self.formatVersion)")
+    }
+    self.init(
+      kind: try c.decode(Kind.self, forKey: .kind), id: try c.decode(String.self, forKey: .id),
+      at: try c.decode(Double.self, forKey: .t), workspace: try c.decode(String.self, forKey: .workspace),
+      run: try c.decode(String.self, forKey: .run),
+      action: try c.decode(PlannedChange.Action.self, forKey: .action),
+      conversation: try c.decode(String.self, forKey: .conversation),
+      participant: try c.decodeIfPresent(String.self, forKey: .participant),
+      policy: try c.decode(String.self, forKey: .policy),
+      directive: try c.decode(String.self, forKey: .directive),
+      role: try c.decodeIfPresent(String.self, forKey: .role),
+      userId: try c.decodeIfPresent(String.self, forKey: .userId),
+      address: try c.decodeIfPresent(String.self, forKey: .address),
+      actingUser: try c.decodeIfPresent(String.self, forKey: .actingUser),
+      reason: try c.decodeIfPresent(String.self, forKey: .reason),
+      leaseEnds: try c.decodeIfPresent(Double.self, forKey: .leaseEnds),
+      status: try c.decodeIfPresent(Status.self, forKey: .status),
+      httpStatus: try c.decodeIfPresent(Int.self, forKey: .httpStatus),
+      latencyMs: try c.decodeIfPresent(Int.self, forKey: .latencyMs),
+      correlationId: try c.decodeIfPresent(String.self, forKey: .correlationId),
+      error: try c.decodeIfPresent(String.self, forKey: .error))
+  }
+
+  /// Writes the same object as `json`.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(Self.formatVersion, forKey: .v)
+    try c.encode(kind, forKey: .kind)
+    try c.encode(id, forKey: .id)
+    try c.encode(Timestamp.iso8601(at), forKey: .at)
+    try c.encode(at, forKey: .t)
+    try c.encode(workspace, forKey: .workspace)
+    try c.encode(run, forKey: .run)
+    try c.encode(action, forKey: .action)
+    try c.encode(conversation, forKey: .conversation)
+    try c.encodeIfPresent(participant, forKey: .participant)
+    try c.encode(policy, forKey: .policy)
+    try c.encode(directive, forKey: .directive)
+    try c.encodeIfPresent(role, forKey: .role)
+    try c.encodeIfPresent(userId, forKey: .userId)
+    try c.encodeIfPresent(address, forKey: .address)
+    try c.encodeIfPresent(actingUser, forKey: .actingUser)
+    try c.encodeIfPresent(reason, forKey: .reason)
+    try c.encodeIfPresent(leaseEnds, forKey: .leaseEnds)
+    try c.encodeIfPresent(status, forKey: .status)
+    try c.encodeIfPresent(httpStatus, forKey: .httpStatus)
+    try c.encodeIfPresent(latencyMs, forKey: .latencyMs)
+    try c.encodeIfPresent(correlationId, forKey: .correlationId)
+    try c.encodeIfPresent(error, forKey: .error)
+  }
+}

@@ -1,0 +1,50 @@
+/// One participant (a leg) of a live conversation.
+public struct LiveParticipant: Sendable, Hashable {
+  /// The participant's id.
+  public var id: String
+  /// The participant's purpose as the API spells it (agent, customer, user …).
+  public var purpose: String
+  /// The call state: alerting, dialing, contacting, offering, connected, disconnected, terminated …
+  public var state: String
+  /// Whether the participant is muted.
+  public var muted: Bool
+  /// The user's id, for a user's leg.
+  public var userId: String?
+  /// The leg's address as the API renders it (often a `tel:` or `sip:` URI).
+  public var address: String?
+  /// The participant's name, when the API gives one.
+  public var name: String?
+  /// The leg's queue (lowercased id), for a queued call.
+  public var queue: String? = nil
+
+  /// A participant; its queue is set as a property.
+  public init(
+    id: String, purpose: String, state: String, muted: Bool = false, userId: String? = nil,
+    address: String? = nil,
+    name: String? = nil
+  ) {
+    self.id = id
+    self.purpose = purpose
+    self.state = state
+    self.muted = muted
+    self.userId = userId
+    self.address = address
+    self.name = name
+  }
+
+  /// The E.164 number of the address (`tel:+49…`, `sip:+49…@host` or `+49…`), if it names one.
+  public var phoneNumber: String? { address.flatMap(Grammar.phoneNumber) }
+
+  /// Whether this participant's address is the number `e164` (compared by digits, not spelling).
+  public func hasNumber(_ e164: String) -> Bool {
+    guard let mine = phoneNumber else { return false }
+    return mine == Grammar.phoneNumber(e164)
+  }
+
+  /// Whether the participant has left (disconnected or terminated).
+  public var hasLeft: Bool { state == "disconnected" || state == "terminated" }
+  /// Whether the participant is connected.
+  public var isConnected: Bool { state == "connected" }
+  /// Ringing or being set up: not yet connected, not gone.
+  public var isPending: Bool { !hasLeft && !isConnected }
+}

@@ -1,0 +1,9 @@
+import Backoff
+public import YAMLReader
+
+/// The policy set in force, replaced when the files change.
+actor CurrentSet {
+  private(set) var set: PolicySet
+  init(_ set: PolicySet) { self.set = set }
+  func replace(_ new: PolicySet) { set = new }
+}
