@@ -22,6 +22,7 @@ let package = Package(
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
   ],
   targets: [
     .systemLibrary(
@@ -45,7 +46,9 @@ let package = Package(
         "YAMLReader", "OrderedJSON", "Backoff", "WireTime", .product(name: "Crypto", package: "swift-crypto"),
       ]),
     // The local machine: policy files, the file journal and its locks, the system clock.
-    .target(name: "PartylineLocal", dependencies: ["PartylineCore", "YAMLReader"]),
+    .target(
+      name: "PartylineLocal",
+      dependencies: ["PartylineCore", "YAMLReader", .product(name: "SystemPackage", package: "swift-system")]),
     // How the engine's results look: diagnostics, plans, the apply summary, the lease table, metrics.
     .target(
       name: "PartylineViews", dependencies: ["PartylineCore", "YAMLReader", "OrderedJSON", "WireTime"]),
@@ -91,6 +94,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     // What the PostgreSQL and end-to-end tests share: the test server and its throwaway databases.

@@ -25,17 +25,6 @@ extension GenesysClient {
   }
 }
 
-/// What the notification stream tells its user.
-public enum NotificationEvent: Sendable {
-  /// A call topic's event: the whole call snapshot, as the event body carries it.
-  case call(topic: String, CallConversation)
-  /// Events may have been missed (first connect, reconnect, socket closing, silence, expiry, a lost
-  /// subscription): re-read everything. The reason is for the log.
-  case gap(String)
-  /// Topics the service refused, with why (missing permissions): those calls must be polled.
-  case rejected([ChannelTopic])
-}
-
 /// Follows call topics over the Notifications API (docs/genesys-api.md §8.4): channels of at most 1,000
 /// topics (at most 20 channels), each with one WebSocket dialled without auth, a watchdog on the
 /// heartbeats, reconnection on close or `v2.system.socket_closing`, a new subscription before the

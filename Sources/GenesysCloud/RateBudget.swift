@@ -1,11 +1,5 @@
 public import Foundation
 
-/// Thrown to requests waiting for (or asking for) the budget after `close()`: the run is stopping,
-/// nothing new is sent.
-public struct RateBudgetClosed: Error, CustomStringConvertible {
-  public var description: String { "not sent: the run is stopping" }
-}
-
 /// One budget per token, shared by every request of a run, that counts its own requests: Genesys no
 /// longer sends `inin-ratelimit-*` headers (docs/genesys-api.md §8.1), so a client learns nothing from the
 /// server until a 429. The service counts `limit` requests per fixed window of `window` seconds; this

@@ -5,24 +5,6 @@ import NIOCore
 import OrderedJSON
 import YAMLReader
 
-/// The request context: Hummingbird's core storage plus the channel, which a connection-reset fault
-/// closes without answering.
-struct SimRequestContext: RequestContext {
-  var coreContext: CoreRequestContextStorage
-  let channel: any Channel
-
-  init(source: ApplicationRequestContextSource) {
-    self.coreContext = .init(source: source)
-    self.channel = source.channel
-  }
-}
-
-struct ConnectionResetFault: Error {}
-
-struct FaultSpecError: Error {
-  var message: String
-}
-
 /// Routes every request itself (so unknown routes get Genesys's ErrorBody, not the framework's 404),
 /// applies faults, hands the request to the engine and logs the outcome.
 struct SimResponder: HTTPResponder {

@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 
 /// Reads a whole file with POSIX calls. (FoundationEssentials' `FileManager.contents(atPath:)` leaks
 /// its buffer on this toolchain — LeakSanitizer shows it on every read — and `watch` reads the journal
@@ -14,12 +15,10 @@ public enum FileBytes {
     var out: [UInt8] = []
     out.reserveCapacity(Int(st.st_size))
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    let file = FileDescriptor(rawValue: fd)
     while true {
-      let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        return nil
-      }
+      // swift-system retries a read that a signal interrupted.
+      guard let n = try? chunk.withUnsafeMutableBytes({ try file.read(into: $0) }) else { return nil }
       if n == 0 { break }
       out.append(contentsOf: chunk[0..<n])
       if out.count > limit { return nil }

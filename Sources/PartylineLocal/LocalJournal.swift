@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 public import PartylineCore
 
 #if canImport(Glibc)
@@ -47,14 +48,9 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     try withLockedFile(O_RDWR | O_APPEND) { fd in
       try self.cutTornTail(fd)
       let bytes = Array(records.map { $0.line + "\n" }.joined().utf8)
-      var off = 0
-      while off < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else {
-          throw JournalError.io("cannot write \(self.path): \(String(cString: strerror(errno)))")
-        }
-        off += n
+      // One write of whole lines; swift-system retries what a signal interrupted.
+      do { _ = try FileDescriptor(rawValue: fd).writeAll(bytes) } catch {
+        throw JournalError.io("cannot write \(self.path): \(error)")
       }
       guard fsync(fd) == 0 else { throw JournalError.io("cannot sync \(self.path)") }
     }
@@ -105,10 +101,12 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     bytes.reserveCapacity(max(0, size - cached.offset))
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     var at = cached.offset
+    let file = FileDescriptor(rawValue: fd)
     while true {
-      let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(at)) }
-      if n < 0 && errno == EINTR { continue }
-      guard n >= 0 else { throw JournalError.io("cannot read \(path): \(String(cString: strerror(errno)))") }
+      let n: Int
+      do {
+        n = try chunk.withUnsafeMutableBytes { try file.read(fromAbsoluteOffset: Int64(at), into: $0) }
+      } catch { throw JournalError.io("cannot read \(path): \(error)") }
       if n == 0 { break }
       bytes.append(contentsOf: chunk[0..<n])
       at += n

@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 
 /// Files the CLI writes whole: saved plans, metrics, the sandbox's organisation. Written atomically
 /// (a temporary file beside it, fsync, rename) with mode 0600.
@@ -22,18 +23,10 @@ enum AtomicFile {
     let tmp = path + ".tmp-\(getpid())"
     let fd = open(tmp, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
-    let bytes = Array(text.utf8)
-    var off = 0
-    while off < bytes.count {
-      let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + off, bytes.count - off) }
-      if n < 0 && errno == EINTR { continue }
-      if n <= 0 {
-        let reason = String(cString: strerror(errno))
-        close(fd)
-        unlink(tmp)
-        throw WriteError(path: path, reason: reason)
-      }
-      off += n
+    do { _ = try FileDescriptor(rawValue: fd).writeAll(Array(text.utf8)) } catch {
+      close(fd)
+      unlink(tmp)
+      throw WriteError(path: path, reason: "\(error)")
     }
     fsync(fd)
     close(fd)

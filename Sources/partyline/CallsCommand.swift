@@ -173,9 +173,3 @@ struct CallsCommand: AsyncParsableCommand {
     ])
   }
 }
-
-/// A command's failure with a message for the user.
-struct CommandFailure: Error, CustomStringConvertible {
-  var description: String
-  init(_ description: String) { self.description = description }
-}

@@ -7,16 +7,6 @@ import PartylineViews
 import PartylineStatePostgres
 import WireTime
 
-/// An open state backend: the journal, the locker, and how to list and close it.
-struct OpenedState: Sendable {
-  var journal: any Journal
-  var locker: any ConversationLocker
-  /// For messages: the directory, or the PostgreSQL URL without its password.
-  var label: String
-  var allRecords: @Sendable () async throws -> [JournalRecord]
-  var close: @Sendable () async -> Void
-}
-
 /// The state backend chosen by `--state` or `PARTYLINE_STATE`: a local directory (default
 /// `.partyline`; the sandbox keeps its own) or `postgres://…`.
 enum StateBackend {
@@ -90,19 +80,5 @@ enum StateBackend {
     try refuseOtherURLs(`where`)
     guard FileManager.default.fileExists(atPath: `where` + "/journal.jsonl") else { return [] }
     return try await LocalJournal(directory: `where`).records(workspace: workspace)
-  }
-}
-
-/// Says every 10 s that a run waits for a conversation's lock (another run acts on it).
-struct ReportingLocker: ConversationLocker {
-  var inner: any ConversationLocker
-  var timeout: Double
-  var sink: @Sendable (String) -> Void
-
-  func lock(_ conversation: String) async throws -> any ConversationLock {
-    let (inner, timeout) = (self.inner, self.timeout)
-    return try await withHeartbeat(
-      sink, { "waiting \($0) s of \(Int(timeout)) s for the lock of conversation \(conversation)" }
-    ) { try await inner.lock(conversation) }
   }
 }

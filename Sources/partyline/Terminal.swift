@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SystemPackage
 import PartylineLocal
 import PartylineViews
 
@@ -19,18 +20,9 @@ struct Terminal: Sendable {
     return ProcessInfo.processInfo.environment["TERM"] != "dumb"
   }
 
+  /// Writes all of `s` (swift-system retries what a signal interrupted); a closed pipe drops it.
   func write(_ s: String) {
-    var data = Array(s.utf8)
-    var off = 0
-    while off < data.count {
-      let n = data.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + off, $0.count - off) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        return
-      }
-      off += n
-    }
-    data.removeAll()
+    _ = try? FileDescriptor(rawValue: fd).writeAll(Array(s.utf8))
   }
 }
 
@@ -40,9 +32,4 @@ extension DiagnosticRenderer {
   static func stderr() -> DiagnosticRenderer {
     DiagnosticRenderer(style: Style(enabled: Terminal.stderr.colours)) { FileBytes.read($0, limit: 8 << 20) }
   }
-}
-
-/// How `validate` and `plan` print: text, JSON, GitHub annotations or Markdown.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-  case text, json, github, markdown
 }

@@ -86,18 +86,3 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
     try await self.conversation(conversation)
   }
 }
-
-/// A rate budget with room for everything (the runtime's tests are about time, not requests).
-public struct RoomyBudget: RequestBudget {
-  /// A budget that never says no.
-  public init() {}
-  public func limit() async -> Int { 1_000_000 }
-  public func window() async -> Double { 60 }
-  public func throttled() async -> Int { 0 }
-  public func readAllowance(over seconds: Double) async -> Int { 1_000_000 }
-  public func expectUrgent(dueAt: [Double], requestsEach: Int) async {}
-  public func close() async {}
-  public func urgent<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
-    try await body()
-  }
-}

@@ -10,27 +10,6 @@ import PartylineViews
 import OrderedJSON
 import NIOHTTP1
 
-/// Options for where outcomes go besides the journal.
-struct EventOptions: ParsableArguments {
-  @Option(
-    help: "POST every outcome here as JSON, signed with PARTYLINE_WEBHOOK_SECRET (X-Partyline-Signature).")
-  var webhook: String?
-
-  @Option(help: "Write Prometheus metrics (text format) to this file after each run.")
-  var metricsFile: String?
-
-  @Option(
-    name: .customLong("latency-warn"), help: "Warn when a call takes longer than this, e.g. 2s.",
-    transform: FlagDuration.transform)
-  var latencyWarnFlag: FlagDuration?
-
-  var latencyWarn: Double? { latencyWarnFlag?.seconds }
-
-  func validate() throws {
-    if let webhook { try WebhookSink.checkURL(webhook) }
-  }
-}
-
 /// Delivers events to a webhook without ever blocking or failing the apply: a bounded queue, retries
 /// with backoff, and a short flush at the end. Never sends the API token.
 final class WebhookSink: @unchecked Sendable {
@@ -103,38 +82,5 @@ final class WebhookSink: @unchecked Sendable {
       }
     }
     try? await http.shutdown()
-  }
-}
-
-/// Wires events to the webhook, metrics and latency warnings.
-struct EventHub: Sendable {
-  let webhook: WebhookSink?
-  let metrics: Metrics
-  let latencyWarn: Double?
-
-  init(_ options: EventOptions) throws {
-    let secret = ProcessInfo.processInfo.environment["PARTYLINE_WEBHOOK_SECRET"].flatMap {
-      $0.isEmpty ? nil : $0
-    }
-    if options.webhook != nil && secret == nil {
-      Terminal.stderr.write(
-        "warning: PARTYLINE_WEBHOOK_SECRET is not set: webhook deliveries go out unsigned (no X-Partyline-Signature)\n"
-      )
-    }
-    webhook = try options.webhook.map { try WebhookSink(url: $0, secret: secret) }
-    metrics = Metrics()
-    latencyWarn = options.latencyWarn
-  }
-
-  func handle(_ event: ApplyEvent) {
-    guard case .outcome(let r) = event else { return }
-    metrics.note(r)
-    webhook?.send(r)
-    if let limit = latencyWarn, let ms = r.latencyMs, Double(ms) / 1000 > limit {
-      metrics.noteSlow()
-      Terminal.stderr.write(
-        "warning: \(r.action.rawValue) in conversation \(r.conversation) took \(ms)ms, more than --latency-warn \(limit)s (correlation id \(r.correlationId ?? "none"))\n"
-      )
-    }
   }
 }

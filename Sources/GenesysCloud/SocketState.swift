@@ -6,14 +6,6 @@ import NIOCore
 import HummingbirdWSClient
 import NIOHTTP1
 
-/// The version of the topics a channel last subscribed.
-final class Subscribed: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = -1
-  func set(_ v: Int) { lock.withLock { value = v } }
-  var version: Int { lock.withLock { value } }
-}
-
 /// What the socket's reader and its watchdog share.
 final class SocketState: @unchecked Sendable {
   private let lock = NSLock()

@@ -1,0 +1,18 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OrderedJSON
+import YAMLReader
+
+/// The request context: Hummingbird's core storage plus the channel, which a connection-reset fault
+/// closes without answering.
+struct SimRequestContext: RequestContext {
+  var coreContext: CoreRequestContextStorage
+  let channel: any Channel
+
+  init(source: ApplicationRequestContextSource) {
+    self.coreContext = .init(source: source)
+    self.channel = source.channel
+  }
+}

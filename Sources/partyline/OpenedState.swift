@@ -1,0 +1,18 @@
+import Foundation
+import GenesysCloud
+import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
+import PartylineStatePostgres
+import WireTime
+
+/// An open state backend: the journal, the locker, and how to list and close it.
+struct OpenedState: Sendable {
+  var journal: any Journal
+  var locker: any ConversationLocker
+  /// For messages: the directory, or the PostgreSQL URL without its password.
+  var label: String
+  var allRecords: @Sendable () async throws -> [JournalRecord]
+  var close: @Sendable () async -> Void
+}

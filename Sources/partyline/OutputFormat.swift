@@ -1,0 +1,10 @@
+import ArgumentParser
+import Foundation
+import SystemPackage
+import PartylineLocal
+import PartylineViews
+
+/// How `validate` and `plan` print: text, JSON, GitHub annotations or Markdown.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json, github, markdown
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
+import PartylineStatePostgres
+import OrderedJSON
+
+struct StateShowCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "show",
+    abstract: "List the leases (workspace, policy, conversation, participant, ends, status).",
+    discussion: """
+      Status: open (muted, lease running), due (ended, not yet reverted: the next apply or watch \
+      reverts it) or served (reverted). With PostgreSQL the locks held right now are listed too.
+      """
+  )
+
+  enum Format: String, ExpressibleByArgument { case text, json }
+
+  @OptionGroup var options: StateOptions
+
+  @Option(help: "Only this workspace's leases.")
+  var workspace: String?
+
+  @Option(help: "Output format: text or json.")
+  var format: Format = .text
+
+  func run() async throws {
+    let location = StateBackend.location(options.state, sandbox: options.sandbox)
+    let records: [JournalRecord]
+    var locks: [(conversation: String, holder: String)] = []
+    do {
+      if PostgresURL.isPostgres(location) {
+        let store = try await PostgresStore.open(
+          try PostgresURL(location), holder: "state show", migrate: false)
+        do {
+          records = try await PostgresJournal(store: store).allRecords()
+          locks = try await store.currentLocks()
+        } catch {
+          await store.close()
+          throw error
+        }
+        await store.close()
+      } else if try {
+        try StateBackend.refuseOtherURLs(location); return true
+      }(),
+        FileManager.default.fileExists(atPath: location + "/journal.jsonl")
+      {
+        records = try LocalJournal(directory: location).allRecords()
+      } else if options.sandbox || FileManager.default.fileExists(atPath: location) {
+        records = []  // a state directory (or a sandbox) with nothing journalled yet
+      } else {
+        throw StateError(
+          "no state at '\(location)': the directory does not exist (give --state, or run from the project directory)"
+        )
+      }
+    } catch {
+      Terminal.stderr.write("error: \(error)\n")
+      throw ExitCode(1)
+    }
+    var workspaces: [String] = []
+    for r in records where !workspaces.contains(r.workspace) { workspaces.append(r.workspace) }
+    if let workspace { workspaces = workspaces.filter { $0 == workspace } }
+    let table = LeaseTable(
+      leases: workspaces.sorted().flatMap { JournalState(records, workspace: $0).leases },
+      locks: locks.map { LeaseTable.Lock(conversation: $0.conversation, holder: $0.holder) },
+      now: Date().timeIntervalSince1970)
+    switch format {
+    case .json: Terminal.stdout.write(table.json.render(indent: 2) + "\n")
+    case .text: Terminal.stdout.write(table.text)
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import PartylineCore
+import PartylineGenesys
+import PartylineLocal
+import PartylineViews
+import PartylineStatePostgres
+import OrderedJSON
+
+struct StateUnlockCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "unlock",
+    abstract: "Release a stuck conversation lock.",
+    discussion: """
+      PostgreSQL: ends the database session holding the lock (which releases it; that run can no \
+      longer journal intents for the conversation and stops acting on it) and clears the holder note. \
+      Local directory: a lock file's flock is released by the kernel when its process dies, so only a \
+      stale holder note can be cleared; a lock held by a live process is reported, not broken.
+      """
+  )
+
+  @Argument(help: "The conversation id.")
+  var conversation: String
+
+  @OptionGroup var options: StateOptions
+
+  func validate() throws {
+    guard Grammar.uuid(conversation) != nil else {
+      throw ValidationError("invalid conversation id '\(conversation)'")
+    }
+  }
+
+  func run() async throws {
+    let location = StateBackend.location(options.state, sandbox: options.sandbox)
+    do {
+      if PostgresURL.isPostgres(location) {
+        let store = try await PostgresStore.open(
+          try PostgresURL(location), holder: "state unlock", migrate: false)
+        let report: PostgresStore.UnlockReport
+        do {
+          report = try await store.unlock(conversation)
+        } catch {
+          await store.close()
+          throw error
+        }
+        await store.close()
+        if report.terminated.isEmpty {
+          Terminal.stdout.write("conversation \(conversation) was not locked")
+          Terminal.stdout.write(
+            report.clearedNotes.isEmpty
+              ? ".\n" : "; removed a stale holder note (\(report.clearedNotes.joined(separator: "; "))).\n")
+        } else {
+          for h in report.terminated {
+            Terminal.stdout.write(
+              "conversation \(conversation) unlocked: ended PostgreSQL session \(h.backendPid) held by \(h.holder).\n"
+            )
+          }
+          Terminal.stdout.write(
+            "That run can no longer record intents for this conversation and stops acting on it; "
+              + "run plan to see what is left, and apply to converge.\n")
+        }
+      } else {
+        try StateBackend.refuseOtherURLs(location)
+        let locker = try LocalLocker(directory: location, timeout: 0, holder: "")
+        switch try locker.unlock(conversation) {
+        case .notLocked:
+          Terminal.stdout.write("conversation \(conversation) was not locked.\n")
+        case .clearedStaleNote(let note):
+          Terminal.stdout.write(
+            "conversation \(conversation) was not locked; removed a stale holder note (\(note)).\n")
+        case .heldByLiveProcess(let holder):
+          Terminal.stderr.write(
+            "error: conversation \(conversation) is locked by \(holder), a live process: a lock file's flock "
+              + "cannot be broken from outside; stop that process (the kernel then releases the lock) or wait for it\n"
+          )
+          throw ExitCode(1)
+        }
+      }
+    } catch let e as ExitCode {
+      throw e
+    } catch {
+      Terminal.stderr.write("error: \(error)\n")
+      throw ExitCode(1)
+    }
+  }
+}
