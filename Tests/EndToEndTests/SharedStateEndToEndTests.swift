@@ -98,11 +98,8 @@ extension ApplyEndToEndTests {
       }
     }
 
-    @Test func fourRunnersWithOverlappingPoliciesActOnceAndNeverTogether() async throws {
-      guard TestPostgres.server != nil || TestPostgres.underCI else {
-        print("skipped fourRunners: \(TestPostgres.skipNote)")
-        return
-      }
+    @Test(.enabled(if: TestPostgres.runnable, Comment(rawValue: TestPostgres.skipNote)))
+    func fourRunnersWithOverlappingPoliciesActOnceAndNeverTogether() async throws {
       let state = try await TestPostgres.freshDatabase("fleet")
       let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-fleet-\(getpid())")
       try? FileManager.default.removeItem(at: dir)
@@ -210,11 +207,8 @@ extension ApplyEndToEndTests {
       )
     }
 
-    @Test func postgresRestartMidApplyFailsCleanlyAndAReRunConverges() async throws {
-      guard TestPostgres.server != nil || TestPostgres.underCI else {
-        print("skipped the PostgreSQL restart: \(TestPostgres.skipNote)")
-        return
-      }
+    @Test(.enabled(if: TestPostgres.runnable, Comment(rawValue: TestPostgres.skipNote)))
+    func postgresRestartMidApplyFailsCleanlyAndAReRunConverges() async throws {
       // A private server: restarting the shared one would break the tests running beside this one.
       let server = try PrivatePostgres()
       defer { server.remove() }

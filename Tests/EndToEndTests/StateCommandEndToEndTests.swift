@@ -8,7 +8,7 @@ import Testing
 // other suites rather than on top of each other.
 extension ApplyEndToEndTests {
   @Suite struct StateCommandEndToEndTests {
-    @Test(arguments: Backend.allCases) func showListsTheLeasesInTextAndJSON(_ backend: Backend) async throws {
+    @Test(arguments: [Backend.local]) func showListsTheLeasesInTextAndJSON(_ backend: Backend) async throws {
       let project = try await Project.make("show", backend)
       defer { project.remove() }
       let sim = try SimProcess(fast)
@@ -73,7 +73,13 @@ extension ApplyEndToEndTests {
       #expect(live.stderr.contains("cannot be broken from outside"))
     }
 
-    @Test func postgresUnlockEndsTheHoldingSession() async throws {
+    @Test(.enabled(if: TestPostgres.runnable, Comment(rawValue: TestPostgres.skipNote)))
+    func showListsTheLeasesInTextAndJSONOnPostgreSQL() async throws {
+      try await showListsTheLeasesInTextAndJSON(.postgres)
+    }
+
+    @Test(.enabled(if: TestPostgres.runnable, Comment(rawValue: TestPostgres.skipNote)))
+    func postgresUnlockEndsTheHoldingSession() async throws {
       let project = try await Project.make("pgunlock", .postgres)
       defer { project.remove() }
       let store = try await PostgresStore.open(
@@ -91,7 +97,8 @@ extension ApplyEndToEndTests {
       await store.close()
     }
 
-    @Test func planAndDryRunWriteNothingToPostgres() async throws {
+    @Test(.enabled(if: TestPostgres.runnable, Comment(rawValue: TestPostgres.skipNote)))
+    func planAndDryRunWriteNothingToPostgres() async throws {
       let project = try await Project.make("dryrun", .postgres)
       defer { project.remove() }
       let sim = try SimProcess(fast)

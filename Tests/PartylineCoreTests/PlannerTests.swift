@@ -395,9 +395,8 @@ enum World {
     #expect(plan.changes.first?.subject == "+4930999888")
     // The applier's confirmation sees it too.
     let add = PlannedChange(
-      action: .add, conversation: World.conv, subject: "+4930999888", addTarget: .address("+4930999888"),
-      role: "agent", policy: "p1", directive: "", location: nil, before: "absent", after: "alerting",
-      explanation: "add")
+      .add(.address("+4930999888"), role: "agent"), conversation: World.conv, subject: "+4930999888",
+      policy: "p1", directive: "", location: nil, before: "absent", after: "alerting", explanation: "add")
     #expect(
       Applier.effectVisible(
         add, in: LiveConversation(id: World.conv, participants: [World.agentAda, dialled])))

@@ -15,13 +15,13 @@ import WireTime
     let at = SourceRange(file: "policies/noisy.yaml", line: 7, column: 7)
     let changes = [
       PlannedChange(
-        action: .mute, conversation: conv, participant: customer, subject: "Customer",
-        duration: PolicyDuration(seconds: seconds), actingUser: agent, policy: "noisy-line",
+        .mute(participant: customer, duration: PolicyDuration(seconds: seconds), reason: nil, dueAt: nil),
+        conversation: conv, subject: "Customer", actingUser: agent, policy: "noisy-line",
         directive: "0123456789abcdef", location: at, before: "unmuted", after: "muted", explanation: "mute"),
       PlannedChange(
-        action: .add, conversation: conv, subject: "+4930999888", addTarget: .address("+4930999888"),
-        role: "supervisor", actingUser: agent, policy: "noisy-line", directive: "", location: at,
-        before: "absent", after: "alerting", explanation: "add"),
+        .add(.address("+4930999888"), role: "supervisor"), conversation: conv, subject: "+4930999888",
+        actingUser: agent, policy: "noisy-line", directive: "", location: at, before: "absent",
+        after: "alerting", explanation: "add"),
     ]
     let p = Plan(
       changes: changes, findings: [], createdAt: 1_800_000_000, policySetDigest: "abc",

@@ -151,18 +151,17 @@ public struct Applier: Sendable {
     _ c: PlannedChange, cid: String, acting: String, leaseEnd: Double?, _ executor: any ApplyExecutor
   ) async throws -> CallResult? {
     try await ApplyContext.$purpose.withValue(.change(c.action)) {
-      switch c.action {
-      case .mute:
+      switch c.effect {
+      case .mute(let participant, _, _, _):
         // A mute that waited (for the rate budget) until its lease is nearly over is not sent.
         return try await ApplyContext.$notAfter.withValue((leaseEnd ?? .infinity) - 1) {
-          try await executor.setMuted(
-            true, conversation: cid, participant: c.participant!, actingUser: acting)
+          try await executor.setMuted(true, conversation: cid, participant: participant, actingUser: acting)
         }
-      case .unmute, .revert, .prune:
+      case .unmute(let participant), .revert(let participant, _), .prune(let participant, _):
         return try await executor.setMuted(
-          false, conversation: cid, participant: c.participant!, actingUser: acting)
-      case .add:
-        return try await executor.add(c.addTarget!, conversation: cid, actingUser: acting)
+          false, conversation: cid, participant: participant, actingUser: acting)
+      case .add(let target, _):
+        return try await executor.add(target, conversation: cid, actingUser: acting)
       case .noop:
         return nil
       }

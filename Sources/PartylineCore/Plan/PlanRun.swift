@@ -61,9 +61,9 @@ struct PlanRun {
       for p in policies {
         changes.append(
           PlannedChange(
-            action: .noop, conversation: cid, subject: "conversation \(cid)", policy: p.name, directive: "",
-            location: p.location, before: "unknown", after: "unknown", explanation: "conversation not found",
-            blocked: "conversation \(cid) was not found"))
+            .noop(participant: nil), conversation: cid, subject: "conversation \(cid)", policy: p.name,
+            directive: "", location: p.location, before: "unknown", after: "unknown",
+            explanation: "conversation not found", blocked: "conversation \(cid) was not found"))
         finding(
           .error, "conversation_not_found", "conversation \(cid) was not found",
           p.conversationLocation ?? p.location)
@@ -74,8 +74,9 @@ struct PlanRun {
       for p in policies {
         changes.append(
           PlannedChange(
-            action: .noop, conversation: cid, subject: "conversation \(cid)", policy: p.name, directive: "",
-            location: p.location, before: "ended", after: "ended", explanation: "the conversation has ended"))
+            .noop(participant: nil), conversation: cid, subject: "conversation \(cid)", policy: p.name,
+            directive: "", location: p.location, before: "ended", after: "ended",
+            explanation: "the conversation has ended"))
       }
       return
     }
@@ -132,21 +133,21 @@ struct PlanRun {
             lease: lease, reason: expired ? "lease ended; already unmuted" : "policy gone; already unmuted"))
         changes.append(
           PlannedChange(
-            action: .noop, conversation: cid, participant: participant.id, subject: describe(participant),
+            .noop(participant: participant.id), conversation: cid, subject: describe(participant),
             policy: lease.policy, directive: lease.directive, location: policy?.location, before: "unmuted",
             after: "unmuted", explanation: "lease ended; already unmuted"))
         continue
       }
       changes.append(
         PlannedChange(
-          action: action, conversation: cid, participant: participant.id, subject: describe(participant),
-          actingUser: acting.user, policy: lease.policy, directive: lease.directive,
-          location: policy?.location,
-          before: "muted", after: "unmuted",
+          action == .revert
+            ? .revert(participant: participant.id, dueAt: lease.endsAt)
+            : .prune(participant: participant.id, dueAt: lease.endsAt),
+          conversation: cid, subject: describe(participant), actingUser: acting.user, policy: lease.policy,
+          directive: lease.directive, location: policy?.location, before: "muted", after: "unmuted",
           explanation: expired
             ? "lease ended at \(Timestamp.iso8601(lease.endsAt))"
-            : "policy '\(lease.policy)' no longer holds this mute",
-          blocked: acting.blocked, dueAt: lease.endsAt))
+            : "policy '\(lease.policy)' no longer holds this mute", blocked: acting.blocked))
     }
 
     var mutedBy: [String: (MuteDirective, String)] = [:]  // participant → directive, policy
@@ -166,8 +167,8 @@ struct PlanRun {
           p.boundBy?.location ?? p.location)
         changes.append(
           PlannedChange(
-            action: .noop, conversation: cid, subject: "conversation \(cid)", policy: p.name, directive: "",
-            location: p.location, before: "unanswered", after: "unanswered",
+            .noop(participant: nil), conversation: cid, subject: "conversation \(cid)", policy: p.name,
+            directive: "", location: p.location, before: "unanswered", after: "unanswered",
             explanation: "pending: \(reason)"))
         continue
       }
@@ -220,7 +221,7 @@ struct PlanRun {
           }
           changes.append(
             PlannedChange(
-              action: .unmute, conversation: cid, participant: target.id, subject: describe(target),
+              .unmute(participant: target.id), conversation: cid, subject: describe(target),
               actingUser: acting.user, policy: p.name, directive: "", location: u.location, before: "muted",
               after: "unmuted", explanation: "unmute", blocked: acting.blocked))
         }
@@ -237,8 +238,7 @@ struct PlanRun {
             finding(.error, "user_not_found", "user '\(ref)' was not found in the directory", a.location)
             changes.append(
               PlannedChange(
-                action: .add, conversation: cid, subject: subject, addTarget: a.target, role: a.role,
-                policy: p.name,
+                .add(a.target, role: a.role), conversation: cid, subject: subject, policy: p.name,
                 directive: "", location: a.location, before: "absent", after: "absent",
                 explanation: "add as \(a.role)", blocked: "user '\(ref)' was not found in the directory"))
             continue
@@ -291,8 +291,7 @@ struct PlanRun {
         }
         changes.append(
           PlannedChange(
-            action: .add, conversation: cid, subject: subject, addTarget: resolvedTarget(a.target),
-            role: a.role,
+            .add(resolvedTarget(a.target), role: a.role), conversation: cid, subject: subject,
             actingUser: acting.user, policy: p.name, directive: "", location: a.location, before: "absent",
             after: "alerting", explanation: "add as \(a.role)", blocked: blocked))
       }
@@ -326,20 +325,18 @@ struct PlanRun {
         closedLeases.append(ClosedLease(lease: lease, reason: "policy gone; already unmuted"))
         changes.append(
           PlannedChange(
-            action: .noop, conversation: cid, participant: pid, subject: describe(participant),
-            policy: lease.policy, directive: lease.directive, location: policy?.location, before: "unmuted",
-            after: "unmuted", explanation: "lease ended; already unmuted"))
+            .noop(participant: pid), conversation: cid, subject: describe(participant), policy: lease.policy,
+            directive: lease.directive, location: policy?.location, before: "unmuted", after: "unmuted",
+            explanation: "lease ended; already unmuted"))
         continue
       }
       let acting = actingUser(policy, conv)
       changes.append(
         PlannedChange(
-          action: .prune, conversation: cid, participant: pid, subject: describe(participant),
+          .prune(participant: pid, dueAt: lease.endsAt), conversation: cid, subject: describe(participant),
           actingUser: acting.user, policy: lease.policy, directive: lease.directive,
-          location: policy?.location,
-          before: "muted", after: "unmuted",
-          explanation: "policy '\(lease.policy)' no longer holds this mute",
-          blocked: acting.blocked, dueAt: lease.endsAt))
+          location: policy?.location, before: "muted", after: "unmuted",
+          explanation: "policy '\(lease.policy)' no longer holds this mute", blocked: acting.blocked))
     }
     replaceable = [:]
     replaced = []
@@ -381,13 +378,14 @@ struct PlanRun {
       } else if p.onDrift == .reconcile {
         changes.append(
           PlannedChange(
-            action: .mute, conversation: conv.id, participant: target.id, subject: describe(target),
-            duration: PolicyDuration(seconds: max(1, Int(lease.endsAt - now))), reason: reason,
+            .mute(
+              participant: target.id, duration: PolicyDuration(seconds: max(1, Int(lease.endsAt - now))),
+              reason: reason, dueAt: lease.endsAt), conversation: conv.id, subject: describe(target),
             actingUser: acting.user, policy: p.name, directive: digest, location: location, before: "unmuted",
             after: "muted",
             explanation:
               "drift: unmuted by someone else; muting again until \(Timestamp.iso8601(lease.endsAt)) (onDrift: reconcile)",
-            blocked: acting.blocked, dueAt: lease.endsAt))
+            blocked: acting.blocked))
       } else {
         finding(
           .warning, "drift", "\(describe(target)) was unmuted by someone else; left alone (onDrift: respect)",
@@ -407,9 +405,9 @@ struct PlanRun {
         noteLeaseEnd(now + Double(duration.seconds))
         changes.append(
           PlannedChange(
-            action: .mute, conversation: conv.id, participant: target.id, subject: describe(target),
-            duration: duration, reason: reason, actingUser: acting.user, policy: p.name, directive: digest,
-            location: location, before: "muted", after: "muted",
+            .mute(participant: target.id, duration: duration, reason: reason, dueAt: nil),
+            conversation: conv.id, subject: describe(target), actingUser: acting.user, policy: p.name,
+            directive: digest, location: location, before: "muted", after: "muted",
             explanation: "\(reasonText); replaces the lease of a changed directive without unmuting",
             blocked: acting.blocked))
         return
@@ -420,10 +418,10 @@ struct PlanRun {
     noteLeaseEnd(now + Double(duration.seconds))
     changes.append(
       PlannedChange(
-        action: .mute, conversation: conv.id, participant: target.id, subject: describe(target),
-        duration: duration,
-        reason: reason, actingUser: acting.user, policy: p.name, directive: digest, location: location,
-        before: "unmuted", after: "muted", explanation: reasonText, blocked: acting.blocked))
+        .mute(participant: target.id, duration: duration, reason: reason, dueAt: nil), conversation: conv.id,
+        subject: describe(target), actingUser: acting.user, policy: p.name, directive: digest,
+        location: location, before: "unmuted", after: "muted", explanation: reasonText,
+        blocked: acting.blocked))
   }
 
   mutating func pending(_ target: LiveParticipant, _ p: ConversationPolicy, _ location: SourceRange) {
@@ -439,8 +437,7 @@ struct PlanRun {
     why: String
   ) -> PlannedChange {
     PlannedChange(
-      action: .noop, conversation: p.conversation, participant: target.id, subject: describe(target),
-      policy: p.name,
+      .noop(participant: target.id), conversation: p.conversation, subject: describe(target), policy: p.name,
       directive: digest, location: location, before: state, after: state, explanation: why)
   }
 

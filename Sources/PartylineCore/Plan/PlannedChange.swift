@@ -1,6 +1,7 @@
 public import YAMLReader
 
-/// One thing the plan will do (or would, were it not blocked), with the directive behind it.
+/// One thing the plan will do (or would, were it not blocked), with the directive behind it: an
+/// effect that holds exactly what its kind needs, under a header every change has.
 public struct PlannedChange: Sendable, Hashable {
   /// What a change does.
   public enum Action: String, Sendable, Hashable, CaseIterable, Codable {
@@ -19,67 +20,137 @@ public struct PlannedChange: Sendable, Hashable {
     }
   }
 
-  /// What the change does.
-  public var action: Action
-  /// The conversation's id.
-  public var conversation: String
-  /// The participant changed (mute, unmute, revert, prune), when known.
-  public var participant: String?
-  /// Who: a participant's name, a user (email or id) or an address.
-  public var subject: String
-  /// For adds: a user id or an address.
-  public var addTarget: AddTarget?
-  /// For adds: the role the party is added as.
-  public var role: String?
-  /// For mutes: how long the lease lasts.
-  public var duration: PolicyDuration?
-  /// For mutes: the directive's reason.
-  public var reason: String?
-  /// The user on whose behalf the call is made.
-  public var actingUser: String?
-  /// The name of the policy behind the change.
-  public var policy: String
-  /// The directive's digest (lease identity).
-  public var directive: String
-  /// The directive in the source, when known.
-  public var location: SourceRange?
-  /// The state before the change (unmuted, muted, absent, ended …), for display.
-  public var before: String
-  /// The state after the change, for display.
-  public var after: String
-  /// Why this change (or no change): for explanation only.
-  public var explanation: String
-  /// Set when the change cannot be made now, with the reason.
-  public var blocked: String?
-  /// For reverts: when the lease ended.
-  public var dueAt: Double?
+  /// What the change does, with what only that kind of change needs.
+  public enum Effect: Sendable, Hashable {
+    /// Mutes the participant under a lease of `duration`; `dueAt` is the end of the lease it stays
+    /// within (a drift re-mute or a changed directive), nil for a new lease.
+    case mute(participant: String, duration: PolicyDuration, reason: String?, dueAt: Double?)
+    /// Unmutes the participant (an `unmute` directive).
+    case unmute(participant: String)
+    /// Unmutes the participant at its lease's end (`dueAt`; nil when read from a saved plan).
+    case revert(participant: String, dueAt: Double?)
+    /// Unmutes the participant whose lease's policy or directive is gone.
+    case prune(participant: String, dueAt: Double?)
+    /// Brings a party in as `role`.
+    case add(AddTarget, role: String)
+    /// Nothing to do (already so, pending, or the call cannot be read); the participant when known.
+    case noop(participant: String?)
 
-  /// A change; what its action does not need stays nil.
+    /// The effect's action.
+    public var action: Action {
+      switch self {
+      case .mute: .mute
+      case .unmute: .unmute
+      case .revert: .revert
+      case .prune: .prune
+      case .add: .add
+      case .noop: .noop
+      }
+    }
+  }
+
+  /// What every change has, whatever its effect.
+  public struct Header: Sendable, Hashable {
+    /// The conversation's id.
+    public var conversation: String
+    /// Who: a participant's name, a user (email or id) or an address.
+    public var subject: String
+    /// The user on whose behalf the call is made (nil for noops, and when none is connected).
+    public var actingUser: String?
+    /// The name of the policy behind the change.
+    public var policy: String
+    /// The directive's digest (lease identity).
+    public var directive: String
+    /// The directive in the source, when known.
+    public var location: SourceRange?
+    /// The state before the change (unmuted, muted, absent, ended …), for display.
+    public var before: String
+    /// The state after the change, for display.
+    public var after: String
+    /// Why this change (or no change): for explanation only.
+    public var explanation: String
+    /// Set when the change cannot be made now, with the reason.
+    public var blocked: String?
+  }
+
+  /// What the change does.
+  public var effect: Effect
+  /// What it has in common with every change.
+  public var header: Header
+
+  /// A change: its effect, then its header's fields.
   public init(
-    action: Action, conversation: String, participant: String? = nil, subject: String,
-    addTarget: AddTarget? = nil,
-    role: String? = nil, duration: PolicyDuration? = nil, reason: String? = nil, actingUser: String? = nil,
-    policy: String, directive: String, location: SourceRange?, before: String, after: String,
-    explanation: String,
-    blocked: String? = nil, dueAt: Double? = nil
+    _ effect: Effect, conversation: String, subject: String, actingUser: String? = nil, policy: String,
+    directive: String, location: SourceRange?, before: String, after: String, explanation: String,
+    blocked: String? = nil
   ) {
-    self.action = action
-    self.conversation = conversation
-    self.participant = participant
-    self.subject = subject
-    self.addTarget = addTarget
-    self.role = role
-    self.duration = duration
-    self.reason = reason
-    self.actingUser = actingUser
-    self.policy = policy
-    self.directive = directive
-    self.location = location
-    self.before = before
-    self.after = after
-    self.explanation = explanation
-    self.blocked = blocked
-    self.dueAt = dueAt
+    self.effect = effect
+    header = Header(
+      conversation: conversation, subject: subject, actingUser: actingUser, policy: policy,
+      directive: directive,
+      location: location, before: before, after: after, explanation: explanation, blocked: blocked)
+  }
+
+  /// What the change does, as a kind.
+  public var action: Action { effect.action }
+  /// The conversation's id.
+  public var conversation: String { header.conversation }
+  /// Who, for display.
+  public var subject: String { header.subject }
+  /// The user on whose behalf the call is made.
+  public var actingUser: String? { header.actingUser }
+  /// The name of the policy behind the change.
+  public var policy: String { header.policy }
+  /// The directive's digest (lease identity).
+  public var directive: String { header.directive }
+  /// The directive in the source, when known.
+  public var location: SourceRange? { header.location }
+  /// The state before the change, for display.
+  public var before: String { header.before }
+  /// The state after the change, for display.
+  public var after: String { header.after }
+  /// Why this change (or no change).
+  public var explanation: String { header.explanation }
+  /// Set when the change cannot be made now, with the reason.
+  public var blocked: String? {
+    get { header.blocked }
+    set { header.blocked = newValue }
+  }
+
+  /// The participant changed (every effect but an add), when known.
+  public var participant: String? {
+    switch effect {
+    case .mute(let p, _, _, _), .unmute(let p), .revert(let p, _), .prune(let p, _): p
+    case .noop(let p): p
+    case .add: nil
+    }
+  }
+  /// For adds: a user or an address.
+  public var addTarget: AddTarget? {
+    if case .add(let target, _) = effect { return target }
+    return nil
+  }
+  /// For adds: the role the party is added as.
+  public var role: String? {
+    if case .add(_, let role) = effect { return role }
+    return nil
+  }
+  /// For mutes: how long the lease lasts.
+  public var duration: PolicyDuration? {
+    if case .mute(_, let d, _, _) = effect { return d }
+    return nil
+  }
+  /// For mutes: the directive's reason.
+  public var reason: String? {
+    if case .mute(_, _, let r, _) = effect { return r }
+    return nil
+  }
+  /// For reverts and prunes: when the lease ended; for a mute within a lease: when it ends.
+  public var dueAt: Double? {
+    switch effect {
+    case .mute(_, _, _, let due), .revert(_, let due), .prune(_, let due): due
+    case .unmute, .add, .noop: nil
+    }
   }
 
   /// Whether it changes anything (it is not a noop).

@@ -428,11 +428,23 @@ extension SavedPlan {
         break
       }
       guard problems.count == before, let cid, let acting else { continue }
+      // The effect holds exactly what its action needs: a change without it was refused above.
+      let effect: PlannedChange.Effect
+      switch (action, participant, duration, addTarget, c.role) {
+      case (.mute, let p?, let d?, _, _):
+        effect = .mute(participant: p, duration: d, reason: c.reason, dueAt: nil)
+      case (.unmute, let p?, _, _, _): effect = .unmute(participant: p)
+      case (.revert, let p?, _, _, _): effect = .revert(participant: p, dueAt: nil)
+      case (.prune, let p?, _, _, _): effect = .prune(participant: p, dueAt: nil)
+      case (.add, _, _, let target?, let role?): effect = .add(target, role: role)
+      default:
+        problems.append("\(at) (\(c.action)): incomplete")
+        continue
+      }
       out.append(
         PlannedChange(
-          action: action, conversation: cid, participant: participant, subject: c.subject,
-          addTarget: addTarget, role: c.role, duration: duration, reason: c.reason, actingUser: acting,
-          policy: c.policy, directive: c.directive,
+          effect, conversation: cid, subject: c.subject, actingUser: acting, policy: c.policy,
+          directive: c.directive,
           location: c.location.map { SourceRange(file: $0.file, line: $0.line, column: $0.column) },
           before: "", after: "", explanation: "saved plan"))
     }
