@@ -78,10 +78,15 @@ public struct GenesysExecutor: ApplyExecutor {
   /// Mutes or unmutes the participant on behalf of `actingUser` (see ``ApplyExecutor``). A 4xx other
   /// than 408 and 429 is thrown as `CallFailure.refused`, a request not sent as `notSent`, the rest as
   /// `unknown`.
-  public func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String)
+  public func setMuted(
+    _ muted: Bool, conversation: ConversationId, participant: ParticipantId, actingUser: UserId
+  )
     async throws
     -> CallResult
   {
+    let conversation = conversation.rawValue
+    let participant = participant.rawValue
+    let actingUser = actingUser.rawValue
     await markChange(conversation)
     do {
       let notAfter = ApplyContext.notAfter
@@ -98,7 +103,11 @@ public struct GenesysExecutor: ApplyExecutor {
 
   /// Adds the user or address to the conversation on behalf of `actingUser` (see ``ApplyExecutor``);
   /// failures are thrown as in ``setMuted(_:conversation:participant:actingUser:)``.
-  public func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
+  public func add(_ target: AddTarget, conversation: ConversationId, actingUser: UserId) async throws
+    -> CallResult
+  {
+    let conversation = conversation.rawValue
+    let actingUser = actingUser.rawValue
     await markChange(conversation)
     do {
       let client = self.client
@@ -120,7 +129,8 @@ public struct GenesysExecutor: ApplyExecutor {
 
   /// Reads the conversation again (see ``ApplyExecutor``). With `events`, a confirmation first waits up
   /// to `eventWait` seconds for the call's next event and takes its snapshot instead.
-  public func read(conversation: String) async throws -> LiveConversation? {
+  public func read(conversation: ConversationId) async throws -> LiveConversation? {
+    let conversation = conversation.rawValue
     if let events, ApplyContext.purpose == .confirmation {
       let after = await seen.last(conversation) ?? 0
       if let (seq, call) = await events.next(conversation, after: after, within: eventWait) {

@@ -142,6 +142,31 @@ enum Runtime {
     #expect(clock.now() >= Runtime.t0 + 0.25)
   }
 
+  @Test func aChangeWhoseIdIsNotAUUIDIsBlockedBeforeAnythingIsJournalledOrSent() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    let journal = MemoryJournal()
+    let applier = Applier(
+      executor: calls, journal: journal, workspace: "default", run: "r1", confirmTimeout: 5, clock: clock)
+    let bad = [
+      PlannedChange(
+        .unmute(participant: "../../users/me"), conversation: World.conv, subject: "x", actingUser: World.ada,
+        policy: "p1", directive: "", location: nil, before: "muted", after: "unmuted", explanation: ""),
+      PlannedChange(
+        .add(.user(.id("not-a-uuid")), role: "agent"), conversation: World.conv, subject: "x",
+        actingUser: World.ada, policy: "p1", directive: "", location: nil, before: "absent",
+        after: "alerting",
+        explanation: ""),
+      PlannedChange(
+        .unmute(participant: World.customerP), conversation: World.conv, subject: "x", actingUser: "me",
+        policy: "p1", directive: "", location: nil, before: "muted", after: "unmuted", explanation: ""),
+    ]
+    let plan = Plan(changes: bad, findings: [], createdAt: Runtime.t0, policySetDigest: "", snapshots: [:])
+    let report = try await clock.run { await applier.apply(plan) }
+    #expect(report.items.map(\.result) == [.blocked, .blocked, .blocked])
+    #expect(calls.calls.isEmpty && calls.reads.isEmpty && journal.records.isEmpty)
+  }
+
   @Test func aMuteWhoseRevertCannotBePromisedWaitsOnTheClockThenIsHeldBack() async throws {
     let clock = ManualClock(now: Runtime.t0)
     let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
@@ -257,16 +282,17 @@ struct RacingLocker: ConversationLocker {
 struct NoPromises: ApplyExecutor {
   let inner: ServedCalls
   func admit(leaseEnd: Double) async -> Bool { false }
-  func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String) async throws
+  func setMuted(_ muted: Bool, conversation: ConversationId, participant: ParticipantId, actingUser: UserId)
+    async throws
     -> CallResult
   {
     try await inner.setMuted(
       muted, conversation: conversation, participant: participant, actingUser: actingUser)
   }
-  func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
+  func add(_ target: AddTarget, conversation: ConversationId, actingUser: UserId) async throws -> CallResult {
     try await inner.add(target, conversation: conversation, actingUser: actingUser)
   }
-  func read(conversation: String) async throws -> LiveConversation? {
+  func read(conversation: ConversationId) async throws -> LiveConversation? {
     try await inner.read(conversation: conversation)
   }
 }

@@ -46,6 +46,7 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
   }
 
   public func read(_ request: LiveReadRequest) async throws -> LiveRead {
+
     let live = state.withLock { s in
       var out = s.live
       out.conversations.merge(request.snapshots) { _, b in b }
@@ -64,9 +65,14 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
     }
   }
 
-  public func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String)
+  public func setMuted(
+    _ muted: Bool, conversation: ConversationId, participant: ParticipantId, actingUser: UserId
+  )
     async throws -> CallResult
   {
+    let conversation = conversation.rawValue
+    let participant = participant.rawValue
+    let actingUser = actingUser.rawValue
     let at = clock.now()
     state.withLock { s in
       s.calls.append(
@@ -76,13 +82,17 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
     return CallResult(status: 202, correlationId: nil, latency: 0)
   }
 
-  public func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
+  public func add(_ target: AddTarget, conversation: ConversationId, actingUser: UserId) async throws
+    -> CallResult
+  {
+    let conversation = conversation.rawValue
+    let actingUser = actingUser.rawValue
     let at = clock.now()
     state.withLock { s in s.calls.append(Call(what: "add \(target)", conversation: conversation, at: at)) }
     return CallResult(status: 202, correlationId: nil, latency: 0)
   }
 
-  public func read(conversation: String) async throws -> LiveConversation? {
-    try await self.conversation(conversation)
+  public func read(conversation: ConversationId) async throws -> LiveConversation? {
+    try await self.conversation(conversation.rawValue)
   }
 }

@@ -137,33 +137,58 @@ public struct Applier: Sendable {
     return try await ApplyContext.$purpose.withValue(.change(action)) { try await executor.reserve() }
   }
 
+  /// A change's ids, checked once before anything is journalled or sent.
+  struct CheckedIds {
+    var conversation: ConversationId
+    var actingUser: UserId
+    /// The participant changed (nil for adds and noops).
+    var participant: ParticipantId?
+
+    /// nil when an id the change's call would carry is not a UUID (an add's user included).
+    init?(_ c: PlannedChange, conversation: ConversationId, actingUser: String) {
+      guard let acting = UserId(actingUser) else { return nil }
+      self.conversation = conversation
+      self.actingUser = acting
+      switch c.effect {
+      case .mute(let p, _, _, _), .unmute(let p), .revert(let p, _), .prune(let p, _):
+        guard let pid = ParticipantId(p) else { return nil }
+        participant = pid
+      case .add(.user(let ref), _):
+        guard UserId("\(ref)") != nil else { return nil }
+      case .add(.address, _), .noop:
+        break
+      }
+    }
+  }
+
   /// Makes one change's call; nil for a no-op.
   func send(
-    _ c: PlannedChange, cid: String, acting: String, leaseEnd: Double?, _ reservation: (any Sendable)?
+    _ c: PlannedChange, ids: CheckedIds, leaseEnd: Double?, _ reservation: (any Sendable)?
   ) async throws -> CallResult? {
     let executor = self.executor
     return try await ApplyContext.$reservation.withValue(reservation) {
-      try await send(c, cid: cid, acting: acting, leaseEnd: leaseEnd, executor)
+      try await send(c, ids: ids, leaseEnd: leaseEnd, executor)
     }
   }
 
   func send(
-    _ c: PlannedChange, cid: String, acting: String, leaseEnd: Double?, _ executor: any ApplyExecutor
+    _ c: PlannedChange, ids: CheckedIds, leaseEnd: Double?, _ executor: any ApplyExecutor
   ) async throws -> CallResult? {
     try await ApplyContext.$purpose.withValue(.change(c.action)) {
-      switch c.effect {
-      case .mute(let participant, _, _, _):
+      switch (c.effect, ids.participant) {
+      case (.mute, let participant?):
         // A mute that waited (for the rate budget) until its lease is nearly over is not sent.
         return try await ApplyContext.$notAfter.withValue((leaseEnd ?? .infinity) - 1) {
-          try await executor.setMuted(true, conversation: cid, participant: participant, actingUser: acting)
+          try await executor.setMuted(
+            true, conversation: ids.conversation, participant: participant, actingUser: ids.actingUser)
         }
-      case .unmute(let participant), .revert(let participant, _), .prune(let participant, _):
+      case (.unmute, let participant?), (.revert, let participant?), (.prune, let participant?):
         return try await executor.setMuted(
-          false, conversation: cid, participant: participant, actingUser: acting)
-      case .add(let target, _):
-        return try await executor.add(target, conversation: cid, actingUser: acting)
-      case .noop:
-        return nil
+          false, conversation: ids.conversation, participant: participant, actingUser: ids.actingUser)
+      case (.add(let target, _), _):
+        return try await executor.add(target, conversation: ids.conversation, actingUser: ids.actingUser)
+      case (.noop, _), (.mute, nil), (.unmute, nil), (.revert, nil), (.prune, nil):
+        return nil  // (a change with a participant always has its checked id: see CheckedIds)
       }
     }
   }
@@ -172,9 +197,16 @@ public struct Applier: Sendable {
     var items: [ApplyReport.Item] = []
     var sent: [PlannedChange] = []
     var unknownAdds: [PlannedChange] = []
+    let conversation = ConversationId(cid)
     for (n, c) in changes.enumerated() {
       guard let acting = c.actingUser else {
         items.append(.init(change: c, result: .blocked, detail: "no acting user"))
+        continue
+      }
+      // Ids are checked before anything is journalled or sent: the calls take only checked ids.
+      guard let conversation, let ids = CheckedIds(c, conversation: conversation, actingUser: acting) else {
+        items.append(
+          .init(change: c, result: .blocked, detail: "an id of this change is not a UUID: not sent"))
         continue
       }
       let id = "\(run)-\(cid)-\(n)"
@@ -238,7 +270,7 @@ public struct Applier: Sendable {
       var outcome = intent
       outcome.kind = .outcome
       do {
-        let result = try await send(c, cid: cid, acting: acting, leaseEnd: intent.leaseEnds, reservation)
+        let result = try await send(c, ids: ids, leaseEnd: intent.leaseEnds, reservation)
         guard let result else { continue }
         outcome.status = .ok
         outcome.httpStatus = result.status
@@ -278,7 +310,7 @@ public struct Applier: Sendable {
     // long each time, up to 2 s, and the polling stops once nothing pending can still show (the
     // participant left, the call ended): every read spends the rate budget that reverts need.
     let pending = sent + unknownAdds
-    if pending.isEmpty { return items }
+    guard let conversation, !pending.isEmpty else { return items }
     if dryRun { return items + pending.map { .init(change: $0, result: .dryRun, detail: nil) } }
     let answered = now()
     let deadline = answered + confirmTimeout
@@ -294,7 +326,7 @@ public struct Applier: Sendable {
       let read: LiveConversation?
       do {
         read = try await ApplyContext.$purpose.withValue(.confirmation) {
-          try await executor.read(conversation: cid)
+          try await executor.read(conversation: conversation)
         }
       } catch CallFailure.notSent {
         break  // stopping: no more reads; what is unconfirmed is reported so

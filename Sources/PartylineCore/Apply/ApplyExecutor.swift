@@ -4,12 +4,14 @@ public import WireTime
 /// The side effects the applier needs: Genesys Cloud, or a recorder for `--dry-run`.
 public protocol ApplyExecutor: Sendable {
   /// Mutes or unmutes a participant on behalf of `actingUser`.
-  func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String) async throws
-    -> CallResult
-  /// Adds a user or a phone number to the conversation on behalf of `actingUser`.
-  func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult
+  /// The ids are checked types: nothing unchecked reaches a URL.
+  func setMuted(_ muted: Bool, conversation: ConversationId, participant: ParticipantId, actingUser: UserId)
+    async throws -> CallResult
+  /// Adds a user (a checked id) or a phone number (E.164, checked by the compiler) to the conversation
+  /// on behalf of `actingUser`.
+  func add(_ target: AddTarget, conversation: ConversationId, actingUser: UserId) async throws -> CallResult
   /// Re-reads a conversation to confirm effects.
-  func read(conversation: String) async throws -> LiveConversation?
+  func read(conversation: ConversationId) async throws -> LiveConversation?
   /// Whether the revert of a mute whose lease ends at `leaseEnd` can be served when it falls due (the
   /// rate budget's promise). A mute that is not admitted is held back and reported as waiting.
   func admit(leaseEnd: Double) async -> Bool

@@ -18,7 +18,9 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
   }
 
   /// Records the PATCH that would set the participant's mute, and answers status 0.
-  public func setMuted(_ muted: Bool, conversation: String, participant: String, actingUser: String)
+  public func setMuted(
+    _ muted: Bool, conversation: ConversationId, participant: ParticipantId, actingUser: UserId
+  )
     async throws
     -> CallResult
   {
@@ -29,7 +31,9 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
   }
 
   /// Records the POST that would add the target, and answers status 0.
-  public func add(_ target: AddTarget, conversation: String, actingUser: String) async throws -> CallResult {
+  public func add(_ target: AddTarget, conversation: ConversationId, actingUser: UserId) async throws
+    -> CallResult
+  {
     let entry: String
     switch target {
     case .user(let ref): entry = "{\"userId\":\"\(ref)\"}"
@@ -42,5 +46,5 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
   }
 
   /// Reads nothing: always nil.
-  public func read(conversation: String) async throws -> LiveConversation? { nil }
+  public func read(conversation: ConversationId) async throws -> LiveConversation? { nil }
 }
