@@ -14,7 +14,7 @@ public struct SavedPlan: Sendable, Hashable {
   public static let kind = "partyline-plan"
 
   /// The Limits the plan was made under.
-  public struct SavedLimits: Sendable, Hashable, Decodable {
+  public struct SavedLimits: Sendable, Hashable, Codable {
     /// The longest mute, in seconds.
     public var maxMute: Int
     /// The most participants per conversation.
@@ -42,7 +42,7 @@ public struct SavedPlan: Sendable, Hashable {
   }
 
   /// A role of the saved Limits.
-  public struct SavedRole: Sendable, Hashable, Decodable {
+  public struct SavedRole: Sendable, Hashable, Codable {
     /// The role's name.
     public var name: String
     /// How many of the role Partyline may add per conversation, if limited.
@@ -70,7 +70,7 @@ public struct SavedPlan: Sendable, Hashable {
   }
 
   /// Where a change's directive is in the policy files.
-  public struct SavedLocation: Sendable, Hashable, Decodable {
+  public struct SavedLocation: Sendable, Hashable, Codable {
     /// The policy file.
     public var file: String
     /// The line, from 1.
@@ -98,7 +98,7 @@ public struct SavedPlan: Sendable, Hashable {
   }
 
   /// One change as saved: the fields each action needs and nothing else.
-  public struct SavedChange: Sendable, Hashable, Decodable {
+  public struct SavedChange: Sendable, Hashable, Codable {
     /// The action's raw value (`mute`, `add` …).
     public var action: String
     /// The conversation's id.
@@ -206,47 +206,9 @@ public struct SavedPlan: Sendable, Hashable {
   }
 
   /// The file's JSON, with a stable key order (it is pinned by a golden file).
-  public var json: JSONValue {
-    let changes: [JSONValue] = changes.map { c in
-      var pairs: [(String, JSONValue)] = [
-        ("action", .string(c.action)), ("conversation", .string(c.conversation)),
-        ("participant", .optional(c.participant)), ("subject", .string(c.subject)),
-        ("actingUser", .optional(c.actingUser)), ("policy", .string(c.policy)),
-        ("directive", .string(c.directive)),
-      ]
-      if let u = c.userId { pairs.append(("userId", .string(u))) }
-      if let a = c.address { pairs.append(("address", .string(a))) }
-      if let r = c.role { pairs.append(("role", .string(r))) }
-      if let s = c.seconds { pairs.append(("seconds", .int(s))) }
-      if let r = c.reason { pairs.append(("reason", .string(r))) }
-      if let l = c.location {
-        pairs.append(("location", ["file": .string(l.file), "line": .int(l.line), "column": .int(l.column)]))
-      }
-      return .object(pairs)
-    }
-    let roles: [JSONValue] = limits.roles.map { r in
-      var pairs: [(String, JSONValue)] = [("name", .string(r.name))]
-      if let m = r.max { pairs.append(("max", .int(m))) }
-      pairs.append(("muted", .bool(r.muted)))
-      return .object(pairs)
-    }
-    return [
-      "formatVersion": .int(formatVersion),
-      "kind": .string(Self.kind),
-      "createdAt": .string(Timestamp.iso8601(createdAt)),
-      "notAfter": .string(Timestamp.iso8601(notAfter)),
-      "workspace": .string(workspace),
-      "target": .string(target),
-      "policySetDigest": .string(policySetDigest),
-      "files": .array(files.map { .string($0) }),
-      "limits": [
-        "maxMute": .int(limits.maxMute), "maxParticipants": .int(limits.maxParticipants),
-        "roles": .array(roles),
-      ],
-      "snapshots": .object(snapshots.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }),
-      "changes": .array(changes),
-    ]
-  }
+  /// The plan as JSON, through its `Encodable` conformance (the same keys its `Decodable` one reads),
+  /// keys in the order written.
+  public var json: JSONValue { (try? JSONValueEncoder().encode(self)) ?? .null }
 }
 
 extension SavedPlan {
@@ -513,7 +475,7 @@ extension SavedPlan {
   }
 }
 
-extension SavedPlan: Decodable {
+extension SavedPlan: Codable {
   enum CodingKeys: String, CodingKey, CaseIterable {
     case formatVersion, kind, createdAt, notAfter, workspace, target, policySetDigest, files, limits,
       snapshots,
@@ -565,5 +527,77 @@ extension Decoder {
       throw DecodingError.dataCorrupted(
         .init(codingPath: codingPath, debugDescription: "unknown field '\(unknown)'"))
     }
+  }
+}
+
+extension SavedPlan {
+  /// Writes the keys `CodingKeys` reads, in that order; times as ISO-8601, snapshots sorted.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(formatVersion, forKey: .formatVersion)
+    try c.encode(Self.kind, forKey: .kind)
+    try c.encode(Timestamp.iso8601(createdAt), forKey: .createdAt)
+    try c.encode(Timestamp.iso8601(notAfter), forKey: .notAfter)
+    try c.encode(workspace, forKey: .workspace)
+    try c.encode(target, forKey: .target)
+    try c.encode(policySetDigest, forKey: .policySetDigest)
+    try c.encode(files, forKey: .files)
+    try c.encode(limits, forKey: .limits)
+    var snapshots = c.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .snapshots)
+    for (cid, hash) in self.snapshots.sorted(by: { $0.key < $1.key }) {
+      try snapshots.encode(hash, forKey: AnyCodingKey(stringValue: cid))
+    }
+    try c.encode(changes, forKey: .changes)
+  }
+}
+
+extension SavedPlan.SavedLimits {
+  /// Writes `maxMute`, `maxParticipants`, `roles`.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(maxMute, forKey: .maxMute)
+    try c.encode(maxParticipants, forKey: .maxParticipants)
+    try c.encode(roles, forKey: .roles)
+  }
+}
+
+extension SavedPlan.SavedRole {
+  /// Writes `name`, `max` (when limited), `muted`.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(name, forKey: .name)
+    try c.encodeIfPresent(max, forKey: .max)
+    try c.encode(muted, forKey: .muted)
+  }
+}
+
+extension SavedPlan.SavedLocation {
+  /// Writes `file`, `line`, `column`.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(file, forKey: .file)
+    try c.encode(line, forKey: .line)
+    try c.encode(column, forKey: .column)
+  }
+}
+
+extension SavedPlan.SavedChange {
+  /// Writes the fields each action needs, in `CodingKeys` order; `participant` and `actingUser` are
+  /// written as null when absent, the others left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(action, forKey: .action)
+    try c.encode(conversation, forKey: .conversation)
+    try c.encode(participant, forKey: .participant)
+    try c.encode(subject, forKey: .subject)
+    try c.encode(actingUser, forKey: .actingUser)
+    try c.encode(policy, forKey: .policy)
+    try c.encode(directive, forKey: .directive)
+    try c.encodeIfPresent(userId, forKey: .userId)
+    try c.encodeIfPresent(address, forKey: .address)
+    try c.encodeIfPresent(role, forKey: .role)
+    try c.encodeIfPresent(seconds, forKey: .seconds)
+    try c.encodeIfPresent(reason, forKey: .reason)
+    try c.encodeIfPresent(location, forKey: .location)
   }
 }
