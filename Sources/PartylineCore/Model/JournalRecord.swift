@@ -102,37 +102,9 @@ public struct JournalRecord: Sendable, Hashable {
     case userId, address, actingUser, reason, leaseEnds, status, httpStatus, latencyMs, correlationId, error
   }
 
-  /// The record as a journal line's JSON object, keys in `CodingKeys` order (`at` is the ISO-8601 form
-  /// of `t`, for people; `t` is what is read).
-  public var json: JSONValue {
-    var pairs: [(String, JSONValue)] = []
-    func put(_ k: CodingKeys, _ v: JSONValue?) { if let v { pairs.append((k.rawValue, v)) } }
-    func put(_ k: CodingKeys, _ v: String?) { put(k, v.map(JSONValue.string)) }
-    put(.v, .int(Self.formatVersion))
-    put(.kind, kind.rawValue)
-    put(.id, id)
-    put(.at, Timestamp.iso8601(at))
-    put(.t, .double(at))
-    put(.workspace, workspace)
-    put(.run, run)
-    put(.action, action.rawValue)
-    put(.conversation, conversation)
-    put(.participant, participant)
-    put(.policy, policy)
-    put(.directive, directive)
-    put(.role, role)
-    put(.userId, userId)
-    put(.address, address)
-    put(.actingUser, actingUser)
-    put(.reason, reason)
-    put(.leaseEnds, leaseEnds.map(JSONValue.double))
-    put(.status, status?.rawValue)
-    put(.httpStatus, httpStatus.map(JSONValue.int))
-    put(.latencyMs, latencyMs.map(JSONValue.int))
-    put(.correlationId, correlationId)
-    put(.error, error)
-    return .object(pairs)
-  }
+  /// The record as a journal line's JSON object: its `Encodable` form (the keys its `Decodable` form
+  /// reads), keys in `CodingKeys` order (`at` is the ISO-8601 form of `t`, for people; `t` is read).
+  public var json: JSONValue { (try? JSONValueEncoder().encode(self)) ?? .null }
 
   /// One journal line.
   public var line: String { json.render() }
