@@ -97,11 +97,14 @@ let package = Package(
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
-    // What the PostgreSQL and end-to-end tests share: the test server and its throwaway databases.
+    // What the tests share: the PostgreSQL test server and its throwaway databases, the golden-file
+    // assertion, marked policy sources, and the runtime's test doubles (a manual clock, a journal in
+    // memory, calls served from memory).
     .target(
       name: "PartylineTestSupport",
       dependencies: [
-        "PartylineCore", "PartylineStatePostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+        "PartylineCore", "YAMLReader", "PartylineStatePostgres",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "Tests/PartylineTestSupport"

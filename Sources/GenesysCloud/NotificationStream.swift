@@ -139,7 +139,9 @@ public actor NotificationStream {
         }
         let changed: @Sendable () async -> Bool = { await self.chunk(index).version != subscribed.version }
         let outcome = await socket(
-          c, firstRenewal: subscribedAt + every, every: every, renew: renew, changed: changed, handle: handle)
+          c, firstRenewal: subscribedAt + every, every: every, lifetime: lifetime, renew: renew,
+          changed: changed,
+          handle: handle)
         subscribedAt = Date().timeIntervalSince1970
         attempt = 0
         switch outcome {
@@ -176,7 +178,7 @@ public actor NotificationStream {
 
   /// One WebSocket on the channel until it closes, falls silent, or the subscription must be renewed.
   nonisolated func socket(
-    _ channel: NotificationChannel, firstRenewal: Double, every: Double,
+    _ channel: NotificationChannel, firstRenewal: Double, every: Double, lifetime: Double,
     renew: @escaping @Sendable () async -> Bool, changed: @escaping @Sendable () async -> Bool,
     handle: @escaping @Sendable (NotificationEvent) async -> Void
   ) async -> SocketOutcome {
@@ -213,17 +215,25 @@ public actor NotificationStream {
         }
       }
       group.addTask {
-        // The watchdog: silence, and the channel's renewal (a subscription that cannot be renewed
-        // is a gap: the channel may be gone, so a new one is made).
+        // The watchdog: silence, and the channel's renewal. A renewal that fails is tried again
+        // every second while the channel still lives; one that cannot be made before the channel
+        // expires is a gap (the channel may be gone, so a new one is made).
         var renewAt = firstRenewal
+        var renewed = firstRenewal - every
         while !Task.isCancelled {
           try? await Task.sleep(nanoseconds: 250_000_000)
           let now = Date().timeIntervalSince1970
           // New topics go onto the open socket's channel at once; renewing does the same.
           let topicsChanged = await changed()
           if now >= renewAt || topicsChanged {
-            guard await renew() else { return .failed("the subscription could not be renewed") }
-            renewAt = Date().timeIntervalSince1970 + every
+            if await renew() {
+              renewed = Date().timeIntervalSince1970
+              renewAt = renewed + every
+            } else if Date().timeIntervalSince1970 + 1 < renewed + lifetime {
+              renewAt = Date().timeIntervalSince1970 + 1
+            } else {
+              return .failed("the subscription could not be renewed")
+            }
           }
           if state.wasOpened, now - state.lastHeard > silence {
             return .closed("no heartbeat for \(Int(silence)) s")

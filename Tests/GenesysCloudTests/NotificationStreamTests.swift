@@ -108,7 +108,8 @@ import Testing
 
   @Test func aChannelIsSubscribedAgainBeforeItExpires() async throws {
     var options = SimOptions(patchDelay: 0, connectDelay: 0.05, rateLimit: nil)
-    options.notifications.channelLifetime = 6
+    // Lifetimes short enough for a test, long enough for a loaded machine's late wake-ups.
+    options.notifications.channelLifetime = 8
     options.notifications.heartbeat = 0.5
     try await with(options) { client, server in
       let stream = NotificationStream(
@@ -117,7 +118,7 @@ import Testing
       let task = Task { await stream.run { events.add($0) } }
       defer { task.cancel() }
       #expect(await Self.eventually { events.gaps.contains("connected") })
-      try await Task.sleep(nanoseconds: 13_000_000_000)  // more than two lifetimes
+      try await Task.sleep(nanoseconds: 17_000_000_000)  // more than two lifetimes
       let conv = try #require(try await client.callConversation(Self.warRoom))
       let customer = try #require(conv.participants.first { $0.purpose == "customer" })
       _ = try await client.setMuted(

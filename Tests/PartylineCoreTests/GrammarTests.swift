@@ -1,4 +1,5 @@
 import PartylineCore
+import PartylineTestSupport
 import Testing
 
 @Suite struct GrammarTests {

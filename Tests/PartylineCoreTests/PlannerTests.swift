@@ -1,4 +1,5 @@
 import PartylineCore
+import PartylineTestSupport
 import Testing
 import YAMLReader
 import WireTime

@@ -1,5 +1,6 @@
 import Foundation
 import PartylineCore
+import PartylineTestSupport
 import Testing
 import YAMLReader
 import OrderedJSON

@@ -43,7 +43,7 @@ enum Fixture {
     """
 
   static func compile(_ text: String, file: String = "policies/war-room.yaml") -> CompileResult {
-    PolicyCompiler().compile([YAMLReader().parse(Array(text.utf8), file: file)])
+    PartylineTestSupport.compile([(name: file, text: text)])
   }
 
   static var live: LiveState {
