@@ -23,12 +23,10 @@ public struct PlanRenderer {
 
   /// `add grace@example.com as agent`, `mute Customer for 30m (reason)` …
   public static func phrase(_ c: PlannedChange) -> String {
-    switch c.action {
-    case .add: return "add \(c.subject) as \(c.role ?? "?")"
-    case .mute:
-      var s = "mute \(c.subject) for \(c.duration?.description ?? "?")"
-      if let r = c.reason { s += " (\(r))" }
-      return s
+    switch c.effect {
+    case .add(_, let role): return "add \(c.subject) as \(role)"
+    case .mute(_, let duration, let reason, _):
+      return "mute \(c.subject) for \(duration.description)" + (reason.map { " (\($0))" } ?? "")
     case .unmute: return "unmute \(c.subject)"
     case .revert: return "revert mute of \(c.subject)"
     case .prune: return "prune mute of \(c.subject)"
@@ -98,9 +96,13 @@ public struct PlanRenderer {
       ("after", .string(c.after)),
       ("reason", .string(c.explanation)),
     ]
-    if let role = c.role { pairs.append(("role", .string(role))) }
-    if let d = c.duration { pairs.append(("for", .string(d.description))) }
-    if let r = c.reason { pairs.append(("muteReason", .string(r))) }
+    switch c.effect {
+    case .add(_, let role): pairs.append(("role", .string(role)))
+    case .mute(_, let duration, let reason, _):
+      pairs.append(("for", .string(duration.description)))
+      if let reason { pairs.append(("muteReason", .string(reason))) }
+    case .unmute, .revert, .prune, .noop: break
+    }
     if let a = c.actingUser { pairs.append(("actingUser", .string(a))) }
     if let b = c.blocked { pairs.append(("blocked", .string(b))) }
     return .object(pairs)

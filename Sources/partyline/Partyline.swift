@@ -18,7 +18,7 @@ struct Partyline: AsyncParsableCommand {
   static func main() async {
     do {
       var command = try parseAsRoot()
-      if var async = command as? AsyncParsableCommand {
+      if var async = command as? any AsyncParsableCommand {
         try await async.run()
       } else {
         try command.run()
