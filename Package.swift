@@ -73,6 +73,7 @@ let package = Package(
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,14 +124,15 @@ let package = Package(
       name: "EndToEndTests",
       dependencies: [
         "PartylineCore", "PartylineLocal", "partyline", "PartylineStatePostgres", "PartylineTestSupport",
-        .product(name: "PostgresNIO", package: "postgres-nio"),
+        "WireTime", .product(name: "PostgresNIO", package: "postgres-nio"),
       ],
       exclude: ["Inputs", "Golden"]),
     .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud", "GenesysSim"]),
     .testTarget(
       name: "GenesysSimTests",
       dependencies: [
-        "GenesysSim", "YAMLReader", .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+        "GenesysSim", "YAMLReader", "PartylineTestSupport",
+        .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
       ]),
     .testTarget(
       name: "PartylineStatePostgresTests",

@@ -16,6 +16,9 @@ final class SimNotifications: @unchecked Sendable {
     var notBefore: Date
     /// Close the socket after this message.
     var close = false
+    /// Close it with a WebSocket close frame (an announced close) rather than by dropping the
+    /// connection: a drop can reset the connection and lose what was sent just before it.
+    var graceful = false
   }
 
   /// The socket attached to a channel: messages go into its stream; the socket's task writes them.
@@ -198,13 +201,14 @@ final class SimNotifications: @unchecked Sendable {
     }
   }
 
-  /// Sends a message to one channel's socket now (heartbeats, pongs, system messages).
+  /// Sends a message to one channel's socket now (heartbeats, pongs, system messages); with `close`,
+  /// then closes the socket with a close frame (the announced maintenance close).
   func send(_ channelId: String, _ text: String, close: Bool = false) -> Bool {
     locked {
       guard let socket = channels[channelId]?.socket else { return false }
       socket.continuation.yield(Outbound(text: text, notBefore: .distantPast))
       if close {
-        socket.continuation.yield(Outbound(text: "", notBefore: .distantPast, close: true))
+        socket.continuation.yield(Outbound(text: "", notBefore: .distantPast, close: true, graceful: true))
         socket.continuation.finish()
       }
       return true

@@ -4,7 +4,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
-public import YAMLReader
+import YAMLReader
 
 /// A running emulator on a real socket. Start it, point a client at `baseURL` (both the API and the
 /// `/oauth/token` endpoint live there), and shut it down when done.

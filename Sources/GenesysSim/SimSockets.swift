@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdWebSocket
 import NIOCore
+import NIOWebSocket
 import OrderedJSON
 import YAMLReader
 
@@ -32,8 +33,13 @@ enum SimSockets {
       group.addTask {
         for await message in stream {
           if message.close {
-            // Abruptly, as a dropped connection: no close frame.
-            nio.close(promise: nil)
+            if message.graceful {
+              // An announced close: the notice, then a close frame.
+              try? await outbound.close(.goingAway, reason: "socket closing")
+            } else {
+              // Abruptly, as a dropped connection: no close frame.
+              nio.close(promise: nil)
+            }
             return
           }
           let wait = message.notBefore.timeIntervalSinceNow
