@@ -16,7 +16,7 @@ public struct LiveStateReader: LiveStateSource {
   /// `limit`).
   public var ledger: ReadLedger? = nil
   /// Conversations with work due soon: read first when `limit` cuts the reads.
-  public var due: Set<String> = []
+  public var due: Set<ConversationId> = []
   /// What is already known (emails resolved by discovery): not read again.
   public var seed = LiveState()
 
@@ -34,14 +34,14 @@ public struct LiveStateReader: LiveStateSource {
     reader.due = request.due
     reader.seed.conversations.merge(request.snapshots) { _, b in b }
     let read = try await reader.readBound(
-      request.set, extraConversations: request.extraConversations, discover: request.discover,
+      request.set, extraConversations: request.extraConversations.map(\.rawValue), discover: request.discover,
       given: request.given)
     return LiveRead(set: read.set, live: read.live, findings: read.findings, discovery: read.discovery)
   }
 
   /// One call read again (`LiveStateSource`).
-  public func conversation(_ id: String) async throws -> LiveConversation? {
-    try await client.callConversation(id).map(Self.convert)
+  public func conversation(_ id: ConversationId) async throws -> LiveConversation? {
+    try await client.callConversation(id.rawValue).map(Self.convert)
   }
 
   enum Item: Sendable {
@@ -77,10 +77,11 @@ public struct LiveStateReader: LiveStateSource {
     var state = seed
     let known = await ended?.all ?? [:]
     var toRead = conversations.filter { known[$0] == nil && seed.conversations[$0] == nil }
+    let dueIds = Set(due.map(\.rawValue))
     if let limit, toRead.count > limit, let ledger {
       let last = await ledger.lastRead
       toRead.sort { a, b in
-        let (da, db) = (due.contains(a), due.contains(b))
+        let (da, db) = (dueIds.contains(a), dueIds.contains(b))
         if da != db { return da }
         return (last[a] ?? 0, a) < (last[b] ?? 0, b)
       }

@@ -118,6 +118,35 @@ enum Runtime {
   }
 }
 
+extension ReconcilerTests {
+  /// A journal is input: a lease whose conversation id is not a UUID (a tampered or foreign line) is
+  /// never handed to the live-state source, and nothing is sent for it.
+  @Test func aLeaseWhoseConversationIdIsNotAUUIDIsNotReadNorActedOn() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    let bad = "../users/me"
+    let journal = MemoryJournal([
+      JournalRecord(
+        kind: .intent, id: "old-1", at: Runtime.t0 - 60, workspace: "default", run: "old", action: .mute,
+        conversation: bad, participant: World.customerP, policy: "p1", directive: "d", reason: nil,
+        leaseEnds: Runtime.t0 - 30),
+      JournalRecord(
+        kind: .outcome, id: "old-1", at: Runtime.t0 - 60, workspace: "default", run: "old", action: .mute,
+        conversation: bad, participant: World.customerP, policy: "p1", directive: "d", status: .ok),
+    ])
+    #expect(JournalState(journal.records, workspace: "default").leases.contains { $0.conversation == bad })
+    let r = Runtime.reconciler(set, calls, journal, clock)
+    let outcome = try await clock.run { try await r.runOnce() }
+    #expect(!calls.extraAsked.contains(bad) && !calls.reads.contains(bad), "never read")
+    #expect(!calls.calls.contains { $0.conversation == bad }, "nothing sent: \(calls.calls)")
+    #expect(
+      outcome.report?.items.allSatisfy { $0.change.conversation != bad || $0.result == .blocked } ?? true,
+      "a change for it is blocked")
+    #expect(calls.calls.map(\.what) == ["mute"], "the valid conversation is served as before")
+  }
+}
+
 @Suite struct ApplierTests {
   func plan(_ set: PolicySet, _ live: LiveState) -> Plan {
     Planner(wholeSet: true).plan(set, live: live, leases: [], now: Runtime.t0)

@@ -17,6 +17,7 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
     var live: LiveState
     var calls: [Call] = []
     var reads: [String] = []
+    var extraAsked: [String] = []
   }
   private let state: Mutex<State>
   private let clock: any RuntimeClock
@@ -31,6 +32,8 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
   public var calls: [Call] { state.withLock { $0.calls } }
   /// The conversations read one at a time (re-plans and confirmations), in order.
   public var reads: [String] { state.withLock { $0.reads } }
+  /// The extra conversations (those of open leases) the reconciles asked the source to read.
+  public var extraAsked: [String] { state.withLock { $0.extraAsked } }
   /// The state as it is now.
   public var live: LiveState { state.withLock { $0.live } }
 
@@ -46,8 +49,8 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
   }
 
   public func read(_ request: LiveReadRequest) async throws -> LiveRead {
-
     let live = state.withLock { s in
+      s.extraAsked += request.extraConversations.map(\.rawValue)
       var out = s.live
       out.conversations.merge(request.snapshots) { _, b in b }
       return out
@@ -58,10 +61,10 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
       discovery: discovery)
   }
 
-  public func conversation(_ id: String) async throws -> LiveConversation? {
+  public func conversation(_ id: ConversationId) async throws -> LiveConversation? {
     state.withLock { s in
-      s.reads.append(id)
-      return s.live.conversations[id]
+      s.reads.append(id.rawValue)
+      return s.live.conversations[id.rawValue]
     }
   }
 
@@ -72,7 +75,6 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
   {
     let conversation = conversation.rawValue
     let participant = participant.rawValue
-    let actingUser = actingUser.rawValue
     let at = clock.now()
     state.withLock { s in
       s.calls.append(
@@ -86,13 +88,12 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
     -> CallResult
   {
     let conversation = conversation.rawValue
-    let actingUser = actingUser.rawValue
     let at = clock.now()
     state.withLock { s in s.calls.append(Call(what: "add \(target)", conversation: conversation, at: at)) }
     return CallResult(status: 202, correlationId: nil, latency: 0)
   }
 
   public func read(conversation: ConversationId) async throws -> LiveConversation? {
-    try await self.conversation(conversation.rawValue)
+    try await self.conversation(conversation)
   }
 }

@@ -1,11 +1,11 @@
-public import YAMLReader
+import YAMLReader
 
 /// What a reconcile asks the live-state source for.
 public struct LiveReadRequest: Sendable {
   /// The policy set, select policies still unbound.
   public var set: PolicySet
   /// Conversations to read besides the set's (those with open leases).
-  public var extraConversations: [String] = []
+  public var extraConversations: [ConversationId] = []
   /// Whether select policies look for their calls (not in watch's on-time reverts).
   public var discover = true
   /// Discovery already done (an event's call as every selector's candidate): nothing is queried.
@@ -16,7 +16,7 @@ public struct LiveReadRequest: Sendable {
   /// `due` first, then those read longest ago.
   public var limit: Int? = nil
   /// Conversations with work due soon (their leases end within two minutes).
-  public var due: Set<String> = []
+  public var due: Set<ConversationId> = []
 
   /// A read of `set` and nothing else.
   public init(set: PolicySet) { self.set = set }

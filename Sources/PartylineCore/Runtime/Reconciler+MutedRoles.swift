@@ -22,7 +22,7 @@ extension Reconciler {
       interval = min(interval * 2, 2)
       var still: [PlannedChange] = []
       for cid in Set(waiting.map(\.conversation)).sorted() {
-        guard let conv = try await source.conversation(cid) else {
+        guard let id = ConversationId(cid), let conv = try await source.conversation(id) else {
           continue
         }
         for add in waiting where add.conversation == cid {

@@ -113,13 +113,18 @@ public struct Reconciler: Sendable {
       openLeaseConversations = openLeaseConversations.filter { focus.contains($0) }
     }
     var request = LiveReadRequest(set: set)
-    request.extraConversations = openLeaseConversations
+    // A lease whose conversation id is not a UUID (a journal is input) is not read: its revert is
+    // blocked by the applier's id check, which says so.
+    request.extraConversations = openLeaseConversations.compactMap(ConversationId.init)
     request.discover = focus == nil && !revertsOnly
     request.given = given
     request.snapshots = snapshots
     request.limit = readLimit
     let soon = clock.now() + 120
-    request.due = Set(state.leases.filter { $0.status == .open && $0.endsAt <= soon }.map(\.conversation))
+    request.due = Set(
+      state.leases.filter { $0.status == .open && $0.endsAt <= soon }.compactMap {
+        ConversationId($0.conversation)
+      })
     let read = try await source.read(request)
     var planner = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles)
     planner.policiesReadAt = policiesReadAt
@@ -179,8 +184,9 @@ public struct Reconciler: Sendable {
           // Another run acted on this conversation since the plan: read it again and plan it again.
           let state = JournalState(try await journal.records(workspace: workspace), workspace: workspace)
           var fresh = live
-          fresh.conversations[cid] =
-            try await source.conversation(cid) ?? LiveConversation(id: cid, status: .notFound)
+          let reread: LiveConversation? =
+            if let id = ConversationId(cid) { try await source.conversation(id) } else { nil }
+          fresh.conversations[cid] = reread ?? LiveConversation(id: cid, status: .notFound)
           var planner = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles)
           planner.policiesReadAt = policiesReadAt
           let replanned = planner.plan(set, live: fresh, leases: state.leases, now: clock.now())
