@@ -1,4 +1,4 @@
-public import PartylineCore
+import PartylineCore
 
 /// Calls that have ended (every participant has left). A call never starts again, so `watch` keeps
 /// what it last read of them instead of reading them on every full reconcile until their policy files

@@ -1,7 +1,7 @@
 import Foundation
 public import OrderedJSON
 public import PartylineCore
-public import WireTime
+import WireTime
 
 /// `state show`: the leases of the journal and the locks held, as a table or JSON.
 public struct LeaseTable: Sendable {

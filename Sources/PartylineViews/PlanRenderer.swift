@@ -2,7 +2,7 @@ import Foundation
 public import OrderedJSON
 public import PartylineCore
 public import YAMLReader
-public import WireTime
+import WireTime
 
 /// Renders a plan: text, JSON, GitHub annotations and a Markdown PR comment, all from one model.
 public struct PlanRenderer {
