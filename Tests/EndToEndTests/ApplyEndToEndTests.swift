@@ -1,4 +1,5 @@
 import Foundation
+import PartylineCore
 import PartylineTestSupport
 import Testing
 
@@ -19,10 +20,6 @@ struct Project {
   /// What `--state` gets.
   let state: String
   var policies: String { dir.appendingPathComponent("policies").path }
-
-  static let noisy = "4bd53925-0e3f-4032-8ec5-19c148eb8083"
-  static let noisyCustomer = "ef10915e-a083-4f2f-8045-c624a143ada8"
-  static let warRoom = "751093a1-a8ad-4ca4-a113-0f80cc4f35b8"
 
   /// A project on `backend` (PostgreSQL: a fresh database on the test server; the PostgreSQL cases
   /// are separate tests, enabled only when there is one, so a missing server shows as skipped).
@@ -49,7 +46,7 @@ struct Project {
       kind: ConversationPolicy
       metadata: {name: noisy-line}
       spec:
-        conversation: \(Self.noisy)
+        conversation: \(Demo.Call.noisy)
         mute:
           - purpose: customer
             for: \(muteFor)
@@ -59,7 +56,7 @@ struct Project {
       kind: ConversationPolicy
       metadata: {name: war-room}
       spec:
-        conversation: \(Self.warRoom)
+        conversation: \(Demo.Call.warRoom)
         actAs: ada@example.com
         add:
           - {user: grace@example.com, role: agent}
@@ -74,63 +71,15 @@ struct Project {
 
   func remove() { try? FileManager.default.removeItem(at: dir) }
 
-  func run(_ args: [String], _ sim: SimProcess) throws -> CLI.Result {
-    try CLI.run(args + ["--state", state, policies], environment: sim.environment)
-  }
-
-  /// `run` on a thread of its own, for runs that must overlap.
-  func runConcurrently(_ args: [String], _ sim: SimProcess) async throws -> CLI.Result {
-    try await CLI.runConcurrently(args + ["--state", state, policies], environment: sim.environment)
+  func run(_ args: [String], _ sim: SimProcess) async throws -> CLI.Result {
+    try await CLI.run(args + ["--state", state, policies], environment: sim.environment)
   }
 
   /// The journal's records, in the order written.
-  func journal() async throws -> [[String: Any]] {
-    let lines: [String]
+  func journal() async throws -> JournalAudit {
     switch backend {
-    case .local:
-      let text = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
-      lines = text.split(separator: "\n").map(String.init)
-    case .postgres:
-      lines = try await TestPostgres.strings(state, "SELECT record::text FROM partyline_journal ORDER BY seq")
-    }
-    return lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-  }
-}
-
-extension SimProcess {
-  /// The conversation as the API shows it.
-  func conversation(_ id: String) async throws -> [[String: Any]] {
-    let (_, tokenData) = try await requestToken()
-    let token =
-      (try JSONSerialization.jsonObject(with: tokenData) as? [String: Any])?["access_token"] as? String ?? ""
-    var r = URLRequest(url: URL(string: baseURL + "/api/v2/conversations/calls/\(id)")!)
-    r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-    let (data, _) = try await URLSession.shared.data(for: r)
-    let o = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-    return o?["participants"] as? [[String: Any]] ?? []
-  }
-
-  func requestToken(secret: String = "partyline-demo-secret") async throws -> (Int, Data) {
-    var r = URLRequest(url: URL(string: baseURL + "/oauth/token")!)
-    r.httpMethod = "POST"
-    r.httpBody = Data("grant_type=client_credentials".utf8)
-    r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-    r.setValue(
-      "Basic " + Data("partyline-demo:\(secret)".utf8).base64EncodedString(),
-      forHTTPHeaderField: "Authorization")
-    let (data, response) = try await URLSession.shared.data(for: r)
-    return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
-  }
-
-  /// Requests in the log: (method, path, status, time).
-  func log() async throws -> [(String, String, String, String)] {
-    let (_, data) = try await request("GET", "/sim/log")
-    let o = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-    return (o?["entries"] as? [[String: Any]] ?? []).map {
-      (
-        $0["method"] as? String ?? "", $0["path"] as? String ?? "", "\($0["status"] ?? "")",
-        $0["time"] as? String ?? ""
-      )
+    case .local: return try JournalAudit.local(state)
+    case .postgres: return try await JournalAudit.postgres(state)
     }
   }
 }
@@ -159,30 +108,30 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     defer { project.remove() }
     let sim = try SimProcess(fast)
     defer { sim.stop() }
-    let first = try project.run(["apply", "--yes"], sim)
+    let first = try await project.run(["apply", "--yes"], sim)
     #expect(first.status == 0, "\(first.stderr)")
     #expect(first.stdout.contains("Apply complete: 4 added, 1 muted, 0 unmuted, 0 reverted."))
-    let plan = try project.run(["plan", "--detailed-exitcode"], sim)
+    let plan = try await project.run(["plan", "--detailed-exitcode"], sim)
     #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
     #expect(plan.stdout.contains("No changes."))
     let writesBefore = try await sim.log().filter {
       $0.0 == "PATCH" || ($0.0 == "POST" && $0.1.contains("/participants"))
     }.count
-    let second = try project.run(["apply", "--yes"], sim)
+    let second = try await project.run(["apply", "--yes"], sim)
     #expect(second.status == 0)
     #expect(second.stdout.contains("No changes."))
     let writesAfter = try await sim.log().filter {
       $0.0 == "PATCH" || ($0.0 == "POST" && $0.1.contains("/participants"))
     }.count
     #expect(writesAfter == writesBefore, "the second apply sent no write")
-    let room = presence(try await sim.conversation(Project.warRoom))
-    #expect(room["84e572a8-5750-49d6-8d0a-2d88a6110981"] == 1)
+    let room = presence(try await sim.conversation(Demo.Call.warRoom))
+    #expect(room[Demo.User.grace] == 1)
     #expect(room["+4930999888"] == 1)
     // The journal holds an intent and an outcome for every call.
     let records = try await project.journal()
-    #expect(records.filter { $0["kind"] as? String == "intent" }.count == 5)
-    #expect(
-      records.filter { $0["kind"] as? String == "outcome" && $0["status"] as? String == "ok" }.count == 5)
+    #expect(records.of(.intent).count == 5)
+    #expect(records.of(.outcome).filter { $0.status == .ok }.count == 5)
+    #expect(records.unanswered.isEmpty)
     if backend == .local {
       let attributes = try FileManager.default.attributesOfItem(atPath: project.state + "/journal.jsonl")
       #expect((attributes[.posixPermissions] as? Int) == 0o600)
@@ -196,22 +145,22 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     defer { project.remove() }
     let sim = try SimProcess(fast)
     defer { sim.stop() }
-    #expect(try project.run(["apply", "--yes"], sim).status == 0)
-    let muted = try await sim.conversation(Project.noisy).first {
-      $0["id"] as? String == Project.noisyCustomer
+    #expect(try await project.run(["apply", "--yes"], sim).status == 0)
+    let muted = try await sim.conversation(Demo.Call.noisy).first {
+      $0["id"] as? String == Demo.Participant.noisyCustomer
     }
     #expect(muted?["muted"] as? Bool == true)
     try await Task.sleep(nanoseconds: 2_300_000_000)
-    let plan = try project.run(["plan"], sim)
+    let plan = try await project.run(["plan"], sim)
     #expect(plan.stdout.contains("- revert mute of"), "\(plan.stdout)")
-    let revert = try project.run(["apply", "--yes"], sim)
+    let revert = try await project.run(["apply", "--yes"], sim)
     #expect(revert.status == 0, "\(revert.stderr)")
     #expect(revert.stdout.contains("1 reverted."))
-    let after = try await sim.conversation(Project.noisy).first {
-      $0["id"] as? String == Project.noisyCustomer
+    let after = try await sim.conversation(Demo.Call.noisy).first {
+      $0["id"] as? String == Demo.Participant.noisyCustomer
     }
     #expect(after?["muted"] as? Bool == false)
-    let again = try project.run(["apply", "--yes"], sim)
+    let again = try await project.run(["apply", "--yes"], sim)
     #expect(again.stdout.contains("No changes."), "a lease is one-shot: \(again.stdout)")
   }
 
@@ -238,24 +187,23 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
 
     var errors: String { (try? String(contentsOf: stderr, encoding: .utf8)) ?? "" }
 
-    func stop() -> Int32 {
+    func stop() async -> Int32 {
       process.terminate()
-      let deadline = Date().addingTimeInterval(30)
-      while process.isRunning && Date() < deadline { usleep(50_000) }
-      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-      process.waitUntilExit()
+      await process.exited(killAfter: 30)
       return process.terminationStatus
     }
   }
 
   /// Polls the journal until `check` holds or `timeout` passes.
+  /// Polls the journal until `check` holds or `timeout` passes. A line that does not decode fails the
+  /// test at once (the audit reads every line); a journal not yet written reads as empty.
   func journalUntil(
-    _ project: Project, timeout: Double = 20, _ check: ([[String: Any]]) -> Bool
-  ) async throws -> [[String: Any]] {
+    _ project: Project, timeout: Double = 20, _ check: (JournalAudit) -> Bool
+  ) async throws -> JournalAudit {
     let deadline = Date().addingTimeInterval(timeout)
-    var records: [[String: Any]] = []
+    var records = try JournalAudit(lines: [])
     while Date() < deadline {
-      records = (try? await project.journal()) ?? []
+      records = try await project.journal()
       if check(records) { return records }
       try await Task.sleep(nanoseconds: 200_000_000)
     }
@@ -263,20 +211,13 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
   }
 
   /// A check for `journalUntil`: some record of this kind and action is there.
-  func has(_ kind: String, _ action: String) -> ([[String: Any]]) -> Bool {
-    { $0.contains { $0["kind"] as? String == kind && $0["action"] as? String == action } }
+  func has(_ kind: JournalRecord.Kind, _ action: PlannedChange.Action) -> (JournalAudit) -> Bool {
+    { $0.contains(kind, action) }
   }
 
-  /// The first journal record of this kind and action.
-  func first(_ records: [[String: Any]], _ kind: String, _ action: String) throws -> [String: Any] {
-    try #require(records.first { $0["kind"] as? String == kind && $0["action"] as? String == action })
-  }
-
-  /// How long after the first mute's lease ended the first revert was sent: the revert's intent is
-  /// journalled just before its request goes out.
-  func revertLateness(_ records: [[String: Any]]) throws -> Double {
-    let ends = try #require(try first(records, "intent", "mute")["leaseEnds"] as? Double)
-    return try #require(try first(records, "intent", "revert")["t"] as? Double) - ends
+  /// How long after the first mute's lease ended the first revert was sent.
+  func revertLateness(_ records: JournalAudit) throws -> Double {
+    try #require(records.revertLateness, "a mute's and a revert's intent in the journal")
   }
 
   /// The full reconcile in flight is slow (every add waits 1.5 s for its answer); the lease of a mute
@@ -289,10 +230,9 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=1500ms"])
     defer { sim.stop() }
     let watch = try WatchProcess(project, sim, interval: "60s")
-    let records = try await journalUntil(project, has("outcome", "revert"))
-    let addsDone = records.filter { $0["kind"] as? String == "outcome" && $0["action"] as? String == "add" }
-      .count
-    #expect(watch.stop() == 0, "watch exits cleanly on SIGTERM: \(watch.errors)")
+    let records = try await journalUntil(project, has(.outcome, .revert))
+    let addsDone = records.of(.outcome, .add).count
+    #expect(await watch.stop() == 0, "watch exits cleanly on SIGTERM: \(watch.errors)")
     let late = try revertLateness(records)
     #expect(late >= 0 && late <= 1.0, "reverted \(late)s after the lease ended")
     #expect(addsDone < 4, "the full reconcile was still adding when the lease ended (\(addsDone) adds done)")
@@ -311,7 +251,7 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     kind: ConversationPolicy
     metadata: {name: noisy-backup}
     spec:
-      conversation: \(Project.noisy)
+      conversation: \(Demo.Call.noisy)
       add:
         - {user: 4b551df7-121b-4db5-953f-ea2ede73ced8, role: agent}
     """.write(
@@ -319,12 +259,12 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=4s"])
     defer { sim.stop() }
     let watch = try WatchProcess(project, sim, interval: "60s")
-    let records = try await journalUntil(project, has("outcome", "revert"))
-    #expect(watch.stop() == 0, "watch exits cleanly on SIGTERM: \(watch.errors)")
+    let records = try await journalUntil(project, has(.outcome, .revert))
+    #expect(await watch.stop() == 0, "watch exits cleanly on SIGTERM: \(watch.errors)")
     let late = try revertLateness(records)
     #expect(late >= 0 && late <= 1.0, "reverted \(late)s after the lease ended")
-    let addSent = try #require(try first(records, "intent", "add")["t"] as? Double)
-    let revertSent = try #require(try first(records, "intent", "revert")["t"] as? Double)
+    let addSent = try #require(records.first(.intent, .add)?.at)
+    let revertSent = try #require(records.first(.intent, .revert)?.at)
     #expect(revertSent < addSent + 4, "while the add was still in flight")
     #expect(!watch.errors.contains("gave up"), "\(watch.errors)")
   }
@@ -340,7 +280,7 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     do {
       let sim = try SimProcess(["--patch-delay", "300ms", "--connect-delay", "200ms", "--rate-limit", "off"])
       defer { sim.stop() }
-      let r = try CLI.run(
+      let r = try await CLI.run(
         ["apply", "--yes", "--state", project.state, project.policies], environment: sim.environment)
       #expect(r.status == 0, "\(r.stderr)")
       // One read to plan, then at most two to see a mute the API makes 300 ms after accepting it.
@@ -350,11 +290,11 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     let sim = try SimProcess(["--patch-delay", "3s", "--connect-delay", "200ms", "--rate-limit", "off"])
     defer { sim.stop() }
     let started = Date()
-    async let apply = CLI.runConcurrently(
+    async let apply = CLI.run(
       ["apply", "--yes", "--state", project.state, project.policies], environment: sim.environment)
-    _ = try await journalUntil(project, has("outcome", "mute"))
+    _ = try await journalUntil(project, has(.outcome, .mute))
     let (status, _) = try await sim.request(
-      "POST", "/sim/conversations/\(Project.noisy)/participants/\(Project.noisyCustomer)/leave")
+      "POST", "/sim/conversations/\(Demo.Call.noisy)/participants/\(Demo.Participant.noisyCustomer)/leave")
     #expect(status == 200)
     let r = try await apply
     #expect(r.status == 1, "a mute not seen is reported: \(r.stdout)")
@@ -372,15 +312,15 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     let sim = try SimProcess(fast)
     defer { sim.stop() }
     let watch = try WatchProcess(project, sim, interval: "1s")
-    _ = try await journalUntil(project, has("outcome", "mute"))
-    #expect(try await sim.request("POST", "/sim/conversations/\(Project.noisy)/end").0 == 200)
-    let closed = try await journalUntil(project) { $0.contains { $0["kind"] as? String == "close" } }
-    #expect(closed.contains { $0["kind"] as? String == "close" }, "the lease was closed: \(watch.errors)")
+    _ = try await journalUntil(project, has(.outcome, .mute))
+    #expect(try await sim.request("POST", "/sim/conversations/\(Demo.Call.noisy)/end").0 == 200)
+    let closed = try await journalUntil(project) { !$0.of(.close).isEmpty }
+    #expect(!closed.of(.close).isEmpty, "the lease was closed: \(watch.errors)")
     let reads = "GET /api/v2/conversations/calls/{conversationId}"
     let before = try await sim.counts()[reads] ?? 0
     try await Task.sleep(nanoseconds: 3_500_000_000)  // three more full reconciles
     let after = try await sim.counts()[reads] ?? 0
-    #expect(watch.stop() == 0, "\(watch.errors)")
+    #expect(await watch.stop() == 0, "\(watch.errors)")
     #expect(after == before, "read \(after - before) more times after the call ended")
   }
 
@@ -393,22 +333,24 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     let sim = try SimProcess(fast)
     defer { sim.stop() }
     let watch = try WatchProcess(project, sim, interval: "1s")
-    let outcomes = { (action: String) in has("outcome", action) }
-    _ = try await journalUntil(project, outcomes("add"))
+    let outcomes = { (action: PlannedChange.Action) in has(.outcome, action) }
+    _ = try await journalUntil(project, outcomes(.add))
     // A broken file: reported, and the last valid set stays in force (nothing pruned, nothing stops).
     try "apiVersion: partyline/v1\nkind: ConversationPolicy\nmetadata: {name: Bad Name}\n".write(
       to: noisy, atomically: true, encoding: .utf8)
     let deadline = Date().addingTimeInterval(10)
-    while !watch.errors.contains("policies are invalid") && Date() < deadline { usleep(100_000) }
+    while !watch.errors.contains("policies are invalid") && Date() < deadline {
+      try await Task.sleep(for: .milliseconds(100))
+    }
     #expect(watch.errors.contains("policies are invalid: still acting on the last valid set (1 policies)"))
     // The fixed file takes effect without a restart.
     try text.write(to: noisy, atomically: true, encoding: .utf8)
-    let records = try await journalUntil(project, outcomes("mute"))
-    #expect(watch.stop() == 0)
-    #expect(outcomes("mute")(records), "the new policy's mute was applied: \(watch.errors)")
+    let records = try await journalUntil(project, outcomes(.mute))
+    #expect(await watch.stop() == 0)
+    #expect(outcomes(.mute)(records), "the new policy's mute was applied: \(watch.errors)")
     #expect(watch.errors.contains("policies changed: now 2"))
     #expect(watch.errors.components(separatedBy: "policies are invalid").count == 2, "reported once")
-    #expect(!records.contains { $0["action"] as? String == "prune" })
+    #expect(!records.records.contains { $0.action == .prune })
   }
 
   @Test(arguments: [Backend.local]) func watchRevertsWithinOneSecondOfExpiry(_ backend: Backend) async throws
@@ -418,12 +360,12 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     let sim = try SimProcess(fast)
     defer { sim.stop() }
     let watch = try WatchProcess(project, sim, interval: "60s")
-    let records = try await journalUntil(project, has("outcome", "revert"))
-    #expect(watch.stop() == 0, "watch exits cleanly on SIGTERM: \(watch.errors)")
+    let records = try await journalUntil(project, has(.outcome, .revert))
+    #expect(await watch.stop() == 0, "watch exits cleanly on SIGTERM: \(watch.errors)")
     let late = try revertLateness(records)
     #expect(late >= 0, "never before the lease ends")
     #expect(late <= 1.0, "reverted \(late)s after the lease ended")
-    #expect(try first(records, "outcome", "revert")["status"] as? String == "ok")
+    #expect(records.first(.outcome, .revert)?.status == .ok)
   }
 
   @Test(arguments: [Backend.local]) func killedMidApplyConvergesWithoutDuplicateAdds(_ backend: Backend)
@@ -444,24 +386,22 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     try apply.run()
     try await Task.sleep(nanoseconds: 1_200_000_000)
     kill(apply.processIdentifier, SIGKILL)
-    apply.waitUntilExit()
+    await apply.exited()
     let torn = try await project.journal()
-    let intents = Set(torn.filter { $0["kind"] as? String == "intent" }.compactMap { $0["id"] as? String })
-    let outcomes = Set(torn.filter { $0["kind"] as? String == "outcome" }.compactMap { $0["id"] as? String })
-    #expect(!intents.subtracting(outcomes).isEmpty, "the kill left an intent without its outcome")
+    #expect(!torn.unanswered.isEmpty, "the kill left an intent without its outcome")
     try await Task.sleep(nanoseconds: 800_000_000)  // let the add in flight land
     _ = try await sim.request("DELETE", "/sim/faults")
-    var last = try project.run(["apply", "--yes"], sim)
-    if last.status != 0 { last = try project.run(["apply", "--yes"], sim) }
+    var last = try await project.run(["apply", "--yes"], sim)
+    if last.status != 0 { last = try await project.run(["apply", "--yes"], sim) }
     #expect(last.status == 0, "\(last.stdout)\(last.stderr)")
-    let room = presence(try await sim.conversation(Project.warRoom))
+    let room = presence(try await sim.conversation(Demo.Call.warRoom))
     for who in [
-      "84e572a8-5750-49d6-8d0a-2d88a6110981", "4b551df7-121b-4db5-953f-ea2ede73ced8",
-      "ae0e94c9-0fab-450b-b73a-1dd4708f03c6", "+4930999888",
+      Demo.User.grace, Demo.User.hedy,
+      Demo.User.sam, "+4930999888",
     ] {
       #expect(room[who] == 1, "\(who) present once: \(room)")
     }
-    let final = try project.run(["plan", "--detailed-exitcode"], sim)
+    let final = try await project.run(["plan", "--detailed-exitcode"], sim)
     #expect(final.status == 0, "\(final.stdout)")
   }
 
@@ -470,9 +410,9 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     defer { project.remove() }
     let sim = try SimProcess(fast + ["--fault", "POST /api/v2/conversations/calls/*:latency=500ms"])
     defer { sim.stop() }
-    async let a = project.runConcurrently(["apply", "--yes", "--lock-timeout", "30s"], sim)
+    async let a = project.run(["apply", "--yes", "--lock-timeout", "30s"], sim)
     try await Task.sleep(nanoseconds: 100_000_000)
-    async let b = project.runConcurrently(["apply", "--yes", "--lock-timeout", "500ms"], sim)
+    async let b = project.run(["apply", "--yes", "--lock-timeout", "500ms"], sim)
     let (ra, rb) = try await (a, b)
     #expect(ra.status == 0, "\(ra.stderr)")
     if rb.status != 0 {
@@ -499,20 +439,20 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     var runs = 0
     var last = CLI.Result(status: 1, stdout: "", stderr: "")
     while runs < 6 && last.status != 0 {
-      last = try project.run(["apply", "--yes", "--confirm-timeout", "3s"], sim)
+      last = try await project.run(["apply", "--yes", "--confirm-timeout", "3s"], sim)
       runs += 1
     }
     #expect(last.status == 0, "converged within \(runs) runs: \(last.stderr)")
     _ = try await sim.request("DELETE", "/sim/faults")
-    let room = presence(try await sim.conversation(Project.warRoom))
+    let room = presence(try await sim.conversation(Demo.Call.warRoom))
     for who in [
-      "84e572a8-5750-49d6-8d0a-2d88a6110981", "4b551df7-121b-4db5-953f-ea2ede73ced8",
-      "ae0e94c9-0fab-450b-b73a-1dd4708f03c6", "+4930999888",
+      Demo.User.grace, Demo.User.hedy,
+      Demo.User.sam, "+4930999888",
     ] {
       #expect(room[who] == 1, "\(who) present once: \(room)")
     }
-    let customer = try await sim.conversation(Project.noisy).first {
-      $0["id"] as? String == Project.noisyCustomer
+    let customer = try await sim.conversation(Demo.Call.noisy).first {
+      $0["id"] as? String == Demo.Participant.noisyCustomer
     }
     #expect(customer?["muted"] as? Bool == true)
   }
@@ -525,27 +465,28 @@ let fast = ["--patch-delay", "50ms", "--connect-delay", "200ms", "--rate-limit",
     let sim = try SimProcess(fast)
     defer { sim.stop() }
     let planFile = project.dir.appendingPathComponent("plan.json").path
-    #expect(try project.run(["plan", "--out", planFile, "--plan-ttl", "1s"], sim).status == 0)
+    #expect(try await project.run(["plan", "--out", planFile, "--plan-ttl", "1s"], sim).status == 0)
     try await Task.sleep(nanoseconds: 1_200_000_000)
-    let expired = try CLI.run(
+    let expired = try await CLI.run(
       ["apply", "--plan", planFile, "--state", project.state], environment: sim.environment)
     #expect(expired.status == 1)
     #expect(expired.stderr.contains("expired at"), "\(expired.stderr)")
-    #expect(try project.run(["plan", "--out", planFile], sim).status == 0)
+    #expect(try await project.run(["plan", "--out", planFile], sim).status == 0)
     // Someone changes one conversation after the plan was made.
-    let changer = try #require(try await Project.make("changer", backend))
+    let changer = try await Project.make("changer", backend)
     defer { changer.remove() }
     try FileManager.default.removeItem(atPath: changer.policies + "/bridge.yaml")
-    #expect(try changer.run(["apply", "--yes"], sim).status == 0)
-    let refused = try CLI.run(
+    #expect(try await changer.run(["apply", "--yes"], sim).status == 0)
+    let refused = try await CLI.run(
       ["apply", "--plan", planFile, "--state", project.state], environment: sim.environment)
     #expect(refused.status == 1)
     #expect(
-      refused.stderr.contains("conversation \(Project.noisy) changed since it was made"), "\(refused.stderr)")
-    #expect(!refused.stderr.contains(Project.warRoom))
+      refused.stderr.contains("conversation \(Demo.Call.noisy) changed since it was made"),
+      "\(refused.stderr)")
+    #expect(!refused.stderr.contains(Demo.Call.warRoom))
     // A fresh saved plan applies exactly.
-    #expect(try project.run(["plan", "--out", planFile], sim).status == 0)
-    let applied = try CLI.run(
+    #expect(try await project.run(["plan", "--out", planFile], sim).status == 0)
+    let applied = try await CLI.run(
       ["apply", "--plan", planFile, "--state", project.state], environment: sim.environment)
     #expect(applied.status == 0, "\(applied.stderr)")
     #expect(applied.stdout.contains("Apply complete: 4 added, 0 muted"))

@@ -4,40 +4,25 @@ import Testing
 
 /// Runs the built `partyline` binary, as a user would.
 enum CLI {
-  static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
+  static var packageRoot: URL { Built.packageRoot }
+  static var binary: URL { Built.partyline }
 
-  /// The binary built next to the test bundle.
-  static var binary: URL {
-    var dir = Bundle.main.bundleURL
-    for _ in 0..<4 {
-      let candidate = dir.appendingPathComponent("partyline")
-      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-      dir = dir.deletingLastPathComponent()
-    }
-    return packageRoot.appendingPathComponent(".build/debug/partyline")
-  }
-
-  /// `run` on a thread of its own: the cooperative pool has one thread per core (two here), and a run
-  /// blocks its thread until the process exits, so runs meant to overlap must not share that pool.
-  static func runConcurrently(_ arguments: [String], environment: [String: String] = [:]) async throws
-    -> Result
-  {
-    try await withCheckedThrowingContinuation { continuation in
-      Thread.detachNewThread {
-        continuation.resume(with: Swift.Result { try run(arguments, environment: environment) })
-      }
-    }
-  }
-
-  struct Result {
+  /// How a run ended and what it printed.
+  struct Result: Sendable {
     var status: Int32
     var stdout: String
     var stderr: String
   }
 
+  /// Runs the binary to its exit, on a thread of its own (see `onOwnThread`).
   static func run(
     _ arguments: [String], cwd: URL = packageRoot, environment: [String: String] = [:], stdin: String? = nil
+  ) async throws -> Result {
+    try await onOwnThread { try runBlocking(arguments, cwd: cwd, environment: environment, stdin: stdin) }
+  }
+
+  private static func runBlocking(
+    _ arguments: [String], cwd: URL, environment: [String: String], stdin: String?
   ) throws -> Result {
     let process = Process()
     process.executableURL = binary

@@ -1,4 +1,5 @@
 import Foundation
+import PartylineTestSupport
 import Testing
 
 /// A generated organisation and policy set: C conversations, U distinct user ids, E emails.
@@ -55,7 +56,7 @@ struct GeneratedWorld {
     defer { world.remove() }
     let sim = try SimProcess(["--rate-limit", "off"], fixture: world.fixture)
     defer { sim.stop() }
-    let r = try CLI.run(["plan", world.policies], environment: sim.environment)
+    let r = try await CLI.run(["plan", world.policies], environment: sim.environment)
     #expect(r.status == 0, "\(r.stderr.prefix(500))")
     let counts = try await sim.counts()
     #expect(counts["POST /oauth/token"] == 1)
@@ -68,10 +69,10 @@ struct GeneratedWorld {
     #expect(counts.values.reduce(0, +) == 2 + conversations + (u + 99) / 100 + e, "\(counts)")
   }
 
-  func referencePlan(_ world: GeneratedWorld) throws -> String {
+  func referencePlan(_ world: GeneratedWorld) async throws -> String {
     let sim = try SimProcess(["--rate-limit", "off"], fixture: world.fixture)
     defer { sim.stop() }
-    let r = try CLI.run(["plan", "--format", "json", world.policies], environment: sim.environment)
+    let r = try await CLI.run(["plan", "--format", "json", world.policies], environment: sim.environment)
     #expect(r.status == 0)
     return normalise(r.stdout)
   }
@@ -79,7 +80,7 @@ struct GeneratedWorld {
   @Test func tokenExpiryInTheMiddleOfAPlan() async throws {
     let world = try GeneratedWorld(conversations: 40, userIds: 10, emails: 2, policies: 40)
     defer { world.remove() }
-    let expected = try referencePlan(world)
+    let expected = try await referencePlan(world)
     let sim = try SimProcess(
       [
         "--rate-limit", "off", "--token-lifetime", "1s", "--fault",
@@ -87,7 +88,7 @@ struct GeneratedWorld {
       ],
       fixture: world.fixture)
     defer { sim.stop() }
-    let r = try CLI.run(["plan", "--format", "json", world.policies], environment: sim.environment)
+    let r = try await CLI.run(["plan", "--format", "json", world.policies], environment: sim.environment)
     #expect(r.status == 0, "\(r.stderr.prefix(500))")
     #expect(normalise(r.stdout) == expected)
     let counts = try await sim.counts()
@@ -97,14 +98,14 @@ struct GeneratedWorld {
   @Test func storm429AndServerErrorsStillPlanCorrectly() async throws {
     let world = try GeneratedWorld(conversations: 30, userIds: 10, emails: 2, policies: 30)
     defer { world.remove() }
-    let expected = try referencePlan(world)
+    let expected = try await referencePlan(world)
     let sim = try SimProcess(
       [
         "--rate-limit", "5", "--rate-window", "1s",
         "--fault", "GET /api/v2/conversations/calls/*:500=0.2,503=0.1,504=0.05,reset=0.1",
       ], fixture: world.fixture)
     defer { sim.stop() }
-    let r = try CLI.run(["plan", "--format", "json", world.policies], environment: sim.environment)
+    let r = try await CLI.run(["plan", "--format", "json", world.policies], environment: sim.environment)
     #expect(r.status == 0, "\(r.stderr.prefix(500))")
     #expect(normalise(r.stdout) == expected)
     let (_, data) = try await sim.request("GET", "/sim/requests")
@@ -112,12 +113,12 @@ struct GeneratedWorld {
     #expect(text.contains("\"429\""), "the rate limit was hit: \(text)")
   }
 
-  @Test func failsClearlyOnceTheTimeBudgetIsSpent() throws {
+  @Test func failsClearlyOnceTheTimeBudgetIsSpent() async throws {
     let world = try GeneratedWorld(conversations: 2, userIds: 1, emails: 0, policies: 2)
     defer { world.remove() }
     let sim = try SimProcess(["--fault", "GET /api/v2/conversations/calls/*:503=1"], fixture: world.fixture)
     defer { sim.stop() }
-    let r = try CLI.run(["plan", "--api-budget", "2s", world.policies], environment: sim.environment)
+    let r = try await CLI.run(["plan", "--api-budget", "2s", world.policies], environment: sim.environment)
     #expect(r.status == 1)
     #expect(
       r.stderr.contains(

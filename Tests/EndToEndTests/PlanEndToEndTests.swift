@@ -1,26 +1,27 @@
 import Foundation
+import PartylineTestSupport
 import Testing
 
 /// `partyline plan` of the built binary against the emulator over a socket.
 @Suite(.serialized) struct PlanEndToEndTests {
   @Test(arguments: ["text", "json", "github", "markdown"])
-  func examplePlanInEveryFormat(format: String) throws {
+  func examplePlanInEveryFormat(format: String) async throws {
     let sim = try SimProcess()
     defer { sim.stop() }
-    let r = try CLI.run(["plan", "--format", format], environment: sim.environment)
+    let r = try await CLI.run(["plan", "--format", format], environment: sim.environment)
     #expect(r.status == 0, "\(r.stderr)")
     let ext = ["text": "txt", "json": "json", "github": "github", "markdown": "md"][format]!
     try assertGolden(normalise(r.stdout), "plan-examples.\(ext)")
   }
 
-  @Test func detailedExitCodeAndSavedPlan() throws {
+  @Test func detailedExitCodeAndSavedPlan() async throws {
     let sim = try SimProcess()
     defer { sim.stop() }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-plan-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("plan.json").path
-    let r = try CLI.run(
+    let r = try await CLI.run(
       ["plan", "--detailed-exitcode", "--out", out, "--plan-ttl", "5m"], environment: sim.environment)
     #expect(r.status == 2, "\(r.stderr)")
     let attributes = try FileManager.default.attributesOfItem(atPath: out)
@@ -37,8 +38,8 @@ import Testing
     try assertGolden(normalise(String(contentsOfFile: out, encoding: .utf8)), "plan-saved.json")
   }
 
-  @Test func noCredentialsIsAClearError() throws {
-    let r = try CLI.run(
+  @Test func noCredentialsIsAClearError() async throws {
+    let r = try await CLI.run(
       ["plan"],
       environment: [
         "GENESYSCLOUD_OAUTHCLIENT_ID": "", "GENESYSCLOUD_OAUTHCLIENT_SECRET": "",
@@ -51,8 +52,8 @@ import Testing
     )
   }
 
-  @Test func plainHttpOffLoopbackIsRefused() throws {
-    let r = try CLI.run(
+  @Test func plainHttpOffLoopbackIsRefused() async throws {
+    let r = try await CLI.run(
       ["plan"],
       environment: [
         "GENESYSCLOUD_API_URL": "http://api.example.com", "GENESYSCLOUD_OAUTHCLIENT_ID": "x",
@@ -62,24 +63,25 @@ import Testing
     #expect(r.stderr.contains("refusing plain http to 'api.example.com'"))
   }
 
-  @Test func badCredentialsSayWhatFailedWithoutTheSecret() throws {
+  @Test func badCredentialsSayWhatFailedWithoutTheSecret() async throws {
     let sim = try SimProcess()
     defer { sim.stop() }
     var env = sim.environment
     env["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = "wrong-secret-value"
-    let r = try CLI.run(["plan"], environment: env)
+    let r = try await CLI.run(["plan"], environment: env)
     #expect(r.status == 1)
     #expect(r.stderr.contains("401 invalid_client"), "\(r.stderr)")
     #expect(!r.stderr.contains("wrong-secret-value") && !r.stdout.contains("wrong-secret-value"))
   }
 
-  @Test func sandboxNeedsNoAccount() throws {
+  @Test func sandboxNeedsNoAccount() async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-sandbox-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     try FileManager.default.copyItem(
       at: CLI.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
-    let r = try CLI.run(["plan", "--sandbox"], cwd: dir, environment: ["GENESYSCLOUD_OAUTHCLIENT_ID": ""])
+    let r = try await CLI.run(
+      ["plan", "--sandbox"], cwd: dir, environment: ["GENESYSCLOUD_OAUTHCLIENT_ID": ""])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stderr.contains("sandbox: running against the bundled emulator"))
     #expect(r.stdout.contains("Plan: 5 to add, 2 to mute, 1 to unmute, 0 to revert"), "\(r.stdout)")

@@ -1,5 +1,8 @@
 import Foundation
+import PartylineCore
+import PartylineTestSupport
 import Testing
+import WireTime
 
 /// The on-time promise against an emulator as strict as Genesys: no rate-limit headers, one budget
 /// per token, more calls than a full reconcile can read every interval. Scaled down for CI to a tenth
@@ -58,19 +61,7 @@ extension ApplyEndToEndTests {
       return (dir, fixture, dir.appendingPathComponent("policies").path)
     }
 
-    static func records(_ state: String) throws -> [[String: Any]] {
-      let text = (try? String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)) ?? ""
-      return text.split(separator: "\n").compactMap {
-        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-      }
-    }
-
-    static func time(_ iso: String?) -> Double? {
-      guard let iso else { return nil }
-      let f = ISO8601DateFormatter()
-      f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-      return f.date(from: iso)?.timeIntervalSince1970
-    }
+    static func time(_ iso: String?) -> Double? { iso.flatMap(Timestamp.parse) }
 
     /// What one watch run showed.
     struct Run {
@@ -130,20 +121,12 @@ extension ApplyEndToEndTests {
       }.map { "\($0)" }
       out.throttled = log.filter { $0.2 == "429" }.count
 
-      let records = try Self.records(state)
+      let records = try JournalAudit.local(state)
       // The mutes that went out (a mute the budget could not send before its lease ended is not sent).
-      let sent = Set(
-        records.filter {
-          $0["kind"] as? String == "outcome" && $0["action"] as? String == "mute"
-            && $0["status"] as? String == "ok"
-        }
-        .compactMap { $0["id"] as? String })
+      let sent = Set(records.of(.outcome, .mute).filter { $0.status == .ok }.map(\.id))
       var ends: [String: Double] = [:]
-      for r in records where r["kind"] as? String == "intent" && r["action"] as? String == "mute" {
-        guard let id = r["id"] as? String, sent.contains(id) else { continue }
-        if let p = r["participant"] as? String, let e = r["leaseEnds"] as? Double {
-          ends[p] = min(ends[p] ?? e, e)
-        }
+      for r in records.of(.intent, .mute) where sent.contains(r.id) {
+        if let p = r.participant, let e = r.leaseEnds { ends[p] = min(ends[p] ?? e, e) }
       }
       out.mutes = ends.count
       let (_, historyData) = try await sim.request("GET", "/sim/history")
@@ -158,8 +141,8 @@ extension ApplyEndToEndTests {
       }
       for (p, end) in ends where end < signalled.timeIntervalSince1970 - 2 {
         guard let t = unmutedAt[p] else {
-          let mine = records.filter { $0["participant"] as? String == p }.map {
-            "\($0["kind"] ?? "") \($0["action"] ?? "") \($0["status"] ?? "") \($0["t"] ?? "") \($0["error"] ?? "")"
+          let mine = records.records.filter { $0.participant == p }.map {
+            "\($0.kind) \($0.action) \($0.status?.rawValue ?? "") \($0.at) \($0.error ?? "")"
           }
           out.unreverted.append("\(p) (ended \(end)): \(mine)")
           continue
@@ -208,16 +191,13 @@ extension ApplyEndToEndTests {
         ["--rate-limit", "20", "--rate-window", "4s", "--patch-delay", "50ms"], fixture: w.fixture)
       defer { sim.stop() }
       let state = w.dir.appendingPathComponent("state").path
-      let r = try CLI.run(
+      let r = try await CLI.run(
         ["apply", "--yes", "--rate-limit", "20", "--rate-window", "4s", "--state", state, w.policies],
         environment: sim.environment)
       #expect(r.status == 0, "\(r.stdout.suffix(600)) \(r.stderr.suffix(600))")
       #expect(r.stdout.contains("12 muted") && !r.stdout.contains("waiting"), "\(r.stdout.suffix(400))")
       // At most 20 × 0.8 / 3 = 5 reverts promised in any 4 s window.
-      let ends = try Self.records(state).filter {
-        $0["kind"] as? String == "intent" && $0["action"] as? String == "mute"
-      }
-      .compactMap { $0["leaseEnds"] as? Double }.sorted()
+      let ends = try JournalAudit.local(state).of(.intent, .mute).compactMap(\.leaseEnds).sorted()
       #expect(ends.count == 12)
       var busiest = 0
       for (i, e) in ends.enumerated() { busiest = max(busiest, ends[i...].prefix { $0 < e + 4 }.count) }

@@ -1,4 +1,5 @@
 import Foundation
+import PartylineTestSupport
 import Testing
 
 /// `--sandbox` runs that overlap see one world, `--sandbox-reset` starts afresh (organisation and
@@ -48,30 +49,30 @@ extension ApplyEndToEndTests {
         try await Task.sleep(nanoseconds: 50_000_000)
       }
 
-      let apply = try CLI.run(["apply", "--sandbox", "--yes"], cwd: dir)
+      let apply = try await CLI.run(["apply", "--sandbox", "--yes"], cwd: dir)
       #expect(apply.status == 0, "\(apply.stderr)")
       #expect(apply.stderr.contains("other sandbox runs share"), "\(apply.stderr)")
       #expect(apply.stdout.contains("5 added, 4 muted"), "\(apply.stdout)")
 
       watch.terminate()
-      watch.waitUntilExit()
+      await watch.exited()
       // The watch exited last: the world is still the one the apply changed, not watch's copy of it.
-      let plan = try CLI.run(["plan", "--sandbox"], cwd: dir)
+      let plan = try await CLI.run(["plan", "--sandbox"], cwd: dir)
       #expect(plan.status == 0, "\(plan.stderr)")
       #expect(plan.stdout.contains("No changes."), "\(plan.stdout)")
     }
 
-    @Test func resetStartsAfreshAndStateShowReadsTheSandboxJournal() throws {
+    @Test func resetStartsAfreshAndStateShowReadsTheSandboxJournal() async throws {
       let dir = try Self.project("sandbox-reset")
       defer { try? FileManager.default.removeItem(at: dir) }
-      #expect(try CLI.run(["apply", "--sandbox", "--yes"], cwd: dir).status == 0)
-      let shown = try CLI.run(["state", "show", "--sandbox"], cwd: dir)
+      #expect(try await CLI.run(["apply", "--sandbox", "--yes"], cwd: dir).status == 0)
+      let shown = try await CLI.run(["state", "show", "--sandbox"], cwd: dir)
       #expect(shown.status == 0, "\(shown.stderr)")
       #expect(shown.stdout.contains("noisy-line"), "\(shown.stdout)")
-      let reset = try CLI.run(["plan", "--sandbox", "--sandbox-reset"], cwd: dir)
+      let reset = try await CLI.run(["plan", "--sandbox", "--sandbox-reset"], cwd: dir)
       #expect(reset.status == 0, "\(reset.stderr)")
       #expect(reset.stdout.contains("Plan: 5 to add, 2 to mute"), "\(reset.stdout)")
-      let after = try CLI.run(["state", "show", "--sandbox"], cwd: dir)
+      let after = try await CLI.run(["state", "show", "--sandbox"], cwd: dir)
       #expect(after.stdout == "No leases.\n", "\(after.stdout)")
     }
   }

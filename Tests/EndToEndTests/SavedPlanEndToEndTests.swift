@@ -1,4 +1,5 @@
 import Foundation
+import PartylineTestSupport
 import Testing
 
 /// A saved plan is an artefact that travels between CI jobs: `apply --plan` checks it before acting.
@@ -17,7 +18,7 @@ import Testing
 
   func changes(_ o: [String: Any]) -> [[String: Any]] { o["changes"] as? [[String: Any]] ?? [] }
 
-  @Test func aPlanWithErrorsIsNotSaved() throws {
+  @Test func aPlanWithErrorsIsNotSaved() async throws {
     let project = try Project("errors", .local, state: nil, muteFor: "30m")
     defer { project.remove() }
     let sim = try SimProcess(fast)
@@ -26,7 +27,7 @@ import Testing
     try ApplyEndToEndTests.TruthfulOutputEndToEndTests.gone.write(
       toFile: project.policies + "/gone.yaml", atomically: true, encoding: .utf8)
     let planFile = project.dir.appendingPathComponent("plan.json").path
-    let r = try project.run(["plan", "--out", planFile], sim)
+    let r = try await project.run(["plan", "--out", planFile], sim)
     #expect(r.status == 1)
     #expect(r.stderr.contains("the plan has errors: no plan was saved"), "\(r.stderr)")
     #expect(!FileManager.default.fileExists(atPath: planFile))
@@ -39,7 +40,7 @@ import Testing
     defer { sim.stop() }
     let planFile = project.dir.appendingPathComponent("plan.json").path
     let good = project.dir.appendingPathComponent("good.json").path
-    #expect(try project.run(["plan", "--out", good], sim).status == 0)
+    #expect(try await project.run(["plan", "--out", good], sim).status == 0)
     let apply = ["apply", "--plan", planFile, "--state", project.state]
 
     func refused(_ expected: String, _ edit: (inout [String: Any]) -> Void) async throws {
@@ -47,7 +48,7 @@ import Testing
       try FileManager.default.copyItem(atPath: good, toPath: planFile)
       try self.edit(planFile, edit)
       let before = try await writes(sim)
-      let r = try CLI.run(apply, environment: sim.environment)
+      let r = try await CLI.run(apply, environment: sim.environment)
       #expect(r.status == 1, "\(expected): \(r.stdout)")
       #expect(r.stderr.contains(expected), "\(r.stderr)")
       #expect(try await writes(sim) == before, "nothing applied for '\(expected)'")
@@ -75,7 +76,7 @@ import Testing
     try await refused("a change of action 'add' has no 'participant'") { o in
       var c = changes(o)
       for i in c.indices where c[i]["action"] as? String == "add" {
-        c[i]["participant"] = Project.noisyCustomer
+        c[i]["participant"] = Demo.Participant.noisyCustomer
       }
       o["changes"] = c
     }
@@ -92,13 +93,13 @@ import Testing
     // A truncated file.
     let text = try String(contentsOfFile: good, encoding: .utf8)
     try String(text.prefix(text.count / 2)).write(toFile: planFile, atomically: true, encoding: .utf8)
-    let truncated = try CLI.run(apply, environment: sim.environment)
+    let truncated = try await CLI.run(apply, environment: sim.environment)
     #expect(truncated.status == 1)
     #expect(
       truncated.stderr.contains("is not valid JSON: the file is truncated or damaged"), "\(truncated.stderr)")
 
     // The untouched plan applies, with its policy locations and the per-call progress lines.
-    let applied = try CLI.run(
+    let applied = try await CLI.run(
       ["apply", "--plan", good, "--state", project.state], environment: sim.environment)
     #expect(applied.status == 0, "\(applied.stderr)")
     #expect(!applied.stdout.contains("(no longer in the policy set)"), "\(applied.stdout)")
@@ -107,7 +108,7 @@ import Testing
     #expect(applied.stdout.contains("Apply complete: 4 added, 1 muted"))
   }
 
-  @Test func aPlanMadeInTheSandboxIsNotAppliedElsewhere() throws {
+  @Test func aPlanMadeInTheSandboxIsNotAppliedElsewhere() async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-sbx-plan-\(getpid())")
     try? FileManager.default.removeItem(at: dir)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -115,11 +116,11 @@ import Testing
     try FileManager.default.copyItem(
       at: CLI.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
     let planFile = dir.appendingPathComponent("plan.json").path
-    let made = try CLI.run(["plan", "--sandbox", "--out", planFile], cwd: dir)
+    let made = try await CLI.run(["plan", "--sandbox", "--out", planFile], cwd: dir)
     #expect(made.status == 0, "\(made.stderr)")
     let sim = try SimProcess(fast)
     defer { sim.stop() }
-    let r = try CLI.run(
+    let r = try await CLI.run(
       ["apply", "--plan", planFile, "--state", dir.appendingPathComponent("state").path], cwd: dir,
       environment: sim.environment)
     #expect(r.status == 1)

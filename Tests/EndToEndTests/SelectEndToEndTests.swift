@@ -1,20 +1,22 @@
 import Foundation
+import PartylineCore
+import PartylineTestSupport
 import Testing
+import WireTime
 
 /// Select policies, `partyline calls` and watch on Notifications API events, against the emulator over
 /// real sockets and the built binary.
 @Suite(.serialized) struct SelectEndToEndTests {
-  static let escalations = "dbf17a5a-2163-4149-a955-ad5f0b5fdfe2"
 
   // MARK: partyline calls
 
   @Test func callsListsTheDemoCallsWithGoldenOutput() async throws {
     let sim = try SimProcess()
     defer { sim.stop() }
-    let text = try CLI.run(["calls"], environment: sim.environment)
+    let text = try await CLI.run(["calls"], environment: sim.environment)
     #expect(text.status == 0, "\(text.stderr)")
     try assertGolden(normalise(Self.stableIds(text.stdout)), "calls-demo.txt")
-    let json = try CLI.run(
+    let json = try await CLI.run(
       ["calls", "--format", "json", "--queue", "Escalations"], environment: sim.environment)
     #expect(json.status == 0, "\(json.stderr)")
     try assertGolden(normalise(Self.stableIds(json.stdout)), "calls-escalations.json")
@@ -22,20 +24,20 @@ import Testing
     let calls = object?["calls"] as? [[String: Any]] ?? []
     #expect(
       Set(calls.compactMap { $0["id"] as? String })
-        == ["afb57008-245d-4e90-b3c2-36c129de2796", "d8b733cc-13be-412a-9abf-58b79eb17fa8"])
+        == [Demo.Call.escalationAnswered, Demo.Call.escalationWaiting])
     // A user's calls, by email.
-    let quinn = try CLI.run(["calls", "--user", "quinn@example.com"], environment: sim.environment)
+    let quinn = try await CLI.run(["calls", "--user", "quinn@example.com"], environment: sim.environment)
     #expect(
-      quinn.stdout.contains("afb57008-245d-4e90-b3c2-36c129de2796")
+      quinn.stdout.contains(Demo.Call.escalationAnswered)
         && quinn.stdout.hasSuffix("1 live call.\n"))
     // An unknown queue is an error that says so, exit 1.
-    let unknown = try CLI.run(["calls", "--queue", "Escalation"], environment: sim.environment)
+    let unknown = try await CLI.run(["calls", "--queue", "Escalation"], environment: sim.environment)
     #expect(unknown.status == 1)
     #expect(
       unknown.stderr.contains(
         "error: queue 'Escalation' was not found; queues whose names start so: 'Escalations'"),
       "\(unknown.stderr)")
-    let bad = try CLI.run(["calls", "--user", "not an email"], environment: sim.environment)
+    let bad = try await CLI.run(["calls", "--user", "not an email"], environment: sim.environment)
     #expect(bad.status == 1 && bad.stderr.contains("invalid --user"), "\(bad.stderr)")
   }
 
@@ -43,10 +45,10 @@ import Testing
   /// by position.
   static func stableIds(_ s: String) -> String {
     let known: Set<String> = [
-      "afb57008-245d-4e90-b3c2-36c129de2796", "d8b733cc-13be-412a-9abf-58b79eb17fa8",
-      "d9423930-5954-47ed-8c3b-452b6d626bf1", "4bd53925-0e3f-4032-8ec5-19c148eb8083",
-      "751093a1-a8ad-4ca4-a113-0f80cc4f35b8", "a133c48f-effc-46e1-8817-4a1be424f4bc",
-      "801f1f22-9387-4e98-8071-1a0c120f44f0", escalations, "54f926bc-9b9a-421d-a94f-e513f6617f0a",
+      Demo.Call.escalationAnswered, Demo.Call.escalationWaiting,
+      Demo.Call.sales, Demo.Call.noisy,
+      Demo.Call.warRoom, Demo.Call.coaching,
+      Demo.Participant.trainee, Demo.Queue.escalations, Demo.User.quinn,
     ]
     let regex = try! NSRegularExpression(
       pattern: "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -65,7 +67,7 @@ import Testing
 
   // MARK: plan with select
 
-  @Test func planFindsTheQueuesCallsAndNamesUnknownQueues() throws {
+  @Test func planFindsTheQueuesCallsAndNamesUnknownQueues() async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-select-\(getpid())")
     try? FileManager.default.removeItem(at: dir)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -80,7 +82,7 @@ import Testing
       select: {queue: Sale}
       mute: [{purpose: customer, for: 20s}]
     """.write(to: dir.appendingPathComponent("typo.yaml"), atomically: true, encoding: .utf8)
-    let r = try CLI.run(["plan", dir.path], environment: sim.environment)
+    let r = try await CLI.run(["plan", dir.path], environment: sim.environment)
     #expect(r.status == 1)
     #expect(
       r.stderr.contains(
@@ -153,11 +155,13 @@ import Testing
       try process.run()
     }
     var stderr: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
-    func stop() -> Double {
+    /// SIGTERM without waiting, for a `defer`: the test is over, and its emulator stops next.
+    func terminate() { if process.isRunning { process.terminate() } }
+
+    func stop() async -> Double {
       let t = Date()
       process.terminate()
-      while process.isRunning && Date().timeIntervalSince(t) < 10 { usleep(20_000) }
-      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+      await process.exited(killAfter: 10)
       return Date().timeIntervalSince(t)
     }
   }
@@ -186,7 +190,7 @@ import Testing
     let watch = try Watch(
       ["watch", "--interval", "5m", "--event-silence", "5s", "--state", state, w.policies],
       environment: sim.environment, dir: w.dir)
-    defer { _ = watch.stop() }
+    defer { watch.terminate() }
     #expect(
       await Self.wait(15) { watch.stderr.contains("notifications: connected: full reconcile now") },
       "\(watch.stderr)")
@@ -218,7 +222,7 @@ import Testing
     for c in inA {
       let muted = try #require(
         h.first { $0["participantId"] as? String == c.customer && $0["event"] as? String == "muted" })
-      let at = try #require(RateBudgetTime.parse(muted["requestedAt"] as? String))
+      let at = try #require((muted["requestedAt"] as? String).flatMap(Timestamp.parse))
       worstStart = max(worstStart, at - started[c.customer]!)
     }
     #expect(worstStart <= 2, "a call of queue A was acted on \(worstStart) s after it started")
@@ -235,21 +239,19 @@ import Testing
           h.contains { $0["participantId"] as? String == c.customer && $0["event"] as? String == "unmuted" }
         }
       }, "\(watch.stderr.suffix(1500))")
-    let records = try ApplyEndToEndTests.RateBudgetEndToEndTests.records(state)
+    let records = try JournalAudit.local(state)
     var worstRevert = 0.0
     let after = try await Self.history(sim)
-    for r in records where r["kind"] as? String == "intent" && r["action"] as? String == "mute" {
-      let p = try #require(r["participant"] as? String)
-      let end = try #require(r["leaseEnds"] as? Double)
+    for r in records.of(.intent, .mute) {
+      let p = try #require(r.participant)
+      let end = try #require(r.leaseEnds)
       let unmuted = try #require(
         after.first { $0["participantId"] as? String == p && $0["event"] as? String == "unmuted" })
       worstRevert = max(
-        worstRevert, try #require(RateBudgetTime.parse(unmuted["requestedAt"] as? String)) - end)
+        worstRevert, try #require((unmuted["requestedAt"] as? String).flatMap(Timestamp.parse)) - end)
     }
     #expect(worstRevert <= 1, "worst revert \(worstRevert) s late")
-    #expect(
-      records.filter { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" }.count
-        == inA.count, "one mute per call")
+    #expect(records.of(.intent, .mute).count == inA.count, "one mute per call")
 
     // Reads per call: the event is the read and confirms the mute; only the on-time revert reads the
     // call (and confirms by reading once more).
@@ -281,12 +283,9 @@ import Testing
       await Self.wait(15) { watch.stderr.components(separatedBy: "notifications: connected").count >= 4 },
       "\(watch.stderr.suffix(1500))")
     try await Task.sleep(nanoseconds: 1_500_000_000)
-    let final = try ApplyEndToEndTests.RateBudgetEndToEndTests.records(state)
-    #expect(
-      final.filter { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" }.count
-        == inA.count,
-      "nothing done twice after the gaps")
-    let took = watch.stop()
+    let final = try JournalAudit.local(state)
+    #expect(final.of(.intent, .mute).count == inA.count, "nothing done twice after the gaps")
+    let took = await watch.stop()
     #expect(took < 5, "watch took \(took) s to stop")
     print(
       "watch on events: reads per call \(reads), \(inA.count) calls acted on, worst \(String(format: "%.2f", worstStart)) s after start, worst revert \(String(format: "%.2f", worstRevert)) s late, \(idle) requests in 10 s idle with \(inA.count + inB.count) calls"
@@ -316,7 +315,7 @@ import Testing
     let state = w.dir.appendingPathComponent("state").path
     let watch = try Watch(
       ["watch", "--interval", "5m", "--state", state, w.policies], environment: sim.environment, dir: w.dir)
-    defer { _ = watch.stop() }
+    defer { watch.terminate() }
     #expect(await Self.wait(15) { watch.stderr.contains("notifications: connected") }, "\(watch.stderr)")
     try await Task.sleep(nanoseconds: 1_000_000_000)
     let c = Self.call(1, queue: Self.queueA, agent: Self.agentA)
@@ -336,8 +335,8 @@ import Testing
     let connected = try #require(events.first { $0["event"] as? String == "connected" })
     let muted = try #require(events.first { $0["event"] as? String == "muted" })
     let delay =
-      try #require(RateBudgetTime.parse(muted["requestedAt"] as? String))
-      - (try #require(RateBudgetTime.parse(connected["time"] as? String)))
+      try #require((muted["requestedAt"] as? String).flatMap(Timestamp.parse))
+      - (try #require((connected["time"] as? String).flatMap(Timestamp.parse)))
     #expect(delay <= 1, "muted \(delay) s after it connected")
   }
 
@@ -351,7 +350,7 @@ import Testing
     let state = w.dir.appendingPathComponent("state").path
     let watch = try Watch(
       ["watch", "--interval", "4s", "--state", state, w.policies], environment: sim.environment, dir: w.dir)
-    defer { _ = watch.stop() }
+    defer { watch.terminate() }
     #expect(await Self.wait(15) { watch.stderr.contains("notifications: connected") }, "\(watch.stderr)")
     try await Task.sleep(nanoseconds: 1_000_000_000)
     var (status, _) = try await sim.request(
@@ -371,16 +370,14 @@ import Testing
       try await Self.history(sim).first {
         $0["participantId"] as? String == c.customer && $0["event"] as? String == "muted"
       })
-    let after = try #require(RateBudgetTime.parse(muted["requestedAt"] as? String)) - started
+    let after = try #require((muted["requestedAt"] as? String).flatMap(Timestamp.parse)) - started
     #expect(after <= 6, "found by the next full reconcile (every 4 s), \(after) s after the call started")
     // The events come back; the next changes of the call (the revert) arrive as events; the mute is
     // not sent again.
     (status, _) = try await sim.request(
       "POST", "/sim/faults", body: #"{"faults":[],"events":{"dropShare":0}}"#)
     try await Task.sleep(nanoseconds: 6_000_000_000)
-    let records = try ApplyEndToEndTests.RateBudgetEndToEndTests.records(state)
-    #expect(
-      records.filter { $0["kind"] as? String == "intent" && $0["action"] as? String == "mute" }.count == 1)
+    #expect(try JournalAudit.local(state).of(.intent, .mute).count == 1)
     #expect(
       try await Self.history(sim).contains {
         $0["participantId"] as? String == c.customer && $0["event"] as? String == "unmuted"
@@ -412,14 +409,10 @@ import Testing
     let watch = try Watch(
       ["watch", "--state", w.dir.appendingPathComponent("state").path, w.policies],
       environment: sim.environment, dir: w.dir)
-    defer { _ = watch.stop() }
+    defer { watch.terminate() }
     #expect(
       await Self.wait(15) { watch.stderr.contains("topics rejected") }, "\(watch.stderr.suffix(1500))")
     #expect(watch.stderr.contains("missing permissions: routing:queue:view"), "\(watch.stderr.suffix(800))")
     #expect(watch.stderr.contains("polled every minute"), "\(watch.stderr.suffix(800))")
   }
-}
-
-enum RateBudgetTime {
-  static func parse(_ iso: String?) -> Double? { ApplyEndToEndTests.RateBudgetEndToEndTests.time(iso) }
 }

@@ -14,8 +14,6 @@ extension ApplyEndToEndTests {
     /// An organisation of `count` calls (a customer and an agent each) and four API clients, one per
     /// runner, so the emulator's request log tells the runners apart.
     struct Fleet {
-      static let ada = "2228f9a6-0995-4bdb-ba19-281dd0143a12"
-      static let grace = "84e572a8-5750-49d6-8d0a-2d88a6110981"
       var conversations: [(id: String, customer: String)]
       let dir: URL
 
@@ -30,8 +28,8 @@ extension ApplyEndToEndTests {
         for k in 1...4 { yaml += "  - {id: runner-\(k), secret: runner-\(k)-secret, permissions: [\"*\"]}\n" }
         yaml += """
           users:
-            - {id: \(Self.ada), name: Ada Agent, email: ada@example.com}
-            - {id: \(Self.grace), name: Grace Hopper, email: grace@example.com}
+            - {id: \(Demo.User.ada), name: Ada Agent, email: ada@example.com}
+            - {id: \(Demo.User.grace), name: Grace Hopper, email: grace@example.com}
           conversations:
 
           """
@@ -40,7 +38,7 @@ extension ApplyEndToEndTests {
               - id: \(c.id)
                 participants:
                   - {id: \(c.customer), purpose: customer, state: connected, address: "+49301234\(String(format: "%03d", i))"}
-                  - {id: \(UUID().uuidString.lowercased()), purpose: agent, state: connected, user: \(Self.ada)}
+                  - {id: \(UUID().uuidString.lowercased()), purpose: agent, state: connected, user: \(Demo.User.ada)}
 
             """
         }
@@ -127,7 +125,7 @@ extension ApplyEndToEndTests {
             "apply", "--yes", "--state", state, "--workspace", "team-\(k + 1)", "--lock-timeout", "120s",
             paths[k],
           ]
-          group.addTask { (k, try await CLI.runConcurrently(args, environment: env)) }
+          group.addTask { (k, try await CLI.run(args, environment: env)) }
         }
         var out: [Int: CLI.Result] = [:]
         for try await (k, r) in group { out[k] = r }
@@ -153,7 +151,7 @@ extension ApplyEndToEndTests {
         #expect(made.filter { $0.method == "PATCH" }.count == 1, "call \(i) muted once")
         #expect(made.filter { $0.method == "POST" }.count == 1, "call \(i) added to once")
         let people = presence(try await sim.conversation(c.id))
-        #expect(people[Fleet.grace] == 1, "call \(i): Grace present once: \(people)")
+        #expect(people[Demo.User.grace] == 1, "call \(i): Grace present once: \(people)")
       }
       // No call acted on by two runners at once: in the log, each call's writes come in one unbroken
       // run per client (plans read without locks; everything written is written under one).
@@ -233,7 +231,7 @@ extension ApplyEndToEndTests {
       try server.ctl("stop")
       try await Task.sleep(nanoseconds: 1_000_000_000)
       try server.ctl("start")
-      apply.waitUntilExit()
+      await apply.exited(killAfter: 120)
       let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
       #expect(apply.terminationReason == .exit, "no crash: \(stderr)")
       let lastLines = stderr.split(separator: "\n").suffix(3).joined(separator: " | ")
@@ -255,21 +253,21 @@ extension ApplyEndToEndTests {
         """)
       #expect(bad.isEmpty, "rows not whole or outcomes without intents: \(bad)")
       _ = try await sim.request("DELETE", "/sim/faults")
-      var last = try CLI.run(
+      var last = try await CLI.run(
         ["apply", "--yes", "--state", state, project.policies], environment: sim.environment)
       if last.status != 0 {
-        last = try CLI.run(
+        last = try await CLI.run(
           ["apply", "--yes", "--state", state, project.policies], environment: sim.environment)
       }
       #expect(last.status == 0, "\(last.stdout)\(last.stderr)")
-      let room = presence(try await sim.conversation(Project.warRoom))
+      let room = presence(try await sim.conversation(Demo.Call.warRoom))
       for who in [
-        "84e572a8-5750-49d6-8d0a-2d88a6110981", "4b551df7-121b-4db5-953f-ea2ede73ced8",
-        "ae0e94c9-0fab-450b-b73a-1dd4708f03c6", "+4930999888",
+        Demo.User.grace, Demo.User.hedy,
+        Demo.User.sam, "+4930999888",
       ] {
         #expect(room[who] == 1, "\(who) present once: \(room)")
       }
-      let final = try CLI.run(
+      let final = try await CLI.run(
         ["plan", "--detailed-exitcode", "--state", state, project.policies], environment: sim.environment)
       #expect(final.status == 0, "\(final.stdout)\(final.stderr)")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PartylineTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -114,7 +115,7 @@ import Testing
     #expect(
       (try FileManager.default.attributesOfItem(atPath: state.path)[.posixPermissions] as? Int) == 0o600)
     #expect(saved.contains("\"partyline-demo\""))
-    #expect(saved.contains("751093a1-a8ad-4ca4-a113-0f80cc4f35b8"))
+    #expect(saved.contains(Demo.Call.warRoom))
   }
 
   @Test func badFixtureExitsOneWithLocatedErrors() throws {

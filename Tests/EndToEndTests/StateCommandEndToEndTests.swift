@@ -15,33 +15,34 @@ extension ApplyEndToEndTests {
       defer { sim.stop() }
       if backend == .local {
         // A state path that does not exist is a mistake (a typo, the wrong directory), not "no leases".
-        let missing = try CLI.run(["state", "show", "--state", project.state])
+        let missing = try await CLI.run(["state", "show", "--state", project.state])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("no state at '\(project.state)': the directory does not exist"))
         try FileManager.default.createDirectory(atPath: project.state, withIntermediateDirectories: true)
       }
-      let empty = try CLI.run(["state", "show", "--state", project.state])
+      let empty = try await CLI.run(["state", "show", "--state", project.state])
       #expect(empty.status == 0, "\(empty.stderr)")
       #expect(empty.stdout == "No leases.\n")
-      #expect(try project.run(["apply", "--yes"], sim).status == 0)
-      let text = try CLI.run(["state", "show", "--state", project.state])
+      #expect(try await project.run(["apply", "--yes"], sim).status == 0)
+      let text = try await CLI.run(["state", "show", "--state", project.state])
       #expect(text.status == 0, "\(text.stderr)")
       let lines = text.stdout.split(separator: "\n")
       #expect(lines.first?.hasPrefix("WORKSPACE  POLICY      CONVERSATION") == true, "\(text.stdout)")
       #expect(lines.count == 2)
       #expect(
-        lines.last?.contains("default    noisy-line  \(Project.noisy)  \(Project.noisyCustomer)") == true)
+        lines.last?.contains("default    noisy-line  \(Demo.Call.noisy)  \(Demo.Participant.noisyCustomer)")
+          == true)
       #expect(lines.last?.hasSuffix("  open") == true)
-      let json = try CLI.run([
+      let json = try await CLI.run([
         "state", "show", "--state", project.state, "--format", "json", "--workspace", "default",
       ])
       let o = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
       let leases = try #require(o["leases"] as? [[String: Any]])
       #expect(leases.count == 1)
-      #expect(leases.first?["participant"] as? String == Project.noisyCustomer)
+      #expect(leases.first?["participant"] as? String == Demo.Participant.noisyCustomer)
       #expect(leases.first?["status"] as? String == "open")
       #expect((o["locks"] as? [Any])?.isEmpty == true)
-      let other = try CLI.run(["state", "show", "--state", project.state, "--workspace", "night"])
+      let other = try await CLI.run(["state", "show", "--state", project.state, "--workspace", "night"])
       #expect(other.stdout == "No leases.\n")
     }
 
@@ -50,10 +51,10 @@ extension ApplyEndToEndTests {
       defer { project.remove() }
       let locks = project.state + "/locks"
       try FileManager.default.createDirectory(atPath: locks, withIntermediateDirectories: true)
-      let file = "\(locks)/\(Project.noisy).lock"
+      let file = "\(locks)/\(Demo.Call.noisy).lock"
       try "partyline pid 999999 on gone, workspace default\n".write(
         toFile: file, atomically: true, encoding: .utf8)
-      let stale = try CLI.run(["state", "unlock", Project.noisy, "--state", project.state])
+      let stale = try await CLI.run(["state", "unlock", Demo.Call.noisy, "--state", project.state])
       #expect(stale.status == 0, "\(stale.stderr)")
       #expect(
         stale.stdout.contains("was not locked; removed a stale holder note (partyline pid 999999 on gone"))
@@ -66,7 +67,7 @@ extension ApplyEndToEndTests {
       try holder.run()
       defer { holder.terminate() }
       try await Task.sleep(nanoseconds: 300_000_000)
-      let live = try CLI.run(["state", "unlock", Project.noisy, "--state", project.state])
+      let live = try await CLI.run(["state", "unlock", Demo.Call.noisy, "--state", project.state])
       #expect(live.status == 1)
       #expect(
         live.stderr.contains("is locked by partyline pid 4242 on here, a live process"), "\(live.stderr)")
@@ -84,16 +85,16 @@ extension ApplyEndToEndTests {
       defer { project.remove() }
       let store = try await PostgresStore.open(
         try PostgresURL(project.state), holder: "partyline pid 4242 on stuck")
-      _ = try await PostgresLocker(store: store, timeout: 1).lock(Project.noisy)
-      let shown = try CLI.run(["state", "show", "--state", project.state])
+      _ = try await PostgresLocker(store: store, timeout: 1).lock(Demo.Call.noisy)
+      let shown = try await CLI.run(["state", "show", "--state", project.state])
       #expect(
-        shown.stdout.contains("locked: \(Project.noisy) by partyline pid 4242 on stuck"), "\(shown.stdout)")
-      let r = try CLI.run(["state", "unlock", Project.noisy, "--state", project.state])
+        shown.stdout.contains("locked: \(Demo.Call.noisy) by partyline pid 4242 on stuck"), "\(shown.stdout)")
+      let r = try await CLI.run(["state", "unlock", Demo.Call.noisy, "--state", project.state])
       #expect(r.status == 0, "\(r.stderr)")
       #expect(r.stdout.contains("unlocked: ended PostgreSQL session"), "\(r.stdout)")
       #expect(r.stdout.contains("held by partyline pid 4242 on stuck"))
-      let again = try CLI.run(["state", "unlock", Project.noisy, "--state", project.state])
-      #expect(again.stdout == "conversation \(Project.noisy) was not locked.\n", "\(again.stdout)")
+      let again = try await CLI.run(["state", "unlock", Demo.Call.noisy, "--state", project.state])
+      #expect(again.stdout == "conversation \(Demo.Call.noisy) was not locked.\n", "\(again.stdout)")
       await store.close()
     }
 
@@ -103,8 +104,8 @@ extension ApplyEndToEndTests {
       defer { project.remove() }
       let sim = try SimProcess(fast)
       defer { sim.stop() }
-      #expect(try project.run(["plan"], sim).status == 0)
-      let dry = try project.run(["apply", "--dry-run"], sim)
+      #expect(try await project.run(["plan"], sim).status == 0)
+      let dry = try await project.run(["apply", "--dry-run"], sim)
       #expect(dry.status == 0, "\(dry.stderr)")
       #expect(dry.stdout.contains("nothing was changed"))
       let tables = try await TestPostgres.strings(
@@ -114,13 +115,13 @@ extension ApplyEndToEndTests {
 
     @Test func aPasswordInTheStateURLIsNeverPrinted() async throws {
       let url = "postgres://partyline:hunter2-secret@127.0.0.1:1/partyline?sslmode=disable"
-      for args in [["state", "show", "--state", url], ["state", "unlock", Project.noisy, "--state", url]] {
-        let r = try CLI.run(args)
+      for args in [["state", "show", "--state", url], ["state", "unlock", Demo.Call.noisy, "--state", url]] {
+        let r = try await CLI.run(args)
         #expect(r.status == 1)
         #expect(r.stderr.contains("postgres://partyline:***@127.0.0.1:1/partyline"), "\(r.stderr)")
         #expect(!(r.stdout + r.stderr).contains("hunter2"))
       }
-      let viaEnv = try CLI.run(
+      let viaEnv = try await CLI.run(
         ["apply", "--yes", "policies"],
         environment: [
           "PARTYLINE_STATE": url, "GENESYSCLOUD_ACCESS_TOKEN": "x",
@@ -128,7 +129,7 @@ extension ApplyEndToEndTests {
         ])
       #expect(viaEnv.status == 1)
       #expect(!(viaEnv.stdout + viaEnv.stderr).contains("hunter2"), "\(viaEnv.stderr)")
-      let typo = try CLI.run(["state", "show", "--state", "postgress://u:hunter2@h/db"])
+      let typo = try await CLI.run(["state", "show", "--state", "postgress://u:hunter2@h/db"])
       #expect(typo.status == 1)
       #expect(typo.stderr.contains("unsupported state URL scheme 'postgress'"), "\(typo.stderr)")
       #expect(!typo.stderr.contains("hunter2"))

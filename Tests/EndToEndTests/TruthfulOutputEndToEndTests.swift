@@ -1,4 +1,5 @@
 import Foundation
+import PartylineTestSupport
 import Testing
 
 /// Output that tells the truth: blocked items counted in every summary, errors called what they are,
@@ -14,7 +15,7 @@ extension ApplyEndToEndTests {
         mute: [{purpose: customer, for: 1m}]
       """
 
-    @Test func aPlanWithOnlyBlockedItemsSaysSo() throws {
+    @Test func aPlanWithOnlyBlockedItemsSaysSo() async throws {
       let project = try Project("blocked", .local, state: nil, muteFor: "30m")
       defer { project.remove() }
       let sim = try SimProcess(fast)
@@ -23,15 +24,15 @@ extension ApplyEndToEndTests {
         try FileManager.default.removeItem(atPath: project.policies + "/" + f)
       }
       try Self.gone.write(toFile: project.policies + "/gone.yaml", atomically: true, encoding: .utf8)
-      let plan = try project.run(["plan"], sim)
+      let plan = try await project.run(["plan"], sim)
       #expect(plan.status == 1)
       #expect(plan.stdout.contains("No changes. 1 blocked. 0 unchanged."), "\(plan.stdout)")
       #expect(plan.stderr.contains("gone.yaml:5:17: error: conversation 00000000"), "\(plan.stderr)")
-      let apply = try project.run(["apply", "--yes"], sim)
+      let apply = try await project.run(["apply", "--yes"], sim)
       #expect(apply.status == 1)
       #expect(apply.stderr.contains("the plan has 1 error (conversation_not_found): nothing was applied"))
       #expect(!apply.stderr.contains("breaks a limit"))
-      let github = try project.run(["plan", "--format", "github"], sim)
+      let github = try await project.run(["plan", "--format", "github"], sim)
       let annotations = github.stdout.split(separator: "\n").filter { $0.contains("was not found") }
       #expect(annotations.count == 1, "\(github.stdout)")
       #expect(annotations.first?.hasPrefix("::error ") == true)
@@ -42,22 +43,24 @@ extension ApplyEndToEndTests {
       defer { project.remove() }
       let sim = try SimProcess(fast)
       defer { sim.stop() }
-      #expect(try project.run(["apply", "--yes"], sim).status == 0)
+      #expect(try await project.run(["apply", "--yes"], sim).status == 0)
       for f in ["noisy.yaml", "bridge.yaml"] {
         try FileManager.default.removeItem(atPath: project.policies + "/" + f)
       }
-      let validate = try CLI.run(["validate", project.policies])
+      let validate = try await CLI.run(["validate", project.policies])
       #expect(validate.status == 0)
       #expect(
         validate.stderr.contains("warning: no policy files (*.yaml, *.yml) found in"), "\(validate.stderr)")
-      let kept = try project.run(["apply", "--yes"], sim)
+      let kept = try await project.run(["apply", "--yes"], sim)
       #expect(kept.status == 0, "\(kept.stderr)")
       #expect(kept.stderr.contains("the policy set is empty: no lease is pruned (pass --allow-empty"))
       #expect(!kept.stdout.contains("prune"), "\(kept.stdout)")
       #expect(
-        try await sim.conversation(Project.noisy).first { $0["id"] as? String == Project.noisyCustomer }?[
+        try await sim.conversation(Demo.Call.noisy).first {
+          $0["id"] as? String == Demo.Participant.noisyCustomer
+        }?[
           "muted"] as? Bool == true)
-      let pruned = try project.run(["apply", "--yes", "--allow-empty"], sim)
+      let pruned = try await project.run(["apply", "--yes", "--allow-empty"], sim)
       #expect(pruned.status == 0, "\(pruned.stderr)")
       #expect(pruned.stdout.contains("1 to prune"), "\(pruned.stdout)")
     }
@@ -78,15 +81,15 @@ extension ApplyEndToEndTests {
       kind: ConversationPolicy
       metadata: {name: listen}
       spec:
-        conversation: \(Project.warRoom)
+        conversation: \(Demo.Call.warRoom)
         actAs: ada@example.com
         add: [{user: olive@example.com, role: observer}]
       """.write(toFile: project.policies + "/observer.yaml", atomically: true, encoding: .utf8)
-      let apply = try project.run(["apply", "--yes"], sim)
+      let apply = try await project.run(["apply", "--yes"], sim)
       #expect(apply.status == 0, "\(apply.stderr)")
       #expect(apply.stdout.contains("5 added, 1 muted"), "\(apply.stdout)")
       // apply, then plan is empty: the observer was muted once it connected, in the same run.
-      let plan = try project.run(["plan", "--detailed-exitcode"], sim)
+      let plan = try await project.run(["plan", "--detailed-exitcode"], sim)
       #expect(plan.status == 0, "\(plan.stdout)")
       #expect(plan.stdout.contains("No changes."), "\(plan.stdout)")
     }

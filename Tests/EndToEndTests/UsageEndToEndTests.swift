@@ -1,4 +1,5 @@
 import Foundation
+import PartylineTestSupport
 import Testing
 
 /// What a new user meets on a wrong flag, a wrong URL or an unreachable API: a clear error in one
@@ -29,8 +30,8 @@ import Testing
     ),
     (["sim", "serve", "--fault", "bogus"], "--fault: cannot read 'bogus'", "Usage: partyline sim serve"),
   ])
-  func usageErrorsNameTheSubcommand(arguments: [String], message: String, usage: String) throws {
-    let r = try CLI.run(arguments, environment: ["GENESYSCLOUD_OAUTHCLIENT_ID": ""])
+  func usageErrorsNameTheSubcommand(arguments: [String], message: String, usage: String) async throws {
+    let r = try await CLI.run(arguments, environment: ["GENESYSCLOUD_OAUTHCLIENT_ID": ""])
     #expect(r.status == 1)
     #expect(r.stderr.hasPrefix("error: "), "\(r.stderr)")
     #expect(r.stderr.contains(message), "\(r.stderr)")
@@ -38,13 +39,13 @@ import Testing
     #expect(!r.stderr.contains("Error:"))
   }
 
-  @Test func theApiBudgetBoundsTheTokenRequestAndSaysWhatItWaitsFor() throws {
+  @Test func theApiBudgetBoundsTheTokenRequestAndSaysWhatItWaitsFor() async throws {
     let refused = ["GENESYSCLOUD_API_URL": "http://127.0.0.1:9", "GENESYSCLOUD_ACCESS_TOKEN": ""]
     var env = refused
     env["GENESYSCLOUD_OAUTHCLIENT_ID"] = "someone"
     env["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = "hunter2-never-printed"
     let started = Date()
-    let r = try CLI.run(["plan", "--api-budget", "3s"], environment: env)
+    let r = try await CLI.run(["plan", "--api-budget", "3s"], environment: env)
     let took = Date().timeIntervalSince(started)
     #expect(r.status == 1)
     #expect(took < 8, "took \(took) s with --api-budget 3")
@@ -57,38 +58,39 @@ import Testing
     var token = refused
     token["GENESYSCLOUD_ACCESS_TOKEN"] = "ready-made-token-never-printed"
     let t0 = Date()
-    let withToken = try CLI.run(["plan", "--api-budget", "2s"], environment: token)
+    let withToken = try await CLI.run(["plan", "--api-budget", "2s"], environment: token)
     #expect(withToken.status == 1)
     #expect(Date().timeIntervalSince(t0) < 7)
     #expect(withToken.stderr.contains("as a ready-made access token"))
     #expect(!withToken.stderr.contains("ready-made-token-never-printed"))
   }
 
-  @Test func otherSchemesAreNamedAsSuch() throws {
-    let r = try CLI.run(
+  @Test func otherSchemesAreNamedAsSuch() async throws {
+    let r = try await CLI.run(
       ["plan"], environment: ["GENESYSCLOUD_API_URL": "ftp://127.0.0.1", "GENESYSCLOUD_ACCESS_TOKEN": "x"])
     #expect(r.status == 1)
     #expect(r.stderr.contains("error: unsupported scheme 'ftp' in the API URL"), "\(r.stderr)")
   }
 
-  @Test func aPlanSavedToADirectoryOrNowhereSaysWhy() throws {
+  @Test func aPlanSavedToADirectoryOrNowhereSaysWhy() async throws {
     let sim = try SimProcess()
     defer { sim.stop() }
-    let toDir = try CLI.run(["plan", "--out", "/tmp"], environment: sim.environment)
+    let toDir = try await CLI.run(["plan", "--out", "/tmp"], environment: sim.environment)
     #expect(toDir.status == 1)
     #expect(toDir.stderr.contains("cannot write '/tmp': it is a directory"), "\(toDir.stderr)")
-    let missing = try CLI.run(["plan", "--out", "/nonexistent-dir/plan.json"], environment: sim.environment)
+    let missing = try await CLI.run(
+      ["plan", "--out", "/nonexistent-dir/plan.json"], environment: sim.environment)
     #expect(missing.status == 1)
     #expect(missing.stderr.contains("the directory '/nonexistent-dir' does not exist"), "\(missing.stderr)")
     #expect(!toDir.stderr.contains("NSPOSIXErrorDomain") && !missing.stderr.contains("NSPOSIXErrorDomain"))
   }
 
-  @Test func unsignedWebhooksAreWarnedOfOnce() throws {
+  @Test func unsignedWebhooksAreWarnedOfOnce() async throws {
     let sim = try SimProcess()
     defer { sim.stop() }
     var env = sim.environment
     env["PARTYLINE_WEBHOOK_SECRET"] = ""
-    let r = try CLI.run(
+    let r = try await CLI.run(
       [
         "apply", "--dry-run", "--webhook", "http://127.0.0.1:9/hook", "--state",
         "/tmp/partyline-unsigned-\(getpid())",

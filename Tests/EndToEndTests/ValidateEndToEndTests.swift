@@ -1,53 +1,55 @@
 import Foundation
+import PartylineTestSupport
 import Testing
 
 @Suite struct ValidateEndToEndTests {
-  @Test func examplePoliciesAreValid() throws {
-    let r = try CLI.run(["validate"])
+  @Test func examplePoliciesAreValid() async throws {
+    let r = try await CLI.run(["validate"])
     #expect(r.status == 0, "\(r.stderr)")
     try assertGolden(r.stdout, "validate-examples.txt")
     #expect(r.stderr.isEmpty)
   }
 
-  @Test func textDiagnosticsWithSourceAndCaret() throws {
-    let r = try CLI.run(["validate", "Tests/EndToEndTests/Inputs/invalid"])
+  @Test func textDiagnosticsWithSourceAndCaret() async throws {
+    let r = try await CLI.run(["validate", "Tests/EndToEndTests/Inputs/invalid"])
     #expect(r.status == 1)
     #expect(r.stdout.isEmpty)
     try assertGolden(r.stderr, "validate-invalid.txt")
   }
 
-  @Test func jsonFormat() throws {
-    let r = try CLI.run(["validate", "--format", "json", "Tests/EndToEndTests/Inputs/invalid"])
+  @Test func jsonFormat() async throws {
+    let r = try await CLI.run(["validate", "--format", "json", "Tests/EndToEndTests/Inputs/invalid"])
     #expect(r.status == 1)
     try assertGolden(r.stdout, "validate-invalid.json")
     let parsed = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
     #expect(parsed?["formatVersion"] as? Int == 1)
   }
 
-  @Test func githubFormat() throws {
-    let r = try CLI.run(["validate", "--format", "github", "Tests/EndToEndTests/Inputs/invalid"])
+  @Test func githubFormat() async throws {
+    let r = try await CLI.run(["validate", "--format", "github", "Tests/EndToEndTests/Inputs/invalid"])
     #expect(r.status == 1)
     try assertGolden(r.stdout, "validate-invalid.github")
   }
 
-  @Test func colourOnlyOnATerminal() throws {
-    let r = try CLI.run(["validate", "Tests/EndToEndTests/Inputs/invalid"], environment: ["NO_COLOR": ""])
+  @Test func colourOnlyOnATerminal() async throws {
+    let r = try await CLI.run(
+      ["validate", "Tests/EndToEndTests/Inputs/invalid"], environment: ["NO_COLOR": ""])
     #expect(!r.stderr.contains("\u{1B}["), "not a terminal: no escape codes")
   }
 
-  @Test func missingPathIsAnError() throws {
-    let r = try CLI.run(["validate", "does/not/exist"])
+  @Test func missingPathIsAnError() async throws {
+    let r = try await CLI.run(["validate", "does/not/exist"])
     #expect(r.status == 1)
     #expect(r.stderr.hasPrefix("does/not/exist:1:1: error: no such file or directory [path_not_found]"))
   }
 
-  @Test func usageErrorsExitOne() throws {
-    let r = try CLI.run(["validate", "--format", "xml"])
+  @Test func usageErrorsExitOne() async throws {
+    let r = try await CLI.run(["validate", "--format", "xml"])
     #expect(r.status == 1)
     #expect(r.stderr.contains("xml"))
   }
 
-  @Test func hostileFilesAreRejectedCleanly() throws {
+  @Test func hostileFilesAreRejectedCleanly() async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-hostile-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -70,24 +72,24 @@ import Testing
     for (name, data, id) in cases {
       let path = dir.appendingPathComponent(name)
       try data.write(to: path)
-      let r = try CLI.run(["validate", path.path])
+      let r = try await CLI.run(["validate", path.path])
       #expect(r.status == 1, "\(name)")
       #expect(r.stderr.contains("[\(id)]"), "\(name): \(r.stderr.prefix(300))")
     }
     // 64 MiB, sparse: refused by its size before it is read.
     let huge = dir.appendingPathComponent("huge.yaml")
-    FileManager.default.createFile(atPath: huge.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: huge.path, contents: nil)
     let handle = try FileHandle(forWritingTo: huge)
     try handle.truncate(atOffset: 64 << 20)
     try handle.close()
-    let r = try CLI.run(["validate", huge.path])
+    let r = try await CLI.run(["validate", huge.path])
     #expect(r.status == 1)
     #expect(r.stderr.contains("file is 67108864 bytes, more than the limit of 8388608 [file_too_large]"))
   }
 
   /// The JSON Schema accepts every example policy and rejects the invalid samples, checked by a real
   /// validator (Python's jsonschema); `validate` rejects the same samples.
-  @Test func schemaAgreesWithExamples() throws {
+  @Test func schemaAgreesWithExamples() async throws {
     let invalid = "Tests/PartylineCoreTests/Fixtures/schema-invalid"
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -104,7 +106,7 @@ import Testing
     let files = try FileManager.default.contentsOfDirectory(
       atPath: CLI.packageRoot.appendingPathComponent(invalid).path)
     for f in files {
-      let r = try CLI.run(["validate", "\(invalid)/\(f)"])
+      let r = try await CLI.run(["validate", "\(invalid)/\(f)"])
       #expect(r.status == 1, "\(f) passes validate but fails the schema")
     }
   }

@@ -1,18 +1,7 @@
 import Foundation
 import GenesysSim
+import PartylineTestSupport
 import Testing
-
-extension Demo {
-  static let escalations = "dbf17a5a-2163-4149-a955-ad5f0b5fdfe2"
-  static let sales = "d6c4f7ed-efd2-4d93-aef9-a2c5f7fa4521"
-  static let quinn = "54f926bc-9b9a-421d-a94f-e513f6617f0a"
-  /// In Escalations, answered by Quinn.
-  static let answered = "afb57008-245d-4e90-b3c2-36c129de2796"
-  /// In Escalations, the customer waiting for an agent.
-  static let waiting = "d8b733cc-13be-412a-9abf-58b79eb17fa8"
-  /// In Sales, waiting.
-  static let salesCall = "d9423930-5954-47ed-8c3b-452b6d626bf1"
-}
 
 /// Queues, the conversation activity query, the org limits and real call shapes, over a socket.
 @Suite struct SimDiscoveryTests {
@@ -34,17 +23,18 @@ extension Demo {
       #expect(try await names("?name=*a*") == ["Escalations", "Sales"])
       #expect(try await names("?name=escalations") == ["Escalations"], "a whole name, any case")
       #expect(try await names("?name=Escal") == [], "without asterisks the whole name must match")
-      #expect(try await names("?id=\(Demo.sales)&id=\(Demo.escalations)") == ["Escalations", "Sales"])
-      #expect(try await names("?id=\(Demo.sales)") == ["Sales"])
+      #expect(
+        try await names("?id=\(Demo.Queue.sales)&id=\(Demo.Queue.escalations)") == ["Escalations", "Sales"])
+      #expect(try await names("?id=\(Demo.Queue.sales)") == ["Sales"])
       let second = try await sim.get("/api/v2/routing/queues?pageSize=1&pageNumber=2", token: token).json
       #expect((second["entities"] as? [[String: Any]])?.first?["name"] as? String == "Sales")
       #expect(second["previousUri"] as? String == "/api/v2/routing/queues?pageSize=1&pageNumber=1")
       #expect(second["nextUri"] == nil)
       #expect(second["pageCount"] as? Int == 2)
-      let one = try await sim.get("/api/v2/routing/queues/\(Demo.escalations)", token: token)
+      let one = try await sim.get("/api/v2/routing/queues/\(Demo.Queue.escalations)", token: token)
       #expect(one.status == 200)
       #expect(one.json["name"] as? String == "Escalations")
-      #expect(one.json["selfUri"] as? String == "/api/v2/routing/queues/\(Demo.escalations)")
+      #expect(one.json["selfUri"] as? String == "/api/v2/routing/queues/\(Demo.Queue.escalations)")
       expectErrorBody(
         try await sim.get("/api/v2/routing/queues/00000000-0000-4000-8000-000000000000", token: token),
         status: 404, code: "not.found")
@@ -58,24 +48,27 @@ extension Demo {
   @Test func queuedCallsHaveTheRealShape() async throws {
     try await withSim { sim in
       let token = try await sim.token()
-      let call = try await sim.get("/api/v2/conversations/calls/\(Demo.answered)", token: token).json
+      let call = try await sim.get(
+        "/api/v2/conversations/calls/\(Demo.Call.escalationAnswered)", token: token
+      ).json
       #expect(call["maxParticipants"] == nil, "only conferences carry maxParticipants")
       for leg in call.participants() {
         #expect(leg["direction"] as? String == "inbound", "every leg carries the call's direction")
         let queue = try #require(leg["queue"] as? [String: Any])
-        #expect(queue["id"] as? String == Demo.escalations)
-        #expect(queue["selfUri"] as? String == "/api/v2/routing/queues/\(Demo.escalations)")
+        #expect(queue["id"] as? String == Demo.Queue.escalations)
+        #expect(queue["selfUri"] as? String == "/api/v2/routing/queues/\(Demo.Queue.escalations)")
         let routing = try #require(leg["conversationRoutingData"] as? [String: Any])
-        #expect((routing["queue"] as? [String: Any])?["id"] as? String == Demo.escalations)
+        #expect((routing["queue"] as? [String: Any])?["id"] as? String == Demo.Queue.escalations)
       }
       let agent = try #require(call.participants().first { $0["purpose"] as? String == "agent" })
       #expect((agent["user"] as? [String: Any])?.keys.sorted() == ["id", "selfUri"])
       let customer = try #require(call.participants().first { $0["purpose"] as? String == "customer" })
       #expect(customer["address"] as? String == "tel:+4930444001")
-      let generic = try await sim.get("/api/v2/conversations/\(Demo.answered)", token: token).json
-      #expect(generic.participants().allSatisfy { $0["queueId"] as? String == Demo.escalations })
+      let generic = try await sim.get("/api/v2/conversations/\(Demo.Call.escalationAnswered)", token: token)
+        .json
+      #expect(generic.participants().allSatisfy { $0["queueId"] as? String == Demo.Queue.escalations })
       // A call not queued carries no queue.
-      let noisy = try await sim.get("/api/v2/conversations/calls/\(Demo.noisy)", token: token).json
+      let noisy = try await sim.get("/api/v2/conversations/calls/\(Demo.Call.noisy)", token: token).json
       #expect(noisy.participants().allSatisfy { $0["queue"] == nil })
       #expect(noisy["maxParticipants"] == nil)
     }
@@ -112,15 +105,15 @@ extension Demo {
       // Waiting customers of a queue.
       let waiting = try await query(
         sim, token,
-        #"{"metrics":[{"metric":"oWaiting","details":true}],"filter":{"type":"and","predicates":[{"dimension":"queueId","value":"\#(Demo.escalations)"}]}}"#
+        #"{"metrics":[{"metric":"oWaiting","details":true}],"filter":{"type":"and","predicates":[{"dimension":"queueId","value":"\#(Demo.Queue.escalations)"}]}}"#
       )
       #expect(waiting.status == 200, "\(waiting.text)")
-      #expect(entities(waiting).map { $0["conversationId"] as? String } == [Demo.waiting])
+      #expect(entities(waiting).map { $0["conversationId"] as? String } == [Demo.Call.escalationWaiting])
       let e = try #require(entities(waiting).first)
       #expect(e["metric"] as? String == "oWaiting")
       #expect(e["mediaType"] as? String == "voice")
       #expect(e["direction"] as? String == "inbound")
-      #expect(e["queueId"] as? String == Demo.escalations)
+      #expect(e["queueId"] as? String == Demo.Queue.escalations)
       #expect(e["userId"] == nil)
       #expect((e["activityDate"] as? String)?.hasSuffix("Z") == true)
       let results = waiting.json["results"] as? [[String: Any]]
@@ -129,21 +122,23 @@ extension Demo {
       // Agents interacting, by user.
       let quinn = try await query(
         sim, token,
-        #"{"metrics":[{"metric":"oInteracting","details":true}],"filter":{"type":"and","predicates":[{"dimension":"userId","operator":"matches","value":"\#(Demo.quinn)"}]}}"#
+        #"{"metrics":[{"metric":"oInteracting","details":true}],"filter":{"type":"and","predicates":[{"dimension":"userId","operator":"matches","value":"\#(Demo.User.quinn)"}]}}"#
       )
-      #expect(entities(quinn).map { $0["conversationId"] as? String } == [Demo.answered])
-      #expect(entities(quinn).first?["userId"] as? String == Demo.quinn)
+      #expect(entities(quinn).map { $0["conversationId"] as? String } == [Demo.Call.escalationAnswered])
+      #expect(entities(quinn).first?["userId"] as? String == Demo.User.quinn)
       // Either queue, inbound, as one or-clause.
       let both = try await query(
         sim, token,
-        #"{"metrics":[{"metric":"oWaiting","details":true}],"groupBy":["queueId"],"filter":{"type":"and","predicates":[{"dimension":"direction","value":"inbound"}],"clauses":[{"type":"or","predicates":[{"dimension":"queueId","value":"\#(Demo.escalations)"},{"dimension":"queueId","value":"\#(Demo.sales)"}]}]}}"#
+        #"{"metrics":[{"metric":"oWaiting","details":true}],"groupBy":["queueId"],"filter":{"type":"and","predicates":[{"dimension":"direction","value":"inbound"}],"clauses":[{"type":"or","predicates":[{"dimension":"queueId","value":"\#(Demo.Queue.escalations)"},{"dimension":"queueId","value":"\#(Demo.Queue.sales)"}]}]}}"#
       )
       let groups = (both.json["results"] as? [[String: Any]] ?? []).compactMap {
         ($0["group"] as? [String: String])?["queueId"]
       }
-      #expect(Set(groups) == [Demo.escalations, Demo.sales])
+      #expect(Set(groups) == [Demo.Queue.escalations, Demo.Queue.sales])
       #expect(
-        Set(entities(both).compactMap { $0["conversationId"] as? String }) == [Demo.waiting, Demo.salesCall])
+        Set(entities(both).compactMap { $0["conversationId"] as? String }) == [
+          Demo.Call.escalationWaiting, Demo.Call.sales,
+        ])
       // Agents on calls that are not queued (the demo's bridges).
       let unqueued = try await query(
         sim, token,
@@ -208,7 +203,9 @@ extension Demo {
       #expect(try await value(small) == 60)
       // The limit the client reads is the one it gets: the 61st request in the window is refused.
       var statuses: [Int] = []
-      for _ in 0..<60 { statuses.append(try await sim.get("/api/v2/users/\(Demo.ada)", token: small).status) }
+      for _ in 0..<60 {
+        statuses.append(try await sim.get("/api/v2/users/\(Demo.User.ada)", token: small).status)
+      }
       #expect(statuses.filter { $0 == 429 }.count == 1, "60 a window, the limits request included")
       expectErrorBody(
         try await sim.get(

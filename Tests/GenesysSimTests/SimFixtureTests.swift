@@ -1,5 +1,6 @@
 import Foundation
 import GenesysSim
+import PartylineTestSupport
 import Testing
 import YAMLReader
 
@@ -23,6 +24,34 @@ import YAMLReader
     #expect(demo.users.count == 8)
     #expect(demo.conversations.count == 6)
     #expect(demo.queues.map(\.name) == ["Escalations", "Sales"])
+  }
+
+  /// The named ids the tests use (`Demo`) are the demo organisation's, each what its name says.
+  @Test func demoIdsAreTheDemoOrganisations() throws {
+    let demo = SimFixture.demo
+    #expect(demo.clients.first?.id == Demo.Client.id)
+    #expect(demo.clients.first?.secret == Demo.Client.secret)
+    let emails = Dictionary(uniqueKeysWithValues: demo.users.map { ($0.id, $0.email ?? "") })
+    let users = [
+      (Demo.User.ada, "ada@"), (Demo.User.grace, "grace@"), (Demo.User.linus, "linus@"),
+      (Demo.User.sam, "sam.supervisor@"), (Demo.User.olive, "olive@"), (Demo.User.hedy, "hedy@"),
+      (Demo.User.otto, "otto@"), (Demo.User.quinn, "quinn@"),
+    ]
+    for (id, email) in users { #expect(emails[id]?.hasPrefix(email) == true, "\(id) is \(email)") }
+    let queues = Dictionary(uniqueKeysWithValues: demo.queues.map { ($0.id, $0.name) })
+    #expect(queues[Demo.Queue.escalations] == "Escalations")
+    #expect(queues[Demo.Queue.sales] == "Sales")
+    let calls = Dictionary(uniqueKeysWithValues: demo.conversations.map { ($0.id, $0) })
+    #expect(calls[Demo.Call.warRoom]?.maxParticipants == 10)
+    #expect(calls[Demo.Call.noisy]?.participants.first?.id == Demo.Participant.noisyCustomer)
+    #expect(calls[Demo.Call.noisy]?.participants.first?.purpose == "customer")
+    let trainee = try #require(
+      calls[Demo.Call.coaching]?.participants.first { $0.id == Demo.Participant.trainee })
+    #expect(trainee.user == Demo.User.linus && trainee.muted)
+    #expect(calls[Demo.Call.escalationAnswered]?.queue == Demo.Queue.escalations)
+    #expect(calls[Demo.Call.escalationAnswered]?.participants.contains { $0.user == Demo.User.quinn } == true)
+    #expect(calls[Demo.Call.escalationWaiting]?.queue == Demo.Queue.escalations)
+    #expect(calls[Demo.Call.sales]?.queue == Demo.Queue.sales)
   }
 
   @Test func yamlRoundTrips() throws {

@@ -1,18 +1,7 @@
 import Foundation
 import GenesysSim
+import PartylineTestSupport
 import Testing
-
-/// Demo organisation ids the tests use.
-enum Demo {
-  static let warRoom = "751093a1-a8ad-4ca4-a113-0f80cc4f35b8"
-  static let warRoomCustomer = "da272714-0a88-4f39-b75e-a3f723ef5c18"
-  static let warRoomAgent = "fe9cd5a5-c53c-4dc1-a53d-1a9cc573b440"
-  static let ada = "2228f9a6-0995-4bdb-ba19-281dd0143a12"
-  static let grace = "84e572a8-5750-49d6-8d0a-2d88a6110981"
-  static let hedy = "4b551df7-121b-4db5-953f-ea2ede73ced8"
-  static let otto = "cb93ecee-36f1-414c-9154-ecf8a2560fba"
-  static let noisy = "4bd53925-0e3f-4032-8ec5-19c148eb8083"
-}
 
 /// Options with short delays so that tests stay fast on a loaded two-core machine.
 func fastOptions(

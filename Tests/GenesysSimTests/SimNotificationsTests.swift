@@ -1,5 +1,6 @@
 import Foundation
 import GenesysSim
+import PartylineTestSupport
 import HummingbirdWSClient
 import Logging
 import Testing
@@ -95,7 +96,7 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
           "HEAD", "/api/v2/notifications/channels/nope", headers: [("Authorization", "Bearer \(token)")]
         ).status == 404)
       let sub = try await sim.subscribe(
-        channel, [userTopic(Demo.ada), queueTopic(Demo.escalations)], token: token)
+        channel, [userTopic(Demo.User.ada), queueTopic(Demo.Queue.escalations)], token: token)
       #expect(sub.status == 200, "\(sub.text)")
       #expect(
         (sub.json["entities"] as? [[String: Any]])?.map { $0["state"] as? String } == [
@@ -105,22 +106,22 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
       #expect((listed.json["entities"] as? [[String: Any]])?.count == 2)
       let probe = try await SocketProbe.open(uri)
       defer { probe.close() }
-      let q = queueTopic(Demo.escalations)
-      let ada = userTopic(Demo.ada)
+      let q = queueTopic(Demo.Queue.escalations)
+      let ada = userTopic(Demo.User.ada)
       let cid = "00000000-0000-4000-8000-00000000c001"
       let customer = "00000000-0000-4000-8000-00000000c002"
       let agent = "00000000-0000-4000-8000-00000000c003"
       // A call rings in the queue: one event on the queue's topic, none on Ada's.
       var r = try await sim.sim(
         "POST", "/sim/conversations",
-        #"{"conversations":[{"id":"\#(cid)","queue":"\#(Demo.escalations)","direction":"inbound","participants":[{"id":"\#(customer)","purpose":"customer","state":"connected","address":"+4930111222"}]}]}"#
+        #"{"conversations":[{"id":"\#(cid)","queue":"\#(Demo.Queue.escalations)","direction":"inbound","participants":[{"id":"\#(customer)","purpose":"customer","state":"connected","address":"+4930111222"}]}]}"#
       )
       #expect(r.status == 200, "\(r.text)")
       #expect(try await eventually { probe.events(q).count == 1 })
       // Ada answers (joins): the queue's topic and hers.
       r = try await sim.sim(
         "POST", "/sim/conversations",
-        #"{"conversations":[{"id":"\#(cid)","participants":[{"id":"\#(agent)","purpose":"agent","state":"connected","user":"\#(Demo.ada)"}]}]}"#
+        #"{"conversations":[{"id":"\#(cid)","participants":[{"id":"\#(agent)","purpose":"agent","state":"connected","user":"\#(Demo.User.ada)"}]}]}"#
       )
       #expect(r.status == 200, "\(r.text)")
       #expect(try await eventually { probe.events(q).count == 2 && probe.events(ada).count == 1 })
@@ -136,7 +137,8 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
       #expect(legs.allSatisfy { $0["direction"] as? String == "inbound" })
       // A mute, on behalf of Ada: the event comes when it takes effect (after the patch delay).
       let mute = try await sim.send(
-        "PATCH", "/api/v2/conversations/calls/\(cid)/participants/\(customer)/user/\(Demo.ada)", token: token,
+        "PATCH", "/api/v2/conversations/calls/\(cid)/participants/\(customer)/user/\(Demo.User.ada)",
+        token: token,
         json: #"{"muted":true}"#)
       #expect(mute.status == 202)
       #expect(try await eventually { probe.events(ada).count == 2 })
@@ -145,11 +147,13 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
       #expect(muted?.first { $0["id"] as? String == customer }?["muted"] as? Bool == true)
       // Muting again changes nothing: no event.
       _ = try await sim.send(
-        "PATCH", "/api/v2/conversations/calls/\(cid)/participants/\(customer)/user/\(Demo.ada)", token: token,
+        "PATCH", "/api/v2/conversations/calls/\(cid)/participants/\(customer)/user/\(Demo.User.ada)",
+        token: token,
         json: #"{"muted":true}"#)
       // Held, then the customer leaves, then the call ends.
       _ = try await sim.send(
-        "PATCH", "/api/v2/conversations/calls/\(cid)/participants/\(customer)/user/\(Demo.ada)", token: token,
+        "PATCH", "/api/v2/conversations/calls/\(cid)/participants/\(customer)/user/\(Demo.User.ada)",
+        token: token,
         json: #"{"held":true}"#)
       #expect(try await eventually { probe.events(ada).count == 3 })
       #expect(
@@ -172,9 +176,9 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
           ($0["time"] as? String)?.hasSuffix("Z") == true && $0["dropped"] as? Bool == false
         })
       // Other calls' changes do not reach these topics.
-      _ = try await sim.sim("POST", "/sim/conversations/\(Demo.salesCall)/end")
+      _ = try await sim.sim("POST", "/sim/conversations/\(Demo.Call.sales)/end")
       try await Task.sleep(nanoseconds: 150_000_000)
-      #expect(probe.events(queueTopic(Demo.sales)).isEmpty)
+      #expect(probe.events(queueTopic(Demo.Queue.sales)).isEmpty)
     }
   }
 
@@ -182,7 +186,7 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
     try await withSim { sim in
       let readonly = try await sim.token("partyline-readonly", "partyline-readonly-secret")
       let (channel, _) = try await sim.channel(readonly)
-      let topics = [userTopic(Demo.ada), queueTopic(Demo.escalations), "v2.nothing.here"]
+      let topics = [userTopic(Demo.User.ada), queueTopic(Demo.Queue.escalations), "v2.nothing.here"]
       expectErrorBody(
         try await sim.subscribe(channel, topics.dropLast(), token: readonly), status: 403,
         code: "missing.any.permissions")
@@ -203,17 +207,17 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
         "/api/v2/notifications/channels/\(channel)/subscriptions", token: readonly)
       #expect(
         (listed.json["entities"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [
-          userTopic(Demo.ada)
+          userTopic(Demo.User.ada)
         ])
       // PUT replaces, DELETE removes all.
       let token = try await sim.token()
       let (mine, _) = try await sim.channel(token)
-      _ = try await sim.subscribe(mine, [userTopic(Demo.ada)], token: token)
-      _ = try await sim.subscribe(mine, [userTopic(Demo.grace)], token: token, method: "PUT")
+      _ = try await sim.subscribe(mine, [userTopic(Demo.User.ada)], token: token)
+      _ = try await sim.subscribe(mine, [userTopic(Demo.User.grace)], token: token, method: "PUT")
       let replaced = try await sim.get("/api/v2/notifications/channels/\(mine)/subscriptions", token: token)
       #expect(
         (replaced.json["entities"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [
-          userTopic(Demo.grace)
+          userTopic(Demo.User.grace)
         ])
       #expect(
         try await sim.http.request(
@@ -301,7 +305,7 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
       let probe = try await SocketProbe.open(uri)
       defer { probe.close() }
       clock.advance(50)
-      #expect(try await sim.subscribe(channel, [userTopic(Demo.ada)], token: token).status == 200)
+      #expect(try await sim.subscribe(channel, [userTopic(Demo.User.ada)], token: token).status == 200)
       clock.advance(50)  // 100 s after creation, 50 after the subscription: alive
       try await Task.sleep(nanoseconds: 50_000_000)
       #expect(!probe.closed)
@@ -320,7 +324,7 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
 
   func world(_ sim: SimSession, _ token: String) async throws -> (SocketProbe, String, String) {
     let (channel, uri) = try await sim.channel(token)
-    _ = try await sim.subscribe(channel, [userTopic(Demo.grace)], token: token)
+    _ = try await sim.subscribe(channel, [userTopic(Demo.User.grace)], token: token)
     return (try await SocketProbe.open(uri), channel, uri)
   }
 
@@ -328,7 +332,7 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
   func toggle(_ sim: SimSession, _ token: String, _ muted: Bool) async throws {
     let r = try await sim.send(
       "PATCH",
-      "/api/v2/conversations/calls/\(Demo.noisy)/participants/ef10915e-a083-4f2f-8045-c624a143ada8/user/\(Demo.grace)",
+      "/api/v2/conversations/calls/\(Demo.Call.noisy)/participants/ef10915e-a083-4f2f-8045-c624a143ada8/user/\(Demo.User.grace)",
       token: token, json: "{\"muted\":\(muted)}")
     #expect(r.status == 202)
   }
@@ -336,7 +340,7 @@ func queueTopic(_ id: String) -> String { "v2.routing.queues.\(id).conversations
   @Test func faultsDropSocketsAndEventsDelayEventsAndAnnounceClosing() async throws {
     try await withSim { sim in
       let token = try await sim.token()
-      let grace = userTopic(Demo.grace)
+      let grace = userTopic(Demo.User.grace)
       var (probe, _, uri) = try await world(sim, token)
       // A dropped socket.
       #expect(try await sim.sim("POST", "/sim/notifications/drop").json["sockets"] as? Int == 1)

@@ -1,5 +1,6 @@
 import Foundation
 import GenesysSim
+import PartylineTestSupport
 import Testing
 
 /// Genesys's own Python SDK (`purecloudplatformclientv2`) reads what the emulator serves: every answer
@@ -28,7 +29,7 @@ struct SimSDKConformanceTests {
       add(
         "QueueEntityListing",
         try await sim.get("/api/v2/routing/queues?pageSize=1&pageNumber=2", token: token))
-      add("Queue", try await sim.get("/api/v2/routing/queues/\(Demo.escalations)", token: token))
+      add("Queue", try await sim.get("/api/v2/routing/queues/\(Demo.Queue.escalations)", token: token))
       let query =
         #"{"metrics":[{"metric":"oWaiting","details":true},{"metric":"oInteracting","details":true},{"metric":"oLongestWaiting"}],"groupBy":["queueId"],"filter":{"type":"or","predicates":[{"dimension":"queueId","operator":"exists"}],"clauses":[{"type":"and","predicates":[{"dimension":"mediaType","value":"voice"}]}]},"order":"asc"}"#
       samples["ConversationActivityQuery", default: []].append(
@@ -40,9 +41,15 @@ struct SimSDKConformanceTests {
       add(
         "LimitsEntityListing",
         try await sim.get("/api/v2/organizations/limits/namespaces/platform.api", token: token))
-      add("CallConversation", try await sim.get("/api/v2/conversations/calls/\(Demo.answered)", token: token))
-      add("CallConversation", try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token))
-      add("Conversation", try await sim.get("/api/v2/conversations/\(Demo.answered)", token: token))
+      add(
+        "CallConversation",
+        try await sim.get("/api/v2/conversations/calls/\(Demo.Call.escalationAnswered)", token: token))
+      add(
+        "CallConversation",
+        try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token))
+      add(
+        "Conversation",
+        try await sim.get("/api/v2/conversations/\(Demo.Call.escalationAnswered)", token: token))
       add(
         "ErrorBody",
         try await sim.get("/api/v2/routing/queues/00000000-0000-4000-8000-000000000000", token: token))
@@ -51,7 +58,7 @@ struct SimSDKConformanceTests {
       let channel = try #require(created.json["id"] as? String)
       let uri = try #require(created.json["connectUri"] as? String)
       add("ChannelEntityListing", try await sim.get("/api/v2/notifications/channels", token: token))
-      let topics = [userTopic(Demo.quinn), queueTopic(Demo.escalations), "v2.bad.topic"]
+      let topics = [userTopic(Demo.User.quinn), queueTopic(Demo.Queue.escalations), "v2.bad.topic"]
       add(
         "ChannelTopicEntityListing",
         try await sim.subscribe(channel, topics, token: token, ignoreErrors: true))
@@ -63,27 +70,32 @@ struct SimSDKConformanceTests {
       // Quinn's customer is muted and leaves: events on both topics.
       let mute = try await sim.send(
         "PATCH",
-        "/api/v2/conversations/calls/\(Demo.answered)/participants/b7820e01-6ee5-4785-bac7-58de0b0b3624/user/\(Demo.quinn)",
+        "/api/v2/conversations/calls/\(Demo.Call.escalationAnswered)/participants/b7820e01-6ee5-4785-bac7-58de0b0b3624/user/\(Demo.User.quinn)",
         token: token, json: #"{"muted":true}"#)
       #expect(mute.status == 202)
-      #expect(try await eventually { probe.events(userTopic(Demo.quinn)).count == 1 })
+      #expect(try await eventually { probe.events(userTopic(Demo.User.quinn)).count == 1 })
       _ = try await sim.sim(
-        "POST", "/sim/conversations/\(Demo.answered)/participants/b7820e01-6ee5-4785-bac7-58de0b0b3624/leave")
+        "POST",
+        "/sim/conversations/\(Demo.Call.escalationAnswered)/participants/b7820e01-6ee5-4785-bac7-58de0b0b3624/leave"
+      )
       #expect(
         try await eventually {
-          probe.events(userTopic(Demo.quinn)).count >= 2
-            && probe.events(queueTopic(Demo.escalations)).count >= 2
+          probe.events(userTopic(Demo.User.quinn)).count >= 2
+            && probe.events(queueTopic(Demo.Queue.escalations)).count >= 2
         }, "\(probe.messages.map { $0["topicName"] ?? "?" })")
-      samples["ConversationCallEventTopicCallConversation"] = probe.events(userTopic(Demo.quinn)).compactMap {
-        $0["eventBody"]
-      }
-      samples["QueueConversationCallEventTopicCallConversation"] = probe.events(queueTopic(Demo.escalations))
-        .compactMap { $0["eventBody"] }
+      samples["ConversationCallEventTopicCallConversation"] = probe.events(userTopic(Demo.User.quinn))
+        .compactMap {
+          $0["eventBody"]
+        }
+      samples["QueueConversationCallEventTopicCallConversation"] = probe.events(
+        queueTopic(Demo.Queue.escalations)
+      )
+      .compactMap { $0["eventBody"] }
     }
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("sdk-samples-\(getpid()).json")
     try JSONSerialization.data(withJSONObject: samples).write(to: file)
     defer { try? FileManager.default.removeItem(at: file) }
-    let (status, output) = try SDK.check(file.path)
+    let (status, output) = try await SDK.check(file.path)
     #expect(status == 0, "\(output)")
   }
 }
@@ -97,10 +109,12 @@ enum SDK {
     (try? run(["-c", "import PureCloudPlatformClientV2"]).0) == 0
   }()
 
-  static func check(_ samples: String) throws -> (Int32, String) {
-    try run([
-      root.appendingPathComponent("scripts/genesys_sdk_check.py").path, "--strict", "--quiet", samples,
-    ])
+  static func check(_ samples: String) async throws -> (Int32, String) {
+    try await onOwnThread {
+      try run([
+        root.appendingPathComponent("scripts/genesys_sdk_check.py").path, "--strict", "--quiet", samples,
+      ])
+    }
   }
 
   static func run(_ arguments: [String]) throws -> (Int32, String) {

@@ -1,5 +1,6 @@
 import Foundation
 import GenesysSim
+import PartylineTestSupport
 import Testing
 import YAMLReader
 
@@ -32,10 +33,11 @@ import YAMLReader
       #expect(r.json["expires_in"] as? Int == 1)
       let token = try #require(r.json["access_token"] as? String)
       clock.advance(0.9)
-      #expect(try await sim.get("/api/v2/users/\(Demo.ada)", token: token).status == 200)
+      #expect(try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token).status == 200)
       clock.advance(0.2)
       expectErrorBody(
-        try await sim.get("/api/v2/users/\(Demo.ada)", token: token), status: 401, code: "bad.credentials")
+        try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token), status: 401,
+        code: "bad.credentials")
     }
   }
 
@@ -65,10 +67,11 @@ import YAMLReader
   @Test func missingAndUnknownBearerTokens() async throws {
     try await withSim { sim in
       expectErrorBody(
-        try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: nil), status: 401,
+        try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: nil), status: 401,
         code: "authentication.required")
       expectErrorBody(
-        try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: "not-a-token"), status: 401,
+        try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: "not-a-token"),
+        status: 401,
         code: "bad.credentials")
     }
   }
@@ -78,24 +81,24 @@ import YAMLReader
   @Test func callConversationHasFlatParticipantsWithUserReference() async throws {
     try await withSim { sim in
       let token = try await sim.token()
-      let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+      let r = try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token)
       #expect(r.status == 200)
       let body = r.json
-      #expect(body["id"] as? String == Demo.warRoom)
+      #expect(body["id"] as? String == Demo.Call.warRoom)
       #expect(body["maxParticipants"] as? Int == 10)
-      #expect(body["selfUri"] as? String == "/api/v2/conversations/calls/\(Demo.warRoom)")
+      #expect(body["selfUri"] as? String == "/api/v2/conversations/calls/\(Demo.Call.warRoom)")
       let parts = body.participants()
       #expect(parts.count == 2)
-      let agent = try #require(parts.first { $0["id"] as? String == Demo.warRoomAgent })
+      let agent = try #require(parts.first { $0["id"] as? String == Demo.Participant.warRoomAgent })
       #expect(agent["userId"] == nil)
       let user = try #require(agent["user"] as? [String: Any])
-      #expect(user["id"] as? String == Demo.ada)
+      #expect(user["id"] as? String == Demo.User.ada)
       #expect(user["name"] == nil, "REST user references carry no name (docs/genesys-api.md §8.2)")
-      #expect(user["selfUri"] as? String == "/api/v2/users/\(Demo.ada)")
+      #expect(user["selfUri"] as? String == "/api/v2/users/\(Demo.User.ada)")
       #expect(agent["state"] as? String == "connected")
       #expect(agent["muted"] as? Bool == false)
       #expect(agent["purpose"] as? String == "agent")
-      let customer = try #require(parts.first { $0["id"] as? String == Demo.warRoomCustomer })
+      let customer = try #require(parts.first { $0["id"] as? String == Demo.Participant.warRoomCustomer })
       // Phone numbers are served as tel: URIs, as the real service renders them.
       #expect(customer["address"] as? String == "tel:+4930123456")
       let date = try #require(agent["connectedTime"] as? String)
@@ -106,10 +109,11 @@ import YAMLReader
   @Test func genericConversationHasUserIdAndCalls() async throws {
     try await withSim { sim in
       let token = try await sim.token()
-      let r = try await sim.get("/api/v2/conversations/\(Demo.warRoom)", token: token)
+      let r = try await sim.get("/api/v2/conversations/\(Demo.Call.warRoom)", token: token)
       #expect(r.status == 200)
-      let agent = try #require(r.json.participants().first { $0["id"] as? String == Demo.warRoomAgent })
-      #expect(agent["userId"] as? String == Demo.ada)
+      let agent = try #require(
+        r.json.participants().first { $0["id"] as? String == Demo.Participant.warRoomAgent })
+      #expect(agent["userId"] as? String == Demo.User.ada)
       #expect(agent["user"] == nil)
       #expect(agent["state"] == nil)
       #expect(agent["muted"] == nil)
@@ -117,7 +121,7 @@ import YAMLReader
       #expect(calls.count == 1)
       #expect(calls[0]["state"] as? String == "connected")
       #expect(calls[0]["muted"] as? Bool == false)
-      #expect(r.json["selfUri"] as? String == "/api/v2/conversations/\(Demo.warRoom)")
+      #expect(r.json["selfUri"] as? String == "/api/v2/conversations/\(Demo.Call.warRoom)")
     }
   }
 
@@ -133,7 +137,7 @@ import YAMLReader
         try await sim.get("/api/v2/no/such/route", token: token), status: 404, code: "not.found")
       expectErrorBody(try await sim.get("/nothing", token: nil), status: 404, code: "not.found")
       let path =
-        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+        "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/\(Demo.Participant.warRoomCustomer)/user/\(Demo.User.ada)"
       expectErrorBody(
         try await sim.send("PATCH", path, token: token, json: "{\"muted\": tru"), status: 400,
         code: "bad.request")
@@ -145,7 +149,7 @@ import YAMLReader
         body: "muted")
       expectErrorBody(wrongType, status: 415, code: "unsupported.media.type")
       let wrongParticipant =
-        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/nope/user/\(Demo.ada)"
+        "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/nope/user/\(Demo.User.ada)"
       expectErrorBody(
         try await sim.send("PATCH", wrongParticipant, token: token, json: "{\"muted\":true}"), status: 404,
         code: "not.found")
@@ -158,12 +162,12 @@ import YAMLReader
       var seen: Set<String> = []
       let responses = [
         try await sim.tokenResponse("partyline-demo", "partyline-demo-secret"),
-        try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token),
+        try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token),
         try await sim.get("/api/v2/users/nope", token: token),
-        try await sim.get("/api/v2/users/\(Demo.ada)", token: nil),
+        try await sim.get("/api/v2/users/\(Demo.User.ada)", token: nil),
         try await sim.send(
           "PATCH",
-          "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)",
+          "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/\(Demo.Participant.warRoomCustomer)/user/\(Demo.User.ada)",
           token: token, json: "{\"muted\":true}"),
       ]
       for r in responses {
@@ -182,18 +186,20 @@ import YAMLReader
   @Test func clientCredentialsHaveNoUser() async throws {
     try await withSim { sim in
       let token = try await sim.token()
-      let plain = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)"
+      let plain =
+        "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/\(Demo.Participant.warRoomCustomer)"
       expectErrorBody(
         try await sim.send("PATCH", plain, token: token, json: "{\"muted\":true}"), status: 400,
         code: "not.a.user")
-      let generic = "/api/v2/conversations/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)"
+      let generic =
+        "/api/v2/conversations/\(Demo.Call.warRoom)/participants/\(Demo.Participant.warRoomCustomer)"
       expectErrorBody(
         try await sim.send("PATCH", generic, token: token, json: "{\"muted\":true}"), status: 400,
         code: "not.a.user")
-      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants"
+      let add = "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants"
       expectErrorBody(
         try await sim.send(
-          "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.grace)\"}]}"),
+          "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.User.grace)\"}]}"),
         status: 400, code: "not.a.user")
     }
   }
@@ -202,18 +208,18 @@ import YAMLReader
     try await withSim { sim in
       let token = try await sim.token()
       let patch =
-        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.grace)"
+        "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/\(Demo.Participant.warRoomCustomer)/user/\(Demo.User.grace)"
       let r = try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}")
       expectErrorBody(r, status: 404, code: "not.found")
       #expect((r.json["message"] as? String)?.contains("is not a participant in the conversation") == true)
-      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.grace)"
+      let add = "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/user/\(Demo.User.grace)"
       expectErrorBody(
         try await sim.send(
-          "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.hedy)\"}]}"),
+          "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.User.hedy)\"}]}"),
         status: 404, code: "not.found")
       let ok = try await sim.send(
         "PATCH",
-        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)",
+        "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/\(Demo.Participant.warRoomCustomer)/user/\(Demo.User.ada)",
         token: token, json: "{\"muted\":true}")
       #expect(ok.status == 202)
       #expect(ok.body.isEmpty)
@@ -224,7 +230,7 @@ import YAMLReader
     try await withSim { sim in
       let readonly = try await sim.token("partyline-readonly", "partyline-readonly-secret")
       let patch =
-        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+        "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/\(Demo.Participant.warRoomCustomer)/user/\(Demo.User.ada)"
       let r = try await sim.send("PATCH", patch, token: readonly, json: "{\"muted\":true}")
       expectErrorBody(r, status: 403, code: "missing.any.permissions")
       let message = try #require(r.json["message"] as? String)
@@ -235,21 +241,22 @@ import YAMLReader
       ] {
         #expect(message.contains(p), "\(message)")
       }
-      #expect(try await sim.get("/api/v2/conversations/\(Demo.warRoom)", token: readonly).status == 200)
+      #expect(try await sim.get("/api/v2/conversations/\(Demo.Call.warRoom)", token: readonly).status == 200)
     }
     let fixture = SimFixture(
       clients: [.init(id: "bare", secret: "s", permissions: [])], users: SimFixture.demo.users,
       conversations: SimFixture.demo.conversations)
     try await withSim(fixture: fixture) { sim in
       let token = try await sim.token("bare", "s")
-      let generic = try await sim.get("/api/v2/conversations/\(Demo.warRoom)", token: token)
+      let generic = try await sim.get("/api/v2/conversations/\(Demo.Call.warRoom)", token: token)
       expectErrorBody(generic, status: 403, code: "missing.any.permissions")
       #expect((generic.json["message"] as? String)?.contains("conversation:communication:view") == true)
       let search = try await sim.send("POST", "/api/v2/users/search", token: token, json: "{\"query\":[]}")
       expectErrorBody(search, status: 403, code: "missing.any.permissions")
       #expect((search.json["message"] as? String)?.contains("directory:user:view") == true)
       // The call read lists no permission.
-      #expect(try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token).status == 200)
+      #expect(
+        try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token).status == 200)
     }
   }
 
@@ -263,11 +270,11 @@ import YAMLReader
     try await withSim(options: options) { sim in
       let token = try await sim.token()
       for _ in 0..<2 {
-        let r = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+        let r = try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token)
         #expect(r.status == 200)
         #expect(r.header("inin-ratelimit-count") == nil && r.header("inin-ratelimit-allowed") == nil)
       }
-      let limited = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+      let limited = try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token)
       expectErrorBody(limited, status: 429, code: "too.many.requests.retry.after")
       #expect(limited.header("Retry-After") == "60")
       #expect(limited.header("inin-ratelimit-reset") == nil)
@@ -284,14 +291,14 @@ import YAMLReader
     try await withSim(options: options) { sim in
       let token = try await sim.token()
       for n in 1...3 {
-        let r = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+        let r = try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token)
         #expect(r.status == 200)
         #expect(r.header("inin-ratelimit-count") == String(n))
         #expect(r.header("inin-ratelimit-allowed") == "3")
         #expect(r.header("inin-ratelimit-reset") == "2")
         clock.advance(0.3)
       }
-      let limited = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+      let limited = try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token)
       expectErrorBody(limited, status: 429, code: "too.many.requests.retry.after")
       let retry = try #require(limited.header("Retry-After"))
       #expect(retry == "2", "1.1 s left in the window, in whole seconds rounded up")
@@ -302,9 +309,9 @@ import YAMLReader
       #expect(limited.header("inin-ratelimit-allowed") == "3")
       // Another token has its own window.
       let other = try await sim.token()
-      #expect(try await sim.get("/api/v2/users/\(Demo.ada)", token: other).status == 200)
+      #expect(try await sim.get("/api/v2/users/\(Demo.User.ada)", token: other).status == 200)
       clock.advance(1.2)
-      let again = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+      let again = try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token)
       #expect(again.status == 200)
       #expect(again.header("inin-ratelimit-count") == "1")
     }
@@ -313,7 +320,7 @@ import YAMLReader
   @Test func noRateLimitHeadersWhenOff() async throws {
     try await withSim(options: fastOptions(rateLimit: nil)) { sim in
       let token = try await sim.token()
-      let r = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+      let r = try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token)
       #expect(r.status == 200)
       #expect(r.header("inin-ratelimit-count") == nil)
     }
@@ -326,14 +333,15 @@ import YAMLReader
     try await withSim(options: fastOptions(patchDelay: delay)) { sim in
       let token = try await sim.token()
       let patch =
-        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+        "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/\(Demo.Participant.warRoomCustomer)/user/\(Demo.User.ada)"
       let sentAt = Date()
       let accepted = try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}")
       #expect(accepted.status == 202)
       #expect(accepted.body.isEmpty)
       func muted() async throws -> Bool? {
-        let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
-        return r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool
+        let r = try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token)
+        return r.json.participants().first { $0["id"] as? String == Demo.Participant.warRoomCustomer }?[
+          "muted"] as? Bool
       }
       let right = try await muted()
       // The server read it before the delay was over when the answer came back within it; on a
@@ -341,9 +349,9 @@ import YAMLReader
       if Date().timeIntervalSince(sentAt) < delay { #expect(right == false) }
       #expect(try await eventually { try await muted() == true })
       #expect(Date().timeIntervalSince(sentAt) >= delay)
-      let generic = try await sim.get("/api/v2/conversations/\(Demo.warRoom)", token: token)
+      let generic = try await sim.get("/api/v2/conversations/\(Demo.Call.warRoom)", token: token)
       let customer = try #require(
-        generic.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer })
+        generic.json.participants().first { $0["id"] as? String == Demo.Participant.warRoomCustomer })
       #expect((customer["calls"] as? [[String: Any]])?.first?["muted"] as? Bool == true)
     }
   }
@@ -352,22 +360,22 @@ import YAMLReader
     let delay = 0.5
     try await withSim(options: fastOptions(connectDelay: delay)) { sim in
       let token = try await sim.token()
-      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.ada)"
+      let add = "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/user/\(Demo.User.ada)"
       let sentAt = Date()
       let r = try await sim.send(
         "POST", add, token: token,
-        json: "{\"participants\":[{\"userId\":\"\(Demo.grace)\"},{\"address\":\"tel:+4989123\"}]}")
+        json: "{\"participants\":[{\"userId\":\"\(Demo.User.grace)\"},{\"address\":\"tel:+4989123\"}]}")
       #expect(r.status == 200)
-      let added = r.json.participants().filter { $0["userId"] as? String == Demo.grace }
+      let added = r.json.participants().filter { $0["userId"] as? String == Demo.User.grace }
       #expect(added.count == 1)
       #expect((added.first?["calls"] as? [[String: Any]])?.first?["state"] as? String == "alerting")
       // A number given as a tel: URI is stored as the number and served as a tel: URI.
       let phone = r.json.participants().first { $0["address"] as? String == "tel:+4989123" }
       #expect((phone?["calls"] as? [[String: Any]])?.first?["state"] as? String == "alerting")
       func states() async throws -> [String] {
-        let c = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+        let c = try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token)
         return c.json.participants().filter {
-          ($0["user"] as? [String: Any])?["id"] as? String == Demo.grace
+          ($0["user"] as? [String: Any])?["id"] as? String == Demo.User.grace
             || $0["address"] as? String == "tel:+4989123"
         }.compactMap { $0["state"] as? String }
       }
@@ -375,9 +383,9 @@ import YAMLReader
       if Date().timeIntervalSince(sentAt) < delay { #expect(right == ["alerting", "alerting"]) }
       #expect(try await eventually { try await states() == ["connected", "connected"] })
       #expect(Date().timeIntervalSince(sentAt) >= delay)
-      let connected = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+      let connected = try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token)
       let grace = connected.json.participants().first {
-        ($0["user"] as? [String: Any])?["id"] as? String == Demo.grace
+        ($0["user"] as? [String: Any])?["id"] as? String == Demo.User.grace
       }
       #expect(grace?["connectedTime"] is String)
       #expect(grace?["purpose"] as? String == "user")
@@ -387,14 +395,14 @@ import YAMLReader
   @Test func offlineUserDoesNotAnswer() async throws {
     try await withSim(options: fastOptions(noAnswerTimeout: 0.1)) { sim in
       let token = try await sim.token()
-      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.ada)"
+      let add = "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/user/\(Demo.User.ada)"
       let r = try await sim.send(
-        "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.otto)\"}]}")
+        "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.User.otto)\"}]}")
       #expect(r.status == 200)
       let done = try await eventually {
-        let c = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+        let c = try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token)
         let otto = c.json.participants().first {
-          ($0["user"] as? [String: Any])?["id"] as? String == Demo.otto
+          ($0["user"] as? [String: Any])?["id"] as? String == Demo.User.otto
         }
         return otto?["state"] as? String == "disconnected"
           && otto?["disconnectType"] as? String == "transfer.noanswer"
@@ -407,7 +415,7 @@ import YAMLReader
     try await withSim { sim in
       let token = try await sim.token()
       // The war room holds 10; 2 are in it.
-      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.ada)"
+      let add = "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/user/\(Demo.User.ada)"
       let seven = (1...7).map { "{\"address\":\"+49300000\($0)\"}" }.joined(separator: ",")
       #expect(
         try await sim.send("POST", add, token: token, json: "{\"participants\":[\(seven)]}").status == 200)
@@ -455,13 +463,14 @@ import YAMLReader
   @Test func addingAConnectedUserAgainIsRefused() async throws {
     try await withSim { sim in
       let token = try await sim.token()
-      let add = "/api/v2/conversations/calls/\(Demo.warRoom)/participants/user/\(Demo.ada)"
+      let add = "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/user/\(Demo.User.ada)"
       expectErrorBody(
         try await sim.send(
-          "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.ada)\"}]}"),
+          "POST", add, token: token, json: "{\"participants\":[{\"userId\":\"\(Demo.User.ada)\"}]}"),
         status: 400, code: "bad.request")
       expectErrorBody(
-        try await sim.send("POST", add, token: token, json: "[{\"userId\":\"\(Demo.grace)\"}]"), status: 400,
+        try await sim.send("POST", add, token: token, json: "[{\"userId\":\"\(Demo.User.grace)\"}]"),
+        status: 400,
         code: "bad.request")
     }
   }
@@ -471,16 +480,17 @@ import YAMLReader
   @Test func usersByIdBulkAndSearch() async throws {
     try await withSim { sim in
       let token = try await sim.token()
-      let one = try await sim.get("/api/v2/users/\(Demo.otto)?expand=presence", token: token)
+      let one = try await sim.get("/api/v2/users/\(Demo.User.otto)?expand=presence", token: token)
       #expect(one.status == 200)
       #expect(one.json["email"] as? String == "otto@example.com")
       let presence = one.json["presence"] as? [String: Any]
       #expect((presence?["presenceDefinition"] as? [String: Any])?["systemPresence"] as? String == "Offline")
 
-      let bulk = try await sim.get("/api/v2/users?id=\(Demo.ada)&id=\(Demo.grace)&id=nope", token: token)
+      let bulk = try await sim.get(
+        "/api/v2/users?id=\(Demo.User.ada)&id=\(Demo.User.grace)&id=nope", token: token)
       #expect(bulk.status == 200)
       let entities = try #require(bulk.json["entities"] as? [[String: Any]])
-      #expect(entities.compactMap { $0["id"] as? String } == [Demo.ada, Demo.grace])
+      #expect(entities.compactMap { $0["id"] as? String } == [Demo.User.ada, Demo.User.grace])
       #expect(bulk.json["total"] as? Int == 2)
       #expect(bulk.json["pageSize"] as? Int == 25)
       #expect(bulk.json["pageNumber"] as? Int == 1)
@@ -498,7 +508,7 @@ import YAMLReader
       )
       #expect(search.status == 200)
       let results = try #require(search.json["results"] as? [[String: Any]])
-      #expect(results.map { $0["id"] as? String } == [Demo.grace])
+      #expect(results.map { $0["id"] as? String } == [Demo.User.grace])
       #expect(search.json["entities"] == nil)
       #expect(search.json["total"] as? Int == 1)
       let none = try await sim.send(
@@ -519,15 +529,17 @@ import YAMLReader
         body: "{\"faults\":[{\"route\":\"GET /api/v2/users/*\",\"error503\":1}]}")
       #expect(set.status == 200)
       expectErrorBody(
-        try await sim.get("/api/v2/users/\(Demo.ada)", token: token), status: 503, code: "service.unavailable"
+        try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token), status: 503,
+        code: "service.unavailable"
       )
-      #expect(try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token).status == 200)
+      #expect(
+        try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token).status == 200)
 
       _ = try await sim.http.request(
         "POST", "/sim/faults", body: "{\"faults\":[{\"route\":\"/api/v2/users/*\",\"error500\":0.5}]}")
       var failures = 0
       for _ in 0..<100 {
-        let r = try await sim.get("/api/v2/users/\(Demo.ada)", token: token)
+        let r = try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token)
         if r.status == 500 {
           failures += 1
           #expect(r.json["code"] as? String == "internal.server.error")
@@ -540,7 +552,7 @@ import YAMLReader
       _ = try await sim.http.request(
         "POST", "/sim/faults", body: "{\"faults\":[{\"route\":\"*\",\"reset\":1}]}")
       let outcome = try await sim.http.send(
-        "GET", "/api/v2/users/\(Demo.ada)", headers: [("Authorization", "Bearer \(token)")])
+        "GET", "/api/v2/users/\(Demo.User.ada)", headers: [("Authorization", "Bearer \(token)")])
       guard case .reset = outcome else {
         Issue.record("expected the connection to close without an answer")
         return
@@ -548,7 +560,7 @@ import YAMLReader
       _ = try await sim.http.request(
         "POST", "/sim/faults", body: "{\"faults\":[{\"route\":\"*\",\"latencyMs\":150}]}")
       let start = Date()
-      #expect(try await sim.get("/api/v2/users/\(Demo.ada)", token: token).status == 200)
+      #expect(try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token).status == 200)
       #expect(Date().timeIntervalSince(start) >= 0.14)
       #expect(try await sim.http.request("DELETE", "/sim/faults").status == 204)
 
@@ -575,7 +587,7 @@ import YAMLReader
     try await withSim(options: options) { sim in
       let token = try await sim.token()
       expectErrorBody(
-        try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token), status: 504,
+        try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token), status: 504,
         code: "request.timeout")
     }
     #expect(
@@ -589,8 +601,8 @@ import YAMLReader
   @Test func requestCountsAndLog() async throws {
     try await withSim { sim in
       let token = try await sim.token()
-      _ = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
-      _ = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+      _ = try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token)
+      _ = try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token)
       _ = try await sim.get("/api/v2/conversations/calls/nope", token: token)
       _ = try await sim.get("/api/v2/nope", token: token)
       let counts = try await sim.http.request("GET", "/sim/requests")
@@ -609,7 +621,7 @@ import YAMLReader
       let third = entries[2]
       #expect(third["clientId"] as? String == "partyline-demo")
       #expect(third["method"] as? String == "GET")
-      #expect(third["path"] as? String == "/api/v2/conversations/calls/\(Demo.warRoom)")
+      #expect(third["path"] as? String == "/api/v2/conversations/calls/\(Demo.Call.warRoom)")
       #expect(third["status"] as? Int == 200)
       #expect(third["time"] is String)
       #expect(try await sim.http.request("DELETE", "/sim/requests").status == 204)
@@ -624,24 +636,25 @@ import YAMLReader
     try await withSim(options: fastOptions(patchDelay: 5)) { sim in
       let token = try await sim.token()
       let patch =
-        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+        "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/\(Demo.Participant.warRoomCustomer)/user/\(Demo.User.ada)"
       #expect(try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}").status == 202)
       exported = sim.server.exportState()
       let viaHTTP = try await sim.http.request("GET", "/sim/state")
       #expect(viaHTTP.text == exported)
     }
     let fixture = try SimFixture.parse(yaml: exported, file: "state.yaml").get()
-    let customer = fixture.conversations.first { $0.id == Demo.warRoom }?.participants.first {
-      $0.id == Demo.warRoomCustomer
+    let customer = fixture.conversations.first { $0.id == Demo.Call.warRoom }?.participants.first {
+      $0.id == Demo.Participant.warRoomCustomer
     }
     #expect(customer?.muted == true)
     let server = try await SimServer.start(exportedState: exported, options: fastOptions())
     let sim = SimSession(server: server, http: TestHTTPClient(port: server.port))
     let token = try await sim.token()
-    let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
+    let r = try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token)
     await server.shutdown()
     #expect(
-      r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }?["muted"] as? Bool == true)
+      r.json.participants().first { $0["id"] as? String == Demo.Participant.warRoomCustomer }?["muted"]
+        as? Bool == true)
     await #expect(throws: Diagnostics.self) {
       _ = try await SimServer.start(exportedState: "clients: 3\n", options: fastOptions())
     }
@@ -688,11 +701,11 @@ final class ManualClock: @unchecked Sendable {
     try await withSim(options: options) { sim in
       let token = try await sim.token()
       let patch =
-        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+        "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/\(Demo.Participant.warRoomCustomer)/user/\(Demo.User.ada)"
       #expect(try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}").status == 202)
       func customer() async throws -> [String: Any]? {
-        let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
-        return r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }
+        let r = try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token)
+        return r.json.participants().first { $0["id"] as? String == Demo.Participant.warRoomCustomer }
       }
       #expect(try await customer()?["muted"] as? Bool == false)
       #expect(try await customer()?["startTime"] as? String == "2021-05-14T13:46:40.067Z")
@@ -702,7 +715,8 @@ final class ManualClock: @unchecked Sendable {
       #expect(try await customer()?["muted"] as? Bool == true)
       clock.advance(86_400)
       expectErrorBody(
-        try await sim.get("/api/v2/users/\(Demo.ada)", token: token), status: 401, code: "bad.credentials")
+        try await sim.get("/api/v2/users/\(Demo.User.ada)", token: token), status: 401,
+        code: "bad.credentials")
     }
   }
 }
@@ -721,11 +735,11 @@ final class ManualClock: @unchecked Sendable {
     try await withSim(options: fastOptions(patchDelay: 0)) { sim in
       let token = try await sim.token()
       let patch =
-        "/api/v2/conversations/calls/\(Demo.warRoom)/participants/\(Demo.warRoomCustomer)/user/\(Demo.ada)"
+        "/api/v2/conversations/calls/\(Demo.Call.warRoom)/participants/\(Demo.Participant.warRoomCustomer)/user/\(Demo.User.ada)"
       #expect(
         try await sim.send("PATCH", patch, token: token, json: "{\"state\":\"disconnected\"}").status == 202)
-      let r = try await sim.get("/api/v2/conversations/calls/\(Demo.warRoom)", token: token)
-      let customer = r.json.participants().first { $0["id"] as? String == Demo.warRoomCustomer }
+      let r = try await sim.get("/api/v2/conversations/calls/\(Demo.Call.warRoom)", token: token)
+      let customer = r.json.participants().first { $0["id"] as? String == Demo.Participant.warRoomCustomer }
       #expect(customer?["state"] as? String == "disconnected")
       #expect(customer?["endTime"] is String)
       expectErrorBody(
@@ -750,13 +764,13 @@ final class ManualClock: @unchecked Sendable {
     let sim = SimSession(server: server, http: TestHTTPClient(port: server.port))
     let token = try await sim.token()
     let patch =
-      "/api/v2/conversations/calls/\(Demo.noisy)/participants/ef10915e-a083-4f2f-8045-c624a143ada8/user/\(Demo.grace)"
+      "/api/v2/conversations/calls/\(Demo.Call.noisy)/participants/ef10915e-a083-4f2f-8045-c624a143ada8/user/\(Demo.User.grace)"
     let r = try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}")
     try server.exportState().write(toFile: path, atomically: true, encoding: .utf8)
     await server.shutdown()
     #expect(r.status == 202)
     let saved = try SimFixture.load(path: path).get()
-    let caller = saved.conversations.first { $0.id == Demo.noisy }?.participants.first {
+    let caller = saved.conversations.first { $0.id == Demo.Call.noisy }?.participants.first {
       $0.id == "ef10915e-a083-4f2f-8045-c624a143ada8"
     }
     #expect(caller?.muted == true)
@@ -774,7 +788,7 @@ final class ManualClock: @unchecked Sendable {
 
   static let start = """
     {"conversations": [{"id": "\(conversation)", "participants": [
-      {"id": "\(agent)", "purpose": "agent", "state": "connected", "user": "\(Demo.ada)"},
+      {"id": "\(agent)", "purpose": "agent", "state": "connected", "user": "\(Demo.User.ada)"},
       {"id": "\(customer)", "purpose": "customer", "state": "connected", "address": "+4930555000"}]}]}
     """
 
@@ -821,7 +835,7 @@ final class ManualClock: @unchecked Sendable {
       #expect(join.json["participants"] as? Int == 1)
 
       let patch =
-        "/api/v2/conversations/calls/\(Self.conversation)/participants/\(Self.joiner)/user/\(Demo.ada)"
+        "/api/v2/conversations/calls/\(Self.conversation)/participants/\(Self.joiner)/user/\(Demo.User.ada)"
       #expect(try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}").status == 202)
       clock.advance(0.5)
       #expect(try await sim.send("PATCH", patch, token: token, json: "{\"muted\":true}").status == 202)

@@ -20,7 +20,7 @@ public enum TestPostgres {
 
   public struct Missing: Error, CustomStringConvertible {
     public var description: String {
-      "PARTYLINE_TEST_POSTGRES is not set under CI: scripts/test (run by .ci/run) starts a PostgreSQL for these tests"
+      "PARTYLINE_TEST_POSTGRES is not set: scripts/test (which .ci/run calls) starts a PostgreSQL for these tests"
     }
   }
 
