@@ -236,12 +236,6 @@ struct SecretWorld {
     receiver.standardError = FileHandle.nullDevice
     receiver.standardInput = FileHandle.nullDevice
     try receiver.run()
-    var portBytes: [UInt8] = []
-    while true {
-      let b = portPipe.fileHandleForReading.readData(ofLength: 1)
-      guard let c = b.first, c != 10 else { break }
-      portBytes.append(c)
-    }
-    return (receiver, String(decoding: portBytes, as: UTF8.self), received)
+    return (receiver, portPipe.fileHandleForReading.readLine(), received)
   }
 }

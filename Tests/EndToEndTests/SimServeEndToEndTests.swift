@@ -11,33 +11,6 @@ import Testing
 /// The built `partyline sim serve`: its first line, a request over its socket, a clean stop on
 /// SIGTERM and SIGINT, and located errors for a bad fixture.
 @Suite struct SimServeEndToEndTests {
-  static var binary: URL {
-    #if os(Linux)
-      let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    #else
-      let exe = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
-    #endif
-    var dir = exe.deletingLastPathComponent()
-    while dir.path != "/" {
-      let candidate = dir.appendingPathComponent("partyline")
-      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-      dir = dir.deletingLastPathComponent()
-    }
-    return URL(fileURLWithPath: ".build/debug/partyline")
-  }
-
-  /// Reads stdout up to the first newline.
-  static func firstLine(_ handle: FileHandle) -> String {
-    var bytes: [UInt8] = []
-    while true {
-      let chunk = handle.readData(ofLength: 1)
-      guard let b = chunk.first else { break }
-      if b == 10 { break }
-      bytes.append(b)
-    }
-    return String(decoding: bytes, as: UTF8.self)
-  }
-
   /// One GET over a raw socket; returns the status line.
   static func statusLine(port: Int, path: String) -> String {
     #if canImport(Glibc)
@@ -72,13 +45,13 @@ import Testing
   @Test(arguments: [SIGTERM, SIGINT])
   func serveListensAnswersAndStopsCleanly(_ sig: Int32) throws {
     let process = Process()
-    process.executableURL = Self.binary
+    process.executableURL = Built.partyline
     process.arguments = ["sim", "serve", "--port", "0", "--rate-limit", "off"]
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let line = Self.firstLine(out.fileHandleForReading)
+    let line = out.fileHandleForReading.readLine()
     let match = try #require(line.wholeMatch(of: /listening on http:\/\/127\.0\.0\.1:(\d+)/), "\(line)")
     let port = try #require(Int(match.1))
     #expect(Self.statusLine(port: port, path: "/sim/requests") == "HTTP/1.1 200 OK")
@@ -95,7 +68,7 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     let state = dir.appendingPathComponent("org.yaml")
     let process = Process()
-    process.executableURL = Self.binary
+    process.executableURL = Built.partyline
     process.arguments = [
       "sim", "serve", "--fault", "/api/v2/*:503=1", "--save-state", state.path, "--patch-delay", "50ms",
     ]
@@ -103,7 +76,7 @@ import Testing
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let line = Self.firstLine(out.fileHandleForReading)
+    let line = out.fileHandleForReading.readLine()
     let match = try #require(line.wholeMatch(of: /listening on http:\/\/127\.0\.0\.1:(\d+)/), "\(line)")
     let port = try #require(Int(match.1))
     #expect(Self.statusLine(port: port, path: "/api/v2/users/x") == "HTTP/1.1 503 Service Unavailable")
@@ -126,7 +99,7 @@ import Testing
     try "clients:\n  - id: a\n    secret: b\n    colour: red\n".write(
       to: file, atomically: true, encoding: .utf8)
     let process = Process()
-    process.executableURL = Self.binary
+    process.executableURL = Built.partyline
     process.arguments = ["sim", "serve", "--fixture", file.path]
     let err = Pipe()
     process.standardError = err

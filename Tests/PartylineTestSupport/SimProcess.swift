@@ -22,13 +22,7 @@ public final class SimProcess: @unchecked Sendable {
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
     try process.run()
-    var bytes: [UInt8] = []
-    while true {
-      let chunk = out.fileHandleForReading.readData(ofLength: 1)
-      guard let b = chunk.first, b != 10 else { break }
-      bytes.append(b)
-    }
-    let line = String(decoding: bytes, as: UTF8.self)
+    let line = out.fileHandleForReading.readLine()
     guard line.hasPrefix("listening on ") else {
       process.terminate()
       throw SimProcessError.notListening(line)

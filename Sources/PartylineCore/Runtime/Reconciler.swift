@@ -113,8 +113,8 @@ public struct Reconciler: Sendable {
       openLeaseConversations = openLeaseConversations.filter { focus.contains($0) }
     }
     var request = LiveReadRequest(set: set)
-    // A lease whose conversation id is not a UUID (a journal is input) is not read: its revert is
-    // blocked by the applier's id check, which says so.
+    // A lease whose conversation id is not a UUID (a journal is input) is not read; a change planned
+    // for it is blocked by the applier's id check.
     request.extraConversations = openLeaseConversations.compactMap(ConversationId.init)
     request.discover = focus == nil && !revertsOnly
     request.given = given
