@@ -1,8 +1,10 @@
 public import Foundation
 
 /// A fault injected into the requests that match `route`: shares (0…1, summing to at most 1) of 500,
-/// 503 and 504 answers and of connection resets (the socket is closed without an answer), and a
-/// latency added before any answer.
+/// 503, 504 and 429 answers and of connection resets (the socket is closed without an answer), and a
+/// latency added before any answer. A 429 carries `Retry-After` exactly as `retryAfter` says (any text:
+/// `100000`, `0.5`, `inf`), so a client's handling of a hostile or broken answer can be tested; `times`
+/// limits how many requests the rule answers with a fault before it stops.
 public struct FaultRule: Sendable, Equatable {
   /// A glob (`*` matches any run of characters) over `METHOD /path` or over the path alone, e.g.
   /// `*`, `/api/v2/users*`, `PATCH /api/v2/conversations/*`.
@@ -13,22 +15,32 @@ public struct FaultRule: Sendable, Equatable {
   public var error503: Double
   /// The share of matching requests answered with a 504.
   public var error504: Double
+  /// The share of matching requests answered with a 429.
+  public var error429: Double
+  /// The `Retry-After` header of the rule's 429s, verbatim.
+  public var retryAfter: String
   /// The share of matching requests whose connection is closed without an answer.
   public var reset: Double
+  /// How many faulty answers the rule gives before it stops (nil: no end).
+  public var times: Int?
   /// Seconds added before answering.
   public var latency: TimeInterval
 
   /// A fault on `route`; by default every share and the latency are 0 (no fault).
   public init(
-    route: String = "*", error500: Double = 0, error503: Double = 0, error504: Double = 0, reset: Double = 0,
-    latency: TimeInterval = 0
+    route: String = "*", error500: Double = 0, error503: Double = 0, error504: Double = 0,
+    error429: Double = 0, retryAfter: String = "1", reset: Double = 0, latency: TimeInterval = 0,
+    times: Int? = nil
   ) {
     self.route = route
     self.error500 = error500
     self.error503 = error503
     self.error504 = error504
+    self.error429 = error429
+    self.retryAfter = retryAfter
     self.reset = reset
     self.latency = latency
+    self.times = times
   }
 
   func matches(method: String, path: String) -> Bool {
@@ -63,11 +75,14 @@ public struct FaultRule: Sendable, Equatable {
       case "500": rule.error500 = share
       case "503": rule.error503 = share
       case "504": rule.error504 = share
+      case "429": rule.error429 = share
       case "reset": rule.reset = share
       default: return nil
       }
     }
-    guard rule.error500 + rule.error503 + rule.error504 + rule.reset <= 1.000_001 else { return nil }
+    guard rule.error500 + rule.error503 + rule.error504 + rule.error429 + rule.reset <= 1.000_001 else {
+      return nil
+    }
     return rule
   }
 }

@@ -64,20 +64,30 @@ final class SimEngine: @unchecked Sendable {
 
   func decideFault(method: String, path: String) -> FaultDecision {
     locked {
-      guard let rule = faults.first(where: { $0.matches(method: method, path: path) }) else {
+      guard let index = faults.firstIndex(where: { $0.matches(method: method, path: path) }) else {
         return FaultDecision()
       }
+      let rule = faults[index]
       var decision = FaultDecision(latency: rule.latency)
-      let shares = [rule.error500, rule.error503, rule.error504, rule.reset]
+      let shares = [rule.error500, rule.error503, rule.error504, rule.error429, rule.reset]
       guard shares.contains(where: { $0 > 0 }) else { return decision }
       let r = random.unit()
       var edge = 0.0
       for (k, share) in shares.enumerated() {
         edge += share
         if r < edge {
-          decision.outcome = k == 3 ? .reset : .status([500, 503, 504][k])
+          switch k {
+          case 3: decision.outcome = .throttled(retryAfter: rule.retryAfter)
+          case 4: decision.outcome = .reset
+          default: decision.outcome = .status([500, 503, 504][k])
+          }
           break
         }
+      }
+      // A rule with a count stops once it has given that many faulty answers.
+      if case .none = decision.outcome {
+      } else if let times = rule.times {
+        if times <= 1 { faults.remove(at: index) } else { faults[index].times = times - 1 }
       }
       return decision
     }

@@ -26,5 +26,5 @@ struct FaultDecision {
   var latency: TimeInterval = 0
   var outcome: Outcome = .none
 
-  enum Outcome { case none, status(Int), reset }
+  enum Outcome { case none, status(Int), reset, throttled(retryAfter: String) }
 }

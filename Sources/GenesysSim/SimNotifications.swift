@@ -69,14 +69,17 @@ final class SimNotifications: @unchecked Sendable {
     return try body()
   }
 
-  func setFaults(dropShare: Double?, delay: TimeInterval?) {
+  func setFaults(dropShare: Double?, delay: TimeInterval?, partialShare: Double? = nil) {
     locked {
       if let dropShare { options.dropShare = dropShare }
       if let delay { options.delay = delay }
+      if let partialShare { options.partialShare = partialShare }
     }
   }
 
-  var faults: (dropShare: Double, delay: TimeInterval) { locked { (options.dropShare, options.delay) } }
+  var faults: (dropShare: Double, delay: TimeInterval, partialShare: Double) {
+    locked { (options.dropShare, options.delay, options.partialShare) }
+  }
 
   // MARK: Channels
 
@@ -245,10 +248,18 @@ final class SimNotifications: @unchecked Sendable {
     random: inout SimRandom
   ) {
     locked {
-      let text = JSONValue.object([
-        ("topicName", .string(topic)), ("version", .string("2")), ("eventBody", body),
-        ("metadata", .object([("CorrelationId", .string(correlationId))])),
-      ]).render()
+      func text(_ body: JSONValue) -> String {
+        JSONValue.object([
+          ("topicName", .string(topic)), ("version", .string("2")), ("eventBody", body),
+          ("metadata", .object([("CorrelationId", .string(correlationId))])),
+        ]).render()
+      }
+      let whole = text(body)
+      // A partial body, as a fault: the call without its participants.
+      var partial = whole
+      if options.partialShare > 0, case .object(let pairs) = body {
+        partial = text(.object(pairs.filter { $0.0 != "participants" }))
+      }
       for id in order {
         guard let c = channels[id], c.topicSet.contains(topic) else { continue }
         let dropped = options.dropShare > 0 && random.unit() < options.dropShare
@@ -256,7 +267,9 @@ final class SimNotifications: @unchecked Sendable {
           Published(time: now, topic: topic, channelId: id, conversationId: conversationId, dropped: dropped))
         if published.count > maxPublished { published.removeFirst(published.count - maxPublished) }
         guard !dropped, let socket = c.socket else { continue }
-        socket.continuation.yield(Outbound(text: text, notBefore: now.addingTimeInterval(options.delay)))
+        let isPartial = options.partialShare > 0 && random.unit() < options.partialShare
+        socket.continuation.yield(
+          Outbound(text: isPartial ? partial : whole, notBefore: now.addingTimeInterval(options.delay)))
       }
     }
   }

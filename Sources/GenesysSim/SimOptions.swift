@@ -41,6 +41,9 @@ public struct SimOptions: Sendable {
     public var dropShare: Double = 0
     /// How long each event is held back before it is sent, as a fault.
     public var delay: TimeInterval = 0
+    /// The share of call events published with a partial body (the call without `participants`), as
+    /// a fault.
+    public var partialShare: Double = 0
 
     /// Notification behaviour; by default that of the real service, without faults.
     public init(

@@ -35,6 +35,16 @@ struct SimResponder: HTTPResponder {
         correlationId: correlationId)
       context.channel.close(mode: .all, promise: nil)
       throw ConnectionResetFault()
+    case .throttled(let retryAfter):
+      var reply = SimEngine.errorReply(
+        429, "too.many.requests.retry.after", "Rate limit exceeded the maximum (injected fault).",
+        correlationId: correlationId)
+      reply.headers.append(("Retry-After", retryAfter))
+      reply.headers.append(("ININ-Correlation-Id", correlationId))
+      engine.record(
+        time: engine.options.now(), clientId: nil, method: method, path: path, route: routeLabel, status: 429,
+        correlationId: correlationId)
+      return response(reply)
     case .status(let status):
       let (code, message) =
         switch status {
@@ -102,15 +112,20 @@ struct SimResponder: HTTPResponder {
       }
       switch Self.faultRules(parsed) {
       case .success(let rules):
-        // Faults of the events on the sockets: {"events": {"dropShare": 0.2, "delayMs": 300}}.
+        // Faults of the events on the sockets:
+        // {"events": {"dropShare": 0.2, "delayMs": 300, "partialShare": 0.5}}.
         if let events = parsed["events"] {
           let drop = events["dropShare"]?.doubleValue ?? 0
           let delay = events["delayMs"]?.doubleValue ?? 0
-          guard case .object = events, (0...1).contains(drop), (0...600_000).contains(delay) else {
+          let partial = events["partialShare"]?.doubleValue ?? 0
+          guard case .object = events, (0...1).contains(drop), (0...600_000).contains(delay),
+            (0...1).contains(partial)
+          else {
             return simError(
-              400, "invalid.value", "'events' takes dropShare (0 to 1) and delayMs (0 to 600000)")
+              400, "invalid.value",
+              "'events' takes dropShare (0 to 1), delayMs (0 to 600000) and partialShare (0 to 1)")
           }
-          engine.notifications.setFaults(dropShare: drop, delay: delay / 1000)
+          engine.notifications.setFaults(dropShare: drop, delay: delay / 1000, partialShare: partial)
         }
         engine.setFaults(rules)
         return response(engine.json(200, faultsJSON(rules)))
@@ -189,6 +204,7 @@ struct SimResponder: HTTPResponder {
         "events",
         .object([
           ("dropShare", .double(events.dropShare)), ("delayMs", .int(Int((events.delay * 1000).rounded()))),
+          ("partialShare", .double(events.partialShare)),
         ])
       ),
       (
@@ -198,8 +214,10 @@ struct SimResponder: HTTPResponder {
             .object([
               ("route", .string($0.route)), ("error500", .double($0.error500)),
               ("error503", .double($0.error503)),
-              ("error504", .double($0.error504)), ("reset", .double($0.reset)),
+              ("error504", .double($0.error504)), ("error429", .double($0.error429)),
+              ("retryAfter", .string($0.retryAfter)), ("reset", .double($0.reset)),
               ("latencyMs", .int(Int(($0.latency * 1000).rounded()))),
+              ("times", $0.times.map { .int($0) } ?? .null),
             ])
           })
       ),
@@ -212,7 +230,9 @@ struct SimResponder: HTTPResponder {
       return .failure(FaultSpecError(message: "the body must be an object with a 'faults' array"))
     }
     var rules: [FaultRule] = []
-    let known = ["route", "error500", "error503", "error504", "reset", "latencyMs"]
+    let known = [
+      "route", "error500", "error503", "error504", "error429", "retryAfter", "reset", "latencyMs", "times",
+    ]
     for item in items {
       guard case .object(let pairs) = item else {
         return .failure(FaultSpecError(message: "each fault must be an object"))
@@ -231,6 +251,21 @@ struct SimResponder: HTTPResponder {
           rule.route = s
           continue
         }
+        if key == "retryAfter" {
+          // Any text a server might send, served verbatim (bounded, and no line breaks).
+          guard let s = v.stringValue, s.utf8.count <= 64, !s.contains(where: \.isNewline) else {
+            return .failure(FaultSpecError(message: "'retryAfter' must be a string of at most 64 characters"))
+          }
+          rule.retryAfter = s
+          continue
+        }
+        if key == "times" {
+          guard let n = v.doubleValue, n >= 1, n <= 1_000_000, n == n.rounded() else {
+            return .failure(FaultSpecError(message: "'times' must be a whole number from 1 to 1000000"))
+          }
+          rule.times = Int(n)
+          continue
+        }
         guard let d = v.doubleValue, d >= 0, d <= (key == "latencyMs" ? 600_000 : 1) else {
           return .failure(
             FaultSpecError(message: "'\(key)' must be a share from 0 to 1 (latencyMs: 0 to 600000)"))
@@ -239,11 +274,12 @@ struct SimResponder: HTTPResponder {
         case "error500": rule.error500 = d
         case "error503": rule.error503 = d
         case "error504": rule.error504 = d
+        case "error429": rule.error429 = d
         case "reset": rule.reset = d
         default: rule.latency = d / 1000
         }
       }
-      let sum = rule.error500 + rule.error503 + rule.error504 + rule.reset
+      let sum = rule.error500 + rule.error503 + rule.error504 + rule.error429 + rule.reset
       guard sum <= 1.000_001,
         [rule.error500, rule.error503, rule.error504, rule.reset].allSatisfy({ $0 <= 1 })
       else { return .failure(FaultSpecError(message: "the shares of a fault must add up to at most 1")) }
