@@ -314,7 +314,10 @@ public final class GenesysClient: Sendable {
       let latency = Date().timeIntervalSince1970 - sentAt
       let h = response.headers
       let status = Int(response.status.code)
-      let retryAfter = h.first(name: "Retry-After").flatMap(Double.init)
+      // A Retry-After is at most the request's own time budget (and the budget caps it at 60 s).
+      let retryAfter = h.first(name: "Retry-After").flatMap(Double.init).map {
+        $0.isFinite ? min($0, retry.budget) : $0
+      }
       await budget.record(
         count: h.first(name: "inin-ratelimit-count").flatMap(Int.init),
         allowed: h.first(name: "inin-ratelimit-allowed").flatMap(Int.init),
@@ -332,8 +335,8 @@ public final class GenesysClient: Sendable {
         await tokens.invalidate(token)
         continue
       case 429:
-        if let retryAfter, retryAfter > retry.maxRetryAfter { throw error }
-        // The budget already pauses every request for Retry-After; add jitter so retries spread.
+        // The budget already pauses every request for Retry-After (capped, so that a hostile value
+        // cannot stop reverts); add jitter so retries spread. Past the deadline the sleep gives up.
         try await sleep(Double.random(in: 0...0.05), deadline: deadline, lastError: lastError)
         attempt += 1
         continue

@@ -247,11 +247,15 @@ public actor RateBudget {
 
   /// Records what a response said. Only a 429 (and headers, if a server still sends them) correct
   /// the budget's own count.
+  ///
+  /// What a server says is not trusted blindly (a hostile or broken answer must not stop reverts): a
+  /// `Retry-After` that is not a finite, non-negative number is taken as 1 s and one above
+  /// ``maxPause`` as that; header counts are clamped to 0…limit.
   public func record(count: Int?, allowed: Int?, reset: Double?, retryAfter: Double?, status: Int) {
     let t = now()
     if status == 429 {
       throttled += 1
-      let pause = retryAfter ?? 1
+      let pause = Self.pause(retryAfter: retryAfter)
       pausedUntil = max(pausedUntil, t + pause)
       // The service's window is full until then, and a new one starts when the pause ends: what was
       // sent before counts no more.
@@ -260,12 +264,22 @@ public actor RateBudget {
     }
     if let allowed, allowed >= 1, allowed < limit { limit = allowed }
     if let count {
-      // A server's count may raise ours, never lower it.
-      let missing = count - usedNow(at: t)
+      // A server's count may raise ours, never lower it, and never past the limit.
+      let missing = min(max(count, 0), limit) - usedNow(at: t)
       if missing > 0 { sends.append(contentsOf: repeatElement(t, count: missing)) }
     }
     _ = reset
     pump()
+  }
+
+  /// The longest pause one 429 may impose on every request of the budget, reverts included.
+  public static let maxPause = 60.0
+
+  /// How long a 429 with `retryAfter` pauses the budget: 1 s without a usable value (missing, negative,
+  /// infinite or NaN), at most ``maxPause``.
+  public static func pause(retryAfter: Double?) -> Double {
+    guard let r = retryAfter, r.isFinite, r >= 0 else { return 1 }
+    return min(r, maxPause)
   }
 
   /// Sets the limit (`--rate-limit`, or what the org's limits say).

@@ -8,18 +8,13 @@ public struct RetryPolicy: Sendable {
   public var baseDelay: Double
   /// The longest wait between attempts, in seconds.
   public var maxDelay: Double
-  /// Give up at once when the service asks to wait longer than this (as the Go SDK does at 180 s).
-  public var maxRetryAfter: Double
 
-  /// A retry policy; the defaults give `default`: 120 s in all, waits from 0.2 s up to 10 s, and giving up
-  /// at once on a Retry-After above 180 s.
-  public init(
-    budget: Double = 120, baseDelay: Double = 0.2, maxDelay: Double = 10, maxRetryAfter: Double = 180
-  ) {
+  /// A retry policy; the defaults give `default`: 120 s in all and waits from 0.2 s up to 10 s. (A
+  /// 429's Retry-After is capped at `budget` and at `RateBudget.maxPause`, never obeyed past them.)
+  public init(budget: Double = 120, baseDelay: Double = 0.2, maxDelay: Double = 10) {
     self.budget = budget
     self.baseDelay = baseDelay
     self.maxDelay = maxDelay
-    self.maxRetryAfter = maxRetryAfter
   }
 
   /// The policy a client uses unless given another: the defaults of `init`.

@@ -130,6 +130,37 @@ import Testing
     #expect(await budget.left(.revert) == 29, "a new window began after the pause")
   }
 
+  /// A hostile or broken answer cannot stop the budget: a huge or non-finite Retry-After pauses it
+  /// at most `maxPause` (1 s when unusable), and an absurd header count neither crashes nor fills
+  /// more than the window.
+  @Test func hostileAnswersArePausedAtMostAMinuteAndCountsAreClamped() async throws {
+    #expect(RateBudget.pause(retryAfter: 100_000) == RateBudget.maxPause)
+    #expect(RateBudget.pause(retryAfter: .infinity) == 1)
+    #expect(RateBudget.pause(retryAfter: .nan) == 1)
+    #expect(RateBudget.pause(retryAfter: -5) == 1)
+    #expect(RateBudget.pause(retryAfter: 0.5) == 0.5)
+    let clock = Clock(1_000)
+    let budget = RateBudget(limit: 30, window: 60, now: { clock.now })
+    await budget.record(count: Int.max, allowed: nil, reset: nil, retryAfter: nil, status: 200)
+    #expect(await budget.left(.revert) == 0, "the count is clamped to the limit, not Int.max")
+    await budget.record(count: Int.min, allowed: nil, reset: nil, retryAfter: nil, status: 200)
+    clock.advance(61)
+    #expect(await budget.left(.revert) == 30)
+    await budget.record(count: nil, allowed: nil, reset: nil, retryAfter: .infinity, status: 429)
+    clock.advance(1.1)
+    #expect(await budget.left(.revert) == 30, "an infinite Retry-After pauses 1 s")
+    await budget.record(count: nil, allowed: nil, reset: nil, retryAfter: 100_000, status: 429)
+    #expect(await budget.left(.revert) == 0)
+    let log = Log()
+    let revert = Task {
+      try await budget.acquire(.revert)
+      await log.add("sent")
+    }
+    clock.advance(RateBudget.maxPause + 0.1)
+    #expect(await eventually { await log.items == ["sent"] }, "sent after a minute, not 100,000 s")
+    try await revert.value
+  }
+
   @Test func admissionPromisesRevertsAndHoldsBackWhatWouldNotFit() async throws {
     let clock = Clock(1_000)
     // 30 a minute, 80 % for reverts at three requests each: 8 reverts in any minute.
