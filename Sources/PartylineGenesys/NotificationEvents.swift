@@ -35,6 +35,10 @@ public struct NotificationEvents: CallEventSource {
     let latest = self.latest
     await stream.run { event in
       switch event {
+      case .call(_, let call) where call.participants.isEmpty:
+        // A partial or broken body: no snapshot (a call that ended still lists its participants,
+        // disconnected), so nothing is concluded from it; the call is read instead.
+        if let id = ConversationId(call.id) { await handle(.partial(id.rawValue)) }
       case .call(_, let call):
         let live = LiveStateReader.convert(call)
         await latest.publish(live)

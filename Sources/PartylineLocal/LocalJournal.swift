@@ -31,13 +31,10 @@ public final class LocalJournal: Journal, @unchecked Sendable {
   public enum JournalError: Error, CustomStringConvertible {
     /// A file could not be opened, read, written, locked or synced; the text says which and why.
     case io(String)
-    /// A line other than the last is not a journal record; the text names the file and line.
-    case corrupt(String)
     /// The error's text.
     public var description: String {
       switch self {
       case .io(let m): return m
-      case .corrupt(let m): return m
       }
     }
   }
@@ -81,10 +78,16 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     var offset: Int
     var lines: Int
     var records: [JournalRecord]
+    var unreadable: [UnreadableRecord] = []
   }
   private var cache: Cache?
 
-  /// Every record; a damaged line other than the last is an error naming its line.
+  /// The lines the reads skipped (see ``Journal/unreadable()``).
+  public func unreadable() async -> [UnreadableRecord] { mutex.withLock { cache?.unreadable ?? [] } }
+
+  /// Every record; a line other than the last that cannot be read (damaged, of a later format
+  /// version, a stray writer's) is skipped and kept in `unreadable()`, so one bad line never hides the
+  /// leases of the others.
   public func allRecords() throws -> [JournalRecord] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return [] }
@@ -117,10 +120,14 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     for i in 0..<complete where bytes[i] == 10 {
       cached.lines += 1
       let line = String(decoding: bytes[lineStart..<i], as: UTF8.self)
-      guard let r = JournalRecord.parse(Substring(line)) else {
-        throw JournalError.corrupt("\(path):\(cached.lines): not a journal record; the journal is damaged")
+      switch JournalRecord.read(Substring(line)) {
+      case .success(let r): cached.records.append(r)
+      case .failure(let reason):
+        // Kept to a bounded number of reports: a journal of nothing but damage stays small in memory.
+        if cached.unreadable.count < Self.maxUnreadableKept {
+          cached.unreadable.append(UnreadableRecord(file: path, line: cached.lines, reason: reason))
+        }
       }
-      cached.records.append(r)
       lineStart = i + 1
     }
     cached.offset += complete
@@ -132,6 +139,9 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     mutex.withLock { repairedTornLine = true }  // cut off at the next append
     return cached.records
   }
+
+  /// How many unreadable lines are kept for reports (the count of lines read goes on).
+  static let maxUnreadableKept = 1000
 
   private func withLockedFile<T>(_ flags: Int32, _ body: (Int32) throws -> T) throws -> T {
     let fd = open(path, flags | O_CLOEXEC)

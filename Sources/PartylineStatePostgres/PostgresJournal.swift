@@ -25,6 +25,9 @@ public struct PostgresJournal: Journal {
   /// How many records each conversation has, in every workspace.
   public func recordCounts() async throws -> [String: Int] { try await store.recordCounts(conversation: nil) }
 
+  /// The rows the last read skipped because they could not be read.
+  public func unreadable() async -> [UnreadableRecord] { await store.unreadable() }
+
   /// How many records `conversation` has, in every workspace (0 when it has none).
   public func recordCount(conversation: String) async throws -> Int {
     try await store.recordCounts(conversation: conversation)[conversation] ?? 0

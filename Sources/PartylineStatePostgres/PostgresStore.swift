@@ -26,6 +26,8 @@ public actor PostgresStore {
   /// Conversations a task of this process is acquiring right now.
   private var acquiring: Set<String> = []
   private var nextID = 1
+  /// The rows the last read of the journal skipped.
+  private var unreadableRows: [UnreadableRecord] = []
 
   init(url: PostgresURL, holder: String, retryBudget: Double) {
     self.url = url
@@ -186,13 +188,24 @@ public actor PostgresStore {
       for try await row in rows.decode((Int64, String).self) { out.append(row) }
       return out
     }
-    return try lines.map { seq, line in
-      guard let r = JournalRecord.parse(Substring(line)) else {
-        throw StateError("partyline_journal row \(seq) is not a journal record; the journal is damaged")
+    var records: [JournalRecord] = []
+    var skipped: [UnreadableRecord] = []
+    records.reserveCapacity(lines.count)
+    for (seq, line) in lines {
+      switch JournalRecord.read(Substring(line)) {
+      case .success(let r): records.append(r)
+      case .failure(let reason):
+        if skipped.count < 1000 {
+          skipped.append(UnreadableRecord(file: "partyline_journal", line: Int(seq), reason: reason))
+        }
       }
-      return r
     }
+    unreadableRows = skipped
+    return records
   }
+
+  /// The rows the last read skipped (see `Journal.unreadable()`).
+  func unreadable() -> [UnreadableRecord] { unreadableRows }
 
   /// Records per conversation, every workspace (one conversation's, when given).
   func recordCounts(conversation: String?) async throws -> [String: Int] {

@@ -45,7 +45,7 @@ public struct DiagnosticRenderer {
     }
     var out =
       "\(style.bold("\(r.file):\(r.start.line):\(r.start.column):")) \(label) \(d.message) \(style.dim("[\(d.id)]"))\n"
-    if let src = line(r.file, r.start.line), src.unicodeScalars.count < 500 {
+    if d.quotesSource, let src = line(r.file, r.start.line), src.unicodeScalars.count < 500 {
       let scalars = Array(src.unicodeScalars)
       let gutter = String(r.start.line)
       let pad = String(repeating: " ", count: gutter.count)

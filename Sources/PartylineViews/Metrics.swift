@@ -41,6 +41,9 @@ public final class Metrics: @unchecked Sendable {
     let due = plan?.changes.filter { $0.action == .revert || $0.action == .prune }.count ?? 0
     out +=
       "# HELP partyline_reverts_due Leases past their end still to revert when the run planned.\n# TYPE partyline_reverts_due gauge\npartyline_reverts_due \(due)\n"
+    let stuck = plan?.changes.filter(\.isStuck).count ?? 0
+    out +=
+      "# HELP partyline_reverts_stuck Reverts nobody on the call could make when the run planned (tried again at the call's next event or reconcile).\n# TYPE partyline_reverts_stuck gauge\npartyline_reverts_stuck \(stuck)\n"
     let open = leases.filter { $0.status == .open }
     out +=
       "# HELP partyline_open_leases Mutes Partyline holds open.\n# TYPE partyline_open_leases gauge\npartyline_open_leases \(open.count)\n"

@@ -21,6 +21,9 @@ public struct Diagnostic: Hashable, Sendable {
   public var range: SourceRange
   /// Other places the finding concerns (the first definition of a duplicate, say).
   public var related: [Related]
+  /// Whether a view may quote the line at `range` (false where the place is data that is not
+  /// for showing, such as a damaged journal line).
+  public var quotesSource = true
 
   /// Another place a finding concerns, with a few words on what it is there.
   public struct Related: Hashable, Sendable {

@@ -5,6 +5,8 @@ import PartylineCore
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews
+import WireTime
+import YAMLReader
 
 struct ApplyCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -128,7 +130,7 @@ struct ApplyCommand: AsyncParsableCommand {
       }
       if !outcome.plan.hasChanges {
         Terminal.stdout.write(PlanRenderer.summaryLine(outcome.plan) + "\n")
-        if outcome.plan.summary.blocked > 0 { throw ExitCode(1) }
+        if outcome.plan.summary.blocked > 0 || Self.journalDamaged(outcome.plan) { throw ExitCode(1) }
         return
       }
       Terminal.stderr.write("apply cancelled: nothing was changed\n")
@@ -142,11 +144,16 @@ struct ApplyCommand: AsyncParsableCommand {
         "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
     }
     Terminal.stdout.write(ApplySummary.line(report, dryRun: dryRun) + "\n")
-    if !report.ok { throw ExitCode(1) }
+    if !report.ok || Self.journalDamaged(outcome.plan) { throw ExitCode(1) }
   }
 }
 
 extension ApplyCommand {
+  /// Whether the journal had lines that could not be read: apply reverts what it could, then exits 1.
+  static func journalDamaged(_ plan: Plan) -> Bool {
+    plan.findings.contains { $0.id == UnreadableRecord.findingId }
+  }
+
   /// `--dry-run` says each call it would make.
   @Sendable static func sayDryRun(_ call: String) { Terminal.stdout.write("  would \(call)\n") }
 
@@ -208,8 +215,14 @@ extension ApplyCommand {
           "refusing the saved plan: \(changed.count == 1 ? "conversation" : "conversations") \(changed.joined(separator: ", ")) changed since it was made; run plan again"
         )
       }
-      let journalState = JournalState(
-        try await state.journal.records(workspace: run.workspace), workspace: run.workspace)
+      let records = try await state.journal.records(workspace: run.workspace)
+      // A saved plan applies once: applied again (after its mutes were reverted, say), it would mute anew.
+      if let prior = records.first(where: { $0.plan == saved.planId }) {
+        throw SavedPlanError(
+          "refusing the saved plan: plan \(saved.planId) was already applied (run \(prior.run) at \(Timestamp.iso8601(prior.at))); a saved plan applies once: run plan again"
+        )
+      }
+      let journalState = JournalState(records, workspace: run.workspace)
       try saved.checkAgainst(changes, live: live, addedRoles: journalState.addedRoles)
       let plan = Plan(
         changes: changes, findings: [], createdAt: saved.createdAt, policySetDigest: saved.policySetDigest,
@@ -221,6 +234,7 @@ extension ApplyCommand {
         workspace: run.workspace, run: RunId.make(), parallelism: tuning.parallelism,
         confirmTimeout: tuning.confirmTimeout, clock: SystemClock(), events: Self.progress(hub))
       applier.dryRun = dryRun
+      applier.planId = saved.planId
       applier.admissionWait = 2 * (await connection.client.budget.window)
       let report = await applier.apply(plan)
       for h in held { await h.release() }

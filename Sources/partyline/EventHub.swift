@@ -31,6 +31,10 @@ struct EventHub: Sendable {
   }
 
   func handle(_ event: ApplyEvent) {
+    if case .stuck(let c) = event {
+      webhook?.send(type: "revert.stuck", payload: WebhookSink.stuckPayload(c))
+      return
+    }
     guard case .outcome(let r) = event else { return }
     metrics.note(r)
     webhook?.send(r)

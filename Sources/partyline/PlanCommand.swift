@@ -98,7 +98,8 @@ struct PlanCommand: AsyncParsableCommand {
         throw ExitCode(1)
       }
       let saved = SavedPlan(
-        plan, set: set, workspace: run.workspace, target: connection.target, notAfter: notAfter)
+        plan, set: set, workspace: run.workspace, target: connection.target, notAfter: notAfter,
+        planId: UUID().uuidString.lowercased())
       do {
         try AtomicFile.write(saved.json.render(indent: 2) + "\n", to: out)
       } catch {

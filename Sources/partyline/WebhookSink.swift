@@ -8,6 +8,7 @@ import PartylineGenesys
 import PartylineLocal
 import PartylineViews
 import OrderedJSON
+import WireTime
 import NIOHTTP1
 
 /// Delivers events to a webhook without ever blocking or failing the apply: a bounded queue, retries
@@ -39,8 +40,29 @@ final class WebhookSink: @unchecked Sendable {
       .render()
   }
 
+  /// What a `revert.stuck` delivery says: the lease's conversation, participant, policy, directive, when
+  /// it ended and why nobody can revert it.
+  static func stuckPayload(_ c: PlannedChange) -> JSONValue {
+    .object([
+      ("action", .string(c.action.rawValue)), ("conversation", .string(c.conversation)),
+      ("participant", c.participant.map { .string($0) } ?? .null), ("policy", .string(c.policy)),
+      ("directive", .string(c.directive)),
+      ("leaseEnded", c.dueAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
+      ("reason", c.blocked.map { .string($0) } ?? .null),
+    ])
+  }
+
   func send(_ record: JournalRecord) {
-    let body = Self.body(record)
+    send(body: Self.body(record))
+  }
+
+  /// Delivers an event that is not a journal record (`revert.stuck`): `{"type": "partyline.TYPE",
+  /// "change": payload}`.
+  func send(type: String, payload: JSONValue) {
+    send(body: JSONValue.object([("type", .string("partyline.\(type)")), ("change", payload)]).render())
+  }
+
+  private func send(body: String) {
     var signature: String?
     if let secret {
       signature = "sha256=" + Digest.hex(Digest.hmacSHA256(key: secret, message: Array(body.utf8)))

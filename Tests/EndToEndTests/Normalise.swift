@@ -10,6 +10,7 @@ func normalise(_ s: String) -> String {
     (#"127\.0\.0\.1:\d+"#, "127.0.0.1:<port>"),
     (#"[0-9a-f]{64}"#, "<sha256>"),
     (#"policy set [0-9a-f]{12}"#, "policy set <digest>"),
+    (#""planId": "[0-9a-f-]{36}""#, #""planId": "<plan id>""#),
   ]
   for (p, r) in patterns {
     out = out.replacingOccurrences(of: p, with: r, options: .regularExpression)

@@ -28,7 +28,7 @@ import Testing
     #expect((attributes[.posixPermissions] as? Int) == 0o600)
     let saved =
       try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
-    #expect(saved?["formatVersion"] as? Int == 2)
+    #expect(saved?["formatVersion"] as? Int == 3)
     #expect((saved?["snapshots"] as? [String: String])?.count == 5)
     #expect((saved?["changes"] as? [Any])?.count == 8)
     #expect((saved?["policySetDigest"] as? String)?.count == 64)

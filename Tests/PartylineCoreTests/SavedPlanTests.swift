@@ -31,7 +31,7 @@ import WireTime
     limits.roles = [RoleRule(name: "agent"), RoleRule(name: "supervisor", max: 1)]
     return SavedPlan(
       p, set: PolicySet(policies: [], limits: limits, files: ["policies/noisy.yaml"]), workspace: "default",
-      target: "sandbox", notAfter: 1_800_000_600)
+      target: "sandbox", notAfter: 1_800_000_600, planId: "3f6c1a2e-9b7d-4e21-8c55-0a1b2c3d4e5f")
   }
 
   func roundTrip(_ p: SavedPlan) throws -> SavedPlan {
@@ -107,7 +107,8 @@ import WireTime
     ("{\"kind\": \"partyline-plan\", \"formatVer", "is not valid JSON"),
     ("[1, 2]", "is not a saved plan"),
     ("{\"kind\": \"partyline-plan\", \"formatVersion\": 1}", "has formatVersion 1"),
-    ("{\"kind\": \"partyline-plan\", \"formatVersion\": 2}", "missing field"),
+    ("{\"kind\": \"partyline-plan\", \"formatVersion\": 2}", "has formatVersion 2"),
+    ("{\"kind\": \"partyline-plan\", \"formatVersion\": 3}", "missing field"),
   ])
   func decodingErrorsSayWhat(text: String, expected: String) {
     do {

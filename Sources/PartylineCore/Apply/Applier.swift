@@ -13,6 +13,8 @@ public struct Applier: Sendable {
   public var workspace: String
   /// The run's id, in every journal record it writes.
   public var run: String
+  /// For `apply --plan`: the saved plan's id, in every intent the run journals.
+  public var planId: String? = nil
   /// How many conversations are worked on at once (at least 1).
   public var parallelism: Int
   /// How long to poll for effects to show.
@@ -77,6 +79,7 @@ public struct Applier: Sendable {
     for c in plan.changes where c.isChange {
       if c.blocked != nil {
         report.items.append(.init(change: c, result: .blocked, detail: c.blocked))
+        if c.isStuck && !dryRun { events(.stuck(c)) }
         continue
       }
       if groups[c.conversation] == nil { order.append(c.conversation) }
@@ -119,6 +122,7 @@ public struct Applier: Sendable {
     for c in prepared.changes where c.isChange {
       if c.blocked != nil {
         items.append(.init(change: c, result: .blocked, detail: c.blocked))
+        if c.isStuck && !dryRun { events(.stuck(c)) }
       } else {
         due.append(c)
       }
@@ -255,7 +259,7 @@ public struct Applier: Sendable {
       if case .user(let ref)? = c.addTarget { target.0 = "\(ref)" }
       if case .address(let a)? = c.addTarget { target.1 = a }
       let intent = JournalRecord(
-        kind: .intent, id: id, at: started, workspace: workspace, run: run, action: c.action,
+        kind: .intent, id: id, at: started, workspace: workspace, run: run, plan: planId, action: c.action,
         conversation: cid,
         participant: c.participant, policy: c.policy, directive: c.directive, role: c.role, userId: target.0,
         address: target.1, actingUser: acting, reason: c.reason,

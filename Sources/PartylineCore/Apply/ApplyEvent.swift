@@ -7,4 +7,7 @@ public enum ApplyEvent: Sendable {
   case outcome(JournalRecord)
   /// A change's confirmation: whether a re-read showed it.
   case confirmed(PlannedChange, Bool)
+  /// A revert or prune nobody on the call can make (see `PlannedChange.isStuck`): reported on every
+  /// run until it is made.
+  case stuck(PlannedChange)
 }

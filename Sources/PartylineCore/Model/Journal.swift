@@ -14,4 +14,12 @@ public protocol Journal: Sendable {
   func recordCounts() async throws -> [String: Int]
   /// How many records the conversation has, in every workspace (see `recordCounts()`).
   func recordCount(conversation: String) async throws -> Int
+  /// The lines (or rows) the last read skipped because they could not be read: a damaged line, a
+  /// later format version, a stray writer. Reported on every run; never a reason to stop reverting.
+  func unreadable() async -> [UnreadableRecord]
+}
+
+extension Journal {
+  /// A journal that cannot hold an unreadable record (it keeps values, not lines).
+  public func unreadable() async -> [UnreadableRecord] { [] }
 }

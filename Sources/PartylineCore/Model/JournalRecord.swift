@@ -7,8 +7,9 @@ public import WireTime
 /// unmuted), so that no later run reads that conversation for it again.
 public struct JournalRecord: Sendable, Hashable {
   /// The record's kind: `intent` before a call, `outcome` after it, `close` for a lease that needs
-  /// no revert.
-  public enum Kind: String, Sendable, Codable { case intent, outcome, close }
+  /// no revert, `retime` for a lease whose mute was dated in the reader's future (a writer's clock
+  /// ahead): it ends `leaseEnds`, counted from when it was first read, so it does not slide.
+  public enum Kind: String, Sendable, Codable { case intent, outcome, close, retime }
   /// How a call ended, in an outcome record.
   public enum Status: String, Sendable, Codable {
     /// The API accepted the call.
@@ -29,6 +30,8 @@ public struct JournalRecord: Sendable, Hashable {
   public var workspace: String
   /// The id of the run that wrote it.
   public var run: String
+  /// For the intents of `apply --plan`: the saved plan's id (a saved plan applies once).
+  public var plan: String?
   /// The change the call makes (a close carries `revert`).
   public var action: PlannedChange.Action
   /// The conversation's id.
@@ -49,7 +52,7 @@ public struct JournalRecord: Sendable, Hashable {
   public var actingUser: String?
   /// For mutes: the directive's reason; for closes: why the lease needs no revert.
   public var reason: String?
-  /// For mutes: when the lease ends.
+  /// For mutes and retimes: when the lease ends.
   public var leaseEnds: Double?
   /// For outcomes: how the call ended.
   public var status: Status?
@@ -64,7 +67,8 @@ public struct JournalRecord: Sendable, Hashable {
 
   /// A record; the fields its kind and action do not need stay nil.
   public init(
-    kind: Kind, id: String, at: Double, workspace: String, run: String, action: PlannedChange.Action,
+    kind: Kind, id: String, at: Double, workspace: String, run: String, plan: String? = nil,
+    action: PlannedChange.Action,
     conversation: String, participant: String? = nil, policy: String, directive: String, role: String? = nil,
     userId: String? = nil, address: String? = nil, actingUser: String? = nil, reason: String? = nil,
     leaseEnds: Double? = nil, status: Status? = nil, httpStatus: Int? = nil, latencyMs: Int? = nil,
@@ -75,6 +79,7 @@ public struct JournalRecord: Sendable, Hashable {
     self.at = at
     self.workspace = workspace
     self.run = run
+    self.plan = plan
     self.action = action
     self.conversation = conversation
     self.participant = participant
@@ -98,7 +103,7 @@ public struct JournalRecord: Sendable, Hashable {
 
   /// The keys of a journal line, in the order they are written.
   enum CodingKeys: String, CodingKey {
-    case v, kind, id, at, t, workspace, run, action, conversation, participant, policy, directive, role
+    case v, kind, id, at, t, workspace, run, plan, action, conversation, participant, policy, directive, role
     case userId, address, actingUser, reason, leaseEnds, status, httpStatus, latencyMs, correlationId, error
   }
 
@@ -111,7 +116,26 @@ public struct JournalRecord: Sendable, Hashable {
 
   /// Parses one journal line; nil when it is not a record of this format (a torn or foreign line).
   public static func parse(_ line: Substring) -> JournalRecord? {
-    try? JSONDecoder().decode(JournalRecord.self, from: Data(line.utf8))
+    try? read(line).get()
+  }
+
+  /// Parses one journal line, or says why it cannot be read (not JSON, a later format version, a
+  /// missing or mistyped field), in words fit for a report.
+  public static func read(_ line: Substring) -> Result<JournalRecord, UnreadableRecord.Reason> {
+    do {
+      return .success(try JSONDecoder().decode(JournalRecord.self, from: Data(line.utf8)))
+    } catch DecodingError.dataCorrupted(let ctx) where ctx.codingPath.last?.stringValue == "v" {
+      return .failure(.init(ctx.debugDescription))
+    } catch DecodingError.dataCorrupted {
+      return .failure(.init("not JSON"))
+    } catch DecodingError.keyNotFound(let key, _) {
+      return .failure(.init("no '\(key.stringValue)' field"))
+    } catch DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx) {
+      return .failure(
+        .init("'\(ctx.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"))
+    } catch {
+      return .failure(.init("not a journal record"))
+    }
   }
 }
 
@@ -129,7 +153,7 @@ extension JournalRecord: Codable {
     self.init(
       kind: try c.decode(Kind.self, forKey: .kind), id: try c.decode(String.self, forKey: .id),
       at: try c.decode(Double.self, forKey: .t), workspace: try c.decode(String.self, forKey: .workspace),
-      run: try c.decode(String.self, forKey: .run),
+      run: try c.decode(String.self, forKey: .run), plan: try c.decodeIfPresent(String.self, forKey: .plan),
       action: try c.decode(PlannedChange.Action.self, forKey: .action),
       conversation: try c.decode(String.self, forKey: .conversation),
       participant: try c.decodeIfPresent(String.self, forKey: .participant),
@@ -158,6 +182,7 @@ extension JournalRecord: Codable {
     try c.encode(at, forKey: .t)
     try c.encode(workspace, forKey: .workspace)
     try c.encode(run, forKey: .run)
+    try c.encodeIfPresent(plan, forKey: .plan)
     try c.encode(action, forKey: .action)
     try c.encode(conversation, forKey: .conversation)
     try c.encodeIfPresent(participant, forKey: .participant)

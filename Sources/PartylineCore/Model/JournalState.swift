@@ -10,19 +10,42 @@ public struct JournalState: Sendable {
   /// not fail).
   public var addedRoles: [String: [String: Int]]
 
-  /// The state of `workspace` in `records`; an intent without an outcome counts as possibly done.
+  /// The state of `workspace` in `records`, read in the order written; an intent without an outcome
+  /// counts as possibly done.
+  ///
+  /// A mute intent never vanishes: one sent under the key of a lease that is already served (a saved
+  /// plan applied again, a stray writer) opens a lease of its own, so it is reverted like any other.
+  /// A mute within an open lease (a drift re-mute) stays in that lease. A lease never ends later than
+  /// its intent's time plus the hard cap (``PolicyDuration/hardMaxMute``), whatever its record says.
   public init(_ records: [JournalRecord], workspace: String) {
     var outcomes: [String: JournalRecord.Status] = [:]
     for r in records where r.kind == .outcome { if let s = r.status { outcomes[r.id] = s } }
-    var leases: [Lease.Key: Lease] = [:]
+    var current: [Lease.Key: Lease] = [:]  // the latest lease of each key
+    var done: [Lease] = []  // served leases a later mute under the same key superseded
     var roles: [String: [String: Int]] = [:]
-    var closed = Set<Lease.Key>()
-    for r in records where r.kind == .close && r.workspace == workspace {
-      guard let pid = r.participant else { continue }
-      closed.insert(
-        Lease.Key(policy: r.policy, directive: r.directive, conversation: r.conversation, participant: pid))
-    }
-    for r in records where r.kind == .intent && r.workspace == workspace {
+    let cap = Double(PolicyDuration.hardMaxMute.seconds)
+    for r in records where r.workspace == workspace {
+      switch r.kind {
+      case .outcome:
+        continue
+      case .close:
+        guard let pid = r.participant else { continue }
+        let key = Lease.Key(
+          policy: r.policy, directive: r.directive, conversation: r.conversation, participant: pid)
+        current[key]?.status = .served
+        continue
+      case .retime:
+        // A lease dated in the future (its writer's clock ahead), re-timed from when it was first read.
+        guard let pid = r.participant, let ends = r.leaseEnds else { continue }
+        let key = Lease.Key(
+          policy: r.policy, directive: r.directive, conversation: r.conversation, participant: pid)
+        guard let lease = current[key], lease.status == .open, lease.startedAt > r.at else { continue }
+        current[key]?.startedAt = r.at
+        current[key]?.endsAt = min(ends, r.at + cap)
+        continue
+      case .intent:
+        break
+      }
       let outcome = outcomes[r.id]  // nil: crashed before the outcome — it may have happened
       if outcome == .failed { continue }
       switch r.action {
@@ -30,25 +53,66 @@ public struct JournalState: Sendable {
         guard let pid = r.participant, let ends = r.leaseEnds else { continue }
         var lease = Lease(
           workspace: r.workspace, policy: r.policy, directive: r.directive, conversation: r.conversation,
-          participant: pid, startedAt: r.at, endsAt: ends, status: .open)
+          participant: pid, startedAt: r.at, endsAt: min(ends, r.at + cap), status: .open)
         lease.outcomeKnown = outcome != nil
-        // A reconcile re-mute stays within the lease it belongs to: keep the first.
-        if leases[lease.key] == nil {
-          leases[lease.key] = lease
-          if closed.contains(lease.key) { leases[lease.key]?.status = .served }
+        if let existing = current[lease.key] {
+          // A re-mute within an open lease (drift, onDrift: reconcile) belongs to it: keep the first.
+          if existing.status == .open { continue }
+          done.append(existing)
         }
+        current[lease.key] = lease
       case .revert, .prune:
         guard outcome == .ok, let pid = r.participant else { continue }
         let key = Lease.Key(
           policy: r.policy, directive: r.directive, conversation: r.conversation, participant: pid)
-        leases[key]?.status = .served
+        current[key]?.status = .served
       case .add:
         if let role = r.role { roles[r.conversation, default: [:]][role, default: 0] += 1 }
       case .unmute, .noop:
         break
       }
     }
-    self.leases = leases.values.sorted { ($0.endsAt, $0.participant) < ($1.endsAt, $1.participant) }
+    self.leases = (done + current.values).sorted {
+      ($0.endsAt, $0.participant, $0.startedAt) < ($1.endsAt, $1.participant, $1.startedAt)
+    }
     self.addedRoles = roles
+  }
+
+  /// How far in the reader's future a lease may start before it is a clock-skew finding, in seconds.
+  public static let maxSkew = 60.0
+
+  /// Open leases whose mute is dated more than ``maxSkew`` after `now` (a writer's clock ahead), with
+  /// the `retime` records that end each as long after `now` as it was meant to last (at most the hard
+  /// cap). Journalled, the re-timing holds: it does not slide with later reads.
+  public func retimes(now: Double, workspace: String, run: String) -> [(lease: Lease, record: JournalRecord)]
+  {
+    let cap = Double(PolicyDuration.hardMaxMute.seconds)
+    return leases.filter { $0.status == .open && $0.startedAt > now + Self.maxSkew }.enumerated().map {
+      n, l in
+      (
+        l,
+        JournalRecord(
+          kind: .retime, id: "\(run)-retime-\(n)", at: now, workspace: workspace, run: run, action: .mute,
+          conversation: l.conversation, participant: l.participant, policy: l.policy, directive: l.directive,
+          reason: "dated \(Timestamp.iso8601(l.startedAt)), \(Int(l.startedAt - now)) s after it was read",
+          leaseEnds: now + min(max(0, l.endsAt - l.startedAt), cap))
+      )
+    }
+  }
+
+  /// The lease of `key` that decides what its directive does next: the open one if any, else the
+  /// latest served one.
+  public func lease(_ key: Lease.Key) -> Lease? {
+    Self.lease(key, in: leases)
+  }
+
+  /// The lease of `key` among `leases` that decides what its directive does next (see `lease(_:)`).
+  public static func lease(_ key: Lease.Key, in leases: [Lease]) -> Lease? {
+    var found: Lease?
+    for l in leases where l.key == key {
+      if l.status == .open { return l }
+      if found == nil || l.startedAt >= found!.startedAt { found = l }
+    }
+    return found
   }
 }

@@ -17,6 +17,9 @@ public struct Plan: Sendable, Hashable {
   /// Open leases that need no revert any more (the participant left, the conversation ended, the lease
   /// ended with the participant already unmuted): the run records them as closed.
   public var closedLeases: [ClosedLease] = []
+  /// `retime` records for leases dated in the future (a writer's clock ahead): planned as re-timed, and
+  /// journalled by a run that writes, so the re-timing holds.
+  public var retimes: [JournalRecord] = []
 
   /// A plan.
   public init(

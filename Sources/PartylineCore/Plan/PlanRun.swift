@@ -93,7 +93,13 @@ struct PlanRun {
         } ?? false
       let gone = policy == nil || !directiveExists
       let expired = now >= lease.endsAt
-      guard let participant = byId[lease.participant], !participant.hasLeft else {
+      // Only a participant seen disconnected (or the call read as ended) closes a lease: one missing
+      // from a body (a partial event) says nothing, and the lease waits for a later read.
+      guard let participant = byId[lease.participant] else {
+        if !expired { noteLeaseEnd(lease.endsAt) }
+        continue
+      }
+      if participant.hasLeft {
         closedLeases.append(ClosedLease(lease: lease, reason: "the participant left"))
         continue
       }
@@ -118,7 +124,7 @@ struct PlanRun {
         replaceable[participant.id] = lease
         continue
       }
-      let acting = actingUser(policy, conv)
+      let acting = revertActingUser(policy, conv)
       handled.insert(participant.id)
       let action: PlannedChange.Action = expired ? .revert : .prune
       // A mute still on its way (no outcome yet, from a run that may still be sending it): neither
@@ -138,6 +144,7 @@ struct PlanRun {
             after: "unmuted", explanation: "lease ended; already unmuted"))
         continue
       }
+      if let reason = acting.blocked { stuck(describe(participant), lease, reason, policy) }
       changes.append(
         PlannedChange(
           action == .revert
@@ -330,7 +337,8 @@ struct PlanRun {
             explanation: "lease ended; already unmuted"))
         continue
       }
-      let acting = actingUser(policy, conv)
+      let acting = revertActingUser(policy, conv)
+      if let reason = acting.blocked { stuck(describe(participant), lease, reason, policy) }
       changes.append(
         PlannedChange(
           .prune(participant: pid, dueAt: lease.endsAt), conversation: cid, subject: describe(participant),
@@ -358,7 +366,7 @@ struct PlanRun {
       return
     }
     let key = Lease.Key(policy: p.name, directive: digest, conversation: conv.id, participant: target.id)
-    if let lease = leases.first(where: { $0.key == key }) {
+    if let lease = JournalState.lease(key, in: leases) {
       if lease.status == .served {
         changes.append(
           noop(
@@ -478,11 +486,41 @@ struct PlanRun {
       if conv.participants.contains(where: { $0.userId == uid && $0.isConnected }) { return (uid, nil) }
       return (nil, "actAs user '\(actAs)' is not connected to conversation \(conv.id)")
     }
-    if let first = conv.participants.first(where: {
-      $0.isConnected && ($0.purpose == "agent" || $0.purpose == "user") && $0.userId != nil
-    }) {
-      return (first.userId, nil)
-    }
+    if let first = Self.anyActingUser(conv) { return (first, nil) }
     return (nil, "no connected agent or user participant to act on behalf of in conversation \(conv.id)")
+  }
+
+  /// The user on whose behalf a revert or prune is made. A revert never waits for a particular
+  /// person: `actAs` when it is connected, else any connected agent or user of the call. Nobody: the
+  /// revert is stuck (reported, and tried again at the call's next event or reconcile).
+  func revertActingUser(_ p: ConversationPolicy?, _ conv: LiveConversation) -> (
+    user: String?, blocked: String?
+  ) {
+    if let actAs = p?.actAs, let uid = live.userId(actAs),
+      conv.participants.contains(where: { $0.userId == uid && $0.isConnected })
+    {
+      return (uid, nil)
+    }
+    if let any = Self.anyActingUser(conv) { return (any, nil) }
+    return (
+      nil,
+      "stuck: no connected agent or user participant can act in conversation \(conv.id); tried again at its next event or reconcile"
+    )
+  }
+
+  /// The first connected agent or user participant with a user, in the order the API lists them.
+  static func anyActingUser(_ conv: LiveConversation) -> String? {
+    conv.participants.first {
+      $0.isConnected && ($0.purpose == "agent" || $0.purpose == "user") && $0.userId != nil
+    }?.userId
+  }
+
+  /// Reports a revert (or prune) nobody on the call can make: a warning on every run until it is made
+  /// or the call ends.
+  mutating func stuck(_ subject: String, _ lease: Lease, _ reason: String, _ policy: ConversationPolicy?) {
+    finding(
+      .warning, "revert_stuck",
+      "the revert of \(subject) (policy '\(lease.policy)', lease ended at \(Timestamp.iso8601(lease.endsAt))) is \(reason)",
+      policy?.location)
   }
 }

@@ -117,6 +117,11 @@ public struct PlannedChange: Sendable, Hashable {
     set { header.blocked = newValue }
   }
 
+  /// A revert or prune that nobody on the call can make now: it is reported, counted
+  /// (`partyline_reverts_stuck`), sent to the webhook (`revert.stuck`) and planned again at the call's
+  /// next event or reconcile.
+  public var isStuck: Bool { (action == .revert || action == .prune) && blocked != nil }
+
   /// The participant changed (every effect but an add), when known.
   public var participant: String? {
     switch effect {

@@ -8,8 +8,9 @@ public import WireTime
 /// and ``check(now:target:workspace:)`` re-checks every change against the hard caps and the Limits
 /// recorded in the plan before anything is applied.
 public struct SavedPlan: Sendable, Hashable {
-  /// Version 2 adds `target` and `limits`; version 1 plans are refused (plan again).
-  public static let currentFormatVersion = 2
+  /// Version 2 adds `target` and `limits`; version 3 adds `planId` (a saved plan applies once).
+  /// Earlier versions are refused (plan again).
+  public static let currentFormatVersion = 3
   /// The `kind` a saved plan's JSON carries.
   public static let kind = "partyline-plan"
 
@@ -172,6 +173,9 @@ public struct SavedPlan: Sendable, Hashable {
 
   /// The file format's version (see `currentFormatVersion`).
   public var formatVersion: Int
+  /// The plan's id (a UUID): every journal record of its apply carries it, and a second `apply --plan`
+  /// of the same id is refused.
+  public var planId: String
   /// When the plan was made, in seconds since 1970.
   public var createdAt: Double
   /// When the plan expires, in seconds since 1970: it is refused after that.
@@ -192,8 +196,11 @@ public struct SavedPlan: Sendable, Hashable {
   public var changes: [SavedChange]
 
   /// A plan to save: its actionable changes only (blocked ones and noops are for display).
-  public init(_ plan: Plan, set: PolicySet, workspace: String, target: String, notAfter: Double) {
+  public init(
+    _ plan: Plan, set: PolicySet, workspace: String, target: String, notAfter: Double, planId: String
+  ) {
     formatVersion = Self.currentFormatVersion
+    self.planId = planId
     createdAt = plan.createdAt
     self.notAfter = notAfter
     self.workspace = workspace
@@ -477,9 +484,8 @@ extension SavedPlan {
 
 extension SavedPlan: Codable {
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case formatVersion, kind, createdAt, notAfter, workspace, target, policySetDigest, files, limits,
-      snapshots,
-      changes
+    case formatVersion, kind, planId, createdAt, notAfter, workspace, target, policySetDigest, files,
+      limits, snapshots, changes
   }
 
   /// Decodes a saved plan, refusing unknown fields and times that are not ISO-8601 UTC.
@@ -487,6 +493,12 @@ extension SavedPlan: Codable {
     try decoder.refuseUnknownKeys(CodingKeys.self)
     let c = try decoder.container(keyedBy: CodingKeys.self)
     formatVersion = try c.decode(Int.self, forKey: .formatVersion)
+    let id = try c.decode(String.self, forKey: .planId)
+    guard Grammar.uuid(id) == id else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .planId, in: c, debugDescription: "not a lowercase UUID: '\(id.prefix(64))'")
+    }
+    planId = id
     func time(_ key: CodingKeys) throws -> Double {
       let s = try c.decode(String.self, forKey: key)
       guard let t = Timestamp.parse(s) else {
@@ -536,6 +548,7 @@ extension SavedPlan {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(formatVersion, forKey: .formatVersion)
     try c.encode(Self.kind, forKey: .kind)
+    try c.encode(planId, forKey: .planId)
     try c.encode(Timestamp.iso8601(createdAt), forKey: .createdAt)
     try c.encode(Timestamp.iso8601(notAfter), forKey: .notAfter)
     try c.encode(workspace, forKey: .workspace)

@@ -1,3 +1,6 @@
+import WireTime
+import YAMLReader
+
 /// One reconcile: lock the conversations, read the journal and the live state, plan, and (unless the
 /// plan breaks a limit) apply. Shared by `plan` (the planning step only), `apply` and `watch`.
 public struct Reconciler: Sendable {
@@ -102,7 +105,11 @@ public struct Reconciler: Sendable {
   /// the select policies, and plan against the journal's `records`.
   public func plan(records: [JournalRecord]) async throws -> (plan: Plan, read: LiveRead, state: JournalState)
   {
-    let state = JournalState(records, workspace: workspace)
+    var state = JournalState(records, workspace: workspace)
+    // Leases dated in the future (a writer's clock ahead) are re-timed from now: a finding each, and
+    // the re-timing is journalled by runOnce so it does not slide.
+    let retimes = state.retimes(now: clock.now(), workspace: workspace, run: run)
+    if !retimes.isEmpty { state = JournalState(records + retimes.map(\.record), workspace: workspace) }
     var set = self.set
     var wholeSet = self.wholeSet
     var openLeaseConversations = state.leases.filter { $0.status == .open }.map(\.conversation)
@@ -130,7 +137,19 @@ public struct Reconciler: Sendable {
     planner.policiesReadAt = policiesReadAt
     planner.skipUnread = readLimit != nil
     var plan = planner.plan(read.set, live: read.live, leases: state.leases, now: clock.now())
-    plan.findings = read.findings + plan.findings
+    // Journal lines that could not be read were skipped: said on every run, never a reason to stop.
+    let unreadable = await journal?.unreadable() ?? []
+    let skew = retimes.map { lease, record in
+      var d = Diagnostic(
+        .warning, id: "clock_skew",
+        message:
+          "the mute of participant \(lease.participant) in conversation \(lease.conversation) (policy '\(lease.policy)') is \(record.reason ?? "dated in the future"): a writer's clock is ahead; its lease now ends at \(Timestamp.iso8601(record.leaseEnds ?? 0))",
+        range: SourceRange(file: "journal", line: 1, column: 1))
+      d.quotesSource = false
+      return d
+    }
+    plan.findings = unreadable.map(\.finding) + skew + read.findings + plan.findings
+    plan.retimes = retimes.map(\.record)
     if revertsOnly { plan.changes = plan.changes.filter { $0.action == .revert || $0.action == .prune } }
     if let onlyActions { plan.changes = plan.changes.filter { onlyActions.contains($0.action) } }
     return (plan, read, state)
@@ -148,6 +167,7 @@ public struct Reconciler: Sendable {
     // since, by some run of any workspace.
     let counts = dryRun || locker == nil ? [:] : try await journal?.recordCounts() ?? [:]
     let (plan, read, _) = try await self.plan(records: try await journal?.records(workspace: workspace) ?? [])
+    if let journal, !dryRun, !plan.retimes.isEmpty { try await journal.append(plan.retimes) }
     if let journal, !dryRun, !plan.closedLeases.isEmpty {
       let at = clock.now()
       try await journal.append(

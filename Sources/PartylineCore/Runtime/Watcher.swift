@@ -200,6 +200,9 @@ public struct Watcher: Sendable {
         case .call(let call):
           // Planned on its own task: the source's reader never waits for a reconcile.
           Task { await onEvent(call, current: current, book: book, dispatcher: dispatcher, signal: signal) }
+        case .partial(let cid):
+          // Read, not concluded from the body: one read of the call, planned like an event's.
+          Task { await onPartial(cid, current: current, book: book, signal: signal) }
         case .gap(let why):
           await notify(.gap(why))
           kicks.wake()
@@ -255,6 +258,24 @@ public struct Watcher: Sendable {
       }
     }
     if signal.stopped { await dispatcher.abandon(call.id) }
+  }
+
+  /// An event whose body was no snapshot: the call is read (one request) and planned alone.
+  func onPartial(_ cid: String, current: CurrentSet, book: TopicBook, signal: RunSignal) async {
+    if signal.stopped { return }
+    let set = await current.set
+    var r = reconciler(set, focus: [cid])
+    r.revertsOnly = false
+    r.followAdds = false
+    r.admissionWait = await budget.window()
+    r.given = await book.given(for: cid, in: set)
+    do {
+      let outcome = try await r.runOnce()
+      await notify(.reconciled(outcome, .event))
+      signal.wake()
+    } catch {
+      await notify(.failed("\(error)"))
+    }
   }
 
   /// On time: wake when a lease ends (the journal is read again every two seconds, since scheduled

@@ -1,0 +1,148 @@
+import PartylineCore
+import PartylineTestSupport
+import Testing
+import WireTime
+import YAMLReader
+
+/// DESIGN §5 in the core: the journal never lets a mute vanish, a lease never outlives the hard cap or
+/// a writer's fast clock, a revert never waits for a particular person, and a body that lists no
+/// participant never closes a lease.
+@Suite struct FaultTests {
+  let now = 1_800_000_000.0
+
+  func set() throws -> PolicySet { try World.set("  mute:\n    - purpose: customer\n      for: 5m\n") }
+
+  func record(
+    _ kind: JournalRecord.Kind, _ id: String, at: Double, action: PlannedChange.Action = .mute,
+    ends: Double? = nil, status: JournalRecord.Status? = nil, directive: String
+  ) -> JournalRecord {
+    JournalRecord(
+      kind: kind, id: id, at: at, workspace: "default", run: "r", action: action, conversation: World.conv,
+      participant: World.customerP, policy: "p1", directive: directive, leaseEnds: ends, status: status)
+  }
+
+  /// A mute sent under the key of a served lease (a saved plan applied again) opens a lease of its own,
+  /// which the planner reverts at its end; a drift re-mute within an open lease stays in it.
+  @Test func aMuteUnderAServedKeyOpensALeaseOfItsOwn() throws {
+    let set = try set()
+    let d = Planner.directiveDigest(set.policies[0].mute[0])
+    let first = [
+      record(.intent, "m1", at: now - 600, ends: now - 300, directive: d),
+      record(.outcome, "m1", at: now - 600, status: .ok, directive: d),
+      record(.intent, "u1", at: now - 300, action: .revert, directive: d),
+      record(.outcome, "u1", at: now - 300, status: .ok, directive: d),
+    ]
+    #expect(JournalState(first, workspace: "default").leases.map(\.status) == [.served])
+    let replayed =
+      first + [
+        record(.intent, "m2", at: now - 100, ends: now - 10, directive: d),
+        record(.outcome, "m2", at: now - 100, status: .ok, directive: d),
+      ]
+    let state = JournalState(replayed, workspace: "default")
+    #expect(state.leases.map(\.status) == [.served, .open])
+    #expect(state.lease(state.leases[0].key)?.endsAt == now - 10, "the open lease decides")
+    var muted = World.customer
+    muted.muted = true
+    let p = Planner(wholeSet: true).plan(
+      set, live: World.live([muted, World.agentAda]), leases: state.leases, now: now)
+    #expect(p.changes.map(\.action) == [.revert], "the replayed mute is reverted")
+    // A re-mute within an open lease (drift) does not open another.
+    let drift =
+      Array(replayed.dropLast(2)) + [
+        record(.intent, "m2", at: now - 100, ends: now + 100, directive: d),
+        record(.intent, "m3", at: now - 50, ends: now + 100, directive: d),
+      ]
+    #expect(JournalState(drift, workspace: "default").leases.filter { $0.status == .open }.count == 1)
+  }
+
+  /// Whatever its record says, a lease ends at most the hard cap after its intent was written.
+  @Test func aLeaseNeverEndsLaterThanItsIntentPlusTheHardCap() throws {
+    let d = "0123456789abcdef"
+    let state = JournalState(
+      [record(.intent, "m", at: now, ends: now + 7 * 86_400, directive: d)], workspace: "default")
+    #expect(state.leases.first?.endsAt == now + Double(PolicyDuration.hardMaxMute.seconds))
+  }
+
+  /// A lease dated more than 60 s in the reader's future is re-timed from the read: as long as it was
+  /// meant to last, from now; a `retime` record makes that stick, and a later read does not move it.
+  @Test func aLeaseDatedInTheFutureIsRetimedFromTheRead() throws {
+    let d = "0123456789abcdef"
+    let ahead = now + 3 * 3600
+    let records = [
+      record(.intent, "m", at: ahead, ends: ahead + 30, directive: d),
+      record(.outcome, "m", at: ahead, status: .ok, directive: d),
+    ]
+    let state = JournalState(records, workspace: "default")
+    #expect(state.retimes(now: ahead - 60, workspace: "default", run: "r2").isEmpty, "within 60 s: trusted")
+    let retimes = state.retimes(now: now, workspace: "default", run: "r2")
+    #expect(retimes.count == 1)
+    #expect(retimes.first?.record.leaseEnds == now + 30)
+    let after = JournalState(records + retimes.map(\.record), workspace: "default")
+    #expect(after.leases.first?.endsAt == now + 30)
+    #expect(after.leases.first?.startedAt == now)
+    #expect(after.retimes(now: now + 10, workspace: "default", run: "r3").isEmpty, "it does not slide")
+    // The record survives its line.
+    let line = try #require(retimes.first?.record.line)
+    #expect(JournalRecord.parse(Substring(line)) == retimes.first?.record)
+  }
+
+  /// `actAs` has hung up: the revert acts through any connected agent; with nobody left it is stuck,
+  /// a warning naming why, and the change is blocked (tried again later).
+  @Test func aRevertFallsBackFromActAsAndIsStuckWithNobodyToActThrough() throws {
+    let set = try World.set("  actAs: ada@example.com\n  mute:\n    - purpose: customer\n      for: 5m\n")
+    let d = Planner.directiveDigest(set.policies[0].mute[0])
+    let lease = Lease(
+      workspace: "default", policy: "p1", directive: d, conversation: World.conv,
+      participant: World.customerP,
+      startedAt: now - 300, endsAt: now - 1, status: .open)
+    var muted = World.customer
+    muted.muted = true
+    var adaGone = World.agentAda
+    adaGone.state = "disconnected"
+    let grace = LiveParticipant(
+      id: World.graceP, purpose: "agent", state: "connected", userId: World.grace, name: "Grace")
+    let p = Planner(wholeSet: true).plan(
+      set, live: World.live([muted, adaGone, grace]), leases: [lease], now: now)
+    let revert = try #require(p.changes.first { $0.action == .revert })
+    #expect(revert.blocked == nil)
+    #expect(revert.actingUser == World.grace, "through Grace, since Ada hung up")
+    #expect(!revert.isStuck)
+
+    let stuck = Planner(wholeSet: true).plan(
+      set, live: World.live([muted, adaGone]), leases: [lease], now: now)
+    let blocked = try #require(stuck.changes.first { $0.action == .revert })
+    #expect(blocked.isStuck)
+    #expect(blocked.blocked?.hasPrefix("stuck:") == true)
+    #expect(stuck.findings.contains { $0.id == "revert_stuck" && $0.severity == .warning })
+    #expect(!stuck.hasErrors, "a stuck revert does not stop the rest of the plan")
+  }
+
+  /// A conversation whose body lists no participant the lease names (a partial event) closes nothing;
+  /// only a participant seen disconnected does.
+  @Test func aParticipantMissingFromTheBodyClosesNoLease() throws {
+    let set = try set()
+    let d = Planner.directiveDigest(set.policies[0].mute[0])
+    let lease = Lease(
+      workspace: "default", policy: "p1", directive: d, conversation: World.conv,
+      participant: World.customerP,
+      startedAt: now - 300, endsAt: now + 60, status: .open)
+    let p = Planner(wholeSet: true).plan(set, live: World.live([World.agentAda]), leases: [lease], now: now)
+    #expect(p.closedLeases.isEmpty)
+    #expect(p.nextLeaseEnd == now + 60)
+  }
+
+  /// A journal line that cannot be read says why, never with its own text.
+  @Test func anUnreadableLineSaysWhy() {
+    func reason(_ line: String) -> String? {
+      if case .failure(let r) = JournalRecord.read(Substring(line)) { return r.description }
+      return nil
+    }
+    #expect(reason(#"{"v":2,"kind":"intent"}"#) == "journal format version 2 is newer than 1")
+    #expect(reason("\u{1B}[2Jnot json") == "not JSON")
+    #expect(reason(#"{"v":1,"kind":"intent"}"#) == "no 'id' field")
+    let finding = UnreadableRecord(file: "j.jsonl", line: 7, reason: .init("not JSON")).finding
+    #expect(finding.severity == .warning)
+    #expect(!finding.quotesSource)
+    #expect(finding.range.start.line == 7)
+  }
+}
