@@ -143,15 +143,125 @@ public final class LocalJournal: Journal, @unchecked Sendable {
   /// How many unreadable lines are kept for reports (the count of lines read goes on).
   static let maxUnreadableKept = 1000
 
+  /// Runs `body` on the journal file under its exclusive lock. A compaction replaces the file (a new
+  /// inode) while holding the old one's lock, so after the lock is granted the file is checked to
+  /// still be the one at `path`; if not, it is opened again (no append goes to a replaced file).
   private func withLockedFile<T>(_ flags: Int32, _ body: (Int32) throws -> T) throws -> T {
-    let fd = open(path, flags | O_CLOEXEC)
-    guard fd >= 0 else { throw JournalError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    while flock(fd, LOCK_EX) != 0 {
-      if errno != EINTR { throw JournalError.io("cannot lock \(path)") }
+    while true {
+      let fd = open(path, flags | O_CLOEXEC)
+      guard fd >= 0 else { throw JournalError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+      defer { close(fd) }
+      while flock(fd, LOCK_EX) != 0 {
+        if errno != EINTR { throw JournalError.io("cannot lock \(path)") }
+      }
+      defer { flock(fd, LOCK_UN) }
+      var held = stat()
+      var current = stat()
+      guard fstat(fd, &held) == 0 else { throw JournalError.io("cannot read \(path)") }
+      if stat(path, &current) != 0 || current.st_ino != held.st_ino || current.st_dev != held.st_dev {
+        continue  // replaced while we waited: lock the file that is there now
+      }
+      return try body(fd)
     }
-    defer { flock(fd, LOCK_UN) }
-    return try body(fd)
+  }
+
+  /// Drops the history of the conversations `JournalCompaction` names, atomically. The file is read
+  /// and decided on without the lock (appends, reverts' among them, never wait for that); then, under
+  /// the lock, what was appended since is read too, the kept lines (unreadable ones included: they are
+  /// never dropped) and the new ones are written to a new file (0600, created exclusively), synced, and
+  /// renamed over the journal.
+  public func compact(cutoff: Double) async throws -> CompactionReport {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return CompactionReport(dropped: 0, conversations: 0, kept: 0) }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw JournalError.io("cannot read \(path)") }
+    let head = try readLines(fd, from: 0)
+    var drop = JournalCompaction.droppable(head.lines.compactMap(\.record), cutoff: cutoff)
+    guard !drop.isEmpty else { return CompactionReport(dropped: 0, conversations: 0, kept: head.lines.count) }
+    return try withLockedFile(O_RDWR) { locked in
+      var now = stat()
+      guard fstat(locked, &now) == 0, now.st_ino == st.st_ino, now.st_dev == st.st_dev else {
+        return CompactionReport(dropped: 0, conversations: 0, kept: head.lines.count)  // replaced meanwhile
+      }
+      try self.cutTornTail(locked)
+      let tail = try self.readLines(locked, from: head.end)
+      // A conversation written to since is kept whole.
+      for line in tail.lines { if let r = line.record { drop.remove(r.conversation) } }
+      var out: [UInt8] = []
+      var dropped = 0
+      var kept = 0
+      for line in head.lines + tail.lines {
+        if let r = line.record, drop.contains(r.conversation) {
+          dropped += 1
+          continue
+        }
+        kept += 1
+        out += line.text
+        out.append(10)
+      }
+      guard dropped > 0 else { return CompactionReport(dropped: 0, conversations: 0, kept: kept) }
+      try self.replace(with: out)
+      self.mutex.withLock { self.cache = nil }
+      return CompactionReport(dropped: dropped, conversations: drop.count, kept: kept)
+    }
+  }
+
+  /// The whole lines of the file from byte `offset`, each with its record when it reads as one, and
+  /// the offset after the last whole line.
+  private func readLines(_ fd: Int32, from offset: Int) throws -> (
+    lines: [(text: [UInt8], record: JournalRecord?)], end: Int
+  ) {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    var at = offset
+    let file = FileDescriptor(rawValue: fd)
+    while true {
+      let n: Int
+      do {
+        n = try chunk.withUnsafeMutableBytes { try file.read(fromAbsoluteOffset: Int64(at), into: $0) }
+      } catch { throw JournalError.io("cannot read \(path): \(error)") }
+      if n == 0 { break }
+      bytes.append(contentsOf: chunk[0..<n])
+      at += n
+    }
+    var lines: [(text: [UInt8], record: JournalRecord?)] = []
+    var start = 0
+    for i in bytes.indices where bytes[i] == 10 {
+      let text = Array(bytes[start..<i])
+      lines.append((text, try? JournalRecord.read(Substring(String(decoding: text, as: UTF8.self))).get()))
+      start = i + 1
+    }
+    return (lines, offset + start)
+  }
+
+  /// Replaces the journal with `bytes`: a new file beside it (0600, created exclusively, never through a
+  /// symlink), synced, renamed over the journal, and the directory synced.
+  private func replace(with bytes: [UInt8]) throws {
+    let temp = path + ".compact-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let tfd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    guard tfd >= 0 else {
+      throw JournalError.io("cannot create \(temp): \(String(cString: strerror(errno)))")
+    }
+    do {
+      defer { close(tfd) }
+      do { _ = try FileDescriptor(rawValue: tfd).writeAll(bytes) } catch {
+        throw JournalError.io("cannot write \(temp): \(error)")
+      }
+      guard fsync(tfd) == 0 else { throw JournalError.io("cannot sync \(temp)") }
+    } catch {
+      unlink(temp)
+      throw error
+    }
+    guard rename(temp, path) == 0 else {
+      unlink(temp)
+      throw JournalError.io("cannot replace \(path): \(String(cString: strerror(errno)))")
+    }
+    let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if dir >= 0 {
+      _ = fsync(dir)
+      close(dir)
+    }
   }
 
   /// If the file does not end with a newline, the last line was torn by a crash: cut it off.

@@ -25,6 +25,11 @@ public struct PostgresJournal: Journal {
   /// How many records each conversation has, in every workspace.
   public func recordCounts() async throws -> [String: Int] { try await store.recordCounts(conversation: nil) }
 
+  /// Drops the history of ended conversations older than `cutoff` (see `Journal.compact(cutoff:)`).
+  public func compact(cutoff: Double) async throws -> CompactionReport {
+    try await store.compact(cutoff: cutoff)
+  }
+
   /// The rows the last read skipped because they could not be read.
   public func unreadable() async -> [UnreadableRecord] { await store.unreadable() }
 

@@ -136,8 +136,14 @@ struct WatchCommand: AsyncParsableCommand {
   @Sendable static func show(_ notice: WatchNotice) {
     let stamp = stamp()
     switch notice {
-    case .reconciled(let outcome, _):
-      report(outcome)
+    case .reconciled(let outcome, let loop):
+      report(outcome, loop)
+    case .compacted(let r):
+      if r.dropped > 0 {
+        Terminal.stderr.write(
+          "\(stamp) journal compacted: \(r.dropped) records of \(r.conversations) ended conversations dropped, \(r.kept) kept\n"
+        )
+      }
     case .failed(let error):
       Terminal.stderr.write("\(stamp) error: \(error)\n")
     case .policiesChanged(let count):
@@ -165,8 +171,18 @@ struct WatchCommand: AsyncParsableCommand {
     }
   }
 
-  static func report(_ outcome: Reconciler.Outcome) {
+  /// Findings about faults around a run that watch repeats at every full reconcile, so a log shows
+  /// them while they last: unreadable journal lines, stuck reverts, a writer's clock ahead.
+  static let faultFindings: Set<String> = [UnreadableRecord.findingId, "revert_stuck", "clock_skew"]
+
+  static func report(_ outcome: Reconciler.Outcome, _ loop: WatchNotice.Loop = .full) {
     let stamp = stamp()
+    if loop == .full {
+      var renderer = DiagnosticRenderer.stderr()
+      for d in outcome.plan.findings where faultFindings.contains(d.id) {
+        Terminal.stderr.write("\(stamp) " + renderer.text(d))
+      }
+    }
     if let report = outcome.report {
       for (_, reason) in report.lockFailures.sorted(by: { $0.key < $1.key }) {
         Terminal.stderr.write("\(stamp) error: \(reason)\n")

@@ -1,4 +1,5 @@
 import Foundation
+import PartylineLocal
 import PartylineStatePostgres
 import PartylineTestSupport
 import Testing
@@ -8,6 +9,32 @@ import Testing
 // other suites rather than on top of each other.
 extension ApplyEndToEndTests {
   @Suite struct StateCommandEndToEndTests {
+    /// `state compact` drops the history of calls that ended more than --keep ago and says how much;
+    /// open leases and recent history stay; a bad --keep or a missing journal is an error.
+    @Test func compactDropsOldServedHistory() async throws {
+      let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-compact-\(getpid())")
+      try? FileManager.default.removeItem(at: dir)
+      defer { try? FileManager.default.removeItem(at: dir) }
+      let missing = try await CLI.run(["state", "compact", "--state", dir.path])
+      #expect(missing.status == 1)
+      #expect(missing.stderr.contains("no journal at"), "\(missing.stderr)")
+      let journal = try LocalJournal(directory: dir.path)
+      let now = Date().timeIntervalSince1970
+      try await journal.append(JournalHistory.mute(Demo.Call.noisy, at: now - 40 * 86_400, served: true))
+      try await journal.append(JournalHistory.mute(Demo.Call.warRoom, at: now - 40 * 86_400, served: false))
+      try await journal.append(JournalHistory.mute(Demo.Call.coaching, at: now - 86_400, served: true))
+      let bad = try await CLI.run(["state", "compact", "--state", dir.path, "--keep", "30"])
+      #expect(bad.status != 0)
+      #expect(bad.stderr.contains("--keep"), "\(bad.stderr)")
+      let run = try await CLI.run(["state", "compact", "--state", dir.path])
+      #expect(run.status == 0, "\(run.stderr)")
+      #expect(run.stdout == "Compacted: 4 records of 1 ended conversation dropped, 6 kept.\n")
+      let left = Set(try journal.allRecords().map(\.conversation))
+      #expect(left == [Demo.Call.warRoom, Demo.Call.coaching])
+      let shorter = try await CLI.run(["state", "compact", "--state", dir.path, "--keep", "12h"])
+      #expect(shorter.stdout == "Compacted: 4 records of 1 ended conversation dropped, 2 kept.\n")
+    }
+
     @Test(arguments: [Backend.local]) func showListsTheLeasesInTextAndJSON(_ backend: Backend) async throws {
       let project = try await Project.make("show", backend)
       defer { project.remove() }

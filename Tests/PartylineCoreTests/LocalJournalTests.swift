@@ -1,6 +1,7 @@
 import Foundation
 import PartylineCore
 import PartylineLocal
+import PartylineTestSupport
 import Testing
 
 @Suite struct LocalJournalTests {
@@ -61,5 +62,45 @@ import Testing
     try await writer.append([record(6)])
     #expect(try reader.allRecords().map(\.id) == ["r-1", "r-3", "r-5", "r-6"])
     #expect(await reader.unreadable().map(\.line) == [2])
+  }
+
+  /// Compaction drops whole conversations whose every record is older than the cutoff and that hold
+  /// no open lease; recent history, open leases and unreadable lines stay, and appends made while it
+  /// runs are never lost.
+  @Test func compactionDropsOldServedHistoryAndKeepsTheRest() async throws {
+    let dir = directory("compact")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let journal = try LocalJournal(directory: dir)
+    let now = 1_800_000_000.0
+    let old = now - 40 * 86_400
+    try await journal.append(JournalHistory.mute("ended", at: old, served: true))
+    try await journal.append(JournalHistory.mute("still-open", at: old, served: false))
+    try await journal.append(JournalHistory.mute("recent", at: now - 3600, served: true))
+    let handle = try #require(FileHandle(forWritingAtPath: journal.path))
+    handle.seekToEndOfFile()
+    handle.write(Data("not a record\n".utf8))
+    try handle.close()
+    #expect(try journal.allRecords().count == 10)
+
+    // Appends race the compaction: none is lost.
+    let writer = try LocalJournal(directory: dir)
+    async let appends: Void = {
+      for n in 0..<50 { try await writer.append([self.record(n, conversation: "live")]) }
+    }()
+    let report = try await journal.compact(cutoff: now - 30 * 86_400)
+    try await appends
+    #expect(report.dropped == 4)
+    #expect(report.conversations == 1)
+    let after = try LocalJournal(directory: dir)
+    let byConversation = Dictionary(grouping: try after.allRecords(), by: \.conversation).mapValues(\.count)
+    #expect(byConversation == ["still-open": 2, "recent": 4, "live": 50])
+    #expect(await after.unreadable().count == 1, "an unreadable line is never dropped")
+    #expect(try journal.allRecords().count == 56, "a warm reader starts over on the new file")
+    let mode = try FileManager.default.attributesOfItem(atPath: journal.path)[.posixPermissions] as? Int
+    #expect(mode == 0o600)
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains("compact") }
+    #expect(leftovers.isEmpty)
+    // Nothing more to drop: the file is left alone.
+    #expect(try await journal.compact(cutoff: now - 30 * 86_400).dropped == 0)
   }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import PartylineCore
 import PartylineLocal
-import PartylineStatePostgres
+@testable import PartylineStatePostgres
 import PartylineTestSupport
 import PostgresNIO
 import Testing
@@ -205,6 +205,51 @@ struct PostgresStateTests {
     await lock.release()
     await a.close()
     await b.close()
+  }
+
+  /// Every session asks the server for TCP keepalives (10 s idle, 5 s apart, 3 probes): a runner that
+  /// vanishes without closing its connection loses its session and its advisory locks within about
+  /// 25 s, not the kernel's default of about 2 h. (Cutting a connection half-open needs a network of
+  /// its own; this checks the sessions carry the settings.)
+  @Test func sessionsAskForTCPKeepalives() async throws {
+    let url = try await TestPostgres.freshDatabase("keepalive")
+    let store = try await open(url)
+    let settings = try await store.withRetry { c in
+      var out: [String] = []
+      let rows = try await c.query(
+        "SELECT current_setting('tcp_keepalives_idle') || ' ' || current_setting('tcp_keepalives_interval') || ' ' || current_setting('tcp_keepalives_count')",
+        logger: store.logger)
+      for try await (text, ) in rows.decode((String,).self) { out.append(text) }
+      return out
+    }
+    #expect(settings == ["10 5 3"])
+    await store.close()
+  }
+
+  /// Compaction deletes whole conversations whose every row is older than the cutoff and that hold no
+  /// open lease, as the local journal does; reads stay incremental and see the rows that remain.
+  @Test func compactionDropsOldServedHistoryAndKeepsTheRest() async throws {
+    let url = try await TestPostgres.freshDatabase("compact")
+    let store = try await open(url)
+    let journal = PostgresJournal(store: store)
+    let now = Date().timeIntervalSince1970
+    let old = now - 40 * 86_400
+    try await journal.append(JournalHistory.mute(Self.conv, at: old, served: true))
+    try await journal.append(JournalHistory.mute(Self.other, at: old, served: false))
+    try await journal.append(JournalHistory.mute("recent", at: now - 3600, served: true))
+    #expect(try await journal.records(workspace: "default").count == 10)
+    let report = try await journal.compact(cutoff: now - 30 * 86_400)
+    #expect(report.dropped == 4)
+    #expect(report.conversations == 1)
+    try await journal.append(JournalHistory.mute("after", at: now, served: false))
+    let fresh = try await open(url)
+    for reader in [journal, PostgresJournal(store: fresh)] {
+      let counts = Dictionary(grouping: try await reader.records(workspace: "default"), by: \.conversation)
+        .mapValues(\.count)
+      #expect(counts == [Self.other: 2, "recent": 4, "after": 2])
+    }
+    await fresh.close()
+    await store.close()
   }
 
   @Test func unlockEndsTheHoldingSessionAndClearsTheNote() async throws {

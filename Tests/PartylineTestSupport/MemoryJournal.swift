@@ -25,4 +25,13 @@ public final class MemoryJournal: Journal, Sendable {
   public func recordCount(conversation: String) async throws -> Int {
     all.withLock { $0.filter { $0.conversation == conversation }.count }
   }
+
+  public func compact(cutoff: Double) async throws -> CompactionReport {
+    all.withLock { records in
+      let drop = JournalCompaction.droppable(records, cutoff: cutoff)
+      let before = records.count
+      records.removeAll { drop.contains($0.conversation) }
+      return CompactionReport(dropped: before - records.count, conversations: drop.count, kept: records.count)
+    }
+  }
 }

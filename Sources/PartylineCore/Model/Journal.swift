@@ -17,6 +17,10 @@ public protocol Journal: Sendable {
   /// The lines (or rows) the last read skipped because they could not be read: a damaged line, a
   /// later format version, a stray writer. Reported on every run; never a reason to stop reverting.
   func unreadable() async -> [UnreadableRecord]
+  /// Drops, atomically, the history of the conversations ``JournalCompaction/droppable(_:cutoff:)``
+  /// names (every record older than `cutoff`, no open lease); appends may go on meanwhile and are
+  /// never lost.
+  func compact(cutoff: Double) async throws -> CompactionReport
 }
 
 extension Journal {

@@ -45,6 +45,10 @@ public struct Watcher: Sendable {
   public var applyEvents: @Sendable (ApplyEvent) -> Void = { _ in }
   /// What the watcher has to say.
   public var notify: @Sendable (WatchNotice) async -> Void = { _ in }
+  /// How often the journal is compacted (see `Journal.compact(cutoff:)`), in seconds; nil: never.
+  public var compactEvery: Double? = 86_400
+  /// What a compaction keeps: history younger than this, in seconds.
+  public var keep: Double = JournalCompaction.defaultKeep
 
   /// A watcher; the optional parts are set as properties.
   public init(
@@ -140,7 +144,16 @@ public struct Watcher: Sendable {
     var failures = 0
     var rejected: [Diagnostic] = []
     var saidReads = false
+    var compactAt = clock.now()  // the first full reconcile compacts, then once every compactEvery
     while !signal.stopped {
+      if let every = compactEvery, clock.now() >= compactAt {
+        compactAt = clock.now() + every
+        do {
+          await notify(.compacted(try await journal.compact(cutoff: clock.now() - keep)))
+        } catch {
+          await notify(.failed("compacting the journal: \(error)"))
+        }
+      }
       var set = await current.set
       let readAt = clock.now()
       let reloaded = reload()
