@@ -77,7 +77,9 @@ struct WatchCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     let clock = SystemClock()
-    let journal = state.journal
+    // Reverts never wait for the state: with the database gone they are sent, and journalled once it is
+    // back; mutes and adds wait for it.
+    let journal = OutageJournal(state.journal, patience: 1, clock: clock)
     let client = connection.client
     Terminal.stderr.write(
       "watching \(set.policies.count) policies; \(events ? "following call events, " : "")full reconcile every \(every)\n"
@@ -120,6 +122,13 @@ struct WatchCommand: AsyncParsableCommand {
         JournalState($0, workspace: workspace).leases
       } ?? [])
       .filter { $0.status == .open }
+    // Reverts made while the database was gone: written now if it is back.
+    let unwritten = await journal.flushBuffered()
+    if unwritten > 0 {
+      Terminal.stderr.write(
+        "warning: \(unwritten) journal records of reverts made while the state database was unreachable could not be written; the next run finds those participants unmuted and closes their leases\n"
+      )
+    }
     await state.close()
     if let next = open.map(\.endsAt).min() {
       Terminal.stderr.write(

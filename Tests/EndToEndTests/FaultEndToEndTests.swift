@@ -298,4 +298,41 @@ import WireTime
     let closes = try await project.journal().of(.close)
     #expect(!closes.contains { $0.reason == "the conversation has ended" }, "\(closes)")
   }
+
+  // MARK: The state database goes away
+
+  /// The state database is stopped for 20 s under `watch`, from just after a mute until well after its
+  /// lease ends: the revert does not wait for it (sent on time, journalled when the database is back).
+  @Test(.enabled(if: TestPostgres.runnable, Comment(rawValue: TestPostgres.skipNote)))
+  func aRevertDoesNotWaitForTheStateDatabase() async throws {
+    let db = try await onOwnThread { try ApplyEndToEndTests.PrivatePostgres() }
+    let project = try Project("db-outage", .postgres, state: db.url, muteFor: "5s")
+    try FileManager.default.removeItem(at: project.dir.appendingPathComponent("policies/bridge.yaml"))
+    let sim = try SimProcess(fast)
+    let watch = try SelectEndToEndTests.Watch(
+      ["watch", "--interval", "60s", "--state", project.state, project.policies],
+      environment: sim.environment, dir: project.dir)
+    let muted = try await ApplyEndToEndTests().journalUntil(project) { $0.contains(.outcome, .mute) }
+    let leaseEnd = try #require(muted.first(.intent, .mute)?.leaseEnds, "\(watch.stderr.suffix(1500))")
+    try await onOwnThread { try db.ctl("stop") }
+    let stopped = Date().timeIntervalSince1970
+    let late = try await Self.unmuteLateness(
+      sim, Demo.Participant.noisyCustomer, leaseEnd: leaseEnd, timeout: 15)
+    let outage = Date().timeIntervalSince1970 - stopped
+    try await Task.sleep(nanoseconds: UInt64(max(0, 20 - outage) * 1e9))
+    try await onOwnThread { try db.ctl("start") }
+    let records = try await ApplyEndToEndTests().journalUntil(project, timeout: 15) {
+      $0.contains(.outcome, .revert)
+    }
+    let stoppedIn = await watch.stop()
+    let errors = watch.stderr
+    sim.stop()
+    try await onOwnThread { db.remove() }
+    project.remove()
+    let l = try #require(late, "no unmute while the database was down: \(errors.suffix(1500))")
+    #expect(l >= 0 && l <= 2, "unmuted \(l) s after the lease ended")
+    #expect(stopped < leaseEnd, "the database was down when the lease ended")
+    #expect(records.first(.outcome, .revert)?.status == .ok, "journalled once the database was back")
+    #expect(stoppedIn < 10)
+  }
 }

@@ -280,7 +280,10 @@ extension ApplyEndToEndTests {
     var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
 
     init() throws {
-      dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-pg-\(getpid())").path
+      dir =
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+          "partyline-pg-\(getpid())-\(UUID().uuidString.prefix(8))"
+        ).path
       try? FileManager.default.removeItem(atPath: dir)
       port = try Self.script(["free-port", "56432"]).trimmingCharacters(in: .whitespacesAndNewlines)
       _ = try Self.script(["init", dir])

@@ -1,3 +1,4 @@
+import Foundation
 import PartylineCore
 import PartylineTestSupport
 import Testing
@@ -144,5 +145,77 @@ import YAMLReader
     #expect(finding.severity == .warning)
     #expect(!finding.quotesSource)
     #expect(finding.range.start.line == 7)
+  }
+
+  /// A journal whose database can be taken away: while `down`, every call hangs until it comes back.
+  final class Flaky: Journal, @unchecked Sendable {
+    let inner = MemoryJournal()
+    private let lock = NSLock()
+    private var isDown = false
+    var down: Bool {
+      get { lock.withLock { isDown } }
+      set { lock.withLock { isDown = newValue } }
+    }
+    func wait() async throws { while down { try await Task.sleep(nanoseconds: 5_000_000) } }
+    func append(_ records: [JournalRecord]) async throws {
+      try await wait()
+      try await inner.append(records)
+    }
+    func records(workspace: String) async throws -> [JournalRecord] {
+      try await wait()
+      return try await inner.records(workspace: workspace)
+    }
+    func recordCounts() async throws -> [String: Int] {
+      try await wait()
+      return try await inner.recordCounts()
+    }
+    func recordCount(conversation: String) async throws -> Int {
+      try await wait()
+      return try await inner.recordCount(conversation: conversation)
+    }
+    func compact(cutoff: Double) async throws -> CompactionReport { try await inner.compact(cutoff: cutoff) }
+  }
+
+  /// With the database gone, reads answer from what was last read, a revert's records are buffered
+  /// (and read back), a mute's intent fails; once the database answers, the buffer is written.
+  @Test func revertsDoNotWaitForTheDatabaseButMutesDo() async throws {
+    let clock = ManualClock(now: now)
+    let flaky = Flaky()
+    let journal = OutageJournal(flaky, patience: 1, clock: clock)
+    let d = "0123456789abcdef"
+    try await journal.append([record(.intent, "m", at: now, ends: now + 30, directive: d)])
+    #expect(try await journal.records(workspace: "default").count == 1)
+    _ = try await journal.recordCounts()
+    flaky.down = true
+    let read = Task { try await journal.records(workspace: "default") }
+    // The read waits `patience` on the clock, then answers from what it knew.
+    while journal.outageSince == nil {
+      clock.advance(by: 0.5)
+      try await Task.sleep(nanoseconds: 2_000_000)
+    }
+    #expect(try await read.value.count == 1)
+    let revert = [
+      record(.intent, "u", at: now + 30, action: .revert, directive: d),
+      record(.outcome, "u", at: now + 30, action: .revert, status: .ok, directive: d),
+    ]
+    try await journal.append(revert)  // at once: the outage is known
+    #expect(journal.buffered.count == 2)
+    #expect(
+      JournalState(try await journal.records(workspace: "default"), workspace: "default").leases.map(\.status)
+        == [.served])
+    await #expect(throws: StateUnreachable.self) {
+      try await journal.append([self.record(.intent, "m2", at: self.now, ends: self.now + 30, directive: "x")]
+      )
+    }
+    #expect(try await journal.recordCounts()[World.conv] == 3, "the last counts, and the buffered records")
+    flaky.down = false
+    for _ in 0..<200 where journal.outageSince != nil {
+      clock.advance(by: 1)
+      _ = try await journal.records(workspace: "default")  // each read may start a probe
+      try await Task.sleep(nanoseconds: 5_000_000)
+    }
+    #expect(journal.outageSince == nil)
+    #expect(journal.buffered.isEmpty)
+    #expect(flaky.inner.records.map(\.id) == ["m", "u", "u"], "written once the database was back")
   }
 }

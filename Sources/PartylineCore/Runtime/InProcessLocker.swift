@@ -73,9 +73,24 @@ public final class InProcessLocker: ConversationLocker {
   /// (its lock, file or PostgreSQL session, is this process's), join it instead of waiting for it to
   /// finish — a revert is due now, and it touches only the participant whose lease ended. Otherwise
   /// lock as usual.
+  ///
+  /// When the shared lock cannot be had because the state is unreachable (any failure but a
+  /// `LockTimeout`: the database is gone), the revert goes on under the in-process lock alone: an
+  /// unmute is safe to make twice, and it must not wait for the database (DESIGN §5).
   public func lockOrJoin(_ conversation: String) async throws -> any ConversationLock {
     if await gate.isHeld(conversation) { return Joined() }
-    return try await lock(conversation)
+    guard await gate.acquire(conversation, timeout: timeout, clock: clock) else {
+      throw LockTimeout(
+        conversation: conversation, holder: "another reconcile of this process", waited: timeout)
+    }
+    do {
+      return Held(inner: try await inner.lock(conversation), gate: gate, key: conversation)
+    } catch let error as LockTimeout {
+      await gate.release(conversation)
+      throw error
+    } catch {
+      return Held(inner: Joined(), gate: gate, key: conversation)
+    }
   }
 
   /// Waits up to `timeout` for the conversation within the process, then takes `inner`'s lock;
