@@ -53,21 +53,37 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     }
   }
 
-  /// The records of `workspace`, in file order (see ``Journal``).
+  /// The records of `workspace`, in file order (see ``Journal``): kept by workspace as they are read,
+  /// so an idle `watch` reading every two seconds does no work proportional to the journal.
   public func records(workspace: String) async throws -> [JournalRecord] {
-    try allRecords().filter { $0.workspace == workspace }
+    let all = try allRecords()
+    return mutex.withLock {
+      // `all` is the cache's records, and maybe a last line still without its newline.
+      guard let c = cache, all.count >= c.records.count, all.count - c.records.count <= 1 else {
+        return all.filter { $0.workspace == workspace }
+      }
+      var out = c.byWorkspace[workspace] ?? []
+      if all.count > c.records.count, let last = all.last, last.workspace == workspace { out.append(last) }
+      return out
+    }
   }
 
   /// How many records each conversation has, in every workspace (see ``Journal``).
   public func recordCounts() async throws -> [String: Int] {
-    var counts: [String: Int] = [:]
-    for r in try allRecords() { counts[r.conversation, default: 0] += 1 }
-    return counts
+    let all = try allRecords()
+    return mutex.withLock {
+      guard let c = cache, c.records.count == all.count else {
+        var counts: [String: Int] = [:]
+        for r in all { counts[r.conversation, default: 0] += 1 }
+        return counts
+      }
+      return c.counts
+    }
   }
 
   /// How many records `conversation` has, in every workspace (see ``Journal``).
   public func recordCount(conversation: String) async throws -> Int {
-    try allRecords().lazy.filter { $0.conversation == conversation }.count
+    try await recordCounts()[conversation] ?? 0
   }
 
   /// What has been read of the file: `watch` reads the journal every two seconds, so only the bytes
@@ -79,6 +95,15 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     var lines: Int
     var records: [JournalRecord]
     var unreadable: [UnreadableRecord] = []
+    /// `records` by workspace, and counted by conversation, as they are read.
+    var byWorkspace: [String: [JournalRecord]] = [:]
+    var counts: [String: Int] = [:]
+
+    mutating func add(_ r: JournalRecord) {
+      records.append(r)
+      byWorkspace[r.workspace, default: []].append(r)
+      counts[r.conversation, default: 0] += 1
+    }
   }
   private var cache: Cache?
 
@@ -121,7 +146,7 @@ public final class LocalJournal: Journal, @unchecked Sendable {
       cached.lines += 1
       let line = String(decoding: bytes[lineStart..<i], as: UTF8.self)
       switch JournalRecord.read(Substring(line)) {
-      case .success(let r): cached.records.append(r)
+      case .success(let r): cached.add(r)
       case .failure(let reason):
         // Kept to a bounded number of reports: a journal of nothing but damage stays small in memory.
         if cached.unreadable.count < Self.maxUnreadableKept {
