@@ -265,7 +265,7 @@ public final class GenesysClient: Sendable {
       if Date().timeIntervalSince1970 > deadline { throw GenesysError.budgetExhausted(lastError: lastError) }
       let token = try await tokens.token(http: http, deadline: deadline, progress: progressGate)
       let waitStarted = Date().timeIntervalSince1970
-      let (budget, cls) = (self.budget, RatePriority.current)
+      let (budget, cls, until, failure) = (self.budget, RatePriority.current, deadline, lastError)
       do {
         if attempt == 0, let permit = RatePriority.permit, permit.spend() {
           // Its slot was taken before it was journalled.
@@ -273,7 +273,13 @@ public final class GenesysClient: Sendable {
           try await withHeartbeat(
             heartbeat, { "waiting \($0) s for the rate limit (\(method.rawValue) \(path))" }
           ) {
-            try await budget.acquire(cls)
+            // The wait for the budget counts against the request's own time (an urgent request's
+            // does not: its deadline is moved by the wait below).
+            if urgent {
+              try await budget.acquire(cls)
+            } else {
+              try await Self.acquire(budget, cls, until: until, lastError: failure)
+            }
           }
         }
       } catch is RateBudgetClosed {
@@ -352,6 +358,28 @@ public final class GenesysClient: Sendable {
         throw error
       }
     }
+  }
+
+  /// Waits for a slot of `budget`, but not past `deadline` (seconds since 1970): then the wait is
+  /// given up and the request fails as out of time.
+  static func acquire(_ budget: RateBudget, _ cls: RateClass, until deadline: Double, lastError: String)
+    async throws
+  {
+    let granted = try await withThrowingTaskGroup(of: Bool.self) { group in
+      group.addTask {
+        try await budget.acquire(cls)
+        return true
+      }
+      group.addTask {
+        try? await Task.sleep(nanoseconds: UInt64(max(0, deadline - Date().timeIntervalSince1970) * 1e9))
+        return false
+      }
+      // (A grant that races the cancel still counts as sent: the budget errs on the safe side.)
+      let first = try await group.next() ?? false
+      group.cancelAll()
+      return first
+    }
+    if !granted { throw GenesysError.budgetExhausted(lastError: lastError) }
   }
 
   func sleep(_ seconds: Double, deadline: Double, lastError: String) async throws {

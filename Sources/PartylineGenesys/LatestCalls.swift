@@ -6,7 +6,7 @@ public actor LatestCalls {
   /// No snapshot yet.
   public init() {}
 
-  private var latest: [String: (Int, LiveConversation)] = [:]
+  private var latest = RecentMap<(Int, LiveConversation)>()
   private var counter = 0
   private var nextWaiter = 0
   private var waiters: [String: [Int: CheckedContinuation<(Int, LiveConversation)?, Never>]] = [:]

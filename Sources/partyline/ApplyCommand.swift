@@ -172,8 +172,10 @@ extension ApplyCommand {
 
   /// `apply --plan FILE`: the saved changes exactly, without a prompt (the plan was the review), after
   /// checking the file (format, unknown fields, expiry, workspace, target, every change against the
-  /// hard caps and the plan's Limits) and, under the conversations' locks, that no conversation changed
-  /// since the plan was made and that the changes still fit (participants present, capacity, roles).
+  /// hard caps and the plan's Limits), that no conversation changed since the plan was made, that the
+  /// plan was not applied before, and that the changes still fit (participants present, capacity,
+  /// roles). It runs like `apply`: each conversation is locked only while the run acts on it (and
+  /// checked again under its lock), and SIGINT/SIGTERM stop it (nothing new leaves).
   func applySaved(_ path: String) async throws {
     let changes: [PlannedChange]
     let saved: SavedPlan
@@ -190,40 +192,40 @@ extension ApplyCommand {
       throw ExitCode(1)
     }
     let hub = try EventHub(eventOptions)
+    let stop = RunSignal()
+    let signals = ShutdownSignals.listen { stop.stop() }
+    defer { signals.cancel() }
     let connection = try await Connection.open(run)
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
-    var failed = false
+    let budget = connection.client.budget
+    stop.onStop { Task { await budget.close() } }
+    let runId = RunId.make()
+    var report: ApplyReport
     var opened: OpenedState?
-    var held: [any ConversationLock] = []
     do {
       let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
       opened = state
-      if !dryRun {
-        for cid in saved.snapshots.keys.sorted() { held.append(try await state.locker.lock(cid)) }
-      }
-      var changed: [String] = []
-      var live: [String: LiveConversation] = [:]
-      for (cid, hash) in saved.snapshots.sorted(by: { $0.key < $1.key }) {
-        let conv =
-          try await connection.client.callConversation(cid).map(LiveStateReader.convert)
+      let client = connection.client
+      let planId = saved.planId
+      @Sendable func read(_ cid: String) async throws -> LiveConversation {
+        try await client.callConversation(cid).map(LiveStateReader.convert)
           ?? LiveConversation(id: cid, status: .notFound)
-        live[cid] = conv
-        if conv.snapshotHash != hash { changed.append(cid) }
       }
-      if !changed.isEmpty {
-        throw SavedPlanError(
-          "refusing the saved plan: \(changed.count == 1 ? "conversation" : "conversations") \(changed.joined(separator: ", ")) changed since it was made; run plan again"
-        )
+      @Sendable func changedSince(_ live: [String: LiveConversation]) -> [String] {
+        live.keys.sorted().filter { live[$0]?.snapshotHash != saved.snapshots[$0] }
       }
+      // Everything is checked before anything is done: the whole plan is refused, or applied.
+      var live: [String: LiveConversation] = [:]
+      for cid in saved.snapshots.keys.sorted() { live[cid] = try await read(cid) }
+      let changed = changedSince(live)
+      if !changed.isEmpty { throw SavedPlanError.changed(changed) }
       let records = try await state.journal.records(workspace: run.workspace)
       // A saved plan applies once: applied again (after its mutes were reverted, say), it would mute anew.
-      if let prior = records.first(where: { $0.plan == saved.planId }) {
-        throw SavedPlanError(
-          "refusing the saved plan: plan \(saved.planId) was already applied (run \(prior.run) at \(Timestamp.iso8601(prior.at))); a saved plan applies once: run plan again"
-        )
+      if let prior = records.first(where: { $0.plan == planId }) {
+        throw SavedPlanError.applied(planId, prior)
       }
-      let journalState = JournalState(records, workspace: run.workspace)
-      try saved.checkAgainst(changes, live: live, addedRoles: journalState.addedRoles)
+      try saved.checkAgainst(
+        changes, live: live, addedRoles: JournalState(records, workspace: run.workspace).addedRoles)
       let plan = Plan(
         changes: changes, findings: [], createdAt: saved.createdAt, policySetDigest: saved.policySetDigest,
         snapshots: saved.snapshots)
@@ -231,22 +233,35 @@ extension ApplyCommand {
       var applier = Applier(
         executor: dryRun ? DryRunExecutor(say: Self.sayDryRun) : GenesysExecutor(client: connection.client),
         journal: dryRun ? nil : state.journal,
-        workspace: run.workspace, run: RunId.make(), parallelism: tuning.parallelism,
+        workspace: run.workspace, run: runId, parallelism: tuning.parallelism,
         confirmTimeout: tuning.confirmTimeout, clock: SystemClock(), events: Self.progress(hub))
       applier.dryRun = dryRun
-      applier.planId = saved.planId
+      applier.planId = planId
       applier.admissionWait = 2 * (await connection.client.budget.window)
-      let report = await applier.apply(plan)
-      for h in held { await h.release() }
-      held = []
-      for item in report.items where item.result != .confirmed && item.result != .dryRun {
-        Terminal.stderr.write(
-          "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
+      if !dryRun {
+        // Each conversation is locked only while the run acts on it, and checked again under its lock:
+        // no other run applied this plan, and the conversation is still as planned.
+        let (journal, locker, workspace) = (state.journal, state.locker, run.workspace)
+        applier.prepare = { cid, planned in
+          let lock = try await locker.lock(cid)
+          do {
+            if let prior = try await journal.records(workspace: workspace).first(where: {
+              $0.plan == planId && $0.run != runId
+            }) {
+              throw SavedPlanError.applied(planId, prior)
+            }
+            let changed = changedSince([cid: try await read(cid)])
+            if !changed.isEmpty { throw SavedPlanError.changed(changed) }
+            return PreparedConversation(changes: planned, lock: lock)
+          } catch {
+            await lock.release()
+            throw error
+          }
+        }
       }
-      Terminal.stdout.write(ApplySummary.line(report, dryRun: dryRun) + "\n")
-      failed = !report.ok
+      let apply = applier
+      report = try await stop.guarding(grace: RunSignal.grace, on: SystemClock()) { await apply.apply(plan) }
     } catch {
-      for h in held { await h.release() }
       await connection.close()
       await hub.webhook?.flush()
       await opened?.close()
@@ -256,6 +271,14 @@ extension ApplyCommand {
     await connection.close()
     await hub.webhook?.flush()
     await opened?.close()
-    if failed { throw ExitCode(1) }
+    for (_, reason) in report.lockFailures.sorted(by: { $0.key < $1.key }) {
+      Terminal.stderr.write("error: \(reason)\n")
+    }
+    for item in report.items where item.result != .confirmed && item.result != .dryRun {
+      Terminal.stderr.write(
+        "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
+    }
+    Terminal.stdout.write(ApplySummary.line(report, dryRun: dryRun) + "\n")
+    if !report.ok { throw ExitCode(1) }
   }
 }

@@ -76,7 +76,8 @@ struct WatchCommand: AsyncParsableCommand {
       Terminal.stderr.write("error: \(error)\n")
       throw ExitCode(1)
     }
-    let clock = SystemClock()
+    // Monotonic: a step of the wall clock while watch runs moves no revert (DESIGN §5, clocks).
+    let clock = SteadyClock()
     // Reverts never wait for the state: with the database gone they are sent, and journalled once it is
     // back; mutes and adds wait for it.
     let journal = OutageJournal(state.journal, patience: 1, clock: clock)

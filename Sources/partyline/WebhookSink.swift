@@ -18,7 +18,10 @@ final class WebhookSink: @unchecked Sendable {
   let secret: [UInt8]?
   let http: HTTPClient
   private let lock = NSLock()
-  private var inFlight: [Task<Void, Never>] = []
+  /// Deliveries not yet done (each removes itself when done, so a long watch keeps none it finished).
+  private var inFlight: [Int: Task<Void, Never>] = [:]
+  private var finished = Set<Int>()
+  private var nextId = 0
 
   static func checkURL(_ url: String) throws {
     guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), let host = u.host,
@@ -67,7 +70,12 @@ final class WebhookSink: @unchecked Sendable {
     if let secret {
       signature = "sha256=" + Digest.hex(Digest.hmacSHA256(key: secret, message: Array(body.utf8)))
     }
+    let id = lock.withLock { () -> Int in
+      nextId += 1
+      return nextId
+    }
     let task = Task { [self] in
+      defer { done(id) }
       for attempt in 0..<4 {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
@@ -84,12 +92,20 @@ final class WebhookSink: @unchecked Sendable {
         try? await Task.sleep(nanoseconds: UInt64(Backoff.webhook.delay(attempt: attempt + 1) * 1e9))
       }
     }
-    lock.withLock { inFlight.append(task) }
+    lock.withLock {
+      if finished.remove(id) == nil { inFlight[id] = task }
+    }
+  }
+
+  private func done(_ id: Int) {
+    lock.withLock {
+      if inFlight.removeValue(forKey: id) == nil { finished.insert(id) }
+    }
   }
 
   /// Waits up to `seconds` for deliveries in flight, then gives up on them (the apply is done).
   func flush(seconds: Double = 5) async {
-    let tasks = lock.withLock { inFlight }
+    let tasks = lock.withLock { Array(inFlight.values) }
     let deadline = Date().addingTimeInterval(seconds)
     for t in tasks {
       if Date() > deadline {

@@ -1,5 +1,6 @@
 import Foundation
 import PartylineCore
+import PartylineLocal
 import PartylineTestSupport
 import Testing
 import WireTime
@@ -217,5 +218,36 @@ import YAMLReader
     #expect(journal.outageSince == nil)
     #expect(journal.buffered.isEmpty)
     #expect(flaky.inner.records.map(\.id) == ["m", "u", "u"], "written once the database was back")
+  }
+
+  /// watch's clock follows the monotonic clock from its start: a step of the wall clock moves nothing.
+  @Test func aWallClockStepDoesNotMoveTheSteadyClock() {
+    final class Source: @unchecked Sendable {
+      var wall = 1_800_000_000.0
+      var mono: UInt64 = 5_000_000_000
+    }
+    let s = Source()
+    let clock = SteadyClock(wall: { s.wall }, monotonic: { s.mono })
+    #expect(clock.now() == 1_800_000_000)
+    s.mono += 30_000_000_000  // 30 s pass
+    s.wall += 3 * 3600  // and the wall clock jumps 3 h
+    #expect(clock.now() == 1_800_000_030)
+  }
+
+  /// onDrift: reconcile mutes again within the lease, but not in its last seconds, where the re-mute
+  /// could land after the revert and outlive the lease.
+  @Test func noDriftReMuteInTheLeasesLastSeconds() throws {
+    let set = try World.set("  onDrift: reconcile\n  mute:\n    - purpose: customer\n      for: 5m\n")
+    let d = Planner.directiveDigest(set.policies[0].mute[0])
+    func plan(endsIn: Double) -> [PlannedChange.Action] {
+      let lease = Lease(
+        workspace: "default", policy: "p1", directive: d, conversation: World.conv,
+        participant: World.customerP, startedAt: now - 100, endsAt: now + endsIn, status: .open)
+      return Planner(wholeSet: true).plan(
+        set, live: World.live([World.customer, World.agentAda]), leases: [lease], now: now
+      ).changes.map(\.action)
+    }
+    #expect(plan(endsIn: 60) == [.mute])
+    #expect(plan(endsIn: 3) == [.noop])
   }
 }

@@ -41,6 +41,9 @@ struct PlanRun {
     return p.id
   }
 
+  /// A drift re-mute is not sent this close to its lease's end (seconds): it could land after the revert.
+  static let driftMargin = 5.0
+
   static func place(_ r: SourceRange) -> String { "\(r.file):\(r.start.line):\(r.start.column)" }
 
   mutating func planConversation(_ cid: String) {
@@ -382,6 +385,14 @@ struct PlanRun {
         changes.append(
           noop(
             target, p, digest, location, state: "muted", why: "muted until \(Timestamp.iso8601(lease.endsAt))"
+          ))
+      } else if p.onDrift == .reconcile && lease.endsAt - now < Self.driftMargin {
+        // So close to the lease's end, a re-mute could land after the revert and outlive the lease.
+        changes.append(
+          noop(
+            target, p, digest, location, state: "unmuted",
+            why:
+              "drift: unmuted by someone else; the lease ends within \(Int(Self.driftMargin)) s, not muted again"
           ))
       } else if p.onDrift == .reconcile {
         changes.append(
