@@ -753,8 +753,8 @@ final class SimEngine: @unchecked Sendable {
   }
 
   func parseBody(_ request: SimRequest, _ context: Context) -> Result<JSONValue, SimReply> {
-    do throws(WireJSONParser.Failure) {
-      return .success(try WireJSONParser.parse(request.body))
+    do throws(JSONParser.Failure) {
+      return .success(try JSONParser.parse(request.body))
     } catch {
       return .failure(
         self.error(

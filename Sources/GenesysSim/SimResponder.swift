@@ -105,8 +105,8 @@ struct SimResponder: HTTPResponder {
     case ("POST", "/sim/faults"):
       let buffer = try await request.body.collect(upTo: Self.maxBody)
       let parsed: JSONValue
-      do throws(WireJSONParser.Failure) {
-        parsed = try WireJSONParser.parse(Array(buffer.readableBytesView))
+      do throws(JSONParser.Failure) {
+        parsed = try JSONParser.parse(Array(buffer.readableBytesView))
       } catch {
         return simError(400, "bad.request", "malformed JSON: \(error.reason) at byte \(error.offset)")
       }

@@ -51,7 +51,7 @@ enum SimSockets {
         do {
           for try await message in inbound.messages(maxSize: 1 << 16) {
             guard case .text(let text) = message else { continue }
-            if let v = try? WireJSONParser.parse(Array(text.utf8)), v["message"]?.stringValue == "ping" {
+            if let v = try? JSONParser.parse(Array(text.utf8)), v["message"]?.stringValue == "ping" {
               _ = hub.send(channelId, metadata("pong"))
             }
           }

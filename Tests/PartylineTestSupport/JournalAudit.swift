@@ -35,10 +35,9 @@ public struct JournalAudit: Sendable {
 
   private static func decode(_ lines: [String]) throws -> [JournalRecord] {
     try lines.enumerated().map { index, line in
-      do {
-        return try JSONDecoder().decode(JournalRecord.self, from: Data(line.utf8))
-      } catch {
-        throw Unreadable(line: index + 1, reason: "\(error)")
+      switch JournalRecord.read(Substring(line)) {
+      case .success(let r): return r
+      case .failure(let reason): throw Unreadable(line: index + 1, reason: reason.description)
       }
     }
   }

@@ -120,58 +120,96 @@ public struct JournalRecord: Sendable, Hashable {
   }
 
   /// Parses one journal line, or says why it cannot be read (not JSON, a later format version, a
-  /// missing or mistyped field), in words fit for a report.
+  /// missing or mistyped field), in words fit for a report. Unknown keys are ignored (a later version
+  /// may add some). Read with `JSONParser` and one pass over the keys: a journal of weeks is read at
+  /// every start.
   public static func read(_ line: Substring) -> Result<JournalRecord, UnreadableRecord.Reason> {
-    do {
-      return .success(try JSONDecoder().decode(JournalRecord.self, from: Data(line.utf8)))
-    } catch DecodingError.dataCorrupted(let ctx) where ctx.codingPath.last?.stringValue == "v" {
-      return .failure(.init(ctx.debugDescription))
-    } catch DecodingError.dataCorrupted {
-      return .failure(.init("not JSON"))
-    } catch DecodingError.keyNotFound(let key, _) {
-      return .failure(.init("no '\(key.stringValue)' field"))
-    } catch DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx) {
-      return .failure(
-        .init("'\(ctx.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"))
-    } catch {
-      return .failure(.init("not a journal record"))
+    let value: JSONValue
+    do { value = try JSONParser.parse(Array(line.utf8)) } catch { return .failure(.init("not JSON")) }
+    guard case .object(let pairs) = value else { return .failure(.init("not a JSON object")) }
+    var fields = Fields()
+    for (key, v) in pairs {
+      guard let k = CodingKeys(rawValue: key) else { continue }
+      if case .null = v { continue }
+      if !fields.set(k, v) { return .failure(.init("'\(key)' has the wrong type")) }
+    }
+    return fields.record()
+  }
+
+  /// The fields of a line as they are read.
+  private struct Fields {
+    var v: Int?
+    var kind: Kind?
+    var id, workspace, run, plan, conversation, participant, policy, directive: String?
+    var role, userId, address, actingUser, reason, correlationId, error: String?
+    var t, leaseEnds: Double?
+    var action: PlannedChange.Action?
+    var status: Status?
+    var httpStatus, latencyMs: Int?
+
+    /// Takes one key's value; false when it is of the wrong type.
+    mutating func set(_ key: CodingKeys, _ value: JSONValue) -> Bool {
+      let s = value.stringValue
+      switch key {
+      case .v: v = value.intValue; return v != nil
+      case .kind: kind = s.flatMap(Kind.init(rawValue:)); return kind != nil
+      case .at: return s != nil  // the ISO-8601 form, for people; `t` is what is read
+      case .t: t = value.doubleValue; return t != nil
+      case .action: action = s.flatMap(PlannedChange.Action.init(rawValue:)); return action != nil
+      case .status: status = s.flatMap(Status.init(rawValue:)); return status != nil
+      case .leaseEnds: leaseEnds = value.doubleValue; return leaseEnds != nil
+      case .httpStatus: httpStatus = value.intValue; return httpStatus != nil
+      case .latencyMs: latencyMs = value.intValue; return latencyMs != nil
+      default: break
+      }
+      guard let s else { return false }
+      switch key {
+      case .id: id = s
+      case .workspace: workspace = s
+      case .run: run = s
+      case .plan: plan = s
+      case .conversation: conversation = s
+      case .participant: participant = s
+      case .policy: policy = s
+      case .directive: directive = s
+      case .role: role = s
+      case .userId: userId = s
+      case .address: address = s
+      case .actingUser: actingUser = s
+      case .reason: reason = s
+      case .correlationId: correlationId = s
+      case .error: error = s
+      default: break
+      }
+      return true
+    }
+
+    func record() -> Result<JournalRecord, UnreadableRecord.Reason> {
+      guard let v else { return .failure(.init("no 'v' field")) }
+      guard v <= JournalRecord.formatVersion else {
+        return .failure(.init("journal format version \(v) is newer than \(JournalRecord.formatVersion)"))
+      }
+      guard let kind else { return .failure(.init("no 'kind' field")) }
+      guard let id else { return .failure(.init("no 'id' field")) }
+      guard let t else { return .failure(.init("no 't' field")) }
+      guard let workspace else { return .failure(.init("no 'workspace' field")) }
+      guard let run else { return .failure(.init("no 'run' field")) }
+      guard let action else { return .failure(.init("no 'action' field")) }
+      guard let conversation else { return .failure(.init("no 'conversation' field")) }
+      guard let policy else { return .failure(.init("no 'policy' field")) }
+      guard let directive else { return .failure(.init("no 'directive' field")) }
+      return .success(
+        JournalRecord(
+          kind: kind, id: id, at: t, workspace: workspace, run: run, plan: plan, action: action,
+          conversation: conversation, participant: participant, policy: policy, directive: directive,
+          role: role, userId: userId, address: address, actingUser: actingUser, reason: reason,
+          leaseEnds: leaseEnds, status: status, httpStatus: httpStatus, latencyMs: latencyMs,
+          correlationId: correlationId, error: error))
     }
   }
 }
 
-extension JournalRecord: Codable {
-  /// Reads a journal line's object; a line of a later format version, or without a required field,
-  /// is an error.
-  public init(from decoder: any Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let version = try c.decode(Int.self, forKey: .v)
-    guard version <= Self.formatVersion else {
-      throw DecodingError.dataCorruptedError(
-        forKey: .v, in: c,
-        debugDescription: "journal format version \(version) is newer than \(Self.formatVersion)")
-    }
-    self.init(
-      kind: try c.decode(Kind.self, forKey: .kind), id: try c.decode(String.self, forKey: .id),
-      at: try c.decode(Double.self, forKey: .t), workspace: try c.decode(String.self, forKey: .workspace),
-      run: try c.decode(String.self, forKey: .run), plan: try c.decodeIfPresent(String.self, forKey: .plan),
-      action: try c.decode(PlannedChange.Action.self, forKey: .action),
-      conversation: try c.decode(String.self, forKey: .conversation),
-      participant: try c.decodeIfPresent(String.self, forKey: .participant),
-      policy: try c.decode(String.self, forKey: .policy),
-      directive: try c.decode(String.self, forKey: .directive),
-      role: try c.decodeIfPresent(String.self, forKey: .role),
-      userId: try c.decodeIfPresent(String.self, forKey: .userId),
-      address: try c.decodeIfPresent(String.self, forKey: .address),
-      actingUser: try c.decodeIfPresent(String.self, forKey: .actingUser),
-      reason: try c.decodeIfPresent(String.self, forKey: .reason),
-      leaseEnds: try c.decodeIfPresent(Double.self, forKey: .leaseEnds),
-      status: try c.decodeIfPresent(Status.self, forKey: .status),
-      httpStatus: try c.decodeIfPresent(Int.self, forKey: .httpStatus),
-      latencyMs: try c.decodeIfPresent(Int.self, forKey: .latencyMs),
-      correlationId: try c.decodeIfPresent(String.self, forKey: .correlationId),
-      error: try c.decodeIfPresent(String.self, forKey: .error))
-  }
-
+extension JournalRecord: Encodable {
   /// Writes the same object as `json`.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)

@@ -1,20 +1,22 @@
-import OrderedJSON
-import YAMLReader
-
-/// A strict RFC 8259 parser for request bodies, into the ordered `JSONValue`. The emulator reads the
-/// wire itself instead of decoding into Codable types a client might share.
-struct WireJSONParser {
-  struct Failure: Error {
-    var offset: Int
-    var reason: String
+/// A strict RFC 8259 parser into the ordered `JSONValue`: the emulator reads request bodies with it
+/// (instead of decoding into Codable types a client might share), and the journal its lines (several
+/// times faster than Foundation's decoder, which matters for a journal of weeks).
+public struct JSONParser {
+  /// Why the bytes are not JSON, and where.
+  public struct Failure: Error {
+    /// The byte offset where parsing stopped.
+    public var offset: Int
+    /// What was wrong there.
+    public var reason: String
   }
 
   private let bytes: [UInt8]
   private var i = 0
   private var depth = 0
 
-  static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
-    var p = WireJSONParser(bytes: bytes)
+  /// The value `bytes` hold, or where and why they are not one JSON value.
+  public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+    var p = JSONParser(bytes: bytes)
     p.skipSpace()
     let value = try p.value()
     p.skipSpace()
@@ -182,7 +184,7 @@ struct WireJSONParser {
   private mutating func number() throws(Failure) -> JSONValue {
     let start = i
     if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
-    func digits(_ p: inout WireJSONParser) -> Int {
+    func digits(_ p: inout JSONParser) -> Int {
       let s = p.i
       while p.i < p.bytes.count, p.bytes[p.i] >= 0x30, p.bytes[p.i] <= 0x39 { p.i += 1 }
       return p.i - s
@@ -211,22 +213,25 @@ struct WireJSONParser {
 
 extension JSONValue {
   /// The value of `key` when this is an object.
-  subscript(key: String) -> JSONValue? {
+  public subscript(key: String) -> JSONValue? {
     guard case .object(let pairs) = self else { return nil }
     return pairs.first { $0.0 == key }?.1
   }
 
-  var stringValue: String? {
+  /// The string, when this is one.
+  public var stringValue: String? {
     if case .string(let s) = self { return s }
     return nil
   }
 
-  var boolValue: Bool? {
+  /// The boolean, when this is one.
+  public var boolValue: Bool? {
     if case .bool(let b) = self { return b }
     return nil
   }
 
-  var intValue: Int? {
+  /// The whole number, when this is one (a double without a fraction counts).
+  public var intValue: Int? {
     switch self {
     case .int(let i): return i
     case .double(let d) where d.rounded() == d && abs(d) < 1e15: return Int(d)
@@ -234,7 +239,8 @@ extension JSONValue {
     }
   }
 
-  var doubleValue: Double? {
+  /// The number, when this is one.
+  public var doubleValue: Double? {
     switch self {
     case .int(let i): return Double(i)
     case .double(let d): return d
@@ -242,12 +248,14 @@ extension JSONValue {
     }
   }
 
-  var arrayValue: [JSONValue]? {
+  /// The items, when this is an array.
+  public var arrayValue: [JSONValue]? {
     if case .array(let a) = self { return a }
     return nil
   }
 
-  var isObject: Bool {
+  /// Whether this is an object.
+  public var isObject: Bool {
     if case .object = self { return true }
     return false
   }
