@@ -305,7 +305,7 @@ import WireTime
   /// lease ends: the revert does not wait for it (sent on time, journalled when the database is back).
   @Test(.enabled(if: TestPostgres.runnable, Comment(rawValue: TestPostgres.skipNote)))
   func aRevertDoesNotWaitForTheStateDatabase() async throws {
-    let db = try await onOwnThread { try ApplyEndToEndTests.PrivatePostgres() }
+    let db = try await onOwnThread { try ApplyEndToEndTests.PrivatePostgres(firstPort: 57432) }
     let project = try Project("db-outage", .postgres, state: db.url, muteFor: "5s")
     try FileManager.default.removeItem(at: project.dir.appendingPathComponent("policies/bridge.yaml"))
     let sim = try SimProcess(fast)

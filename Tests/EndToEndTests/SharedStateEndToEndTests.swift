@@ -279,13 +279,15 @@ extension ApplyEndToEndTests {
     let port: String
     var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
 
-    init() throws {
+    /// A server on the first free port from `firstPort` (tests that may run at the same time start
+    /// from ports of their own: two picking one free port at once would collide).
+    init(firstPort: Int = 56432) throws {
       dir =
         FileManager.default.temporaryDirectory.appendingPathComponent(
           "partyline-pg-\(getpid())-\(UUID().uuidString.prefix(8))"
         ).path
       try? FileManager.default.removeItem(atPath: dir)
-      port = try Self.script(["free-port", "56432"]).trimmingCharacters(in: .whitespacesAndNewlines)
+      port = try Self.script(["free-port", String(firstPort)]).trimmingCharacters(in: .whitespacesAndNewlines)
       _ = try Self.script(["init", dir])
       try ctl("start")
     }
