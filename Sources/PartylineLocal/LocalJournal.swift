@@ -125,20 +125,7 @@ public final class LocalJournal: Journal, @unchecked Sendable {
       c = Cache(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), offset: 0, lines: 0, records: [])
     }
     var cached = c!
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(max(0, size - cached.offset))
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    var at = cached.offset
-    let file = FileDescriptor(rawValue: fd)
-    while true {
-      let n: Int
-      do {
-        n = try chunk.withUnsafeMutableBytes { try file.read(fromAbsoluteOffset: Int64(at), into: $0) }
-      } catch { throw JournalError.io("cannot read \(path): \(error)") }
-      if n == 0 { break }
-      bytes.append(contentsOf: chunk[0..<n])
-      at += n
-    }
+    let bytes = try readBytes(fd, from: cached.offset, expected: size - cached.offset)
     // Whole lines are parsed and kept; a last line without its newline (torn by a crash) is not.
     let complete = bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0
     var lineStart = 0
@@ -232,12 +219,10 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     }
   }
 
-  /// The whole lines of the file from byte `offset`, each with its record when it reads as one, and
-  /// the offset after the last whole line.
-  private func readLines(_ fd: Int32, from offset: Int) throws -> (
-    lines: [(text: [UInt8], record: JournalRecord?)], end: Int
-  ) {
+  /// The file's bytes from `offset` to its end (`expected`: how many there should be, to reserve).
+  private func readBytes(_ fd: Int32, from offset: Int, expected: Int = 0) throws -> [UInt8] {
     var bytes: [UInt8] = []
+    bytes.reserveCapacity(max(0, expected))
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     var at = offset
     let file = FileDescriptor(rawValue: fd)
@@ -250,6 +235,15 @@ public final class LocalJournal: Journal, @unchecked Sendable {
       bytes.append(contentsOf: chunk[0..<n])
       at += n
     }
+    return bytes
+  }
+
+  /// The whole lines of the file from byte `offset`, each with its record when it reads as one, and
+  /// the offset after the last whole line.
+  private func readLines(_ fd: Int32, from offset: Int) throws -> (
+    lines: [(text: [UInt8], record: JournalRecord?)], end: Int
+  ) {
+    let bytes = try readBytes(fd, from: offset)
     var lines: [(text: [UInt8], record: JournalRecord?)] = []
     var start = 0
     for i in bytes.indices where bytes[i] == 10 {

@@ -136,14 +136,7 @@ struct ApplyCommand: AsyncParsableCommand {
       Terminal.stderr.write("apply cancelled: nothing was changed\n")
       throw ExitCode(1)
     }
-    for (_, reason) in report.lockFailures.sorted(by: { $0.key < $1.key }) {
-      Terminal.stderr.write("error: \(reason)\n")
-    }
-    for item in report.items where item.result != .confirmed && item.result != .dryRun {
-      Terminal.stderr.write(
-        "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
-    }
-    Terminal.stdout.write(ApplySummary.line(report, dryRun: dryRun) + "\n")
+    Self.show(report, dryRun: dryRun)
     if !report.ok || Self.journalDamaged(outcome.plan) { throw ExitCode(1) }
   }
 }
@@ -152,6 +145,19 @@ extension ApplyCommand {
   /// Whether the journal had lines that could not be read: apply reverts what it could, then exits 1.
   static func journalDamaged(_ plan: Plan) -> Bool {
     plan.findings.contains { $0.id == UnreadableRecord.findingId }
+  }
+
+  /// What became of a run's changes: lock failures and every change not confirmed on stderr, the
+  /// summary line on stdout.
+  static func show(_ report: ApplyReport, dryRun: Bool) {
+    for (_, reason) in report.lockFailures.sorted(by: { $0.key < $1.key }) {
+      Terminal.stderr.write("error: \(reason)\n")
+    }
+    for item in report.items where item.result != .confirmed && item.result != .dryRun {
+      Terminal.stderr.write(
+        "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
+    }
+    Terminal.stdout.write(ApplySummary.line(report, dryRun: dryRun) + "\n")
   }
 
   /// `--dry-run` says each call it would make.
@@ -271,14 +277,7 @@ extension ApplyCommand {
     await connection.close()
     await hub.webhook?.flush()
     await opened?.close()
-    for (_, reason) in report.lockFailures.sorted(by: { $0.key < $1.key }) {
-      Terminal.stderr.write("error: \(reason)\n")
-    }
-    for item in report.items where item.result != .confirmed && item.result != .dryRun {
-      Terminal.stderr.write(
-        "  ! \(PlanRenderer.phrase(item.change)): \(item.result.rawValue) — \(item.detail ?? "")\n")
-    }
-    Terminal.stdout.write(ApplySummary.line(report, dryRun: dryRun) + "\n")
+    Self.show(report, dryRun: dryRun)
     if !report.ok { throw ExitCode(1) }
   }
 }

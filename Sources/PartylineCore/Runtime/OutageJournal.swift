@@ -47,16 +47,16 @@ public final class OutageJournal: Journal, Sendable {
   private func within<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async -> Result<
     T, any Error
   >? {
-    let once = Once<Result<T, any Error>?>()
+    let once = Once()
     return await withCheckedContinuation { (c: CheckedContinuation<Result<T, any Error>?, Never>) in
       Task {
         let r: Result<T, any Error>
         do { r = .success(try await body()) } catch { r = .failure(error) }
-        if once.set(r) { c.resume(returning: r) }
+        if once.claim() { c.resume(returning: r) }
       }
       Task { [clock, patience] in
         try? await clock.sleep(for: patience)
-        if once.set(nil) { c.resume(returning: nil) }
+        if once.claim() { c.resume(returning: nil) }
       }
     }
   }
@@ -80,13 +80,8 @@ public final class OutageJournal: Journal, Sendable {
           if pending.isEmpty { _ = try await inner.recordCounts() } else { try await inner.append(pending) }
           ok = true
         } catch { ok = false }
-        state.withLock {
-          if ok {
-            $0.buffered.removeFirst(min(pending.count, $0.buffered.count))
-            if $0.buffered.isEmpty { $0.outageSince = nil }
-          }
-          $0.probing = false
-        }
+        if ok { written(pending.count) }
+        state.withLock { $0.probing = false }
       }
     }
     return state.withLock { $0.outageSince != nil }
@@ -180,12 +175,17 @@ public final class OutageJournal: Journal, Sendable {
     let pending = buffered
     guard !pending.isEmpty else { return 0 }
     if case .success? = await within({ [inner] in try await inner.append(pending) }) {
-      state.withLock {
-        $0.buffered.removeFirst(min(pending.count, $0.buffered.count))
-        if $0.buffered.isEmpty { $0.outageSince = nil }
-      }
+      written(pending.count)
     }
     return buffered.count
+  }
+
+  /// The first `count` buffered records reached the database; with none left, the outage is over.
+  private func written(_ count: Int) {
+    state.withLock {
+      $0.buffered.removeFirst(min(count, $0.buffered.count))
+      if $0.buffered.isEmpty { $0.outageSince = nil }
+    }
   }
 
   /// The inner journal's unreadable records.
@@ -205,14 +205,14 @@ public struct StateUnreachable: Error, CustomStringConvertible {
   public init(_ description: String) { self.description = description }
 }
 
-/// A value set once: the first `set` wins.
-final class Once<T: Sendable>: Sendable {
-  private let value = Mutex<Bool>(false)
+/// A race's finish line: only the first to claim it wins.
+final class Once: Sendable {
+  private let done = Mutex<Bool>(false)
   init() {}
   /// True for the first caller only.
-  func set(_: T) -> Bool {
-    value.withLock { done in
-      defer { done = true }; return !done
+  func claim() -> Bool {
+    done.withLock { d in
+      defer { d = true }; return !d
     }
   }
 }

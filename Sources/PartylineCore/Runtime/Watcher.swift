@@ -253,22 +253,7 @@ public struct Watcher: Sendable {
     guard await dispatcher.offer(call) else { return }  // a reconcile of this call is running: it takes this next
     while let snapshot = await dispatcher.take(call.id) {
       if signal.stopped { break }
-      let set = await current.set
-      var r = reconciler(set, focus: [call.id])
-      r.revertsOnly = false
-      r.followAdds = false
-      r.snapshots = [call.id: snapshot]
-      r.executor = eventExecutor
-      // A mute the budget cannot promise yet waits on this call's task, up to a window.
-      r.admissionWait = await budget.window()
-      r.given = await book.given(for: call.id, in: set)
-      do {
-        let outcome = try await r.runOnce()
-        await notify(.reconciled(outcome, .event))
-        signal.wake()
-      } catch {
-        await notify(.failed("\(error)"))
-      }
+      await reconcileCall(call.id, snapshot: snapshot, current: current, book: book, signal: signal)
     }
     if signal.stopped { await dispatcher.abandon(call.id) }
   }
@@ -276,10 +261,23 @@ public struct Watcher: Sendable {
   /// An event whose body was no snapshot: the call is read (one request) and planned alone.
   func onPartial(_ cid: String, current: CurrentSet, book: TopicBook, signal: RunSignal) async {
     if signal.stopped { return }
+    await reconcileCall(cid, snapshot: nil, current: current, book: book, signal: signal)
+  }
+
+  /// One call planned alone, from an event's `snapshot` (confirmed by the call's next event) or, without
+  /// one, from a read.
+  func reconcileCall(
+    _ cid: String, snapshot: LiveConversation?, current: CurrentSet, book: TopicBook, signal: RunSignal
+  ) async {
     let set = await current.set
     var r = reconciler(set, focus: [cid])
     r.revertsOnly = false
     r.followAdds = false
+    if let snapshot {
+      r.snapshots = [cid: snapshot]
+      r.executor = eventExecutor
+    }
+    // A mute the budget cannot promise yet waits on this call's task, up to a window.
     r.admissionWait = await budget.window()
     r.given = await book.given(for: cid, in: set)
     do {
