@@ -211,11 +211,12 @@ public struct Watcher: Sendable {
       await events.run { event in
         switch event {
         case .call(let call):
-          // Planned on its own task: the source's reader never waits for a reconcile.
-          Task { await onEvent(call, current: current, book: book, dispatcher: dispatcher, signal: signal) }
+          // Planned on a worker of its own: the source's reader never waits for a reconcile.
+          await dispatch(
+            call.id, .snapshot(call), current: current, book: book, dispatcher: dispatcher, signal: signal)
         case .partial(let cid):
           // Read, not concluded from the body: one read of the call, planned like an event's.
-          Task { await onPartial(cid, current: current, book: book, signal: signal) }
+          await dispatch(cid, .read, current: current, book: book, dispatcher: dispatcher, signal: signal)
         case .gap(let why):
           await notify(.gap(why))
           kicks.wake()
@@ -245,23 +246,28 @@ public struct Watcher: Sendable {
     stream.cancel()
   }
 
-  /// One event's call, planned alone from its snapshot (no read), serialised per call.
-  func onEvent(
-    _ call: LiveConversation, current: CurrentSet, book: TopicBook, dispatcher: EventDispatcher,
-    signal: RunSignal
+  /// An event's work for a call: kept by the dispatcher, and a worker started when the call has none
+  /// and a worker is free (at most `EventDispatcher.limit` at once). The worker plans the call, then
+  /// its newer work, then the calls that waited for a worker, until none is left.
+  func dispatch(
+    _ cid: String, _ work: EventDispatcher.Work, current: CurrentSet, book: TopicBook,
+    dispatcher: EventDispatcher, signal: RunSignal
   ) async {
-    guard await dispatcher.offer(call) else { return }  // a reconcile of this call is running: it takes this next
-    while let snapshot = await dispatcher.take(call.id) {
-      if signal.stopped { break }
-      await reconcileCall(call.id, snapshot: snapshot, current: current, book: book, signal: signal)
+    guard await dispatcher.offer(cid, work) else { return }  // a worker takes it
+    Task {
+      var cid = cid
+      while let (next, work) = await dispatcher.next(after: cid) {
+        if signal.stopped { break }
+        cid = next
+        switch work {
+        case .snapshot(let call):
+          await reconcileCall(cid, snapshot: call, current: current, book: book, signal: signal)
+        case .read:
+          await reconcileCall(cid, snapshot: nil, current: current, book: book, signal: signal)
+        }
+      }
+      if signal.stopped { await dispatcher.abandon() }
     }
-    if signal.stopped { await dispatcher.abandon(call.id) }
-  }
-
-  /// An event whose body was no snapshot: the call is read (one request) and planned alone.
-  func onPartial(_ cid: String, current: CurrentSet, book: TopicBook, signal: RunSignal) async {
-    if signal.stopped { return }
-    await reconcileCall(cid, snapshot: nil, current: current, book: book, signal: signal)
   }
 
   /// One call planned alone, from an event's `snapshot` (confirmed by the call's next event) or, without
