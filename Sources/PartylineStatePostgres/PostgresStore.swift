@@ -139,6 +139,31 @@ public actor PostgresStore {
     }
   }
 
+  /// The database server's clock minus this machine's, in seconds: the best of three round trips (the one
+  /// with the shortest round trip, its server time taken as of the trip's middle). Every runner that
+  /// shares this database times its records and leases on the server's clock (DESIGN §5, clocks).
+  public func clockOffset() async throws -> Double {
+    try await clockOffset(local: { Date().timeIntervalSince1970 })
+  }
+
+  /// The server's clock minus `local` (a test's clock set hours off, say).
+  public func clockOffset(local: @escaping @Sendable () -> Double) async throws -> Double {
+    try await withRetry { c in
+      var best: (trip: Double, offset: Double)?
+      for _ in 0..<3 {
+        let t0 = local()
+        let rows = try await c.query(
+          "SELECT extract(epoch FROM clock_timestamp())::float8", logger: self.logger)
+        var server = Double.nan
+        for try await s in rows.decode(Double.self) { server = s }
+        let t1 = local()
+        guard server.isFinite else { continue }
+        if best == nil || t1 - t0 < best!.trip { best = (t1 - t0, server - (t0 + t1) / 2) }
+      }
+      return best?.offset ?? 0
+    }
+  }
+
   // MARK: Journal
 
   struct Row: Sendable {

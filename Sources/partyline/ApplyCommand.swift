@@ -76,7 +76,7 @@ struct ApplyCommand: AsyncParsableCommand {
     do {
       let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
       opened = state
-      let clock = SystemClock()
+      let clock = state.clock(SystemClock())
       var reconciler = Reconciler(
         set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
         source: LiveStateReader(client: connection.client),
@@ -211,6 +211,7 @@ extension ApplyCommand {
     do {
       let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
       opened = state
+      let clock = state.clock(SystemClock())
       let client = connection.client
       let planId = saved.planId
       @Sendable func read(_ cid: String) async throws -> LiveConversation {
@@ -240,7 +241,7 @@ extension ApplyCommand {
         executor: dryRun ? DryRunExecutor(say: Self.sayDryRun) : GenesysExecutor(client: connection.client),
         journal: dryRun ? nil : state.journal,
         workspace: run.workspace, run: runId, parallelism: tuning.parallelism,
-        confirmTimeout: tuning.confirmTimeout, clock: SystemClock(), events: Self.progress(hub))
+        confirmTimeout: tuning.confirmTimeout, clock: clock, events: Self.progress(hub))
       applier.dryRun = dryRun
       applier.planId = planId
       applier.admissionWait = 2 * (await connection.client.budget.window)
@@ -266,7 +267,7 @@ extension ApplyCommand {
         }
       }
       let apply = applier
-      report = try await stop.guarding(grace: RunSignal.grace, on: SystemClock()) { await apply.apply(plan) }
+      report = try await stop.guarding(grace: RunSignal.grace, on: clock) { await apply.apply(plan) }
     } catch {
       await connection.close()
       await hub.webhook?.flush()

@@ -15,4 +15,12 @@ struct OpenedState: Sendable {
   var label: String
   var allRecords: @Sendable () async throws -> [JournalRecord]
   var close: @Sendable () async -> Void
+  /// The state's clock minus this machine's, in seconds: PostgreSQL's server clock is every runner's
+  /// (DESIGN §5, clocks); a local directory has this machine's.
+  var clockOffset: Double = 0
+
+  /// `base` on the state's clock.
+  func clock(_ base: any RuntimeClock) -> any RuntimeClock {
+    clockOffset == 0 ? base : OffsetClock(base, offset: clockOffset)
+  }
 }

@@ -64,13 +64,14 @@ struct PlanCommand: AsyncParsableCommand {
     let plan: Plan
     do {
       // plan writes nothing: it reads the journal only when there is one.
-      let records = try await StateBackend.readOnlyRecords(
+      let (records, clockOffset) = try await StateBackend.readOnlyRecords(
         StateBackend.location(run.state, sandbox: run.sandbox), workspace: run.workspace)
       // The planning step apply uses, with nothing to carry out.
       var reconciler = Reconciler(
         set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
         source: LiveStateReader(client: connection.client), executor: DryRunExecutor(say: { _ in }),
-        clock: SystemClock(), journal: nil, locker: nil, parallelism: 1, dryRun: true, run: "plan")
+        clock: OffsetClock(SystemClock(), offset: clockOffset), journal: nil, locker: nil, parallelism: 1,
+        dryRun: true, run: "plan")
       reconciler.policiesReadAt = readAt
       let planned = try await reconciler.plan(records: records).plan
       plan = planned

@@ -43,9 +43,16 @@ enum StateBackend {
       let url = try PostgresURL(`where`)
       let store = try await PostgresStore.open(url, holder: holder, migrate: migrate)
       let journal = PostgresJournal(store: store)
+      let offset: Double
+      do {
+        offset = try await serverClock(store)
+      } catch {
+        await store.close()
+        throw error
+      }
       return OpenedState(
         journal: journal, locker: PostgresLocker(store: store, timeout: lockTimeout), label: url.description,
-        allRecords: { try await journal.allRecords() }, close: { await store.close() })
+        allRecords: { try await journal.allRecords() }, close: { await store.close() }, clockOffset: offset)
     }
     try refuseOtherURLs(`where`)
     let journal = try LocalJournal(directory: `where`)
@@ -64,21 +71,36 @@ enum StateBackend {
     }
   }
 
-  /// For `plan`, which writes nothing: the records of a workspace, or none when there is no state yet.
-  static func readOnlyRecords(_ where: String, workspace: String) async throws -> [JournalRecord] {
+  /// PostgreSQL's clock minus this machine's, said on stderr when it is more than 5 s.
+  static func serverClock(_ store: PostgresStore) async throws -> Double {
+    let offset = try await store.clockOffset()
+    if abs(offset) > 5 {
+      Terminal.stderr.write(
+        "note: this machine's clock is \(PolicyDuration(seconds: Int(abs(offset).rounded()))) \(offset > 0 ? "behind" : "ahead of") PostgreSQL's; times are the database's\n"
+      )
+    }
+    return offset
+  }
+
+  /// For `plan`, which writes nothing: the records of a workspace (none when there is no state yet)
+  /// and the state's clock offset (see `OpenedState.clockOffset`).
+  static func readOnlyRecords(_ where: String, workspace: String) async throws
+    -> (records: [JournalRecord], clockOffset: Double)
+  {
     if PostgresURL.isPostgres(`where`) {
       let store = try await PostgresStore.open(try PostgresURL(`where`), holder: "plan", migrate: false)
       do {
+        let offset = try await serverClock(store)
         let records = try await PostgresJournal(store: store).records(workspace: workspace)
         await store.close()
-        return records
+        return (records, offset)
       } catch {
         await store.close()
         throw error
       }
     }
     try refuseOtherURLs(`where`)
-    guard FileManager.default.fileExists(atPath: `where` + "/journal.jsonl") else { return [] }
-    return try await LocalJournal(directory: `where`).records(workspace: workspace)
+    guard FileManager.default.fileExists(atPath: `where` + "/journal.jsonl") else { return ([], 0) }
+    return (try await LocalJournal(directory: `where`).records(workspace: workspace), 0)
   }
 }

@@ -44,7 +44,9 @@ struct StateCompactCommand: AsyncParsableCommand {
         let store = try await PostgresStore.open(
           try PostgresURL(location), holder: "state compact", migrate: false)
         do {
-          report = try await PostgresJournal(store: store).compact(cutoff: cutoff)
+          // On the server's clock, as the records' times are (DESIGN §5, clocks).
+          let offset = try await StateBackend.serverClock(store)
+          report = try await PostgresJournal(store: store).compact(cutoff: cutoff + offset)
         } catch {
           await store.close()
           throw error

@@ -31,11 +31,13 @@ struct StateShowCommand: AsyncParsableCommand {
     let location = StateBackend.location(options.state, sandbox: options.sandbox)
     let records: [JournalRecord]
     var locks: [(conversation: String, holder: String)] = []
+    var clockOffset = 0.0  // PostgreSQL's clock is the state's (DESIGN §5, clocks)
     do {
       if PostgresURL.isPostgres(location) {
         let store = try await PostgresStore.open(
           try PostgresURL(location), holder: "state show", migrate: false)
         do {
+          clockOffset = try await StateBackend.serverClock(store)
           records = try await PostgresJournal(store: store).allRecords()
           locks = try await store.currentLocks()
         } catch {
@@ -66,7 +68,7 @@ struct StateShowCommand: AsyncParsableCommand {
     let table = LeaseTable(
       leases: workspaces.sorted().flatMap { JournalState(records, workspace: $0).leases },
       locks: locks.map { LeaseTable.Lock(conversation: $0.conversation, holder: $0.holder) },
-      now: Date().timeIntervalSince1970)
+      now: Date().timeIntervalSince1970 + clockOffset)
     switch format {
     case .json: Terminal.stdout.write(table.json.render(indent: 2) + "\n")
     case .text: Terminal.stdout.write(table.text)

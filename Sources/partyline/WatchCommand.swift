@@ -77,7 +77,8 @@ struct WatchCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     // Monotonic: a step of the wall clock while watch runs moves no revert (DESIGN §5, clocks).
-    let clock = SteadyClock()
+    // With PostgreSQL, the database server's time (DESIGN §5, clocks).
+    let clock = state.clock(SteadyClock())
     // Reverts never wait for the state: with the database gone they are sent, and journalled once it is
     // back; mutes and adds wait for it.
     let journal = OutageJournal(state.journal, patience: 1, clock: clock)

@@ -226,6 +226,47 @@ struct PostgresStateTests {
     await store.close()
   }
 
+  /// DESIGN §5, clocks: with PostgreSQL every runner times its records and leases on the server's
+  /// clock. Two runners whose own clocks are 3 h ahead and 2 h behind measure their offsets, then agree
+  /// on now within a second; a lease one writes is no clock-skew finding for the other.
+  @Test func runnersHoursApartAgreeOnTheServersClock() async throws {
+    struct Skewed: RuntimeClock {
+      var skew: Double
+      func now() -> Double { Date().timeIntervalSince1970 + skew }
+      func sleep(until deadline: Double) async throws {}
+    }
+    let url = try await TestPostgres.freshDatabase("clock")
+    let store = try await open(url)
+    let ahead = Skewed(skew: 3 * 3600)
+    let behind = Skewed(skew: -2 * 3600)
+    let offsetA = try await store.clockOffset(local: { ahead.now() })
+    let offsetB = try await store.clockOffset(local: { behind.now() })
+    #expect(abs(offsetA + 3 * 3600) < 1)
+    #expect(abs(offsetB - 2 * 3600) < 1)
+    #expect(abs(try await store.clockOffset()) < 1)  // this machine's clock is the server's
+    let a = OffsetClock(ahead, offset: offsetA)
+    let b = OffsetClock(behind, offset: offsetB)
+    #expect(abs(a.now() - b.now()) < 1)
+    #expect(abs(a.now() - Date().timeIntervalSince1970) < 1)
+
+    // Runner A opens a 5-minute lease; runner B reads it on its own clock: open, not in the future.
+    let journal = PostgresJournal(store: store)
+    let at = a.now()
+    let mute = JournalRecord(
+      kind: .intent, id: "m", at: at, workspace: "default", run: "a", action: .mute, conversation: Self.conv,
+      participant: "p1", policy: "noisy-line", directive: "d1", actingUser: "u1", leaseEnds: at + 300)
+    var outcome = mute
+    outcome.kind = .outcome
+    outcome.at = a.now()
+    outcome.status = .ok
+    try await journal.append([mute, outcome])
+    let state = JournalState(try await journal.records(workspace: "default"), workspace: "default")
+    #expect(state.retimes(now: b.now(), workspace: "default", run: "b").isEmpty)
+    #expect(state.leases.filter { $0.status == .open }.map(\.participant) == ["p1"])
+    #expect(state.leases.first.map { abs($0.endsAt - (b.now() + 300)) < 2 } == true)
+    await store.close()
+  }
+
   /// Compaction deletes whole conversations whose every row is older than the cutoff and that hold no
   /// open lease, as the local journal does; reads stay incremental and see the rows that remain.
   @Test func compactionDropsOldServedHistoryAndKeepsTheRest() async throws {
