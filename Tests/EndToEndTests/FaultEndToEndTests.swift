@@ -335,4 +335,85 @@ import WireTime
     #expect(records.first(.outcome, .revert)?.status == .ok, "journalled once the database was back")
     #expect(stoppedIn < 10)
   }
+
+  // MARK: A lock holder vanishes
+
+  /// A runner on another network (its own namespace) holds the noisy call's lock mid-apply when its
+  /// network is cut without a close (a machine gone, a partition): no FIN, no reset, a half-open
+  /// session. `watch`'s revert of the customer needs that lock; the server's TCP keepalives (10 s idle,
+  /// 3 probes 5 s apart) end the vanished session and its locks about 25 s after its last word, so the
+  /// revert lands within 45 s of the cut (DESIGN §5: within a minute). Without the keepalives it
+  /// landed 74 s after the cut here (the kernel's keepalive is 2 h; something slower ended it).
+  @Test(
+    .enabled(if: TestPostgres.runnable, Comment(rawValue: TestPostgres.skipNote)),
+    .enabled(if: NetworkCut.available, Comment(rawValue: NetworkCut.skipNote)))
+  func aLockHeldOverACutConnectionIsReleasedWithinAMinute() async throws {
+    let net = try NetworkCut()
+    defer { net.remove() }
+    let db = try await onOwnThread {
+      try ApplyEndToEndTests.PrivatePostgres(
+        firstPort: 57532, near: NetworkCut.near, trust: NetworkCut.subnet)
+    }
+    defer { db.remove() }
+    // Runner B: watch, muting the noisy line's customer for 15 s.
+    let project = try Project("half-open", .postgres, state: db.url, muteFor: "15s")
+    defer { project.remove() }
+    try FileManager.default.removeItem(at: project.dir.appendingPathComponent("policies/bridge.yaml"))
+    // Runner A (far away, a workspace of its own): mutes the same call's agent; its PATCH hangs, so it
+    // holds the call's lock.
+    let far = project.dir.appendingPathComponent("far")
+    try FileManager.default.createDirectory(at: far, withIntermediateDirectories: true)
+    try """
+    apiVersion: partyline/v1
+    kind: ConversationPolicy
+    metadata: {name: agent-quiet}
+    spec:
+      conversation: \(Demo.Call.noisy)
+      mute:
+        - purpose: agent
+          for: 5m
+    """.write(to: far.appendingPathComponent("agent.yaml"), atomically: true, encoding: .utf8)
+    let agent = "3fcc22e8-510c-4505-96c5-8cbb161cee3f"
+    let sim = try SimProcess(
+      fast + [
+        "--fault",
+        "PATCH /api/v2/conversations/calls/\(Demo.Call.noisy)/participants/\(agent)/*:latency=120s",
+      ])
+    defer { sim.stop() }
+    let watch = try SelectEndToEndTests.Watch(
+      ["watch", "--interval", "60s", "--no-events", "--state", project.state, project.policies],
+      environment: sim.environment, dir: project.dir)
+    defer { watch.terminate() }
+    let muted = try await ApplyEndToEndTests().journalUntil(project) { $0.contains(.outcome, .mute) }
+    let leaseEnd = try #require(muted.first(.intent, .mute)?.leaseEnds, "\(watch.stderr.suffix(1500))")
+    let farURL = "postgres://postgres@\(NetworkCut.near):\(db.port)/postgres"
+    // Partyline speaks plain http to loopback only: in A's namespace, a forwarder to the emulator.
+    let simPort = try #require(URL(string: sim.baseURL)?.port)
+    let forwarders = try net.forward(port: simPort)
+    defer { for f in forwarders { kill(f.processIdentifier, SIGKILL) } }
+    var farEnvironment = sim.environment
+    farEnvironment["GENESYSCLOUD_API_URL"] = "http://127.0.0.1:\(simPort)"
+    let runnerA = try SelectEndToEndTests.Watch(
+      ["apply", "--yes", "--workspace", "far", "--state", farURL, far.path], environment: farEnvironment,
+      dir: project.dir,
+      wrapper: net.inside([]), name: "far")
+    defer { runnerA.terminate() }
+    // A holds the lock once its intent is written (on the lock's session), then waits on its PATCH.
+    let holding = try await ApplyEndToEndTests().journalUntil(project, timeout: 15) {
+      $0.records.contains { $0.kind == .intent && $0.participant == agent }
+    }
+    try #require(
+      holding.records.contains { $0.kind == .intent && $0.participant == agent },
+      "\(runnerA.stderr.suffix(1500))")
+    try net.cut()
+    let cutAt = Date().timeIntervalSince1970
+    #expect(cutAt < leaseEnd, "the cut came before the lease ended")
+    let late = try await Self.unmuteLateness(
+      sim, Demo.Participant.noisyCustomer, leaseEnd: leaseEnd, timeout: 90)
+    let errors = watch.stderr
+    let l = try #require(late, "no unmute within 90 s of the lease end: \(errors.suffix(2000))")
+    let afterCut = leaseEnd + l - cutAt
+    #expect(afterCut <= 45, "unmuted \(afterCut) s after the cut (\(l) s after the lease end)")
+    #expect(l >= 0)
+  }
 }

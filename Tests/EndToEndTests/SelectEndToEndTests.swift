@@ -141,14 +141,25 @@ import WireTime
   final class Watch: @unchecked Sendable {
     let process = Process()
     let err: URL
-    init(_ arguments: [String], environment: [String: String], dir: URL) throws {
-      process.executableURL = CLI.binary
-      process.arguments = arguments
+    /// `partyline arguments…`, or with a `wrapper` (`nsenter -t PID -n --`, say) the wrapper running it.
+    init(
+      _ arguments: [String], environment: [String: String], dir: URL, wrapper: [String] = [],
+      name: String = "watch"
+    )
+      throws
+    {
+      if let first = wrapper.first {
+        process.executableURL = URL(fileURLWithPath: first)
+        process.arguments = wrapper.dropFirst() + [CLI.binary.path] + arguments
+      } else {
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+      }
       var env = ProcessInfo.processInfo.environment
       env["NO_COLOR"] = "1"
       for (k, v) in environment { env[k] = v }
       process.environment = env
-      err = dir.appendingPathComponent("watch.err")
+      err = dir.appendingPathComponent("\(name).err")
       _ = FileManager.default.createFile(atPath: err.path, contents: nil)
       process.standardOutput = FileHandle.nullDevice
       process.standardError = try FileHandle(forWritingTo: err)

@@ -281,7 +281,12 @@ extension ApplyEndToEndTests {
 
     /// A server on the first free port from `firstPort` (tests that may run at the same time start
     /// from ports of their own: two picking one free port at once would collide).
-    init(firstPort: Int = 56432) throws {
+    /// Where it listens (with `near`, also on a test network's address).
+    let listen: String
+
+    /// `trust`: a network (CIDR) whose clients it trusts besides loopback, listening on `near` too.
+    init(firstPort: Int = 56432, near: String? = nil, trust: String? = nil) throws {
+      listen = ["127.0.0.1", near].compactMap { $0 }.joined(separator: ",")
       dir =
         FileManager.default.temporaryDirectory.appendingPathComponent(
           "partyline-pg-\(getpid())-\(UUID().uuidString.prefix(8))"
@@ -289,11 +294,17 @@ extension ApplyEndToEndTests {
       try? FileManager.default.removeItem(atPath: dir)
       port = try Self.script(["free-port", String(firstPort)]).trimmingCharacters(in: .whitespacesAndNewlines)
       _ = try Self.script(["init", dir])
+      if let trust {
+        let hba = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/data/pg_hba.conf"))
+        try hba.seekToEnd()
+        try hba.write(contentsOf: Data("host all all \(trust) trust\n".utf8))
+        try hba.close()
+      }
       try ctl("start")
     }
 
     func ctl(_ verb: String) throws {
-      _ = try Self.script(verb == "start" ? [verb, dir, port] : [verb, dir])
+      _ = try Self.script(verb == "start" ? [verb, dir, port, listen] : [verb, dir])
     }
 
     func remove() {
