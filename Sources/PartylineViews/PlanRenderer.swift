@@ -165,10 +165,8 @@ public struct PlanRenderer {
 
   /// A compact PR-comment body, kept under 65,000 characters (GitHub's comment limit is 65,536).
   public static func markdown(_ plan: Plan) -> String {
-    func cell(_ s: String) -> String {
-      s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-        .replacingOccurrences(of: "<", with: "&lt;")
-    }
+    // Everything from the plan is text, never Markdown: caller names come from the phone network.
+    func cell(_ s: String) -> String { MarkdownText.escape(s) }
     var head = "### Partyline plan\n\n**\(summaryLine(plan))**\n\n"
     let errors = plan.findings.filter { $0.severity == .error }
     if !errors.isEmpty {
@@ -181,13 +179,13 @@ public struct PlanRenderer {
       var what = cell(phrase(c))
       if let b = c.blocked { what += " — blocked: \(cell(b))" }
       rows.append(
-        "| `\(symbol)` | \(what) | `\(short(c.conversation))` | \(cell(c.policy)) | `\(cell(place(c.location)))` |"
+        "| `\(symbol)` | \(what) | \(MarkdownText.code(short(c.conversation))) | \(cell(c.policy)) | \(MarkdownText.code(place(c.location))) |"
       )
     }
     var findingRows: [String] = []
     for d in plan.findings {
       findingRows.append(
-        "- **\(d.severity.rawValue)** `\(d.id)` \(cell(d.message)) (`\(cell(d.range.file)):\(d.range.start.line)`)"
+        "- **\(d.severity.rawValue)** \(MarkdownText.code(d.id)) \(cell(d.message)) (\(MarkdownText.code("\(d.range.file):\(d.range.start.line)")))"
       )
     }
     let tableHead = "| | Change | Conversation | Policy | Source |\n|---|---|---|---|---|\n"

@@ -89,7 +89,9 @@ struct CallsCommand: AsyncParsableCommand {
         PolicySet(policies: [], limits: .defaults, files: []), extraConversations: ids)
       let calls = ids.compactMap { live.conversations[$0] }.filter { $0.status == .found && $0.isLive }
       var queueNames: [String: String?] = [:]
-      for q in Set(calls.flatMap(\.queues)).sorted() { queueNames[q] = try await client.queue(id: q)?.name }
+      for q in Set(calls.flatMap(\.queues)).sorted() {
+        queueNames[q] = UntrustedText.clean(try await client.queue(id: q)?.name)
+      }
       let userIds = Set(calls.flatMap { $0.participants.compactMap(\.userId) })
       var byId: [String: LiveUser] = [:]
       for u in try await client.users(ids: Array(userIds)) {

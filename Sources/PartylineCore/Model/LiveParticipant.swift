@@ -23,13 +23,14 @@ public struct LiveParticipant: Sendable, Hashable {
     address: String? = nil,
     name: String? = nil
   ) {
-    self.id = id
-    self.purpose = purpose
-    self.state = state
+    // What the API says is shown to people: made safe here, once (see `UntrustedText`).
+    self.id = UntrustedText.clean(id)
+    self.purpose = UntrustedText.clean(purpose)
+    self.state = UntrustedText.clean(state)
     self.muted = muted
-    self.userId = userId
-    self.address = address
-    self.name = name
+    self.userId = UntrustedText.clean(userId)
+    self.address = UntrustedText.clean(address)
+    self.name = UntrustedText.clean(name)
   }
 
   /// The E.164 number of the address (`tel:+49…`, `sip:+49…@host` or `+49…`), if it names one.

@@ -11,9 +11,10 @@ public struct LiveUser: Sendable, Hashable {
 
   /// A user.
   public init(id: String, name: String? = nil, email: String? = nil, presence: String? = nil) {
-    self.id = id
-    self.name = name
-    self.email = email
-    self.presence = presence
+    // What the API says is shown to people: made safe here, once (see `UntrustedText`).
+    self.id = UntrustedText.clean(id)
+    self.name = UntrustedText.clean(name)
+    self.email = UntrustedText.clean(email)
+    self.presence = UntrustedText.clean(presence)
   }
 }
