@@ -17,15 +17,28 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
   public var password: String?
   /// The database name; the user name when the URL names none.
   public var database: String
-  /// Whether and how the connection is encrypted (`prefer` unless `sslmode` says otherwise).
+  /// Whether and how the connection is encrypted (`sslmode`; by default `prefer` on loopback and
+  /// `verify-full` elsewhere).
   public var tls: TLSMode
   /// `?search_path=…`: sent at connection start, so several states can share one database.
   public var searchPath: String?
 
-  /// Whether a `--state` value names PostgreSQL rather than a directory.
+  /// Whether a `--state` value names PostgreSQL rather than a directory: every value that begins
+  /// `postgres` does, so a mistyped URL (`postgres:/u:PW@db/prod`) is an error rather than a directory
+  /// named after it, password and all (DESIGN §5). A directory of such a name is `./postgres…`.
   public static func isPostgres(_ state: String) -> Bool {
-    state.hasPrefix("postgres://") || state.hasPrefix("postgresql://")
+    state.lowercased().hasPrefix("postgres")
   }
+
+  /// Whether `host` is this machine (loopback, or a Unix socket's directory).
+  public static func isLoopback(_ host: String) -> Bool {
+    let h = host.lowercased()
+    return h == "localhost" || h == "::1" || h == "[::1]" || h.hasPrefix("127.") || h.hasPrefix("/")
+  }
+
+  /// The `sslmode` when the URL gives none: `prefer` on loopback, else `verify-full` (the journal
+  /// decides which mutes get reverted: its server is checked).
+  public static func defaultTLS(host: String) -> TLSMode { isLoopback(host) ? .prefer : .verifyFull }
 
   /// Thrown for a state URL that cannot be used; the message never quotes the URL.
   public struct Invalid: Error, CustomStringConvertible {
@@ -39,8 +52,14 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
   /// Parses the URL; `PGPASSWORD` supplies the password when the URL has none. Errors never quote the
   /// URL, which may hold a password.
   public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-    guard Self.isPostgres(text), let c = URLComponents(string: text) else {
-      throw Invalid(reason: "not a URL")
+    let scheme = text.prefix { $0 != ":" }.lowercased()
+    guard Self.isPostgres(text), scheme == "postgres" || scheme == "postgresql",
+      text.dropFirst(scheme.count).hasPrefix("://"), let c = URLComponents(string: text)
+    else {
+      throw Invalid(
+        reason:
+          "a --state value that begins 'postgres' must be a URL postgres://…; for a directory of that name write ./…"
+      )
     }
     guard let host = c.host, !host.isEmpty else { throw Invalid(reason: "no host") }
     self.host = host
@@ -52,7 +71,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     database = path.hasPrefix("/") ? String(path.dropFirst()) : path
     if database.isEmpty { database = user }
     guard !database.contains("/") else { throw Invalid(reason: "the database name has a '/'") }
-    tls = .prefer
+    tls = Self.defaultTLS(host: host)
     for item in c.queryItems ?? [] {
       switch item.name {
       case "sslmode":
@@ -73,7 +92,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
   public var description: String {
     var s = "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
     var query: [String] = []
-    if tls != .prefer { query.append("sslmode=\(tls.rawValue)") }
+    if tls != Self.defaultTLS(host: host) { query.append("sslmode=\(tls.rawValue)") }
     if let searchPath { query.append("search_path=\(searchPath)") }
     if !query.isEmpty { s += "?" + query.joined(separator: "&") }
     return s

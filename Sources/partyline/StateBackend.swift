@@ -24,10 +24,17 @@ enum StateBackend {
   static func open(_ options: RunOptions, lockTimeout: Double, migrate: Bool = true) async throws
     -> OpenedState
   {
+    let location = location(options.state, sandbox: options.sandbox)
     var state = try await open(
-      location(options.state, sandbox: options.sandbox), workspace: options.workspace,
-      lockTimeout: lockTimeout,
-      migrate: migrate)
+      location, workspace: options.workspace, lockTimeout: lockTimeout, migrate: migrate)
+    if !options.sandbox, !PostgresURL.isPostgres(location),
+      ProcessInfo.processInfo.environment["CI"] == "true"
+    {
+      // DESIGN §5: a CI runner's directory vanishes with it, and with it the leases nobody else can see.
+      Terminal.stderr.write(
+        "warning: the state is a local directory on a CI runner (CI=true): it vanishes with the runner, and no other run will revert the mutes it journals; use --state postgres://… (or PARTYLINE_STATE)\n"
+      )
+    }
     if let sink = Connection.heartbeat {
       state.locker = ReportingLocker(inner: state.locker, timeout: lockTimeout, sink: sink)
     }
