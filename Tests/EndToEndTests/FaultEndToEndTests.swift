@@ -386,7 +386,7 @@ import WireTime
     defer { watch.terminate() }
     let muted = try await ApplyEndToEndTests().journalUntil(project) { $0.contains(.outcome, .mute) }
     let leaseEnd = try #require(muted.first(.intent, .mute)?.leaseEnds, "\(watch.stderr.suffix(1500))")
-    let farURL = "postgres://postgres@\(NetworkCut.near):\(db.port)/postgres"
+    let farURL = "postgres://postgres@\(NetworkCut.near):\(db.port)/postgres?sslmode=disable"
     // Partyline speaks plain http to loopback only: in A's namespace, a forwarder to the emulator.
     let simPort = try #require(URL(string: sim.baseURL)?.port)
     let forwarders = try net.forward(port: simPort)

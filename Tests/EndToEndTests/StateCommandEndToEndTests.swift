@@ -158,7 +158,7 @@ extension ApplyEndToEndTests {
       #expect(!(viaEnv.stdout + viaEnv.stderr).contains("hunter2"), "\(viaEnv.stderr)")
       let typo = try await CLI.run(["state", "show", "--state", "postgress://u:hunter2@h/db"])
       #expect(typo.status == 1)
-      #expect(typo.stderr.contains("unsupported state URL scheme 'postgress'"), "\(typo.stderr)")
+      #expect(typo.stderr.contains("invalid PostgreSQL state URL"), "\(typo.stderr)")
       #expect(!typo.stderr.contains("hunter2"))
     }
   }
