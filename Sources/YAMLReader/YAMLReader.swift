@@ -60,7 +60,8 @@ struct FileFailure: Error {
 
 /// Reads a whole regular file with POSIX calls, refusing one larger than `maxBytes` before reading.
 func readFile(path: String, maxBytes: Int) -> Result<[UInt8], FileFailure> {
-  let fd = open(path, O_RDONLY | O_CLOEXEC)
+  // O_NONBLOCK: opening a FIFO never waits for a writer (it is then refused as not a regular file).
+  let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
   if fd < 0 {
     return .failure(
       FileFailure(id: "unreadable_file", message: "cannot open file: \(String(cString: strerror(errno)))"))
