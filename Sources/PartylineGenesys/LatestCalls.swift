@@ -14,9 +14,11 @@ public actor LatestCalls {
   /// The call's latest snapshot, as an event carried it.
   public func publish(_ call: LiveConversation) {
     counter += 1
-    latest[call.id] = (counter, call)
     let ready = waiters.removeValue(forKey: call.id) ?? [:]
     for (_, c) in ready { c.resume(returning: (counter, call)) }
+    // An ended call's snapshot is not kept: watch's memory follows the calls that are live. (A later
+    // confirmation on it reads the call once instead.)
+    latest[call.id] = call.isLive ? (counter, call) : nil
   }
 
   func sequence(of cid: String) -> Int { latest[cid]?.0 ?? 0 }
@@ -37,5 +39,6 @@ public actor LatestCalls {
 
   private func timeout(_ cid: String, _ id: Int) {
     waiters[cid]?.removeValue(forKey: id)?.resume(returning: nil)
+    if waiters[cid]?.isEmpty == true { waiters[cid] = nil }  // no key left behind per call
   }
 }
