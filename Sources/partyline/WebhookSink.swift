@@ -35,7 +35,10 @@ final class WebhookSink: @unchecked Sendable {
     try Self.checkURL(url)
     self.url = url
     self.secret = secret.map { Array($0.utf8) }
-    http = HTTPClient(eventLoopGroupProvider: .singleton)
+    // No redirects: a 3xx would carry the body and its signature elsewhere (https to http included).
+    http = HTTPClient(
+      eventLoopGroupProvider: .singleton,
+      configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
   }
 
   static func body(_ record: JournalRecord) -> String {
@@ -65,11 +68,18 @@ final class WebhookSink: @unchecked Sendable {
     send(body: JSONValue.object([("type", .string("partyline.\(type)")), ("change", payload)]).render())
   }
 
+  /// The signature of one delivery attempt: HMAC-SHA256, keyed by the secret, of
+  /// `TIMESTAMP.DELIVERY.BODY` (the `X-Partyline-Timestamp` and `X-Partyline-Delivery` headers and the
+  /// body), so a receiver that checks the timestamp's age and remembers delivery ids can refuse a
+  /// replay.
+  static func signature(secret: [UInt8], timestamp: Int, delivery: String, body: String) -> String {
+    "sha256="
+      + Digest.hex(Digest.hmacSHA256(key: secret, message: Array("\(timestamp).\(delivery).\(body)".utf8)))
+  }
+
   private func send(body: String) {
-    var signature: String?
-    if let secret {
-      signature = "sha256=" + Digest.hex(Digest.hmacSHA256(key: secret, message: Array(body.utf8)))
-    }
+    let delivery = UUID().uuidString.lowercased()  // the same for every attempt of this delivery
+    let secret = self.secret
     let id = lock.withLock { () -> Int in
       nextId += 1
       return nextId
@@ -81,7 +91,14 @@ final class WebhookSink: @unchecked Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "partyline")
-        if let signature { request.headers.add(name: "X-Partyline-Signature", value: signature) }
+        let timestamp = Int(Date().timeIntervalSince1970)
+        request.headers.add(name: "X-Partyline-Delivery", value: delivery)
+        request.headers.add(name: "X-Partyline-Timestamp", value: String(timestamp))
+        if let secret {
+          request.headers.add(
+            name: "X-Partyline-Signature",
+            value: Self.signature(secret: secret, timestamp: timestamp, delivery: delivery, body: body))
+        }
         request.body = .bytes(ByteBuffer(string: body))
         if let r = try? await http.execute(request, timeout: .seconds(5)),
           (200..<300).contains(Int(r.status.code))

@@ -53,13 +53,22 @@ import Testing
       try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
     }
     #expect(hooks.count == 5)
+    let deliveries = Set(hooks.compactMap { ($0["headers"] as? [String: String])?["X-Partyline-Delivery"] })
+    #expect(deliveries.count == 5, "each delivery has an id of its own")
     for h in hooks {
       let body = h["body"] as? String ?? ""
       let headers = (h["headers"] as? [String: String] ?? [:]).reduce(into: [String: String]()) {
         $0[$1.key.lowercased()] = $1.value
       }
-      // Checked with Python's hmac, not with our own code.
-      let expected = try "sha256=" + Self.pythonHMAC(key: webhookSecret, body: body)
+      // Checked with Python's hmac, not with our own code: the timestamp and the delivery id are
+      // signed with the body, so a replay is seen (an old timestamp, a delivery id seen before).
+      let timestamp = try #require(headers["x-partyline-timestamp"].flatMap(Double.init))
+      let delivery = try #require(headers["x-partyline-delivery"])
+      #expect(abs(timestamp - Date().timeIntervalSince1970) < 120)
+      #expect(UUID(uuidString: delivery) != nil)
+      let expected =
+        try "sha256="
+        + Self.pythonHMAC(key: webhookSecret, body: "\(Int(timestamp)).\(delivery).\(body)")
       #expect(headers["x-partyline-signature"] == expected)
       #expect(headers["authorization"] == nil, "the API token is never sent to the webhook")
       #expect(body.contains("\"type\":\"partyline.outcome\""))
@@ -182,6 +191,29 @@ import Testing
     let r = try await CLI.run(["apply", "--yes", "--sandbox", "--webhook", "http://hooks.example.com/x"])
     #expect(r.status == 1)
     #expect(r.stderr.contains("must be an https URL (plain http only on loopback)"))
+  }
+}
+
+/// DESIGN §5: webhooks follow no redirects. The receiver answers 307 towards another path; a sender
+/// that followed it would carry the body and its signature there.
+@Suite struct WebhookRedirectTests {
+  @Test func aRedirectIsNotFollowed() async throws {
+    let project = try Project("hook-redirect", .local, state: nil, muteFor: "30m")
+    defer { project.remove() }
+    let world = try SecretWorld(project, secret: "s-1", webhookSecret: "w-1")
+    defer { world.stop() }
+    let apply = try await CLI.run(
+      [
+        "apply", "--yes", "--state", project.state, "--webhook", "http://127.0.0.1:\(world.port)/redirect",
+        project.policies,
+      ], environment: world.environment)
+    #expect(apply.status == 0, "\(apply.stderr)")
+    let paths = try String(contentsOfFile: world.received, encoding: .utf8).split(separator: "\n").compactMap
+    {
+      (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["path"] as? String
+    }
+    #expect(!paths.isEmpty)
+    #expect(paths.allSatisfy { $0 == "/redirect" }, "\(paths)")
   }
 }
 

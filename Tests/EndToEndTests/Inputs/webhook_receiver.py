@@ -1,4 +1,5 @@
-"""A webhook receiver for tests: prints its port, appends each request as a JSON line to argv[1]."""
+"""A webhook receiver for tests: prints its port, appends each request as a JSON line to argv[1].
+A POST to /redirect is answered 307 to /stolen on the same server (a sender must not follow it)."""
 import http.server, json, sys
 
 out = sys.argv[1]
@@ -8,7 +9,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         with open(out, "a") as f:
             f.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body}) + "\n")
-        self.send_response(200)
+        if self.path.startswith("/redirect"):
+            self.send_response(307)
+            self.send_header("Location", "http://127.0.0.1:%d/stolen" % self.server.server_address[1])
+        else:
+            self.send_response(200)
         self.end_headers()
 
     def log_message(self, *args):
