@@ -19,12 +19,9 @@ public final class LocalJournal: Journal, @unchecked Sendable {
   /// The journal in `directory`, creating the directory (0700) and the file (0600) when they are
   /// missing; throws ``JournalError/io(_:)`` when the file cannot be opened.
   public init(directory: String) throws {
-    try FileManager.default.createDirectory(
-      atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    try StateDirectory.prepare(directory)
     path = directory + "/journal.jsonl"
-    let fd = open(path, O_CREAT | O_WRONLY | O_APPEND | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw JournalError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
-    close(fd)
+    close(try StateDirectory.open(path, O_CREAT | O_WRONLY | O_APPEND))
   }
 
   /// Why the journal (or a lock file) could not be read or written.
@@ -114,7 +111,7 @@ public final class LocalJournal: Journal, @unchecked Sendable {
   /// version, a stray writer's) is skipped and kept in `unreadable()`, so one bad line never hides the
   /// leases of the others.
   public func allRecords() throws -> [JournalRecord] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
     guard fd >= 0 else { return [] }
     defer { close(fd) }
     var st = stat()
@@ -160,7 +157,7 @@ public final class LocalJournal: Journal, @unchecked Sendable {
   /// still be the one at `path`; if not, it is opened again (no append goes to a replaced file).
   private func withLockedFile<T>(_ flags: Int32, _ body: (Int32) throws -> T) throws -> T {
     while true {
-      let fd = open(path, flags | O_CLOEXEC)
+      let fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW)
       guard fd >= 0 else { throw JournalError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
       defer { close(fd) }
       while flock(fd, LOCK_EX) != 0 {
@@ -183,7 +180,7 @@ public final class LocalJournal: Journal, @unchecked Sendable {
   /// never dropped) and the new ones are written to a new file (0600, created exclusively), synced, and
   /// renamed over the journal.
   public func compact(cutoff: Double) async throws -> CompactionReport {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
     guard fd >= 0 else { return CompactionReport(dropped: 0, conversations: 0, kept: 0) }
     defer { close(fd) }
     var st = stat()

@@ -24,7 +24,7 @@ extension LocalLocker {
     }
     let path = "\(directory)/\(conversation).lock"
     guard FileManager.default.fileExists(atPath: path) else { return .notLocked }
-    let fd = open(path, O_RDWR | O_CLOEXEC)
+    let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
     guard fd >= 0 else { throw LocalJournal.JournalError.io("cannot open \(path)") }
     defer { close(fd) }
     var buf = [UInt8](repeating: 0, count: 512)

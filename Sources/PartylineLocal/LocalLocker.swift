@@ -23,8 +23,8 @@ public struct LocalLocker: ConversationLocker {
     self.directory = directory + "/locks"
     self.timeout = timeout
     self.holder = holder
-    try FileManager.default.createDirectory(
-      atPath: self.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    try StateDirectory.prepare(directory)
+    try StateDirectory.prepare(self.directory)
   }
 
   final class Held: ConversationLock, @unchecked Sendable {
@@ -44,8 +44,8 @@ public struct LocalLocker: ConversationLocker {
       throw LockTimeout(conversation: conversation, holder: "nobody (invalid id)", waited: 0)
     }
     let path = "\(directory)/\(conversation).lock"
-    let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw LocalJournal.JournalError.io("cannot open \(path)") }
+    // Never through a symbolic link: a lock file is truncated on release.
+    let fd = try StateDirectory.open(path, O_CREAT | O_RDWR)
     let start = Date().timeIntervalSince1970
     while flock(fd, LOCK_EX | LOCK_NB) != 0 {
       let waited = Date().timeIntervalSince1970 - start

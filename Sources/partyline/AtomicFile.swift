@@ -2,7 +2,8 @@ import Foundation
 import SystemPackage
 
 /// Files the CLI writes whole: saved plans, metrics, the sandbox's organisation. Written atomically
-/// (a temporary file beside it, fsync, rename) with mode 0600.
+/// (a temporary file beside it with an unpredictable name, created exclusively, fsync, rename) with
+/// mode 0600.
 enum AtomicFile {
   /// Why a file could not be written, in words rather than `NSPOSIXErrorDomain` codes.
   struct WriteError: Error, CustomStringConvertible {
@@ -20,8 +21,10 @@ enum AtomicFile {
     if !parent.isEmpty, !FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) {
       throw WriteError(path: path, reason: "the directory '\(parent)' does not exist")
     }
-    let tmp = path + ".tmp-\(getpid())"
-    let fd = open(tmp, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
+    // An unpredictable name, created exclusively and never through a symbolic link: another user of
+    // the directory cannot plant a file or a link there for us to write through.
+    let tmp = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+    let fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
     do { _ = try FileDescriptor(rawValue: fd).writeAll(Array(text.utf8)) } catch {
       close(fd)

@@ -45,3 +45,73 @@ import Testing
     #expect(!quiet.stderr.contains("CI runner"))
   }
 }
+
+/// DESIGN §5: the state directory is the user's alone, and nothing in it is opened through a link.
+@Suite struct StateDirectoryEndToEndTests {
+  static func mode(_ path: String) -> Int? {
+    try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+  }
+
+  @Test func aDirectoryOthersCanWriteIsRefusedNamingTheChmod() async throws {
+    let project = try await Project.make("state-0777", muteFor: "5m")
+    defer { project.remove() }
+    let sim = try SimProcess(fast)
+    defer { sim.stop() }
+    try FileManager.default.createDirectory(atPath: project.state, withIntermediateDirectories: true)
+    chmod(project.state, 0o777)
+    let r = try await CLI.run(
+      ["apply", "--yes", "--state", project.state, project.policies], environment: sim.environment)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("is writable by others (mode 777)"), "\(r.stderr)")
+    #expect(r.stderr.contains("chmod go-w"))
+    #expect(try await FaultEndToEndTests.customerMuted(sim) == false, "nothing was done")
+  }
+
+  @Test func aJournalOrLockFileThatIsALinkIsRefusedAndItsTargetUntouched() async throws {
+    let project = try await Project.make("state-links", muteFor: "5m")
+    defer { project.remove() }
+    let sim = try SimProcess(fast)
+    defer { sim.stop() }
+    let victim = project.dir.appendingPathComponent("victim.txt").path
+    try "precious\n".write(toFile: victim, atomically: true, encoding: .utf8)
+    try FileManager.default.createDirectory(
+      atPath: project.state + "/locks", withIntermediateDirectories: true)
+    chmod(project.state, 0o700)
+    chmod(project.state + "/locks", 0o700)
+
+    // The journal a link elsewhere: refused, nothing sent.
+    try FileManager.default.createSymbolicLink(
+      atPath: project.state + "/journal.jsonl", withDestinationPath: victim)
+    let r = try await CLI.run(
+      ["apply", "--yes", "--state", project.state, project.policies], environment: sim.environment)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("symbolic link"), "\(r.stderr)")
+    #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+    #expect(try await FaultEndToEndTests.customerMuted(sim) == false)
+
+    // A lock file a link elsewhere: the call is not acted on, and the target is not truncated.
+    try FileManager.default.removeItem(atPath: project.state + "/journal.jsonl")
+    try FileManager.default.createSymbolicLink(
+      atPath: project.state + "/locks/\(Demo.Call.noisy).lock", withDestinationPath: victim)
+    let l = try await CLI.run(
+      ["apply", "--yes", "--state", project.state, project.policies], environment: sim.environment)
+    #expect(l.status == 1, "\(l.stderr)")
+    #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+    #expect(try await FaultEndToEndTests.customerMuted(sim) == false)
+  }
+
+  @Test func aJournalReadableByOthersIsMadePrivate() async throws {
+    let project = try await Project.make("state-0644", muteFor: "5m")
+    defer { project.remove() }
+    let sim = try SimProcess(fast)
+    defer { sim.stop() }
+    try FileManager.default.createDirectory(atPath: project.state, withIntermediateDirectories: true)
+    chmod(project.state, 0o755)
+    FileManager.default.createFile(atPath: project.state + "/journal.jsonl", contents: nil)
+    chmod(project.state + "/journal.jsonl", 0o644)
+    let r = try await CLI.run(
+      ["apply", "--yes", "--state", project.state, project.policies], environment: sim.environment)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(Self.mode(project.state + "/journal.jsonl") == 0o600)
+  }
+}
