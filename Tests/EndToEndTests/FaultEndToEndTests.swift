@@ -305,7 +305,7 @@ import WireTime
   /// lease ends: the revert does not wait for it (sent on time, journalled when the database is back).
   @Test(.enabled(if: TestPostgres.runnable, Comment(rawValue: TestPostgres.skipNote)))
   func aRevertDoesNotWaitForTheStateDatabase() async throws {
-    let db = try await onOwnThread { try ApplyEndToEndTests.PrivatePostgres(firstPort: 57432) }
+    let db = try await onOwnThread { try ApplyEndToEndTests.PrivatePostgres(firstPort: 27432) }
     let project = try Project("db-outage", .postgres, state: db.url, muteFor: "5s")
     try FileManager.default.removeItem(at: project.dir.appendingPathComponent("policies/bridge.yaml"))
     let sim = try SimProcess(fast)
@@ -352,7 +352,7 @@ import WireTime
     defer { net.remove() }
     let db = try await onOwnThread {
       try ApplyEndToEndTests.PrivatePostgres(
-        firstPort: 57532, near: NetworkCut.near, trust: NetworkCut.subnet)
+        firstPort: 27532, near: NetworkCut.near, trust: NetworkCut.subnet)
     }
     defer { db.remove() }
     // Runner B: watch, muting the noisy line's customer for 15 s.

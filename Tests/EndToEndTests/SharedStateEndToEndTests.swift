@@ -285,14 +285,17 @@ extension ApplyEndToEndTests {
     let listen: String
 
     /// `trust`: a network (CIDR) whose clients it trusts besides loopback, listening on `near` too.
-    init(firstPort: Int = 56432, near: String? = nil, trust: String? = nil) throws {
+    /// Ports start below Linux's ephemeral range (32768–60999): a server there could find its port
+    /// taken by some test's outgoing connection, which no free-port check sees in advance.
+    init(firstPort: Int = 26432, near: String? = nil, trust: String? = nil) throws {
       listen = ["127.0.0.1", near].compactMap { $0 }.joined(separator: ",")
       dir =
         FileManager.default.temporaryDirectory.appendingPathComponent(
           "partyline-pg-\(getpid())-\(UUID().uuidString.prefix(8))"
         ).path
       try? FileManager.default.removeItem(atPath: dir)
-      port = try Self.script(["free-port", String(firstPort)]).trimmingCharacters(in: .whitespacesAndNewlines)
+      var port = try Self.script(["free-port", String(firstPort)]).trimmingCharacters(
+        in: .whitespacesAndNewlines)
       _ = try Self.script(["init", dir])
       if let trust {
         let hba = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/data/pg_hba.conf"))
@@ -300,7 +303,17 @@ extension ApplyEndToEndTests {
         try hba.write(contentsOf: Data("host all all \(trust) trust\n".utf8))
         try hba.close()
       }
-      try ctl("start")
+      // Started on the first port that takes it: a port found free may be taken a moment later.
+      for attempt in 0..<3 {
+        do {
+          _ = try Self.script(["start", dir, port, listen])
+          break
+        } catch  where attempt < 2 {
+          port = try Self.script(["free-port", String((Int(port) ?? firstPort) + 1)])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+      }
+      self.port = port
     }
 
     func ctl(_ verb: String) throws {
