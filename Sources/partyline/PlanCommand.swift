@@ -27,8 +27,15 @@ struct PlanCommand: AsyncParsableCommand {
   @Option(help: "Write a saved plan (JSON) for `apply --plan`.")
   var out: String?
 
-  @Option(help: "How long a saved plan stays valid, e.g. 10m.", transform: FlagDuration.transform)
+  @Option(
+    help: "How long a saved plan stays valid, e.g. 10m (at most 24h).", transform: FlagDuration.transform)
   var planTtl: FlagDuration = .seconds(600)
+
+  func validate() throws {
+    if planTtl.seconds > SavedPlan.maxLifetime {
+      throw ValidationError("--plan-ttl: at most 24h (a saved plan is valid for a day at most)")
+    }
+  }
 
   @Flag(help: "Exit 2 when the plan has changes.")
   var detailedExitcode = false
@@ -102,12 +109,16 @@ struct PlanCommand: AsyncParsableCommand {
         plan, set: set, workspace: run.workspace, target: connection.target, notAfter: notAfter,
         planId: UUID().uuidString.lowercased())
       do {
-        try AtomicFile.write(saved.json.render(indent: 2) + "\n", to: out)
+        let text = saved.json.render(indent: 2) + "\n"
+        // Signed when there is a key: `apply --plan` with the key then takes nothing else.
+        try AtomicFile.write(PlanKey.current.map { PlanSignature.sign(text, key: $0) } ?? text, to: out)
       } catch {
         Terminal.stderr.write("error: cannot save the plan: \(error)\n")
         throw ExitCode(1)
       }
-      Terminal.stderr.write("saved plan to \(out) (valid until \(Timestamp.iso8601(notAfter)))\n")
+      Terminal.stderr.write(
+        "saved plan to \(out) (valid until \(Timestamp.iso8601(notAfter))\(PlanKey.current == nil ? "" : ", signed"))\n"
+      )
     }
     if plan.hasErrors { throw ExitCode(1) }
     if detailedExitcode && plan.hasChanges { throw ExitCode(2) }

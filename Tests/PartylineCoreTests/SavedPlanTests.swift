@@ -73,6 +73,27 @@ import WireTime
     #expect(throws: SavedPlanError.self) {
       try twice.check(now: now, target: "sandbox", workspace: "default")
     }
+    var future = Self.plan()
+    future.createdAt = now + 3600  // made "in an hour"
+    future.notAfter = now + 4000
+    #expect(throws: SavedPlanError.self) {
+      try future.check(now: now, target: "sandbox", workspace: "default")
+    }
+    var forever = Self.plan()
+    forever.notAfter = 4_070_908_800  // 2099: an expired plan edited to live on
+    #expect(throws: SavedPlanError.self) {
+      try forever.check(now: now, target: "sandbox", workspace: "default")
+    }
+    var raised = Self.plan()
+    raised.limits.maxMute = 86_400  // its own Limits raised past the hard cap
+    #expect(throws: SavedPlanError.self) {
+      try raised.check(now: now, target: "sandbox", workspace: "default")
+    }
+    var anonymous = Self.plan()
+    anonymous.changes[0].directive = ""
+    #expect(throws: SavedPlanError.self) {
+      try anonymous.check(now: now, target: "sandbox", workspace: "default")
+    }
     var badId = Self.plan()
     badId.changes[0].participant = "../../users/me"
     #expect(throws: SavedPlanError.self) {
@@ -141,5 +162,24 @@ import WireTime
   @Test(arguments: ["sip:agent.smith@edge.example.com", "", "tel:4930123456", "+49"])
   func addressesThatNameNoNumber(address: String) {
     #expect(Grammar.phoneNumber(address) == nil)
+  }
+
+  /// With a key, a saved plan is signed byte for byte: any edit breaks it.
+  @Test func aSignedPlanVerifiesAndAnyEditBreaksIt() throws {
+    let text = Self.plan().json.render(indent: 2) + "\n"
+    let key = Array("plan-key-1".utf8)
+    let signed = PlanSignature.sign(text, key: key)
+    #expect(signed.hasSuffix("\"\n}\n"))
+    #expect(signed.contains("\"signature\": \"sha256="))
+    #expect(PlanSignature.verify(Array(signed.utf8), key: key) == .valid)
+    #expect(PlanSignature.verify(Array(signed.utf8), key: Array("another".utf8)) == .mismatch)
+    #expect(PlanSignature.verify(Array(signed.utf8), key: nil) == .unverified)
+    #expect(PlanSignature.verify(Array(text.utf8), key: key) == .unsigned)
+    let edited = signed.replacingOccurrences(of: "\"seconds\" : 1800", with: "\"seconds\" : 7200")
+      .replacingOccurrences(of: "\"seconds\": 1800", with: "\"seconds\": 7200")
+    #expect(edited != signed)
+    #expect(PlanSignature.verify(Array(edited.utf8), key: key) == .mismatch)
+    // The signed file is still a saved plan (the signature is a field it knows).
+    #expect(try SavedPlan.decode(Data(signed.utf8), path: "plan.json") == Self.plan())
   }
 }

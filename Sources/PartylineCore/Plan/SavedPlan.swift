@@ -13,6 +13,10 @@ public struct SavedPlan: Sendable, Hashable {
   public static let currentFormatVersion = 3
   /// The `kind` a saved plan's JSON carries.
   public static let kind = "partyline-plan"
+  /// The longest a saved plan may be valid for (`notAfter − createdAt`).
+  public static let maxLifetime: Double = 24 * 3600
+  /// How far in the future a plan's `createdAt` may lie (a planner's clock a little ahead).
+  public static let clockSlack: Double = 60
 
   /// The Limits the plan was made under.
   public struct SavedLimits: Sendable, Hashable, Codable {
@@ -285,6 +289,18 @@ extension SavedPlan {
       throw SavedPlanError(
         "the saved plan expired at \(Timestamp.iso8601(notAfter)) (notAfter); run plan again")
     }
+    // The file's own dates are input too (DESIGN §5): not made in the future, not valid for longer
+    // than a plan may be.
+    if createdAt > now + Self.clockSlack {
+      throw SavedPlanError(
+        "the saved plan says it was made at \(Timestamp.iso8601(createdAt)) (createdAt), in the future: refused"
+      )
+    }
+    if notAfter - createdAt > Self.maxLifetime {
+      throw SavedPlanError(
+        "the saved plan claims to be valid for \(PolicyDuration(seconds: Int(notAfter - createdAt))) (notAfter − createdAt), more than \(PolicyDuration(seconds: Int(Self.maxLifetime))): refused"
+      )
+    }
     if self.workspace != workspace {
       throw SavedPlanError("the saved plan belongs to workspace '\(self.workspace)', not '\(workspace)'")
     }
@@ -349,6 +365,7 @@ extension SavedPlan {
       switch action {
       case .mute:
         participant = uuid(c.participant, "participant", required: true)
+        if c.directive.isEmpty { refuse("missing directive (a lease is named by its directive)") }
         absent([("userId", c.userId != nil), ("address", c.address != nil), ("role", c.role != nil)])
         if let s = c.seconds {
           let cap = min(limits.maxMute, PolicyDuration.hardMaxMute.seconds)
@@ -364,6 +381,9 @@ extension SavedPlan {
         }
       case .unmute, .revert, .prune:
         participant = uuid(c.participant, "participant", required: true)
+        if action != .unmute && c.directive.isEmpty {
+          refuse("missing directive (a lease is named by its directive)")
+        }
         absent([
           ("userId", c.userId != nil), ("address", c.address != nil), ("role", c.role != nil),
           ("seconds", c.seconds != nil),
@@ -486,6 +506,8 @@ extension SavedPlan: Codable {
   enum CodingKeys: String, CodingKey, CaseIterable {
     case formatVersion, kind, planId, createdAt, notAfter, workspace, target, policySetDigest, files,
       limits, snapshots, changes
+    // Checked on the file's bytes (`PlanSignature`), not decoded.
+    case signature
   }
 
   /// Decodes a saved plan, refusing unknown fields and times that are not ISO-8601 UTC.
