@@ -149,7 +149,12 @@ enum Sandbox {
     var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
     defer { for p in argv { free(p) } }
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, exe, &actions, &attributes, &argv, environ)
+    // An environment of its own: the host outlives this run, and the caller's (tokens, secrets) is
+    // none of its business.
+    let own: [String] = ["LANG=C.UTF-8"]
+    var env: [UnsafeMutablePointer<CChar>?] = own.map { strdup($0) } + [nil]
+    defer { for p in env { free(p) } }
+    let rc = posix_spawn(&pid, exe, &actions, &attributes, &argv, &env)
     guard rc == 0 else {
       throw GenesysError.configuration("cannot start the sandbox host: \(String(cString: strerror(rc)))")
     }

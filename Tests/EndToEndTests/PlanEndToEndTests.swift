@@ -89,4 +89,27 @@ import Testing
       FileManager.default.fileExists(
         atPath: dir.appendingPathComponent(".partyline/sandbox/organisation.yaml").path))
   }
+
+  /// The sandbox host outlives the run that started it: it gets an environment of its own, never the
+  /// caller's (DESIGN §5: secrets stay where they were given).
+  @Test func theSandboxHostInheritsNoEnvironment() async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "partyline-sandbox-env-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try FileManager.default.copyItem(
+      at: CLI.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
+    let r = try await CLI.run(
+      ["plan", "--sandbox"], cwd: dir,
+      environment: ["MY_DEPLOY_TOKEN": "token-QUUX-77", "GENESYSCLOUD_OAUTHCLIENT_ID": ""])
+    #expect(r.status == 0, "\(r.stderr)")
+    let info = try String(
+      contentsOf: dir.appendingPathComponent(".partyline/sandbox/host.json"), encoding: .utf8)
+    let pid = try #require(
+      (try JSONSerialization.jsonObject(with: Data(info.utf8)) as? [String: Any])?["pid"] as? Int)
+    defer { kill(pid_t(pid), SIGKILL) }
+    let environ = try #require(FileManager.default.contents(atPath: "/proc/\(pid)/environ"))
+    #expect(!String(decoding: environ, as: UTF8.self).contains("QUUX"))
+    #expect(!String(decoding: environ, as: UTF8.self).contains("MY_DEPLOY_TOKEN"))
+  }
 }
