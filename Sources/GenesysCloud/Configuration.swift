@@ -77,6 +77,23 @@ public struct GenesysConfiguration: Sendable {
       accessToken: value("GENESYSCLOUD_ACCESS_TOKEN").map(Secret.init))
   }
 
+  /// Why the notification socket URL an answer of the API names may not be dialled (nil: it may):
+  /// the REST client's rules hold for it too — `wss`, or plain `ws` to loopback only (an emulator);
+  /// no credentials in it.
+  public static func socketURLProblem(_ text: String) -> String? {
+    guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host,
+      !host.isEmpty
+    else { return "the notification channel's connectUri is not a URL" }
+    guard scheme == "wss" || (scheme == "ws" && isLoopback(host)) else {
+      return
+        "refusing the notification channel's connectUri: \(scheme == "ws" ? "plain ws off loopback" : "scheme '\(scheme)'"); only wss is dialled"
+    }
+    guard url.user == nil, url.password == nil else {
+      return "refusing the notification channel's connectUri: it carries credentials"
+    }
+    return nil
+  }
+
   static func isLoopback(_ host: String) -> Bool {
     let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
     if h == "localhost" || h == "::1" { return true }

@@ -187,6 +187,8 @@ public actor NotificationStream {
     let logger = self.logger
     let result: SocketOutcome = await withTaskGroup(of: SocketOutcome?.self) { group in
       group.addTask {
+        // The URL comes from an answer: held to the REST client's rules before it is dialled.
+        if let problem = GenesysConfiguration.socketURLProblem(channel.connectUri) { return .failed(problem) }
         do {
           try await WebSocketClient.connect(url: channel.connectUri, logger: logger) { inbound, outbound, _ in
             await self.noteConnect()

@@ -219,3 +219,20 @@ import Testing
     if case .ignored = NotificationStream.parse("not json") {} else { Issue.record("garbage is ignored") }
   }
 }
+
+/// The notification socket URL comes from an answer of the API: it is held to the REST client's
+/// rules (DESIGN §5) before it is dialled.
+@Suite struct SocketURLTests {
+  @Test(arguments: [
+    "wss://streaming.mypurecloud.ie/channels/streaming-0-abc", "ws://127.0.0.1:4321/channels/x",
+    "ws://localhost/channels/x", "ws://[::1]:80/x",
+  ])
+  func allowed(_ url: String) { #expect(GenesysConfiguration.socketURLProblem(url) == nil) }
+
+  @Test(arguments: [
+    "ws://streaming.evil.example/channels/x", "https://streaming.mypurecloud.ie/x",
+    "wss://u:p@host.example/x",
+    "file:///etc/passwd", "not a url",
+  ])
+  func refused(_ url: String) { #expect(GenesysConfiguration.socketURLProblem(url) != nil) }
+}
