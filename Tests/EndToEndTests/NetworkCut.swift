@@ -152,19 +152,9 @@ final class NetworkCut: @unchecked Sendable {
 
   @discardableResult
   static func run(_ args: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: args[0])
-    p.arguments = Array(args.dropFirst())
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard p.terminationStatus == 0 else {
-      throw Failed(description: "\(args.joined(separator: " ")): \(text)")
-    }
+    let (status, text) = try runToExit(args)
+    guard status == 0 else { throw Failed(description: "\(args.joined(separator: " ")): \(text)") }
     return text
   }
+
 }

@@ -8,19 +8,10 @@ import Testing
 @Suite struct PolicyDiscoveryEndToEndTests {
   /// `partyline validate DIR` under `timeout -s KILL 30` (the test runner's children ignore SIGTERM): a hang is a failure, not a stuck suite.
   static func validate(_ dir: String) throws -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    p.arguments = ["-s", "KILL", "30", CLI.binary.path, "validate", dir]
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"
-    p.environment = env
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    return try runToExit(
+      ["/usr/bin/timeout", "-s", "KILL", "30", CLI.binary.path, "validate", dir], environment: env)
   }
 
   @Test func aLinkOutOfTheDirectoryIsRefusedAndAFIFOIsSkipped() throws {
