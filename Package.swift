@@ -37,6 +37,8 @@ let package = Package(
     .target(name: "Backoff"),
     // The one ISO-8601 formatter and parser.
     .target(name: "WireTime"),
+    // The one rule for which hosts are this machine (plain http, ws, PostgreSQL without verify-full).
+    .target(name: "Loopback"),
     // The policy engine, pure: the model, the compiler, the planner, the applier and the runtime
     // (reconciler, watcher) on an injected clock, over protocols for the live state, the executor,
     // the journal and the locks. No files, sockets, environment, printing or real clock.
@@ -56,7 +58,7 @@ let package = Package(
     .target(
       name: "GenesysCloud",
       dependencies: [
-        "Backoff", "WireTime",
+        "Backoff", "WireTime", "Loopback",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         .product(name: "Logging", package: "swift-log"),
@@ -82,7 +84,7 @@ let package = Package(
     .target(
       name: "PartylineStatePostgres",
       dependencies: [
-        "PartylineCore", "Backoff",
+        "PartylineCore", "Backoff", "Loopback",
         .product(name: "PostgresNIO", package: "postgres-nio"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -91,7 +93,7 @@ let package = Package(
       name: "partyline",
       dependencies: [
         "PartylineCore", "PartylineLocal", "PartylineViews", "PartylineStatePostgres", "PartylineGenesys",
-        "GenesysCloud", "GenesysSim", "Backoff", "WireTime",
+        "GenesysCloud", "GenesysSim", "Backoff", "WireTime", "Loopback",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import Foundation
+import Loopback
 
 /// Where and as whom to talk to Genesys Cloud.
 public struct GenesysConfiguration: Sendable {
@@ -29,7 +30,7 @@ public struct GenesysConfiguration: Sendable {
       throw GenesysError.configuration(
         "unsupported scheme '\(scheme)' in the API URL: use https (or http on loopback, for an emulator)")
     }
-    guard scheme == "https" || Self.isLoopback(host) else {
+    guard scheme == "https" || Loopback.contains(host) else {
       throw GenesysError.configuration(
         "refusing plain http to '\(host)': http is allowed only on loopback (127.0.0.1, ::1, localhost); use https"
       )
@@ -84,7 +85,7 @@ public struct GenesysConfiguration: Sendable {
     guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host,
       !host.isEmpty
     else { return "the notification channel's connectUri is not a URL" }
-    guard scheme == "wss" || (scheme == "ws" && isLoopback(host)) else {
+    guard scheme == "wss" || (scheme == "ws" && Loopback.contains(host)) else {
       return
         "refusing the notification channel's connectUri: \(scheme == "ws" ? "plain ws off loopback" : "scheme '\(scheme)'"); only wss is dialled"
     }
@@ -92,13 +93,6 @@ public struct GenesysConfiguration: Sendable {
       return "refusing the notification channel's connectUri: it carries credentials"
     }
     return nil
-  }
-
-  static func isLoopback(_ host: String) -> Bool {
-    let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-    if h == "localhost" || h == "::1" { return true }
-    let parts = h.split(separator: ".")
-    return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
   }
 
   /// A URL with any user info removed, for messages.

@@ -1,4 +1,5 @@
 public import Foundation
+import Loopback
 
 /// A `postgres://user:password@host:port/database?sslmode=…` connection string, parsed. Its
 /// `description` never shows the password, and `redact(_:)` removes it from any other text, so an
@@ -30,15 +31,11 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     state.lowercased().hasPrefix("postgres")
   }
 
-  /// Whether `host` is this machine (loopback, or a Unix socket's directory).
-  public static func isLoopback(_ host: String) -> Bool {
-    let h = host.lowercased()
-    return h == "localhost" || h == "::1" || h == "[::1]" || h.hasPrefix("127.") || h.hasPrefix("/")
-  }
-
   /// The `sslmode` when the URL gives none: `prefer` on loopback, else `verify-full` (the journal
   /// decides which mutes get reverted: its server is checked).
-  public static func defaultTLS(host: String) -> TLSMode { isLoopback(host) ? .prefer : .verifyFull }
+  public static func defaultTLS(host: String) -> TLSMode {
+    host.hasPrefix("/") || Loopback.contains(host) ? .prefer : .verifyFull  // "/": a Unix socket's directory
+  }
 
   /// Thrown for a state URL that cannot be used; the message never quotes the URL.
   public struct Invalid: Error, CustomStringConvertible {

@@ -2,6 +2,7 @@ import Backoff
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import Loopback
 import NIOCore
 import PartylineCore
 import PartylineGenesys
@@ -25,7 +26,7 @@ final class WebhookSink: @unchecked Sendable {
 
   static func checkURL(_ url: String) throws {
     guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), let host = u.host,
-      scheme == "https" || (scheme == "http" && (host == "127.0.0.1" || host == "localhost" || host == "::1"))
+      scheme == "https" || (scheme == "http" && Loopback.contains(host))
     else {
       throw ValidationError("--webhook '\(url)' must be an https URL (plain http only on loopback)")
     }
