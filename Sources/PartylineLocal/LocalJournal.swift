@@ -50,103 +50,334 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     }
   }
 
-  /// The records of `workspace`, in file order (see ``Journal``): kept by workspace as they are read,
-  /// so an idle `watch` reading every two seconds does no work proportional to the journal.
+  /// Every record of `workspace`, in file order (a listing: a run reads a slice).
   public func records(workspace: String) async throws -> [JournalRecord] {
-    let all = try allRecords()
-    return mutex.withLock {
-      // `all` is the cache's records, and maybe a last line still without its newline.
-      guard let c = cache, all.count >= c.records.count, all.count - c.records.count <= 1 else {
-        return all.filter { $0.workspace == workspace }
-      }
-      var out = c.byWorkspace[workspace] ?? []
-      if all.count > c.records.count, let last = all.last, last.workspace == workspace { out.append(last) }
-      return out
-    }
+    try allRecords().filter { $0.workspace == workspace }
   }
 
-  /// How many records each conversation has, in every workspace (see ``Journal``).
+  /// How many records each conversation has, in every workspace (a listing: the whole file).
   public func recordCounts() async throws -> [String: Int] {
-    let all = try allRecords()
-    return mutex.withLock {
-      guard let c = cache, c.records.count == all.count else {
-        var counts: [String: Int] = [:]
-        for r in all { counts[r.conversation, default: 0] += 1 }
-        return counts
-      }
-      return c.counts
-    }
+    var counts: [String: Int] = [:]
+    for r in try allRecords() { counts[r.conversation, default: 0] += 1 }
+    return counts
   }
 
-  /// How many records `conversation` has, in every workspace (see ``Journal``).
+  /// How many records `conversation` has, in every workspace (see ``Journal``): through the index.
   public func recordCount(conversation: String) async throws -> Int {
-    try await recordCounts()[conversation] ?? 0
+    guard let read = try refresh() else { return 0 }
+    return records(of: conversation, in: read).count
   }
 
-  /// What has been read of the file: `watch` reads the journal every two seconds, so only the bytes
-  /// appended since are read and parsed (memory and time stay proportional to what is new).
-  private struct Cache {
-    var device: UInt64
+  /// The records of `conversations` (and of those with an open lease, when `open`), through the index
+  /// and the lines appended since it (see ``Journal/slice(workspace:conversations:open:)``).
+  public func slice(workspace: String, conversations: Set<String>, open: Bool) async throws -> JournalSlice {
+    guard let read = try refresh() else {
+      return JournalSlice(
+        conversations: conversations, counts: Dictionary(uniqueKeysWithValues: conversations.map { ($0, 0) }))
+    }
+    var wanted = conversations
+    if open {
+      for c in openCandidates(read.view) where !wanted.contains(c) {
+        let own = records(of: c, in: read).filter { $0.workspace == workspace }
+        if JournalState(own, workspace: workspace).leases.contains(where: { $0.status == .open }) {
+          wanted.insert(c)
+        }
+      }
+    }
+    var slice = JournalSlice(conversations: wanted)
+    // In file order: every conversation's records, then sorted by place (records of one conversation
+    // are already in order; across conversations the order does not matter, but is kept for reading).
+    var placed: [(offset: Int, record: JournalRecord)] = []
+    for c in wanted {
+      let all = placedRecords(of: c, in: read)
+      slice.counts[c] = all.count
+      placed += all.filter { $0.record.workspace == workspace }
+    }
+    slice.records = placed.sorted { $0.offset < $1.offset }.map(\.record)
+    return slice
+  }
+
+  /// The conversations that may hold an open lease: those the index says held one, and those with a
+  /// mute written since (no other record opens a lease).
+  private func openCandidates(_ view: View) -> [String] {
+    var out = view.index.open
+    var seen = Set(out)
+    for line in view.tail {
+      if let r = line.record, r.kind == .intent, r.action == .mute, seen.insert(r.conversation).inserted {
+        out.append(r.conversation)
+      }
+    }
+    return out
+  }
+
+  /// The records of `conversation` in every workspace, in file order.
+  private func records(of conversation: String, in read: Read) -> [JournalRecord] {
+    placedRecords(of: conversation, in: read).map(\.record)
+  }
+
+  /// The records of `conversation` in every workspace with their places: the lines the index points
+  /// at (read once per view, then kept), those appended since, and a last line still being written.
+  private func placedRecords(of conversation: String, in read: Read) -> [(offset: Int, record: JournalRecord)]
+  {
+    var out = indexedRecords(of: conversation, in: read.view)
+    for i in read.view.tailByConversation[conversation] ?? [] {
+      if let r = read.view.tail[i].record { out.append((read.view.tail[i].offset, r)) }
+    }
+    if let last = read.partial, last.record.conversation == conversation { out.append(last) }
+    return out
+  }
+
+  /// The records of `conversation` the index points at, read from the file (and kept while the index
+  /// is the same; at most ``maxKeptConversations`` conversations are kept).
+  private func indexedRecords(of conversation: String, in view: View) -> [(
+    offset: Int, record: JournalRecord
+  )] {
+    if let kept = mutex.withLock({ indexed[conversation] }), kept.covered == view.index.covered,
+      kept.inode == view.index.inode
+    {
+      return kept.records
+    }
+    let postings = view.index.postings(of: JournalIndex.key(conversation))
+    var out: [(offset: Int, record: JournalRecord)] = []
+    if !postings.isEmpty {
+      let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+      if fd >= 0 {
+        defer { close(fd) }
+        var line: [UInt8] = []
+        for p in postings {
+          line = [UInt8](repeating: 0, count: Int(p.length))
+          let n = line.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Int(p.length), off_t(p.offset)) }
+          guard n == Int(p.length) else { continue }
+          // (A line of another conversation with the same key, or not a record: not this one's.)
+          if let r = try? JournalRecord.read(Substring(String(decoding: line, as: UTF8.self))).get(),
+            r.conversation == conversation
+          {
+            out.append((Int(p.offset), r))
+          }
+        }
+      }
+    }
+    mutex.withLock {
+      if indexed.count >= Self.maxKeptConversations { indexed.removeAll(keepingCapacity: true) }
+      indexed[conversation] = IndexedRecords(
+        inode: view.index.inode, covered: view.index.covered, records: out)
+    }
+    return out
+  }
+
+  /// A conversation's records read through the index.
+  private struct IndexedRecords {
     var inode: UInt64
+    var covered: Int
+    var records: [(offset: Int, record: JournalRecord)]
+  }
+  private var indexed: [String: IndexedRecords] = [:]
+  /// How many conversations' indexed records are kept (watch reads the same open ones every 2 s).
+  static let maxKeptConversations = 10_000
+
+  /// What this process knows of the file: its index and the whole lines after it.
+  private struct View {
+    var index: JournalIndex
+    /// Bytes read: the index's, then the tail's (always a line's end).
     var offset: Int
     var lines: Int
-    var records: [JournalRecord]
-    var unreadable: [UnreadableRecord] = []
-    /// `records` by workspace, and counted by conversation, as they are read.
-    var byWorkspace: [String: [JournalRecord]] = [:]
-    var counts: [String: Int] = [:]
-
-    mutating func add(_ r: JournalRecord) {
-      records.append(r)
-      byWorkspace[r.workspace, default: []].append(r)
-      counts[r.conversation, default: 0] += 1
-    }
+    var tail: [TailLine] = []
+    var tailByConversation: [String: [Int]] = [:]
+    var tailUnreadable: [UnreadableRecord] = []
   }
-  private var cache: Cache?
+  private struct TailLine {
+    var offset: Int
+    var length: Int
+    var record: JournalRecord?
+  }
+  /// One read: the view, and a last line without its newline that reads as a record (being written).
+  private struct Read {
+    var view: View
+    var partial: (offset: Int, record: JournalRecord)?
+  }
+  private var view: View?
 
-  /// The lines the reads skipped (see ``Journal/unreadable()``).
-  public func unreadable() async -> [UnreadableRecord] { mutex.withLock { cache?.unreadable ?? [] } }
+  /// How many lines appended after the index make the next read fold them into it (the lines after
+  /// the index are parsed by every new process: this bounds what a run parses).
+  public static let foldAt = 512
 
-  /// Every record; a line other than the last that cannot be read (damaged, of a later format
-  /// version, a stray writer's) is skipped and kept in `unreadable()`, so one bad line never hides the
-  /// leases of the others.
-  public func allRecords() throws -> [JournalRecord] {
+  /// The file's index at `indexPath`, beside the journal.
+  public var indexPath: String { path.replacingOccurrences(of: "journal.jsonl", with: "journal.index") }
+
+  /// Brings the view up to the file: the index read (or built) when the file is another one or shorter
+  /// than what was read, then the lines appended since; folds them into the index when there are
+  /// ``foldAt`` of them. Nil when there is no journal file.
+  private func refresh() throws -> Read? {
     let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-    guard fd >= 0 else { return [] }
+    guard fd >= 0 else { return nil }
     defer { close(fd) }
     var st = stat()
     guard fstat(fd, &st) == 0 else { throw JournalError.io("cannot read \(path)") }
     let size = Int(st.st_size)
-    var c = mutex.withLock { cache }
-    if c == nil || c!.device != UInt64(st.st_dev) || c!.inode != UInt64(st.st_ino) || size < c!.offset {
-      c = Cache(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), offset: 0, lines: 0, records: [])
+    let (device, inode) = (UInt64(st.st_dev), UInt64(st.st_ino))
+    var v: View
+    if let known = mutex.withLock({ self.view }), known.index.device == device, known.index.inode == inode,
+      known.offset <= size
+    {
+      v = known
+    } else {
+      let index =
+        loadIndex(fd, device: device, inode: inode, size: size)
+        ?? JournalIndex(
+          device: device, inode: inode, covered: 0, lines: 0, edge: JournalIndex.fnv([UInt8]()), postings: [],
+          open: [], unreadable: [])
+      v = View(index: index, offset: index.covered, lines: index.lines)
     }
-    var cached = c!
-    let bytes = try readBytes(fd, from: cached.offset, expected: size - cached.offset)
-    // Whole lines are parsed and kept; a last line without its newline (torn by a crash) is not.
+    let bytes = try readBytes(fd, from: v.offset, expected: size - v.offset)
+    // Whole lines are parsed and kept; a last line without its newline (torn by a crash, or still
+    // being written) is not.
     let complete = bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0
     var lineStart = 0
     for i in 0..<complete where bytes[i] == 10 {
-      cached.lines += 1
-      let line = String(decoding: bytes[lineStart..<i], as: UTF8.self)
-      switch JournalRecord.read(Substring(line)) {
-      case .success(let r): cached.add(r)
+      v.lines += 1
+      let text = String(decoding: bytes[lineStart..<i], as: UTF8.self)
+      var line = TailLine(offset: v.offset + lineStart, length: i - lineStart, record: nil)
+      switch JournalRecord.read(Substring(text)) {
+      case .success(let r):
+        line.record = r
+        v.tailByConversation[r.conversation, default: []].append(v.tail.count)
       case .failure(let reason):
         // Kept to a bounded number of reports: a journal of nothing but damage stays small in memory.
-        if cached.unreadable.count < Self.maxUnreadableKept {
-          cached.unreadable.append(UnreadableRecord(file: path, line: cached.lines, reason: reason))
+        if v.index.unreadable.count + v.tailUnreadable.count < Self.maxUnreadableKept {
+          v.tailUnreadable.append(UnreadableRecord(file: path, line: v.lines, reason: reason))
         }
+      }
+      v.tail.append(line)
+      lineStart = i + 1
+    }
+    v.offset += complete
+    if v.tail.count >= Self.foldAt { v = fold(v, fd: fd) }
+    let current = v
+    mutex.withLock { self.view = current }
+    var read = Read(view: v)
+    if complete < bytes.count {
+      if let r = JournalRecord.parse(Substring(String(decoding: bytes[complete...], as: UTF8.self))) {
+        read.partial = (v.offset, r)
+      } else {
+        mutex.withLock { repairedTornLine = true }  // cut off at the next append
+      }
+    }
+    return read
+  }
+
+  /// The index file, if it is one and matches the journal open as `fd` (same file, at least as long,
+  /// the same bytes before the end it covers); nil otherwise (it is then rebuilt).
+  private func loadIndex(_ fd: Int32, device: UInt64, inode: UInt64, size: Int) -> JournalIndex? {
+    let ifd = open(indexPath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    guard ifd >= 0 else { return nil }
+    defer { close(ifd) }
+    var st = stat()
+    guard fstat(ifd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_uid == geteuid(),
+      Int(st.st_size) <= JournalIndex.maxBytes,
+      let bytes = try? readBytes(ifd, from: 0, expected: Int(st.st_size)),
+      let index = JournalIndex.decode(bytes), index.device == device, index.inode == inode,
+      index.covered <= size,
+      (try? edge(fd, covered: index.covered)) == index.edge
+    else { return nil }
+    return index
+  }
+
+  /// The hash of the file's last bytes (up to 4 KiB) before `covered` (see `JournalIndex.edge`).
+  private func edge(_ fd: Int32, covered: Int) throws -> UInt64 {
+    let start = max(0, covered - 4096)
+    var bytes = [UInt8](repeating: 0, count: covered - start)
+    let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, covered - start, off_t(start)) }
+    guard n == covered - start else { throw JournalError.io("cannot read \(path)") }
+    return JournalIndex.fnv(bytes)
+  }
+
+  /// The view with its tail folded into a new index, written beside the journal (a cache: when it
+  /// cannot be written, the view still holds it, and the next process folds again).
+  private func fold(_ v: View, fd: Int32) -> View {
+    var postings = v.index.postings
+    for line in v.tail {
+      // A line that cannot be read has no conversation; it is counted among the lines, never lost.
+      guard let r = line.record else { continue }
+      postings.append(
+        JournalIndex.Posting(
+          key: JournalIndex.key(r.conversation), offset: UInt64(line.offset),
+          length: UInt32(clamping: line.length)))
+    }
+    postings.sort()
+    // The open conversations: of the candidates, those with an open lease in any workspace.
+    let read = Read(view: v)
+    var open: [String] = []
+    for c in openCandidates(v) {
+      let all = records(of: c, in: read)
+      let workspaces = Set(all.map(\.workspace))
+      if workspaces.contains(where: { w in
+        JournalState(all, workspace: w).leases.contains(where: { $0.status == .open })
+      }) {
+        open.append(c)
+      }
+    }
+    guard let edge = try? edge(fd, covered: v.offset) else { return v }
+    let index = JournalIndex(
+      device: v.index.device, inode: v.index.inode, covered: v.offset, lines: v.lines, edge: edge,
+      postings: postings, open: open.sorted(),
+      unreadable: v.index.unreadable + v.tailUnreadable.map { ($0.line, $0.reason.description) })
+    try? writeIndex(index)
+    return View(index: index, offset: v.offset, lines: v.lines)
+  }
+
+  /// Writes `index` beside the journal: a new file (0600, created exclusively, never through a link),
+  /// renamed over the old one.
+  private func writeIndex(_ index: JournalIndex) throws {
+    let temp = indexPath + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let tfd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    guard tfd >= 0 else { throw JournalError.io("cannot create \(temp)") }
+    do {
+      defer { close(tfd) }
+      _ = try FileDescriptor(rawValue: tfd).writeAll(index.encoded())
+    } catch {
+      unlink(temp)
+      throw error
+    }
+    guard rename(temp, indexPath) == 0 else {
+      unlink(temp)
+      throw JournalError.io("cannot replace \(indexPath)")
+    }
+  }
+
+  /// The lines the reads skipped (see ``Journal/unreadable()``).
+  public func unreadable() async -> [UnreadableRecord] {
+    mutex.withLock {
+      guard let v = view else { return [] }
+      return v.index.unreadable.map {
+        UnreadableRecord(file: path, line: $0.line, reason: UnreadableRecord.Reason($0.reason))
+      } + v.tailUnreadable
+    }
+  }
+
+  /// Every record, read from the whole file (a listing, a compaction); a line other than the last that
+  /// cannot be read (damaged, of a later format version, a stray writer's) is skipped, so one bad line
+  /// never hides the leases of the others.
+  public func allRecords() throws -> [JournalRecord] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    guard fd >= 0 else { return [] }
+    defer { close(fd) }
+    var records: [JournalRecord] = []
+    let bytes = try readBytes(fd, from: 0)
+    var lineStart = 0
+    for i in bytes.indices where bytes[i] == 10 {
+      if let r = try? JournalRecord.read(Substring(String(decoding: bytes[lineStart..<i], as: UTF8.self)))
+        .get()
+      {
+        records.append(r)
       }
       lineStart = i + 1
     }
-    cached.offset += complete
-    mutex.withLock { cache = cached }
-    guard complete < bytes.count else { return cached.records }
-    if let r = JournalRecord.parse(Substring(String(decoding: bytes[complete...], as: UTF8.self))) {
-      return cached.records + [r]
+    if lineStart < bytes.count,
+      let r = JournalRecord.parse(Substring(String(decoding: bytes[lineStart...], as: UTF8.self)))
+    {
+      records.append(r)
     }
-    mutex.withLock { repairedTornLine = true }  // cut off at the next append
-    return cached.records
+    return records
   }
 
   /// How many unreadable lines are kept for reports (the count of lines read goes on).
@@ -211,7 +442,10 @@ public final class LocalJournal: Journal, @unchecked Sendable {
       }
       guard dropped > 0 else { return CompactionReport(dropped: 0, conversations: 0, kept: kept) }
       try self.replace(with: out)
-      self.mutex.withLock { self.cache = nil }
+      self.mutex.withLock {
+        self.view = nil
+        self.indexed = [:]
+      }
       return CompactionReport(dropped: dropped, conversations: drop.count, kept: kept)
     }
   }

@@ -110,9 +110,7 @@ struct ApplyCommand: AsyncParsableCommand {
     await connection.close()
     await hub.webhook?.flush()
     if let path = eventOptions.metricsFile, !dryRun {
-      let leases = JournalState(
-        (try? await opened?.journal.records(workspace: run.workspace)) ?? [], workspace: run.workspace
-      ).leases
+      let leases = (try? await opened?.journal.openLeases(workspace: run.workspace)) ?? []
       let text = hub.metrics.render(
         plan: outcome.plan, report: outcome.report, leases: leases, throttled: throttled,
         now: Date().timeIntervalSince1970)
@@ -240,7 +238,11 @@ extension ApplyCommand {
       for cid in saved.snapshots.keys.sorted() { live[cid] = try await read(cid) }
       let changed = changedSince(live)
       if !changed.isEmpty { throw SavedPlanError.changed(changed) }
-      let records = try await state.journal.records(workspace: run.workspace)
+      // The plan's conversations are all it touches: their records say whether it was applied before.
+      let records = try await state.journal.slice(
+        workspace: run.workspace, conversations: Set(saved.snapshots.keys).union(changes.map(\.conversation)),
+        open: false
+      ).records
       // A saved plan applies once: applied again (after its mutes were reverted, say), it would mute anew.
       if let prior = records.first(where: { $0.plan == planId }) {
         throw SavedPlanError.applied(planId, prior)
@@ -266,9 +268,11 @@ extension ApplyCommand {
         applier.prepare = { cid, planned in
           let lock = try await locker.lock(cid)
           do {
-            if let prior = try await journal.records(workspace: workspace).first(where: {
-              $0.plan == planId && $0.run != runId
-            }) {
+            if let prior = try await journal.slice(workspace: workspace, conversations: [cid], open: false)
+              .records.first(where: {
+                $0.plan == planId && $0.run != runId
+              })
+            {
               throw SavedPlanError.applied(planId, prior)
             }
             let changed = changedSince([cid: try await read(cid)])

@@ -71,17 +71,17 @@ struct PlanCommand: AsyncParsableCommand {
     let plan: Plan
     do {
       // plan writes nothing: it reads the journal only when there is one.
-      let (records, clockOffset) = try await StateBackend.readOnlyRecords(
-        StateBackend.location(run.state, sandbox: run.sandbox), workspace: run.workspace)
-      // The planning step apply uses, with nothing to carry out.
-      var reconciler = Reconciler(
-        set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
-        source: LiveStateReader(client: connection.client), executor: DryRunExecutor(say: { _ in }),
-        clock: OffsetClock(SystemClock(), offset: clockOffset), journal: nil, locker: nil, parallelism: 1,
-        dryRun: true, run: "plan")
-      reconciler.policiesReadAt = readAt
-      let planned = try await reconciler.plan(records: records).plan
-      plan = planned
+      plan = try await StateBackend.readingJournal(StateBackend.location(run.state, sandbox: run.sandbox)) {
+        journal, clockOffset in
+        // The planning step apply uses, with nothing to carry out.
+        var reconciler = Reconciler(
+          set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
+          source: LiveStateReader(client: connection.client), executor: DryRunExecutor(say: { _ in }),
+          clock: OffsetClock(SystemClock(), offset: clockOffset), journal: nil, locker: nil, parallelism: 1,
+          dryRun: true, run: "plan")
+        reconciler.policiesReadAt = readAt
+        return try await reconciler.plan(journal: journal).plan
+      }
     } catch {
       await connection.close()
       Terminal.stderr.write("error: \(error)\n")

@@ -89,25 +89,28 @@ enum StateBackend {
     return offset
   }
 
-  /// For `plan`, which writes nothing: the records of a workspace (none when there is no state yet)
-  /// and the state's clock offset (see `OpenedState.clockOffset`).
-  static func readOnlyRecords(_ where: String, workspace: String) async throws
-    -> (records: [JournalRecord], clockOffset: Double)
-  {
+  /// For `plan`, which writes no state: `body` plans with the journal (nil when there is no state
+  /// yet) and the state's clock offset (see `OpenedState.clockOffset`). (A local journal may refresh
+  /// its index beside it: a cache of the journal, never state of its own.)
+  static func readingJournal<T>(
+    _ where: String, _ body: ((any Journal)?, Double) async throws -> T
+  ) async throws -> T {
     if PostgresURL.isPostgres(`where`) {
       let store = try await PostgresStore.open(try PostgresURL(`where`), holder: "plan", migrate: false)
       do {
         let offset = try await serverClock(store)
-        let records = try await PostgresJournal(store: store).records(workspace: workspace)
+        let result = try await body(PostgresJournal(store: store), offset)
         await store.close()
-        return (records, offset)
+        return result
       } catch {
         await store.close()
         throw error
       }
     }
     try refuseOtherURLs(`where`)
-    guard FileManager.default.fileExists(atPath: `where` + "/journal.jsonl") else { return ([], 0) }
-    return (try await LocalJournal(directory: `where`).records(workspace: workspace), 0)
+    guard FileManager.default.fileExists(atPath: `where` + "/journal.jsonl") else {
+      return try await body(nil, 0)
+    }
+    return try await body(try LocalJournal(directory: `where`), 0)
   }
 }

@@ -107,11 +107,10 @@ struct WatchCommand: AsyncParsableCommand {
       Self.show(notice)
       // After each full reconcile, the metrics file.
       if case .reconciled(let outcome, .full) = notice, let path = metricsFile,
-        let records = try? await journal.records(workspace: workspace)
+        let leases = try? await journal.openLeases(workspace: workspace)
       {
         let text = hub.metrics.render(
-          plan: outcome.plan, report: outcome.report,
-          leases: JournalState(records, workspace: workspace).leases,
+          plan: outcome.plan, report: outcome.report, leases: leases,
           throttled: await budget.throttled, now: clock.now())
         try? AtomicFile.write(text, to: path)
       }
@@ -119,11 +118,7 @@ struct WatchCommand: AsyncParsableCommand {
     await watcher.run(set, signal: stop)
     await connection.close()
     await hub.webhook?.flush()
-    let open =
-      ((try? await journal.records(workspace: workspace)).map {
-        JournalState($0, workspace: workspace).leases
-      } ?? [])
-      .filter { $0.status == .open }
+    let open = (try? await journal.openLeases(workspace: workspace)) ?? []
     // Reverts made while the database was gone: written now if it is back.
     let unwritten = await journal.flushBuffered()
     if unwritten > 0 {

@@ -26,24 +26,31 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let reader = try LocalJournal(directory: dir)
     let writer = try LocalJournal(directory: dir)  // another run, as far as the reader can tell
-    #expect(try reader.allRecords().isEmpty)
+    func ids(_ j: LocalJournal) async throws -> [String] {
+      try await j.slice(workspace: "default", conversations: ["c1", "c2"], open: false).records.map(\.id)
+    }
+    #expect(try await ids(reader).isEmpty)
     try await writer.append([record(1), record(2, conversation: "c2")])
-    #expect(try reader.allRecords().map(\.id) == ["r-1", "r-2"])
+    #expect(try await ids(reader) == ["r-1", "r-2"])
     try await writer.append([record(3)])
+    #expect(try await ids(reader) == ["r-1", "r-2", "r-3"])
     #expect(try reader.allRecords().map(\.id) == ["r-1", "r-2", "r-3"])
     #expect(try await reader.recordCounts() == ["c1": 2, "c2": 1])
     #expect(try await reader.recordCount(conversation: "c1") == 2)
+    let counted = try await reader.slice(workspace: "other", conversations: ["c1", "c9"], open: false)
+    #expect(counted.records.isEmpty, "another workspace's records are not this one's")
+    #expect(counted.counts == ["c1": 2, "c9": 0], "counts are of every workspace")
 
     // A crash mid-write leaves half a line.
     let handle = try #require(FileHandle(forWritingAtPath: reader.path))
     handle.seekToEndOfFile()
     handle.write(Data(record(4).line.prefix(30).utf8))
     try handle.close()
-    #expect(try reader.allRecords().map(\.id) == ["r-1", "r-2", "r-3"])
+    #expect(try await ids(reader) == ["r-1", "r-2", "r-3"])
     #expect(reader.repairedTornLine)
     try await writer.append([record(5)])
-    #expect(try reader.allRecords().map(\.id) == ["r-1", "r-2", "r-3", "r-5"])
-    #expect(try LocalJournal(directory: dir).allRecords().map(\.id) == ["r-1", "r-2", "r-3", "r-5"])
+    #expect(try await ids(reader) == ["r-1", "r-2", "r-3", "r-5"])
+    #expect(try await ids(LocalJournal(directory: dir)) == ["r-1", "r-2", "r-3", "r-5"])
 
     // A damaged line in the middle is skipped and named, for a fresh reader and a warm one alike: the
     // other records (and their leases) stay readable.
@@ -52,6 +59,7 @@ import Testing
     try text.write(toFile: reader.path + ".new", atomically: false, encoding: .utf8)
     _ = rename(reader.path + ".new", reader.path)  // a new file: the reader starts over
     for journal in [reader, try LocalJournal(directory: dir)] {
+      #expect(try await ids(journal) == ["r-1", "r-3", "r-5"])
       #expect(try journal.allRecords().map(\.id) == ["r-1", "r-3", "r-5"])
       let skipped = await journal.unreadable()
       #expect(skipped.map(\.line) == [2])
@@ -60,10 +68,148 @@ import Testing
     }
     // Appends after it are read incrementally, and the skipped line is still reported.
     try await writer.append([record(6)])
-    #expect(try reader.allRecords().map(\.id) == ["r-1", "r-3", "r-5", "r-6"])
+    #expect(try await ids(reader) == ["r-1", "r-3", "r-5", "r-6"])
     #expect(await reader.unreadable().map(\.line) == [2])
   }
 
+  /// A random history of many conversations, several workspaces and runs: mutes served, open, failed
+  /// or without an outcome, re-mutes, closes, retimes, adds and damaged lines.
+  func history(_ n: Int, seed: UInt64) -> [String] {
+    var rng = SeededRandom(seed)
+    var lines: [String] = []
+    for i in 0..<n {
+      let c = "conv-\(rng.next() % 60)"
+      let w = rng.next() % 4 == 0 ? "other" : "default"
+      let p = "p\(rng.next() % 3)"
+      let id = "i\(i)"
+      let at = 1_800_000_000 + Double(i)
+      func r(_ kind: JournalRecord.Kind, _ action: PlannedChange.Action, status: JournalRecord.Status? = nil)
+        -> JournalRecord
+      {
+        JournalRecord(
+          kind: kind, id: id, at: at, workspace: w, run: "run\(i % 7)", action: action, conversation: c,
+          participant: action == .add ? nil : p, policy: "pol", directive: "d",
+          role: action == .add ? "agent" : nil,
+          leaseEnds: action == .mute || kind == .retime ? at + 600 : nil, status: status)
+      }
+      switch rng.next() % 10 {
+      case 0, 1, 2: lines.append(r(.intent, .mute).line)
+      case 3: lines += [r(.intent, .mute).line, r(.outcome, .mute, status: .failed).line]
+      case 4: lines += [r(.intent, .mute).line, r(.outcome, .mute, status: .ok).line]
+      case 5, 6: lines += [r(.intent, .revert).line, r(.outcome, .revert, status: .ok).line]
+      case 7: lines.append(r(.close, .revert).line)
+      case 8: lines += [r(.intent, .add).line, r(.outcome, .add, status: .ok).line]
+      default: lines.append(rng.next() % 2 == 0 ? "{\"damaged\": \(i)}" : r(.retime, .mute).line)
+      }
+    }
+    return lines
+  }
+
+  /// What a slice must be: cut from every record of the file.
+  func expected(_ dir: String, workspace: String, conversations: Set<String>, open: Bool) throws
+    -> JournalSlice
+  {
+    JournalSlice(
+      cutting: try LocalJournal(directory: dir).allRecords(), workspace: workspace,
+      conversations: conversations,
+      open: open)
+  }
+
+  /// Slices read through the index (warm, from a fresh process, after folds, across appends) hold
+  /// exactly what cutting the whole journal holds: the open leases' conversations, the records asked
+  /// for, and every workspace's counts.
+  @Test(arguments: [1, 2, 3] as [UInt64]) func slicesThroughTheIndexAreTheWholeJournalsSlices(seed: UInt64)
+    async throws
+  {
+    let dir = directory("slices-\(seed)")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let warm = try LocalJournal(directory: dir)
+    let all = history(3 * LocalJournal.foldAt, seed: seed)
+    var written = 0
+    var rng = SeededRandom(seed &+ 100)
+    while written < all.count {
+      let n = min(all.count - written, Int(rng.next() % 300) + 1)
+      let handle = try #require(FileHandle(forWritingAtPath: warm.path))
+      handle.seekToEndOfFile()
+      handle.write(Data(all[written..<written + n].map { $0 + "\n" }.joined().utf8))
+      try handle.close()
+      written += n
+      for workspace in ["default", "other"] {
+        let asked = Set((0..<3).map { _ in "conv-\(rng.next() % 70)" })
+        let want = try expected(dir, workspace: workspace, conversations: asked, open: true)
+        for journal in [warm, try LocalJournal(directory: dir)] {
+          let got = try await journal.slice(workspace: workspace, conversations: asked, open: true)
+          #expect(got.conversations == want.conversations)
+          #expect(got.counts == want.counts)
+          #expect(got.records == want.records)
+          let plain = try await journal.slice(workspace: workspace, conversations: asked, open: false)
+          #expect(plain == (try expected(dir, workspace: workspace, conversations: asked, open: false)))
+        }
+      }
+    }
+    #expect(FileManager.default.fileExists(atPath: warm.indexPath), "the index was written")
+    let unreadable = try String(contentsOfFile: warm.path, encoding: .utf8).split(separator: "\n")
+      .enumerated().filter { JournalRecord.parse($0.element) == nil }.map { $0.offset + 1 }
+    let fresh = try LocalJournal(directory: dir)
+    _ = try await fresh.slice(workspace: "default", conversations: [], open: false)
+    #expect(await fresh.unreadable().map(\.line) == unreadable)
+    #expect(await warm.unreadable().map(\.line) == unreadable)
+  }
+
+  /// The index is a cache: damaged, of another journal, of a journal rewritten in place or replaced,
+  /// or a link, it is not believed — the journal is read again and the slices stay right.
+  @Test func anIndexThatDoesNotMatchItsJournalIsRebuilt() async throws {
+    let dir = directory("index-faults")
+    let elsewhere = directory("index-elsewhere")
+    defer {
+      try? FileManager.default.removeItem(atPath: dir)
+      try? FileManager.default.removeItem(atPath: elsewhere)
+    }
+    let journal = try LocalJournal(directory: dir)
+    try history(2 * LocalJournal.foldAt, seed: 7).map { $0 + "\n" }.joined().write(
+      toFile: journal.path, atomically: false, encoding: .utf8)
+    let asked: Set<String> = ["conv-1", "conv-2"]
+    func check(_ why: Comment) async throws {
+      let want = try expected(dir, workspace: "default", conversations: asked, open: true)
+      let got = try await LocalJournal(directory: dir).slice(
+        workspace: "default", conversations: asked, open: true)
+      #expect(got == want, why)
+    }
+    try await check("built from the journal")
+    let good = try Data(contentsOf: URL(fileURLWithPath: journal.indexPath))
+
+    // A flipped byte anywhere fails the checksum.
+    var bad = good
+    bad[bad.count / 2] ^= 0x40
+    try bad.write(to: URL(fileURLWithPath: journal.indexPath))
+    try await check("a damaged index")
+
+    // Another journal's index (same size, other bytes) is refused by the file's identity.
+    let other = try LocalJournal(directory: elsewhere)
+    try history(2 * LocalJournal.foldAt, seed: 8).map { $0 + "\n" }.joined().write(
+      toFile: other.path, atomically: false, encoding: .utf8)
+    _ = try await other.slice(workspace: "default", conversations: [], open: true)
+    try FileManager.default.removeItem(atPath: journal.indexPath)
+    try FileManager.default.copyItem(atPath: other.indexPath, toPath: journal.indexPath)
+    try await check("another journal's index")
+
+    // The journal rewritten in place (same file, same length, other bytes): the edge hash differs.
+    _ = try await LocalJournal(directory: dir).slice(workspace: "default", conversations: [], open: true)
+    var text = try String(contentsOfFile: journal.path, encoding: .utf8)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let flipped = lines.map { $0.replacingOccurrences(of: "\"status\":\"ok\"", with: "\"status\":\"no\"") }
+    text = flipped.joined(separator: "\n")
+    let handle = try #require(FileHandle(forWritingAtPath: journal.path))
+    handle.write(Data(text.utf8))
+    try handle.close()
+    try await check("a journal rewritten in place")
+
+    // A link in its place is not followed.
+    try FileManager.default.removeItem(atPath: journal.indexPath)
+    try FileManager.default.createSymbolicLink(
+      atPath: journal.indexPath, withDestinationPath: other.indexPath)
+    try await check("an index that is a link")
+  }
   /// Compaction drops whole conversations whose every record is older than the cutoff and that hold
   /// no open lease; recent history, open leases and unreadable lines stay, and appends made while it
   /// runs are never lost.
@@ -94,6 +240,7 @@ import Testing
     let after = try LocalJournal(directory: dir)
     let byConversation = Dictionary(grouping: try after.allRecords(), by: \.conversation).mapValues(\.count)
     #expect(byConversation == ["still-open": 2, "recent": 4, "live": 50])
+    _ = try await after.slice(workspace: "default", conversations: [], open: true)
     #expect(await after.unreadable().count == 1, "an unreadable line is never dropped")
     #expect(try journal.allRecords().count == 56, "a warm reader starts over on the new file")
     let mode = try FileManager.default.attributesOfItem(atPath: journal.path)[.posixPermissions] as? Int
@@ -102,5 +249,18 @@ import Testing
     #expect(leftovers.isEmpty)
     // Nothing more to drop: the file is left alone.
     #expect(try await journal.compact(cutoff: now - 30 * 86_400).dropped == 0)
+  }
+}
+
+/// A small seeded generator (SplitMix64): the same history for the same seed.
+struct SeededRandom {
+  var state: UInt64
+  init(_ seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
   }
 }

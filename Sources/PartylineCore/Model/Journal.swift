@@ -7,8 +7,12 @@ public import WireTime
 public protocol Journal: Sendable {
   /// Appends `records`, in order.
   func append(_ records: [JournalRecord]) async throws
-  /// Every record of `workspace`, in the order written.
+  /// Every record of `workspace`, in the order written (a listing or a compaction: a run reads a
+  /// slice).
   func records(workspace: String) async throws -> [JournalRecord]
+  /// The records in `workspace` of `conversations` and, when `open`, of every conversation with an
+  /// open lease there, with their counts in every workspace (see ``JournalSlice``).
+  func slice(workspace: String, conversations: Set<String>, open: Bool) async throws -> JournalSlice
   /// How many records each conversation has, in every workspace: a run compares a conversation's
   /// count under its lock with the count before it planned, to learn whether any run acted since.
   func recordCounts() async throws -> [String: Int]
@@ -26,4 +30,22 @@ public protocol Journal: Sendable {
 extension Journal {
   /// A journal that cannot hold an unreadable record (it keeps values, not lines).
   public func unreadable() async -> [UnreadableRecord] { [] }
+
+  /// The slice cut from every record (a journal without an index of its own).
+  public func slice(workspace: String, conversations: Set<String>, open: Bool) async throws -> JournalSlice {
+    let counts = try await recordCounts()
+    var slice = JournalSlice(
+      cutting: try await records(workspace: workspace), workspace: workspace, conversations: conversations,
+      open: open)
+    for c in slice.conversations { slice.counts[c] = counts[c] ?? 0 }
+    return slice
+  }
+}
+
+extension Journal {
+  /// The open leases of `workspace` (read from the slice of the conversations that hold one).
+  public func openLeases(workspace: String) async throws -> [Lease] {
+    let slice = try await slice(workspace: workspace, conversations: [], open: true)
+    return JournalState(slice.records, workspace: workspace).leases.filter { $0.status == .open }
+  }
 }

@@ -102,23 +102,38 @@ public struct Reconciler: Sendable {
   }
 
   /// The planning step `plan` and `apply` share: read what the set and the open leases need, bind
-  /// the select policies, and plan against the journal's `records`.
-  public func plan(records: [JournalRecord]) async throws -> (plan: Plan, read: LiveRead, state: JournalState)
-  {
-    var state = JournalState(records, workspace: workspace)
-    // Leases dated in the future (a writer's clock ahead) are re-timed from now: a finding each, and
-    // the re-timing is journalled by runOnce so it does not slide.
-    let retimes = state.retimes(now: clock.now(), workspace: workspace, run: run)
-    if !retimes.isEmpty { state = JournalState(records + retimes.map(\.record), workspace: workspace) }
+  /// the select policies, and plan against the journal's records of the conversations concerned.
+  ///
+  /// The journal is read in two slices, never whole: first the conversations the set names and those
+  /// with an open lease (the live read must include them), then the calls the live read found. Each
+  /// slice's counts are taken with its records (see ``JournalSlice``).
+  public func plan(journal: (any Journal)?) async throws -> (
+    plan: Plan, read: LiveRead, state: JournalState, slice: JournalSlice
+  ) {
     var set = self.set
     var wholeSet = self.wholeSet
-    var openLeaseConversations = state.leases.filter { $0.status == .open }.map(\.conversation)
+    let named = Set(set.policies.map(\.conversation).filter { !$0.isEmpty })
+    var slice: JournalSlice
     if let focus {
       // (Select policies stay: bound to an event's call through `given`, or for their leases' sake.)
       set.policies = set.policies.filter { focus.contains($0.conversation) || $0.selects }
       wholeSet = false
-      openLeaseConversations = openLeaseConversations.filter { focus.contains($0) }
+      slice =
+        try await journal?.slice(workspace: workspace, conversations: focus, open: false) ?? JournalSlice()
+    } else {
+      slice =
+        try await journal?.slice(workspace: workspace, conversations: named, open: true) ?? JournalSlice()
     }
+    // Leases dated in the future (a writer's clock ahead) are re-timed from now: a finding each, and
+    // the re-timing is journalled by runOnce so it does not slide.
+    let derive = { [workspace, run, clock] (records: [JournalRecord]) in
+      let state = JournalState(records, workspace: workspace)
+      let retimes = state.retimes(now: clock.now(), workspace: workspace, run: run)
+      return retimes.isEmpty
+        ? (state, retimes) : (JournalState(records + retimes.map(\.record), workspace: workspace), retimes)
+    }
+    var (state, retimes) = derive(slice.records)
+    let openLeaseConversations = state.leases.filter { $0.status == .open }.map(\.conversation)
     var request = LiveReadRequest(set: set)
     // A lease whose conversation id is not a UUID (a journal is input) is not read; a change planned
     // for it is blocked by the applier's id check.
@@ -133,6 +148,14 @@ public struct Reconciler: Sendable {
         ConversationId($0.conversation)
       })
     let read = try await source.read(request)
+    // The calls found that the first slice did not hold: their history decides too (a directive
+    // already served on a call does not act on it again).
+    let found = Set(read.live.conversations.keys).union(read.set.policies.map(\.conversation))
+      .subtracting(slice.conversations).filter { !$0.isEmpty }
+    if let journal, !found.isEmpty {
+      slice = slice.merging(try await journal.slice(workspace: workspace, conversations: found, open: false))
+    }
+    if !found.isEmpty { (state, retimes) = derive(slice.records) }
     var planner = Planner(workspace: workspace, wholeSet: wholeSet, addedRoles: state.addedRoles)
     planner.policiesReadAt = policiesReadAt
     planner.skipUnread = readLimit != nil
@@ -152,7 +175,7 @@ public struct Reconciler: Sendable {
     plan.retimes = retimes.map(\.record)
     if revertsOnly { plan.changes = plan.changes.filter { $0.action == .revert || $0.action == .prune } }
     if let onlyActions { plan.changes = plan.changes.filter { onlyActions.contains($0.action) } }
-    return (plan, read, state)
+    return (plan, read, state, slice)
   }
 
   /// `approve` sees the plan before anything is done and may refuse it.
@@ -163,10 +186,10 @@ public struct Reconciler: Sendable {
   /// done twice. `watch` and scheduled applies therefore wait for each other one conversation at a
   /// time, never for a whole run.
   public func runOnce(approve: (Plan) async throws -> Bool = { _ in true }) async throws -> Outcome {
-    // Counted before anything is read: a conversation whose count differs under its lock was acted on
+    // Counted as the records are read: a conversation whose count differs under its lock was acted on
     // since, by some run of any workspace.
-    let counts = dryRun || locker == nil ? [:] : try await journal?.recordCounts() ?? [:]
-    let (plan, read, _) = try await self.plan(records: try await journal?.records(workspace: workspace) ?? [])
+    let (plan, read, _, slice) = try await self.plan(journal: journal)
+    let counts = slice.counts
     if let journal, !dryRun, !plan.retimes.isEmpty { try await journal.append(plan.retimes) }
     if let journal, !dryRun, !plan.closedLeases.isEmpty {
       let at = clock.now()
@@ -202,7 +225,9 @@ public struct Reconciler: Sendable {
             return PreparedConversation(changes: planned, lock: lock)
           }
           // Another run acted on this conversation since the plan: read it again and plan it again.
-          let state = JournalState(try await journal.records(workspace: workspace), workspace: workspace)
+          let state = JournalState(
+            try await journal.slice(workspace: workspace, conversations: [cid], open: false).records,
+            workspace: workspace)
           var fresh = live
           let reread: LiveConversation? =
             if let id = ConversationId(cid) { try await source.conversation(id) } else { nil }

@@ -303,20 +303,15 @@ public struct Watcher: Sendable {
     let running = RunningSet()
     var retryAt: [String: Double] = [:]
     var attempts: [String: Int] = [:]
-    var known: (key: JournalKey?, open: [Lease]) = (nil, [])
     await withDiscardingTaskGroup { reverts in
       while !signal.stopped {
         let now = clock.now()
         let open: [Lease]
         do {
-          // The leases are derived again only when the journal changed: an idle watch does no work
-          // proportional to the journal every two seconds.
-          let records = try await journal.records(workspace: workspace)
-          let key = JournalKey(records)
-          if key != known.key {
-            known = (key, JournalState(records, workspace: workspace).leases.filter { $0.status == .open })
-          }
-          open = known.open
+          // Only the conversations with an open lease are read: an idle watch does no work proportional
+          // to the journal every two seconds.
+          let slice = try await journal.slice(workspace: workspace, conversations: [], open: true)
+          open = JournalState(slice.records, workspace: workspace).leases.filter { $0.status == .open }
         } catch {
           await notify(.failed("\(error)"))
           await signal.sleep(until: now + 2, on: clock)
@@ -354,16 +349,5 @@ public struct Watcher: Sendable {
         await signal.sleep(until: min(upcoming, retry, now + 2), on: clock, wakeable: true)
       }
     }
-  }
-}
-
-/// What identifies a read of the journal for caching what was derived from it: how many records, and
-/// the last one (records are only appended; a compaction changes the count).
-struct JournalKey: Equatable {
-  var count: Int
-  var last: JournalRecord?
-  init(_ records: [JournalRecord]) {
-    count = records.count
-    last = records.last
   }
 }
