@@ -35,9 +35,11 @@ export GENESYSCLOUD_OAUTHCLIENT_ID=partyline-demo GENESYSCLOUD_OAUTHCLIENT_SECRE
 
 # One command (plan or apply) on state S against S's emulator: "seconds KiB".
 measure() {
+  local yes=()
+  [ "$1" = apply ] && yes=(--yes)
   GENESYSCLOUD_API_URL=${urls[$2]} /usr/bin/time -f "%e %M" -o "$work/time" \
-    "$bin" "$1" --state "$work/$2" "$work/policies" >/dev/null 2>&1 || true
-  cat "$work/time"
+    "$bin" "$1" "${yes[@]}" --state "$work/$2" "$work/policies" >/dev/null 2>&1 || true
+  tail -n 1 "$work/time"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 

@@ -282,6 +282,17 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     return index
   }
 
+  /// How many bytes of the journal its index covers, if there is an index that matches it (nil when
+  /// there is none, or it would be rebuilt).
+  public func indexedBytes() -> Int? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { return nil }
+    return loadIndex(fd, device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int(st.st_size))?.covered
+  }
+
   /// The hash of the file's last bytes (up to 4 KiB) before `covered` (see `JournalIndex.edge`).
   private func edge(_ fd: Int32, covered: Int) throws -> UInt64 {
     let start = max(0, covered - 4096)
@@ -431,12 +442,31 @@ public final class LocalJournal: Journal, @unchecked Sendable {
       var out: [UInt8] = []
       var dropped = 0
       var kept = 0
+      // The new file's index, as it is written: a run after a compaction need not read it whole.
+      var postings: [JournalIndex.Posting] = []
+      var records: [JournalRecord] = []
+      var unreadable: [(line: Int, reason: String)] = []
       for line in head.lines + tail.lines {
         if let r = line.record, drop.contains(r.conversation) {
           dropped += 1
           continue
         }
         kept += 1
+        if let r = line.record {
+          postings.append(
+            JournalIndex.Posting(
+              key: JournalIndex.key(r.conversation), offset: UInt64(out.count),
+              length: UInt32(clamping: line.text.count)))
+          records.append(r)
+        } else if unreadable.count < Self.maxUnreadableKept {
+          let reason =
+            if case .failure(let why) = JournalRecord.read(
+              Substring(String(decoding: line.text, as: UTF8.self)))
+            {
+              why.description
+            } else { "unreadable" }
+          unreadable.append((kept, reason))
+        }
         out += line.text
         out.append(10)
       }
@@ -445,6 +475,19 @@ public final class LocalJournal: Journal, @unchecked Sendable {
       self.mutex.withLock {
         self.view = nil
         self.indexed = [:]
+      }
+      var replaced = stat()
+      if stat(self.path, &replaced) == 0 {
+        let open = Set(
+          Set(records.map(\.workspace)).flatMap { w in
+            JournalState(records, workspace: w).leases.filter { $0.status == .open }.map(\.conversation)
+          })
+        postings.sort()
+        try? self.writeIndex(
+          JournalIndex(
+            device: UInt64(replaced.st_dev), inode: UInt64(replaced.st_ino), covered: out.count, lines: kept,
+            edge: JournalIndex.fnv(out[max(0, out.count - 4096)...]), postings: postings, open: open.sorted(),
+            unreadable: unreadable))
       }
       return CompactionReport(dropped: dropped, conversations: drop.count, kept: kept)
     }

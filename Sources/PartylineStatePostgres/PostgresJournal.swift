@@ -19,6 +19,11 @@ public struct PostgresJournal: Journal {
     try await store.records(workspace: workspace)
   }
 
+  /// The records of `conversations` and of those that may hold an open lease (see `Journal.slice`).
+  public func slice(workspace: String, conversations: Set<String>, open: Bool) async throws -> JournalSlice {
+    try await store.slice(workspace: workspace, conversations: conversations, open: open)
+  }
+
   /// Every record of every workspace, in the order written.
   public func allRecords() async throws -> [JournalRecord] { try await store.records(workspace: nil) }
 

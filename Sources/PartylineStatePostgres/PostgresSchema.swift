@@ -50,7 +50,44 @@ public enum PostgresSchema {
           since timestamptz NOT NULL DEFAULT now()
         )
         """,
-      ])
+      ]),
+    // Which conversations may hold an open lease, so that a run reads those and the calls it acts on
+    // rather than the whole journal. Kept by a trigger, so every writer keeps it (an older runner's
+    // too); a reader removes a conversation it found without an open lease, only up to the last mute
+    // it saw there (a mute written meanwhile keeps it). A superset: never missing an open lease.
+    Migration(
+      version: 2, description: "conversations that may hold an open lease",
+      statements: [
+        """
+        CREATE TABLE partyline_open_leases (
+          workspace text NOT NULL,
+          conversation text NOT NULL,
+          mute_seq bigint NOT NULL,
+          PRIMARY KEY (workspace, conversation)
+        )
+        """,
+        """
+        CREATE FUNCTION partyline_note_mute() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.kind = 'intent' AND NEW.record->>'action' = 'mute' THEN
+            INSERT INTO partyline_open_leases (workspace, conversation, mute_seq)
+              VALUES (NEW.workspace, NEW.conversation, NEW.seq)
+              ON CONFLICT (workspace, conversation)
+              DO UPDATE SET mute_seq = GREATEST(partyline_open_leases.mute_seq, EXCLUDED.mute_seq);
+          END IF;
+          RETURN NULL;
+        END $$
+        """,
+        """
+        CREATE TRIGGER partyline_journal_mutes AFTER INSERT ON partyline_journal
+          FOR EACH ROW EXECUTE FUNCTION partyline_note_mute()
+        """,
+        """
+        INSERT INTO partyline_open_leases (workspace, conversation, mute_seq)
+          SELECT workspace, conversation, max(seq) FROM partyline_journal
+          WHERE kind = 'intent' AND record->>'action' = 'mute' GROUP BY workspace, conversation
+        """,
+      ]),
   ]
 
   /// The schema version this Partyline knows: that of the last migration.

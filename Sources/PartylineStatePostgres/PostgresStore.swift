@@ -243,6 +243,88 @@ public actor PostgresStore {
     return cache.records
   }
 
+  /// The records of `conversations` and, when `open`, of the conversations that may hold an open
+  /// lease in `workspace` (see `Journal.slice`): their rows only, never the whole journal. A candidate
+  /// found without an open lease leaves `partyline_open_leases`, up to the last mute seen there (a mute
+  /// written meanwhile keeps it). Counts are of every row, as `recordCounts` counts.
+  func slice(workspace: String, conversations: Set<String>, open: Bool) async throws -> JournalSlice {
+    var zero = JournalSlice(conversations: conversations)
+    for c in conversations { zero.counts[c] = 0 }
+    guard schemaVersion > 0 else { return zero }
+    guard schemaVersion >= 2 else {
+      // A database not yet migrated (`plan` does not migrate): cut from the workspace's rows.
+      let counts = try await recordCounts(conversation: nil)
+      var slice = JournalSlice(
+        cutting: try await records(workspace: workspace), workspace: workspace, conversations: conversations,
+        open: open)
+      for c in slice.conversations { slice.counts[c] = counts[c] ?? 0 }
+      return slice
+    }
+    var candidates: [String] = []
+    if open {
+      candidates = try await withRetry { c in
+        let rows = try await c.query(
+          "SELECT conversation FROM partyline_open_leases WHERE workspace = \(workspace) ORDER BY conversation",
+          logger: self.logger)
+        var out: [String] = []
+        for try await (cid, ) in rows.decode((String,).self) { out.append(cid) }
+        return out
+      }
+    }
+    let ask = Array(conversations.union(candidates)).sorted()
+    guard !ask.isEmpty else { return zero }
+    let lines: [(Int64, String, String)] = try await withRetry { c in
+      let rows = try await c.query(
+        "SELECT seq, conversation, record::text FROM partyline_journal WHERE conversation = ANY(\(ask)) ORDER BY seq",
+        logger: self.logger)
+      var out: [(Int64, String, String)] = []
+      for try await row in rows.decode((Int64, String, String).self) { out.append(row) }
+      return out
+    }
+    var counts: [String: Int] = [:]
+    var records: [String: [JournalRecord]] = [:]
+    var ordered: [JournalRecord] = []  // the workspace's records, in the order written
+    var lastMute: [String: Int64] = [:]
+    var unreadable: [UnreadableRecord] = []
+    for (seq, cid, line) in lines {
+      counts[cid, default: 0] += 1
+      switch JournalRecord.read(Substring(line)) {
+      case .success(let r) where r.workspace == workspace && r.conversation == cid:
+        records[cid, default: []].append(r)
+        ordered.append(r)
+        if r.kind == .intent && r.action == .mute { lastMute[cid] = seq }
+      case .success: continue
+      case .failure(let reason):
+        if unreadable.count < 1000 {
+          unreadable.append(UnreadableRecord(file: "partyline_journal", line: Int(seq), reason: reason))
+        }
+      }
+    }
+    unreadableRows = unreadable
+    var wanted = conversations
+    var served: [(String, Int64)] = []
+    for c in candidates where !wanted.contains(c) {
+      if JournalState(records[c] ?? [], workspace: workspace).leases.contains(where: { $0.status == .open }) {
+        wanted.insert(c)
+      } else if let seq = lastMute[c] {
+        served.append((c, seq))
+      }
+    }
+    if !served.isEmpty {
+      try await withRetry { c in
+        try await c.query(
+          """
+          DELETE FROM partyline_open_leases AS o USING unnest(\(served.map(\.0)), \(served.map(\.1))) AS u(c, s)
+          WHERE o.workspace = \(workspace) AND o.conversation = u.c AND o.mute_seq <= u.s
+          """, logger: self.logger)
+      }
+    }
+    var slice = JournalSlice(conversations: wanted)
+    for c in wanted { slice.counts[c] = counts[c] ?? 0 }
+    slice.records = ordered.filter { wanted.contains($0.conversation) }
+    return slice
+  }
+
   /// What has been read of one workspace's rows: `watch` reads the journal every two seconds, so each
   /// read fetches and parses only what is new.
   struct ReadCache {
@@ -282,9 +364,18 @@ public actor PostgresStore {
     let drop = Array(JournalCompaction.droppable(records, cutoff: cutoff)).sorted()
     guard !drop.isEmpty else { return CompactionReport(dropped: 0, conversations: 0, kept: rows.count) }
     let dropped: Int = try await withRetry { c in
-      let result = try await c.query(
-        "WITH d AS (DELETE FROM partyline_journal WHERE conversation = ANY(\(drop)) AND seq <= \(last) AND at < to_timestamp(\(cutoff)) RETURNING 1) SELECT count(*) FROM d",
-        logger: self.logger)
+      // (The dropped conversations hold no open lease: they leave the candidates too, in the same
+      // statement, up to the last row read.)
+      let result =
+        if self.schemaVersion >= 2 {
+          try await c.query(
+            "WITH d AS (DELETE FROM partyline_journal WHERE conversation = ANY(\(drop)) AND seq <= \(last) AND at < to_timestamp(\(cutoff)) RETURNING 1), o AS (DELETE FROM partyline_open_leases WHERE conversation = ANY(\(drop)) AND mute_seq <= \(last)) SELECT count(*) FROM d",
+            logger: self.logger)
+        } else {
+          try await c.query(
+            "WITH d AS (DELETE FROM partyline_journal WHERE conversation = ANY(\(drop)) AND seq <= \(last) AND at < to_timestamp(\(cutoff)) RETURNING 1) SELECT count(*) FROM d",
+            logger: self.logger)
+        }
       var n = 0
       for try await (count, ) in result.decode((Int64,).self) { n = Int(count) }
       return n

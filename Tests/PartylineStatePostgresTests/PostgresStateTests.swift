@@ -111,7 +111,33 @@ struct PostgresStateTests {
     await again.close()
     let versions = try await TestPostgres.strings(
       url, "SELECT version::text || ' ' || description FROM partyline_schema_version ORDER BY version")
-    #expect(versions == ["1 journal and lock holders"])
+    #expect(versions == ["1 journal and lock holders", "2 conversations that may hold an open lease"])
+  }
+
+  /// A journal written before the table of open-lease candidates existed: the migration fills it
+  /// from the journal, so a run after the upgrade finds every open lease without reading everything.
+  @Test func theMigrationFindsTheOpenLeasesOfAnOlderJournal() async throws {
+    let url = try await TestPostgres.freshDatabase("backfill")
+    let first = try await open(url)
+    try await PostgresJournal(store: first).append(Self.sampleRecords())
+    await first.close()
+    // Back to schema 1, with its rows (as an older Partyline left them).
+    for sql in [
+      "DROP TRIGGER partyline_journal_mutes ON partyline_journal", "DROP FUNCTION partyline_note_mute()",
+      "DROP TABLE partyline_open_leases", "DELETE FROM partyline_schema_version WHERE version = 2",
+    ] {
+      _ = try await TestPostgres.strings(url, sql)
+    }
+    let store = try await open(url)
+    let journal = PostgresJournal(store: store)
+    let every = try await journal.allRecords()
+    for workspace in ["default", "night"] {
+      var want = JournalSlice(cutting: every, workspace: workspace, conversations: [], open: true)
+      for c in want.conversations { want.counts[c] = every.filter { $0.conversation == c }.count }
+      #expect(!want.conversations.isEmpty)
+      #expect(try await journal.slice(workspace: workspace, conversations: [], open: true) == want)
+    }
+    await store.close()
   }
 
   @Test func aNewerSchemaIsRefused() async throws {
@@ -290,6 +316,48 @@ struct PostgresStateTests {
       #expect(counts == [Self.other: 2, "recent": 4, "after": 2])
     }
     await fresh.close()
+    await store.close()
+  }
+
+  /// A run reads a slice, never the whole journal: the conversations asked for and those that may
+  /// hold an open lease (`partyline_open_leases`, kept by a trigger); what it reads is exactly what
+  /// cutting every record holds, and a candidate found without an open lease leaves the table.
+  @Test func slicesAreTheWholeJournalsSlicesAndCandidatesArePruned() async throws {
+    let url = try await TestPostgres.freshDatabase("slices")
+    let store = try await open(url)
+    let journal = PostgresJournal(store: store)
+    let all = JournalHistory.random(600, seed: 11).compactMap { JournalRecord.parse(Substring($0)) }
+    var rng = SeededRandom(12)
+    var written = 0
+    while written < all.count {
+      let n = min(all.count - written, Int(rng.next() % 150) + 1)
+      try await journal.append(Array(all[written..<written + n]))
+      written += n
+      let every = try await journal.allRecords()
+      for workspace in ["default", "other"] {
+        let asked = Set((0..<3).map { _ in "conv-\(rng.next() % 70)" })
+        for open in [true, false] {
+          var want = JournalSlice(cutting: every, workspace: workspace, conversations: asked, open: open)
+          for c in want.conversations { want.counts[c] = every.filter { $0.conversation == c }.count }
+          let got = try await journal.slice(workspace: workspace, conversations: asked, open: open)
+          #expect(got == want, "workspace \(workspace), open \(open), after \(written) records")
+        }
+      }
+    }
+    // After a read of open leases, the candidates left are the conversations with one.
+    let candidates = try await store.withRetry { c in
+      var out: [String] = []
+      for try await (cid, ) in try await c.query(
+        "SELECT conversation FROM partyline_open_leases WHERE workspace = 'default' ORDER BY 1",
+        logger: store.logger
+      ).decode((String,).self) {
+        out.append(cid)
+      }
+      return out
+    }
+    let open = JournalState(try await journal.records(workspace: "default"), workspace: "default").leases
+      .filter { $0.status == .open }.map(\.conversation)
+    #expect(candidates == Set(open).sorted())
     await store.close()
   }
 

@@ -16,6 +16,10 @@ public final class OutageJournal: Journal, Sendable {
 
   private struct State {
     var known: [String: [JournalRecord]] = [:]
+    /// By workspace, then conversation: the records and count last read in a slice, and which
+    /// conversations the last slice of open leases held.
+    var sliced: [String: [String: (records: [JournalRecord], count: Int)]] = [:]
+    var openConversations: [String: Set<String>] = [:]
     var counts: [String: Int]? = nil
     var buffered: [JournalRecord] = []
     var outageSince: Double? = nil
@@ -77,7 +81,11 @@ public final class OutageJournal: Journal, Sendable {
         let pending = state.withLock { $0.buffered }
         var ok: Bool
         do {
-          if pending.isEmpty { _ = try await inner.recordCounts() } else { try await inner.append(pending) }
+          if pending.isEmpty {
+            _ = try await inner.recordCount(conversation: "")
+          } else {
+            try await inner.append(pending)
+          }
           ok = true
         } catch { ok = false }
         if ok { written(pending.count) }
@@ -101,6 +109,17 @@ public final class OutageJournal: Journal, Sendable {
         // What this process wrote is part of what it knows, until the next read says it all again.
         state.withLock { s in
           for r in records where s.known[r.workspace] != nil { s.known[r.workspace]!.append(r) }
+          for r in records {
+            // Counted in every workspace's slices; its record (and a mute's open lease) in its own.
+            for w in s.sliced.keys where w != r.workspace { s.sliced[w]![r.conversation]?.count += 1 }
+            var mine = s.sliced[r.workspace, default: [:]][r.conversation] ?? ([], 0)
+            mine.records.append(r)
+            mine.count += 1
+            s.sliced[r.workspace, default: [:]][r.conversation] = mine
+            if r.kind == .intent && r.action == .mute {
+              s.openConversations[r.workspace, default: []].insert(r.conversation)
+            }
+          }
         }
         return
       case .failure(let error)? where !Self.mayWait(records): throw error
@@ -134,6 +153,68 @@ public final class OutageJournal: Journal, Sendable {
     }
   }
 
+  /// The slice (see ``Journal/slice(workspace:conversations:open:)``); when the database does not
+  /// answer within `patience`, the records last read of those conversations (and, for open leases, of
+  /// the conversations that held one), plus what is buffered — unless none was ever read, then it is
+  /// waited for.
+  public func slice(workspace: String, conversations: Set<String>, open: Bool) async throws -> JournalSlice {
+    let everRead = state.withLock { $0.sliced[workspace] != nil }
+    if everRead && inOutage() { return lastKnown(workspace, conversations, open) }
+    let read: @Sendable () async throws -> JournalSlice = { [inner] in
+      try await inner.slice(workspace: workspace, conversations: conversations, open: open)
+    }
+    let answer: Result<JournalSlice, any Error>?
+    if everRead {
+      answer = await within(read)
+    } else {
+      answer = .success(try await read())
+    }
+    guard case .success(let fresh)? = answer else {
+      noteOutage()
+      return lastKnown(workspace, conversations, open)
+    }
+    state.withLock { s in
+      var known = s.sliced[workspace] ?? [:]
+      if open {
+        // Kept: the conversations of open leases and those just asked for (bounded by the live calls).
+        let keep = fresh.conversations.union(conversations)
+        known = known.filter { keep.contains($0.key) }
+        s.openConversations[workspace] = fresh.conversations.subtracting(conversations)
+      }
+      var byConversation: [String: [JournalRecord]] = [:]
+      for r in fresh.records { byConversation[r.conversation, default: []].append(r) }
+      for c in fresh.conversations { known[c] = (byConversation[c] ?? [], fresh.counts[c] ?? 0) }
+      s.sliced[workspace] = known
+    }
+    return adding(buffered, to: fresh, workspace: workspace)
+  }
+
+  /// The slice from what was last read (see `slice`).
+  private func lastKnown(_ workspace: String, _ conversations: Set<String>, _ open: Bool) -> JournalSlice {
+    state.withLock { s in
+      let known = s.sliced[workspace] ?? [:]
+      var wanted = conversations
+      if open { wanted.formUnion(s.openConversations[workspace] ?? []) }
+      var slice = JournalSlice(conversations: wanted)
+      for c in wanted.sorted() {
+        slice.records += known[c]?.records ?? []
+        slice.counts[c] = known[c]?.count ?? 0
+      }
+      return adding(s.buffered, to: slice, workspace: workspace)
+    }
+  }
+
+  /// `slice` with the buffered records of its conversations (and, when they open nothing, none else).
+  private func adding(_ buffered: [JournalRecord], to slice: JournalSlice, workspace: String) -> JournalSlice
+  {
+    var out = slice
+    for r in buffered where out.conversations.contains(r.conversation) {
+      out.counts[r.conversation, default: 0] += 1
+      if r.workspace == workspace { out.records.append(r) }
+    }
+    return out
+  }
+
   /// Records per conversation; the last counts read (and those buffered) when the database does not
   /// answer.
   public func recordCounts() async throws -> [String: Int] {
@@ -155,10 +236,11 @@ public final class OutageJournal: Journal, Sendable {
     return counts
   }
 
-  /// Records of `conversation`; from the last counts (and those buffered) when the database does not
-  /// answer.
+  /// Records of `conversation`; when the database does not answer, the count last read of it in a
+  /// slice (0 when never read), plus what is buffered — as the slices read meanwhile count it, so a
+  /// revert under its lock proceeds.
   public func recordCount(conversation: String) async throws -> Int {
-    if state.withLock({ $0.counts == nil }) || !inOutage() {
+    if !inOutage() {
       if case .success(let n)? = await within({ [inner] in
         try await inner.recordCount(conversation: conversation)
       }) {
@@ -166,7 +248,10 @@ public final class OutageJournal: Journal, Sendable {
       }
       noteOutage()
     }
-    return (try await recordCounts())[conversation] ?? 0
+    return state.withLock { s in
+      let known = s.sliced.values.compactMap { $0[conversation]?.count }.max() ?? 0
+      return known + s.buffered.filter { $0.conversation == conversation }.count
+    }
   }
 
   /// Writes what is buffered, waiting up to `patience` for the database; returns how many records are
