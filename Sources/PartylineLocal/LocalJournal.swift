@@ -416,80 +416,183 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     }
   }
 
-  /// Drops the history of the conversations `JournalCompaction` names, atomically. The file is read
-  /// and decided on without the lock (appends, reverts' among them, never wait for that); then, under
-  /// the lock, what was appended since is read too, the kept lines (unreadable ones included: they are
-  /// never dropped) and the new ones are written to a new file (0600, created exclusively), synced, and
-  /// renamed over the journal.
+  /// Drops the history of the conversations `JournalCompaction` names, atomically, reading the file as a
+  /// stream (memory stays that of the conversations, not of the lines). The file is read and decided
+  /// on without the lock (appends, reverts' among them, never wait for that): the newest record of each
+  /// conversation, and the open leases through the index. Then, under the lock, what was appended since
+  /// is read (a conversation written to since is kept whole), and the kept lines (unreadable ones
+  /// included: they are never dropped) are written to a new file (0600, created exclusively) with its
+  /// index, synced, and renamed over the journal.
   public func compact(cutoff: Double) async throws -> CompactionReport {
+    guard let read = try refresh() else { return CompactionReport(dropped: 0, conversations: 0, kept: 0) }
+    let view = read.view
     let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
     guard fd >= 0 else { return CompactionReport(dropped: 0, conversations: 0, kept: 0) }
     defer { close(fd) }
     var st = stat()
     guard fstat(fd, &st) == 0 else { throw JournalError.io("cannot read \(path)") }
-    let head = try readLines(fd, from: 0)
-    var drop = JournalCompaction.droppable(head.lines.compactMap(\.record), cutoff: cutoff)
-    guard !drop.isEmpty else { return CompactionReport(dropped: 0, conversations: 0, kept: head.lines.count) }
+    guard UInt64(st.st_ino) == view.index.inode, UInt64(st.st_dev) == view.index.device else {
+      return CompactionReport(dropped: 0, conversations: 0, kept: 0)  // replaced meanwhile
+    }
+    var newest: [String: Double] = [:]
+    try forEachLine(fd, upTo: view.offset) { _, text in
+      if let r = JournalRecord.parse(Substring(String(decoding: text, as: UTF8.self))) {
+        JournalCompaction.note(r, in: &newest)
+      }
+    }
+    var holding = Set<String>()  // conversations with an open lease
+    for c in openCandidates(view) {
+      let all = records(of: c, in: read)
+      if Set(all.map(\.workspace)).contains(where: { w in
+        JournalState(all, workspace: w).leases.contains { $0.status == .open }
+      }) {
+        holding.insert(c)
+      }
+    }
+    var drop = JournalCompaction.droppable(newest: newest, open: holding, cutoff: cutoff)
+    guard !drop.isEmpty else { return CompactionReport(dropped: 0, conversations: 0, kept: view.lines) }
     return try withLockedFile(O_RDWR) { locked in
       var now = stat()
       guard fstat(locked, &now) == 0, now.st_ino == st.st_ino, now.st_dev == st.st_dev else {
-        return CompactionReport(dropped: 0, conversations: 0, kept: head.lines.count)  // replaced meanwhile
+        return CompactionReport(dropped: 0, conversations: 0, kept: view.lines)  // replaced meanwhile
       }
       try self.cutTornTail(locked)
-      let tail = try self.readLines(locked, from: head.end)
+      let tail = try self.readLines(locked, from: view.offset)
       // A conversation written to since is kept whole.
       for line in tail.lines { if let r = line.record { drop.remove(r.conversation) } }
-      var out: [UInt8] = []
+      guard !drop.isEmpty else { return CompactionReport(dropped: 0, conversations: 0, kept: view.lines) }
+      let temp = self.path + ".compact-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+      let tfd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
+      guard tfd >= 0 else {
+        throw JournalError.io("cannot create \(temp): \(String(cString: strerror(errno)))")
+      }
+      var out: [UInt8] = []  // written in pieces of about 1 MiB
+      var written = 0
       var dropped = 0
       var kept = 0
       // The new file's index, as it is written: a run after a compaction need not read it whole.
       var postings: [JournalIndex.Posting] = []
-      var records: [JournalRecord] = []
       var unreadable: [(line: Int, reason: String)] = []
-      for line in head.lines + tail.lines {
-        if let r = line.record, drop.contains(r.conversation) {
-          dropped += 1
-          continue
+      var keptOpen = Set<String>()
+      do {
+        defer { close(tfd) }
+        let file = FileDescriptor(rawValue: tfd)
+        func keep(_ text: ArraySlice<UInt8>, _ record: Result<JournalRecord, UnreadableRecord.Reason>) throws
+        {
+          kept += 1
+          switch record {
+          case .success(let r):
+            postings.append(
+              JournalIndex.Posting(
+                key: JournalIndex.key(r.conversation), offset: UInt64(written + out.count),
+                length: UInt32(clamping: text.count)))
+            if holding.contains(r.conversation) || (r.kind == .intent && r.action == .mute) {
+              keptOpen.insert(r.conversation)  // (candidates: read and checked by every run)
+            }
+          case .failure(let why):
+            if unreadable.count < Self.maxUnreadableKept { unreadable.append((kept, why.description)) }
+          }
+          out += text
+          out.append(10)
+          if out.count >= 1 << 20 {
+            _ = try file.writeAll(out)
+            written += out.count
+            out.removeAll(keepingCapacity: true)
+          }
         }
-        kept += 1
-        if let r = line.record {
-          postings.append(
-            JournalIndex.Posting(
-              key: JournalIndex.key(r.conversation), offset: UInt64(out.count),
-              length: UInt32(clamping: line.text.count)))
-          records.append(r)
-        } else if unreadable.count < Self.maxUnreadableKept {
-          let reason =
-            if case .failure(let why) = JournalRecord.read(
-              Substring(String(decoding: line.text, as: UTF8.self)))
-            {
-              why.description
-            } else { "unreadable" }
-          unreadable.append((kept, reason))
+        try self.forEachLine(locked, upTo: view.offset) { _, text in
+          let record = JournalRecord.read(Substring(String(decoding: text, as: UTF8.self)))
+          if case .success(let r) = record, drop.contains(r.conversation) {
+            dropped += 1
+            return
+          }
+          try keep(text, record)
         }
-        out += line.text
-        out.append(10)
+        for line in tail.lines {
+          let record: Result<JournalRecord, UnreadableRecord.Reason> =
+            line.record.map { .success($0) }
+            ?? JournalRecord.read(Substring(String(decoding: line.text, as: UTF8.self)))
+          try keep(line.text[...], record)
+        }
+        _ = try file.writeAll(out)
+        written += out.count
+        guard fsync(tfd) == 0 else { throw JournalError.io("cannot sync \(temp)") }
+      } catch {
+        unlink(temp)
+        throw error
       }
-      guard dropped > 0 else { return CompactionReport(dropped: 0, conversations: 0, kept: kept) }
-      try self.replace(with: out)
+      let edge = try self.edge(openedAt: temp, covered: written)
+      guard rename(temp, self.path) == 0 else {
+        unlink(temp)
+        throw JournalError.io("cannot replace \(self.path): \(String(cString: strerror(errno)))")
+      }
+      self.syncDirectory()
       self.mutex.withLock {
         self.view = nil
         self.indexed = [:]
       }
       var replaced = stat()
       if stat(self.path, &replaced) == 0 {
-        let open = Set(
-          Set(records.map(\.workspace)).flatMap { w in
-            JournalState(records, workspace: w).leases.filter { $0.status == .open }.map(\.conversation)
-          })
         postings.sort()
         try? self.writeIndex(
           JournalIndex(
-            device: UInt64(replaced.st_dev), inode: UInt64(replaced.st_ino), covered: out.count, lines: kept,
-            edge: JournalIndex.fnv(out[max(0, out.count - 4096)...]), postings: postings, open: open.sorted(),
-            unreadable: unreadable))
+            device: UInt64(replaced.st_dev), inode: UInt64(replaced.st_ino), covered: written, lines: kept,
+            edge: edge, postings: postings, open: keptOpen.sorted(), unreadable: unreadable))
       }
       return CompactionReport(dropped: dropped, conversations: drop.count, kept: kept)
+    }
+  }
+
+  /// Calls `body` with each whole line of the file before byte `end` (its offset and bytes, without
+  /// the newline), reading 1 MiB at a time.
+  private func forEachLine(_ fd: Int32, upTo end: Int, _ body: (Int, ArraySlice<UInt8>) throws -> Void) throws
+  {
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    var carry: [UInt8] = []
+    var at = 0
+    let file = FileDescriptor(rawValue: fd)
+    while at < end {
+      let want = min(chunk.count, end - at)
+      let n: Int
+      do {
+        n = try chunk.withUnsafeMutableBytes {
+          try file.read(
+            fromAbsoluteOffset: Int64(at), into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want]))
+        }
+      } catch { throw JournalError.io("cannot read \(path): \(error)") }
+      if n == 0 { break }
+      var start = 0
+      let lineOffset = at - carry.count
+      for i in 0..<n where chunk[i] == 10 {
+        if carry.isEmpty {
+          try body(at + start, chunk[start..<i])
+        } else {
+          carry += chunk[start..<i]
+          try body(lineOffset, carry[...])
+          carry.removeAll(keepingCapacity: true)
+        }
+        start = i + 1
+      }
+      carry += chunk[start..<n]
+      at += n
+    }
+  }
+
+  /// The hash of the last bytes (up to 4 KiB) before `covered` of the file at `path` (see
+  /// `JournalIndex.edge`).
+  private func edge(openedAt path: String, covered: Int) throws -> UInt64 {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    guard fd >= 0 else { throw JournalError.io("cannot read \(path)") }
+    defer { close(fd) }
+    return try edge(fd, covered: covered)
+  }
+
+  /// Syncs the journal's directory (a rename is durable once it is).
+  private func syncDirectory() {
+    let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if dir >= 0 {
+      _ = fsync(dir)
+      close(dir)
     }
   }
 
@@ -526,35 +629,6 @@ public final class LocalJournal: Journal, @unchecked Sendable {
       start = i + 1
     }
     return (lines, offset + start)
-  }
-
-  /// Replaces the journal with `bytes`: a new file beside it (0600, created exclusively, never through a
-  /// symlink), synced, renamed over the journal, and the directory synced.
-  private func replace(with bytes: [UInt8]) throws {
-    let temp = path + ".compact-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let tfd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
-    guard tfd >= 0 else {
-      throw JournalError.io("cannot create \(temp): \(String(cString: strerror(errno)))")
-    }
-    do {
-      defer { close(tfd) }
-      do { _ = try FileDescriptor(rawValue: tfd).writeAll(bytes) } catch {
-        throw JournalError.io("cannot write \(temp): \(error)")
-      }
-      guard fsync(tfd) == 0 else { throw JournalError.io("cannot sync \(temp)") }
-    } catch {
-      unlink(temp)
-      throw error
-    }
-    guard rename(temp, path) == 0 else {
-      unlink(temp)
-      throw JournalError.io("cannot replace \(path): \(String(cString: strerror(errno)))")
-    }
-    let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dir >= 0 {
-      _ = fsync(dir)
-      close(dir)
-    }
   }
 
   /// If the file does not end with a newline, the last line was torn by a crash: cut it off.

@@ -57,6 +57,19 @@ import YAMLReader
     #expect(JournalState(drift, workspace: "default").leases.filter { $0.status == .open }.count == 1)
   }
 
+  /// An outcome pairs with the intent of its own conversation: another conversation's failed outcome
+  /// under the same id (a stray writer, ids reused) never makes a mute vanish — and one conversation's
+  /// state is the same read alone or with the whole journal.
+  @Test func anotherConversationsOutcomeNeverDecidesALease() throws {
+    let d = "0123456789abcdef"
+    var stray = record(.outcome, "m", at: now + 1, status: .failed, directive: d)
+    stray.conversation = "another-conversation"
+    let mine = [record(.intent, "m", at: now, ends: now + 30, directive: d)]
+    let whole = JournalState(mine + [stray], workspace: "default")
+    #expect(whole.leases.map(\.status) == [.open])
+    #expect(whole.leases == JournalState(mine, workspace: "default").leases)
+  }
+
   /// Whatever its record says, a lease ends at most the hard cap after its intent was written.
   @Test func aLeaseNeverEndsLaterThanItsIntentPlusTheHardCap() throws {
     let d = "0123456789abcdef"

@@ -87,6 +87,43 @@ import Testing
       open: open)
   }
 
+  /// A compaction reads the file as a stream, a piece at a time: on a journal of megabytes it keeps
+  /// exactly what the rule keeps (every record of the conversations not dropped, in order, and every
+  /// unreadable line), and writes the new file's index.
+  @Test func aCompactionOfMegabytesKeepsExactlyWhatTheRuleKeeps() async throws {
+    let dir = directory("compact-big")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let journal = try LocalJournal(directory: dir)
+    let lines =
+      JournalHistory.random(4500, seed: 21, prefix: "old-", from: 1_700_000_000)
+      + JournalHistory.random(4500, seed: 22)
+    let text = lines.map { $0 + "\n" }.joined()
+    #expect(text.utf8.count > 2 << 20, "more than two pieces")
+    try text.write(toFile: journal.path, atomically: false, encoding: .utf8)
+    let before = try journal.allRecords()
+    let cutoff = 1_750_000_000.0
+    let drop = JournalCompaction.droppable(before, cutoff: cutoff)
+    #expect(!drop.isEmpty)
+    let report = try await journal.compact(cutoff: cutoff)
+    let after = try LocalJournal(directory: dir)
+    #expect(try after.allRecords() == before.filter { !drop.contains($0.conversation) })
+    #expect(report.conversations == drop.count)
+    #expect(report.dropped == before.filter { drop.contains($0.conversation) }.count)
+    let damaged = lines.filter { JournalRecord.parse(Substring($0)) == nil }
+    let left = try String(contentsOfFile: journal.path, encoding: .utf8).split(separator: "\n")
+    #expect(left.filter { JournalRecord.parse($0) == nil }.map(String.init) == damaged)
+    let size = try #require(FileManager.default.attributesOfItem(atPath: journal.path)[.size] as? Int)
+    #expect(after.indexedBytes() == size)
+    _ = try await after.slice(workspace: "default", conversations: [], open: false)
+    #expect(await after.unreadable().count == damaged.count)
+    let every = try after.allRecords()
+    for workspace in ["default", "other"] {
+      #expect(
+        try await after.slice(workspace: workspace, conversations: ["conv-3"], open: true)
+          == expected(every, workspace: workspace, conversations: ["conv-3"], open: true))
+    }
+  }
+
   /// Slices read through the index (warm, from a fresh process, after folds, across appends) hold
   /// exactly what cutting the whole journal holds: the open leases' conversations, the records asked
   /// for, and every workspace's counts.

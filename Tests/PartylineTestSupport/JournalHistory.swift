@@ -19,15 +19,17 @@ public enum JournalHistory {
 
   /// A random history (journal lines, a few of them damaged) of many conversations, several workspaces and runs: mutes served, open, failed
   /// or without an outcome, re-mutes, closes, retimes, adds and damaged lines.
-  public static func random(_ n: Int, seed: UInt64) -> [String] {
+  public static func random(
+    _ n: Int, seed: UInt64, prefix: String = "conv-", from start: Double = 1_800_000_000
+  ) -> [String] {
     var rng = SeededRandom(seed)
     var lines: [String] = []
     for i in 0..<n {
-      let c = "conv-\(rng.next() % 60)"
+      let c = "\(prefix)\(rng.next() % 60)"
       let w = rng.next() % 4 == 0 ? "other" : "default"
       let p = "p\(rng.next() % 3)"
       let id = "i\(i)"
-      let at = 1_800_000_000 + Double(i)
+      let at = start + Double(i)
       func r(_ kind: JournalRecord.Kind, _ action: PlannedChange.Action, status: JournalRecord.Status? = nil)
         -> JournalRecord
       {

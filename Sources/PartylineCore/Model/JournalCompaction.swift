@@ -9,14 +9,25 @@ public enum JournalCompaction {
   /// The conversations of `records` that may be dropped at `cutoff` (seconds since 1970).
   public static func droppable(_ records: [JournalRecord], cutoff: Double) -> Set<String> {
     var newest: [String: Double] = [:]
-    for r in records { newest[r.conversation] = max(newest[r.conversation] ?? -.infinity, r.at) }
+    for r in records { note(r, in: &newest) }
     var open = Set<String>()
     for workspace in Set(records.map(\.workspace)) {
       for lease in JournalState(records, workspace: workspace).leases where lease.status == .open {
         open.insert(lease.conversation)
       }
     }
-    return Set(newest.filter { $0.value < cutoff && !open.contains($0.key) }.keys)
+    return droppable(newest: newest, open: open, cutoff: cutoff)
+  }
+
+  /// Notes `record` in the newest record time of each conversation (for a journal read as a stream).
+  public static func note(_ record: JournalRecord, in newest: inout [String: Double]) {
+    newest[record.conversation] = max(newest[record.conversation] ?? -.infinity, record.at)
+  }
+
+  /// The conversations that may be dropped at `cutoff`, from the newest record time of each and the
+  /// conversations that hold an open lease in some workspace.
+  public static func droppable(newest: [String: Double], open: Set<String>, cutoff: Double) -> Set<String> {
+    Set(newest.filter { $0.value < cutoff && !open.contains($0.key) }.keys)
   }
 }
 

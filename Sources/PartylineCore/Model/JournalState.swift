@@ -18,8 +18,17 @@ public struct JournalState: Sendable {
   /// A mute within an open lease (a drift re-mute) stays in that lease. A lease never ends later than
   /// its intent's time plus the hard cap (``PolicyDuration/hardMaxMute``), whatever its record says.
   public init(_ records: [JournalRecord], workspace: String) {
-    var outcomes: [String: JournalRecord.Status] = [:]
-    for r in records where r.kind == .outcome { if let s = r.status { outcomes[r.id] = s } }
+    // An outcome pairs with its conversation's intent of the same id: the state of one conversation
+    // is read from its records alone (a run reads a slice), and another conversation's record never
+    // decides it.
+    struct Pair: Hashable {
+      var conversation: String
+      var id: String
+    }
+    var outcomes: [Pair: JournalRecord.Status] = [:]
+    for r in records where r.kind == .outcome {
+      if let s = r.status { outcomes[Pair(conversation: r.conversation, id: r.id)] = s }
+    }
     var current: [Lease.Key: Lease] = [:]  // the latest lease of each key
     var done: [Lease] = []  // served leases a later mute under the same key superseded
     var roles: [String: [String: Int]] = [:]
@@ -46,7 +55,8 @@ public struct JournalState: Sendable {
       case .intent:
         break
       }
-      let outcome = outcomes[r.id]  // nil: crashed before the outcome — it may have happened
+      // nil: crashed before the outcome — it may have happened
+      let outcome = outcomes[Pair(conversation: r.conversation, id: r.id)]
       if outcome == .failed { continue }
       switch r.action {
       case .mute:
