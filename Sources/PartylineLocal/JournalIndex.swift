@@ -23,9 +23,10 @@ struct JournalIndex: Equatable {
   var lines: Int
   /// A hash of the journal's last bytes (up to 4 KiB) before `covered`: the same file, same bytes.
   var edge: UInt64
-  /// Each line's conversation key (``key(_:)``), sorted, with the line's offset and length; lines of
-  /// one key in file order.
-  var postings: [Posting]
+  /// Each line's conversation key (``key(_:)``), with the line's offset and length, sorted (lines of
+  /// one key in file order): 20 bytes each, little-endian, as in the file — searched where they lie,
+  /// never decoded whole on a read.
+  private(set) var table: [UInt8]
   /// The conversations with an open lease, in some workspace, as of `covered`.
   var open: [String]
   /// Lines in `covered` that could not be read (at most ``LocalJournal/maxUnreadableKept``).
@@ -39,9 +40,51 @@ struct JournalIndex: Equatable {
     static func < (a: Posting, b: Posting) -> Bool { (a.key, a.offset) < (b.key, b.offset) }
   }
 
+  /// An index of `postings` (sorted here).
+  init(
+    device: UInt64, inode: UInt64, covered: Int, lines: Int, edge: UInt64, postings: [Posting],
+    open: [String],
+    unreadable: [(line: Int, reason: String)]
+  ) {
+    var table: [UInt8] = []
+    table.reserveCapacity(postings.count * 20)
+    for p in postings.sorted() {
+      withUnsafeBytes(of: p.key.littleEndian) { table += $0 }
+      withUnsafeBytes(of: p.offset.littleEndian) { table += $0 }
+      withUnsafeBytes(of: p.length.littleEndian) { table += $0 }
+    }
+    self.init(
+      device: device, inode: inode, covered: covered, lines: lines, edge: edge, table: table, open: open,
+      unreadable: unreadable)
+  }
+
+  private init(
+    device: UInt64, inode: UInt64, covered: Int, lines: Int, edge: UInt64, table: [UInt8], open: [String],
+    unreadable: [(line: Int, reason: String)]
+  ) {
+    (self.device, self.inode, self.covered, self.lines, self.edge) = (device, inode, covered, lines, edge)
+    (self.table, self.open, self.unreadable) = (table, open, unreadable)
+  }
+
+  /// How many postings.
+  var count: Int { table.count / 20 }
+
+  /// The posting at `i` (of `count`).
+  func posting(at i: Int) -> Posting {
+    table.withUnsafeBytes { raw in
+      Posting(
+        key: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 20, as: UInt64.self)),
+        offset: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 20 + 8, as: UInt64.self)),
+        length: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 20 + 16, as: UInt32.self)))
+    }
+  }
+
+  /// Every posting (to fold more lines in).
+  var postings: [Posting] { (0..<count).map(posting(at:)) }
+
   static func == (a: JournalIndex, b: JournalIndex) -> Bool {
     (a.device, a.inode, a.covered, a.lines, a.edge) == (b.device, b.inode, b.covered, b.lines, b.edge)
-      && a.postings == b.postings && a.open == b.open
+      && a.table == b.table && a.open == b.open
       && a.unreadable.map(\.line) == b.unreadable.map(\.line)
       && a.unreadable.map(\.reason) == b.unreadable.map(\.reason)
   }
@@ -49,6 +92,26 @@ struct JournalIndex: Equatable {
   /// A conversation's key: FNV-1a over its UTF-8 (two conversations may share one: their lines are
   /// told apart by the records themselves).
   static func key(_ conversation: String) -> UInt64 { fnv(conversation.utf8) }
+
+  /// The file's checksum: FNV-1a over 64-bit words (then the last bytes), eight times faster than
+  /// over bytes, for a file of megabytes read by every run.
+  static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+    bytes.withUnsafeBytes { raw in
+      var h: UInt64 = 0xcbf2_9ce4_8422_2325
+      var i = 0
+      while i + 8 <= raw.count {
+        h =
+          (h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))) &* 0x100_0000_01b3
+        h ^= h >> 32
+        i += 8
+      }
+      while i < raw.count {
+        h = (h ^ UInt64(raw[i])) &* 0x100_0000_01b3
+        i += 1
+      }
+      return h
+    }
+  }
 
   /// FNV-1a, 64 bits.
   static func fnv<S: Sequence>(_ bytes: S, _ seed: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64
@@ -59,16 +122,21 @@ struct JournalIndex: Equatable {
   }
 
   /// The postings of `key`, in file order.
-  func postings(of key: UInt64) -> ArraySlice<Posting> {
+  func postings(of key: UInt64) -> [Posting] {
     var lo = 0
-    var hi = postings.count
+    var hi = count
     while lo < hi {
       let mid = (lo + hi) / 2
-      if postings[mid].key < key { lo = mid + 1 } else { hi = mid }
+      if posting(at: mid).key < key { lo = mid + 1 } else { hi = mid }
     }
-    var end = lo
-    while end < postings.count && postings[end].key == key { end += 1 }
-    return postings[lo..<end]
+    var out: [Posting] = []
+    while lo < count {
+      let p = posting(at: lo)
+      guard p.key == key else { break }
+      out.append(p)
+      lo += 1
+    }
+    return out
   }
 
   // MARK: The file
@@ -89,20 +157,16 @@ struct JournalIndex: Equatable {
       u32(UInt32(b.count))
       out += b
     }
-    for v in [device, inode, UInt64(covered), UInt64(lines), edge, UInt64(postings.count)] { u64(v) }
+    for v in [device, inode, UInt64(covered), UInt64(lines), edge, UInt64(count)] { u64(v) }
     u64(UInt64(open.count))
     u64(UInt64(unreadable.count))
-    for p in postings {
-      u64(p.key)
-      u64(p.offset)
-      u32(p.length)
-    }
+    out += table
     for c in open { text(c) }
     for u in unreadable {
       u64(UInt64(u.line))
       text(u.reason)
     }
-    u64(Self.fnv(out))
+    u64(Self.checksum(out[...]))
     return out
   }
 
@@ -142,7 +206,7 @@ struct JournalIndex: Equatable {
     let checksum = bytes.withUnsafeBytes {
       UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: body, as: UInt64.self))
     }
-    guard fnv(bytes[0..<body]) == checksum else { return nil }
+    guard Self.checksum(bytes[0..<body]) == checksum else { return nil }
     let (device, inode, covered, lines, edge, count, opens, bad) = (
       u64(), u64(), u64(), u64(), u64(), u64(), u64(), u64()
     )
@@ -150,15 +214,24 @@ struct JournalIndex: Equatable {
     guard ok, covered < UInt64(Int.max), lines <= covered, count <= UInt64(body - at) / 20,
       opens <= UInt64(body - at) / 4, bad <= UInt64(body - at) / 12
     else { return nil }
-    var postings: [Posting] = []
-    postings.reserveCapacity(Int(count))
-    for _ in 0..<count {
-      let p = Posting(key: u64(), offset: u64(), length: u32())
-      guard ok, p.offset <= covered, UInt64(p.length) <= covered - p.offset,
-        postings.last.map({ $0 < p }) ?? true
-      else { return nil }
-      postings.append(p)
+    let table = Array(bytes[at..<at + Int(count) * 20])
+    at += Int(count) * 20
+    // Sorted, and every line within what the index covers.
+    let valid = table.withUnsafeBytes { raw -> Bool in
+      var last: (UInt64, UInt64)? = nil
+      for i in 0..<Int(count) {
+        let key = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 20, as: UInt64.self))
+        let offset = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 20 + 8, as: UInt64.self))
+        let length = UInt64(
+          UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 20 + 16, as: UInt32.self)))
+        guard offset <= covered, length <= covered - offset, last.map({ $0 < (key, offset) }) ?? true else {
+          return false
+        }
+        last = (key, offset)
+      }
+      return true
     }
+    guard valid else { return nil }
     var open: [String] = []
     for _ in 0..<opens { open.append(text()) }
     var unreadable: [(line: Int, reason: String)] = []
@@ -170,7 +243,8 @@ struct JournalIndex: Equatable {
     }
     guard ok, at == body else { return nil }
     return JournalIndex(
-      device: device, inode: inode, covered: Int(covered), lines: Int(lines), edge: edge, postings: postings,
-      open: open, unreadable: unreadable)
+      device: device, inode: inode, covered: Int(covered), lines: Int(lines), edge: edge, table: table,
+      open: open,
+      unreadable: unreadable)
   }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import PartylineCore
-import PartylineLocal
+@testable import PartylineLocal
 import PartylineTestSupport
 import Testing
 
@@ -85,6 +85,42 @@ import Testing
     expected(
       try LocalJournal(directory: dir).allRecords(), workspace: workspace, conversations: conversations,
       open: open)
+  }
+
+  /// An index file is input: cut short or with any bytes changed — even with its checksum made to
+  /// match — it decodes to nothing or to an index whose every line lies within what it covers, and
+  /// never crashes the reader.
+  @Test func aDamagedIndexNeverCrashesTheReader() throws {
+    let index = JournalIndex(
+      device: 1, inode: 2, covered: 4000, lines: 40, edge: 3,
+      postings: (0..<40).map {
+        JournalIndex.Posting(key: UInt64($0 % 7), offset: UInt64($0 * 100), length: 99)
+      },
+      open: ["conv-1", "conv-2"], unreadable: [(3, "'id' has the wrong type")])
+    let good = index.encoded()
+    #expect(JournalIndex.decode(good) == index)
+    var rng = SeededRandom(5)
+    for n in 0..<2000 {
+      var bytes = good
+      if n % 10 == 0 {
+        bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count))))
+      } else {
+        for _ in 0...(rng.next() % 3) {
+          bytes[Int(rng.next() % UInt64(bytes.count - 8))] = UInt8(truncatingIfNeeded: rng.next())
+        }
+      }
+      #expect(JournalIndex.decode(bytes) == nil || bytes == good, "the checksum refuses it")
+      // Forged: the checksum made to match.
+      if bytes.count >= 16 {
+        let body = bytes.count - 8
+        let sum = JournalIndex.checksum(bytes[0..<body])
+        withUnsafeBytes(of: sum.littleEndian) { bytes.replaceSubrange(body..., with: $0) }
+      }
+      if let forged = JournalIndex.decode(bytes) {
+        for p in forged.postings { #expect(Int(p.offset) + Int(p.length) <= forged.covered) }
+        #expect(forged.unreadable.allSatisfy { $0.line <= forged.lines })
+      }
+    }
   }
 
   /// A compaction reads the file as a stream, a piece at a time: on a journal of megabytes it keeps
