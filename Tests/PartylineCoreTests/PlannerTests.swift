@@ -403,3 +403,27 @@ enum World {
         add, in: LiveConversation(id: World.conv, participants: [World.agentAda, dialled])))
   }
 }
+
+/// One admission rule: capacity (the conversation's own limit, the hard cap, the set's) and each
+/// role's `max` over the parties Partyline added.
+@Suite struct AdmissionTests {
+  @Test func capacityAndRoleMaxAreCountedAsPartiesJoin() {
+    var limits = Limits.defaults
+    limits.maxParticipants = 5
+    limits.roles = [RoleRule(name: "agent", max: 2), RoleRule(name: "observer")]
+    #expect(Admission(limits: limits).capacity == 5)
+    #expect(Admission(limits: limits, conversationMax: 3).capacity == 3)
+    #expect(Admission(limits: Limits.defaults, conversationMax: 40).capacity == Limits.hardMaxParticipants)
+    var a = Admission(limits: limits, conversationMax: 4, present: 2, roles: ["agent": 1])
+    #expect(a.refusals(role: "agent").isEmpty)
+    a.admit(role: "agent")
+    #expect(a.refusals(role: "agent") == [.roleMax(role: "agent", max: 2)])
+    #expect(a.refusals(role: "observer").isEmpty, "a role without a max")
+    a.admit(role: "observer")
+    #expect(a.refusals(role: "observer") == [.capacity(count: 5, capacity: 4)])
+    #expect(
+      a.refusals(role: "agent") == [.roleMax(role: "agent", max: 2), .capacity(count: 5, capacity: 4)],
+      "role first")
+    #expect(a.present == 4 && a.roles == ["agent": 2, "observer": 1])
+  }
+}

@@ -74,29 +74,36 @@ struct SetChecker {
         "role '\(a.role)' is not allowed (allowed: \(allowed.joined(separator: ", ")))\(Suggestions.hint(a.role, allowed))",
         a.roleLocation)
     }
-    if p.add.count > limits.maxParticipants {
-      let extra = p.add[limits.maxParticipants]
-      error(
-        "too_many_adds",
-        "policy '\(p.name)' adds \(p.add.count) participants, more than maxParticipants \(limits.maxParticipants)",
-        extra.location)
+    // Before any call is read: the policy's adds alone, in an empty conversation.
+    var admission = Admission(limits: limits)
+    for a in p.add {
+      if admission.refusals(role: a.role).contains(where: { if case .capacity = $0 { true } else { false } })
+      {
+        error(
+          "too_many_adds",
+          "policy '\(p.name)' adds \(p.add.count) participants, more than maxParticipants \(limits.maxParticipants)",
+          a.location)
+        break
+      }
+      admission.admit(role: a.role)
     }
   }
 
   /// Roles' `max` counts adds per conversation, across the policies that target it.
   mutating func checkRoleMax(_ group: [Int], _ policies: [ConversationPolicy], _ limits: Limits) {
-    var counts: [String: Int] = [:]
+    var admission = Admission(limits: limits)
+    var reported = Set<String>()  // each role's first add beyond its max
     for i in group {
       let p = policies[i]
       for a in p.add {
-        guard let rule = limits.role(named: a.role), let max = rule.max else { continue }
-        counts[a.role, default: 0] += 1
-        if counts[a.role]! == max + 1 {
+        for case .roleMax(let role, let max) in admission.refusals(role: a.role)
+        where reported.insert(role).inserted {
           error(
             "role_max_exceeded",
             "more than \(max) '\(a.role)' added to conversation \(p.conversation); the role allows at most \(max)",
             a.roleLocation)
         }
+        admission.admit(role: a.role)
       }
     }
   }

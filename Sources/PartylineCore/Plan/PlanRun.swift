@@ -162,9 +162,9 @@ struct PlanRun {
 
     var mutedBy: [String: (MuteDirective, String)] = [:]  // participant → directive, policy
     var unmutedBy: [String: (UnmuteDirective, String)] = [:]
-    var present = conv.participants.filter { !$0.hasLeft }.count
-    let cap = min(conv.maxParticipants ?? Limits.hardMaxParticipants, set.limits.maxParticipants)
-    var roles = planner.addedRoles[cid] ?? [:]
+    var admission = Admission(
+      limits: set.limits, conversationMax: conv.maxParticipants,
+      present: conv.participants.filter { !$0.hasLeft }.count, roles: planner.addedRoles[cid] ?? [:])
 
     for p in policies {
       let acting = actingUser(p, conv)
@@ -278,27 +278,26 @@ struct PlanRun {
         }
         var blocked = acting.blocked
         // A blocked change's reason is its finding's message, so views that show both can tell.
-        if let rule, let max = rule.max, roles[a.role, default: 0] >= max {
-          let why =
-            "adding '\(subject)' as '\(a.role)' would exceed the role's max of \(max) in conversation \(cid)"
-          finding(.error, "role_max_exceeded", why, a.roleLocation)
-          blocked = why
+        for refusal in admission.refusals(role: a.role) {
+          switch refusal {
+          case .roleMax(_, let max):
+            let why =
+              "adding '\(subject)' as '\(a.role)' would exceed the role's max of \(max) in conversation \(cid)"
+            finding(.error, "role_max_exceeded", why, a.roleLocation)
+            blocked = why
+          case .capacity(let count, let capacity):
+            let limitText =
+              conv.maxParticipants.map {
+                "conversation maxParticipants \($0), Limits maxParticipants \(set.limits.maxParticipants)"
+              }
+              ?? "Limits maxParticipants \(set.limits.maxParticipants)"
+            let why =
+              "adding '\(subject)' would make \(count) participants, more than \(capacity) (\(limitText))"
+            finding(.error, "capacity_exceeded", why, a.location)
+            blocked = blocked ?? why
+          }
         }
-        if present + 1 > cap {
-          let limitText =
-            conv.maxParticipants.map {
-              "conversation maxParticipants \($0), Limits maxParticipants \(set.limits.maxParticipants)"
-            }
-            ?? "Limits maxParticipants \(set.limits.maxParticipants)"
-          let why =
-            "adding '\(subject)' would make \(present + 1) participants, more than \(cap) (\(limitText))"
-          finding(.error, "capacity_exceeded", why, a.location)
-          blocked = blocked ?? why
-        }
-        if blocked == nil {
-          present += 1
-          roles[a.role, default: 0] += 1
-        }
+        if blocked == nil { admission.admit(role: a.role) }
         changes.append(
           PlannedChange(
             .add(resolvedTarget(a.target), role: a.role), conversation: cid, subject: subject,

@@ -29,6 +29,14 @@ public struct SavedPlan: Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey, CaseIterable { case maxMute, maxParticipants, roles }
 
+    /// Each limited role's `max` (the first role of a name counts, as in `Limits.role(named:)`).
+    public var roleMax: [String: Int] {
+      var out: [String: Int] = [:]
+      var seen = Set<String>()
+      for r in roles where seen.insert(r.name).inserted { out[r.name] = r.max }
+      return out
+    }
+
     /// The Limits as saved.
     public init(_ limits: Limits) {
       maxMute = limits.maxMute.seconds
@@ -462,7 +470,8 @@ extension SavedPlan {
   ) throws {
     var problems: [String] = []
     var adds: [String: Int] = [:]
-    var roles: [String: [String: Int]] = addedRoles
+    var admissions: [String: Admission] = [:]
+    var full = Set<String>()  // conversations whose adds exceed their capacity
     for c in changes {
       guard let conv = live[c.conversation], conv.status == .found else {
         problems.append("conversation \(c.conversation) was not found")
@@ -476,22 +485,29 @@ extension SavedPlan {
       }
       if c.action == .add, let role = c.role {
         adds[c.conversation, default: 0] += 1
-        let n = roles[c.conversation, default: [:]][role, default: 0] + 1
-        roles[c.conversation, default: [:]][role] = n
-        if let max = limits.roles.first(where: { $0.name == role })?.max, n > max {
-          problems.append(
-            "adding as '\(role)' would exceed the role's max of \(max) in conversation \(c.conversation)")
+        var admission =
+          admissions[c.conversation]
+          ?? Admission(
+            maxParticipants: limits.maxParticipants, roleMax: limits.roleMax,
+            conversationMax: conv.maxParticipants,
+            present: conv.participants.filter { !$0.hasLeft }.count, roles: addedRoles[c.conversation] ?? [:])
+        for refusal in admission.refusals(role: role) {
+          switch refusal {
+          case .roleMax(_, let max):
+            problems.append(
+              "adding as '\(role)' would exceed the role's max of \(max) in conversation \(c.conversation)")
+          case .capacity: full.insert(c.conversation)
+          }
         }
+        admission.admit(role: role)
+        admissions[c.conversation] = admission
       }
     }
-    for (cid, n) in adds.sorted(by: { $0.key < $1.key }) {
-      guard let conv = live[cid] else { continue }
-      let present = conv.participants.filter { !$0.hasLeft }.count
-      let cap = min(conv.maxParticipants ?? Limits.hardMaxParticipants, limits.maxParticipants)
-      if present + n > cap {
-        problems.append(
-          "conversation \(cid): \(present) participants and \(n) adds would exceed \(cap) participants")
-      }
+    for cid in full.sorted() {
+      guard let conv = live[cid], let admission = admissions[cid], let n = adds[cid] else { continue }
+      problems.append(
+        "conversation \(cid): \(conv.participants.filter { !$0.hasLeft }.count) participants and \(n) adds would exceed \(admission.capacity) participants"
+      )
     }
     if !problems.isEmpty {
       var seen = Set<String>()
