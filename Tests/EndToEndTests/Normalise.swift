@@ -11,6 +11,7 @@ func normalise(_ s: String) -> String {
     (#"[0-9a-f]{64}"#, "<sha256>"),
     (#"policy set [0-9a-f]{12}"#, "policy set <digest>"),
     (#""planId": "[0-9a-f-]{36}""#, #""planId": "<plan id>""#),
+    (#"Saved plan `?[0-9a-f-]{36}`?"#, "Saved plan <plan id>"),
   ]
   for (p, r) in patterns {
     out = out.replacingOccurrences(of: p, with: r, options: .regularExpression)

@@ -429,7 +429,7 @@ extension SavedPlan {
       let effect: PlannedChange.Effect
       switch (action, participant, duration, addTarget, c.role) {
       case (.mute, let p?, let d?, _, _):
-        effect = .mute(participant: p, duration: d, reason: c.reason, dueAt: nil)
+        effect = .mute(participant: p, duration: d, reason: UntrustedText.clean(c.reason), dueAt: nil)
       case (.unmute, let p?, _, _, _): effect = .unmute(participant: p)
       case (.revert, let p?, _, _, _): effect = .revert(participant: p, dueAt: nil)
       case (.prune, let p?, _, _, _): effect = .prune(participant: p, dueAt: nil)
@@ -440,9 +440,12 @@ extension SavedPlan {
       }
       out.append(
         PlannedChange(
-          effect, conversation: cid, subject: c.subject, actingUser: acting, policy: c.policy,
-          directive: c.directive,
-          location: c.location.map { SourceRange(file: $0.file, line: $0.line, column: $0.column) },
+          // (The file is input: its text never drives a terminal, as the API's never does.)
+          effect, conversation: cid, subject: UntrustedText.clean(c.subject), actingUser: acting,
+          policy: UntrustedText.clean(c.policy), directive: c.directive,
+          location: c.location.map {
+            SourceRange(file: UntrustedText.clean($0.file), line: $0.line, column: $0.column)
+          },
           before: "", after: "", explanation: "saved plan"))
     }
     for (cid, roles) in addsPerRole {
