@@ -352,6 +352,7 @@ public actor PostgresStore {
   /// rows up to the last one read: a row appended meanwhile is never lost. Unreadable rows are kept.
   func compact(cutoff: Double) async throws -> CompactionReport {
     guard schemaVersion > 0 else { return CompactionReport(dropped: 0, conversations: 0, kept: 0) }
+    if schemaVersion >= 2 { return try await compactInPlace(cutoff: cutoff) }
     let rows: [(Int64, String)] = try await withRetry { c in
       let rows = try await c.query(
         "SELECT seq, record::text FROM partyline_journal ORDER BY seq", logger: self.logger)
@@ -382,6 +383,44 @@ public actor PostgresStore {
     }
     readCache = [:]
     return CompactionReport(dropped: dropped, conversations: drop.count, kept: rows.count - dropped)
+  }
+
+  /// Compaction in the database (schema 2): no row is fetched. The candidates of open leases are
+  /// checked first (a slice of each workspace's open leases removes those that hold none); then one
+  /// statement deletes the rows older than the cutoff of every conversation whose newest row is older
+  /// and that is not a candidate (so never a conversation with an open lease, in any workspace).
+  func compactInPlace(cutoff: Double) async throws -> CompactionReport {
+    let workspaces: [String] = try await withRetry { c in
+      var out: [String] = []
+      for try await (w, ) in try await c.query(
+        "SELECT DISTINCT workspace FROM partyline_open_leases ORDER BY 1", logger: self.logger
+      ).decode((String,).self) {
+        out.append(w)
+      }
+      return out
+    }
+    for w in workspaces { _ = try await slice(workspace: w, conversations: [], open: true) }
+    let (dropped, conversations, kept): (Int, Int, Int) = try await withRetry { c in
+      let rows = try await c.query(
+        """
+        WITH drop_conversations AS (
+          SELECT conversation FROM partyline_journal GROUP BY conversation
+            HAVING max(at) < to_timestamp(\(cutoff))
+          EXCEPT SELECT conversation FROM partyline_open_leases
+        ), d AS (
+          DELETE FROM partyline_journal WHERE conversation IN (SELECT conversation FROM drop_conversations)
+            AND at < to_timestamp(\(cutoff))
+          RETURNING conversation
+        )
+        SELECT (SELECT count(*) FROM d), (SELECT count(DISTINCT conversation) FROM d),
+          (SELECT count(*) FROM partyline_journal) - (SELECT count(*) FROM d)
+        """, logger: self.logger)
+      var out = (0, 0, 0)
+      for try await (a, b, k) in rows.decode((Int64, Int64, Int64).self) { out = (Int(a), Int(b), Int(k)) }
+      return out
+    }
+    readCache = [:]
+    return CompactionReport(dropped: dropped, conversations: conversations, kept: kept)
   }
 
   /// The rows the last read skipped (see `Journal.unreadable()`).
