@@ -79,7 +79,7 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     if open {
       for c in openCandidates(read.view) where !wanted.contains(c) {
         let own = records(of: c, in: read).filter { $0.workspace == workspace }
-        if JournalState(own, workspace: workspace).leases.contains(where: { $0.status == .open }) {
+        if !JournalState.openConversations(own, workspace: workspace).isEmpty {
           wanted.insert(c)
         }
       }
@@ -317,16 +317,7 @@ public final class LocalJournal: Journal, @unchecked Sendable {
     postings.sort()
     // The open conversations: of the candidates, those with an open lease in any workspace.
     let read = Read(view: v)
-    var open: [String] = []
-    for c in openCandidates(v) {
-      let all = records(of: c, in: read)
-      let workspaces = Set(all.map(\.workspace))
-      if workspaces.contains(where: { w in
-        JournalState(all, workspace: w).leases.contains(where: { $0.status == .open })
-      }) {
-        open.append(c)
-      }
-    }
+    let open = openCandidates(v).filter { !JournalState.openConversations(records(of: $0, in: read)).isEmpty }
     guard let edge = try? edge(fd, covered: v.offset) else { return v }
     let index = JournalIndex(
       device: v.index.device, inode: v.index.inode, covered: v.offset, lines: v.lines, edge: edge,
@@ -440,15 +431,9 @@ public final class LocalJournal: Journal, @unchecked Sendable {
         JournalCompaction.note(r, in: &newest)
       }
     }
-    var holding = Set<String>()  // conversations with an open lease
-    for c in openCandidates(view) {
-      let all = records(of: c, in: read)
-      if Set(all.map(\.workspace)).contains(where: { w in
-        JournalState(all, workspace: w).leases.contains { $0.status == .open }
-      }) {
-        holding.insert(c)
-      }
-    }
+    // The conversations with an open lease.
+    let holding = Set(
+      openCandidates(view).filter { !JournalState.openConversations(records(of: $0, in: read)).isEmpty })
     var drop = JournalCompaction.droppable(newest: newest, open: holding, cutoff: cutoff)
     guard !drop.isEmpty else { return CompactionReport(dropped: 0, conversations: 0, kept: view.lines) }
     return try withLockedFile(O_RDWR) { locked in

@@ -304,7 +304,7 @@ public actor PostgresStore {
     var wanted = conversations
     var served: [(String, Int64)] = []
     for c in candidates where !wanted.contains(c) {
-      if JournalState(records[c] ?? [], workspace: workspace).leases.contains(where: { $0.status == .open }) {
+      if !JournalState.openConversations(records[c] ?? [], workspace: workspace).isEmpty {
         wanted.insert(c)
       } else if let seq = lastMute[c] {
         served.append((c, seq))

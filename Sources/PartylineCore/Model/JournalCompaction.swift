@@ -10,13 +10,7 @@ public enum JournalCompaction {
   public static func droppable(_ records: [JournalRecord], cutoff: Double) -> Set<String> {
     var newest: [String: Double] = [:]
     for r in records { note(r, in: &newest) }
-    var open = Set<String>()
-    for workspace in Set(records.map(\.workspace)) {
-      for lease in JournalState(records, workspace: workspace).leases where lease.status == .open {
-        open.insert(lease.conversation)
-      }
-    }
-    return droppable(newest: newest, open: open, cutoff: cutoff)
+    return droppable(newest: newest, open: JournalState.openConversations(records), cutoff: cutoff)
   }
 
   /// Notes `record` in the newest record time of each conversation (for a journal read as a stream).

@@ -22,9 +22,7 @@ public struct JournalSlice: Sendable, Equatable {
   public init(cutting all: [JournalRecord], workspace: String, conversations: Set<String>, open: Bool) {
     var wanted = conversations
     if open {
-      let own = all.filter { $0.workspace == workspace }
-      wanted.formUnion(
-        JournalState(own, workspace: workspace).leases.filter { $0.status == .open }.map(\.conversation))
+      wanted.formUnion(JournalState.openConversations(all, workspace: workspace))
     }
     var counts: [String: Int] = [:]
     for c in wanted { counts[c] = 0 }

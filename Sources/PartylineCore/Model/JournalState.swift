@@ -126,3 +126,18 @@ public struct JournalState: Sendable {
     return found
   }
 }
+
+extension JournalState {
+  /// The conversations of `records` with an open lease in `workspace`, or in any workspace when nil:
+  /// which conversations a run must read, a compaction must keep and an index lists.
+  public static func openConversations(_ records: [JournalRecord], workspace: String? = nil) -> Set<String> {
+    let workspaces = workspace.map { [$0] } ?? Array(Set(records.map(\.workspace)))
+    var out = Set<String>()
+    for w in workspaces {
+      for lease in JournalState(records, workspace: w).leases where lease.status == .open {
+        out.insert(lease.conversation)
+      }
+    }
+    return out
+  }
+}
