@@ -8,7 +8,7 @@ against a fresh emulator at 300 requests/min: `watch` on Notifications API event
 call-hour, calls acted on and how long after their start, revert lateness (emulator history against
 the journal's lease ends), watch's peak RSS.
 
-Usage: watch-cost.py BIN [--calls 500] [--ramp 150] [--life 300] [--mute 30]
+Usage: watch-cost.py BIN [--calls 500] [--ramp 150] [--life 300] [--mute 30] [--modes events,polling]
 """
 import argparse, json, os, re, signal, subprocess, sys, tempfile, threading, time, urllib.request
 from datetime import datetime
@@ -19,6 +19,7 @@ ap.add_argument("--calls", type=int, default=500)
 ap.add_argument("--ramp", type=float, default=150)
 ap.add_argument("--life", type=float, default=300)
 ap.add_argument("--mute", type=int, default=30)
+ap.add_argument("--modes", default="events,polling", help="which modes to run, comma-separated")
 args = ap.parse_args()
 
 QUEUE = "bbbbbbbb-0000-4000-8000-000000000001"
@@ -112,5 +113,5 @@ def run(mode):
     print(f"   watch peak RSS {rss[0] / 1024:.1f} MiB")
     sys.stdout.flush()
 
-for mode in ("events", "polling"):
+for mode in args.modes.split(","):
     run(mode)
