@@ -254,11 +254,9 @@ public actor PostgresStore {
     guard schemaVersion >= 2 else {
       // A database not yet migrated (`plan` does not migrate): cut from the workspace's rows.
       let counts = try await recordCounts(conversation: nil)
-      var slice = JournalSlice(
+      return JournalSlice(
         cutting: try await records(workspace: workspace), workspace: workspace, conversations: conversations,
-        open: open)
-      for c in slice.conversations { slice.counts[c] = counts[c] ?? 0 }
-      return slice
+        open: open, counts: counts)
     }
     var candidates: [String] = []
     if open {

@@ -184,24 +184,19 @@ extension ApplyCommand {
     let changes: [PlannedChange]
     let saved: SavedPlan
     do {
-      guard let bytes = FileBytes.read(path, limit: 64 << 20) else {
-        throw SavedPlanError("cannot read the saved plan '\(path)' (missing, unreadable or over 64 MiB)")
-      }
-      switch PlanSignature.verify(bytes, key: PlanKey.current) {
-      case .valid: break
+      let file = try SavedPlanFile.read(path)
+      switch file.signature {
+      case .valid, .mismatch: break  // (a mismatch is refused by the read)
       case .unsigned where PlanKey.current != nil:
         throw SavedPlanError(
           "'\(path)' is not signed and PARTYLINE_PLAN_KEY is set: only a plan signed with the key is applied (run plan --out with the key)"
         )
-      case .mismatch:
-        throw SavedPlanError(
-          "'\(path)': the signature does not match: the plan was edited, or signed with another key; refused")
       case .unverified:
         Terminal.stderr.write(
           "note: '\(path)' is signed, but PARTYLINE_PLAN_KEY is not set: the signature is not checked\n")
       case .unsigned: break
       }
-      saved = try SavedPlan.decode(Data(bytes), path: path)
+      saved = file.plan
       changes = try saved.check(
         now: Date().timeIntervalSince1970, target: run.sandbox ? "sandbox" : try Connection.target(run),
         workspace: run.workspace)

@@ -36,10 +36,8 @@ struct ShowCommand: AsyncParsableCommand {
     let changes: [PlannedChange]
     let signature: (json: String, words: String)
     do {
-      guard let bytes = FileBytes.read(planFile, limit: 64 << 20) else {
-        throw SavedPlanError("cannot read the saved plan '\(planFile)' (missing, unreadable or over 64 MiB)")
-      }
-      switch PlanSignature.verify(bytes, key: PlanKey.current) {
+      let file = try SavedPlanFile.read(planFile)
+      switch file.signature {
       case .valid: signature = ("valid", "signed, and the signature matches PARTYLINE_PLAN_KEY")
       case .unsigned:
         signature = (
@@ -47,12 +45,9 @@ struct ShowCommand: AsyncParsableCommand {
           PlanKey.current == nil ? "not signed" : "not signed: apply --plan with the key refuses it"
         )
       case .unverified: signature = ("unverified", "signed; not checked (PARTYLINE_PLAN_KEY is not set)")
-      case .mismatch:
-        throw SavedPlanError(
-          "'\(planFile)': the signature does not match: the plan was edited, or signed with another key; refused"
-        )
+      case .mismatch: throw SavedPlanError("'\(planFile)': the signature does not match")  // (refused by the read)
       }
-      saved = try SavedPlan.decode(Data(bytes), path: planFile)
+      saved = file.plan
       // Every check apply --plan makes of the file alone, at a time the plan was valid: an expired plan
       // is still shown (and said to be expired).
       changes = try saved.check(

@@ -34,11 +34,9 @@ extension Journal {
   /// The slice cut from every record (a journal without an index of its own).
   public func slice(workspace: String, conversations: Set<String>, open: Bool) async throws -> JournalSlice {
     let counts = try await recordCounts()
-    var slice = JournalSlice(
+    return JournalSlice(
       cutting: try await records(workspace: workspace), workspace: workspace, conversations: conversations,
-      open: open)
-    for c in slice.conversations { slice.counts[c] = counts[c] ?? 0 }
-    return slice
+      open: open, counts: counts)
   }
 }
 

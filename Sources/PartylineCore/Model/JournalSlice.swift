@@ -18,17 +18,19 @@ public struct JournalSlice: Sendable, Equatable {
   }
 
   /// The slice of `conversations` (and, when `open`, of every conversation with an open lease in
-  /// `workspace`) cut from every record of every workspace, `all`, in the order written.
-  public init(cutting all: [JournalRecord], workspace: String, conversations: Set<String>, open: Bool) {
+  /// `workspace`) cut from `all`, in the order written. The counts are `counts`' when given (a journal
+  /// that counts every workspace apart from the records it hands over), else those of `all`.
+  public init(
+    cutting all: [JournalRecord], workspace: String, conversations: Set<String>, open: Bool,
+    counts given: [String: Int]? = nil
+  ) {
     var wanted = conversations
-    if open {
-      wanted.formUnion(JournalState.openConversations(all, workspace: workspace))
-    }
+    if open { wanted.formUnion(JournalState.openConversations(all, workspace: workspace)) }
     var counts: [String: Int] = [:]
-    for c in wanted { counts[c] = 0 }
+    for c in wanted { counts[c] = given?[c] ?? 0 }
     var records: [JournalRecord] = []
     for r in all where wanted.contains(r.conversation) {
-      counts[r.conversation, default: 0] += 1
+      if given == nil { counts[r.conversation, default: 0] += 1 }
       if r.workspace == workspace { records.append(r) }
     }
     self.init(records: records, conversations: wanted, counts: counts)
