@@ -75,55 +75,44 @@ public struct GenesysExecutor: ApplyExecutor {
     if let events { await seen.note(conversation, await events.sequence(of: conversation)) }
   }
 
-  /// Mutes or unmutes the participant on behalf of `actingUser` (see ``ApplyExecutor``). A 4xx other
-  /// than 408 and 429 is thrown as `CallFailure.refused`, a request not sent as `notSent`, the rest as
-  /// `unknown`.
-  public func setMuted(
-    _ muted: Bool, conversation: ConversationId, participant: ParticipantId, actingUser: UserId
-  )
-    async throws
-    -> CallResult
-  {
-    let conversation = conversation.rawValue
-    let participant = participant.rawValue
-    let actingUser = actingUser.rawValue
-    await markChange(conversation)
-    do {
-      let notAfter = ApplyContext.notAfter
-      let r = try await withPermit {
-        try await RatePriority.$rateClass.withValue(Self.rateClass) {
-          try await client.setMuted(
-            muted, conversation: conversation, participant: participant, onBehalfOf: actingUser,
-            notAfter: notAfter)
-        }
-      }
-      return CallResult(status: r.status, correlationId: r.correlationId, latency: r.latency)
-    } catch { throw map(error) }
-  }
-
-  /// Adds the user or address to the conversation on behalf of `actingUser` (see ``ApplyExecutor``);
-  /// failures are thrown as in ``setMuted(_:conversation:participant:actingUser:)``.
-  public func add(_ target: AddTarget, conversation: ConversationId, actingUser: UserId) async throws
-    -> CallResult
-  {
+  /// Makes the effect's call on behalf of `actingUser` (see ``ApplyExecutor``): the participant PATCH
+  /// of a mute or an unmute, or the add POST. A 4xx other than 408 and 429 is thrown as
+  /// `CallFailure.refused`, a request not sent as `notSent`, the rest as `unknown`.
+  public func perform(
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId
+  ) async throws -> CallResult? {
     let conversation = conversation.rawValue
     let actingUser = actingUser.rawValue
+    if case .noop = effect { return nil }
     await markChange(conversation)
     do {
       let client = self.client
+      let notAfter = ApplyContext.notAfter
       let r: GenesysClient.Response = try await withPermit {
         try await RatePriority.$rateClass.withValue(Self.rateClass) {
-          switch target {
-          case .user(let ref):
+          switch effect {
+          case .mute(let participant, _, _, _):
+            return try await client.setMuted(
+              true, conversation: conversation, participant: participant.rawValue, onBehalfOf: actingUser,
+              notAfter: notAfter)
+          case .unmute(let participant), .revert(let participant, _), .prune(let participant, _):
+            return try await client.setMuted(
+              false, conversation: conversation, participant: participant.rawValue, onBehalfOf: actingUser,
+              notAfter: notAfter)
+          case .add(.user(let ref), _):
             return try await client.addParticipant(
               conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)")
-          case .address(let a):
+          case .add(.address(let a), _):
             return try await client.addParticipant(
               conversation: conversation, onBehalfOf: actingUser, address: a)
+          case .noop:
+            throw CallFailure.notSent("a noop makes no call")  // (returned above)
           }
         }
       }
       return CallResult(status: r.status, correlationId: r.correlationId, latency: r.latency)
+    } catch let failure as CallFailure {
+      throw failure
     } catch { throw map(error) }
   }
 

@@ -27,7 +27,7 @@ import YAMLReader
   /// which the planner reverts at its end; a drift re-mute within an open lease stays in it.
   @Test func aMuteUnderAServedKeyOpensALeaseOfItsOwn() throws {
     let set = try set()
-    let d = Planner.directiveDigest(set.policies[0].mute[0])
+    let d = set.policies[0].mute[0].digest
     let first = [
       record(.intent, "m1", at: now - 600, ends: now - 300, directive: d),
       record(.outcome, "m1", at: now - 600, status: .ok, directive: d),
@@ -105,7 +105,7 @@ import YAMLReader
   /// a warning naming why, and the change is blocked (tried again later).
   @Test func aRevertFallsBackFromActAsAndIsStuckWithNobodyToActThrough() throws {
     let set = try World.set("  actAs: ada@example.com\n  mute:\n    - purpose: customer\n      for: 5m\n")
-    let d = Planner.directiveDigest(set.policies[0].mute[0])
+    let d = set.policies[0].mute[0].digest
     let lease = Lease(
       workspace: "default", policy: "p1", directive: d, conversation: World.conv,
       participant: World.customerP,
@@ -136,7 +136,7 @@ import YAMLReader
   /// only a participant seen disconnected does.
   @Test func aParticipantMissingFromTheBodyClosesNoLease() throws {
     let set = try set()
-    let d = Planner.directiveDigest(set.policies[0].mute[0])
+    let d = set.policies[0].mute[0].digest
     let lease = Lease(
       workspace: "default", policy: "p1", directive: d, conversation: World.conv,
       participant: World.customerP,
@@ -251,7 +251,7 @@ import YAMLReader
   /// could land after the revert and outlive the lease.
   @Test func noDriftReMuteInTheLeasesLastSeconds() throws {
     let set = try World.set("  onDrift: reconcile\n  mute:\n    - purpose: customer\n      for: 5m\n")
-    let d = Planner.directiveDigest(set.policies[0].mute[0])
+    let d = set.policies[0].mute[0].digest
     func plan(endsIn: Double) -> [PlannedChange.Action] {
       let lease = Lease(
         workspace: "default", policy: "p1", directive: d, conversation: World.conv,

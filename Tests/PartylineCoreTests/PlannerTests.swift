@@ -70,6 +70,17 @@ enum World {
     }
   }
 
+  @Test func aParticipantWhoseIdIsNotAUUIDIsNeverMadeAnEffect() throws {
+    let set = try World.set("  mute:\n    - purpose: customer\n      for: 30m\n")
+    let odd = LiveParticipant(id: "../../users/me", purpose: "customer", state: "connected", name: "Odd")
+    let p = plan(set, World.live([odd, World.customer, World.agentAda]))
+    #expect(lines(p) == ["~ mute Caller 7:7 mute for 30m"], "the other customer is still muted")
+    #expect(
+      findings(p) == [
+        "error invalid_id 7:7 participant id '../../users/me' of conversation \(World.conv) is not a UUID: not acted on"
+      ])
+  }
+
   @Test func muteByPurposeOpensALeaseActingAsTheFirstConnectedAgent() throws {
     let set = try World.set("  mute:\n    - purpose: customer\n      for: 30m\n      reason: noise\n")
     let p = plan(set, World.live([World.customer, World.agentAda]))
@@ -204,7 +215,7 @@ enum World {
   func lease(_ set: PolicySet, endsAt: Double, status: Lease.Status = .open, policy: String = "p1") -> Lease {
     let m = set.policies[0].mute[0]
     return Lease(
-      workspace: "default", policy: policy, directive: Planner.directiveDigest(m), conversation: World.conv,
+      workspace: "default", policy: policy, directive: m.digest, conversation: World.conv,
       participant: World.customerP, startedAt: endsAt - 300, endsAt: endsAt, status: status)
   }
 
@@ -267,7 +278,7 @@ enum World {
 
   @Test func aCloseRecordServesItsLease() throws {
     let set = try World.set("  mute:\n    - purpose: customer\n      for: 5m\n")
-    let directive = Planner.directiveDigest(set.policies[0].mute[0])
+    let directive = set.policies[0].mute[0].digest
     func record(_ kind: JournalRecord.Kind, _ id: String, status: JournalRecord.Status? = nil)
       -> JournalRecord
     {
@@ -337,7 +348,7 @@ enum World {
     #expect(p.closedLeases.isEmpty, "the old lease stays until the new one is open")
     // The next run finds both leases: the old one is closed without an unmute.
     let new = Lease(
-      workspace: "default", policy: "p1", directive: Planner.directiveDigest(after.policies[0].mute[0]),
+      workspace: "default", policy: "p1", directive: after.policies[0].mute[0].digest,
       conversation: World.conv, participant: World.customerP, startedAt: now, endsAt: now + 600, status: .open
     )
     let q = plan(after, World.live([muted, World.agentAda]), leases: [old, new])
@@ -399,8 +410,8 @@ enum World {
       .add(.address("+4930999888"), role: "agent"), conversation: World.conv, subject: "+4930999888",
       policy: "p1", directive: "", location: nil, before: "absent", after: "alerting", explanation: "add")
     #expect(
-      Applier.effectVisible(
-        add, in: LiveConversation(id: World.conv, participants: [World.agentAda, dialled])))
+      add.effect.isVisible(
+        in: LiveConversation(id: World.conv, participants: [World.agentAda, dialled])))
   }
 }
 

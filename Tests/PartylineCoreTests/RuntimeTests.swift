@@ -179,20 +179,20 @@ extension ReconcilerTests {
       executor: calls, journal: journal, workspace: "default", run: "r1", confirmTimeout: 5, clock: clock)
     let bad = [
       PlannedChange(
-        .unmute(participant: "../../users/me"), conversation: World.conv, subject: "x", actingUser: World.ada,
-        policy: "p1", directive: "", location: nil, before: "muted", after: "unmuted", explanation: ""),
-      PlannedChange(
         .add(.user(.id("not-a-uuid")), role: "agent"), conversation: World.conv, subject: "x",
         actingUser: World.ada, policy: "p1", directive: "", location: nil, before: "absent",
         after: "alerting",
         explanation: ""),
       PlannedChange(
-        .unmute(participant: World.customerP), conversation: World.conv, subject: "x", actingUser: "me",
+        .unmute(participant: try #require(ParticipantId(World.customerP))), conversation: World.conv,
+        subject: "x", actingUser: "me",
         policy: "p1", directive: "", location: nil, before: "muted", after: "unmuted", explanation: ""),
     ]
     let plan = Plan(changes: bad, findings: [], createdAt: Runtime.t0, policySetDigest: "", snapshots: [:])
     let report = try await clock.run { await applier.apply(plan) }
-    #expect(report.items.map(\.result) == [.blocked, .blocked, .blocked])
+    #expect(report.items.map(\.result) == [.blocked, .blocked])
+    // A participant id that is not a UUID cannot even make an effect: the type refuses it.
+    #expect(ParticipantId("../../users/me") == nil)
     #expect(calls.calls.isEmpty && calls.reads.isEmpty && journal.records.isEmpty)
   }
 
@@ -311,15 +311,10 @@ struct RacingLocker: ConversationLocker {
 struct NoPromises: ApplyExecutor {
   let inner: ServedCalls
   func admit(leaseEnd: Double) async -> Bool { false }
-  func setMuted(_ muted: Bool, conversation: ConversationId, participant: ParticipantId, actingUser: UserId)
-    async throws
-    -> CallResult
+  func perform(_ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId)
+    async throws -> CallResult?
   {
-    try await inner.setMuted(
-      muted, conversation: conversation, participant: participant, actingUser: actingUser)
-  }
-  func add(_ target: AddTarget, conversation: ConversationId, actingUser: UserId) async throws -> CallResult {
-    try await inner.add(target, conversation: conversation, actingUser: actingUser)
+    try await inner.perform(effect, on: conversation, actingAs: actingUser)
   }
   func read(conversation: ConversationId) async throws -> LiveConversation? {
     try await inner.read(conversation: conversation)

@@ -16,7 +16,9 @@ import WireTime
     let at = SourceRange(file: "policies/noisy.yaml", line: 7, column: 7)
     let changes = [
       PlannedChange(
-        .mute(participant: customer, duration: PolicyDuration(seconds: seconds), reason: nil, dueAt: nil),
+        .mute(
+          participant: ParticipantId(customer)!, duration: PolicyDuration(seconds: seconds), reason: nil,
+          dueAt: nil),
         conversation: conv, subject: "Customer", actingUser: agent, policy: "noisy-line",
         directive: "0123456789abcdef", location: at, before: "unmuted", after: "muted", explanation: "mute"),
       PlannedChange(

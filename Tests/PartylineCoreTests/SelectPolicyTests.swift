@@ -118,13 +118,13 @@ import YAMLReader
       id: "c0000000-0000-4000-8000-00000000000\(n)",
       participants: [
         LiveParticipant(
-          id: "p0000000-0000-4000-8000-0000000000\(n)1", purpose: "customer", state: "connected",
+          id: "b0000000-0000-4000-8000-0000000000\(n)1", purpose: "customer", state: "connected",
           address: "tel:+4930123456")
       ])
     if let agent {
       c.participants.append(
         LiveParticipant(
-          id: "p0000000-0000-4000-8000-0000000000\(n)2", purpose: "agent", state: "connected",
+          id: "b0000000-0000-4000-8000-0000000000\(n)2", purpose: "agent", state: "connected",
           userId: agent == "ada"
             ? "a0000000-0000-4000-8000-000000000001" : "a0000000-0000-4000-8000-000000000002"))
     }

@@ -68,28 +68,27 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
     }
   }
 
-  public func setMuted(
-    _ muted: Bool, conversation: ConversationId, participant: ParticipantId, actingUser: UserId
-  )
-    async throws -> CallResult
-  {
+  public func perform(
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId
+  ) async throws -> CallResult? {
     let conversation = conversation.rawValue
-    let participant = participant.rawValue
     let at = clock.now()
-    state.withLock { s in
-      s.calls.append(
-        Call(what: muted ? "mute" : "unmute", conversation: conversation, participant: participant, at: at))
+    switch effect {
+    case .mute(let participant, _, _, _), .unmute(let participant), .revert(let participant, _),
+      .prune(let participant, _):
+      let muted = effect.opensLease
+      state.withLock { s in
+        s.calls.append(
+          Call(
+            what: muted ? "mute" : "unmute", conversation: conversation, participant: participant.rawValue,
+            at: at))
+      }
+      change(conversation, participant.rawValue) { $0.muted = muted }
+    case .add(let target, _):
+      state.withLock { s in s.calls.append(Call(what: "add \(target)", conversation: conversation, at: at)) }
+    case .noop:
+      return nil
     }
-    change(conversation, participant) { $0.muted = muted }
-    return CallResult(status: 202, correlationId: nil, latency: 0)
-  }
-
-  public func add(_ target: AddTarget, conversation: ConversationId, actingUser: UserId) async throws
-    -> CallResult
-  {
-    let conversation = conversation.rawValue
-    let at = clock.now()
-    state.withLock { s in s.calls.append(Call(what: "add \(target)", conversation: conversation, at: at)) }
     return CallResult(status: 202, correlationId: nil, latency: 0)
   }
 

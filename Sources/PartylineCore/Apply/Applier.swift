@@ -141,58 +141,33 @@ public struct Applier: Sendable {
     return try await ApplyContext.$purpose.withValue(.change(action)) { try await executor.reserve() }
   }
 
-  /// A change's ids, checked once before anything is journalled or sent.
+  /// A change's ids, checked once before anything is journalled or sent (its participant is checked
+  /// in its effect already).
   struct CheckedIds {
     var conversation: ConversationId
     var actingUser: UserId
-    /// The participant changed (nil for adds and noops).
-    var participant: ParticipantId?
 
     /// nil when an id the change's call would carry is not a UUID (an add's user included).
     init?(_ c: PlannedChange, conversation: ConversationId, actingUser: String) {
       guard let acting = UserId(actingUser) else { return nil }
+      if case .add(.user(let ref), _) = c.effect, UserId("\(ref)") == nil { return nil }
       self.conversation = conversation
       self.actingUser = acting
-      switch c.effect {
-      case .mute(let p, _, _, _), .unmute(let p), .revert(let p, _), .prune(let p, _):
-        guard let pid = ParticipantId(p) else { return nil }
-        participant = pid
-      case .add(.user(let ref), _):
-        guard UserId("\(ref)") != nil else { return nil }
-      case .add(.address, _), .noop:
-        break
-      }
     }
   }
 
-  /// Makes one change's call; nil for a no-op.
+  /// Makes one change's call with the budget's slot reserved for it; nil for a no-op. A mute that
+  /// waited (for the rate budget) until its lease is nearly over is not sent.
   func send(
     _ c: PlannedChange, ids: CheckedIds, leaseEnd: Double?, _ reservation: (any Sendable)?
   ) async throws -> CallResult? {
     let executor = self.executor
+    let notAfter = c.effect.opensLease ? (leaseEnd ?? .infinity) - 1 : nil
     return try await ApplyContext.$reservation.withValue(reservation) {
-      try await send(c, ids: ids, leaseEnd: leaseEnd, executor)
-    }
-  }
-
-  func send(
-    _ c: PlannedChange, ids: CheckedIds, leaseEnd: Double?, _ executor: any ApplyExecutor
-  ) async throws -> CallResult? {
-    try await ApplyContext.$purpose.withValue(.change(c.action)) {
-      switch (c.effect, ids.participant) {
-      case (.mute, let participant?):
-        // A mute that waited (for the rate budget) until its lease is nearly over is not sent.
-        return try await ApplyContext.$notAfter.withValue((leaseEnd ?? .infinity) - 1) {
-          try await executor.setMuted(
-            true, conversation: ids.conversation, participant: participant, actingUser: ids.actingUser)
+      try await ApplyContext.$purpose.withValue(.change(c.action)) {
+        try await ApplyContext.$notAfter.withValue(notAfter) {
+          try await executor.perform(c.effect, on: ids.conversation, actingAs: ids.actingUser)
         }
-      case (.unmute, let participant?), (.revert, let participant?), (.prune, let participant?):
-        return try await executor.setMuted(
-          false, conversation: ids.conversation, participant: participant, actingUser: ids.actingUser)
-      case (.add(let target, _), _):
-        return try await executor.add(target, conversation: ids.conversation, actingUser: ids.actingUser)
-      case (.noop, _), (.mute, nil), (.unmute, nil), (.revert, nil), (.prune, nil):
-        return nil  // (a change with a participant always has its checked id: see CheckedIds)
       }
     }
   }
@@ -217,7 +192,7 @@ public struct Applier: Sendable {
       // Admission first: a mute whose revert the budget cannot promise now may be promised a little
       // later (its lease then ends in a later window); wait for that up to `admissionWait`.
       var promised: Double? = nil
-      if c.action == .mute, !dryRun {
+      if c.effect.opensLease, !dryRun {
         let giveUp = now() + admissionWait
         var end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
         var admitted = await executor.admit(leaseEnd: end)
@@ -263,7 +238,7 @@ public struct Applier: Sendable {
         conversation: cid,
         participant: c.participant, policy: c.policy, directive: c.directive, role: c.role, userId: target.0,
         address: target.1, actingUser: acting, reason: c.reason,
-        leaseEnds: c.action == .mute ? (c.dueAt ?? started + Double(c.duration?.seconds ?? 0)) : nil)
+        leaseEnds: c.effect.opensLease ? (c.dueAt ?? started + Double(c.duration?.seconds ?? 0)) : nil)
       do {
         try await journal?.append([intent])
       } catch {
@@ -339,9 +314,9 @@ public struct Applier: Sendable {
       }
       if let conv = read {
         for (i, c) in pending.enumerated() where !confirmed.contains(i) {
-          if Self.effectVisible(c, in: conv) {
+          if c.effect.isVisible(in: conv) {
             confirmed.insert(i)
-          } else if !Self.canStillShow(c, in: conv) {
+          } else if !c.effect.canStillShow(in: conv) {
             moot.insert(i)
           }
         }
@@ -371,36 +346,5 @@ public struct Applier: Sendable {
       events(.confirmed(c, ok))
     }
     return items
-  }
-
-  /// Whether a change not yet visible still can be: a mute needs its participant still there, an add
-  /// a call still going.
-  static func canStillShow(_ c: PlannedChange, in conv: LiveConversation) -> Bool {
-    guard conv.status == .found, conv.isLive else { return false }
-    switch c.action {
-    case .mute:
-      return conv.participants.contains { $0.id == c.participant && !$0.hasLeft }
-    default:
-      return true
-    }
-  }
-
-  /// Whether a re-read shows the change: muted as asked, or the added party present.
-  public static func effectVisible(_ c: PlannedChange, in conv: LiveConversation) -> Bool {
-    switch c.action {
-    case .mute:
-      return conv.participants.contains { $0.id == c.participant && $0.muted }
-    case .unmute, .revert, .prune:
-      return conv.participants.contains { $0.id == c.participant && (!$0.muted || $0.hasLeft) }
-    case .add:
-      switch c.addTarget {
-      case .user(let ref)?:
-        return conv.participants.contains { $0.userId == "\(ref)" && !$0.hasLeft }
-      case .address(let a)?:
-        return conv.participants.contains { $0.hasNumber(a) && !$0.hasLeft }
-      case nil: return false
-      }
-    case .noop: return true
-    }
   }
 }

@@ -3,13 +3,12 @@ public import WireTime
 
 /// The side effects the applier needs: Genesys Cloud, or a recorder for `--dry-run`.
 public protocol ApplyExecutor: Sendable {
-  /// Mutes or unmutes a participant on behalf of `actingUser`.
-  /// The ids are checked types: nothing unchecked reaches a URL.
-  func setMuted(_ muted: Bool, conversation: ConversationId, participant: ParticipantId, actingUser: UserId)
-    async throws -> CallResult
-  /// Adds a user (a checked id) or a phone number (E.164, checked by the compiler) to the conversation
-  /// on behalf of `actingUser`.
-  func add(_ target: AddTarget, conversation: ConversationId, actingUser: UserId) async throws -> CallResult
+  /// Makes the effect's one call on `conversation` on behalf of `actingUser`: a mute or an unmute
+  /// (`unmute`, `revert`, `prune`) of its participant, or an add. Every id is a checked type (an add's
+  /// user is checked by the applier before it journals), so nothing unchecked reaches a URL. A `noop`
+  /// makes no call: nil.
+  func perform(_ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId)
+    async throws -> CallResult?
   /// Re-reads a conversation to confirm effects.
   func read(conversation: ConversationId) async throws -> LiveConversation?
   /// Whether the revert of a mute whose lease ends at `leaseEnd` can be served when it falls due (the

@@ -17,31 +17,32 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
     say(s)
   }
 
-  /// Records the PATCH that would set the participant's mute, and answers status 0.
-  public func setMuted(
-    _ muted: Bool, conversation: ConversationId, participant: ParticipantId, actingUser: UserId
-  )
-    async throws
-    -> CallResult
-  {
-    note(
-      "PATCH /api/v2/conversations/calls/\(conversation)/participants/\(participant)/user/\(actingUser) {\"muted\":\(muted)}"
-    )
-    return CallResult(status: 0, correlationId: nil, latency: 0)
-  }
-
-  /// Records the POST that would add the target, and answers status 0.
-  public func add(_ target: AddTarget, conversation: ConversationId, actingUser: UserId) async throws
-    -> CallResult
-  {
-    let entry: String
-    switch target {
-    case .user(let ref): entry = "{\"userId\":\"\(ref)\"}"
-    case .address(let a): entry = "{\"address\":\"\(a)\"}"
+  /// Records the call the effect would make (a PATCH of the participant's mute, or the POST that
+  /// adds the target), and answers status 0.
+  public func perform(
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId
+  ) async throws -> CallResult? {
+    switch effect {
+    case .mute(let participant, _, _, _):
+      note(
+        "PATCH /api/v2/conversations/calls/\(conversation)/participants/\(participant)/user/\(actingUser) {\"muted\":true}"
+      )
+    case .unmute(let participant), .revert(let participant, _), .prune(let participant, _):
+      note(
+        "PATCH /api/v2/conversations/calls/\(conversation)/participants/\(participant)/user/\(actingUser) {\"muted\":false}"
+      )
+    case .add(let target, _):
+      let entry: String
+      switch target {
+      case .user(let ref): entry = "{\"userId\":\"\(ref)\"}"
+      case .address(let a): entry = "{\"address\":\"\(a)\"}"
+      }
+      note(
+        "POST /api/v2/conversations/calls/\(conversation)/participants/user/\(actingUser) {\"participants\":[\(entry)]}"
+      )
+    case .noop:
+      return nil
     }
-    note(
-      "POST /api/v2/conversations/calls/\(conversation)/participants/user/\(actingUser) {\"participants\":[\(entry)]}"
-    )
     return CallResult(status: 0, correlationId: nil, latency: 0)
   }
 

@@ -155,31 +155,15 @@ struct DocumentCompiler {
           d.range)
       }
     }
-    var mutes: [MuteDirective] = []
-    for entry in list(spec["mute"], "spec.mute") {
-      if let m = muteEntry(entry) { mutes.append(m) }
-    }
-    var unmutes: [UnmuteDirective] = []
-    for entry in list(spec["unmute"], "spec.unmute") {
-      guard let f = fields(entry, in: "unmute entry", known: Self.unmuteKeys) else {
-        continue
-      }
-      if let sel = selector(f, "unmute entry") {
-        unmutes.append(UnmuteDirective(selector: sel, location: entry.range))
-      }
-    }
-    var adds: [AddDirective] = []
-    for entry in list(spec["add"], "spec.add") {
-      if let a = addEntry(entry) { adds.append(a) }
-    }
     // A policy with errors is still returned (the result as a whole is invalid), so that the set's
     // checks report what else is wrong with it.
     _ = errorsBefore
-    guard let name else { return nil }
-    return ConversationPolicy(
-      name: name, description: description, labels: labels, conversation: conversation ?? "", actAs: actAs,
-      onDrift: onDrift, mute: mutes, unmute: unmutes, add: adds, location: location,
+    var policy = ConversationPolicy(
+      name: name ?? "", description: description, labels: labels, conversation: conversation ?? "",
+      actAs: actAs, onDrift: onDrift, mute: [], unmute: [], add: [], location: location,
       conversationLocation: spec["conversation"]?.range, actAsLocation: spec["actAs"]?.range, select: select)
+    for kind in DirectiveKinds.all { kind.compile(spec, &self, into: &policy) }
+    return name == nil ? nil : policy
   }
 
   /// `spec.select`: queue (name or id), user (id or email), direction; at least one.
@@ -295,13 +279,10 @@ struct DocumentCompiler {
   static let documentKeys = KnownKeys(["apiVersion", "kind", "metadata", "spec"])
   static let metadataKeys = KnownKeys(["name", "description", "labels"])
   static let metadataRequired = ["name"]
-  static let specKeys = KnownKeys(["conversation", "select", "actAs", "onDrift", "mute", "unmute", "add"])
+  static let specKeys = KnownKeys(["conversation", "select", "actAs", "onDrift"] + DirectiveKinds.keys)
   static let specRequired: [String] = []
   static let selectKeys = KnownKeys(["queue", "user", "direction"])
   static let selectorKeys = ["participant", "user", "purpose"]
-  static let unmuteKeys = KnownKeys(["participant", "user", "purpose"])
-  static let muteKeys = KnownKeys(["participant", "user", "purpose", "for", "reason"])
-  static let addKeys = KnownKeys(["user", "address", "role"])
   static let limitsSpecKeys = KnownKeys(["maxMute", "maxParticipants", "roles"])
   static let roleKeys = KnownKeys(["max", "muted"])
 
@@ -367,30 +348,6 @@ struct DocumentCompiler {
     }
   }
 
-  mutating func muteEntry(_ entry: Node) -> MuteDirective? {
-    guard let f = fields(entry, in: "mute entry", known: Self.muteKeys)
-    else {
-      return nil
-    }
-    let sel = selector(f, "mute entry")
-    var duration: PolicyDuration?
-    var durationLocation = entry.range
-    if let d = f["for"] {
-      durationLocation = d.range
-      duration = self.duration(d, "for")
-    } else {
-      error(
-        "missing_key", "mute entry is missing required key 'for' (how long the mute may last, such as '30m')",
-        keyRange(entry))
-    }
-    var reason: String?
-    if let r = f["reason"] { reason = string(r, "reason") }
-    guard let sel, let duration else { return nil }
-    return MuteDirective(
-      selector: sel, duration: duration, reason: reason, location: entry.range,
-      durationLocation: durationLocation)
-  }
-
   mutating func duration(_ node: Node, _ what: String) -> PolicyDuration? {
     guard node.kind == .scalar else {
       error(
@@ -426,49 +383,6 @@ struct DocumentCompiler {
         node.range)
     }
     return nil
-  }
-
-  mutating func addEntry(_ entry: Node) -> AddDirective? {
-    guard let f = fields(entry, in: "add entry", known: Self.addKeys) else { return nil }
-    var first: Field?
-    var second: Field?
-    for e in f.entries where e.name == "user" || e.name == "address" {
-      if first == nil {
-        first = e
-      } else {
-        second = e
-        break
-      }
-    }
-    var target: AddTarget?
-    if first == nil {
-      error("missing_selector", "add entry needs one of 'user' or 'address'", keyRange(entry))
-    } else if let second {
-      error(
-        "multiple_selectors", "add entry has both 'user' and 'address'; use one entry per participant",
-        second.key.range)
-    } else if let first, first.name == "user" {
-      target = userRef(first.value, "user").map(AddTarget.user)
-    } else if let first, let s = string(first.value, "address") {
-      if Grammar.isE164(s) {
-        target = .address(s)
-      } else {
-        error(
-          "invalid_phone",
-          "invalid phone number '\(s)': expected E.164, a '+' and 8 to 15 digits such as '+4930123456'",
-          first.value.range)
-      }
-    }
-    var role: String?
-    var roleLocation = entry.range
-    if let r = f["role"] {
-      roleLocation = r.range
-      role = string(r, "role")
-    } else {
-      error("missing_key", "add entry is missing required key 'role'", keyRange(entry))
-    }
-    guard let target, let role else { return nil }
-    return AddDirective(target: target, role: role, location: entry.range, roleLocation: roleLocation)
   }
 
   // MARK: Limits

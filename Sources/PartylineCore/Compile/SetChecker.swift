@@ -1,7 +1,8 @@
 public import YAMLReader
 
-/// Checks that concern the whole policy set: unique names, one Limits document, and the limits that
-/// need no live state (durations, roles, adds per policy, literal contradictions).
+/// Checks that concern the whole policy set: unique names, one Limits document, and what each
+/// directive kind asks of its entries with no live state (durations, roles, adds per policy, literal
+/// contradictions between the policies of one call).
 struct SetChecker {
   var diagnostics: [Diagnostic] = []
 
@@ -42,7 +43,9 @@ struct SetChecker {
       }
     }
     if checkLimits {
-      for i in policies.indices { checkPolicyLimits(policies[i], limits) }
+      for i in policies.indices {
+        for kind in DirectiveKinds.all { kind.check(policies[i], limits: limits, &self) }
+      }
     }
     // Policies on one conversation are planned together, in name order.
     var byConversation: [String: [Int]] = [:]
@@ -54,88 +57,9 @@ struct SetChecker {
     // its policies, and the compiler sorts all diagnostics by file and position at the end.
     for var group in byConversation.values {
       if group.count > 1 { group.sort { policies[$0].name < policies[$1].name } }
-      checkContradictions(group, policies)
-      if checkLimits { checkRoleMax(group, policies, limits) }
-    }
-  }
-
-  mutating func checkPolicyLimits(_ p: ConversationPolicy, _ limits: Limits) {
-    for m in p.mute where m.duration > limits.maxMute {
-      let source = limits.location.map { " (Limits at \(Self.place($0)))" } ?? ""
-      error(
-        "duration_exceeds_max_mute",
-        "mute for '\(m.duration)' is longer than maxMute '\(limits.maxMute)'\(source)",
-        m.durationLocation)
-    }
-    for a in p.add where limits.role(named: a.role) == nil {
-      let allowed = limits.roles.map(\.name)
-      error(
-        "role_not_allowed",
-        "role '\(a.role)' is not allowed (allowed: \(allowed.joined(separator: ", ")))\(Suggestions.hint(a.role, allowed))",
-        a.roleLocation)
-    }
-    // Before any call is read: the policy's adds alone, in an empty conversation.
-    var admission = Admission(limits: limits)
-    for a in p.add {
-      if admission.refusals(role: a.role).contains(where: { if case .capacity = $0 { true } else { false } })
-      {
-        error(
-          "too_many_adds",
-          "policy '\(p.name)' adds \(p.add.count) participants, more than maxParticipants \(limits.maxParticipants)",
-          a.location)
-        break
-      }
-      admission.admit(role: a.role)
-    }
-  }
-
-  /// Roles' `max` counts adds per conversation, across the policies that target it.
-  mutating func checkRoleMax(_ group: [Int], _ policies: [ConversationPolicy], _ limits: Limits) {
-    var admission = Admission(limits: limits)
-    var reported = Set<String>()  // each role's first add beyond its max
-    for i in group {
-      let p = policies[i]
-      for a in p.add {
-        for case .roleMax(let role, let max) in admission.refusals(role: a.role)
-        where reported.insert(role).inserted {
-          error(
-            "role_max_exceeded",
-            "more than \(max) '\(a.role)' added to conversation \(p.conversation); the role allows at most \(max)",
-            a.roleLocation)
-        }
-        admission.admit(role: a.role)
-      }
-    }
-  }
-
-  /// The same literal selector muted and unmuted, or muted for two different lengths, across the
-  /// policies of one conversation.
-  mutating func checkContradictions(_ group: [Int], _ policies: [ConversationPolicy]) {
-    var mutes: [ParticipantSelector: MuteDirective] = [:]
-    for i in group {
-      let p = policies[i]
-      for m in p.mute where m.selector.isLiteral {
-        if let earlier = mutes[m.selector] {
-          if earlier.duration != m.duration {
-            error(
-              "conflicting_mute",
-              "\(m.selector) is muted for '\(m.duration)' here and for '\(earlier.duration)' at \(Self.place(earlier.location))",
-              m.durationLocation, related: [.init(message: "other mute", range: earlier.location)])
-          }
-        } else {
-          mutes[m.selector] = m
-        }
-      }
-    }
-    for i in group {
-      let p = policies[i]
-      for u in p.unmute {
-        if let m = mutes[u.selector] {
-          error(
-            "mute_unmute_conflict",
-            "\(u.selector) is both unmuted here and muted at \(Self.place(m.location))", u.location,
-            related: [.init(message: "muted here", range: m.location)])
-        }
+      let members = group.map { policies[$0] }
+      for kind in DirectiveKinds.all {
+        kind.check(conversation: members, limits: checkLimits ? limits : nil, &self)
       }
     }
   }

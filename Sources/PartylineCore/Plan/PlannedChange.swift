@@ -20,17 +20,19 @@ public struct PlannedChange: Sendable, Hashable {
     }
   }
 
-  /// What the change does, with what only that kind of change needs.
+  /// What the change does, with what only that kind of change needs. Participant ids are checked
+  /// (`ParticipantId`) when the effect is made: the executor's one call, `perform`, takes the effect as
+  /// it is.
   public enum Effect: Sendable, Hashable {
     /// Mutes the participant under a lease of `duration`; `dueAt` is the end of the lease it stays
     /// within (a drift re-mute or a changed directive), nil for a new lease.
-    case mute(participant: String, duration: PolicyDuration, reason: String?, dueAt: Double?)
+    case mute(participant: ParticipantId, duration: PolicyDuration, reason: String?, dueAt: Double?)
     /// Unmutes the participant (an `unmute` directive).
-    case unmute(participant: String)
+    case unmute(participant: ParticipantId)
     /// Unmutes the participant at its lease's end (`dueAt`; nil when read from a saved plan).
-    case revert(participant: String, dueAt: Double?)
+    case revert(participant: ParticipantId, dueAt: Double?)
     /// Unmutes the participant whose lease's policy or directive is gone.
-    case prune(participant: String, dueAt: Double?)
+    case prune(participant: ParticipantId, dueAt: Double?)
     /// Brings a party in as `role`.
     case add(AddTarget, role: String)
     /// Nothing to do (already so, pending, or the call cannot be read); the participant when known.
@@ -46,6 +48,54 @@ public struct PlannedChange: Sendable, Hashable {
       case .add: .add
       case .noop: .noop
       }
+    }
+
+    /// Whether making it opens a lease that must be reverted (a mute).
+    public var opensLease: Bool {
+      if case .mute = self { return true }
+      return false
+    }
+
+    /// Whether it takes back what a lease made (a revert at the lease's end, or a prune): these go
+    /// first, in their own rate class.
+    public var isRevert: Bool {
+      switch self {
+      case .revert, .prune: true
+      case .mute, .unmute, .add, .noop: false
+      }
+    }
+
+    /// The effect that takes this one back at its lease's end (`mute → revert`); nil for effects that
+    /// open no lease.
+    public func reverted(dueAt: Double?) -> Effect? {
+      if case .mute(let p, _, _, _) = self { return .revert(participant: p, dueAt: dueAt) }
+      return nil
+    }
+
+    /// Whether a re-read of the conversation shows the effect: muted as asked, unmuted (or gone), the
+    /// added party present.
+    public func isVisible(in conv: LiveConversation) -> Bool {
+      switch self {
+      case .mute(let p, _, _, _):
+        return conv.participants.contains { $0.id == p.rawValue && $0.muted }
+      case .unmute(let p), .revert(let p, _), .prune(let p, _):
+        return conv.participants.contains { $0.id == p.rawValue && (!$0.muted || $0.hasLeft) }
+      case .add(.user(let ref), _):
+        return conv.participants.contains { $0.userId == "\(ref)" && !$0.hasLeft }
+      case .add(.address(let a), _):
+        return conv.participants.contains { $0.hasNumber(a) && !$0.hasLeft }
+      case .noop: return true
+      }
+    }
+
+    /// Whether an effect not yet visible still can be: a mute needs its participant still there, the
+    /// others a call still going.
+    public func canStillShow(in conv: LiveConversation) -> Bool {
+      guard conv.status == .found, conv.isLive else { return false }
+      if case .mute(let p, _, _, _) = self {
+        return conv.participants.contains { $0.id == p.rawValue && !$0.hasLeft }
+      }
+      return true
     }
   }
 
@@ -120,12 +170,12 @@ public struct PlannedChange: Sendable, Hashable {
   /// A revert or prune that nobody on the call can make now: it is reported, counted
   /// (`partyline_reverts_stuck`), sent to the webhook (`revert.stuck`) and planned again at the call's
   /// next event or reconcile.
-  public var isStuck: Bool { (action == .revert || action == .prune) && blocked != nil }
+  public var isStuck: Bool { effect.isRevert && blocked != nil }
 
   /// The participant changed (every effect but an add), when known.
   public var participant: String? {
     switch effect {
-    case .mute(let p, _, _, _), .unmute(let p), .revert(let p, _), .prune(let p, _): p
+    case .mute(let p, _, _, _), .unmute(let p), .revert(let p, _), .prune(let p, _): p.rawValue
     case .noop(let p): p
     case .add: nil
     }

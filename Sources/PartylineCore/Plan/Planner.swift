@@ -41,9 +41,7 @@ public struct Planner: Sendable {
       if !p.conversation.isEmpty { conversations.insert(p.conversation) }
       if let a = p.actAs { note(a) }
       if let u = p.select?.user { note(u) }
-      for m in p.mute { if case .user(let u) = m.selector { note(u) } }
-      for u in p.unmute { if case .user(let r) = u.selector { note(r) } }
-      for a in p.add { if case .user(let u) = a.target { note(u) } }
+      for kind in DirectiveKinds.all { kind.users(of: p).forEach(note) }
     }
     return (conversations.sorted(), ids.sorted(), emails.sorted())
   }
@@ -72,17 +70,6 @@ public struct Planner: Sendable {
       changes: run.changes, findings: run.findings, createdAt: now, policySetDigest: set.digest,
       snapshots: snapshots, nextLeaseEnd: run.nextLeaseEnd, closedLeases: run.closedLeases)
   }
-
-  /// A directive's identity: its content. Changing it (a new `for`, a new reason) makes a new lease.
-  public static func directiveDigest(_ m: MuteDirective) -> String {
-    String(Digest.sha256Hex("mute|\(m.selector)|\(m.duration.seconds)|\(m.reason ?? "")").prefix(16))
-  }
-
-  /// The lease identity of the mute of a party added in a muted role: its add entry's content and
-  /// maxMute.
-  public static func observerDigest(_ a: AddDirective, maxMute: PolicyDuration) -> String {
-    String(Digest.sha256Hex("observe|\(a.target)|\(a.role)|\(maxMute.seconds)").prefix(16))
-  }
 }
 
 extension PolicySet {
@@ -94,9 +81,7 @@ extension PolicySet {
     for p in policies {
       text += "\npolicy|\(p.name)|\(p.conversation)|\(p.actAs.map { "\($0)" } ?? "-")|\(p.onDrift.rawValue)"
       if let s = p.select { text += "|select:\(s.key)" }
-      for m in p.mute { text += "|m:\(m.selector):\(m.duration.seconds):\(m.reason ?? "")" }
-      for u in p.unmute { text += "|u:\(u.selector)" }
-      for a in p.add { text += "|a:\(a.target):\(a.role)" }
+      for kind in DirectiveKinds.all { text += kind.digestText(of: p) }
     }
     return Digest.sha256Hex(text)
   }

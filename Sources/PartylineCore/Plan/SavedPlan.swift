@@ -367,12 +367,12 @@ extension SavedPlan {
       }
       if c.subject.unicodeScalars.count > 1024 { refuse("subject longer than 1024 characters") }
       if (c.reason?.unicodeScalars.count ?? 0) > 1024 { refuse("reason longer than 1024 characters") }
-      var participant: String?
+      var participant: ParticipantId?
       var duration: PolicyDuration?
       var addTarget: AddTarget?
       switch action {
       case .mute:
-        participant = uuid(c.participant, "participant", required: true)
+        participant = uuid(c.participant, "participant", required: true).flatMap(ParticipantId.init)
         if c.directive.isEmpty { refuse("missing directive (a lease is named by its directive)") }
         absent([("userId", c.userId != nil), ("address", c.address != nil), ("role", c.role != nil)])
         if let s = c.seconds {
@@ -388,7 +388,7 @@ extension SavedPlan {
           refuse("missing seconds")
         }
       case .unmute, .revert, .prune:
-        participant = uuid(c.participant, "participant", required: true)
+        participant = uuid(c.participant, "participant", required: true).flatMap(ParticipantId.init)
         if action != .unmute && c.directive.isEmpty {
           refuse("missing directive (a lease is named by its directive)")
         }

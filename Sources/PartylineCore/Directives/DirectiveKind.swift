@@ -1,0 +1,72 @@
+import YAMLReader
+
+/// A kind of directive, one list under a ConversationPolicy's `spec` (`mute`, `unmute`, `add`), as one
+/// unit: how an entry compiles, what the set check asks of it, the users it needs read, its part of
+/// the policy set's digest, the leases it may open, and how it plans on a live call. Each kind is a
+/// folder beside this file, listed once in ``DirectiveKinds/all``; the compiler, the set check and the
+/// planner go through that list. The effect a kind makes is one case of `PlannedChange.Effect`, whose
+/// exhaustive switches (the executor, the views, the saved plan, the journal) the compiler points at.
+protocol DirectiveKind {
+  /// One compiled entry.
+  associatedtype Directive: Hashable & Sendable
+
+  /// The `spec` key whose list holds the kind's entries (a literal: keys are matched as bytes).
+  static var key: StaticString { get }
+  /// Where a policy keeps its compiled entries of this kind.
+  static var entries: WritableKeyPath<ConversationPolicy, [Directive]> { get }
+
+  /// Compiles one entry of the list; nil, with located diagnostics, when it is wrong.
+  static func compile(_ entry: Node, _ compiler: inout DocumentCompiler) -> Directive?
+  /// What the Limits ask of one policy's entries, before any call is read.
+  static func check(_ policy: ConversationPolicy, limits: Limits, _ checker: inout SetChecker)
+  /// What the entries of the policies on one conversation ask of each other (`group` in name order);
+  /// `limits` is nil when the Limits document has errors.
+  static func check(conversation group: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker)
+  /// The users an entry names (read with the live state).
+  static func users(_ directive: Directive) -> [UserRef]
+  /// The entry's part of the policy set's digest (a saved plan names the set it was made from).
+  static func digestText(_ directive: Directive) -> String
+  /// The lease identities the policy's entries of this kind may open (a lease whose directive is no
+  /// longer among them is pruned).
+  static func leaseDigests(_ policy: ConversationPolicy, limits: Limits) -> [String]
+  /// Plans the policy's entries of this kind on the call, after the kinds before it in
+  /// ``DirectiveKinds/all``.
+  static func plan(_ policy: ConversationPolicy, _ call: inout CallPlanning, _ run: inout PlanRun)
+}
+
+extension DirectiveKind {
+  static func check(_ policy: ConversationPolicy, limits: Limits, _ checker: inout SetChecker) {}
+  static func check(conversation group: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker) {}
+  static func users(_ directive: Directive) -> [UserRef] { [] }
+  static func leaseDigests(_ policy: ConversationPolicy, limits: Limits) -> [String] { [] }
+
+  /// Compiles the `spec` list of this kind into `policy`'s entries.
+  static func compile(
+    _ spec: MappingReader.Fields, _ compiler: inout DocumentCompiler, into policy: inout ConversationPolicy
+  ) {
+    var out: [Directive] = []
+    let key = "\(key)"
+    for entry in compiler.list(spec[key], "spec.\(key)") {
+      if let d = compile(entry, &compiler) { out.append(d) }
+    }
+    policy[keyPath: entries] = out
+  }
+
+  /// The users the policy's entries of this kind name.
+  static func users(of policy: ConversationPolicy) -> [UserRef] { policy[keyPath: entries].flatMap(users) }
+
+  /// The policy's entries of this kind in the set's digest.
+  static func digestText(of policy: ConversationPolicy) -> String {
+    policy[keyPath: entries].map(digestText).joined()
+  }
+}
+
+/// Every directive kind, in the order a policy's entries are planned (mutes before unmutes, which
+/// must not contradict them, before adds, whose muted roles join muted).
+enum DirectiveKinds {
+  /// The kinds.
+  static var all: [any DirectiveKind.Type] { [MuteKind.self, UnmuteKind.self, AddKind.self] }
+
+  /// Their `spec` keys.
+  static var keys: [StaticString] { all.map { $0.key } }
+}

@@ -1,0 +1,72 @@
+import YAMLReader
+
+/// `unmute`: who to unmute now. It opens no lease, and it may not contradict a mute of the set.
+enum UnmuteKind: DirectiveKind {
+  static let key: StaticString = "unmute"
+  static var entries: WritableKeyPath<ConversationPolicy, [UnmuteDirective]> { \.unmute }
+  static let entryKeys = MappingReader.KnownKeys(["participant", "user", "purpose"])
+
+  static func compile(_ entry: Node, _ c: inout DocumentCompiler) -> UnmuteDirective? {
+    guard let f = c.fields(entry, in: "unmute entry", known: entryKeys),
+      let selector = c.selector(f, "unmute entry")
+    else { return nil }
+    return UnmuteDirective(selector: selector, location: entry.range)
+  }
+
+  /// The same literal selector unmuted here and muted by a policy of the same call.
+  static func check(conversation group: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker) {
+    var mutes: [ParticipantSelector: MuteDirective] = [:]
+    for p in group {
+      for m in p.mute where m.selector.isLiteral && mutes[m.selector] == nil { mutes[m.selector] = m }
+    }
+    for p in group {
+      for u in p.unmute {
+        if let m = mutes[u.selector] {
+          checker.error(
+            "mute_unmute_conflict",
+            "\(u.selector) is both unmuted here and muted at \(SetChecker.place(m.location))", u.location,
+            related: [.init(message: "muted here", range: m.location)])
+        }
+      }
+    }
+  }
+
+  static func users(_ u: UnmuteDirective) -> [UserRef] {
+    if case .user(let r) = u.selector { return [r] }
+    return []
+  }
+
+  static func digestText(_ u: UnmuteDirective) -> String { "|u:\(u.selector)" }
+
+  static func plan(_ p: ConversationPolicy, _ call: inout CallPlanning, _ run: inout PlanRun) {
+    for u in p.unmute {
+      for (target, pid) in run.resolve(u.selector, call.conv, location: u.location, policy: p.name) {
+        if let (m, otherPolicy) = call.mutedBy[target.id] {
+          run.finding(
+            .error, "mute_unmute_conflict",
+            "\(run.describe(target)) is unmuted here and muted by policy '\(otherPolicy)' at \(PlanRun.place(m.location))"
+              + (p.boundBy != nil ? " (in call \(call.cid), which both select)" : ""),
+            u.location, related: [.init(message: "muted here", range: m.location)])
+          continue
+        }
+        if call.unmutedBy[target.id] != nil || call.handled.contains(target.id) { continue }
+        call.unmutedBy[target.id] = (u, p.name)
+        if target.isPending {
+          run.pending(target, p, u.location)
+          continue
+        }
+        if !target.muted {
+          run.changes.append(
+            run.noop(target, p, "", u.location, state: "unmuted", why: "already unmuted"))
+          continue
+        }
+        run.changes.append(
+          PlannedChange(
+            .unmute(participant: pid), conversation: call.cid, subject: run.describe(target),
+            actingUser: call.acting.user, policy: p.name, directive: "", location: u.location,
+            before: "muted",
+            after: "unmuted", explanation: "unmute", blocked: call.acting.blocked))
+      }
+    }
+  }
+}
