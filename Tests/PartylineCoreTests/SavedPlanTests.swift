@@ -91,16 +91,44 @@ import WireTime
     #expect(throws: SavedPlanError.self) {
       try raised.check(now: now, target: "sandbox", workspace: "default")
     }
-    var anonymous = Self.plan()
-    anonymous.changes[0].directive = ""
-    #expect(throws: SavedPlanError.self) {
-      try anonymous.check(now: now, target: "sandbox", workspace: "default")
+  }
+
+  /// A change's form is checked as the file is read: the ids it would put in a URL, the fields its
+  /// action needs and has, its text.
+  @Test(arguments: [
+    (
+      "\"participant\": \"\(SavedPlanTests.customer)\"", "\"participant\": \"../../users/me\"",
+      "changes[0].participant: not a lowercase UUID: '../../users/me'"
+    ),
+    ("\"directive\": \"", "\"directive\": \"\", \"x\": \"", "changes[0]: unknown field 'x'"),
+    (
+      "\"seconds\": 1800", "\"seconds\": 1800, \"role\": \"agent\"",
+      "changes[0].role: a change of action 'mute' has no 'role'"
+    ),
+    ("\"action\": \"mute\"", "\"action\": \"hold\"", "changes[0].action: unknown action 'hold'"),
+    (
+      "\"address\": \"+4930999888\"", "\"address\": \"+49 30\"",
+      "changes[1].address: not an E.164 number: '+49 30'"
+    ),
+    ("\"seconds\": 1800", "\"seconds\": 0", "changes[0].seconds: a mute of 0s is not positive"),
+  ])
+  func aChangeOfImpossibleFormIsRefusedAsItIsRead(find: String, replace: String, expected: String) throws {
+    let text = Self.plan().json.render(indent: 2)
+    #expect(text.contains(find), "\(text)")
+    let tampered = text.replacingOccurrences(of: find, with: replace)
+    do {
+      _ = try SavedPlan.decode(Data(tampered.utf8), path: "plan.json")
+      Issue.record("decoded \(replace)")
+    } catch {
+      #expect("\(error)".contains(expected), "\(error)")
     }
-    var badId = Self.plan()
-    badId.changes[0].participant = "../../users/me"
-    #expect(throws: SavedPlanError.self) {
-      try badId.check(now: now, target: "sandbox", workspace: "default")
-    }
+  }
+
+  @Test func aMuteWithoutItsDirectiveIsRefused() throws {
+    var text = Self.plan().json.render(indent: 2)
+    let directive = Self.plan().changes[0].directive
+    text = text.replacingOccurrences(of: "\"directive\": \"\(directive)\"", with: "\"directive\": \"\"")
+    #expect(throws: SavedPlanError.self) { try SavedPlan.decode(Data(text.utf8), path: "plan.json") }
   }
 
   @Test func checksWhatNeedsLiveState() throws {

@@ -82,107 +82,6 @@ public struct SavedPlan: Sendable, Hashable {
     }
   }
 
-  /// Where a change's directive is in the policy files.
-  public struct SavedLocation: Sendable, Hashable, Codable {
-    /// The policy file.
-    public var file: String
-    /// The line, from 1.
-    public var line: Int
-    /// The column, from 1.
-    public var column: Int
-
-    enum CodingKeys: String, CodingKey, CaseIterable { case file, line, column }
-
-    /// A location.
-    public init(file: String, line: Int, column: Int) {
-      self.file = file
-      self.line = line
-      self.column = column
-    }
-
-    /// Decodes a saved location, refusing unknown fields.
-    public init(from decoder: any Decoder) throws {
-      try decoder.refuseUnknownKeys(CodingKeys.self)
-      let c = try decoder.container(keyedBy: CodingKeys.self)
-      file = try c.decode(String.self, forKey: .file)
-      line = try c.decode(Int.self, forKey: .line)
-      column = try c.decode(Int.self, forKey: .column)
-    }
-  }
-
-  /// One change as saved: the fields each action needs and nothing else.
-  public struct SavedChange: Sendable, Hashable, Codable {
-    /// The action's raw value (`mute`, `add` …).
-    public var action: String
-    /// The conversation's id.
-    public var conversation: String
-    /// The participant changed (not for adds).
-    public var participant: String?
-    /// Who, for display.
-    public var subject: String
-    /// The user on whose behalf the call is made.
-    public var actingUser: String?
-    /// The name of the policy behind the change.
-    public var policy: String
-    /// The directive's digest (a lease's identity).
-    public var directive: String
-    /// For adds of a user: the user's id.
-    public var userId: String?
-    /// For adds of a phone number: the number.
-    public var address: String?
-    /// For adds: the role the party is added as.
-    public var role: String?
-    /// For mutes: how long the lease lasts, in seconds.
-    public var seconds: Int?
-    /// For mutes: the directive's reason.
-    public var reason: String?
-    /// The directive in the source, when known.
-    public var location: SavedLocation?
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-      case action, conversation, participant, subject, actingUser, policy, directive, userId, address, role,
-        seconds, reason, location
-    }
-
-    /// Decodes a saved change, refusing unknown fields (`SavedPlan.check` checks its form).
-    public init(from decoder: any Decoder) throws {
-      try decoder.refuseUnknownKeys(CodingKeys.self)
-      let c = try decoder.container(keyedBy: CodingKeys.self)
-      action = try c.decode(String.self, forKey: .action)
-      conversation = try c.decode(String.self, forKey: .conversation)
-      participant = try c.decodeIfPresent(String.self, forKey: .participant)
-      subject = try c.decode(String.self, forKey: .subject)
-      actingUser = try c.decodeIfPresent(String.self, forKey: .actingUser)
-      policy = try c.decode(String.self, forKey: .policy)
-      directive = try c.decode(String.self, forKey: .directive)
-      userId = try c.decodeIfPresent(String.self, forKey: .userId)
-      address = try c.decodeIfPresent(String.self, forKey: .address)
-      role = try c.decodeIfPresent(String.self, forKey: .role)
-      seconds = try c.decodeIfPresent(Int.self, forKey: .seconds)
-      reason = try c.decodeIfPresent(String.self, forKey: .reason)
-      location = try c.decodeIfPresent(SavedLocation.self, forKey: .location)
-    }
-
-    init(_ c: PlannedChange) {
-      action = c.action.rawValue
-      conversation = c.conversation
-      participant = c.participant
-      subject = c.subject
-      actingUser = c.actingUser
-      policy = c.policy
-      directive = c.directive
-      switch c.addTarget {
-      case .user(let ref)?: userId = "\(ref)"
-      case .address(let a)?: address = a
-      case nil: break
-      }
-      role = c.role
-      seconds = c.duration?.seconds
-      reason = c.reason
-      location = c.location.map { SavedLocation(file: $0.file, line: $0.start.line, column: $0.start.column) }
-    }
-  }
-
   /// The file format's version (see `currentFormatVersion`).
   public var formatVersion: Int
   /// The plan's id (a UUID): every journal record of its apply carries it, and a second `apply --plan`
@@ -204,8 +103,8 @@ public struct SavedPlan: Sendable, Hashable {
   public var limits: SavedLimits
   /// The snapshot hash of each conversation read: one that changed since is refused at apply time.
   public var snapshots: [String: String]
-  /// The actionable changes, as saved.
-  public var changes: [SavedChange]
+  /// The actionable changes, in their saved form (``PlannedChange/saved``).
+  public var changes: [PlannedChange]
 
   /// A plan to save: its actionable changes only (blocked ones and noops are for display).
   public init(
@@ -221,7 +120,7 @@ public struct SavedPlan: Sendable, Hashable {
     files = set.files
     limits = SavedLimits(set.limits)
     snapshots = plan.snapshots
-    changes = plan.actionable.map(SavedChange.init)
+    changes = plan.actionable.map(\.saved)
   }
 
   /// The file's JSON, with a stable key order (it is pinned by a golden file).
@@ -332,127 +231,41 @@ extension SavedPlan {
     for (cid, hash) in snapshots where Grammar.uuid(cid) != cid || hash.isEmpty {
       problems.append("snapshots: invalid conversation id '\(cid)'")
     }
-    var out: [PlannedChange] = []
-    var addsPerRole: [String: [String: Int]] = [:]
+    var admissions: [String: Admission] = [:]
     for (i, c) in changes.enumerated() {
-      let at = "changes[\(i)]"
-      let before = problems.count
-      func refuse(_ why: String) { problems.append("\(at) (\(c.action)): \(why)") }
-      func uuid(_ v: String?, _ field: String, required: Bool) -> String? {
-        guard let v else {
-          if required { refuse("missing \(field)") }
-          return nil
+      func refuse(_ why: String) { problems.append("changes[\(i)] (\(c.action)): \(why)") }
+      if snapshots[c.conversation] == nil {
+        refuse("conversation \(c.conversation) has no snapshot in the plan")
+      }
+      switch c.effect {
+      case .mute(_, let duration, _, _):
+        let cap = min(limits.maxMute, PolicyDuration.hardMaxMute.seconds)
+        if duration.seconds > cap {
+          refuse(
+            "a mute of \(duration.seconds)s is outside 1s…\(PolicyDuration(seconds: cap)) (maxMute \(PolicyDuration(seconds: limits.maxMute)), hard cap \(PolicyDuration.hardMaxMute))"
+          )
         }
-        guard let u = Grammar.uuid(v), u == v else {
-          refuse("invalid \(field) '\(v)'")
-          return nil
+      case .add(_, let role):
+        guard limits.roles.contains(where: { $0.name == role }) else {
+          refuse("role '\(role)' is not in the plan's limits")
+          continue
         }
-        return u
-      }
-      func absent(_ fields: [(String, Bool)]) {
-        for (name, present) in fields where present {
-          refuse("a change of action '\(c.action)' has no '\(name)'")
-        }
-      }
-      guard let action = PlannedChange.Action(rawValue: c.action), action != .noop else {
-        problems.append("\(at): unknown action '\(c.action)'")
-        continue
-      }
-      let cid = uuid(c.conversation, "conversation", required: true)
-      if let cid, snapshots[cid] == nil { refuse("conversation \(cid) has no snapshot in the plan") }
-      let acting = uuid(c.actingUser, "actingUser", required: true)
-      if !Grammar.isName(c.policy) { refuse("invalid policy name '\(c.policy)'") }
-      if c.directive.count > 64 || !c.directive.allSatisfy(\.isHexDigit) {
-        refuse("invalid directive '\(c.directive)'")
-      }
-      if c.subject.unicodeScalars.count > 1024 { refuse("subject longer than 1024 characters") }
-      if (c.reason?.unicodeScalars.count ?? 0) > 1024 { refuse("reason longer than 1024 characters") }
-      var participant: ParticipantId?
-      var duration: PolicyDuration?
-      var addTarget: AddTarget?
-      switch action {
-      case .mute:
-        participant = uuid(c.participant, "participant", required: true).flatMap(ParticipantId.init)
-        if c.directive.isEmpty { refuse("missing directive (a lease is named by its directive)") }
-        absent([("userId", c.userId != nil), ("address", c.address != nil), ("role", c.role != nil)])
-        if let s = c.seconds {
-          let cap = min(limits.maxMute, PolicyDuration.hardMaxMute.seconds)
-          if s < 1 || s > cap {
+        // The plan's adds alone, in an empty conversation: what the live check counts from the call.
+        var admission =
+          admissions[c.conversation]
+          ?? Admission(maxParticipants: limits.maxParticipants, roleMax: limits.roleMax, conversationMax: nil)
+        for refusal in admission.refusals(role: role) {
+          switch refusal {
+          case .roleMax(_, let max):
+            refuse("more adds of role '\(role)' in conversation \(c.conversation) than its max of \(max)")
+          case .capacity:
             refuse(
-              "a mute of \(s)s is outside 1s…\(PolicyDuration(seconds: cap)) (maxMute \(PolicyDuration(seconds: limits.maxMute)), hard cap \(PolicyDuration.hardMaxMute))"
-            )
-          } else {
-            duration = PolicyDuration(seconds: s)
+              "conversation \(c.conversation): more adds than maxParticipants \(limits.maxParticipants)")
           }
-        } else {
-          refuse("missing seconds")
         }
-      case .unmute, .revert, .prune:
-        participant = uuid(c.participant, "participant", required: true).flatMap(ParticipantId.init)
-        if action != .unmute && c.directive.isEmpty {
-          refuse("missing directive (a lease is named by its directive)")
-        }
-        absent([
-          ("userId", c.userId != nil), ("address", c.address != nil), ("role", c.role != nil),
-          ("seconds", c.seconds != nil),
-        ])
-      case .add:
-        absent([("participant", c.participant != nil), ("seconds", c.seconds != nil)])
-        switch (c.userId, c.address) {
-        case (let u?, nil):
-          if let id = uuid(u, "userId", required: true) { addTarget = .user(.id(id)) }
-        case (nil, let a?):
-          if Grammar.isE164(a) { addTarget = .address(a) } else { refuse("invalid address '\(a)'") }
-        default:
-          refuse("an add needs exactly one of userId and address")
-        }
-        if let role = c.role {
-          if let rule = limits.roles.first(where: { $0.name == role }) {
-            if let cid {
-              let n = (addsPerRole[cid]?[role] ?? 0) + 1
-              addsPerRole[cid, default: [:]][role] = n
-              if let max = rule.max, n > max {
-                refuse("more adds of role '\(role)' in conversation \(cid) than its max of \(max)")
-              }
-            }
-          } else {
-            refuse("role '\(role)' is not in the plan's limits")
-          }
-        } else {
-          refuse("missing role")
-        }
-      case .noop:
-        break
-      }
-      guard problems.count == before, let cid, let acting else { continue }
-      // The effect holds exactly what its action needs: a change without it was refused above.
-      let effect: PlannedChange.Effect
-      switch (action, participant, duration, addTarget, c.role) {
-      case (.mute, let p?, let d?, _, _):
-        effect = .mute(participant: p, duration: d, reason: UntrustedText.clean(c.reason), dueAt: nil)
-      case (.unmute, let p?, _, _, _): effect = .unmute(participant: p)
-      case (.revert, let p?, _, _, _): effect = .revert(participant: p, dueAt: nil)
-      case (.prune, let p?, _, _, _): effect = .prune(participant: p, dueAt: nil)
-      case (.add, _, _, let target?, let role?): effect = .add(target, role: role)
-      default:
-        problems.append("\(at) (\(c.action)): incomplete")
-        continue
-      }
-      out.append(
-        PlannedChange(
-          // (The file is input: its text never drives a terminal, as the API's never does.)
-          effect, conversation: cid, subject: UntrustedText.clean(c.subject), actingUser: acting,
-          policy: UntrustedText.clean(c.policy), directive: c.directive,
-          location: c.location.map {
-            SourceRange(file: UntrustedText.clean($0.file), line: $0.line, column: $0.column)
-          },
-          before: "", after: "", explanation: "saved plan"))
-    }
-    for (cid, roles) in addsPerRole {
-      let adds = roles.values.reduce(0, +)
-      if adds > limits.maxParticipants {
-        problems.append(
-          "conversation \(cid): \(adds) adds, more than maxParticipants \(limits.maxParticipants)")
+        admission.admit(role: role)
+        admissions[c.conversation] = admission
+      case .unmute, .revert, .prune, .noop: break
       }
     }
     if !problems.isEmpty {
@@ -462,7 +275,7 @@ extension SavedPlan {
         "refusing the saved plan: \(problems.count == 1 ? "a change breaks" : "\(problems.count) problems break") the rules it was planned under:\n\(shown)\(more)"
       )
     }
-    return out
+    return changes
   }
 
   /// What needs the live conversations read at apply time (their snapshots matched the plan's):
@@ -556,7 +369,7 @@ extension SavedPlan: Codable {
     files = try c.decode([String].self, forKey: .files)
     limits = try c.decode(SavedLimits.self, forKey: .limits)
     snapshots = try c.decode([String: String].self, forKey: .snapshots)
-    changes = try c.decode([SavedChange].self, forKey: .changes)
+    changes = try c.decode([PlannedChange].self, forKey: .changes)
   }
 }
 
@@ -622,36 +435,5 @@ extension SavedPlan.SavedRole {
     try c.encode(name, forKey: .name)
     try c.encodeIfPresent(max, forKey: .max)
     try c.encode(muted, forKey: .muted)
-  }
-}
-
-extension SavedPlan.SavedLocation {
-  /// Writes `file`, `line`, `column`.
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(file, forKey: .file)
-    try c.encode(line, forKey: .line)
-    try c.encode(column, forKey: .column)
-  }
-}
-
-extension SavedPlan.SavedChange {
-  /// Writes the fields each action needs, in `CodingKeys` order; `participant` and `actingUser` are
-  /// written as null when absent, the others left out.
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(action, forKey: .action)
-    try c.encode(conversation, forKey: .conversation)
-    try c.encode(participant, forKey: .participant)
-    try c.encode(subject, forKey: .subject)
-    try c.encode(actingUser, forKey: .actingUser)
-    try c.encode(policy, forKey: .policy)
-    try c.encode(directive, forKey: .directive)
-    try c.encodeIfPresent(userId, forKey: .userId)
-    try c.encodeIfPresent(address, forKey: .address)
-    try c.encodeIfPresent(role, forKey: .role)
-    try c.encodeIfPresent(seconds, forKey: .seconds)
-    try c.encodeIfPresent(reason, forKey: .reason)
-    try c.encodeIfPresent(location, forKey: .location)
   }
 }
