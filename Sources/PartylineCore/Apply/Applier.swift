@@ -189,28 +189,12 @@ public struct Applier: Sendable {
         continue
       }
       let id = "\(run)-\(cid)-\(n)"
-      // Admission first: a mute whose revert the budget cannot promise now may be promised a little
-      // later (its lease then ends in a later window); wait for that up to `admissionWait`.
-      var promised: Double? = nil
-      if c.effect.opensLease, !dryRun {
-        let giveUp = now() + admissionWait
-        var end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
-        var admitted = await executor.admit(leaseEnd: end)
-        while !admitted, now() < giveUp, !Task.isCancelled, c.dueAt == nil {
-          try? await clock.sleep(for: 1)
-          end = now() + Double(c.duration?.seconds ?? 0)
-          admitted = await executor.admit(leaseEnd: end)
-        }
-        guard admitted else {
-          items.append(
-            .init(
-              change: c, result: .waiting,
-              detail:
-                "held back: the rate budget cannot promise its revert at \(Timestamp.iso8601(end, milliseconds: false)); a later run mutes it"
-            ))
-          continue
-        }
-        promised = end
+      let promised: Double?
+      switch await admit(c) {
+      case .success(let end): promised = end
+      case .failure(let held):
+        items.append(held.item)
+        continue
       }
       var reservation: (any Sendable)? = nil
       if !dryRun, c.action != .noop {
@@ -230,15 +214,8 @@ public struct Applier: Sendable {
         let end = started + Double(c.duration?.seconds ?? 0)
         if end - promised > 1 { await executor.movePromise(from: promised, to: end) }
       }
-      var target: (String?, String?) = (nil, nil)
-      if case .user(let ref)? = c.addTarget { target.0 = "\(ref)" }
-      if case .address(let a)? = c.addTarget { target.1 = a }
       let intent = JournalRecord(
-        kind: .intent, id: id, at: started, workspace: workspace, run: run, plan: planId, action: c.action,
-        conversation: cid,
-        participant: c.participant, policy: c.policy, directive: c.directive, role: c.role, userId: target.0,
-        address: target.1, actingUser: acting, reason: c.reason,
-        leaseEnds: c.effect.opensLease ? (c.dueAt ?? started + Double(c.duration?.seconds ?? 0)) : nil)
+        intent: c, id: id, at: started, workspace: workspace, run: run, plan: planId, actingUser: acting)
       do {
         try await journal?.append([intent])
       } catch {
@@ -284,13 +261,52 @@ public struct Applier: Sendable {
       try? await journal?.append([outcome])
       if !dryRun { events(.outcome(outcome)) }
     }
+    guard let conversation, !(sent + unknownAdds).isEmpty else { return items }
+    return items + (await confirm(sent: sent, unknownAdds: unknownAdds, in: conversation))
+  }
+
+  /// A mute the rate budget cannot promise to revert, held back.
+  struct HeldBack: Error {
+    var item: ApplyReport.Item
+  }
+
+  /// Admission first: a mute whose revert the budget cannot promise now may be promised a little
+  /// later (its lease then ends in a later window); it waits for that up to `admissionWait`. Returns
+  /// the promised lease end (nil for changes that open no lease, and in a dry run).
+  func admit(_ c: PlannedChange) async -> Result<Double?, HeldBack> {
+    guard c.effect.opensLease, !dryRun else { return .success(nil) }
+    let giveUp = now() + admissionWait
+    var end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
+    var admitted = await executor.admit(leaseEnd: end)
+    while !admitted, now() < giveUp, !Task.isCancelled, c.dueAt == nil {
+      try? await clock.sleep(for: 1)
+      end = now() + Double(c.duration?.seconds ?? 0)
+      admitted = await executor.admit(leaseEnd: end)
+    }
+    guard admitted else {
+      return .failure(
+        HeldBack(
+          item: .init(
+            change: c, result: .waiting,
+            detail:
+              "held back: the rate budget cannot promise its revert at \(Timestamp.iso8601(end, milliseconds: false)); a later run mutes it"
+          )))
+    }
+    return .success(end)
+  }
+
+  /// Confirms the changes sent (and the adds whose outcome is unknown) by re-reading the
+  /// conversation.
+  func confirm(sent: [PlannedChange], unknownAdds: [PlannedChange], in conversation: ConversationId) async
+    -> [ApplyReport.Item]
+  {
+    var items: [ApplyReport.Item] = []
+    let pending = sent + unknownAdds
+    if dryRun { return pending.map { .init(change: $0, result: .dryRun, detail: nil) } }
     // Confirm by re-reading the conversation: one read per round, polling briefly. The API accepts a
     // change (202) before it makes it, so the first read waits one interval; later ones wait twice as
     // long each time, up to 2 s, and the polling stops once nothing pending can still show (the
     // participant left, the call ended): every read spends the rate budget that reverts need.
-    let pending = sent + unknownAdds
-    guard let conversation, !pending.isEmpty else { return items }
-    if dryRun { return items + pending.map { .init(change: $0, result: .dryRun, detail: nil) } }
     let answered = now()
     let deadline = answered + confirmTimeout
     var confirmed = Set<Int>()

@@ -98,6 +98,31 @@ public struct JournalRecord: Sendable, Hashable {
     self.error = error
   }
 
+  /// The intent of a change about to be made at `at`, on behalf of `actingUser`: the effect's fields
+  /// (its participant; an add's user or address and role; a mute's reason and the end of its lease,
+  /// the lease it stays within or `at` plus its duration).
+  public init(
+    intent c: PlannedChange, id: String, at: Double, workspace: String, run: String, plan: String?,
+    actingUser: String
+  ) {
+    self.init(
+      kind: .intent, id: id, at: at, workspace: workspace, run: run, plan: plan, action: c.action,
+      conversation: c.conversation, participant: c.participant, policy: c.policy, directive: c.directive,
+      actingUser: actingUser)
+    switch c.effect {
+    case .mute(_, let duration, let reason, let dueAt):
+      self.reason = reason
+      leaseEnds = dueAt ?? at + Double(duration.seconds)
+    case .add(let target, let role):
+      self.role = role
+      switch target {
+      case .user(let ref): userId = "\(ref)"
+      case .address(let a): address = a
+      }
+    case .unmute, .revert, .prune, .noop: break
+    }
+  }
+
   /// The journal line format's version (`v`): a reader refuses lines of a later version.
   public static let formatVersion = 1
 
