@@ -21,6 +21,10 @@ public enum MappingReader {
 
     /// The value under `name`, if the mapping has it.
     public subscript(_ name: String) -> Node? { entries.first { $0.name == name }?.value }
+    /// The value under the literal `name`, compared as bytes (no `String` is made).
+    public subscript(literal name: StaticString) -> Node? {
+      name.withUTF8Buffer { bytes in entries.first { $0.name.utf8.elementsEqual(bytes) }?.value }
+    }
     /// The key node of `name`, if the mapping has it.
     public func key(_ name: String) -> Node? { entries.first { $0.name == name }?.key }
     /// The entry of `name`, if the mapping has it.

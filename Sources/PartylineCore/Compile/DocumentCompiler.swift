@@ -212,11 +212,11 @@ struct DocumentCompiler {
     return ok ? out : nil
   }
 
-  mutating func list(_ node: Node?, _ what: String) -> [Node] {
+  mutating func list(_ node: Node?, _ what: @autoclosure () -> String) -> [Node] {
     guard let node else { return [] }
     if node.kind == .scalar && node.coreType == .null { return [] }
     guard node.kind == .sequence else {
-      error("type_mismatch", "expected a list for '\(what)', found \(node.typeName)", node.range)
+      error("type_mismatch", "expected a list for '\(what())', found \(node.typeName)", node.range)
       return []
     }
     return node.items

@@ -43,8 +43,9 @@ struct SetChecker {
       }
     }
     if checkLimits {
+      let kinds = DirectiveKinds.all
       for i in policies.indices {
-        for kind in DirectiveKinds.all { kind.check(policies[i], limits: limits, &self) }
+        for kind in kinds { kind.check(policies[i], limits: limits, &self) }
       }
     }
     // Policies on one conversation are planned together, in name order.
@@ -57,9 +58,8 @@ struct SetChecker {
     // its policies, and the compiler sorts all diagnostics by file and position at the end.
     for var group in byConversation.values {
       if group.count > 1 { group.sort { policies[$0].name < policies[$1].name } }
-      let members = group.map { policies[$0] }
       for kind in DirectiveKinds.all {
-        kind.check(conversation: members, limits: checkLimits ? limits : nil, &self)
+        kind.check(conversation: group, of: policies, limits: checkLimits ? limits : nil, &self)
       }
     }
   }

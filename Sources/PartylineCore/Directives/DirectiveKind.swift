@@ -17,11 +17,17 @@ protocol DirectiveKind {
 
   /// Compiles one entry of the list; nil, with located diagnostics, when it is wrong.
   static func compile(_ entry: Node, _ compiler: inout DocumentCompiler) -> Directive?
+  /// Compiles the kind's `spec` list into the policy's entries (a requirement with a default, so that
+  /// each kind's is specialised: it runs for every policy loaded).
+  static func compile(
+    _ spec: MappingReader.Fields, _ compiler: inout DocumentCompiler, into policy: inout ConversationPolicy)
   /// What the Limits ask of one policy's entries, before any call is read.
   static func check(_ policy: ConversationPolicy, limits: Limits, _ checker: inout SetChecker)
-  /// What the entries of the policies on one conversation ask of each other (`group` in name order);
-  /// `limits` is nil when the Limits document has errors.
-  static func check(conversation group: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker)
+  /// What the entries of the policies on one conversation ask of each other (`group`: their indices
+  /// in `policies`, in name order); `limits` is nil when the Limits document has errors.
+  static func check(
+    conversation group: [Int], of policies: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker
+  )
   /// The users an entry names (read with the live state).
   static func users(_ directive: Directive) -> [UserRef]
   /// The entry's part of the policy set's digest (a saved plan names the set it was made from).
@@ -36,7 +42,9 @@ protocol DirectiveKind {
 
 extension DirectiveKind {
   static func check(_ policy: ConversationPolicy, limits: Limits, _ checker: inout SetChecker) {}
-  static func check(conversation group: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker) {}
+  static func check(
+    conversation group: [Int], of policies: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker
+  ) {}
   static func users(_ directive: Directive) -> [UserRef] { [] }
   static func leaseDigests(_ policy: ConversationPolicy, limits: Limits) -> [String] { [] }
 
@@ -44,12 +52,12 @@ extension DirectiveKind {
   static func compile(
     _ spec: MappingReader.Fields, _ compiler: inout DocumentCompiler, into policy: inout ConversationPolicy
   ) {
+    guard let list = spec[literal: key] else { return }  // (a policy starts with no entries)
     var out: [Directive] = []
-    let key = "\(key)"
-    for entry in compiler.list(spec[key], "spec.\(key)") {
+    for entry in compiler.list(list, "spec.\(key)") {
       if let d = compile(entry, &compiler) { out.append(d) }
     }
-    policy[keyPath: entries] = out
+    if !out.isEmpty { policy[keyPath: entries] = out }
   }
 
   /// The users the policy's entries of this kind name.
@@ -64,8 +72,10 @@ extension DirectiveKind {
 /// Every directive kind, in the order a policy's entries are planned (mutes before unmutes, which
 /// must not contradict them, before adds, whose muted roles join muted).
 enum DirectiveKinds {
-  /// The kinds.
-  static var all: [any DirectiveKind.Type] { [MuteKind.self, UnmuteKind.self, AddKind.self] }
+  /// The kinds. (Immutable: metatypes of stateless enums.)
+  nonisolated(unsafe) static let all: [any DirectiveKind.Type] = [
+    MuteKind.self, UnmuteKind.self, AddKind.self,
+  ]
 
   /// Their `spec` keys.
   static var keys: [StaticString] { all.map { $0.key } }

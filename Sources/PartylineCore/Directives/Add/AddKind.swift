@@ -74,11 +74,14 @@ enum AddKind: DirectiveKind {
   }
 
   /// Roles' `max` counts adds per conversation, across the policies that target it.
-  static func check(conversation group: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker) {
+  static func check(
+    conversation group: [Int], of policies: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker
+  ) {
     guard let limits else { return }
     var admission = Admission(limits: limits)
     var reported = Set<String>()  // each role's first add beyond its max
-    for p in group {
+    for i in group {
+      let p = policies[i]
       for a in p.add {
         for case .roleMax(let role, let max) in admission.refusals(role: a.role)
         where reported.insert(role).inserted {

@@ -39,11 +39,14 @@ enum MuteKind: DirectiveKind {
     }
   }
 
-  /// The same literal selector muted for two different lengths across the policies of one call.
-  static func check(conversation group: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker) {
+  /// The same literal selector muted for two different lengths, or muted and unmuted, across the
+  /// policies of one call.
+  static func check(
+    conversation group: [Int], of policies: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker
+  ) {
     var mutes: [ParticipantSelector: MuteDirective] = [:]
-    for p in group {
-      for m in p.mute where m.selector.isLiteral {
+    for i in group {
+      for m in policies[i].mute where m.selector.isLiteral {
         if let earlier = mutes[m.selector] {
           if earlier.duration != m.duration {
             checker.error(
@@ -53,6 +56,17 @@ enum MuteKind: DirectiveKind {
           }
         } else {
           mutes[m.selector] = m
+        }
+      }
+    }
+    if mutes.isEmpty { return }
+    for i in group {
+      for u in policies[i].unmute {
+        if let m = mutes[u.selector] {
+          checker.error(
+            "mute_unmute_conflict",
+            "\(u.selector) is both unmuted here and muted at \(SetChecker.place(m.location))", u.location,
+            related: [.init(message: "muted here", range: m.location)])
         }
       }
     }

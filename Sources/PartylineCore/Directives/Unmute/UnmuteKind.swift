@@ -13,23 +13,8 @@ enum UnmuteKind: DirectiveKind {
     return UnmuteDirective(selector: selector, location: entry.range)
   }
 
-  /// The same literal selector unmuted here and muted by a policy of the same call.
-  static func check(conversation group: [ConversationPolicy], limits: Limits?, _ checker: inout SetChecker) {
-    var mutes: [ParticipantSelector: MuteDirective] = [:]
-    for p in group {
-      for m in p.mute where m.selector.isLiteral && mutes[m.selector] == nil { mutes[m.selector] = m }
-    }
-    for p in group {
-      for u in p.unmute {
-        if let m = mutes[u.selector] {
-          checker.error(
-            "mute_unmute_conflict",
-            "\(u.selector) is both unmuted here and muted at \(SetChecker.place(m.location))", u.location,
-            related: [.init(message: "muted here", range: m.location)])
-        }
-      }
-    }
-  }
+  // (An unmute that contradicts a mute of the same call is reported by `MuteKind`, which holds the
+  // call's mutes.)
 
   static func users(_ u: UnmuteDirective) -> [UserRef] {
     if case .user(let r) = u.selector { return [r] }
