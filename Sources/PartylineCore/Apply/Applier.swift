@@ -60,16 +60,6 @@ public struct Applier: Sendable {
 
   func now() -> Double { clock.now() }
 
-  static func order(_ a: PlannedChange.Action) -> Int {
-    switch a {
-    case .revert, .prune: return 0
-    case .unmute: return 1
-    case .mute: return 2
-    case .add: return 3
-    case .noop: return 4
-    }
-  }
-
   /// Carries out the plan's unblocked changes and reports every change, blocked ones included. It
   /// never throws: what failed is in the report.
   public func apply(_ plan: Plan) async -> ApplyReport {
@@ -89,7 +79,7 @@ public struct Applier: Sendable {
       (
         cid,
         groups[cid]!.enumerated().sorted {
-          (Self.order($0.element.action), $0.offset) < (Self.order($1.element.action), $1.offset)
+          ($0.element.action.applyOrder, $0.offset) < ($1.element.action.applyOrder, $1.offset)
         }.map(\.element)
       )
     }
@@ -128,7 +118,7 @@ public struct Applier: Sendable {
       }
     }
     due = due.enumerated().sorted {
-      (Self.order($0.element.action), $0.offset) < (Self.order($1.element.action), $1.offset)
+      ($0.element.action.applyOrder, $0.offset) < ($1.element.action.applyOrder, $1.offset)
     }.map(\.element)
     if !due.isEmpty { items += await applyConversation(cid, due) }
     await prepared.lock?.release()

@@ -9,6 +9,18 @@ public struct PlannedChange: Sendable, Hashable {
     /// end; `prune` unmutes when a lease's policy or directive is gone; `noop` changes nothing.
     case add, mute, unmute, revert, prune, noop
 
+    /// Its place among a conversation's changes when they are applied: reverts and prunes first (they
+    /// are the promise), then unmutes, mutes, adds.
+    public var applyOrder: Int {
+      switch self {
+      case .revert, .prune: 0
+      case .unmute: 1
+      case .mute: 2
+      case .add: 3
+      case .noop: 4
+      }
+    }
+
     /// The symbol the text view shows.
     public var symbol: String {
       switch self {
