@@ -81,39 +81,42 @@ public struct GenesysExecutor: ApplyExecutor {
   public func perform(
     _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId
   ) async throws -> CallResult? {
-    let conversation = conversation.rawValue
-    let actingUser = actingUser.rawValue
     if case .noop = effect { return nil }
-    await markChange(conversation)
+    await markChange(conversation.rawValue)
     do {
-      let client = self.client
       let notAfter = ApplyContext.notAfter
-      let r: GenesysClient.Response = try await withPermit {
+      let r = try await withPermit {
         try await RatePriority.$rateClass.withValue(Self.rateClass) {
-          switch effect {
-          case .mute(let participant, _, _, _):
-            return try await client.setMuted(
-              true, conversation: conversation, participant: participant.rawValue, onBehalfOf: actingUser,
-              notAfter: notAfter)
-          case .unmute(let participant), .revert(let participant, _), .prune(let participant, _):
-            return try await client.setMuted(
-              false, conversation: conversation, participant: participant.rawValue, onBehalfOf: actingUser,
-              notAfter: notAfter)
-          case .add(.user(let ref), _):
-            return try await client.addParticipant(
-              conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)")
-          case .add(.address(let a), _):
-            return try await client.addParticipant(
-              conversation: conversation, onBehalfOf: actingUser, address: a)
-          case .noop:
-            throw CallFailure.notSent("a noop makes no call")  // (returned above)
-          }
+          try await request(effect, conversation.rawValue, actingUser.rawValue, notAfter: notAfter)
         }
       }
-      return CallResult(status: r.status, correlationId: r.correlationId, latency: r.latency)
-    } catch let failure as CallFailure {
-      throw failure
+      return r.map { CallResult(status: $0.status, correlationId: $0.correlationId, latency: $0.latency) }
     } catch { throw map(error) }
+  }
+
+  /// The client's request for an effect; nil for a noop.
+  func request(
+    _ effect: PlannedChange.Effect, _ conversation: String, _ actingUser: String, notAfter: Double?
+  )
+    async throws -> GenesysClient.Response?
+  {
+    switch effect {
+    case .mute(let participant, _, _, _):
+      return try await client.setMuted(
+        true, conversation: conversation, participant: participant.rawValue, onBehalfOf: actingUser,
+        notAfter: notAfter)
+    case .unmute(let participant), .revert(let participant, _), .prune(let participant, _):
+      return try await client.setMuted(
+        false, conversation: conversation, participant: participant.rawValue, onBehalfOf: actingUser,
+        notAfter: notAfter)
+    case .add(.user(let ref), _):
+      return try await client.addParticipant(
+        conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)")
+    case .add(.address(let a), _):
+      return try await client.addParticipant(conversation: conversation, onBehalfOf: actingUser, address: a)
+    case .noop:
+      return nil
+    }
   }
 
   /// Reads the conversation again (see ``ApplyExecutor``). With `events`, a confirmation first waits up
