@@ -27,12 +27,18 @@ public struct Admission: Sendable, Equatable {
 
   /// The admission under `limits` (see `init(maxParticipants:roleMax:conversationMax:present:roles:)`).
   public init(limits: Limits, conversationMax: Int? = nil, present: Int = 0, roles: [String: Int] = [:]) {
-    var roleMax: [String: Int] = [:]
-    var seen = Set<String>()  // the first role of a name decides, as in `Limits.role(named:)`
-    for r in limits.roles where seen.insert(r.name).inserted { roleMax[r.name] = r.max }
     self.init(
-      maxParticipants: limits.maxParticipants, roleMax: roleMax, conversationMax: conversationMax,
-      present: present, roles: roles)
+      maxParticipants: limits.maxParticipants, roleMax: Self.roleMax(limits.roles.map { ($0.name, $0.max) }),
+      conversationMax: conversationMax, present: present, roles: roles)
+  }
+
+  /// Each limited role's `max`, from roles as (name, max) in their order: the first role of a name
+  /// decides, as in `Limits.role(named:)`.
+  public static func roleMax(_ roles: [(name: String, max: Int?)]) -> [String: Int] {
+    var out: [String: Int] = [:]
+    var seen = Set<String>()
+    for r in roles where seen.insert(r.name).inserted { out[r.name] = r.max }
+    return out
   }
 
   /// Why a party may not join.

@@ -158,15 +158,7 @@ struct PlanRun {
     }
     var active: [(LiveParticipant, ParticipantId)] = []
     for p in matches where !p.hasLeft {
-      // What the API says is input: an id that is not a UUID never reaches an effect (or a URL).
-      guard let id = ParticipantId(p.id) else {
-        finding(
-          .error, "invalid_id",
-          "participant id '\(p.id)' of conversation \(conv.id) is not a UUID: not acted on",
-          location)
-        continue
-      }
-      active.append((p, id))
+      if let id = checkedId(p, conv, location: location) { active.append((p, id)) }
     }
     if active.isEmpty && !matches.contains(where: { !$0.hasLeft }) {
       finding(
@@ -176,6 +168,18 @@ struct PlanRun {
           : "\(selector) matches only participants who have left conversation \(conv.id)", location)
     }
     return active
+  }
+
+  /// The participant's id, checked: what the API says is input, and an id that is not a UUID never
+  /// reaches an effect (or a URL); it is an `invalid_id` finding instead.
+  mutating func checkedId(_ p: LiveParticipant, _ conv: LiveConversation, location: SourceRange)
+    -> ParticipantId?
+  {
+    if let id = ParticipantId(p.id) { return id }
+    finding(
+      .error, "invalid_id", "participant id '\(p.id)' of conversation \(conv.id) is not a UUID: not acted on",
+      location)
+    return nil
   }
 
   /// The user on whose behalf changes are made: `actAs` when connected, else the first connected agent

@@ -30,12 +30,7 @@ public struct SavedPlan: Sendable, Hashable {
     enum CodingKeys: String, CodingKey, CaseIterable { case maxMute, maxParticipants, roles }
 
     /// Each limited role's `max` (the first role of a name counts, as in `Limits.role(named:)`).
-    public var roleMax: [String: Int] {
-      var out: [String: Int] = [:]
-      var seen = Set<String>()
-      for r in roles where seen.insert(r.name).inserted { out[r.name] = r.max }
-      return out
-    }
+    public var roleMax: [String: Int] { Admission.roleMax(roles.map { ($0.name, $0.max) }) }
 
     /// The Limits as saved.
     public init(_ limits: Limits) {

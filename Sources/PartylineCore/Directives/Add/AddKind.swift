@@ -136,13 +136,7 @@ enum AddKind: DirectiveKind {
         if existing.isConnected, let rule, rule.muted {
           let digest = a.observerDigest(maxMute: run.set.limits.maxMute)
           if !call.handled.contains(existing.id) && call.mutedBy[existing.id] == nil {
-            guard let pid = ParticipantId(existing.id) else {
-              run.finding(
-                .error, "invalid_id",
-                "participant id '\(existing.id)' of conversation \(call.cid) is not a UUID: not acted on",
-                a.location)
-              continue
-            }
+            guard let pid = run.checkedId(existing, call.conv, location: a.location) else { continue }
             run.planMute(
               existing, pid, policy: p, acting: call.acting, digest: digest, duration: run.set.limits.maxMute,
               reason: "role '\(a.role)' joins muted", location: a.location, conv: call.conv,
