@@ -19,8 +19,14 @@ public actor RateBudget {
   public private(set) var limit: Int
   /// The service's window, in seconds.
   public let window: Double
-  /// Requests an on-time revert needs: a read, the unmute, a confirming read.
+  /// The room a revert keeps in the window it falls due in: a read and the unmute (a confirming read
+  /// goes as a confirmation). On events, a lease whose call's snapshot is current when the journal is
+  /// read again keeps `unmuteOnly` instead (`expectUrgent(_:fromSnapshot:)`): its revert needs no
+  /// read. A promise keeps the full cost, since whether the snapshot will still be current is not
+  /// known when the mute is admitted.
   public let revertCost: Int
+  /// A revert from an event's snapshot: the unmute alone.
+  public static let unmuteOnly = 1
   /// The share of any window that promised reverts may take.
   public let revertShare: Double
   private let now: @Sendable () -> Double
@@ -33,9 +39,18 @@ public actor RateBudget {
   private var sends: [Double] = []
   private var head = 0
   private var pausedUntil = 0.0
-  /// Lease ends of reverts due (from the journal, `expectUrgent`) and promised here (`admit`).
-  private var due: [Double] = []
-  private var admitted: [Double] = []
+  /// Reverts due, by lease: from the journal (`expectUrgent`), and promised here (`admit`) but not yet
+  /// seen in the journal. A revert is counted once: a promise is dropped when the journal shows its
+  /// lease (the same key, an end within `samePromise` seconds).
+  private var due: [String: (end: Double, cost: Int)] = [:]
+  private var promised: [(key: String, end: Double)] = []
+  /// How far a promise's end and its lease's end in the journal may differ and still be one revert
+  /// (the applier moves a promise whose mute left more than a second late).
+  static let samePromise = 2.0
+  /// Every revert due or promised, by its lease end.
+  private var reverts: [(end: Double, cost: Int)] {
+    Array(due.values) + promised.map { ($0.end, revertCost) }
+  }
   private var closed = false
 
   private struct Waiter {
@@ -57,13 +72,14 @@ public actor RateBudget {
   public private(set) var waited: Double = 0
   /// Of that, the time revert-class requests waited.
   public private(set) var urgentWaited: Double = 0
-  /// How many mutes `admit` held back because their reverts would not fit.
+  /// How many mutes `admit` held back (each counted once however often it asked).
   public private(set) var heldBack = 0
 
   /// A budget of `limit` requests per `window` seconds, where a revert costs `revertCost` requests and the
   /// promised reverts may take `revertShare` of a window; `now` is the clock, in seconds since 1970.
   public init(
-    limit: Int = 300, window: Double = 60, revertCost: Int = 3, revertShare: Double = 0.8,
+    limit: Int = 300, window: Double = 60, revertCost: Int = 2,
+    revertShare: Double = 0.8,
     ablation: RateAblation = [], now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
   ) {
     self.ablation = ablation
@@ -96,10 +112,10 @@ public actor RateBudget {
     if cls == .revert || ablation.contains(.priorities) { return limit }
     let end = windowEnd(at: t)
     // Reverts due before the window ends (and those just overdue, being served now) keep their room.
-    let pending = (due + admitted).filter { $0 >= t - 5 && $0 <= end }.count
+    let pending = reverts.filter { $0.end >= t - 5 && $0.end <= end }.reduce(0) { $0 + $1.cost }
     // A request sent late in one window may arrive in the service's next: below reverts, every class
     // leaves a twentieth of the window for such stragglers.
-    var cap = limit - pending * revertCost - limit / 20
+    var cap = limit - pending - limit / 20
     if cls == .read { cap -= limit / 10 }
     return cap
   }
@@ -199,50 +215,73 @@ public actor RateBudget {
     pump()
   }
 
-  /// Says when reverts fall due (the open leases' ends, from the journal): the classes below
-  /// reverts leave their room. Replaces the last list; promises made with `admit` since stay.
-  public func expectUrgent(dueAt times: [Double], requestsEach: Int = 0) {
+  /// Says when reverts fall due: the open leases' ends from the journal, by lease key; those in
+  /// `fromSnapshot` can be reverted from their call's current snapshot and keep `unmuteOnly`. The
+  /// classes below reverts leave their room. Replaces the last list; a promise made with `admit` stays
+  /// until the journal shows its lease (then the journal's entry counts instead) or its end is a
+  /// window past.
+  public func expectUrgent(_ leases: [String: Double], fromSnapshot: Set<String> = []) {
     let t = now()
-    due = times.filter { $0 >= t - window }.sorted()
-    admitted.removeAll { $0 < t - window }
+    due = [:]
+    for (key, end) in leases where end >= t - window {
+      due[key] = (end, fromSnapshot.contains(key) ? min(Self.unmuteOnly, revertCost) : revertCost)
+    }
+    promised.removeAll { p in
+      p.end < t - window || due[p.key].map { abs($0.end - p.end) <= Self.samePromise } == true
+    }
     pump()
   }
 
-  /// How many reverts the promises allow in the busiest `window` containing `t`.
+  /// The requests the reverts due and promised keep in the busiest `window` containing `t`.
   func promisedAround(_ t: Double) -> Int {
-    let all = (due + admitted).sorted()
+    let all = reverts.sorted { $0.end < $1.end }
     // Every window [s, s + window) that contains t starts in (t - window, t]: the busiest starts at a
     // promise (or just after t - window).
     var starts = [t - window + 0.000_1]
-    starts += all.filter { $0 > t - window && $0 <= t }
+    starts += all.map(\.end).filter { $0 > t - window && $0 <= t }
     var busiest = 0
     for s in starts {
-      busiest = max(busiest, all.filter { $0 >= s && $0 < s + window }.count)
+      busiest = max(busiest, all.filter { $0.end >= s && $0.end < s + window }.reduce(0) { $0 + $1.cost })
     }
     return busiest
   }
 
-  /// Admission of a mute whose lease ends at `leaseEnd`: true (and the revert is promised) when the
-  /// reverts promised in every window that could hold that end still fit the reverts' share; false
-  /// holds the mute back (the caller reports it as waiting and tries again later).
-  public func admit(leaseEnd: Double) -> Bool {
+  /// Admission of a mute of the lease `key` ending at `leaseEnd`: true (and the revert is promised)
+  /// when the mute itself can be sent now and the reverts promised in every window that could hold
+  /// that end still fit the reverts' share; false holds the mute back (the caller reports it as
+  /// waiting and tries again later). A mute admitted but unable to leave would hold a promise, and
+  /// the room it keeps, while it waits: promises would starve the mutes they are for.
+  ///
+  /// Held-back mutes are served oldest first: a mute is admitted only when the room also covers every
+  /// mute held back before it that is still asking (asked within `stillAsking` seconds).
+  public func admit(_ key: String, leaseEnd: Double) -> Bool {
     if ablation.contains(.admission) { return true }
-    let room = max(1, Int(Double(limit) * revertShare) / revertCost)
-    if promisedAround(leaseEnd) + 1 > room {
-      heldBack += 1
+    let room = max(revertCost, Int(Double(limit) * revertShare))
+    let t = now()
+    holding = holding.filter { t - $0.value.last <= Self.stillAsking }
+    let since = holding[key]?.since ?? t
+    let older = holding.count { $0.key != key && $0.value.since < since }
+    if closed || t < pausedUntil || usedNow(at: t) + older >= cap(.write, at: t)
+      || promisedAround(leaseEnd) + revertCost * (1 + older) > room
+    {
+      if holding[key] == nil { heldBack += 1 }
+      holding[key] = (since, t)
       return false
     }
-    admitted.append(leaseEnd)
-    admitted.sort()
+    holding[key] = nil
+    promised.append((key, leaseEnd))
     return true
   }
 
+  /// Mutes held back and still asking, by lease key: since when, and when they last asked.
+  private var holding: [String: (since: Double, last: Double)] = [:]
+  /// A held-back mute asks again every second (the applier's wait); one that has not asked for this
+  /// long gave up, and no longer keeps younger ones waiting.
+  static let stillAsking = 2.5
+
   /// A promised revert's end moved later (its mute left later than promised).
-  public func movePromise(from: Double, to: Double) {
-    if let i = admitted.firstIndex(of: from) {
-      admitted[i] = to
-      admitted.sort()
-    }
+  public func movePromise(_ key: String, from: Double, to: Double) {
+    if let i = promised.firstIndex(where: { $0.key == key && $0.end == from }) { promised[i].end = to }
   }
 
   /// Records what a response said. Only a 429 (and headers, if a server still sends them) correct
@@ -308,9 +347,11 @@ public actor RateBudget {
     if ablation.contains(.priorities) { return Int.max }
     let t = now()
     let windows = interval / window
-    let pending = (due + admitted).filter { $0 >= t && $0 <= t + max(interval, window) }.count
+    let pending = reverts.filter { $0.end >= t && $0.end <= t + max(interval, window) }.reduce(0) {
+      $0 + $1.cost
+    }
     let perWindow = limit - limit / 10
-    return max(1, Int(Double(perWindow) * windows) - pending * revertCost)
+    return max(1, Int(Double(perWindow) * windows) - pending)
   }
 
   /// What is left of the current window for a class (for reports and tests).

@@ -18,8 +18,8 @@ public struct GenesysBudget: RequestBudget {
   /// The conversation reads a full reconcile may make every `seconds` (see ``RequestBudget``).
   public func readAllowance(over seconds: Double) async -> Int { await budget.readAllowance(over: seconds) }
   /// Keeps room in the budget for reverts due at these instants (see ``RequestBudget``).
-  public func expectUrgent(dueAt: [Double], requestsEach: Int) async {
-    await budget.expectUrgent(dueAt: dueAt, requestsEach: requestsEach)
+  public func expectUrgent(_ leases: [String: Double], fromSnapshot: Set<String>) async {
+    await budget.expectUrgent(leases, fromSnapshot: fromSnapshot)
   }
   /// Refuses every request not yet sent (see ``RequestBudget``).
   public func close() async { await budget.close() }

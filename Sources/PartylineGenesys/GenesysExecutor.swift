@@ -19,8 +19,11 @@ public struct GenesysExecutor: ApplyExecutor {
   }
 
   /// The rate class of the applier's call: reverts and prunes first, then the changes, then the
-  /// confirming reads (watch's on-time loop makes everything it sends a revert).
+  /// confirming reads. Watch's on-time loop sends its reads and changes as reverts, but its
+  /// confirmations as confirmations: the revert is made when its unmute is sent, and the room the
+  /// budget keeps for each revert (`RateBudget.revertCost`) is for the read and the unmute.
   static var rateClass: RateClass {
+    if ApplyContext.purpose == .confirmation { return .confirm }
     if RatePriority.urgent { return .revert }
     switch ApplyContext.purpose {
     case .change(.revert)?, .change(.prune)?: return .revert
@@ -31,11 +34,13 @@ public struct GenesysExecutor: ApplyExecutor {
   }
 
   /// Whether the client's rate budget can promise the revert due at `leaseEnd` (see ``ApplyExecutor``).
-  public func admit(leaseEnd: Double) async -> Bool { await client.budget.admit(leaseEnd: leaseEnd) }
+  public func admit(_ key: String, leaseEnd: Double) async -> Bool {
+    await client.budget.admit(key, leaseEnd: leaseEnd)
+  }
 
   /// Moves a promised revert in the client's rate budget (see ``ApplyExecutor``).
-  public func movePromise(from: Double, to: Double) async {
-    await client.budget.movePromise(from: from, to: to)
+  public func movePromise(_ key: String, from: Double, to: Double) async {
+    await client.budget.movePromise(key, from: from, to: to)
   }
 
   /// Reserves the next call's slot in the client's rate budget, in the call's rate class (see

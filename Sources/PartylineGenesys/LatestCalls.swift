@@ -23,6 +23,16 @@ public actor LatestCalls {
 
   func sequence(of cid: String) -> Int { latest[cid]?.0 ?? 0 }
 
+  /// The call's latest snapshot, if one is held (none after a gap, see `forgetAll`).
+  public func current(_ cid: String) -> LiveConversation? { latest[cid]?.1 }
+
+  /// Events may have been missed: no snapshot is current any more. (The numbering goes on, so a
+  /// confirmation still takes only what comes after its change.)
+  public func forgetAll() { latest = RecentMap() }
+
+  /// The call's event carried no snapshot: what is held for it may be stale.
+  public func forget(_ cid: String) { latest[cid] = nil }
+
   /// The first snapshot of `cid` numbered above `after`, waiting up to `within` seconds; nil if none.
   func next(_ cid: String, after: Int, within: Double) async -> (Int, LiveConversation)? {
     if let l = latest[cid], l.0 > after { return l }

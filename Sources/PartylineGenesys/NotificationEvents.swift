@@ -29,6 +29,11 @@ public struct NotificationEvents: CallEventSource {
     return await stream.overflow.count
   }
 
+  /// The call's latest snapshot, when no gap came since (see ``CallEventSource``).
+  public func current(_ conversation: String) async -> LiveConversation? {
+    await latest.current(conversation)
+  }
+
   /// Delivers the stream's events until cancelled, each call's snapshot published to `latest` first
   /// (see ``CallEventSource``).
   public func run(_ handle: @escaping @Sendable (CallEvent) async -> Void) async {
@@ -38,14 +43,20 @@ public struct NotificationEvents: CallEventSource {
       case .call(_, let call) where call.participants.isEmpty:
         // A partial or broken body: no snapshot (a call that ended still lists its participants,
         // disconnected), so nothing is concluded from it; the call is read instead.
-        if let id = ConversationId(call.id) { await handle(.partial(id.rawValue)) }
+        if let id = ConversationId(call.id) {
+          await latest.forget(id.rawValue)
+          await handle(.partial(id.rawValue))
+        }
       case .call(_, let call):
         let live = LiveStateReader.convert(call)
         await latest.publish(live)
         await handle(.call(live))
       case .gap(let why):
+        // Events may have been missed: no snapshot held is known to be current any more.
+        await latest.forgetAll()
         await handle(.gap(why))
       case .rejected(let rejected):
+        await latest.forgetAll()
         let missing = Set(rejected.flatMap { $0.missingPermissions ?? [] }).sorted()
         await handle(
           .rejected(

@@ -64,8 +64,10 @@ import Testing
 
   @Test func classesAreServedInTheirOrder() async throws {
     let clock = Clock(1_000)
-    let budget = RateBudget(limit: 4, window: 10, now: { clock.now })
-    for _ in 0..<4 { try await budget.acquire(.revert) }
+    // One request a window, so each window's grant is seen alone (four granted at once would log in
+    // whatever order their tasks happen to resume).
+    let budget = RateBudget(limit: 1, window: 10, now: { clock.now })
+    try await budget.acquire(.revert)
     let log = Log()
     var tasks: [Task<Void, any Error>] = []
     for cls in [RateClass.read, .confirm, .write, .revert] {
@@ -76,18 +78,20 @@ import Testing
         })
       try await Task.sleep(nanoseconds: 20_000_000)
     }
-    clock.advance(10.5)
-    #expect(await eventually { await log.items.count == 4 })
+    for n in 1...4 {
+      clock.advance(10.5)
+      #expect(await eventually { await log.items.count == n })
+    }
     #expect(await log.items == ["revert", "write", "confirm", "read"], "queued last, the revert goes first")
     for t in tasks { try await t.value }
   }
 
   @Test func everyClassBelowRevertsLeavesTheRevertsDueTheirRoom() async throws {
     let clock = Clock(1_000)
-    let budget = RateBudget(limit: 30, window: 60, now: { clock.now })
+    let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
     // Four reverts due within the window, three requests each: 12 kept; every class below reverts
     // leaves a twentieth (1) for stragglers, reads also a tenth (3).
-    await budget.expectUrgent(dueAt: [1_010, 1_020, 1_030, 1_040])
+    await budget.expectUrgent(Self.leases([1_010, 1_020, 1_030, 1_040]))
     #expect(await budget.left(.read) == 14)
     #expect(await budget.left(.write) == 17)
     #expect(await budget.left(.revert) == 30)
@@ -108,7 +112,7 @@ import Testing
 
   @Test func a429CorrectsTheCountAndHeadersMayOnlyRaiseIt() async throws {
     let clock = Clock(1_000)
-    let budget = RateBudget(limit: 30, window: 60, now: { clock.now })
+    let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
     try await budget.acquire(.read)
     await budget.record(count: 25, allowed: nil, reset: nil, retryAfter: nil, status: 200)
     #expect(await budget.left(.revert) == 5, "a server's count may raise ours")
@@ -140,7 +144,7 @@ import Testing
     #expect(RateBudget.pause(retryAfter: -5) == 1)
     #expect(RateBudget.pause(retryAfter: 0.5) == 0.5)
     let clock = Clock(1_000)
-    let budget = RateBudget(limit: 30, window: 60, now: { clock.now })
+    let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
     await budget.record(count: Int.max, allowed: nil, reset: nil, retryAfter: nil, status: 200)
     #expect(await budget.left(.revert) == 0, "the count is clamped to the limit, not Int.max")
     await budget.record(count: Int.min, allowed: nil, reset: nil, retryAfter: nil, status: 200)
@@ -164,14 +168,74 @@ import Testing
   @Test func admissionPromisesRevertsAndHoldsBackWhatWouldNotFit() async throws {
     let clock = Clock(1_000)
     // 30 a minute, 80 % for reverts at three requests each: 8 reverts in any minute.
-    let budget = RateBudget(limit: 30, window: 60, now: { clock.now })
-    for k in 0..<8 { #expect(await budget.admit(leaseEnd: 1_040 + Double(k))) }
-    #expect(await budget.admit(leaseEnd: 1_050) == false, "a ninth revert in that minute would not fit")
+    let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
+    for k in 0..<8 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_040 + Double(k))) }
+    #expect(
+      await budget.admit("c/8", leaseEnd: 1_050) == false, "a ninth revert in that minute would not fit")
     #expect(await budget.heldBack == 1)
-    #expect(await budget.admit(leaseEnd: 1_108), "a minute later there is room again")
+    #expect(await budget.admit("c/9", leaseEnd: 1_108), "a minute later there is room again")
     // A revert due from the journal counts like a promise.
-    await budget.expectUrgent(dueAt: [1_200, 1_201, 1_202, 1_203, 1_204, 1_205, 1_206, 1_207])
-    #expect(await budget.admit(leaseEnd: 1_230) == false)
+    await budget.expectUrgent(Self.leases([1_200, 1_201, 1_202, 1_203, 1_204, 1_205, 1_206, 1_207]))
+    #expect(await budget.admit("d/0", leaseEnd: 1_230) == false)
+  }
+
+  /// Open leases by key, as the watcher's on-time loop reads them from the journal.
+  static func leases(_ ends: [Double], prefix: String = "j") -> [String: Double] {
+    Dictionary(uniqueKeysWithValues: ends.enumerated().map { ("\(prefix)/\($0.offset)", $0.element) })
+  }
+
+  /// A promise and the journal's record of the same lease are one revert, not two: when the on-time
+  /// loop reads the leases the budget promised, the promises give way to them. (Counted twice, eight
+  /// promised reverts held back every mute after the fourth, and their reservations starved the reads.)
+  @Test func aPromisedRevertSeenInTheJournalCountsOnce() async throws {
+    let clock = Clock(1_000)
+    // 30 a minute, 80 % for reverts at three requests each: 8 reverts in any minute.
+    let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
+    for k in 0..<4 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_030 + Double(k))) }
+    let leftBefore = await budget.left(.read)
+    // The mutes went out a little later than promised (within the applier's second), and the
+    // journal now shows their leases.
+    await budget.expectUrgent(
+      Dictionary(uniqueKeysWithValues: (0..<4).map { ("c/\($0)", 1_030.5 + Double($0)) }))
+    #expect(await budget.left(.read) == leftBefore, "the journal's leases took the promises' room, no more")
+    for k in 4..<8 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_040 + Double(k)), "mute \(k)") }
+    #expect(await budget.admit("c/8", leaseEnd: 1_050) == false, "a ninth would not fit")
+    // A new lease of a participant whose old lease is still open is a revert of its own.
+    await budget.expectUrgent(["c/0": 1_030.5])
+    #expect(await budget.admit("c/0", leaseEnd: 1_080))
+    await budget.expectUrgent(["c/0": 1_030.5])
+    // At 1_030 the window reaches past 1_090: the old lease, four promises and the new one, three
+    // requests each, less a twentieth for stragglers and a tenth for the changes.
+    clock.advance(30)
+    #expect(await budget.left(.read) == 30 - 3 * 6 - 1 - 3)
+  }
+
+  /// Mutes held back are admitted oldest first: when room frees, a younger mute that asks first is
+  /// still held back while an older one is asking, and one that stopped asking keeps nobody waiting.
+  @Test func heldBackMutesAreAdmittedOldestFirst() async throws {
+    let clock = Clock(1_000)
+    // 8 reverts in any minute (30 a minute, 80 % for reverts, three requests each).
+    let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
+    for k in 0..<8 { #expect(await budget.admit("full/\(k)", leaseEnd: 1_030)) }
+    #expect(await budget.admit("old", leaseEnd: 1_040) == false)
+    clock.advance(0.5)
+    #expect(await budget.admit("young", leaseEnd: 1_040.5) == false)
+    // Room for one revert near 1_100: the young mute asks first and is still held back.
+    await budget.expectUrgent(Self.leases(Array(repeating: 1_100, count: 7)))
+    clock.advance(0.5)
+    #expect(await budget.admit("young", leaseEnd: 1_100) == false, "an older mute is still asking")
+    #expect(await budget.admit("old", leaseEnd: 1_100))
+    #expect(await budget.admit("young", leaseEnd: 1_100.5) == false, "no room left")
+    // A held-back mute that stops asking (its call ended, its work was dropped) holds up nobody.
+    await budget.expectUrgent(Self.leases(Array(repeating: 1_300, count: 8), prefix: "k"))
+    #expect(await budget.admit("gone", leaseEnd: 1_300) == false)
+    clock.advance(0.5)
+    #expect(await budget.admit("next", leaseEnd: 1_300.5) == false)
+    await budget.expectUrgent(Self.leases(Array(repeating: 1_300, count: 7), prefix: "k"))
+    #expect(await budget.admit("next", leaseEnd: 1_300.5) == false, "'gone' asked half a second ago")
+    clock.advance(3)
+    #expect(await budget.admit("next", leaseEnd: 1_300.5), "'gone' stopped asking")
+    #expect(await budget.heldBack == 4, "each held-back mute counted once, however often it asked")
   }
 
   @Test func closingRefusesWaitingAndLaterRequests() async throws {
@@ -185,13 +249,25 @@ import Testing
     await #expect(throws: RateBudgetClosed.self) { try await budget.acquire(.revert) }
   }
 
+  /// A lease whose call's current snapshot can be reverted from keeps only its unmute's room.
+  @Test func aRevertFromASnapshotKeepsTheUnmutesRoomAlone() async throws {
+    let clock = Clock(1_000)
+    let budget = RateBudget(limit: 30, window: 60, revertCost: 2, now: { clock.now })
+    let due = Self.leases([1_010, 1_020, 1_030, 1_040])
+    await budget.expectUrgent(due)
+    #expect(await budget.left(.write) == 30 - 4 * 2 - 1)
+    await budget.expectUrgent(due, fromSnapshot: ["j/0", "j/1", "j/2"])
+    #expect(await budget.left(.write) == 30 - 3 * 1 - 2 - 1)
+  }
+
   @Test func aFullReconcileReadsWhatTheBudgetAllows() async throws {
     let clock = Clock(1_000)
     let budget = RateBudget(limit: 300, window: 60, now: { clock.now })
     #expect(await budget.readAllowance(over: 15) == 67, "a quarter of a minute's reads (270 a minute)")
     #expect(await budget.readAllowance(over: 60) == 270)
-    await budget.expectUrgent(dueAt: (0..<10).map { 1_010 + Double($0) })
-    #expect(await budget.readAllowance(over: 60) == 240, "less what ten reverts keep")
+    await budget.expectUrgent(Self.leases((0..<10).map { 1_010 + Double($0) }))
+    #expect(
+      await budget.readAllowance(over: 60) == 250, "less what ten reverts keep (a read and an unmute each)")
   }
 }
 

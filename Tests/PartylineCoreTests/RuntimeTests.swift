@@ -212,6 +212,27 @@ extension ReconcilerTests {
     #expect(calls.calls.isEmpty && journal.records.isEmpty, "nothing sent, nothing journalled")
     #expect(clock.now() >= Runtime.t0 + 3, "it waited the admission wait, on the clock")
   }
+
+  /// A held-back mute stops waiting as soon as a newer event of its call came: sent late it would go
+  /// out on a stale snapshot (the call may have ended); the newer event plans the call again.
+  @Test func aHeldBackMuteIsDroppedWhenANewerEventOfItsCallComes() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    let journal = MemoryJournal()
+    var applier = Applier(
+      executor: NoPromises(inner: calls), journal: journal, workspace: "default", run: "r1",
+      confirmTimeout: 5, clock: clock)
+    applier.admissionWait = 60
+    // The call's next event comes 2.5 s into the wait.
+    applier.superseded = { cid in cid == World.conv && clock.now() >= Runtime.t0 + 2.5 }
+    let (p, waiting) = (plan(set, calls.live), applier)
+    let report = try await clock.run { await waiting.apply(p) }
+    #expect(report.items.map(\.result) == [.waiting])
+    #expect(report.items.first?.detail?.contains("dropped") == true, "\(report.items)")
+    #expect(calls.calls.isEmpty && journal.records.isEmpty, "nothing sent, nothing journalled")
+    #expect(clock.now() < Runtime.t0 + 10, "it stopped waiting at the newer event, not after 60 s")
+  }
 }
 
 @Suite struct InProcessLockerTests {
@@ -310,7 +331,7 @@ struct RacingLocker: ConversationLocker {
 /// An executor whose budget can promise no revert.
 struct NoPromises: ApplyExecutor {
   let inner: ServedCalls
-  func admit(leaseEnd: Double) async -> Bool { false }
+  func admit(_ key: String, leaseEnd: Double) async -> Bool { false }
   func perform(_ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId)
     async throws -> CallResult?
   {
@@ -329,7 +350,7 @@ final class ClosingBudget: RequestBudget, Sendable {
   func window() async -> Double { 60 }
   func throttled() async -> Int { 0 }
   func readAllowance(over seconds: Double) async -> Int { 1000 }
-  func expectUrgent(dueAt: [Double], requestsEach: Int) async {}
+  func expectUrgent(_ leases: [String: Double], fromSnapshot: Set<String>) async {}
   func close() async { isClosed.withLock { $0 = true } }
   func urgent<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T { try await body() }
 }

@@ -9,7 +9,7 @@ public struct RoomyBudget: RequestBudget {
   public func window() async -> Double { 60 }
   public func throttled() async -> Int { 0 }
   public func readAllowance(over seconds: Double) async -> Int { 1_000_000 }
-  public func expectUrgent(dueAt: [Double], requestsEach: Int) async {}
+  public func expectUrgent(_ leases: [String: Double], fromSnapshot: Set<String>) async {}
   public func close() async {}
   public func urgent<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
     try await body()

@@ -38,6 +38,10 @@ public struct Applier: Sendable {
   /// How long a mute may wait for the rate budget to promise its revert before it is reported as
   /// waiting (apply: two windows; watch: none, its next reconcile or event tries again).
   public var admissionWait: Double = 0
+  /// Watch on events: whether a newer event of the conversation came. A mute held back stops waiting
+  /// for admission then: it would go out on a stale snapshot (the call may have ended), and the newer
+  /// event plans the call again at once.
+  public var superseded: (@Sendable (String) async -> Bool)? = nil
 
   /// An applier; the optional parts are set as properties.
   public init(
@@ -202,7 +206,7 @@ public struct Applier: Sendable {
       if let promised, c.dueAt == nil {
         // The slot took a while: the promise moves with the lease's end.
         let end = started + Double(c.duration?.seconds ?? 0)
-        if end - promised > 1 { await executor.movePromise(from: promised, to: end) }
+        if end - promised > 1 { await executor.movePromise(c.leaseKey, from: promised, to: end) }
       }
       let intent = JournalRecord(
         intent: c, id: id, at: started, workspace: workspace, run: run, plan: planId, actingUser: acting)
@@ -267,11 +271,20 @@ public struct Applier: Sendable {
     guard c.effect.opensLease, !dryRun else { return .success(nil) }
     let giveUp = now() + admissionWait
     var end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
-    var admitted = await executor.admit(leaseEnd: end)
+    var admitted = await executor.admit(c.leaseKey, leaseEnd: end)
     while !admitted, now() < giveUp, !Task.isCancelled, c.dueAt == nil {
       try? await clock.sleep(for: 1)
+      if await superseded?(c.conversation) == true {
+        return .failure(
+          HeldBack(
+            item: .init(
+              change: c, result: .waiting,
+              detail:
+                "held back, then dropped: a newer event of the call came while it waited and plans it again"))
+        )
+      }
       end = now() + Double(c.duration?.seconds ?? 0)
-      admitted = await executor.admit(leaseEnd: end)
+      admitted = await executor.admit(c.leaseKey, leaseEnd: end)
     }
     guard admitted else {
       return .failure(

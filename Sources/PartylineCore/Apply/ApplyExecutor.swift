@@ -11,11 +11,12 @@ public protocol ApplyExecutor: Sendable {
     async throws -> CallResult?
   /// Re-reads a conversation to confirm effects.
   func read(conversation: ConversationId) async throws -> LiveConversation?
-  /// Whether the revert of a mute whose lease ends at `leaseEnd` can be served when it falls due (the
-  /// rate budget's promise). A mute that is not admitted is held back and reported as waiting.
-  func admit(leaseEnd: Double) async -> Bool
+  /// Whether the revert of a mute of the lease `key` (`Lease.budgetKey`) ending at `leaseEnd` can be served
+  /// when it falls due (the rate budget's promise). A mute that is not admitted is held back and
+  /// reported as waiting.
+  func admit(_ key: String, leaseEnd: Double) async -> Bool
   /// A promised revert's end moved later (the mute left later than promised).
-  func movePromise(from: Double, to: Double) async
+  func movePromise(_ key: String, from: Double, to: Double) async
   /// Takes the call's slot of the rate budget before it is journalled (the call made next, under
   /// `ApplyContext.reservation`, spends it), so a lease is timed from when its mute can leave, not
   /// from before a wait. Throws `CallFailure.notSent` when the run is stopping.
@@ -26,9 +27,9 @@ public protocol ApplyExecutor: Sendable {
 
 extension ApplyExecutor {
   /// By default every mute is admitted (there is no rate budget to promise its revert).
-  public func admit(leaseEnd: Double) async -> Bool { true }
+  public func admit(_ key: String, leaseEnd: Double) async -> Bool { true }
   /// By default there is no promise to move.
-  public func movePromise(from: Double, to: Double) async {}
+  public func movePromise(_ key: String, from: Double, to: Double) async {}
   /// By default no slot is taken: each call asks the budget itself.
   public func reserve() async throws -> (any Sendable)? { nil }
   /// By default there is nothing to give back.

@@ -28,6 +28,15 @@ public struct Lease: Sendable, Hashable {
   /// False while the mute's outcome is not journalled: it may still be on its way.
   public var outcomeKnown = true
 
+  /// The lease's key in the rate budget's promises: its conversation and participant.
+  public var budgetKey: String { Self.budgetKey(conversation: conversation, participant: participant) }
+
+  /// The rate budget's key of the lease of `participant` in `conversation` (one rule for the promise
+  /// an admission makes and the lease the journal then shows).
+  public static func budgetKey(conversation: String, participant: String) -> String {
+    "\(conversation)/\(participant)"
+  }
+
   /// A lease whose mute's outcome is known.
   public init(
     workspace: String, policy: String, directive: String, conversation: String, participant: String,

@@ -5,4 +5,7 @@ public protocol CallEventSource: Sendable {
   func follow(_ topics: [WatchTopic]) async -> Int
   /// Delivers events, in order per channel, until the task is cancelled.
   func run(_ handle: @escaping @Sendable (CallEvent) async -> Void) async
+  /// The call's latest snapshot from its events, when the stream had no gap since it came; nil
+  /// otherwise (never seen, ended, or a gap since): then the call must be read.
+  func current(_ conversation: String) async -> LiveConversation?
 }

@@ -61,6 +61,9 @@ actor EventDispatcher {
     return nil
   }
 
+  /// Whether newer work for `cid` waits (an event came while its reconcile runs).
+  func hasNewer(_ cid: String) -> Bool { latest[cid] != nil }
+
   /// The run is stopping: whatever waits is dropped.
   func abandon() {
     latest.removeAll()

@@ -55,6 +55,8 @@ public struct Reconciler: Sendable {
   public var followAdds = true
   /// How long a mute may wait for admission (see `Applier.admissionWait`).
   public var admissionWait: Double = 0
+  /// Whether a newer event of the conversation came (see `Applier.superseded`).
+  public var superseded: (@Sendable (String) async -> Bool)? = nil
 
   /// A reconcile of `set`; the optional parts are set as properties.
   public init(
@@ -210,6 +212,7 @@ public struct Reconciler: Sendable {
     applier.dryRun = dryRun
     applier.timing = timing
     applier.admissionWait = admissionWait
+    applier.superseded = superseded
     if let locker, let journal, !dryRun {
       let (workspace, source, clock) = (self.workspace, self.source, self.clock)
       let (revertsOnly, onlyActions, live) = (self.revertsOnly, self.onlyActions, read.live)

@@ -10,9 +10,10 @@ public protocol RequestBudget: Sendable {
   /// How many conversation reads a full reconcile may make every `seconds`, leaving room for the
   /// changes and reverts.
   func readAllowance(over seconds: Double) async -> Int
-  /// Reverts will fall due at these instants, each costing `requestsEach`: ordinary requests leave
-  /// room for them.
-  func expectUrgent(dueAt: [Double], requestsEach: Int) async
+  /// The open leases' ends, by `Lease.budgetKey`: ordinary requests leave room for their reverts (each
+  /// counted once, with the promises the budget made for them); those in `fromSnapshot` will be
+  /// reverted from their call's current snapshot, without a read.
+  func expectUrgent(_ leases: [String: Double], fromSnapshot: Set<String>) async
   /// Refuses every request not yet sent (the run is stopping).
   func close() async
   /// Runs `body` with everything it sends classed as a revert (watch's on-time loop).

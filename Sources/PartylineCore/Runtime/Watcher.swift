@@ -261,9 +261,11 @@ public struct Watcher: Sendable {
         cid = next
         switch work {
         case .snapshot(let call):
-          await reconcileCall(cid, snapshot: call, current: current, book: book, signal: signal)
+          await reconcileCall(
+            cid, snapshot: call, current: current, book: book, dispatcher: dispatcher, signal: signal)
         case .read:
-          await reconcileCall(cid, snapshot: nil, current: current, book: book, signal: signal)
+          await reconcileCall(
+            cid, snapshot: nil, current: current, book: book, dispatcher: dispatcher, signal: signal)
         }
       }
       if signal.stopped { await dispatcher.abandon() }
@@ -273,7 +275,8 @@ public struct Watcher: Sendable {
   /// One call planned alone, from an event's `snapshot` (confirmed by the call's next event) or, without
   /// one, from a read.
   func reconcileCall(
-    _ cid: String, snapshot: LiveConversation?, current: CurrentSet, book: TopicBook, signal: RunSignal
+    _ cid: String, snapshot: LiveConversation?, current: CurrentSet, book: TopicBook,
+    dispatcher: EventDispatcher, signal: RunSignal
   ) async {
     let set = await current.set
     var r = reconciler(set, focus: [cid])
@@ -283,8 +286,10 @@ public struct Watcher: Sendable {
       r.snapshots = [cid: snapshot]
       r.executor = eventExecutor
     }
-    // A mute the budget cannot promise yet waits on this call's task, up to a window.
+    // A mute the budget cannot promise yet waits on this call's task, up to a window, in line with
+    // the others held back (oldest first); a newer event of the call ends the wait and plans again.
     r.admissionWait = await budget.window()
+    r.superseded = { await dispatcher.hasNewer($0) }
     r.given = await book.given(for: cid, in: set)
     do {
       let outcome = try await r.runOnce()
@@ -292,6 +297,14 @@ public struct Watcher: Sendable {
       signal.wake()
     } catch {
       await notify(.failed("\(error)"))
+    }
+  }
+
+  /// Whether the leases' reverts can go from the call's snapshot: it shows every participant still
+  /// muted and connected (then the unmute is due whatever happened since; anything else is read).
+  static func revertable(_ leases: [Lease], from snapshot: LiveConversation) -> Bool {
+    leases.allSatisfy { lease in
+      snapshot.participants.contains { $0.id == lease.participant && $0.muted && $0.isConnected }
     }
   }
 
@@ -317,9 +330,19 @@ public struct Watcher: Sendable {
           await signal.sleep(until: now + 2, on: clock)
           continue
         }
-        // Ordinary requests leave room in the rate window for the reverts due before it resets:
-        // a read, the unmute and two confirming reads, and one more for a retry: five each.
-        await budget.expectUrgent(dueAt: open.map(\.endsAt), requestsEach: 5)
+        // Ordinary requests leave room in the rate window for the reverts due before it resets: the
+        // unmute alone for a call whose current snapshot can be reverted from.
+        var cheap = Set<String>()
+        if let events {
+          for (cid, leases) in Dictionary(grouping: open, by: \.conversation) {
+            if let snapshot = await events.current(cid), Self.revertable(leases, from: snapshot) {
+              cheap.formUnion(leases.map(\.budgetKey))
+            }
+          }
+        }
+        await budget.expectUrgent(
+          open.reduce(into: [:]) { due, l in due[l.budgetKey] = min(due[l.budgetKey] ?? l.endsAt, l.endsAt) },
+          fromSnapshot: cheap)
         let dueNow = Set(open.filter { $0.endsAt <= now }.map(\.conversation))
         for cid in attempts.keys where !dueNow.contains(cid) {
           attempts[cid] = nil
@@ -332,10 +355,20 @@ public struct Watcher: Sendable {
           retryAt[cid] = now + Backoff.watch.delay(attempt: attempts[cid]!)
           await running.insert(cid)
           let set = await current.set
-          let reconcile = reconciler(set, focus: [cid])
+          var reconcile = reconciler(set, focus: [cid])
+          // At the floor: a call whose latest event (no gap since) shows every participant due still
+          // muted and connected is reverted from that snapshot, and confirmed by its next event — the
+          // revert costs its unmute alone. A stale snapshot can only make the unmute go out (which is
+          // due anyway); a retry reads the call.
+          if attempts[cid] == 1, let snapshot = await events?.current(cid),
+            Self.revertable(open.filter { $0.conversation == cid && $0.endsAt <= now }, from: snapshot)
+          {
+            reconcile.snapshots = [cid: snapshot]
+            reconcile.executor = eventExecutor
+          }
           reverts.addTask {
             do {
-              let outcome = try await budget.urgent { try await reconcile.runOnce() }
+              let outcome = try await budget.urgent { [reconcile] in try await reconcile.runOnce() }
               await notify(.reconciled(outcome, .revert))
             } catch {
               await notify(.failed("\(error)"))
