@@ -54,13 +54,16 @@ public struct CallParticipant: Sendable, Hashable, Decodable {
   public var direction: String?
   /// When the participant joined the call, as the service's ISO 8601 text.
   public var startTime: String?
+  /// When the participant connected, as the service's ISO 8601 text (absent until it does).
+  public var connectedTime: String?
 
   /// A participant from its parts.
   public init(
     id: String, name: String? = nil, address: String? = nil, purpose: String? = nil, state: String? = nil,
     muted: Bool? = nil, user: EntityRef? = nil, queue: EntityRef? = nil, direction: String? = nil,
-    startTime: String? = nil
+    startTime: String? = nil, connectedTime: String? = nil
   ) {
+    self.connectedTime = connectedTime
     self.queue = queue
     self.direction = direction
     self.startTime = startTime

@@ -233,17 +233,50 @@ public actor RateBudget {
   }
 
   /// The requests the reverts due and promised keep in the busiest `window` containing `t`.
-  func promisedAround(_ t: Double) -> Int {
-    let all = reverts.sorted { $0.end < $1.end }
-    // Every window [s, s + window) that contains t starts in (t - window, t]: the busiest starts at a
-    // promise (or just after t - window).
-    var starts = [t - window + 0.000_1]
-    starts += all.map(\.end).filter { $0 > t - window && $0 <= t }
-    var busiest = 0
-    for s in starts {
-      busiest = max(busiest, all.filter { $0.end >= s && $0.end < s + window }.reduce(0) { $0 + $1.cost })
+  func promisedAround(_ t: Double) -> Int { Promises(reverts).busiest(around: t, window: window) }
+
+  /// The reverts due and promised, by end, with running sums of their costs: the busiest window
+  /// around an instant in one pass.
+  struct Promises {
+    let ends: [Double]
+    let sums: [Int]  // sums[i]: the cost of ends[0..<i]
+
+    init(_ reverts: [(end: Double, cost: Int)]) {
+      let sorted = reverts.sorted { $0.end < $1.end }
+      ends = sorted.map(\.end)
+      var s = [0]
+      s.reserveCapacity(sorted.count + 1)
+      for r in sorted { s.append(s.last! + r.cost) }
+      sums = s
     }
-    return busiest
+
+    /// The first index whose end is at least `x`.
+    func index(atLeast x: Double) -> Int {
+      var (lo, hi) = (0, ends.count)
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        if ends[mid] < x { lo = mid + 1 } else { hi = mid }
+      }
+      return lo
+    }
+
+    /// The cost of the busiest window [s, s + window) that contains `t`. Such a window starts in
+    /// (t - window, t]; moving its start right only loses promises at its left edge until one enters
+    /// at its right, so the busiest starts just after t - window or just after p - window for a
+    /// promise p in (t, t + window).
+    func busiest(around t: Double, window: Double) -> Int {
+      let epsilon = 0.000_1
+      func cost(from start: Double) -> Int {
+        sums[index(atLeast: start + window)] - sums[index(atLeast: start)]
+      }
+      var best = cost(from: t - window + epsilon)
+      var i = index(atLeast: t + epsilon)
+      while i < ends.count, ends[i] < t + window {
+        best = max(best, cost(from: ends[i] - window + epsilon))
+        i += 1
+      }
+      return best
+    }
   }
 
   /// Admission of a mute of the lease `key` ending at `leaseEnd`: true (and the revert is promised)
@@ -254,24 +287,43 @@ public actor RateBudget {
   ///
   /// Held-back mutes are served oldest first: a mute is admitted only when the room also covers every
   /// mute held back before it that is still asking (asked within `stillAsking` seconds).
-  public func admit(_ key: String, leaseEnd: Double) -> Bool {
-    if ablation.contains(.admission) { return true }
+  ///
+  /// Because a lease's length is an upper bound, its revert may be promised early: at the latest
+  /// instant in [leaseEnd - slack, leaseEnd] whose windows have room (second by second). The caller
+  /// ends the lease then. So a burst of mutes is spread over the windows before its lease ends instead
+  /// of being held back. Returns that instant, or nil when the mute is held back.
+  public func admit(_ key: String, leaseEnd: Double, slack: Double = 0) -> Double? {
+    if ablation.contains(.admission) { return leaseEnd }
     let room = max(revertCost, Int(Double(limit) * revertShare))
     let t = now()
     holding = holding.filter { t - $0.value.last <= Self.stillAsking }
     let since = holding[key]?.since ?? t
     let older = holding.count { $0.key != key && $0.value.since < since }
-    if closed || t < pausedUntil || usedNow(at: t) + older >= cap(.write, at: t)
-      || promisedAround(leaseEnd) + revertCost * (1 + older) > room
-    {
+    var at: Double? = nil
+    if !closed, t >= pausedUntil, usedNow(at: t) + older < cap(.write, at: t) {
+      let promises = Promises(reverts)
+      let need = revertCost * (1 + older)
+      let earliest = leaseEnd - max(0, slack)
+      var candidate = leaseEnd
+      while at == nil, candidate > earliest {
+        if promises.busiest(around: candidate, window: window) + need <= room { at = candidate }
+        candidate -= 1
+      }
+      if at == nil, promises.busiest(around: earliest, window: window) + need <= room { at = earliest }
+    }
+    guard let at else {
       if holding[key] == nil { heldBack += 1 }
       holding[key] = (since, t)
-      return false
+      return nil
     }
     holding[key] = nil
-    promised.append((key, leaseEnd))
-    return true
+    promised.append((key, at))
+    if at < leaseEnd { early += 1 }
+    return at
   }
+
+  /// How many reverts were promised before their lease's end (`admit`'s slack).
+  public private(set) var early = 0
 
   /// Mutes held back and still asking, by lease key: since when, and when they last asked.
   private var holding: [String: (since: Double, last: Double)] = [:]

@@ -34,8 +34,8 @@ public struct GenesysExecutor: ApplyExecutor {
   }
 
   /// Whether the client's rate budget can promise the revert due at `leaseEnd` (see ``ApplyExecutor``).
-  public func admit(_ key: String, leaseEnd: Double) async -> Bool {
-    await client.budget.admit(key, leaseEnd: leaseEnd)
+  public func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double? {
+    await client.budget.admit(key, leaseEnd: leaseEnd, slack: slack)
   }
 
   /// Moves a promised revert in the client's rate budget (see ``ApplyExecutor``).

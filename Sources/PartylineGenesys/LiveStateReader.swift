@@ -1,5 +1,6 @@
 public import GenesysCloud
 public import PartylineCore
+import WireTime
 
 /// Reads what a policy set needs from the API: one read per conversation, users in bulk (100 ids a
 /// call), one search per distinct email — all at once, within the shared rate budget.
@@ -60,6 +61,7 @@ public struct LiveStateReader: LiveStateSource {
           muted: $0.muted ?? false,
           userId: $0.user?.id.lowercased(), address: $0.address, name: $0.name)
         p.queue = $0.queue?.id.lowercased()
+        p.connectedTime = $0.connectedTime.flatMap(Timestamp.parse)
         return p
       })
     live.direction = conv.participants.lazy.compactMap(\.direction).first

@@ -90,6 +90,7 @@ struct ApplyCommand: AsyncParsableCommand {
       // A mute whose revert the budget cannot promise yet waits up to two windows (its lease then ends
       // in a later, emptier window) before it is reported as waiting.
       reconciler.admissionWait = 2 * (await connection.client.budget.window)
+      reconciler.revertSlack = run.revertSlack
       let (yes, dryRun, reconcile) = (self.yes, self.dryRun, reconciler)
       outcome = try await stop.guarding(grace: RunSignal.grace, on: clock) {
         try await reconcile.runOnce { plan in
@@ -256,6 +257,7 @@ extension ApplyCommand {
       applier.dryRun = dryRun
       applier.planId = planId
       applier.admissionWait = 2 * (await connection.client.budget.window)
+      applier.revertSlack = run.revertSlack
       if !dryRun {
         // Each conversation is locked only while the run acts on it, and checked again under its lock:
         // no other run applied this plan, and the conversation is still as planned.

@@ -28,6 +28,12 @@ struct FlagDuration: Sendable, Hashable, Comparable, CustomStringConvertible, Ex
     }
   }
 
+  /// As `transform`, where zero is also a value (`--revert-slack 0s`: never).
+  static func transformAllowingZero(_ text: String) throws -> FlagDuration {
+    if ["0", "0s", "0ms"].contains(text) { return .seconds(0) }
+    return try transform(text)
+  }
+
   struct Problem: Error {
     var message: String
   }

@@ -47,6 +47,18 @@ struct RunOptions: ParsableArguments {
 
   var rateWindow: Double { rateWindowFlag.seconds }
 
+  /// `--revert-slack`: the most a revert may come before its lease's end (a tenth of the lease, at
+  /// most this), so a burst of mutes is applied as fast as the token allows.
+  @Option(
+    name: .customLong("revert-slack"),
+    help: ArgumentHelp(
+      "The most a revert may come before its lease ends, to spread a burst of reverts (a tenth of the lease, at most this; 0s: never early).",
+      valueName: "duration"),
+    transform: FlagDuration.transformAllowingZero)
+  var revertSlackFlag: FlagDuration = .seconds(Lease.defaultRevertSlack)
+
+  var revertSlack: Double { revertSlackFlag.seconds }
+
   /// Parts of the rate budget to switch off, to show what each is for (tests and benchmarks only).
   @Option(
     help: ArgumentHelp(

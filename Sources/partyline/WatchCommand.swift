@@ -98,6 +98,7 @@ struct WatchCommand: AsyncParsableCommand {
       events: events ? NotificationEvents(client: client, latest: latest, silence: silence) : nil,
       interval: every.seconds, reload: { PolicyLoader().load(paths) }, runId: { RunId.make() })
     watcher.parallelism = tuning.parallelism
+    watcher.revertSlack = run.revertSlack
     watcher.confirmTimeout = tuning.confirmTimeout
     // Decided for each set read: a pull that empties the directory must not unmute everyone.
     (watcher.wholePaths, watcher.allowEmpty) = (PlanCommand.isWholeSet(paths), run.allowEmpty)

@@ -37,7 +37,8 @@ extension ApplyEndToEndTests {
     /// `life` seconds, its customer muted for `mute`), then stops it and compares the emulator's
     /// history with the journal's leases.
     static func run(
-      _ name: String, calls: Int = 100, ramp: Double = 20, life: Double = 10, mute: String = "3s"
+      _ name: String, calls: Int = 100, ramp: Double = 20, life: Double = 10, mute: Int = 3,
+      fromConnect: Bool = false
     ) async throws -> Outcome {
       let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partyline-\(name)-\(getpid())")
       try? FileManager.default.removeItem(at: dir)
@@ -55,7 +56,7 @@ extension ApplyEndToEndTests {
       metadata: {name: greeting}
       spec:
         select: {queue: Inbound}
-        mute: [{purpose: customer, for: \(mute)}]
+        mute: [{purpose: customer, for: \(mute)s\(fromConnect ? ", from: connect" : "")}]
       """.write(to: dir.appendingPathComponent("policies/p.yaml"), atomically: true, encoding: .utf8)
       defer {
         if ProcessInfo.processInfo.environment["PARTYLINE_KEEP"] == nil {
@@ -162,7 +163,11 @@ extension ApplyEndToEndTests {
         }
         if t - end > 1 { out.late.append((p, t - end)) }
       }
-      for (p, t) in mutedAt where (endedAt[p] ?? .infinity) <= t { out.mutedAfterWindow.append(p) }
+      // A mute after its call ended, or (from: connect) after its window from the call's start.
+      for (p, t) in mutedAt {
+        let windowEnd = fromConnect ? (startedAt[p] ?? 0) + Double(mute) : .infinity
+        if (endedAt[p] ?? .infinity) <= t || t > windowEnd { out.mutedAfterWindow.append(p) }
+      }
       out.muteLatency = mutedAt.compactMap { p, t in startedAt[p].map { t - $0 } }.sorted()
       let reports = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
       out.heldBack = reports.split(separator: "\n").filter { $0.contains("waiting (held back") }.count
@@ -174,10 +179,10 @@ extension ApplyEndToEndTests {
     }
 
     /// A load the token carries at two requests per muted call but not at four (3 calls a second,
-    /// 10 requests a second): almost every call muted within 2 s of its start, at most 2.2 requests
-    /// per muted call, every revert on time.
+    /// 10 requests a second), a 2 s greeting mute `from: connect`: almost every call muted within 2 s
+    /// of its start, none after its window, at most 2.2 requests per muted call, every revert on time.
     @Test func atTheFloorAMutedCallCostsItsMuteAndItsRevert() async throws {
-      let r = try await Self.run("floor", calls: 72, ramp: 24, life: 9, mute: "2s")
+      let r = try await Self.run("floor", calls: 72, ramp: 24, life: 9, mute: 2, fromConnect: true)
       #expect(r.muted >= 68, "calls muted: \(r.muted) of 72\n\(r.stderr.suffix(800))")
       let requestsPerMute = Double(r.requests) / Double(max(1, r.muted))
       #expect(requestsPerMute <= 2.2, "\(r.requests) requests for \(r.muted) muted calls")
@@ -185,13 +190,14 @@ extension ApplyEndToEndTests {
       #expect(Double(within) >= 0.95 * 72, "muted within 2 s: \(within) of 72 (\(r.muteLatency.suffix(5)))")
       #expect(r.late.isEmpty, "reverts more than 1 s late: \(r.late.sorted { $0.by > $1.by }.prefix(5))")
       #expect(r.unreverted.isEmpty, "not reverted before the call ended: \(r.unreverted.prefix(5))")
+      #expect(r.mutedAfterWindow.isEmpty, "muted after the window: \(r.mutedAfterWindow.prefix(5))")
       #expect(r.throttled <= 2, "\(r.throttled) 429s")
     }
 
-    /// Twice what the token can carry (10 calls a second): mutes are held back, and still every
-    /// revert is on time and no mute goes out after its call ended.
+    /// Twice what the token can carry (10 calls a second), a 3 s greeting mute `from: connect`: mutes
+    /// are held back, and still every revert is on time and no mute goes out after its window.
     @Test func atSaturationEveryRevertIsOnTimeAndNoMuteIsLate() async throws {
-      let r = try await Self.run("saturation", calls: 200, ramp: 20, life: 10, mute: "3s")
+      let r = try await Self.run("saturation", calls: 200, ramp: 20, life: 10, mute: 3, fromConnect: true)
       #expect(r.muted >= 10, "mutes were admitted and sent: \(r.muted)\n\(r.stderr.suffix(800))")
       #expect(r.heldBack > 0, "the budget held mutes back and said so")
       #expect(

@@ -169,14 +169,14 @@ import Testing
     let clock = Clock(1_000)
     // 30 a minute, 80 % for reverts at three requests each: 8 reverts in any minute.
     let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
-    for k in 0..<8 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_040 + Double(k))) }
+    for k in 0..<8 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_040 + Double(k)) != nil) }
     #expect(
-      await budget.admit("c/8", leaseEnd: 1_050) == false, "a ninth revert in that minute would not fit")
+      await budget.admit("c/8", leaseEnd: 1_050) == nil, "a ninth revert in that minute would not fit")
     #expect(await budget.heldBack == 1)
-    #expect(await budget.admit("c/9", leaseEnd: 1_108), "a minute later there is room again")
+    #expect(await budget.admit("c/9", leaseEnd: 1_108) != nil, "a minute later there is room again")
     // A revert due from the journal counts like a promise.
     await budget.expectUrgent(Self.leases([1_200, 1_201, 1_202, 1_203, 1_204, 1_205, 1_206, 1_207]))
-    #expect(await budget.admit("d/0", leaseEnd: 1_230) == false)
+    #expect(await budget.admit("d/0", leaseEnd: 1_230) == nil)
   }
 
   /// Open leases by key, as the watcher's on-time loop reads them from the journal.
@@ -191,23 +191,39 @@ import Testing
     let clock = Clock(1_000)
     // 30 a minute, 80 % for reverts at three requests each: 8 reverts in any minute.
     let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
-    for k in 0..<4 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_030 + Double(k))) }
+    for k in 0..<4 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_030 + Double(k)) != nil) }
     let leftBefore = await budget.left(.read)
     // The mutes went out a little later than promised (within the applier's second), and the
     // journal now shows their leases.
     await budget.expectUrgent(
       Dictionary(uniqueKeysWithValues: (0..<4).map { ("c/\($0)", 1_030.5 + Double($0)) }))
     #expect(await budget.left(.read) == leftBefore, "the journal's leases took the promises' room, no more")
-    for k in 4..<8 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_040 + Double(k)), "mute \(k)") }
-    #expect(await budget.admit("c/8", leaseEnd: 1_050) == false, "a ninth would not fit")
+    for k in 4..<8 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_040 + Double(k)) != nil, "mute \(k)") }
+    #expect(await budget.admit("c/8", leaseEnd: 1_050) == nil, "a ninth would not fit")
     // A new lease of a participant whose old lease is still open is a revert of its own.
     await budget.expectUrgent(["c/0": 1_030.5])
-    #expect(await budget.admit("c/0", leaseEnd: 1_080))
+    #expect(await budget.admit("c/0", leaseEnd: 1_080) != nil)
     await budget.expectUrgent(["c/0": 1_030.5])
     // At 1_030 the window reaches past 1_090: the old lease, four promises and the new one, three
     // requests each, less a twentieth for stragglers and a tenth for the changes.
     clock.advance(30)
     #expect(await budget.left(.read) == 30 - 3 * 6 - 1 - 3)
+  }
+
+  /// A revert may be promised early, at most `slack` before its lease's end: a burst of mutes is
+  /// spread over the windows before it instead of being held back.
+  @Test func aRevertMayBePromisedEarlyWithinItsSlack() async throws {
+    let clock = Clock(1_000)
+    // 8 reverts in any minute (30 a minute, 80 %, three requests each).
+    let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
+    for k in 0..<8 { #expect(await budget.admit("a/\(k)", leaseEnd: 1_200) == 1_200) }
+    #expect(await budget.admit("late", leaseEnd: 1_200) == nil, "without slack: held back")
+    // With 60 s of slack the ninth revert is promised as late as fits: before the window that holds
+    // the eight (every window containing 1_140 also contains 1_200 … down to 1_140 itself).
+    let at = await budget.admit("early", leaseEnd: 1_200, slack: 60)
+    #expect(at == 1_140)
+    #expect(await budget.early == 1)
+    #expect(await budget.admit("more", leaseEnd: 1_200, slack: 30) == nil, "30 s of slack is not enough")
   }
 
   /// Mutes held back are admitted oldest first: when room frees, a younger mute that asks first is
@@ -216,25 +232,25 @@ import Testing
     let clock = Clock(1_000)
     // 8 reverts in any minute (30 a minute, 80 % for reverts, three requests each).
     let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
-    for k in 0..<8 { #expect(await budget.admit("full/\(k)", leaseEnd: 1_030)) }
-    #expect(await budget.admit("old", leaseEnd: 1_040) == false)
+    for k in 0..<8 { #expect(await budget.admit("full/\(k)", leaseEnd: 1_030) != nil) }
+    #expect(await budget.admit("old", leaseEnd: 1_040) == nil)
     clock.advance(0.5)
-    #expect(await budget.admit("young", leaseEnd: 1_040.5) == false)
+    #expect(await budget.admit("young", leaseEnd: 1_040.5) == nil)
     // Room for one revert near 1_100: the young mute asks first and is still held back.
     await budget.expectUrgent(Self.leases(Array(repeating: 1_100, count: 7)))
     clock.advance(0.5)
-    #expect(await budget.admit("young", leaseEnd: 1_100) == false, "an older mute is still asking")
-    #expect(await budget.admit("old", leaseEnd: 1_100))
-    #expect(await budget.admit("young", leaseEnd: 1_100.5) == false, "no room left")
+    #expect(await budget.admit("young", leaseEnd: 1_100) == nil, "an older mute is still asking")
+    #expect(await budget.admit("old", leaseEnd: 1_100) != nil)
+    #expect(await budget.admit("young", leaseEnd: 1_100.5) == nil, "no room left")
     // A held-back mute that stops asking (its call ended, its work was dropped) holds up nobody.
     await budget.expectUrgent(Self.leases(Array(repeating: 1_300, count: 8), prefix: "k"))
-    #expect(await budget.admit("gone", leaseEnd: 1_300) == false)
+    #expect(await budget.admit("gone", leaseEnd: 1_300) == nil)
     clock.advance(0.5)
-    #expect(await budget.admit("next", leaseEnd: 1_300.5) == false)
+    #expect(await budget.admit("next", leaseEnd: 1_300.5) == nil)
     await budget.expectUrgent(Self.leases(Array(repeating: 1_300, count: 7), prefix: "k"))
-    #expect(await budget.admit("next", leaseEnd: 1_300.5) == false, "'gone' asked half a second ago")
+    #expect(await budget.admit("next", leaseEnd: 1_300.5) == nil, "'gone' asked half a second ago")
     clock.advance(3)
-    #expect(await budget.admit("next", leaseEnd: 1_300.5), "'gone' stopped asking")
+    #expect(await budget.admit("next", leaseEnd: 1_300.5) != nil, "'gone' stopped asking")
     #expect(await budget.heldBack == 4, "each held-back mute counted once, however often it asked")
   }
 

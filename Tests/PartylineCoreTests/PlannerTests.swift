@@ -92,6 +92,43 @@ enum World {
     #expect(p.snapshots[World.conv] != nil)
   }
 
+  /// `from: connect`: the lease runs from the participant's `connectedTime`; a mute planned late covers
+  /// what is left of the window, none once it has passed, none when the call does not say.
+  @Test func aMuteFromConnectCoversWhatIsLeftOfItsWindow() throws {
+    let set = try World.set("  mute:\n    - purpose: customer\n      for: 20s\n      from: connect\n")
+    var customer = World.customer
+    customer.connectedTime = now - 5
+    var p = plan(set, World.live([customer, World.agentAda]))
+    #expect(lines(p) == ["~ mute Caller 7:7 mute for what is left of 20s from when they connected"])
+    #expect(p.changes[0].dueAt == now + 15, "the lease ends 20 s after they connected")
+    #expect(p.changes[0].duration?.seconds == 15)
+    #expect(p.nextLeaseEnd == now + 15)
+
+    customer.connectedTime = now - 19.5
+    p = plan(set, World.live([customer, World.agentAda]))
+    #expect(p.changes.map(\.action) == [.noop], "half a second left: a mute could land after its revert")
+    customer.connectedTime = now - 30
+    p = plan(set, World.live([customer, World.agentAda]))
+    #expect(p.changes.map(\.action) == [.noop])
+    #expect(p.changes[0].explanation.contains("its window has passed"), "\(p.changes[0].explanation)")
+
+    customer.connectedTime = nil
+    p = plan(set, World.live([customer, World.agentAda]))
+    #expect(p.changes.map(\.action) == [.noop])
+    #expect(p.changes[0].explanation.contains("does not say when"), "\(p.changes[0].explanation)")
+  }
+
+  /// `from` is part of the directive: a mute without it keeps its digest (and its open leases), one
+  /// with it is a new directive.
+  @Test func fromIsPartOfTheDirectiveOnlyWhenGiven() throws {
+    let plain = try World.set("  mute:\n    - purpose: customer\n      for: 20s\n")
+    let now = try World.set("  mute:\n    - purpose: customer\n      for: 20s\n      from: now\n")
+    let connect = try World.set("  mute:\n    - purpose: customer\n      for: 20s\n      from: connect\n")
+    let digest = { (s: PolicySet) in s.policies[0].mute[0].digest }
+    #expect(digest(plain) == digest(now))
+    #expect(digest(plain) != digest(connect))
+  }
+
   @Test func actAsMustBeConnectedNoFallback() throws {
     let set = try World.set("  actAs: grace@example.com\n  mute:\n    - purpose: customer\n      for: 5m\n")
     let p = plan(set, World.live([World.customer, World.agentAda]))

@@ -84,6 +84,24 @@ let header = """
     #expect(try #require(result.policySet).policies[0].mute.isEmpty)
   }
 
+  @Test func aMuteEntrysFromIsNowOrConnect() {
+    assertDiagnostics(
+      header + """
+        spec:
+          conversation: 5f0c2a1e-0b6d-4c1e-9a51-1c2d3e4f5a6b
+          mute:
+            - purpose: customer
+              for: 20s
+              from: 1️⃣connected
+        """,
+      [
+        Expected(
+          "1️⃣", "invalid_value",
+          "invalid from 'connected': expected one of now, connect (what the mute's lease is timed from); did you mean 'connect'?"
+        )
+      ])
+  }
+
   @Test func unknownKeysWithSuggestion() {
     assertDiagnostics(
       """

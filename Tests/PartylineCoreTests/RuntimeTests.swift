@@ -331,7 +331,7 @@ struct RacingLocker: ConversationLocker {
 /// An executor whose budget can promise no revert.
 struct NoPromises: ApplyExecutor {
   let inner: ServedCalls
-  func admit(_ key: String, leaseEnd: Double) async -> Bool { false }
+  func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double? { nil }
   func perform(_ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId)
     async throws -> CallResult?
   {

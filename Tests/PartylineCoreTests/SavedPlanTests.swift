@@ -51,6 +51,26 @@ import WireTime
     #expect(changes[1].addTarget == .address("+4930999888"))
   }
 
+  /// A mute with a fixed lease end (`from: connect`) keeps it in the saved plan, so a plan applied late
+  /// never mutes past the window; other mutes carry no `leaseEnds`.
+  @Test func aMuteFromConnectKeepsItsLeaseEnd() throws {
+    var p = Self.plan()
+    #expect(!p.json.render(indent: 2).contains("leaseEnds"))
+    let c = p.changes[0]
+    p.changes[0] = PlannedChange(
+      .mute(
+        participant: ParticipantId(Self.customer)!, duration: PolicyDuration(seconds: 15), reason: nil,
+        dueAt: 1_800_000_015),
+      conversation: c.conversation, subject: c.subject, actingUser: c.actingUser, policy: c.policy,
+      directive: c.directive, location: c.location, before: "", after: "", explanation: "saved plan")
+    let back = try roundTrip(p)
+    #expect(back.changes[0].dueAt == 1_800_000_015)
+    let text = p.json.render(indent: 2).replacingOccurrences(
+      of: #""leaseEnds"\s*:\s*[0-9.e+]+"#, with: #""leaseEnds": -5"#, options: .regularExpression)
+    #expect(text.contains(#""leaseEnds": -5"#))
+    #expect(throws: (any Error).self) { try SavedPlan.decode(Data(text.utf8), path: "plan.json") }
+  }
+
   @Test func refusesWhatTheRulesForbid() throws {
     let now = 1_800_000_100.0
     #expect(throws: SavedPlanError.self) {

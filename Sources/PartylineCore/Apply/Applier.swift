@@ -42,6 +42,9 @@ public struct Applier: Sendable {
   /// for admission then: it would go out on a stale snapshot (the call may have ended), and the newer
   /// event plans the call again at once.
   public var superseded: (@Sendable (String) async -> Bool)? = nil
+  /// The most a revert may be promised before its lease's end (`--revert-slack`; see
+  /// `Lease.revertSlack`).
+  public var revertSlack = Lease.defaultRevertSlack
 
   /// An applier; the optional parts are set as properties.
   public init(
@@ -156,7 +159,7 @@ public struct Applier: Sendable {
     _ c: PlannedChange, ids: CheckedIds, leaseEnd: Double?, _ reservation: (any Sendable)?
   ) async throws -> CallResult? {
     let executor = self.executor
-    let notAfter = c.effect.opensLease ? (leaseEnd ?? .infinity) - 1 : nil
+    let notAfter = c.effect.opensLease ? (leaseEnd ?? .infinity) - PlanRun.windowMargin : nil
     return try await ApplyContext.$reservation.withValue(reservation) {
       try await ApplyContext.$purpose.withValue(.change(c.action)) {
         try await ApplyContext.$notAfter.withValue(notAfter) {
@@ -171,7 +174,8 @@ public struct Applier: Sendable {
     var sent: [PlannedChange] = []
     var unknownAdds: [PlannedChange] = []
     let conversation = ConversationId(cid)
-    for (n, c) in changes.enumerated() {
+    for (n, planned) in changes.enumerated() {
+      var c = planned
       guard let acting = c.actingUser else {
         items.append(.init(change: c, result: .blocked, detail: "no acting user"))
         continue
@@ -185,7 +189,10 @@ public struct Applier: Sendable {
       let id = "\(run)-\(cid)-\(n)"
       let promised: Double?
       switch await admit(c) {
-      case .success(let end): promised = end
+      case .success(let end):
+        promised = end?.at
+        // Promised early: the lease ends then (`for` is an upper bound).
+        if let end { c = c.endingEarly(by: end.lease - end.at) }
       case .failure(let held):
         items.append(held.item)
         continue
@@ -266,13 +273,18 @@ public struct Applier: Sendable {
 
   /// Admission first: a mute whose revert the budget cannot promise now may be promised a little
   /// later (its lease then ends in a later window); it waits for that up to `admissionWait`. Returns
-  /// the promised lease end (nil for changes that open no lease, and in a dry run).
-  func admit(_ c: PlannedChange) async -> Result<Double?, HeldBack> {
+  /// the lease's end and the instant its revert was promised for, at most the slack before it (nil
+  /// for changes that open no lease, and in a dry run).
+  func admit(_ c: PlannedChange) async -> Result<(lease: Double, at: Double)?, HeldBack> {
     guard c.effect.opensLease, !dryRun else { return .success(nil) }
     let giveUp = now() + admissionWait
     var end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
-    var admitted = await executor.admit(c.leaseKey, leaseEnd: end)
-    while !admitted, now() < giveUp, !Task.isCancelled, c.dueAt == nil {
+    let slack = { [revertSlack] in Lease.revertSlack(forLease: end - self.now(), limit: revertSlack) }
+    var admitted = await executor.admit(c.leaseKey, leaseEnd: end, slack: slack())
+    // A lease with a fixed end (`from: connect`, a drift re-mute) waits as long as its window lasts.
+    while admitted == nil, now() < min(giveUp, (c.dueAt ?? .infinity) - PlanRun.windowMargin),
+      !Task.isCancelled
+    {
       try? await clock.sleep(for: 1)
       if await superseded?(c.conversation) == true {
         return .failure(
@@ -283,10 +295,11 @@ public struct Applier: Sendable {
                 "held back, then dropped: a newer event of the call came while it waited and plans it again"))
         )
       }
-      end = now() + Double(c.duration?.seconds ?? 0)
-      admitted = await executor.admit(c.leaseKey, leaseEnd: end)
+      if let due = c.dueAt, now() >= due - PlanRun.windowMargin { break }
+      end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
+      admitted = await executor.admit(c.leaseKey, leaseEnd: end, slack: slack())
     }
-    guard admitted else {
+    guard let admitted else {
       return .failure(
         HeldBack(
           item: .init(
@@ -295,7 +308,7 @@ public struct Applier: Sendable {
               "held back: the rate budget cannot promise its revert at \(Timestamp.iso8601(end, milliseconds: false)); a later run mutes it"
           )))
     }
-    return .success(end)
+    return .success((end, admitted))
   }
 
   /// Confirms the changes sent (and the adds whose outcome is unknown) by re-reading the

@@ -11,10 +11,10 @@ public protocol ApplyExecutor: Sendable {
     async throws -> CallResult?
   /// Re-reads a conversation to confirm effects.
   func read(conversation: ConversationId) async throws -> LiveConversation?
-  /// Whether the revert of a mute of the lease `key` (`Lease.budgetKey`) ending at `leaseEnd` can be served
-  /// when it falls due (the rate budget's promise). A mute that is not admitted is held back and
-  /// reported as waiting.
-  func admit(_ key: String, leaseEnd: Double) async -> Bool
+  /// When the revert of a mute of the lease `key` (`Lease.budgetKey`) ending at `leaseEnd` can be
+  /// served (the rate budget's promise): at the latest at `leaseEnd`, at the earliest `slack` before
+  /// it (the lease then ends then). nil: the mute is held back and reported as waiting.
+  func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double?
   /// A promised revert's end moved later (the mute left later than promised).
   func movePromise(_ key: String, from: Double, to: Double) async
   /// Takes the call's slot of the rate budget before it is journalled (the call made next, under
@@ -27,7 +27,7 @@ public protocol ApplyExecutor: Sendable {
 
 extension ApplyExecutor {
   /// By default every mute is admitted (there is no rate budget to promise its revert).
-  public func admit(_ key: String, leaseEnd: Double) async -> Bool { true }
+  public func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double? { leaseEnd }
   /// By default there is no promise to move.
   public func movePromise(_ key: String, from: Double, to: Double) async {}
   /// By default no slot is taken: each call asks the budget itself.

@@ -28,6 +28,16 @@ public struct Lease: Sendable, Hashable {
   /// False while the mute's outcome is not journalled: it may still be on its way.
   public var outcomeKnown = true
 
+  /// How early the rate budget may promise the revert of a lease `seconds` long: a tenth of it, at most
+  /// `limit` (`--revert-slack`, 60 s by default). `for` is an upper bound, so an early revert keeps the
+  /// promise, and spreads a burst of lease ends over the windows before it.
+  public static func revertSlack(forLease seconds: Double, limit: Double) -> Double {
+    max(0, min(limit, seconds / 10))
+  }
+
+  /// The default `--revert-slack`: the most a revert may come before its lease's end.
+  public static let defaultRevertSlack = 60.0
+
   /// The lease's key in the rate budget's promises: its conversation and participant.
   public var budgetKey: String { Self.budgetKey(conversation: conversation, participant: participant) }
 

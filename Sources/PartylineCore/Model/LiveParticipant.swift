@@ -16,6 +16,8 @@ public struct LiveParticipant: Sendable, Hashable {
   public var name: String?
   /// The leg's queue (lowercased id), for a queued call.
   public var queue: String? = nil
+  /// When the leg connected, in seconds since 1970 (the API's `connectedTime`), when it says.
+  public var connectedTime: Double? = nil
 
   /// A participant; its queue is set as a property.
   public init(

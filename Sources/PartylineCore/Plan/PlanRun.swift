@@ -43,6 +43,9 @@ struct PlanRun {
 
   /// A drift re-mute is not sent this close to its lease's end (seconds): it could land after the revert.
   static let driftMargin = 5.0
+  /// A mute whose window (`from: connect`) ends sooner than this is not sent: the applier never sends
+  /// a mute within a second of its lease's end (it could land after its revert).
+  static let windowMargin = 1.0
 
   static func place(_ r: SourceRange) -> String { "\(r.file):\(r.start.line):\(r.start.column)" }
 

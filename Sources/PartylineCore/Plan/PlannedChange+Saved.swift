@@ -8,15 +8,18 @@ import YAMLReader
 extension PlannedChange: Codable {
   enum SavedKeys: String, CodingKey, CaseIterable {
     case action, conversation, participant, subject, actingUser, policy, directive, userId, address, role,
-      seconds, reason, location
+      seconds, reason, leaseEnds, location
   }
 
-  /// The change as a saved plan keeps it: what applying it needs (its effect, without the lease ends
-  /// the live state gave, and its header's identity and source), none of the planner's display text.
+  /// The change as a saved plan keeps it: what applying it needs (its effect, without the ends of
+  /// leases the live state gave — but with a mute's fixed lease end, `from: connect`, so a plan
+  /// applied late never mutes past the window —, and its header's identity and source), none of the
+  /// planner's display text.
   public var saved: PlannedChange {
     let effect: Effect
     switch self.effect {
-    case .mute(let p, let d, let r, _): effect = .mute(participant: p, duration: d, reason: r, dueAt: nil)
+    case .mute(let p, let d, let r, let due):
+      effect = .mute(participant: p, duration: d, reason: r, dueAt: due)
     case .revert(let p, _): effect = .revert(participant: p, dueAt: nil)
     case .prune(let p, _): effect = .prune(participant: p, dueAt: nil)
     case .unmute, .add, .noop: effect = self.effect
@@ -46,9 +49,10 @@ extension PlannedChange: Codable {
       case .address(let a): try c.encode(a, forKey: .address)
       }
       try c.encode(role, forKey: .role)
-    case .mute(_, let duration, let reason, _):
+    case .mute(_, let duration, let reason, let due):
       try c.encode(duration.seconds, forKey: .seconds)
       try c.encodeIfPresent(reason, forKey: .reason)
+      try c.encodeIfPresent(due, forKey: .leaseEnds)
     case .unmute, .revert, .prune, .noop: break
     }
     if let location {
@@ -121,11 +125,15 @@ extension PlannedChange: Codable {
       if action == .mute {
         let seconds = try required(.seconds, try c.decodeIfPresent(Int.self, forKey: .seconds))
         guard seconds >= 1 else { throw refuse(.seconds, "a mute of \(seconds)s is not positive") }
+        let leaseEnds = try c.decodeIfPresent(Double.self, forKey: .leaseEnds)
+        if let leaseEnds, !leaseEnds.isFinite || leaseEnds < 0 {
+          throw refuse(.leaseEnds, "the lease end \(leaseEnds) is not an instant")
+        }
         effect = .mute(
           participant: participant, duration: PolicyDuration(seconds: seconds), reason: try text(.reason),
-          dueAt: nil)
+          dueAt: leaseEnds)
       } else {
-        try absent([.seconds, .reason])
+        try absent([.seconds, .reason, .leaseEnds])
         effect =
           action == .unmute
           ? .unmute(participant: participant)
@@ -133,7 +141,7 @@ extension PlannedChange: Codable {
             ? .revert(participant: participant, dueAt: nil) : .prune(participant: participant, dueAt: nil)
       }
     case .add:
-      try absent([.participant, .seconds, .reason])
+      try absent([.participant, .seconds, .reason, .leaseEnds])
       let target: AddTarget
       switch (try uuid(.userId), try c.decodeIfPresent(String.self, forKey: .address)) {
       case (let u?, nil): target = .user(.id(u))

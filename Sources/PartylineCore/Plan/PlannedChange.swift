@@ -222,6 +222,17 @@ public struct PlannedChange: Sendable, Hashable {
     }
   }
 
+  /// A mute whose lease ends `seconds` sooner (the rate budget promised its revert early: `for` is an
+  /// upper bound); any other change as it is.
+  public func endingEarly(by seconds: Double) -> PlannedChange {
+    guard seconds > 0, case .mute(let p, let d, let r, let due) = effect else { return self }
+    var c = self
+    c.effect = .mute(
+      participant: p, duration: PolicyDuration(seconds: max(1, d.seconds - Int(seconds.rounded(.up)))),
+      reason: r, dueAt: due.map { $0 - seconds })
+    return c
+  }
+
   /// Whether it changes anything (it is not a noop).
   public var isChange: Bool { action != .noop }
 }

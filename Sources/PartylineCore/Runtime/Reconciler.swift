@@ -55,6 +55,8 @@ public struct Reconciler: Sendable {
   public var followAdds = true
   /// How long a mute may wait for admission (see `Applier.admissionWait`).
   public var admissionWait: Double = 0
+  /// The most a revert may be promised before its lease's end (see `Applier.revertSlack`).
+  public var revertSlack = Lease.defaultRevertSlack
   /// Whether a newer event of the conversation came (see `Applier.superseded`).
   public var superseded: (@Sendable (String) async -> Bool)? = nil
 
@@ -213,6 +215,7 @@ public struct Reconciler: Sendable {
     applier.timing = timing
     applier.admissionWait = admissionWait
     applier.superseded = superseded
+    applier.revertSlack = revertSlack
     if let locker, let journal, !dryRun {
       let (workspace, source, clock) = (self.workspace, self.source, self.clock)
       let (revertsOnly, onlyActions, live) = (self.revertsOnly, self.onlyActions, read.live)

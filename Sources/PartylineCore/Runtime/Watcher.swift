@@ -35,6 +35,8 @@ public struct Watcher: Sendable {
   public var wholePaths = true
   /// Whether an empty policy set may still prune (`--allow-empty`).
   public var allowEmpty = false
+  /// The most a revert may be promised before its lease's end (`--revert-slack`).
+  public var revertSlack = Lease.defaultRevertSlack
   /// What in-flight work gets after the stop before it is abandoned, in seconds.
   public var grace: Double = 4
   /// The policy files, read again before every full reconcile.
@@ -83,6 +85,7 @@ public struct Watcher: Sendable {
     r.policiesReadAt = readAt
     r.revertsOnly = focus != nil
     r.timing = timing
+    r.revertSlack = revertSlack
     return r
   }
 

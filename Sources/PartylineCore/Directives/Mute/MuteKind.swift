@@ -6,7 +6,7 @@ import WireTime
 enum MuteKind: DirectiveKind {
   static let key: StaticString = "mute"
   static var entries: WritableKeyPath<ConversationPolicy, [MuteDirective]> { \.mute }
-  static let entryKeys = MappingReader.KnownKeys(["participant", "user", "purpose", "for", "reason"])
+  static let entryKeys = MappingReader.KnownKeys(["participant", "user", "purpose", "for", "reason", "from"])
 
   static func compile(_ entry: Node, _ c: inout DocumentCompiler) -> MuteDirective? {
     guard let f = c.fields(entry, in: "mute entry", known: entryKeys) else { return nil }
@@ -23,10 +23,24 @@ enum MuteKind: DirectiveKind {
     }
     var reason: String?
     if let r = f["reason"] { reason = c.string(r, "reason") }
+    var from = MuteAnchor.now
+    if let node = f["from"], let s = c.string(node, "from") {
+      if let anchor = MuteAnchor(rawValue: s) {
+        from = anchor
+      } else {
+        let options = MuteAnchor.allCases.map(\.rawValue)
+        c.error(
+          "invalid_value",
+          "invalid from '\(s)': expected one of \(options.joined(separator: ", ")) (what the mute's lease is timed from)\(Suggestions.hint(s, options))",
+          node.range)
+      }
+    }
     guard let sel, let duration else { return nil }
-    return MuteDirective(
+    var m = MuteDirective(
       selector: sel, duration: duration, reason: reason, location: entry.range,
       durationLocation: durationLocation)
+    m.from = from
+    return m
   }
 
   static func check(_ p: ConversationPolicy, limits: Limits, _ checker: inout SetChecker) {
@@ -78,7 +92,7 @@ enum MuteKind: DirectiveKind {
   }
 
   static func digestText(_ m: MuteDirective) -> String {
-    "|m:\(m.selector):\(m.duration.seconds):\(m.reason ?? "")"
+    "|m:\(m.selector):\(m.duration.seconds):\(m.reason ?? "")\(m.anchorText)"
   }
 
   static func leaseDigests(_ p: ConversationPolicy, limits: Limits) -> [String] { p.mute.map(\.digest) }
@@ -97,6 +111,22 @@ enum MuteKind: DirectiveKind {
         }
         call.mutedBy[target.id] = (m, p.name)
         if call.handled.contains(target.id) { continue }
+        if m.from == .connect, target.isConnected {
+          // The window runs from when the participant connected: what is left of it, or nothing.
+          guard let connected = target.connectedTime else {
+            run.changes.append(
+              run.noop(
+                target, p, m.digest, m.location, state: target.muted ? "muted" : "unmuted",
+                why: "from: connect, but the call does not say when the participant connected; not muted"))
+            continue
+          }
+          run.planMute(
+            target, pid, policy: p, acting: call.acting, digest: m.digest, duration: m.duration,
+            reason: m.reason, location: m.location, conv: call.conv,
+            reasonText: "mute for what is left of \(m.duration) from when they connected",
+            windowEnd: connected + Double(m.duration.seconds))
+          continue
+        }
         run.planMute(
           target, pid, policy: p, acting: call.acting, digest: m.digest, duration: m.duration,
           reason: m.reason,
@@ -109,8 +139,12 @@ enum MuteKind: DirectiveKind {
 extension MuteDirective {
   /// The directive's identity: its content. Changing it (a new `for`, a new reason) makes a new lease.
   public var digest: String {
-    String(Digest.sha256Hex("mute|\(selector)|\(duration.seconds)|\(reason ?? "")").prefix(16))
+    String(Digest.sha256Hex("mute|\(selector)|\(duration.seconds)|\(reason ?? "")\(anchorText)").prefix(16))
   }
+
+  /// `from` in the directive's identity: nothing for the default, so the digests of mutes without it
+  /// (and their open leases) stay as they were.
+  var anchorText: String { from == .now ? "" : "|from:\(from.rawValue)" }
 }
 
 extension PlanRun {
@@ -120,7 +154,7 @@ extension PlanRun {
     _ target: LiveParticipant, _ pid: ParticipantId, policy p: ConversationPolicy,
     acting: (user: String?, blocked: String?),
     digest: String, duration: PolicyDuration, reason: String?, location: SourceRange, conv: LiveConversation,
-    reasonText: String
+    reasonText: String, windowEnd: Double? = nil
   ) {
     if target.isPending {
       pending(target, p, location)
@@ -174,15 +208,28 @@ extension PlanRun {
       }
       return
     }
+    // A window anchored before now (`from: connect`): the lease ends with it, and a mute whose window
+    // has passed (or ends within the margin a mute needs to land) is not sent.
+    var duration = duration
+    if let windowEnd {
+      guard windowEnd - now > Self.windowMargin else {
+        changes.append(
+          noop(
+            target, p, digest, location, state: target.muted ? "muted" : "unmuted",
+            why: "its window has passed (it ended \(Timestamp.iso8601(windowEnd)))"))
+        return
+      }
+      duration = PolicyDuration(seconds: Int((windowEnd - now).rounded(.up)))
+    }
     if target.muted {
       if replaceable[target.id] != nil {
         // A changed directive: the new lease opens while the participant stays muted; the old one is
         // closed by a later run once this one exists, never unmuted in between.
         replaced.insert(target.id)
-        noteLeaseEnd(now + Double(duration.seconds))
+        noteLeaseEnd(windowEnd ?? now + Double(duration.seconds))
         changes.append(
           PlannedChange(
-            .mute(participant: pid, duration: duration, reason: reason, dueAt: nil),
+            .mute(participant: pid, duration: duration, reason: reason, dueAt: windowEnd),
             conversation: conv.id, subject: describe(target), actingUser: acting.user, policy: p.name,
             directive: digest, location: location, before: "muted", after: "muted",
             explanation: "\(reasonText); replaces the lease of a changed directive without unmuting",
@@ -192,10 +239,10 @@ extension PlanRun {
       changes.append(noop(target, p, digest, location, state: "muted", why: "already muted"))
       return
     }
-    noteLeaseEnd(now + Double(duration.seconds))
+    noteLeaseEnd(windowEnd ?? now + Double(duration.seconds))
     changes.append(
       PlannedChange(
-        .mute(participant: pid, duration: duration, reason: reason, dueAt: nil), conversation: conv.id,
+        .mute(participant: pid, duration: duration, reason: reason, dueAt: windowEnd), conversation: conv.id,
         subject: describe(target), actingUser: acting.user, policy: p.name, directive: digest,
         location: location, before: "unmuted", after: "muted", explanation: reasonText,
         blocked: acting.blocked))
