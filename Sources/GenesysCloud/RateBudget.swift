@@ -48,9 +48,35 @@ public actor RateBudget {
   /// (the applier moves a promise whose mute left more than a second late).
   static let samePromise = 2.0
   /// Every revert due or promised, by its lease end.
+  ///
+  /// A revert is charged per call, not per participant: the reverts of one call that fall due
+  /// together (within `together` seconds of the first) are made by one reconcile — one read, an
+  /// unmute each — so the first is charged its cost and the others their unmute alone.
   private var reverts: [(end: Double, cost: Int)] {
-    Array(due.values) + promised.map { ($0.end, revertCost) }
+    var all: [(call: Substring, end: Double, cost: Int)] = due.map {
+      (Self.call(of: $0.key), $0.value.end, $0.value.cost)
+    }
+    all += promised.map { (Self.call(of: $0.key), $0.end, revertCost) }
+    all.sort { ($0.call, $0.end) < ($1.call, $1.end) }
+    var out: [(end: Double, cost: Int)] = []
+    out.reserveCapacity(all.count)
+    var charged: (call: Substring, end: Double)? = nil
+    for r in all {
+      if let c = charged, c.call == r.call, r.end - c.end <= Self.together {
+        out.append((r.end, min(Self.unmuteOnly, r.cost)))
+      } else {
+        out.append((r.end, r.cost))
+        charged = (r.call, r.end)
+      }
+    }
+    return out
   }
+
+  /// How close the lease ends of one call must be for their reverts to go together (seconds).
+  static let together = 1.0
+
+  /// The call of a lease key (`conversation/participant`).
+  static func call(of key: String) -> Substring { key.prefix { $0 != "/" } }
   private var closed = false
 
   private struct Waiter {
@@ -302,14 +328,28 @@ public actor RateBudget {
     var at: Double? = nil
     if !closed, t >= pausedUntil, usedNow(at: t) + older < cap(.write, at: t) {
       let promises = Promises(reverts)
-      let need = revertCost * (1 + older)
       let earliest = leaseEnd - max(0, slack)
+      // At the lease's end if it fits; else with another revert of its call within the slack (then
+      // it costs its unmute alone); else the latest second that fits.
+      let call = Self.call(of: key)
+      let withCall =
+        promised.filter { Self.call(of: $0.key) == call }.map(\.end)
+        + due.filter { Self.call(of: $0.key) == call }.map(\.value.end)
+      func fits(_ instant: Double) -> Bool {
+        let joins = withCall.contains { abs($0 - instant) <= Self.together }
+        let need = (joins ? min(Self.unmuteOnly, revertCost) : revertCost) + revertCost * older
+        return promises.busiest(around: instant, window: window) + need <= room
+      }
+      if fits(leaseEnd) { at = leaseEnd }
+      for end in withCall.sorted(by: >) where at == nil && end <= leaseEnd && end >= earliest && fits(end) {
+        at = end
+      }
       var candidate = leaseEnd
       while at == nil, candidate > earliest {
-        if promises.busiest(around: candidate, window: window) + need <= room { at = candidate }
+        if fits(candidate) { at = candidate }
         candidate -= 1
       }
-      if at == nil, promises.busiest(around: earliest, window: window) + need <= room { at = earliest }
+      if at == nil, fits(earliest) { at = earliest }
     }
     guard let at else {
       if holding[key] == nil { heldBack += 1 }

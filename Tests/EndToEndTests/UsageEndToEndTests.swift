@@ -48,7 +48,9 @@ import Testing
     let r = try await CLI.run(["plan", "--api-budget", "3s"], environment: env)
     let took = Date().timeIntervalSince(started)
     #expect(r.status == 1)
-    #expect(took < 8, "took \(took) s with --api-budget 3")
+    // The token's 3 s and the org's limits (at most 3 s) plus a process start on a loaded machine
+    // (8.7 s seen under the full suite): well under the 2 m an unbounded request would take.
+    #expect(took < 12, "took \(took) s with --api-budget 3")
     #expect(r.stderr.contains("target: http://127.0.0.1:9 as client someone"), "\(r.stderr)")
     #expect(
       r.stderr.contains("retrying the token request to 127.0.0.1:9 (connection refused by 127.0.0.1:9)"))

@@ -191,7 +191,7 @@ import Testing
     try await withClient(SimOptions(patchDelay: 0, rateLimit: 20, rateLimitWindow: 6)) { client, _ in
       _ = try await client.callConversation(Self.warRoom)  // the window begins
       let due = Date().timeIntervalSince1970 + 1
-      await client.budget.expectUrgent(["a/1": due, "a/2": due + 0.5])
+      await client.budget.expectUrgent(["a1/p": due, "a2/p": due + 0.5])
       let ordinary = Task {
         for _ in 0..<20 { _ = try? await client.callConversation(Self.warRoom) }
       }

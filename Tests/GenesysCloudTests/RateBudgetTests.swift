@@ -169,19 +169,19 @@ import Testing
     let clock = Clock(1_000)
     // 30 a minute, 80 % for reverts at three requests each: 8 reverts in any minute.
     let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
-    for k in 0..<8 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_040 + Double(k)) != nil) }
+    for k in 0..<8 { #expect(await budget.admit("c\(k)/p", leaseEnd: 1_040 + Double(k)) != nil) }
     #expect(
-      await budget.admit("c/8", leaseEnd: 1_050) == nil, "a ninth revert in that minute would not fit")
+      await budget.admit("c8/p", leaseEnd: 1_050) == nil, "a ninth revert in that minute would not fit")
     #expect(await budget.heldBack == 1)
-    #expect(await budget.admit("c/9", leaseEnd: 1_108) != nil, "a minute later there is room again")
+    #expect(await budget.admit("c9/p", leaseEnd: 1_108) != nil, "a minute later there is room again")
     // A revert due from the journal counts like a promise.
     await budget.expectUrgent(Self.leases([1_200, 1_201, 1_202, 1_203, 1_204, 1_205, 1_206, 1_207]))
-    #expect(await budget.admit("d/0", leaseEnd: 1_230) == nil)
+    #expect(await budget.admit("d0/p", leaseEnd: 1_230) == nil)
   }
 
   /// Open leases by key, as the watcher's on-time loop reads them from the journal.
   static func leases(_ ends: [Double], prefix: String = "j") -> [String: Double] {
-    Dictionary(uniqueKeysWithValues: ends.enumerated().map { ("\(prefix)/\($0.offset)", $0.element) })
+    Dictionary(uniqueKeysWithValues: ends.enumerated().map { ("\(prefix)\($0.offset)/p", $0.element) })
   }
 
   /// A promise and the journal's record of the same lease are one revert, not two: when the on-time
@@ -191,19 +191,19 @@ import Testing
     let clock = Clock(1_000)
     // 30 a minute, 80 % for reverts at three requests each: 8 reverts in any minute.
     let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
-    for k in 0..<4 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_030 + Double(k)) != nil) }
+    for k in 0..<4 { #expect(await budget.admit("c\(k)/p", leaseEnd: 1_030 + Double(k)) != nil) }
     let leftBefore = await budget.left(.read)
     // The mutes went out a little later than promised (within the applier's second), and the
     // journal now shows their leases.
     await budget.expectUrgent(
-      Dictionary(uniqueKeysWithValues: (0..<4).map { ("c/\($0)", 1_030.5 + Double($0)) }))
+      Dictionary(uniqueKeysWithValues: (0..<4).map { ("c\($0)/p", 1_030.5 + Double($0)) }))
     #expect(await budget.left(.read) == leftBefore, "the journal's leases took the promises' room, no more")
-    for k in 4..<8 { #expect(await budget.admit("c/\(k)", leaseEnd: 1_040 + Double(k)) != nil, "mute \(k)") }
-    #expect(await budget.admit("c/8", leaseEnd: 1_050) == nil, "a ninth would not fit")
+    for k in 4..<8 { #expect(await budget.admit("c\(k)/p", leaseEnd: 1_040 + Double(k)) != nil, "mute \(k)") }
+    #expect(await budget.admit("c8/p", leaseEnd: 1_050) == nil, "a ninth would not fit")
     // A new lease of a participant whose old lease is still open is a revert of its own.
-    await budget.expectUrgent(["c/0": 1_030.5])
-    #expect(await budget.admit("c/0", leaseEnd: 1_080) != nil)
-    await budget.expectUrgent(["c/0": 1_030.5])
+    await budget.expectUrgent(["c0/p": 1_030.5])
+    #expect(await budget.admit("c0/p", leaseEnd: 1_080) != nil)
+    await budget.expectUrgent(["c0/p": 1_030.5])
     // At 1_030 the window reaches past 1_090: the old lease, four promises and the new one, three
     // requests each, less a twentieth for stragglers and a tenth for the changes.
     clock.advance(30)
@@ -216,7 +216,7 @@ import Testing
     let clock = Clock(1_000)
     // 8 reverts in any minute (30 a minute, 80 %, three requests each).
     let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
-    for k in 0..<8 { #expect(await budget.admit("a/\(k)", leaseEnd: 1_200) == 1_200) }
+    for k in 0..<8 { #expect(await budget.admit("a\(k)/p", leaseEnd: 1_200) == 1_200) }
     #expect(await budget.admit("late", leaseEnd: 1_200) == nil, "without slack: held back")
     // With 60 s of slack the ninth revert is promised as late as fits: before the window that holds
     // the eight (every window containing 1_140 also contains 1_200 … down to 1_140 itself).
@@ -226,13 +226,27 @@ import Testing
     #expect(await budget.admit("more", leaseEnd: 1_200, slack: 30) == nil, "30 s of slack is not enough")
   }
 
+  /// Reverts are charged per call: a second participant of a call whose revert falls due with the
+  /// first costs its unmute alone (one reconcile reads the call once and unmutes both).
+  @Test func theRevertsOfOneCallDueTogetherShareItsRead() async throws {
+    let clock = Clock(1_000)
+    // 30 a minute, 80 %: 24 requests of reverts in any minute; 2 each: 12 calls of one participant.
+    let budget = RateBudget(limit: 30, window: 60, revertCost: 2, now: { clock.now })
+    for k in 0..<8 { #expect(await budget.admit("call\(k)/a", leaseEnd: 1_100) != nil) }
+    // Eight calls of two participants each: 8 × (2 + 1) = 24.
+    for k in 0..<8 { #expect(await budget.admit("call\(k)/b", leaseEnd: 1_100.5) != nil, "call \(k)") }
+    #expect(await budget.admit("call8/a", leaseEnd: 1_100) == nil, "a ninth call's read does not fit")
+    clock.advance(50)  // the window now reaches the lease ends
+    #expect(await budget.left(.write) == 30 - 24 - 1, "what the reverts keep")
+  }
+
   /// Mutes held back are admitted oldest first: when room frees, a younger mute that asks first is
   /// still held back while an older one is asking, and one that stopped asking keeps nobody waiting.
   @Test func heldBackMutesAreAdmittedOldestFirst() async throws {
     let clock = Clock(1_000)
     // 8 reverts in any minute (30 a minute, 80 % for reverts, three requests each).
     let budget = RateBudget(limit: 30, window: 60, revertCost: 3, now: { clock.now })
-    for k in 0..<8 { #expect(await budget.admit("full/\(k)", leaseEnd: 1_030) != nil) }
+    for k in 0..<8 { #expect(await budget.admit("full\(k)/p", leaseEnd: 1_030) != nil) }
     #expect(await budget.admit("old", leaseEnd: 1_040) == nil)
     clock.advance(0.5)
     #expect(await budget.admit("young", leaseEnd: 1_040.5) == nil)
@@ -272,7 +286,7 @@ import Testing
     let due = Self.leases([1_010, 1_020, 1_030, 1_040])
     await budget.expectUrgent(due)
     #expect(await budget.left(.write) == 30 - 4 * 2 - 1)
-    await budget.expectUrgent(due, fromSnapshot: ["j/0", "j/1", "j/2"])
+    await budget.expectUrgent(due, fromSnapshot: ["j0/p", "j1/p", "j2/p"])
     #expect(await budget.left(.write) == 30 - 3 * 1 - 2 - 1)
   }
 
