@@ -9,6 +9,7 @@ call-hour, calls acted on and how long after their start, revert lateness (emula
 the journal's lease ends), watch's peak RSS.
 
 Usage: watch-cost.py BIN [--calls 500] [--ramp 150] [--life 300] [--mute 30] [--modes events,polling]
+       [--from-connect]
 """
 import argparse, json, os, re, signal, subprocess, sys, tempfile, threading, time, urllib.request
 from datetime import datetime
@@ -20,6 +21,7 @@ ap.add_argument("--ramp", type=float, default=150)
 ap.add_argument("--life", type=float, default=300)
 ap.add_argument("--mute", type=int, default=30)
 ap.add_argument("--modes", default="events,polling", help="which modes to run, comma-separated")
+ap.add_argument("--from-connect", action="store_true", help="the mute is `from: connect` (a greeting window)")
 args = ap.parse_args()
 
 QUEUE = "bbbbbbbb-0000-4000-8000-000000000001"
@@ -41,7 +43,8 @@ def run(mode):
     os.makedirs(f"{work}/policies")
     with open(f"{work}/policies/p.yaml", "w") as f:
         f.write("apiVersion: partyline/v1\nkind: ConversationPolicy\nmetadata: {name: greeting}\n"
-                f"spec:\n  select: {{queue: Inbound}}\n  mute: [{{purpose: customer, for: {args.mute}s}}]\n")
+                f"spec:\n  select: {{queue: Inbound}}\n  mute: [{{purpose: customer, for: {args.mute}s"
+                + (", from: connect" if args.from_connect else "") + "}]\n")
     sim = subprocess.Popen([args.bin, "sim", "serve", "--port", "0", "--fixture", f"{work}/org.yaml",
                             "--patch-delay", "100ms"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     url = sim.stdout.readline().strip().removeprefix("listening on ")
@@ -108,7 +111,9 @@ def run(mode):
           f"429s {sum(r['statuses'].get('429', 0) for r in api)}")
     for r in sorted(api, key=lambda r: -r["total"]):
         print(f"     {r['total']:6d}  {r['route']}")
-    print(f"   calls muted {len(delays)} of {args.calls}; after start p50 {pct(delays, .5):.2f} s, p99 {pct(delays, .99):.2f} s, worst {delays[-1] if delays else float('nan'):.2f} s")
+    print(f"   calls muted {len(delays)} of {args.calls}; after start p50 {pct(delays, .5):.2f} s, p99 {pct(delays, .99):.2f} s, worst {delays[-1] if delays else float('nan'):.2f} s; "
+          f"within 2 s {sum(1 for d in delays if d <= 2)}; after the mute's window {sum(1 for d in delays if d > args.mute)}")
+    print(f"   requests per muted call {total / max(1, len(delays)):.2f}")
     print(f"   reverts {len(late)}; late p50 {pct(late, .5):.2f} s, p99 {pct(late, .99):.2f} s, worst {late[-1] if late else float('nan'):.2f} s; leases not reverted before their call ended: {len(unreverted)}")
     print(f"   watch peak RSS {rss[0] / 1024:.1f} MiB")
     sys.stdout.flush()
