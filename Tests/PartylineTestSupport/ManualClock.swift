@@ -71,8 +71,11 @@ public final class ManualClock: RuntimeClock, Sendable {
     state.withLock { s in (s.sleepers.count, s.sleepers.values.map(\.deadline).min()) }
   }
 
-  /// Waits in real time (polling, up to `timeout` seconds) until `condition` holds.
-  public static func eventually(_ timeout: Double = 10, _ condition: () async -> Bool) async -> Bool {
+  /// Waits in real time (polling, up to `timeout` seconds) until `condition` holds. The time under
+  /// test is the manual clock's; the real timeout only bounds a hang, so it is generous: under the
+  /// full suite on two cores the watcher's tests once waited more than 10 s for a first reconcile
+  /// that takes 0.4 s alone.
+  public static func eventually(_ timeout: Double = 30, _ condition: () async -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
       if await condition() { return true }

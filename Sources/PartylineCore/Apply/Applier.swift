@@ -213,7 +213,7 @@ public struct Applier: Sendable {
       if let promised, c.dueAt == nil {
         // The slot took a while: the promise moves with the lease's end.
         let end = started + Double(c.duration?.seconds ?? 0)
-        if end - promised > 1 { await executor.movePromise(c.leaseKey, from: promised, to: end) }
+        if end - promised > 1 { await executor.movePromise(c.budgetKey, from: promised, to: end) }
       }
       let intent = JournalRecord(
         intent: c, id: id, at: started, workspace: workspace, run: run, plan: planId, actingUser: acting)
@@ -269,6 +269,9 @@ public struct Applier: Sendable {
   /// A mute the rate budget cannot promise to revert, held back.
   struct HeldBack: Error {
     var item: ApplyReport.Item
+
+    /// The change reported as waiting, and why.
+    init(_ c: PlannedChange, _ why: String) { item = .init(change: c, result: .waiting, detail: why) }
   }
 
   /// Admission first: a mute whose revert the budget cannot promise now may be promised a little
@@ -280,7 +283,7 @@ public struct Applier: Sendable {
     let giveUp = now() + admissionWait
     var end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
     let slack = { [revertSlack] in Lease.revertSlack(forLease: end - self.now(), limit: revertSlack) }
-    var admitted = await executor.admit(c.leaseKey, leaseEnd: end, slack: slack())
+    var admitted = await executor.admit(c.budgetKey, leaseEnd: end, slack: slack())
     // A lease with a fixed end (`from: connect`, a drift re-mute) waits as long as its window lasts.
     while admitted == nil, now() < min(giveUp, (c.dueAt ?? .infinity) - PlanRun.windowMargin),
       !Task.isCancelled
@@ -289,24 +292,18 @@ public struct Applier: Sendable {
       if await superseded?(c.conversation) == true {
         return .failure(
           HeldBack(
-            item: .init(
-              change: c, result: .waiting,
-              detail:
-                "held back, then dropped: a newer event of the call came while it waited and plans it again"))
-        )
+            c, "held back, then dropped: a newer event of the call came while it waited and plans it again"))
       }
       if let due = c.dueAt, now() >= due - PlanRun.windowMargin { break }
       end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
-      admitted = await executor.admit(c.leaseKey, leaseEnd: end, slack: slack())
+      admitted = await executor.admit(c.budgetKey, leaseEnd: end, slack: slack())
     }
     guard let admitted else {
       return .failure(
         HeldBack(
-          item: .init(
-            change: c, result: .waiting,
-            detail:
-              "held back: the rate budget cannot promise its revert at \(Timestamp.iso8601(end, milliseconds: false)); a later run mutes it"
-          )))
+          c,
+          "held back: the rate budget cannot promise its revert at \(Timestamp.iso8601(end, milliseconds: false)); a later run mutes it"
+        ))
     }
     return .success((end, admitted))
   }

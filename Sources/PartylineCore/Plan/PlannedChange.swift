@@ -193,7 +193,7 @@ public struct PlannedChange: Sendable, Hashable {
     }
   }
   /// The key of the lease the change opens or ends in the rate budget's promises (`Lease.budgetKey`).
-  public var leaseKey: String { Lease.budgetKey(conversation: conversation, participant: participant ?? "") }
+  public var budgetKey: String { Lease.budgetKey(conversation: conversation, participant: participant ?? "") }
   /// For adds: a user or an address.
   public var addTarget: AddTarget? {
     if case .add(let target, _) = effect { return target }
