@@ -23,6 +23,8 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
   targets: [
     .systemLibrary(
@@ -93,11 +95,16 @@ let package = Package(
       name: "partyline",
       dependencies: [
         "PartylineCore", "PartylineLocal", "PartylineViews", "PartylineStatePostgres", "PartylineGenesys",
-        "GenesysCloud", "GenesysSim", "Backoff", "WireTime", "Loopback",
+        "GenesysCloud", "GenesysSim", "Backoff", "WireTime", "Loopback", "OrderedJSON", "YAMLReader",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "SystemPackage", package: "swift-system"),
+        // watch --listen: the endpoints an operator runs a daemon with; watch --log-format json.
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     // What the tests share: the PostgreSQL test server and its throwaway databases, the golden-file

@@ -88,7 +88,56 @@ public enum PostgresSchema {
           WHERE kind = 'intent' AND record->>'action' = 'mute' GROUP BY workspace, conversation
         """,
       ]),
+    // Watchers that survive their machine (DESIGN §4): one leader per workspace, holding a lease timed
+    // by this server's clock; each leader has an epoch, and a journal row written with an epoch is
+    // refused unless that epoch leads its workspace with a lease still running (fencing). The row lock
+    // taken here orders a write against a takeover: the write lands before it or is refused after it.
+    // Rows without an epoch (applies, older runners) are not fenced.
+    Migration(
+      version: 3, description: "watcher leader leases and fenced journal writes",
+      statements: [
+        "ALTER TABLE partyline_journal ADD COLUMN epoch bigint",
+        """
+        CREATE TABLE partyline_leaders (
+          workspace text PRIMARY KEY,
+          holder text NOT NULL,
+          instance text NOT NULL,
+          epoch bigint NOT NULL,
+          since timestamptz NOT NULL DEFAULT now(),
+          renewed_at timestamptz NOT NULL DEFAULT now(),
+          expires_at timestamptz NOT NULL
+        )
+        """,
+        """
+        CREATE FUNCTION partyline_fence() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+          leader_epoch bigint;
+          lapsed boolean;
+        BEGIN
+          IF NEW.epoch IS NULL THEN RETURN NEW; END IF;
+          SELECT l.epoch, l.expires_at <= now() INTO leader_epoch, lapsed
+            FROM partyline_leaders l WHERE l.workspace = NEW.workspace FOR SHARE;
+          IF leader_epoch IS NULL OR leader_epoch <> NEW.epoch OR lapsed THEN
+            RAISE EXCEPTION 'a journal write of leader epoch % was refused: %', NEW.epoch,
+              CASE
+                WHEN leader_epoch IS NULL THEN 'nobody leads workspace ' || NEW.workspace
+                WHEN leader_epoch <> NEW.epoch THEN 'epoch ' || leader_epoch || ' leads workspace ' || NEW.workspace
+                ELSE 'its lease on workspace ' || NEW.workspace || ' lapsed'
+              END
+              USING ERRCODE = 'PLF01';
+          END IF;
+          RETURN NEW;
+        END $$
+        """,
+        """
+        CREATE TRIGGER partyline_journal_fence BEFORE INSERT ON partyline_journal
+          FOR EACH ROW EXECUTE FUNCTION partyline_fence()
+        """,
+      ]),
   ]
+
+  /// The SQLSTATE of a write refused by the fence.
+  public static let fencedState = "PLF01"
 
   /// The schema version this Partyline knows: that of the last migration.
   public static var latest: Int { migrations.last?.version ?? 0 }

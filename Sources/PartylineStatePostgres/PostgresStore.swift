@@ -30,6 +30,12 @@ public actor PostgresStore {
   private var unreadableRows: [UnreadableRecord] = []
   /// Each workspace's rows read so far (see `ReadCache`).
   private var readCache: [String: ReadCache] = [:]
+  /// The leader epoch every journal row this process writes carries (a watcher's, once it campaigns:
+  /// 0 before it first leads, so a standby's write is refused); nil for applies, which are not fenced.
+  private(set) var fence: Int64?
+
+  /// Fences this process's journal writes with `epoch` (see `fence`).
+  func fence(_ epoch: Int64) { fence = epoch }
 
   init(url: PostgresURL, holder: String, retryBudget: Double) {
     self.url = url
@@ -128,6 +134,7 @@ public actor PostgresStore {
       do {
         return try await body(try await journal())
       } catch {
+        if let fenced = Self.fenced(error, url: url) { throw fenced }
         guard Self.isConnectionFailure(error), Date().timeIntervalSince1970 + delay < deadline else {
           throw describe(error)
         }
@@ -171,6 +178,23 @@ public actor PostgresStore {
     var record: JournalRecord
   }
 
+  static func insert(_ rows: [Row], epoch: Int64?, on c: PostgresConnection, logger: Logger) async throws {
+    guard let epoch else {
+      try await insert(rows, on: c, logger: logger)
+      return
+    }
+    let q: PostgresQuery = """
+      INSERT INTO partyline_journal (rid, workspace, run, id, kind, conversation, at, record, epoch)
+      SELECT r::uuid, w, n, i, k, c, to_timestamp(t), j::jsonb, \(epoch)::int8
+      FROM unnest(\(rows.map(\.rid)), \(rows.map(\.record.workspace)), \(rows.map(\.record.run)),
+                  \(rows.map(\.record.id)), \(rows.map(\.record.kind.rawValue)),
+                  \(rows.map(\.record.conversation)), \(rows.map(\.record.at)), \(rows.map(\.record.line)))
+        AS u(r, w, n, i, k, c, t, j)
+      ON CONFLICT (rid) DO NOTHING
+      """
+    try await c.query(q, logger: logger)
+  }
+
   static func insert(_ rows: [Row], on c: PostgresConnection, logger: Logger) async throws {
     let q: PostgresQuery = """
       INSERT INTO partyline_journal (rid, workspace, run, id, kind, conversation, at, record)
@@ -192,9 +216,10 @@ public actor PostgresStore {
     if lockedHere {
       if let c = lockConnection, !c.isClosed {
         do {
-          try await Self.insert(rows, on: c, logger: logger)
+          try await Self.insert(rows, epoch: fence, on: c, logger: logger)
           return
         } catch {
+          if let fenced = Self.fenced(error, url: url) { throw fenced }
           guard Self.isConnectionFailure(error) else { throw describe(error) }
         }
       }
@@ -205,7 +230,8 @@ public actor PostgresStore {
       }
       // An outcome is recorded whatever happened to the lock: it says what was done.
     }
-    try await withRetry { c in try await Self.insert(rows, on: c, logger: self.logger) }
+    let fence = self.fence
+    try await withRetry { c in try await Self.insert(rows, epoch: fence, on: c, logger: self.logger) }
   }
 
   func records(workspace: String?) async throws -> [JournalRecord] {
@@ -619,6 +645,14 @@ public actor PostgresStore {
 
   // MARK: Errors
 
+  /// The fence's refusal of a write (see `PostgresSchema` version 3), as the core's `Fenced`.
+  static func fenced(_ error: any Error, url: PostgresURL) -> Fenced? {
+    guard let e = error as? PSQLError, e.serverInfo?[.sqlState] == PostgresSchema.fencedState else {
+      return nil
+    }
+    return Fenced(url.redact("PostgreSQL at \(url): \(e.serverInfo?[.message] ?? "fenced")"))
+  }
+
   /// Whether an error means the connection is gone (worth reconnecting), not that a statement failed.
   static func isConnectionFailure(_ error: any Error) -> Bool {
     if let e = error as? PSQLError {
@@ -651,6 +685,7 @@ public actor PostgresStore {
   /// A readable, password-free message for any error from the driver.
   func describe(_ error: any Error) -> StateError {
     if let e = error as? StateError { return e }
+    if let e = error as? Fenced { return StateError(e.description) }
     let text: String
     if let e = error as? PSQLError {
       if let message = e.serverInfo?[.message] {

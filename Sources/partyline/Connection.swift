@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import GenesysCloud
 import PartylineCore
 import PartylineGenesys
@@ -25,7 +26,9 @@ struct Connection {
   }
 
   /// Retry progress goes to stderr, as every other progress line.
-  static let progress: @Sendable (String) -> Void = { Terminal.stderr.write("  \($0)\n") }
+  static let progress: @Sendable (String) -> Void = {
+    if WatchLog.json { WatchLog.say($0, level: .notice) } else { Terminal.stderr.write("  \($0)\n") }
+  }
 
   /// Long waits (rate limit, locks) say so every 10 s, on a terminal: logs would only fill up.
   static var heartbeat: (@Sendable (String) -> Void)? { Terminal.stderr.isTerminal ? progress : nil }

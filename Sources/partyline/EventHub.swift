@@ -2,6 +2,7 @@ import Backoff
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import PartylineCore
 import PartylineGenesys
@@ -21,9 +22,9 @@ struct EventHub: Sendable {
       $0.isEmpty ? nil : $0
     }
     if options.webhook != nil && secret == nil {
-      Terminal.stderr.write(
-        "warning: PARTYLINE_WEBHOOK_SECRET is not set: webhook deliveries go out unsigned (no X-Partyline-Signature)\n"
-      )
+      WatchLog.say(
+        "PARTYLINE_WEBHOOK_SECRET is not set: webhook deliveries go out unsigned (no X-Partyline-Signature)",
+        level: .warning, stamped: false)
     }
     webhook = try options.webhook.map { try WebhookSink(url: $0, secret: secret) }
     metrics = Metrics()
@@ -40,9 +41,9 @@ struct EventHub: Sendable {
     webhook?.send(r)
     if let limit = latencyWarn, let ms = r.latencyMs, Double(ms) / 1000 > limit {
       metrics.noteSlow()
-      Terminal.stderr.write(
-        "warning: \(r.action.rawValue) in conversation \(r.conversation) took \(ms)ms, more than --latency-warn \(limit)s (correlation id \(r.correlationId ?? "none"))\n"
-      )
+      WatchLog.say(
+        "\(r.action.rawValue) in conversation \(r.conversation) took \(ms)ms, more than --latency-warn \(limit)s (correlation id \(r.correlationId ?? "none"))",
+        level: .warning, stamped: false)
     }
   }
 }

@@ -18,6 +18,10 @@ struct OpenedState: Sendable {
   /// The state's clock minus this machine's, in seconds: PostgreSQL's server clock is every runner's
   /// (DESIGN §5, clocks); a local directory has this machine's.
   var clockOffset: Double = 0
+  /// The lead of the workspace's watchers (PostgreSQL); nil for a local directory.
+  var leader: (any LeaderLease)?
+  /// The local state directory; nil for PostgreSQL.
+  var directory: String?
 
   /// `base` on the state's clock.
   func clock(_ base: any RuntimeClock) -> any RuntimeClock {

@@ -20,19 +20,24 @@ enum StateBackend {
     "partyline pid \(getpid()) on \(ProcessInfo.processInfo.hostName), workspace \(workspace), since \(Timestamp.iso8601(Date().timeIntervalSince1970))"
   }
 
+  /// What opening the state has to say besides errors: a level (`warning`, `note`) and the text.
+  typealias Say = @Sendable (_ level: String, _ text: String) -> Void
+  static let stderr: Say = { level, text in Terminal.stderr.write("\(level): \(text)\n") }
+
   /// `migrate: false` (dry runs) leaves a PostgreSQL schema as it is: a dry run writes nothing.
-  static func open(_ options: RunOptions, lockTimeout: Double, migrate: Bool = true) async throws
-    -> OpenedState
+  static func open(_ options: RunOptions, lockTimeout: Double, migrate: Bool = true, say: Say = stderr)
+    async throws -> OpenedState
   {
     let location = location(options.state, sandbox: options.sandbox)
     var state = try await open(
-      location, workspace: options.workspace, lockTimeout: lockTimeout, migrate: migrate)
+      location, workspace: options.workspace, lockTimeout: lockTimeout, migrate: migrate, say: say)
     if !options.sandbox, !PostgresURL.isPostgres(location),
       ProcessInfo.processInfo.environment["CI"] == "true"
     {
       // DESIGN §5: a CI runner's directory vanishes with it, and with it the leases nobody else can see.
-      Terminal.stderr.write(
-        "warning: the state is a local directory on a CI runner (CI=true): it vanishes with the runner, and no other run will revert the mutes it journals; use --state postgres://… (or PARTYLINE_STATE)\n"
+      say(
+        "warning",
+        "the state is a local directory on a CI runner (CI=true): it vanishes with the runner, and no other run will revert the mutes it journals; use --state postgres://… (or PARTYLINE_STATE)"
       )
     }
     if let sink = Connection.heartbeat {
@@ -42,9 +47,9 @@ enum StateBackend {
   }
 
   /// Opens for writing: PostgreSQL's schema is created or migrated here.
-  static func open(_ where: String, workspace: String, lockTimeout: Double, migrate: Bool = true) async throws
-    -> OpenedState
-  {
+  static func open(
+    _ where: String, workspace: String, lockTimeout: Double, migrate: Bool = true, say: Say = stderr
+  ) async throws -> OpenedState {
     let holder = holder(workspace: workspace)
     if PostgresURL.isPostgres(`where`) {
       let url = try PostgresURL(`where`)
@@ -52,20 +57,26 @@ enum StateBackend {
       let journal = PostgresJournal(store: store)
       let offset: Double
       do {
-        offset = try await serverClock(store)
+        offset = try await serverClock(store, say: say)
       } catch {
         await store.close()
         throw error
       }
+      let leader = PostgresLeaderLease(store: store, workspace: workspace, holder: holder)
       return OpenedState(
         journal: journal, locker: PostgresLocker(store: store, timeout: lockTimeout), label: url.description,
-        allRecords: { try await journal.allRecords() }, close: { await store.close() }, clockOffset: offset)
+        allRecords: { try await journal.allRecords() },
+        close: {
+          await leader.close()
+          await store.close()
+        }, clockOffset: offset, leader: leader)
     }
     try refuseOtherURLs(`where`)
     let journal = try LocalJournal(directory: `where`)
     let locker = try LocalLocker(directory: `where`, timeout: lockTimeout, holder: holder)
     return OpenedState(
-      journal: journal, locker: locker, label: `where`, allRecords: { try journal.allRecords() }, close: {})
+      journal: journal, locker: locker, label: `where`, allRecords: { try journal.allRecords() }, close: {},
+      directory: `where`)
   }
 
   /// A URL that is not PostgreSQL's is refused rather than taken for a directory (whose name could
@@ -79,11 +90,12 @@ enum StateBackend {
   }
 
   /// PostgreSQL's clock minus this machine's, said on stderr when it is more than 5 s.
-  static func serverClock(_ store: PostgresStore) async throws -> Double {
+  static func serverClock(_ store: PostgresStore, say: Say = stderr) async throws -> Double {
     let offset = try await store.clockOffset()
     if abs(offset) > 5 {
-      Terminal.stderr.write(
-        "note: this machine's clock is \(PolicyDuration(seconds: Int(abs(offset).rounded()))) \(offset > 0 ? "behind" : "ahead of") PostgreSQL's; times are the database's\n"
+      say(
+        "note",
+        "this machine's clock is \(PolicyDuration(seconds: Int(abs(offset).rounded()))) \(offset > 0 ? "behind" : "ahead of") PostgreSQL's; times are the database's"
       )
     }
     return offset

@@ -144,7 +144,7 @@ import WireTime
     /// `partyline arguments…`, or with a `wrapper` (`nsenter -t PID -n --`, say) the wrapper running it.
     init(
       _ arguments: [String], environment: [String: String], dir: URL, wrapper: [String] = [],
-      name: String = "watch"
+      name: String = "watch", cwd: URL? = nil
     )
       throws
     {
@@ -159,6 +159,7 @@ import WireTime
       env["NO_COLOR"] = "1"
       for (k, v) in environment { env[k] = v }
       process.environment = env
+      if let cwd { process.currentDirectoryURL = cwd }
       err = dir.appendingPathComponent("\(name).err")
       _ = FileManager.default.createFile(atPath: err.path, contents: nil)
       process.standardOutput = FileHandle.nullDevice

@@ -111,7 +111,11 @@ struct PostgresStateTests {
     await again.close()
     let versions = try await TestPostgres.strings(
       url, "SELECT version::text || ' ' || description FROM partyline_schema_version ORDER BY version")
-    #expect(versions == ["1 journal and lock holders", "2 conversations that may hold an open lease"])
+    #expect(
+      versions == [
+        "1 journal and lock holders", "2 conversations that may hold an open lease",
+        "3 watcher leader leases and fenced journal writes",
+      ])
   }
 
   /// A journal written before the table of open-lease candidates existed: the migration fills it
@@ -123,6 +127,9 @@ struct PostgresStateTests {
     await first.close()
     // Back to schema 1, with its rows (as an older Partyline left them).
     for sql in [
+      "DROP TRIGGER partyline_journal_fence ON partyline_journal", "DROP FUNCTION partyline_fence()",
+      "DROP TABLE partyline_leaders", "ALTER TABLE partyline_journal DROP COLUMN epoch",
+      "DELETE FROM partyline_schema_version WHERE version = 3",
       "DROP TRIGGER partyline_journal_mutes ON partyline_journal", "DROP FUNCTION partyline_note_mute()",
       "DROP TABLE partyline_open_leases", "DELETE FROM partyline_schema_version WHERE version = 2",
     ] {

@@ -234,6 +234,7 @@ public struct Applier: Sendable {
         outcome.correlationId = result.correlationId
         outcome.latencyMs = Int(result.latency * 1000)
         sent.append(c)
+        if !dryRun { events(.sent(c, at: started)) }
       } catch CallFailure.refused(let status, let message, let correlationId) {
         outcome.status = .failed
         outcome.httpStatus = status

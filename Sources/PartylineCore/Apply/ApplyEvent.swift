@@ -3,6 +3,9 @@ public import WireTime
 
 /// Events for progress, webhooks and metrics.
 public enum ApplyEvent: Sendable {
+  /// A change's request was answered with success; `at` is when it was sent (for a revert, how late
+  /// it went against its lease's end).
+  case sent(PlannedChange, at: Double)
   /// A call's outcome record, as it was journalled.
   case outcome(JournalRecord)
   /// A change's confirmation: whether a re-read showed it.

@@ -47,22 +47,11 @@ public final class OutageJournal: Journal, Sendable {
     records.allSatisfy { $0.kind == .close || $0.action == .revert || $0.action == .prune }
   }
 
-  /// `body`'s answer if it comes within `patience`; nil if not (it goes on, unawaited) or if it failed.
+  /// `body`'s answer if it comes within `patience`; nil if not (it goes on, unawaited).
   private func within<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async -> Result<
     T, any Error
   >? {
-    let once = Once()
-    return await withCheckedContinuation { (c: CheckedContinuation<Result<T, any Error>?, Never>) in
-      Task {
-        let r: Result<T, any Error>
-        do { r = .success(try await body()) } catch { r = .failure(error) }
-        if once.claim() { c.resume(returning: r) }
-      }
-      Task { [clock, patience] in
-        try? await clock.sleep(for: patience)
-        if once.claim() { c.resume(returning: nil) }
-      }
-    }
+    await answer(body, by: clock.now() + patience, on: clock)
   }
 
   /// Whether an outage is known now; if so, a probe of the database is started (at most one at a
@@ -122,7 +111,8 @@ public final class OutageJournal: Journal, Sendable {
           }
         }
         return
-      case .failure(let error)? where !Self.mayWait(records): throw error
+      // A write the database refused because another watcher leads is no outage: nothing is sent.
+      case .failure(let error)? where !Self.mayWait(records) || error is Fenced: throw error
       default: noteOutage()
       }
     }
@@ -288,16 +278,4 @@ public struct StateUnreachable: Error, CustomStringConvertible {
   public var description: String
   /// An error saying `description`.
   public init(_ description: String) { self.description = description }
-}
-
-/// A race's finish line: only the first to claim it wins.
-final class Once: Sendable {
-  private let done = Mutex<Bool>(false)
-  init() {}
-  /// True for the first caller only.
-  func claim() -> Bool {
-    done.withLock { d in
-      defer { d = true }; return !d
-    }
-  }
 }

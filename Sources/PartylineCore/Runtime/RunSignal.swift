@@ -10,7 +10,7 @@ public final class RunSignal: Sendable {
     var nextId = 0
     var waiters: [Int: (wakeable: Bool, resume: CheckedContinuation<Void, Never>)] = [:]
     var cancelled = Set<Int>()
-    var onStop: (@Sendable () -> Void)?
+    var onStop: [@Sendable () -> Void] = []
   }
   private let state = Mutex(State())
 
@@ -25,11 +25,11 @@ public final class RunSignal: Sendable {
   public var stopped: Bool { state.withLock { $0.stopped } }
 
   /// Runs once, when the stop comes (or at once when it already came): the run sends nothing new
-  /// from then on.
+  /// from then on. Every hook given runs, in the order given.
   public func onStop(_ hook: @escaping @Sendable () -> Void) {
     let now = state.withLock { s -> Bool in
       if s.stopped { return true }
-      s.onStop = hook
+      s.onStop.append(hook)
       return false
     }
     if now { hook() }
@@ -37,15 +37,15 @@ public final class RunSignal: Sendable {
 
   /// Tells the run to stop: every sleep ends.
   public func stop() {
-    let (all, hook) = state.withLock { s -> ([CheckedContinuation<Void, Never>], (@Sendable () -> Void)?) in
+    let (all, hooks) = state.withLock { s -> ([CheckedContinuation<Void, Never>], [@Sendable () -> Void]) in
       let first = !s.stopped
       s.stopped = true
       let all = s.waiters.values.map(\.resume)
       s.waiters = [:]
-      defer { s.onStop = nil }
-      return (all, first ? s.onStop : nil)
+      defer { s.onStop = [] }
+      return (all, first ? s.onStop : [])
     }
-    hook?()
+    for hook in hooks { hook() }
     for w in all { w.resume() }
   }
 

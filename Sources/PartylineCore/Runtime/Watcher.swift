@@ -95,7 +95,6 @@ public struct Watcher: Sendable {
   /// returns.
   public func run(_ initial: PolicySet, signal: RunSignal) async {
     let budget = self.budget
-    signal.onStop { Task { await budget.close() } }
     let current = CurrentSet(initial)
     let book = TopicBook()
     let dispatcher = EventDispatcher()

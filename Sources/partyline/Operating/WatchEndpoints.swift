@@ -1,0 +1,151 @@
+import Foundation
+import GenesysCloud
+import Hummingbird
+import Logging
+import NIOCore
+import OrderedJSON
+import PartylineCore
+import Synchronization
+import ServiceLifecycle
+import WireTime
+
+/// `watch --listen ADDR` (DESIGN §4, operating a watcher): `/metrics` (Prometheus text, from
+/// `WatchMetrics`), `/healthz` (the process lives and answers) and `/readyz` (leading or standing by,
+/// with a working stream and state: 200, else 503; a JSON body saying which). Plain HTTP, for the
+/// orchestrator and the scraper on the host's network; it serves nothing secret.
+struct WatchEndpoints: Sendable {
+  /// What `/readyz` and `/metrics` read.
+  struct Sources: Sendable {
+    var status: WatchStatus
+    var metrics: WatchMetrics
+    var workspace: String
+    /// The open leases as last known (never waits on a database that is gone).
+    var leases: @Sendable () async -> [Lease]
+    /// The current term's rate budget (nil while standing by).
+    var budget: @Sendable () async -> RateBudgetRef?
+    /// Whether the state store answers now.
+    var stateReachable: @Sendable () -> Bool
+    var now: @Sendable () -> Double
+  }
+
+  /// `host:port` as given to `--listen` (`:9464` for every address, `[::1]:9464` for IPv6).
+  static func parse(_ text: String) -> (host: String, port: Int)? {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+      (0...65535).contains(port)
+    else { return nil }
+    var host = String(text[..<colon])
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    return (host.isEmpty ? "0.0.0.0" : host, port)
+  }
+
+  let group: ServiceGroup
+  let task: Task<Void, any Error>
+  /// The port bound (the one asked for, or the one picked for 0).
+  let port: Int
+
+  /// Starts serving; returns once the socket listens (or throws why it could not).
+  static func start(host: String, port: Int, sources: Sources) async throws -> WatchEndpoints {
+    var logger = Logger(label: "partyline.endpoints")
+    logger.logLevel = .critical
+    let router = Router()
+    router.get("healthz") { _, _ -> Response in
+      Self.json(.ok, .object([("status", .string("alive"))]))
+    }
+    router.get("readyz") { _, _ -> Response in
+      let body = await Self.readiness(sources)
+      return Self.json(sources.status.ready && sources.stateReachable() ? .ok : .serviceUnavailable, body)
+    }
+    router.get("metrics") { _, _ -> Response in
+      let text = await sources.metrics.scrape(
+        leases: await sources.leases(), now: sources.now(), budget: await sources.budget()?.budget)
+      return Response(
+        status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+    let bound = BoundPort()
+    let app = Application(
+      router: router,
+      configuration: .init(address: .hostname(host, port: port), serverName: nil),
+      onServerRunning: { channel in bound.fulfil(.success(channel.localAddress?.port ?? port)) },
+      logger: logger)
+    let group = ServiceGroup(
+      configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+    let task = Task {
+      do {
+        try await group.run()
+        bound.fulfil(.failure(ListenFailed(description: "the endpoints stopped before listening")))
+      } catch {
+        bound.fulfil(.failure(error))
+        throw error
+      }
+    }
+    do {
+      return WatchEndpoints(group: group, task: task, port: try await bound.wait())
+    } catch {
+      throw ListenFailed(description: "cannot listen on \(host):\(port): \(error)")
+    }
+  }
+
+  func stop() async {
+    await group.triggerGracefulShutdown()
+    _ = try? await task.value
+  }
+
+  struct ListenFailed: Error, CustomStringConvertible { var description: String }
+
+  /// `/readyz`'s body: role, epoch, event stream, state store, open leases, next revert.
+  static func readiness(_ s: Sources) async -> JSONValue {
+    let snapshot = s.status.snapshot
+    let leases = await s.leases().filter { $0.status == .open }
+    let reachable = snapshot.stateReachable && s.stateReachable()
+    let ready = s.status.ready && s.stateReachable()
+    return .object([
+      ("status", .string(ready ? "ready" : "not ready")),
+      ("role", .string(snapshot.role.rawValue)),
+      ("workspace", .string(s.workspace)),
+      ("epoch", snapshot.epoch.map { .int(Int($0)) } ?? .null),
+      ("eventStream", .string(snapshot.stream)),
+      ("stateStore", .string(reachable ? "ok" : "unreachable")),
+      ("openLeases", .int(leases.count)),
+      ("nextRevert", leases.map(\.endsAt).min().map { .string(Timestamp.iso8601($0)) } ?? .null),
+    ])
+  }
+
+  static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
+    Response(
+      status: status, headers: [.contentType: "application/json"],
+      body: .init(byteBuffer: ByteBuffer(string: value.render() + "\n")))
+  }
+}
+
+/// The current term's client budget, boxed for the endpoints.
+struct RateBudgetRef: Sendable {
+  var budget: RateBudget
+}
+
+/// A one-shot hand-over of the bound port (or the failure) from the server task to `start`.
+final class BoundPort: Sendable {
+  private let state = Mutex<(result: Result<Int, any Error>?, waiter: CheckedContinuation<Int, any Error>?)>(
+    (nil, nil))
+
+  func fulfil(_ value: Result<Int, any Error>) {
+    let waiter = state.withLock { s -> CheckedContinuation<Int, any Error>? in
+      guard s.result == nil else { return nil }
+      s.result = value
+      defer { s.waiter = nil }
+      return s.waiter
+    }
+    waiter?.resume(with: value)
+  }
+
+  func wait() async throws -> Int {
+    try await withCheckedThrowingContinuation { c in
+      let ready = state.withLock { s -> Result<Int, any Error>? in
+        if let r = s.result { return r }
+        s.waiter = c
+        return nil
+      }
+      if let ready { c.resume(with: ready) }
+    }
+  }
+}
