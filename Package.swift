@@ -39,6 +39,14 @@ let package = Package(
     .target(name: "Backoff"),
     // The one ISO-8601 formatter and parser.
     .target(name: "WireTime"),
+    // A server in a service group of its own, returning once it listens: the emulator's, watch's endpoints.
+    .target(
+      name: "Serving",
+      dependencies: [
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     // The one rule for which hosts are this machine (plain http, ws, PostgreSQL without verify-full).
     .target(name: "Loopback"),
     // The policy engine, pure: the model, the compiler, the planner, the applier and the runtime
@@ -74,6 +82,7 @@ let package = Package(
         "YAMLReader",
         "OrderedJSON",
         "WireTime",
+        "Serving",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -96,6 +105,7 @@ let package = Package(
       dependencies: [
         "PartylineCore", "PartylineLocal", "PartylineViews", "PartylineStatePostgres", "PartylineGenesys",
         "GenesysCloud", "GenesysSim", "Backoff", "WireTime", "Loopback", "OrderedJSON", "YAMLReader",
+        "Serving",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

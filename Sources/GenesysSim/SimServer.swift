@@ -4,6 +4,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Serving
 import YAMLReader
 
 /// A running emulator on a real socket. Start it, point a client at `baseURL` (both the API and the
@@ -14,23 +15,20 @@ public final class SimServer: Sendable {
   /// The address the server is bound to.
   public let host: String
   let engine: SimEngine
-  private let group: ServiceGroup
-  private let task: Task<Void, any Error>
+  private let served: Served
   private let ticker: Task<Void, Never>
 
   /// `http://127.0.0.1:PORT`.
   public var baseURL: String { "http://\(host):\(port)" }
 
   private init(
-    port: Int, host: String, engine: SimEngine, group: ServiceGroup, task: Task<Void, any Error>,
-    ticker: Task<Void, Never>
+    port: Int, host: String, engine: SimEngine, served: Served, ticker: Task<Void, Never>
   ) {
     self.ticker = ticker
     self.port = port
     self.host = host
     self.engine = engine
-    self.group = group
-    self.task = task
+    self.served = served
   }
 
   /// Binds `host:port` (0 picks a free port) and starts serving `fixture`; returns once it listens.
@@ -40,37 +38,27 @@ public final class SimServer: Sendable {
     let engine = SimEngine(fixture: fixture, options: options)
     var logger = Logger(label: "partyline.sim")
     logger.logLevel = .critical
-    let started = StartSignal()
-    let app = Application(
-      responder: SimResponder(engine: engine),
-      server: .http1WebSocketUpgrade { request, channel, _ in
-        // The Notifications API's sockets: an existing (unexpired) channel upgrades, anything else is
-        // answered by the responder (404).
-        guard let id = SimSockets.channelId(request.path ?? ""),
-          let (socket, stream) = engine.notifications.attach(id, now: engine.options.now())
-        else { return .dontUpgrade }
-        return .upgrade([:]) { inbound, outbound, _ in
-          await SimSockets.serve(
-            channelId: id, socket: socket, stream: stream, inbound: inbound, outbound: outbound,
-            engine: engine,
-            nio: channel)
-        }
-      },
-      configuration: .init(address: .hostname(host, port: port), serverName: nil, backlog: 1024),
-      onServerRunning: { channel in started.fulfil(.success(channel.localAddress?.port ?? port)) },
-      logger: logger)
-    let group = ServiceGroup(
-      configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-    let task = Task {
-      do {
-        try await group.run()
-        started.fulfil(.failure(SimServerError.stoppedBeforeListening))
-      } catch {
-        started.fulfil(.failure(error))
-        throw error
-      }
+    let served = try await Served.start(logger: logger) { onServerRunning in
+      Application(
+        responder: SimResponder(engine: engine),
+        server: .http1WebSocketUpgrade { request, channel, _ in
+          // The Notifications API's sockets: an existing (unexpired) channel upgrades, anything else is
+          // answered by the responder (404).
+          guard let id = SimSockets.channelId(request.path ?? ""),
+            let (socket, stream) = engine.notifications.attach(id, now: engine.options.now())
+          else { return .dontUpgrade }
+          return .upgrade([:]) { inbound, outbound, _ in
+            await SimSockets.serve(
+              channelId: id, socket: socket, stream: stream, inbound: inbound, outbound: outbound,
+              engine: engine,
+              nio: channel)
+          }
+        },
+        configuration: .init(address: .hostname(host, port: port), serverName: nil, backlog: 1024),
+        onServerRunning: onServerRunning,
+        logger: logger)
     }
-    let bound = try await started.wait()
+    let bound = served.port
     engine.setStreamingBase("ws://\(host):\(bound)")
     // Changes the API makes later (a PATCH after its 202, a ringing party answering) take effect on
     // time, so their events are published when they happen, not when someone next reads.
@@ -83,7 +71,7 @@ public final class SimServer: Sendable {
         engine.tick()
       }
     }
-    return SimServer(port: bound, host: host, engine: engine, group: group, task: task, ticker: ticker)
+    return SimServer(port: bound, host: host, engine: engine, served: served, ticker: ticker)
   }
 
   /// Starts from what `exportState()` wrote earlier (any fixture YAML); throws the fixture's
@@ -100,13 +88,12 @@ public final class SimServer: Sendable {
   public func shutdown() async {
     ticker.cancel()
     _ = engine.notifications.dropSockets()
-    await group.triggerGracefulShutdown()
-    _ = try? await task.value
+    await served.shutdown()
   }
 
   /// Waits until the server stops (after `shutdown` from elsewhere, or a failure).
   public func waitUntilStopped() async {
-    _ = try? await task.value
+    await served.waitUntilStopped()
   }
 
   /// The current organisation as fixture YAML, with pending changes applied: write it to a file and

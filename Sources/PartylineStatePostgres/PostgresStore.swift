@@ -178,27 +178,11 @@ public actor PostgresStore {
     var record: JournalRecord
   }
 
+  /// One statement for all `rows`, each with `epoch` (nil: not fenced; see migration 3).
   static func insert(_ rows: [Row], epoch: Int64?, on c: PostgresConnection, logger: Logger) async throws {
-    guard let epoch else {
-      try await insert(rows, on: c, logger: logger)
-      return
-    }
     let q: PostgresQuery = """
       INSERT INTO partyline_journal (rid, workspace, run, id, kind, conversation, at, record, epoch)
       SELECT r::uuid, w, n, i, k, c, to_timestamp(t), j::jsonb, \(epoch)::int8
-      FROM unnest(\(rows.map(\.rid)), \(rows.map(\.record.workspace)), \(rows.map(\.record.run)),
-                  \(rows.map(\.record.id)), \(rows.map(\.record.kind.rawValue)),
-                  \(rows.map(\.record.conversation)), \(rows.map(\.record.at)), \(rows.map(\.record.line)))
-        AS u(r, w, n, i, k, c, t, j)
-      ON CONFLICT (rid) DO NOTHING
-      """
-    try await c.query(q, logger: logger)
-  }
-
-  static func insert(_ rows: [Row], on c: PostgresConnection, logger: Logger) async throws {
-    let q: PostgresQuery = """
-      INSERT INTO partyline_journal (rid, workspace, run, id, kind, conversation, at, record)
-      SELECT r::uuid, w, n, i, k, c, to_timestamp(t), j::jsonb
       FROM unnest(\(rows.map(\.rid)), \(rows.map(\.record.workspace)), \(rows.map(\.record.run)),
                   \(rows.map(\.record.id)), \(rows.map(\.record.kind.rawValue)),
                   \(rows.map(\.record.conversation)), \(rows.map(\.record.at)), \(rows.map(\.record.line)))

@@ -5,8 +5,7 @@ import Logging
 import NIOCore
 import OrderedJSON
 import PartylineCore
-import Synchronization
-import ServiceLifecycle
+import Serving
 import WireTime
 
 /// `watch --listen ADDR` (DESIGN §4, operating a watcher): `/metrics` (Prometheus text, from
@@ -38,10 +37,9 @@ struct WatchEndpoints: Sendable {
     return (host.isEmpty ? "0.0.0.0" : host, port)
   }
 
-  let group: ServiceGroup
-  let task: Task<Void, any Error>
+  let served: Served
   /// The port bound (the one asked for, or the one picked for 0).
-  let port: Int
+  var port: Int { served.port }
 
   /// Starts serving; returns once the socket listens (or throws why it could not).
   static func start(host: String, port: Int, sources: Sources) async throws -> WatchEndpoints {
@@ -62,34 +60,19 @@ struct WatchEndpoints: Sendable {
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
         body: .init(byteBuffer: ByteBuffer(string: text)))
     }
-    let bound = BoundPort()
-    let app = Application(
-      router: router,
-      configuration: .init(address: .hostname(host, port: port), serverName: nil),
-      onServerRunning: { channel in bound.fulfil(.success(channel.localAddress?.port ?? port)) },
-      logger: logger)
-    let group = ServiceGroup(
-      configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-    let task = Task {
-      do {
-        try await group.run()
-        bound.fulfil(.failure(ListenFailed(description: "the endpoints stopped before listening")))
-      } catch {
-        bound.fulfil(.failure(error))
-        throw error
-      }
-    }
     do {
-      return WatchEndpoints(group: group, task: task, port: try await bound.wait())
+      let served = try await Served.start(logger: logger) { onServerRunning in
+        Application(
+          router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
+          onServerRunning: onServerRunning, logger: logger)
+      }
+      return WatchEndpoints(served: served)
     } catch {
       throw ListenFailed(description: "cannot listen on \(host):\(port): \(error)")
     }
   }
 
-  func stop() async {
-    await group.triggerGracefulShutdown()
-    _ = try? await task.value
-  }
+  func stop() async { await served.shutdown() }
 
   struct ListenFailed: Error, CustomStringConvertible { var description: String }
 
@@ -121,31 +104,4 @@ struct WatchEndpoints: Sendable {
 /// The current term's client budget, boxed for the endpoints.
 struct RateBudgetRef: Sendable {
   var budget: RateBudget
-}
-
-/// A one-shot hand-over of the bound port (or the failure) from the server task to `start`.
-final class BoundPort: Sendable {
-  private let state = Mutex<(result: Result<Int, any Error>?, waiter: CheckedContinuation<Int, any Error>?)>(
-    (nil, nil))
-
-  func fulfil(_ value: Result<Int, any Error>) {
-    let waiter = state.withLock { s -> CheckedContinuation<Int, any Error>? in
-      guard s.result == nil else { return nil }
-      s.result = value
-      defer { s.waiter = nil }
-      return s.waiter
-    }
-    waiter?.resume(with: value)
-  }
-
-  func wait() async throws -> Int {
-    try await withCheckedThrowingContinuation { c in
-      let ready = state.withLock { s -> Result<Int, any Error>? in
-        if let r = s.result { return r }
-        s.waiter = c
-        return nil
-      }
-      if let ready { c.resume(with: ready) }
-    }
-  }
 }
