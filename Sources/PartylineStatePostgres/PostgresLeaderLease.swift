@@ -173,24 +173,19 @@ public actor PostgresLeaderLease: LeaderLease {
     connection = nil
   }
 
-  /// Who leads `workspace` now, if anyone (for `state show`): holder, epoch, and whether its lease runs.
-  public static func leader(of workspace: String, in store: PostgresStore) async throws -> (
-    holder: String, epoch: Int64, running: Bool
-  )? {
-    try await store.leader(of: workspace)
-  }
 }
 
 extension PostgresStore {
-  func leader(of workspace: String) async throws -> (holder: String, epoch: Int64, running: Bool)? {
-    guard schemaVersion >= 3 else { return nil }
+  /// Every workspace's leader row (for `state show`): holder, epoch, and whether its lease runs now.
+  public func leaders() async throws -> [(workspace: String, holder: String, epoch: Int64, running: Bool)] {
+    guard schemaVersion >= 3 else { return [] }
     return try await withRetry { c in
-      var out: (String, Int64, Bool)?
+      var out: [(String, String, Int64, Bool)] = []
       for try await row in try await c.query(
-        "SELECT holder, epoch, expires_at > now() FROM partyline_leaders WHERE workspace = \(workspace)",
+        "SELECT workspace, holder, epoch, expires_at > now() FROM partyline_leaders ORDER BY workspace",
         logger: self.logger
-      ).decode((String, Int64, Bool).self) {
-        out = row
+      ).decode((String, String, Int64, Bool).self) {
+        out.append(row)
       }
       return out
     }

@@ -18,8 +18,26 @@ public struct LeaseTable: Sendable {
     }
   }
 
+  /// Who leads a workspace's watchers (PostgreSQL state).
+  public struct Leader: Sendable {
+    /// The workspace led.
+    public var workspace: String
+    /// The leading watcher, as it wrote itself (process, host, workspace and since when).
+    public var holder: String
+    /// Its epoch.
+    public var epoch: Int64
+    /// Whether its lease runs now (else it lapsed or was given up, and the next watcher takes it).
+    public var running: Bool
+    /// A leader row.
+    public init(workspace: String, holder: String, epoch: Int64, running: Bool) {
+      (self.workspace, self.holder, self.epoch, self.running) = (workspace, holder, epoch, running)
+    }
+  }
+
   /// The journal's leases, one row each.
   public var leases: [Lease]
+  /// The workspaces' leaders (none with a local directory).
+  public var leaders: [Leader] = []
   /// The conversation locks held, one line each.
   public var locks: [Lock]
   /// When the table is shown: an open lease past its end is `due`.
@@ -37,9 +55,9 @@ public struct LeaseTable: Sendable {
     l.status == .served ? "served" : (l.endsAt <= now ? "due" : "open")
   }
 
-  /// The JSON form: `{"leases": [...], "locks": [...]}`.
+  /// The JSON form: `{"leases": [...], "locks": [...]}`, and `"leaders"` when watchers elect one.
   public var json: JSONValue {
-    .object([
+    var fields: [(String, JSONValue)] = [
       (
         "leases",
         .array(
@@ -59,7 +77,21 @@ public struct LeaseTable: Sendable {
             .object([("conversation", .string($0.conversation)), ("holder", .string($0.holder))])
           })
       ),
-    ])
+    ]
+    if !leaders.isEmpty {
+      fields.append(
+        (
+          "leaders",
+          .array(
+            leaders.map {
+              .object([
+                ("workspace", .string($0.workspace)), ("holder", .string($0.holder)),
+                ("epoch", .int(Int($0.epoch))), ("lease", .string($0.running ? "running" : "lapsed")),
+              ])
+            })
+        ))
+    }
+    return .object(fields)
   }
 
   /// The text form: a table of the leases (or `No leases.`), then a line per lock.
@@ -85,6 +117,10 @@ public struct LeaseTable: Sendable {
       }
     }
     for l in locks { out += "locked: \(l.conversation) by \(l.holder)\n" }
+    for l in leaders {
+      out +=
+        "leader: workspace \(l.workspace): \(UntrustedText.clean(l.holder)) (epoch \(l.epoch), \(l.running ? "lease running" : "lease lapsed: the next watcher takes over"))\n"
+    }
     return out
   }
 }

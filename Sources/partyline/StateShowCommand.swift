@@ -31,6 +31,7 @@ struct StateShowCommand: AsyncParsableCommand {
     let location = StateBackend.location(options.state, sandbox: options.sandbox)
     let records: [JournalRecord]
     var locks: [(conversation: String, holder: String)] = []
+    var leaders: [LeaseTable.Leader] = []
     var clockOffset = 0.0  // PostgreSQL's clock is the state's (DESIGN §5, clocks)
     do {
       if PostgresURL.isPostgres(location) {
@@ -40,6 +41,10 @@ struct StateShowCommand: AsyncParsableCommand {
           clockOffset = try await StateBackend.serverClock(store)
           records = try await PostgresJournal(store: store).allRecords()
           locks = try await store.currentLocks()
+          leaders = try await store.leaders().map {
+            LeaseTable.Leader(
+              workspace: $0.workspace, holder: $0.holder, epoch: $0.epoch, running: $0.running)
+          }
         } catch {
           await store.close()
           throw error
@@ -65,10 +70,11 @@ struct StateShowCommand: AsyncParsableCommand {
     var workspaces: [String] = []
     for r in records where !workspaces.contains(r.workspace) { workspaces.append(r.workspace) }
     if let workspace { workspaces = workspaces.filter { $0 == workspace } }
-    let table = LeaseTable(
+    var table = LeaseTable(
       leases: workspaces.sorted().flatMap { JournalState(records, workspace: $0).leases },
       locks: locks.map { LeaseTable.Lock(conversation: $0.conversation, holder: $0.holder) },
       now: Date().timeIntervalSince1970 + clockOffset)
+    table.leaders = leaders.filter { workspace == nil || $0.workspace == workspace }
     switch format {
     case .json: Terminal.stdout.write(table.json.render(indent: 2) + "\n")
     case .text: Terminal.stdout.write(table.text)

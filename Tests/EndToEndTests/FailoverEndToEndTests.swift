@@ -85,6 +85,8 @@ extension ApplyEndToEndTests {
       var fencedThrough = -1
       /// Each watcher's `/readyz` while both ran: status, role, epoch.
       var roles: [String] = []
+      /// The `leader:` lines of `state show` while both ran.
+      var shownLeader: [String] = []
     }
 
     /// Runs the two watchers, kills the leader with `signal` once its 20 mutes are journalled and the
@@ -149,6 +151,10 @@ extension ApplyEndToEndTests {
         let r = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
         out.roles.append("\(status) \(r?["role"] ?? "?") \(r?["epoch"] ?? "?")")
       }
+      // `state show` says who leads.
+      let shown = try await CLI.run(["state", "show", "--state", url], environment: env("a"))
+      out.shownLeader = shown.stdout.split(separator: "\n").filter { $0.hasPrefix("leader:") }.map(
+        String.init)
       out.killedAt = Date().timeIntervalSince1970
       switch fault {
       case .signal(let signal):
@@ -210,6 +216,10 @@ extension ApplyEndToEndTests {
       }
       #expect(o.standbyErr.contains("leading workspace 'default' (epoch 2)"), "\(o.standbyErr.suffix(1500))")
       #expect(o.roles == ["200 leader 1", "200 standby 1"])
+      #expect(o.shownLeader.count == 1, "\(o.shownLeader)")
+      #expect(
+        o.shownLeader.first?.hasPrefix("leader: workspace default: partyline pid ") == true
+          && o.shownLeader.first?.hasSuffix("(epoch 1, lease running)") == true, "\(o.shownLeader)")
     }
 
     @Test func aStandbyTakesOverWithin20sOfTheLeadersDeath() async throws {

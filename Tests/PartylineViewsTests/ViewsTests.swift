@@ -171,6 +171,29 @@ enum Fixture {
     #expect(LeaseTable(leases: [], locks: [], now: Fixture.now).text == "No leases.\n")
   }
 
+  /// With PostgreSQL state, who leads each workspace's watchers (its text from the database is shown
+  /// without controls).
+  @Test func theLeaseTableNamesTheLeaders() throws {
+    var table = LeaseTable(leases: [], locks: [], now: Fixture.now)
+    table.leaders = [
+      .init(workspace: "default", holder: "partyline pid 4242 on host-a\u{1B}[2J", epoch: 3, running: true),
+      .init(workspace: "night", holder: "partyline pid 7 on host-b", epoch: 12, running: false),
+    ]
+    #expect(
+      table.text == """
+        No leases.
+        leader: workspace default: partyline pid 4242 on host-a\\x1B[2J (epoch 3, lease running)
+        leader: workspace night: partyline pid 7 on host-b (epoch 12, lease lapsed: the next watcher takes over)
+
+        """)
+    let json = table.json.render()
+    #expect(
+      json.hasSuffix(
+        #","leaders":[{"workspace":"default","holder":"partyline pid 4242 on host-a\u001b[2J","epoch":3,"lease":"running"},{"workspace":"night","holder":"partyline pid 7 on host-b","epoch":12,"lease":"lapsed"}]}"#
+      ), "\(json)")
+    #expect(!LeaseTable(leases: [], locks: [], now: Fixture.now).json.render().contains("leaders"))
+  }
+
   @Test func thePrometheusText() throws {
     let plan = try Fixture.plan()
     let metrics = Metrics()
