@@ -228,7 +228,7 @@ import Testing
     var roles: [String] = []
     for (w, port) in replicas {
       var ready = (0, "")
-      _ = try await SelectEndToEndTests.wait(15) {
+      _ = await SelectEndToEndTests.wait(15) {
         ready = (try? await Self.get(port, k.readiness.path)) ?? (0, "")
         return ready.0 == 200
       }
@@ -261,7 +261,7 @@ import Testing
       args, environment: env, dir: project.dir, name: "systemd", cwd: project.dir)
     defer { systemd.terminate() }
     var ready = (0, "")
-    _ = try await SelectEndToEndTests.wait(15) {
+    _ = await SelectEndToEndTests.wait(15) {
       ready = (try? await Self.get(port, "/readyz")) ?? (0, "")
       return ready.0 == 200
     }
