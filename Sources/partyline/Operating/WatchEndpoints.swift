@@ -50,8 +50,8 @@ struct WatchEndpoints: Sendable {
       Self.json(.ok, .object([("status", .string("alive"))]))
     }
     router.get("readyz") { _, _ -> Response in
-      let body = await Self.readiness(sources)
-      return Self.json(sources.status.ready && sources.stateReachable() ? .ok : .serviceUnavailable, body)
+      let (ready, body) = await Self.readiness(sources)
+      return Self.json(ready ? .ok : .serviceUnavailable, body)
     }
     router.get("metrics") { _, _ -> Response in
       let text = await sources.metrics.scrape(
@@ -76,13 +76,14 @@ struct WatchEndpoints: Sendable {
 
   struct ListenFailed: Error, CustomStringConvertible { var description: String }
 
-  /// `/readyz`'s body: role, epoch, event stream, state store, open leases, next revert.
-  static func readiness(_ s: Sources) async -> JSONValue {
+  /// Whether the watcher is ready, decided once, and `/readyz`'s body saying so: role, epoch, event
+  /// stream, state store, open leases, next revert.
+  static func readiness(_ s: Sources) async -> (ready: Bool, body: JSONValue) {
     let snapshot = s.status.snapshot
     let leases = await s.leases().filter { $0.status == .open }
     let reachable = snapshot.stateReachable && s.stateReachable()
     let ready = s.status.ready && s.stateReachable()
-    return .object([
+    let body = JSONValue.object([
       ("status", .string(ready ? "ready" : "not ready")),
       ("role", .string(snapshot.role.rawValue)),
       ("workspace", .string(s.workspace)),
@@ -92,6 +93,7 @@ struct WatchEndpoints: Sendable {
       ("openLeases", .int(leases.count)),
       ("nextRevert", leases.map(\.endsAt).min().map { .string(Timestamp.iso8601($0)) } ?? .null),
     ])
+    return (ready, body)
   }
 
   static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
