@@ -71,29 +71,22 @@ struct ApplyCommand: AsyncParsableCommand {
     // On SIGINT/SIGTERM nothing new leaves; what is in flight gets a grace, then it is abandoned.
     let budget = connection.client.budget
     stop.onStop { Task { await budget.close() } }
-    let outcome: Reconciler.Outcome
+    let outcome: Reconcile.Outcome
     var opened: OpenedState?
     do {
       let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
       opened = state
       let clock = state.clock(SystemClock())
-      var reconciler = Reconciler(
-        set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
-        source: LiveStateReader(client: connection.client),
-        executor: dryRun ? DryRunExecutor(say: Self.sayDryRun) : GenesysExecutor(client: connection.client),
-        clock: clock, journal: state.journal, locker: state.locker, parallelism: tuning.parallelism,
-        dryRun: dryRun, run: RunId.make())
-      reconciler.confirmTimeout = tuning.confirmTimeout
-      reconciler.events = Self.progress(hub)
-      reconciler.timing = ConfirmationTiming()
-      reconciler.policiesReadAt = policiesReadAt
-      // A mute whose revert the budget cannot promise yet waits up to two windows (its lease then ends
-      // in a later, emptier window) before it is reported as waiting.
-      reconciler.admissionWait = 2 * (await connection.client.budget.window)
-      reconciler.revertSlack = run.revertSlack
-      let (yes, dryRun, reconcile) = (self.yes, self.dryRun, reconciler)
+      var reconcile = Reconcile(
+        .full(), set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
+        source: LiveStateReader(client: connection.client), clock: clock, journal: state.journal,
+        run: RunId.make())
+      reconcile.policiesReadAt = policiesReadAt
+      let execution = await Self.execution(
+        tuning, run, dryRun: dryRun, client: connection.client, locker: state.locker, hub: hub)
+      let (yes, dryRun, full) = (self.yes, self.dryRun, reconcile)
       outcome = try await stop.guarding(grace: RunSignal.grace, on: clock) {
-        try await reconcile.runOnce { plan in
+        try await full.run(execution) { plan in
           Terminal.stdout.write(PlanRenderer(style: Style(enabled: Terminal.stdout.colours)).text(plan))
           if yes || dryRun { return true }
           Terminal.stderr.write("Apply these changes? Only 'yes' is accepted: ")
@@ -159,6 +152,27 @@ extension ApplyCommand {
     Terminal.stdout.write(ApplySummary.line(report, dryRun: dryRun) + "\n")
   }
 
+  /// How apply's changes are carried out: the API (or `--dry-run`'s recorder), the state's locks, and
+  /// the tuning flags.
+  static func execution(
+    _ tuning: ApplyTuning, _ run: RunOptions, dryRun: Bool, client: GenesysClient,
+    locker: any ConversationLocker,
+    hub: EventHub
+  ) async -> Reconcile.Execution {
+    var e = Reconcile.Execution(
+      executor: dryRun ? DryRunExecutor(say: Self.sayDryRun) : GenesysExecutor(client: client),
+      locker: locker,
+      parallelism: tuning.parallelism)
+    e.confirmTimeout = tuning.confirmTimeout
+    e.events = Self.progress(hub)
+    e.timing = ConfirmationTiming()
+    // A mute whose revert the budget cannot promise yet waits up to two windows (its lease then ends
+    // in a later, emptier window) before it is reported as waiting.
+    e.admissionWait = 2 * (await client.budget.window)
+    e.revertSlack = run.revertSlack
+    return e
+  }
+
   /// `--dry-run` says each call it would make.
   @Sendable static func sayDryRun(_ call: String) { Terminal.stdout.write("  would \(call)\n") }
 
@@ -213,76 +227,27 @@ extension ApplyCommand {
     if let banner = connection.banner { Terminal.stderr.write(banner + "\n") }
     let budget = connection.client.budget
     stop.onStop { Task { await budget.close() } }
-    let runId = RunId.make()
     var report: ApplyReport
     var opened: OpenedState?
     do {
       let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
       opened = state
-      let clock = state.clock(SystemClock())
-      let client = connection.client
-      let planId = saved.planId
-      @Sendable func read(_ cid: String) async throws -> LiveConversation {
-        try await client.callConversation(cid).map(LiveStateReader.convert)
-          ?? LiveConversation(id: cid, status: .notFound)
-      }
-      @Sendable func changedSince(_ live: [String: LiveConversation]) -> [String] {
-        live.keys.sorted().filter { live[$0]?.snapshotHash != saved.snapshots[$0] }
-      }
-      // Everything is checked before anything is done: the whole plan is refused, or applied.
-      var live: [String: LiveConversation] = [:]
-      for cid in saved.snapshots.keys.sorted() { live[cid] = try await read(cid) }
-      let changed = changedSince(live)
-      if !changed.isEmpty { throw SavedPlanError.changed(changed) }
-      // The plan's conversations are all it touches: their records say whether it was applied before.
-      let records = try await state.journal.slice(
-        workspace: run.workspace, conversations: Set(saved.snapshots.keys).union(changes.map(\.conversation)),
-        open: false
-      ).records
-      // A saved plan applies once: applied again (after its mutes were reverted, say), it would mute anew.
-      if let prior = records.first(where: { $0.plan == planId }) {
-        throw SavedPlanError.applied(planId, prior)
-      }
-      try saved.checkAgainst(
-        changes, live: live, addedRoles: JournalState(records, workspace: run.workspace).addedRoles)
-      let plan = Plan(
-        changes: changes, findings: [], createdAt: saved.createdAt, policySetDigest: saved.policySetDigest,
-        snapshots: saved.snapshots)
-      Terminal.stdout.write(PlanRenderer().text(plan))
-      var applier = Applier(
-        executor: dryRun ? DryRunExecutor(say: Self.sayDryRun) : GenesysExecutor(client: connection.client),
-        journal: dryRun ? nil : state.journal,
-        workspace: run.workspace, run: runId, parallelism: tuning.parallelism,
-        confirmTimeout: tuning.confirmTimeout, clock: clock, events: Self.progress(hub))
-      applier.dryRun = dryRun
-      applier.planId = planId
-      applier.admissionWait = 2 * (await connection.client.budget.window)
-      applier.revertSlack = run.revertSlack
-      if !dryRun {
-        // Each conversation is locked only while the run acts on it, and checked again under its lock:
-        // no other run applied this plan, and the conversation is still as planned.
-        let (journal, locker, workspace) = (state.journal, state.locker, run.workspace)
-        applier.prepare = { cid, planned in
-          let lock = try await locker.lock(cid)
-          do {
-            if let prior = try await journal.slice(workspace: workspace, conversations: [cid], open: false)
-              .records.first(where: {
-                $0.plan == planId && $0.run != runId
-              })
-            {
-              throw SavedPlanError.applied(planId, prior)
-            }
-            let changed = changedSince([cid: try await read(cid)])
-            if !changed.isEmpty { throw SavedPlanError.changed(changed) }
-            return PreparedConversation(changes: planned, lock: lock)
-          } catch {
-            await lock.release()
-            throw error
-          }
+      // The saved changes exactly, checked against the calls and the journal before anything is done
+      // and each conversation again under its lock.
+      let reconcile = Reconcile.saved(
+        saved, changes: changes, workspace: run.workspace, source: LiveStateReader(client: connection.client),
+        clock: state.clock(SystemClock()),
+        journal: state.journal, run: RunId.make())
+      let execution = await Self.execution(
+        tuning, run, dryRun: dryRun, client: connection.client, locker: state.locker, hub: hub)
+      let outcome = try await stop.guarding(grace: RunSignal.grace, on: reconcile.clock) {
+        try await reconcile.run(execution) { plan in
+          Terminal.stdout.write(PlanRenderer().text(plan))
+          return true
         }
       }
-      let apply = applier
-      report = try await stop.guarding(grace: RunSignal.grace, on: clock) { await apply.apply(plan) }
+      if outcome.report == nil { Terminal.stdout.write(PlanRenderer().text(outcome.plan)) }
+      report = outcome.report ?? ApplyReport()
     } catch {
       await connection.close()
       await hub.webhook?.flush()

@@ -73,14 +73,13 @@ struct PlanCommand: AsyncParsableCommand {
       // plan writes nothing: it reads the journal only when there is one.
       plan = try await StateBackend.readingJournal(StateBackend.location(run.state, sandbox: run.sandbox)) {
         journal, clockOffset in
-        // The planning step apply uses, with nothing to carry out.
-        var reconciler = Reconciler(
-          set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
-          source: LiveStateReader(client: connection.client), executor: DryRunExecutor(say: { _ in }),
-          clock: OffsetClock(SystemClock(), offset: clockOffset), journal: nil, locker: nil, parallelism: 1,
-          dryRun: true, run: "plan")
-        reconciler.policiesReadAt = readAt
-        return try await reconciler.plan(journal: journal).plan
+        // The planning step apply uses; nothing is carried out or written.
+        var reconcile = Reconcile(
+          .full(), set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
+          source: LiveStateReader(client: connection.client),
+          clock: OffsetClock(SystemClock(), offset: clockOffset), journal: journal, run: "plan")
+        reconcile.policiesReadAt = readAt
+        return try await reconcile.plan().plan
       }
     } catch {
       await connection.close()

@@ -324,7 +324,7 @@ struct WatchCommand: AsyncParsableCommand {
   /// them while they last: unreadable journal lines, stuck reverts, a writer's clock ahead.
   static let faultFindings: Set<String> = [UnreadableRecord.findingId, "revert_stuck", "clock_skew"]
 
-  static func report(_ outcome: Reconciler.Outcome, _ loop: WatchNotice.Loop = .full) {
+  static func report(_ outcome: Reconcile.Outcome, _ loop: WatchNotice.Loop = .full) {
     if loop == .full {
       for d in outcome.plan.findings where faultFindings.contains(d.id) { WatchLog.say(d, stamped: true) }
     }

@@ -19,13 +19,16 @@ enum Runtime {
     ]
   }
 
-  static func reconciler(
+  /// A full reconcile of `set` against `calls`, run with `calls` as the executor.
+  static func reconcile(
     _ set: PolicySet, _ calls: ServedCalls, _ journal: MemoryJournal, _ clock: ManualClock,
     locker: any ConversationLocker = FreeLocks()
-  ) -> Reconciler {
-    Reconciler(
-      set: set, wholeSet: true, workspace: "default", source: calls, executor: calls, clock: clock,
-      journal: journal, locker: locker, parallelism: 4, dryRun: false, run: "r1")
+  ) -> @Sendable () async throws -> Reconcile.Outcome {
+    let r = Reconcile(
+      .full(), set: set, wholeSet: true, workspace: "default", source: calls, clock: clock, journal: journal,
+      run: "r1")
+    let e = Reconcile.Execution(executor: calls, locker: locker, parallelism: 4)
+    return { try await r.run(e) }
   }
 }
 
@@ -97,8 +100,8 @@ enum Runtime {
       ])
       calls.change(World.conv, World.customerP) { $0.muted = true }
     }
-    let r = Runtime.reconciler(set, calls, journal, clock, locker: locker)
-    let outcome = try await clock.run { try await r.runOnce() }
+    let r = Runtime.reconcile(set, calls, journal, clock, locker: locker)
+    let outcome = try await clock.run { try await r() }
     #expect(outcome.plan.changes.contains { $0.action == .mute }, "planned from the first read")
     #expect(calls.reads.first == World.conv, "read again under the lock")
     #expect(!calls.calls.contains { $0.what == "mute" }, "not sent: the fresh plan has nothing to do")
@@ -109,8 +112,8 @@ enum Runtime {
     let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
     let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
     let journal = MemoryJournal()
-    let r = Runtime.reconciler(set, calls, journal, clock, locker: RacingLocker {})
-    let outcome = try await clock.run { try await r.runOnce() }
+    let r = Runtime.reconcile(set, calls, journal, clock, locker: RacingLocker {})
+    let outcome = try await clock.run { try await r() }
     #expect(outcome.report?.items.map(\.result) == [.confirmed])
     #expect(calls.calls.map(\.what) == ["mute"])
     // The confirming read is the only conversation read: the plan was not made again.
@@ -136,8 +139,8 @@ extension ReconcilerTests {
         conversation: bad, participant: World.customerP, policy: "p1", directive: "d", status: .ok),
     ])
     #expect(JournalState(journal.records, workspace: "default").leases.contains { $0.conversation == bad })
-    let r = Runtime.reconciler(set, calls, journal, clock)
-    let outcome = try await clock.run { try await r.runOnce() }
+    let r = Runtime.reconcile(set, calls, journal, clock)
+    let outcome = try await clock.run { try await r() }
     #expect(!calls.extraAsked.contains(bad) && !calls.reads.contains(bad), "never read")
     #expect(!calls.calls.contains { $0.conversation == bad }, "nothing sent: \(calls.calls)")
     #expect(
@@ -363,5 +366,87 @@ final class Counter: Sendable {
       $0 += 1
       return $0
     }
+  }
+}
+
+/// The scopes of a reconcile: what each reads and keeps follows from the scope alone.
+@Suite struct ReconcileScopeTests {
+  func saved(_ set: PolicySet, _ calls: ServedCalls) async throws -> (SavedPlan, [PlannedChange]) {
+    let live = try await calls.read(LiveReadRequest(set: set)).live
+    let plan = Planner(wholeSet: true).plan(set, live: live, leases: [], now: Runtime.t0)
+    let saved = SavedPlan(
+      plan, set: set, workspace: "default", target: "sandbox", notAfter: Runtime.t0 + 600,
+      planId: "3f6c1a2e-9b7d-4e21-8c55-0a1b2c3d4e5f")
+    return (saved, try saved.check(now: Runtime.t0, target: "sandbox", workspace: "default"))
+  }
+
+  /// `apply --plan` goes through the reconcile: the saved mute is sent once, and the same plan run
+  /// again is refused (it applies once), with nothing sent.
+  @Test func aSavedPlanIsCarriedOutOnceThroughItsScope() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    let journal = MemoryJournal()
+    let (plan, changes) = try await saved(set, calls)
+    #expect(changes.map(\.action) == [.mute])
+    let r = Reconcile.saved(
+      plan, changes: changes, workspace: "default", source: calls, clock: clock, journal: journal, run: "r1")
+    let e = Reconcile.Execution(executor: calls, locker: FreeLocks(), parallelism: 4)
+    let outcome = try await clock.run { try await r.run(e) }
+    #expect(outcome.report?.items.map(\.result) == [.confirmed])
+    #expect(calls.calls.map(\.what) == ["mute"])
+    #expect(journal.records.contains { $0.plan == plan.planId }, "its intents name the plan")
+    // Unmuted again by hand: the call is as planned, but the plan was applied.
+    calls.change(World.conv, World.customerP) { $0.muted = false }
+    var rerun = r
+    rerun.run = "r2"
+    let again = rerun
+    await #expect(throws: SavedPlanError.self) { try await clock.run { try await again.run(e) } }
+    #expect(calls.calls.map(\.what) == ["mute"], "nothing sent the second time")
+  }
+
+  /// A call that changed since the plan was made refuses the whole plan before anything is done.
+  @Test func aSavedPlanWhoseCallChangedIsRefusedWhole() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    let journal = MemoryJournal()
+    let (plan, changes) = try await saved(set, calls)
+    calls.change(World.conv, World.adaP) { $0.muted = true }
+    let r = Reconcile.saved(
+      plan, changes: changes, workspace: "default", source: calls, clock: clock, journal: journal, run: "r1")
+    let e = Reconcile.Execution(executor: calls, locker: FreeLocks(), parallelism: 4)
+    await #expect(throws: SavedPlanError.self) { try await clock.run { try await r.run(e) } }
+    #expect(calls.calls.isEmpty && journal.records.isEmpty, "nothing sent, nothing journalled")
+  }
+
+  /// The on-time loop's scope keeps the due revert and nothing the full plan would add: here the
+  /// policy would mute the agent too, but only the customer's lease is due.
+  @Test func dueRevertsKeepOnlyRevertsAndPrunes() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let spec = "  mute:\n    - purpose: customer\n      for: 30s\n    - purpose: agent\n      for: 30s\n"
+    let set = try #require(compile(Runtime.files(spec)).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    // The customer was muted a minute ago for 30 s: its lease is due.
+    let journal = MemoryJournal([
+      JournalRecord(
+        kind: .intent, id: "old-1", at: Runtime.t0 - 60, workspace: "default", run: "old", action: .mute,
+        conversation: World.conv, participant: World.customerP, policy: "p1", directive: "x", reason: nil,
+        leaseEnds: Runtime.t0 - 30),
+      JournalRecord(
+        kind: .outcome, id: "old-1", at: Runtime.t0 - 60, workspace: "default", run: "old", action: .mute,
+        conversation: World.conv, participant: World.customerP, policy: "p1", directive: "x", status: .ok),
+    ])
+    calls.change(World.conv, World.customerP) { $0.muted = true }
+    let full = Reconcile(
+      .full(), set: set, wholeSet: true, workspace: "default", source: calls, clock: clock, journal: journal,
+      run: "r1")
+    let planned = try await clock.run { try await full.plan() }
+    #expect(Set(planned.plan.changes.map(\.action)).isSuperset(of: [.revert, .mute]))
+    var scoped = full
+    scoped.scope = .dueReverts(World.conv, snapshot: nil)
+    let due = scoped
+    let reverts = try await clock.run { try await due.plan() }
+    #expect(reverts.plan.changes.map(\.action) == [.revert])
   }
 }

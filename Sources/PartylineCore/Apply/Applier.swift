@@ -26,13 +26,12 @@ public struct Applier: Sendable {
   public var clock: any RuntimeClock
   /// Told each outcome as it is journalled and each change's confirmation (not in a dry run).
   public var events: @Sendable (ApplyEvent) -> Void
-  /// `--dry-run`: the same path, with an executor that records; nothing to confirm.
-  public var dryRun = false
-  /// Runs before a conversation's changes: locks it and re-plans it under the lock (another run may
-  /// have acted since the plan was made). A throw leaves the conversation alone and is reported in
-  /// `lockFailures`. The lock is released when the conversation's changes are done, so a run holds a
-  /// conversation only while it acts on it.
-  public var prepare: (@Sendable (String, [PlannedChange]) async throws -> PreparedConversation)?
+  /// `--dry-run`: the same path with an executor that only records (nothing to confirm or journal).
+  public var dryRun: Bool { executor.recordsOnly }
+  /// Runs before a conversation's changes: locks it and checks them under the lock (see
+  /// `ConversationGuard`). The lock is released when the conversation's changes are done, so a run
+  /// holds a conversation only while it acts on it.
+  public var guarding: (any ConversationGuard)?
   /// Shared by the conversations of a run: when the confirming read should come.
   public var timing: ConfirmationTiming? = nil
   /// How long a mute may wait for the rate budget to promise its revert before it is reported as
@@ -111,9 +110,9 @@ public struct Applier: Sendable {
   func prepareAndApply(_ cid: String, _ planned: [PlannedChange]) async -> (
     items: [ApplyReport.Item], lockFailure: (String, String)?
   ) {
-    guard let prepare else { return (await applyConversation(cid, planned), nil) }
+    guard let guarding else { return (await applyConversation(cid, planned), nil) }
     let prepared: PreparedConversation
-    do { prepared = try await prepare(cid, planned) } catch { return ([], (cid, "\(error)")) }
+    do { prepared = try await guarding.prepare(cid, planned) } catch { return ([], (cid, "\(error)")) }
     var items: [ApplyReport.Item] = []
     var due: [PlannedChange] = []
     for c in prepared.changes where c.isChange {

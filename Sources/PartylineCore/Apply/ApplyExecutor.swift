@@ -23,6 +23,9 @@ public protocol ApplyExecutor: Sendable {
   func reserve() async throws -> (any Sendable)?
   /// Gives back a slot that was not spent.
   func refund(_ reservation: (any Sendable)?) async
+  /// Whether the executor only records the calls it would make (`--dry-run`): then nothing is locked,
+  /// journalled or confirmed.
+  var recordsOnly: Bool { get }
 }
 
 extension ApplyExecutor {
@@ -34,4 +37,6 @@ extension ApplyExecutor {
   public func reserve() async throws -> (any Sendable)? { nil }
   /// By default there is nothing to give back.
   public func refund(_ reservation: (any Sendable)?) async {}
+  /// By default the executor makes its calls.
+  public var recordsOnly: Bool { false }
 }

@@ -9,6 +9,9 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
   /// `say` is told each call as it would be made.
   public init(say: @escaping @Sendable (String) -> Void) { self.say = say }
 
+  /// It only records.
+  public var recordsOnly: Bool { true }
+
   /// The calls it would have made, in order.
   public var calls: [String] { recorded.withLock { $0 } }
 

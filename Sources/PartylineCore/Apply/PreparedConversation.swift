@@ -14,3 +14,11 @@ public struct PreparedConversation: Sendable {
     self.lock = lock
   }
 }
+
+/// What a conversation goes through before the applier acts on it: its lock, and the check, under the
+/// lock, that the changes are still due (another run may have acted since the plan was made). A throw
+/// leaves the conversation alone and is reported in `ApplyReport.lockFailures`.
+public protocol ConversationGuard: Sendable {
+  /// Locks `conversation` and returns the changes still due with the lock to release once done.
+  func prepare(_ conversation: String, _ planned: [PlannedChange]) async throws -> PreparedConversation
+}

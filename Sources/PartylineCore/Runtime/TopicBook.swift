@@ -7,7 +7,7 @@ actor TopicBook {
 
   func setPolling() { polling = true }
 
-  func learn(_ outcome: Reconciler.Outcome) {
+  func learn(_ outcome: Reconcile.Outcome) {
     guard let set = outcome.set else { return }
     discovery = outcome.discovery
     var queues = Set(discovery.discovery.queues.values)

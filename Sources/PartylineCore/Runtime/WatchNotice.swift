@@ -12,7 +12,7 @@ public enum WatchNotice: Sendable {
   }
 
   /// A reconcile ran (its outcome may hold no report: nothing to do).
-  case reconciled(Reconciler.Outcome, Loop)
+  case reconciled(Reconcile.Outcome, Loop)
   /// The journal was compacted (once a day).
   case compacted(CompactionReport)
   /// A reconcile or a read of the journal failed; the loop goes on.

@@ -73,20 +73,24 @@ public struct Watcher: Sendable {
     self.runId = runId
   }
 
-  /// A reconcile of this watcher (`focus`: the on-time loop's and the events' conversations).
-  func reconciler(_ set: PolicySet, focus: Set<String>?, readAt: Double = .infinity) -> Reconciler {
-    var r = Reconciler(
-      set: set, wholeSet: wholePaths && (!set.policies.isEmpty || allowEmpty), workspace: workspace,
-      source: source, executor: executor, clock: clock, journal: journal, locker: locker,
-      parallelism: parallelism, dryRun: false, run: runId())
-    r.confirmTimeout = confirmTimeout
-    r.events = applyEvents
-    r.focus = focus
+  /// A reconcile of this watcher.
+  func reconcile(_ scope: ReconcileScope, _ set: PolicySet, readAt: Double = .infinity) -> Reconcile {
+    var r = Reconcile(
+      scope, set: set, wholeSet: wholePaths && (!set.policies.isEmpty || allowEmpty), workspace: workspace,
+      source: source, clock: clock, journal: journal, run: runId())
     r.policiesReadAt = readAt
-    r.revertsOnly = focus != nil
-    r.timing = timing
-    r.revertSlack = revertSlack
     return r
+  }
+
+  /// How this watcher's reconciles carry out their changes (`executor`: the event executor for a
+  /// reconcile from an event's snapshot, confirmed by the call's next event).
+  func execution(_ executor: (any ApplyExecutor)? = nil) -> Reconcile.Execution {
+    var e = Reconcile.Execution(executor: executor ?? self.executor, locker: locker, parallelism: parallelism)
+    e.confirmTimeout = confirmTimeout
+    e.events = applyEvents
+    e.timing = timing
+    e.revertSlack = revertSlack
+    return e
   }
 
   private let timing = ConfirmationTiming()
@@ -173,21 +177,20 @@ public struct Watcher: Sendable {
       var next = clock.now() + interval
       do {
         // With invalid files the set in force is older than the files: prune nothing new.
-        var full = reconciler(set, focus: nil, readAt: rejected.isEmpty ? readAt : 0)
         // When the budget cannot read every call every interval, read fewer (those with work due,
         // then those read longest ago) rather than starve the changes, and say so once.
         let allowance = await budget.readAllowance(over: interval)
         let calls = Set(Planner.reads(for: set).conversations).count
-        if calls > allowance {
-          full.readLimit = allowance
-          if !saidReads {
-            saidReads = true
-            await notify(
-              .readsLimited(
-                allowance: allowance, limit: await budget.limit(), interval: interval, calls: calls))
-          }
+        let limit = calls > allowance ? allowance : nil
+        // With invalid files the set in force is older than the files: prune nothing new.
+        let full = reconcile(.full(readLimit: limit), set, readAt: rejected.isEmpty ? readAt : 0)
+        if limit != nil, !saidReads {
+          saidReads = true
+          await notify(
+            .readsLimited(allowance: allowance, limit: await budget.limit(), interval: interval, calls: calls)
+          )
         }
-        let outcome = try await full.runOnce()
+        let outcome = try await full.run(execution())
         await book.learn(outcome)
         signal.wake()  // the on-time loop learns of the leases this run opened
         await notify(.reconciled(outcome, .full))
@@ -281,20 +284,14 @@ public struct Watcher: Sendable {
     dispatcher: EventDispatcher, signal: RunSignal
   ) async {
     let set = await current.set
-    var r = reconciler(set, focus: [cid])
-    r.revertsOnly = false
-    r.followAdds = false
-    if let snapshot {
-      r.snapshots = [cid: snapshot]
-      r.executor = eventExecutor
-    }
+    let r = reconcile(.call(cid, snapshot: snapshot, given: await book.given(for: cid, in: set)), set)
+    var e = execution(snapshot == nil ? nil : eventExecutor)
     // A mute the budget cannot promise yet waits on this call's task, up to a window, in line with
     // the others held back (oldest first); a newer event of the call ends the wait and plans again.
-    r.admissionWait = await budget.window()
-    r.superseded = { await dispatcher.hasNewer($0) }
-    r.given = await book.given(for: cid, in: set)
+    e.admissionWait = await budget.window()
+    e.superseded = { await dispatcher.hasNewer($0) }
     do {
-      let outcome = try await r.runOnce()
+      let outcome = try await r.run(e)
       await notify(.reconciled(outcome, .event))
       signal.wake()
     } catch {
@@ -357,20 +354,21 @@ public struct Watcher: Sendable {
           retryAt[cid] = now + Backoff.watch.delay(attempt: attempts[cid]!)
           await running.insert(cid)
           let set = await current.set
-          var reconcile = reconciler(set, focus: [cid])
           // At the floor: a call whose latest event (no gap since) shows every participant due still
           // muted and connected is reverted from that snapshot, and confirmed by its next event — the
           // revert costs its unmute alone. A stale snapshot can only make the unmute go out (which is
           // due anyway); a retry reads the call.
-          if attempts[cid] == 1, let snapshot = await events?.current(cid),
-            Self.revertable(open.filter { $0.conversation == cid && $0.endsAt <= now }, from: snapshot)
+          var snapshot: LiveConversation? = nil
+          if attempts[cid] == 1, let current = await events?.current(cid),
+            Self.revertable(open.filter { $0.conversation == cid && $0.endsAt <= now }, from: current)
           {
-            reconcile.snapshots = [cid: snapshot]
-            reconcile.executor = eventExecutor
+            snapshot = current
           }
+          let r = reconcile(.dueReverts(cid, snapshot: snapshot), set)
+          let e = execution(snapshot == nil ? nil : eventExecutor)
           reverts.addTask {
             do {
-              let outcome = try await budget.urgent { [reconcile] in try await reconcile.runOnce() }
+              let outcome = try await budget.urgent { try await r.run(e) }
               await notify(.reconciled(outcome, .revert))
             } catch {
               await notify(.failed("\(error)"))

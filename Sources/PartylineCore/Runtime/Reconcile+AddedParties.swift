@@ -1,4 +1,4 @@
-extension Reconciler {
+extension Reconcile {
   /// Adds of a role with `muted: true` (an observer) confirmed by this run: their conversations.
   func addsOfMutedRoles(_ report: ApplyReport) -> [PlannedChange] {
     report.items.filter {
@@ -11,9 +11,11 @@ extension Reconciler {
   /// it unmuted until the next run, wait (up to `confirmTimeout`) for it to connect and mute it now, so
   /// one apply converges: "apply, then plan is empty" holds for observers too.
   /// `bound` is the set as this run planned it (select policies bound to their calls).
-  func muteAddedPartiesOnceConnected(_ adds: [PlannedChange], bound: PolicySet) async throws -> ApplyReport? {
-    guard !adds.isEmpty, !dryRun else { return nil }
-    let deadline = clock.now() + confirmTimeout
+  func muteAddedPartiesOnceConnected(
+    _ adds: [PlannedChange], bound: PolicySet, execution: Execution
+  ) async throws -> ApplyReport? {
+    guard !adds.isEmpty, !execution.dryRun else { return nil }
+    let deadline = clock.now() + execution.confirmTimeout
     var waiting = adds
     var ready = Set<String>()
     var interval = 0.25
@@ -45,8 +47,7 @@ extension Reconciler {
     guard !ready.isEmpty else { return nil }
     var again = self
     again.set = bound
-    again.focus = ready
-    again.onlyActions = [.mute]
-    return try await again.runOnce().report
+    again.scope = .addedParties(ready)
+    return try await again.run(execution).report
   }
 }
