@@ -81,8 +81,9 @@ struct WatchEndpoints: Sendable {
   static func readiness(_ s: Sources) async -> (ready: Bool, body: JSONValue) {
     let snapshot = s.status.snapshot
     let leases = await s.leases().filter { $0.status == .open }
-    let reachable = snapshot.stateReachable && s.stateReachable()
-    let ready = s.status.ready && s.stateReachable()
+    let storeAnswers = s.stateReachable()
+    let reachable = snapshot.stateReachable && storeAnswers
+    let ready = s.status.ready(snapshot) && storeAnswers
     let body = JSONValue.object([
       ("status", .string(ready ? "ready" : "not ready")),
       ("role", .string(snapshot.role.rawValue)),

@@ -72,8 +72,11 @@ final class WatchStatus: Sendable {
   /// Whether an orchestrator should count this process ready: leading or standing by (or the single
   /// watcher) with its state store answering and, when leading on events, its stream connected or
   /// polling.
-  var ready: Bool {
-    let s = snapshot
+  var ready: Bool { ready(snapshot) }
+
+  /// Whether `s` is ready (see `ready`): decided from one snapshot, so a body that shows the snapshot
+  /// agrees with the verdict.
+  func ready(_ s: Snapshot) -> Bool {
     switch s.role {
     case .starting: return false
     case .standby: return s.stateReachable
