@@ -9,7 +9,7 @@ struct FixtureReader {
   var knownUsers: Set<String> = []
   var knownQueues: Set<String> = []
 
-  mutating func error(_ id: String, _ message: String, _ node: Node) {
+  mutating func error(_ id: DiagnosticID, _ message: String, _ node: Node) {
     diagnostics.append(Diagnostic(id: id, message: message, range: node.range))
   }
 
@@ -31,12 +31,12 @@ struct FixtureReader {
   mutating func string(_ node: Node?, _ what: String) -> String? {
     guard let node else { return nil }
     guard node.kind == .scalar, node.coreType != .null else {
-      error("type_mismatch", "expected a string for \(what), found \(node.typeName)", node)
+      error(.typeMismatch, "expected a string for \(what), found \(node.typeName)", node)
       return nil
     }
     let text = node.text
     if text.isEmpty {
-      error("invalid_value", "\(what) must not be empty", node)
+      error(.invalidValue, "\(what) must not be empty", node)
       return nil
     }
     return text
@@ -72,7 +72,7 @@ struct FixtureReader {
       guard let id = string(f["id"], "a client's 'id'"), let secret = string(f["secret"], "'secret'")
       else { continue }
       if seenClients[id] != nil {
-        error("duplicate_id", "client '\(id)' is defined twice", f["id"]!)
+        error(.duplicateId, "client '\(id)' is defined twice", f["id"]!)
       }
       seenClients[id] = f["id"]
       var permissions: [String] = []
@@ -80,7 +80,7 @@ struct FixtureReader {
         guard let name = string(p, "a permission") else { continue }
         if !SimPermissions.isValid(name) {
           error(
-            "unknown_permission",
+            .unknownPermission,
             "unknown permission '\(name)'\(hint(name, SimPermissions.known)) (see docs/genesys-api.md §3)", p)
         }
         permissions.append(name)
@@ -90,7 +90,7 @@ struct FixtureReader {
         lifetime = SimDuration.parse(node.text)
         if lifetime == nil || node.kind != .scalar {
           error(
-            "invalid_value", "'tokenLifetime' must be a duration such as '24h', '30m', '90s' or '500ms'", node
+            .invalidValue, "'tokenLifetime' must be a duration such as '24h', '30m', '90s' or '500ms'", node
           )
         }
       }
@@ -101,12 +101,12 @@ struct FixtureReader {
             if value.kind == .scalar, value.coreType == .int, let n = Int(value.text), n >= 0 {
               limits[key.text] = n
             } else {
-              error("invalid_value", "a limit's value must be a non-negative integer", value)
+              error(.invalidValue, "a limit's value must be a non-negative integer", value)
             }
           }
         } else {
           error(
-            "type_mismatch",
+            .typeMismatch,
             "expected a mapping of limit keys to values for 'limits', found \(node.typeName)", node)
         }
       }
@@ -121,7 +121,7 @@ struct FixtureReader {
       }
       guard let id = string(f["id"], "a queue's 'id'"), let name = string(f["name"], "a queue's 'name'")
       else { continue }
-      if seenQueues[id] != nil { error("duplicate_id", "queue '\(id)' is defined twice", f["id"]!) }
+      if seenQueues[id] != nil { error(.duplicateId, "queue '\(id)' is defined twice", f["id"]!) }
       seenQueues[id] = f["id"]
       fixture.queues.append(.init(id: id, name: name))
     }
@@ -133,7 +133,7 @@ struct FixtureReader {
             guard let name = string(p, "a permission") else { continue }
             if !SimPermissions.isValid(name) {
               error(
-                "unknown_permission", "unknown permission '\(name)'\(hint(name, SimPermissions.known))", p)
+                .unknownPermission, "unknown permission '\(name)'\(hint(name, SimPermissions.known))", p)
             }
             names.append(name)
           }
@@ -141,7 +141,7 @@ struct FixtureReader {
         }
       } else {
         error(
-          "type_mismatch", "expected a mapping of topic patterns to permission lists for 'topicPermissions'",
+          .typeMismatch, "expected a mapping of topic patterns to permission lists for 'topicPermissions'",
           node)
       }
     }
@@ -154,7 +154,7 @@ struct FixtureReader {
       else { continue }
       guard let id = string(f["id"], "a user's 'id'"), let name = string(f["name"], "a user's 'name'")
       else { continue }
-      if seenUsers[id] != nil { error("duplicate_id", "user '\(id)' is defined twice", f["id"]!) }
+      if seenUsers[id] != nil { error(.duplicateId, "user '\(id)' is defined twice", f["id"]!) }
       seenUsers[id] = f["id"]
       let email = string(f["email"], "'email'")
       let presence = string(f["presence"], "'presence'") ?? "Available"
@@ -171,25 +171,25 @@ struct FixtureReader {
       else { continue }
       guard let id = string(f["id"], "a conversation's 'id'") else { continue }
       if !seenConversations.insert(id).inserted {
-        error("duplicate_id", "conversation '\(id)' is defined twice", f["id"]!)
+        error(.duplicateId, "conversation '\(id)' is defined twice", f["id"]!)
       }
       var maxParticipants: Int?
       if let node = f["maxParticipants"] {
         if node.kind == .scalar, node.coreType == .int, let n = Int(node.text), n >= 1 {
           maxParticipants = n
         } else {
-          error("invalid_value", "'maxParticipants' must be a positive integer", node)
+          error(.invalidValue, "'maxParticipants' must be a positive integer", node)
         }
       }
       let queue = string(f["queue"], "'queue'")
       if let queue, seenQueues[queue] == nil, !knownQueues.contains(queue) {
         error(
-          "unknown_queue", "conversation refers to queue '\(queue)', which 'queues' does not define",
+          .unknownQueue, "conversation refers to queue '\(queue)', which 'queues' does not define",
           f["queue"]!)
       }
       let direction = string(f["direction"], "'direction'") ?? "inbound"
       if direction != "inbound" && direction != "outbound" {
-        error("invalid_value", "'direction' must be 'inbound' or 'outbound'", f["direction"]!)
+        error(.invalidValue, "'direction' must be 'inbound' or 'outbound'", f["direction"]!)
       }
       var participants: [SimFixture.Participant] = []
       for p in sequence(f["participants"], "'participants'") {
@@ -204,18 +204,18 @@ struct FixtureReader {
           let state = string(pf["state"], "'state'")
         else { continue }
         if !seenParticipants.insert(pid).inserted {
-          error("duplicate_id", "participant '\(pid)' is defined twice", pf["id"]!)
+          error(.duplicateId, "participant '\(pid)' is defined twice", pf["id"]!)
         }
         if !callStates.contains(state) {
           error(
-            "invalid_value",
+            .invalidValue,
             "unknown call state '\(state)'\(hint(state, callStates)); one of \(callStates.joined(separator: ", "))",
             pf["state"]!)
         }
         let user = string(pf["user"], "'user'")
         if let user, seenUsers[user] == nil, !knownUsers.contains(user) {
           error(
-            "unknown_user", "participant refers to user '\(user)', which 'users' does not define", pf["user"]!
+            .unknownUser, "participant refers to user '\(user)', which 'users' does not define", pf["user"]!
           )
         }
         participants.append(

@@ -195,7 +195,7 @@ public struct SimFixture: Sendable, Equatable {
     guard parsed.documents.count == 1 else {
       return .failure([
         Diagnostic(
-          id: "fixture_documents",
+          id: .fixtureDocuments,
           message: "a fixture holds exactly one document, found \(parsed.documents.count)",
           range: SourceRange(file: parsed.file, line: 1, column: 1))
       ])

@@ -50,7 +50,7 @@ public struct CallDiscovery: Sendable {
         for place in places {
           out.discovery.findings.append(
             Diagnostic(
-              id: "user_not_found", message: "user '\(email)' was not found in the directory", range: place))
+              id: .userNotFound, message: "user '\(email)' was not found in the directory", range: place))
         }
       }
     }
@@ -80,7 +80,7 @@ extension CallDiscovery {
   /// A queue name that did not resolve: the diagnostic's id and message.
   public struct QueueProblem: Error {
     /// The diagnostic's id: `ambiguous_queue` or `queue_not_found`.
-    public var id: String
+    public var id: DiagnosticID
     /// The diagnostic's message: the queues of that name, or those whose names start so.
     public var message: String
   }
@@ -96,7 +96,7 @@ extension CallDiscovery {
     if exact.count > 1 {
       return .failure(
         QueueProblem(
-          id: "ambiguous_queue",
+          id: .ambiguousQueue,
           message:
             "queue name '\(name)' is ambiguous: \(exact.map { "'\($0.name ?? "")' (\($0.id))" }.joined(separator: ", ")); use the queue's id"
         ))
@@ -104,7 +104,7 @@ extension CallDiscovery {
     let near = try await client.queues(named: name + "*").compactMap(\.name).prefix(5).map { "'\($0)'" }
     return .failure(
       QueueProblem(
-        id: "queue_not_found",
+        id: .queueNotFound,
         message: "queue '\(name)' was not found"
           + (near.isEmpty ? "" : "; queues whose names start so: \(near.joined(separator: ", "))")))
   }

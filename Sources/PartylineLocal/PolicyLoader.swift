@@ -27,7 +27,7 @@ public struct PolicyLoader: Sendable {
       guard stat(path, &st) == 0 else {
         diagnostics.append(
           Diagnostic(
-            id: "path_not_found", message: "no such file or directory",
+            id: .pathNotFound, message: "no such file or directory",
             range: SourceRange(file: path, line: 1, column: 1)))
         continue
       }
@@ -53,7 +53,7 @@ public struct PolicyLoader: Sendable {
       var st = stat()
       guard lstat(full, &st) == 0 else { continue }
       let isPolicy = name.hasSuffix(".yaml") || name.hasSuffix(".yml")
-      func warn(_ id: String, _ message: String, _ severity: Diagnostic.Severity = .warning) {
+      func warn(_ id: DiagnosticID, _ message: String, _ severity: Diagnostic.Severity = .warning) {
         var d = Diagnostic(
           severity, id: id, message: message, range: SourceRange(file: full, line: 1, column: 1))
         d.quotesSource = false  // never read to show a line: it is not ours, or would block
@@ -67,12 +67,12 @@ public struct PolicyLoader: Sendable {
       case S_IFLNK:
         guard isPolicy else { continue }
         guard let target = Self.realPath(full) else {
-          warn("policy_link_broken", "a symbolic link to nothing: skipped")
+          warn(.policyLinkBroken, "a symbolic link to nothing: skipped")
           continue
         }
         guard target.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
           warn(
-            "policy_link_outside",
+            .policyLinkOutside,
             "a symbolic link that leaves '\(root)': refused (a policy file must live in the directory it was found in)",
             .error)
           continue
@@ -81,10 +81,10 @@ public struct PolicyLoader: Sendable {
         if stat(target, &t) == 0, (t.st_mode & S_IFMT) == S_IFREG {
           found.append(full)
         } else {
-          warn("policy_not_regular", "a symbolic link to something that is not a regular file: skipped")
+          warn(.policyNotRegular, "a symbolic link to something that is not a regular file: skipped")
         }
       default:
-        if isPolicy { warn("policy_not_regular", "not a regular file (a FIFO, socket or device): skipped") }
+        if isPolicy { warn(.policyNotRegular, "not a regular file (a FIFO, socket or device): skipped") }
       }
     }
   }
@@ -107,7 +107,7 @@ public struct PolicyLoader: Sendable {
       let place = paths.first ?? "."
       result.diagnostics.append(
         Diagnostic(
-          .warning, id: "no_policy_files",
+          .warning, id: .noPolicyFiles,
           message:
             "no policy files (*.yaml, *.yml) found in \(paths.map { "'\($0)'" }.joined(separator: ", "))",
           range: SourceRange(file: place, line: 1, column: 1)))

@@ -27,9 +27,9 @@ public enum ApplySummary {
 
   /// Why a plan with errors is not applied: the limits it breaks, or its errors' ids.
   public static func whyRefused(_ plan: Plan) -> String {
-    let limits: Set<String> = [
-      "capacity_exceeded", "role_max_exceeded", "mute_unmute_conflict", "conflicting_mute",
-    ]
+    let limits: Set<String> = Set(
+      [DiagnosticID.capacityExceeded, .roleMaxExceeded, .muteUnmuteConflict, .conflictingMute].map(\.rawValue)
+    )
     let errors = plan.findings.filter { $0.severity == .error }
     var ids: [String] = []
     for e in errors where !ids.contains(e.id) { ids.append(e.id) }

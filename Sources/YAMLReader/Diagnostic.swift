@@ -13,8 +13,10 @@ public struct Diagnostic: Hashable, Sendable {
 
   /// How serious the finding is.
   public var severity: Severity
+  /// The kind of finding (see `DiagnosticID`, the one list of them).
+  public var kind: DiagnosticID
   /// The stable snake_case identifier of the kind of finding.
-  public var id: String
+  public var id: String { kind.rawValue }
   /// The finding in words.
   public var message: String
   /// Where in the file the finding is.
@@ -40,11 +42,11 @@ public struct Diagnostic: Hashable, Sendable {
 
   /// A finding (an error unless `severity` says otherwise).
   public init(
-    _ severity: Severity = .error, id: String, message: String, range: SourceRange,
+    _ severity: Severity = .error, id: DiagnosticID, message: String, range: SourceRange,
     related: [Related] = []
   ) {
     self.severity = severity
-    self.id = id
+    self.kind = id
     self.message = message
     self.range = range
     self.related = related

@@ -60,7 +60,7 @@ public enum MappingReader {
     guard node.kind == .mapping else {
       diagnostics.append(
         Diagnostic(
-          id: "type_mismatch", message: "expected a mapping for \(what), found \(node.typeName)",
+          id: .typeMismatch, message: "expected a mapping for \(what), found \(node.typeName)",
           range: node.range))
       return nil
     }
@@ -72,7 +72,7 @@ public enum MappingReader {
       guard key.kind == .scalar else {
         diagnostics.append(
           Diagnostic(
-            id: "type_mismatch", message: "expected a string key in \(what), found \(key.typeName)",
+            id: .typeMismatch, message: "expected a string key in \(what), found \(key.typeName)",
             range: key.range))
         continue
       }
@@ -88,7 +88,7 @@ public enum MappingReader {
       } else {
         diagnostics.append(
           Diagnostic(
-            id: "unknown_key",
+            id: .unknownKey,
             message: "unknown key '\(name)' in \(what)\(Suggestions.hint(name, known.names))",
             range: key.range))
       }
@@ -96,7 +96,7 @@ public enum MappingReader {
     for name in required where out[name] == nil {
       diagnostics.append(
         Diagnostic(
-          id: "missing_key", message: "\(what) is missing required key '\(name)'", range: keyRange(node)))
+          id: .missingKey, message: "\(what) is missing required key '\(name)'", range: keyRange(node)))
     }
     return out
   }
@@ -116,7 +116,7 @@ public enum MappingReader {
     guard node.kind == .scalar else {
       diagnostics.append(
         Diagnostic(
-          id: "type_mismatch", message: "expected a string for '\(what())', found \(node.typeName)",
+          id: .typeMismatch, message: "expected a string for '\(what())', found \(node.typeName)",
           range: node.range))
       return nil
     }
@@ -125,7 +125,7 @@ public enum MappingReader {
       let hint = type == .null ? "" : "; quote it if you mean the string '\(node.text)'"
       diagnostics.append(
         Diagnostic(
-          id: "type_mismatch", message: "expected a string for '\(what())', found \(node.typeName)\(hint)",
+          id: .typeMismatch, message: "expected a string for '\(what())', found \(node.typeName)\(hint)",
           range: node.range))
       return nil
     }
@@ -138,7 +138,7 @@ public enum MappingReader {
     guard node.kind == .scalar, node.coreType == .bool else {
       diagnostics.append(
         Diagnostic(
-          id: "type_mismatch", message: "expected true or false for \(what), found \(node.typeName)",
+          id: .typeMismatch, message: "expected true or false for \(what), found \(node.typeName)",
           range: node.range))
       return nil
     }
@@ -151,7 +151,7 @@ public enum MappingReader {
     if node.kind == .scalar, node.coreType == .null { return [] }
     diagnostics.append(
       Diagnostic(
-        id: "type_mismatch", message: "expected a list for \(what), found \(node.typeName)", range: node.range
+        id: .typeMismatch, message: "expected a list for \(what), found \(node.typeName)", range: node.range
       ))
     return nil
   }

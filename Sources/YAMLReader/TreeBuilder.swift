@@ -42,7 +42,7 @@ struct TreeBuilder {
     return roots.map { Node(tree: tree, index: $0) }
   }
 
-  mutating func fail(_ id: String, _ message: String, at mark: yaml_mark_t) {
+  mutating func fail(_ id: DiagnosticID, _ message: String, at mark: yaml_mark_t) {
     diagnostics.append(Diagnostic(id: id, message: message, range: range(mark, mark)))
   }
 
@@ -58,7 +58,7 @@ struct TreeBuilder {
     guard yaml_parser_initialize(&parser) == 1 else {
       diagnostics.append(
         Diagnostic(
-          id: "internal_error", message: "cannot initialise the YAML parser",
+          id: .internalError, message: "cannot initialise the YAML parser",
           range: SourceRange(file: file, line: 1, column: 1)))
       return
     }
@@ -93,9 +93,9 @@ struct TreeBuilder {
         }
       }
       let at = markForOffset(offset)
-      let id =
+      let id: DiagnosticID =
         problem.contains("control character") || problem.contains("Unicode character")
-        ? "invalid_character" : (problem.contains("UTF-8") ? "invalid_utf8" : "yaml_syntax")
+        ? .invalidCharacter : (problem.contains("UTF-8") ? .invalidUTF8 : .yamlSyntax)
       var message = problem
       if p.problem_value >= 0 && !problem.contains("UTF-8") {
         message +=
@@ -110,7 +110,7 @@ struct TreeBuilder {
     if p.error == YAML_MEMORY_ERROR {
       diagnostics.append(
         Diagnostic(
-          id: "internal_error", message: "out of memory while parsing",
+          id: .internalError, message: "out of memory while parsing",
           range: SourceRange(file: file, line: 1, column: 1)))
       return
     }
@@ -121,7 +121,7 @@ struct TreeBuilder {
     let text = p.context.map { "\(problem) \(String(cString: $0))" } ?? problem
     diagnostics.append(
       Diagnostic(
-        id: "yaml_syntax", message: text, range: range(p.problem_mark, p.problem_mark), related: related))
+        id: .yamlSyntax, message: text, range: range(p.problem_mark, p.problem_mark), related: related))
   }
 
   /// libyaml's reader errors carry a byte offset; turn it into a line and a column in scalars.
@@ -173,7 +173,7 @@ struct TreeBuilder {
       let name = ptr.map { String(cString: $0) } ?? ""
       let shown = name.hasPrefix("tag:yaml.org,2002:") ? "!!" + name.dropFirst(18) : name
       fail(
-        "unsupported_tag", "tag '\(shown)' is not allowed here: only the YAML core schema tags are",
+        .unsupportedTag, "tag '\(shown)' is not allowed here: only the YAML core schema tags are",
         at: event.start_mark)
       return nil
     }
@@ -184,7 +184,7 @@ struct TreeBuilder {
     if records.count >= limits.maxNodes {
       diagnostics.append(
         Diagnostic(
-          id: "too_many_nodes", message: "file has more than \(limits.maxNodes) nodes",
+          id: .tooManyNodes, message: "file has more than \(limits.maxNodes) nodes",
           range: SourceRange(file: file, line: Int(record.startLine), column: Int(record.startColumn))))
       return nil
     }
@@ -217,7 +217,7 @@ struct TreeBuilder {
       let length = Int(sc.length)
       if length > limits.maxScalarBytes {
         fail(
-          "scalar_too_long", "scalar is \(length) bytes, more than the limit of \(limits.maxScalarBytes)",
+          .scalarTooLong, "scalar is \(length) bytes, more than the limit of \(limits.maxScalarBytes)",
           at: s)
         return false
       }
@@ -251,7 +251,7 @@ struct TreeBuilder {
     case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
       let isMap = event.type == YAML_MAPPING_START_EVENT
       if stack.count >= limits.maxDepth {
-        fail("nesting_too_deep", "nesting is deeper than the limit of \(limits.maxDepth)", at: s)
+        fail(.nestingTooDeep, "nesting is deeper than the limit of \(limits.maxDepth)", at: s)
         return false
       }
       let tagPtr = isMap ? event.data.mapping_start.tag : event.data.sequence_start.tag
@@ -292,16 +292,16 @@ struct TreeBuilder {
     case YAML_ALIAS_EVENT:
       let name = String(cString: event.data.alias.anchor)
       guard let target = anchors[name] else {
-        fail("yaml_syntax", "unknown alias '*\(name)'", at: s)
+        fail(.yamlSyntax, "unknown alias '*\(name)'", at: s)
         return false
       }
       if stack.contains(where: { $0.node == target }) {
-        fail("recursive_alias", "alias '*\(name)' refers to a node that contains it", at: s)
+        fail(.recursiveAlias, "alias '*\(name)' refers to a node that contains it", at: s)
         return false
       }
       aliasNodes += Int(sizes[Int(target)])
       if aliasNodes > limits.maxAliasNodes {
-        fail("alias_limit_exceeded", "aliases expand to more than \(limits.maxAliasNodes) nodes", at: s)
+        fail(.aliasLimitExceeded, "aliases expand to more than \(limits.maxAliasNodes) nodes", at: s)
         return false
       }
       attach(target)
@@ -367,7 +367,7 @@ struct TreeBuilder {
       let keyText = String(decoding: text[Int(key.offset)..<Int(key.offset + key.count)], as: UTF8.self)
       diagnostics.append(
         Diagnostic(
-          id: "duplicate_key",
+          id: .duplicateKey,
           message: "duplicate key '\(keyText)', first defined at line \(firstKey.startLine)",
           range: range(of: key), related: [.init(message: "first defined here", range: range(of: firstKey))]))
     }

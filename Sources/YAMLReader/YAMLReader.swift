@@ -40,7 +40,7 @@ public struct YAMLReader: Sendable {
         file: file, documents: [],
         diagnostics: [
           Diagnostic(
-            id: "file_too_large",
+            id: .fileTooLarge,
             message: "file is \(bytes.count) bytes, more than the limit of \(limits.maxFileBytes)",
             range: SourceRange(file: file, line: 1, column: 1))
         ])
@@ -54,7 +54,7 @@ public struct YAMLReader: Sendable {
 }
 
 struct FileFailure: Error {
-  var id: String
+  var id: DiagnosticID
   var message: String
 }
 
@@ -64,21 +64,21 @@ func readFile(path: String, maxBytes: Int) -> Result<[UInt8], FileFailure> {
   let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
   if fd < 0 {
     return .failure(
-      FileFailure(id: "unreadable_file", message: "cannot open file: \(String(cString: strerror(errno)))"))
+      FileFailure(id: .unreadableFile, message: "cannot open file: \(String(cString: strerror(errno)))"))
   }
   defer { close(fd) }
   var st = stat()
   guard fstat(fd, &st) == 0 else {
     return .failure(
-      FileFailure(id: "unreadable_file", message: "cannot read file: \(String(cString: strerror(errno)))"))
+      FileFailure(id: .unreadableFile, message: "cannot read file: \(String(cString: strerror(errno)))"))
   }
   guard (st.st_mode & S_IFMT) == S_IFREG else {
-    return .failure(FileFailure(id: "unreadable_file", message: "not a regular file"))
+    return .failure(FileFailure(id: .unreadableFile, message: "not a regular file"))
   }
   let size = Int(st.st_size)
   if size > maxBytes {
     return .failure(
-      FileFailure(id: "file_too_large", message: "file is \(size) bytes, more than the limit of \(maxBytes)"))
+      FileFailure(id: .fileTooLarge, message: "file is \(size) bytes, more than the limit of \(maxBytes)"))
   }
   var bytes = [UInt8](repeating: 0, count: size)
   var got = 0
@@ -87,7 +87,7 @@ func readFile(path: String, maxBytes: Int) -> Result<[UInt8], FileFailure> {
     if n < 0 {
       if errno == EINTR { continue }
       return .failure(
-        FileFailure(id: "unreadable_file", message: "cannot read file: \(String(cString: strerror(errno)))"))
+        FileFailure(id: .unreadableFile, message: "cannot read file: \(String(cString: strerror(errno)))"))
     }
     if n == 0 { break }
     got += n
@@ -96,7 +96,7 @@ func readFile(path: String, maxBytes: Int) -> Result<[UInt8], FileFailure> {
   if got == size && size < maxBytes {
     var probe: UInt8 = 0
     if read(fd, &probe, 1) == 1 {
-      return .failure(FileFailure(id: "file_too_large", message: "file grew while being read"))
+      return .failure(FileFailure(id: .fileTooLarge, message: "file grew while being read"))
     }
   }
   bytes.removeSubrange(got...)

@@ -136,7 +136,7 @@ struct ApplyCommand: AsyncParsableCommand {
 extension ApplyCommand {
   /// Whether the journal had lines that could not be read: apply reverts what it could, then exits 1.
   static func journalDamaged(_ plan: Plan) -> Bool {
-    plan.findings.contains { $0.id == UnreadableRecord.findingId }
+    plan.findings.contains { $0.kind == .journalUnreadable }
   }
 
   /// What became of a run's changes: lock failures and every change not confirmed on stderr, the

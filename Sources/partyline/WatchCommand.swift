@@ -322,11 +322,11 @@ struct WatchCommand: AsyncParsableCommand {
 
   /// Findings about faults around a run that watch repeats at every full reconcile, so a log shows
   /// them while they last: unreadable journal lines, stuck reverts, a writer's clock ahead.
-  static let faultFindings: Set<String> = [UnreadableRecord.findingId, "revert_stuck", "clock_skew"]
+  static let faultFindings: Set<DiagnosticID> = [.journalUnreadable, .revertStuck, .clockSkew]
 
   static func report(_ outcome: Reconcile.Outcome, _ loop: WatchNotice.Loop = .full) {
     if loop == .full {
-      for d in outcome.plan.findings where faultFindings.contains(d.id) { WatchLog.say(d, stamped: true) }
+      for d in outcome.plan.findings where faultFindings.contains(d.kind) { WatchLog.say(d, stamped: true) }
     }
     if let report = outcome.report {
       for (_, reason) in report.lockFailures.sorted(by: { $0.key < $1.key }) {

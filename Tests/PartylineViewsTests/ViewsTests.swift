@@ -139,9 +139,9 @@ enum Fixture {
 
   @Test func aFileThatCannotBeReadShowsNoSourceLine() {
     let d = Diagnostic(
-      id: "invalid_uuid", message: "not a UUID", range: SourceRange(file: "gone.yaml", line: 3, column: 5))
+      id: .invalidId, message: "not a UUID", range: SourceRange(file: "gone.yaml", line: 3, column: 5))
     var renderer = DiagnosticRenderer(style: Style(enabled: false))
-    #expect(renderer.text(d) == "gone.yaml:3:5: error: not a UUID [invalid_uuid]\n")
+    #expect(renderer.text(d) == "gone.yaml:3:5: error: not a UUID [invalid_id]\n")
   }
 }
 

@@ -1,4 +1,5 @@
 public import YAMLReader
+import WireTime
 
 enum CompiledDocument {
   case policy(ConversationPolicy)
@@ -15,12 +16,12 @@ struct DocumentCompiler {
   /// Compiling the entries of a select policy: literal participant ids are refused.
   var selecting = false
 
-  mutating func warning(_ id: String, _ message: String, _ range: SourceRange) {
+  mutating func warning(_ id: DiagnosticID, _ message: String, _ range: SourceRange) {
     warnings.append(Diagnostic(.warning, id: id, message: message, range: range))
   }
 
   mutating func error(
-    _ id: String, _ message: String, _ range: SourceRange, related: [Diagnostic.Related] = []
+    _ id: DiagnosticID, _ message: String, _ range: SourceRange, related: [Diagnostic.Related] = []
   ) {
     diagnostics.append(Diagnostic(id: id, message: message, range: range, related: related))
   }
@@ -49,19 +50,19 @@ struct DocumentCompiler {
     }
     guard let versionNode = top["apiVersion"] else {
       error(
-        "missing_key",
+        .missingKey,
         "document is missing required key 'apiVersion' (expected '\(PolicyCompiler.apiVersion)')",
         keyRange(root))
       return nil
     }
     if let v = string(versionNode, "apiVersion"), v != PolicyCompiler.apiVersion {
       error(
-        "unsupported_api_version", "unsupported apiVersion '\(v)'; expected '\(PolicyCompiler.apiVersion)'",
+        .unsupportedApiVersion, "unsupported apiVersion '\(v)'; expected '\(PolicyCompiler.apiVersion)'",
         versionNode.range)
     }
     guard let kindNode = top["kind"] else {
       error(
-        "missing_key", "document is missing required key 'kind' (ConversationPolicy or Limits)",
+        .missingKey, "document is missing required key 'kind' (ConversationPolicy or Limits)",
         keyRange(root))
       return nil
     }
@@ -71,7 +72,7 @@ struct DocumentCompiler {
     case "Limits": return limits(top).map(CompiledDocument.limits) ?? .invalidLimits(kindNode.range)
     default:
       error(
-        "unsupported_kind",
+        .unsupportedKind,
         "unsupported kind '\(kind)': expected ConversationPolicy or Limits\(Suggestions.hint(kind, PolicyCompiler.kinds))",
         kindNode.range)
       return nil
@@ -97,7 +98,7 @@ struct DocumentCompiler {
               name = s
             } else {
               error(
-                "invalid_name",
+                .invalidName,
                 "invalid name '\(s)': use 1–63 lowercase letters, digits and '-', starting and ending with a letter or digit",
                 n.range)
             }
@@ -107,10 +108,10 @@ struct DocumentCompiler {
         if let l = meta["labels"] { labels = stringMap(l, "metadata.labels") }
       }
     } else {
-      error("missing_key", "ConversationPolicy is missing required key 'metadata'", keyRange(top.node))
+      error(.missingKey, "ConversationPolicy is missing required key 'metadata'", keyRange(top.node))
     }
     guard let specNode = top["spec"] else {
-      error("missing_key", "ConversationPolicy is missing required key 'spec'", keyRange(top.node))
+      error(.missingKey, "ConversationPolicy is missing required key 'spec'", keyRange(top.node))
       return nil
     }
     guard
@@ -126,13 +127,13 @@ struct DocumentCompiler {
     switch (spec.field("conversation"), spec.field("select")) {
     case (nil, nil):
       error(
-        "missing_key",
+        .missingKey,
         "spec needs one of 'conversation' (a call's id) or 'select' (every live call that matches)",
         top.key("spec")?.range ?? keyRange(specNode))
     case (let c?, let s?):
       let later = c.key.range.start.line > s.key.range.start.line ? c : s
       error(
-        "conflicting_keys",
+        .conflictingKeys,
         "spec has both 'conversation' and 'select'; a policy names one call or selects calls, not both",
         later.key.range)
     case (nil, let s?):
@@ -150,7 +151,7 @@ struct DocumentCompiler {
       } else {
         let options = DriftMode.allCases.map(\.rawValue)
         error(
-          "invalid_value",
+          .invalidValue,
           "invalid onDrift '\(s)': expected one of \(options.joined(separator: ", "))\(Suggestions.hint(s, options))",
           d.range)
       }
@@ -180,7 +181,7 @@ struct DocumentCompiler {
           out.queue = .name(s)
         } else {
           error(
-            "invalid_queue",
+            .invalidQueue,
             "invalid queue '\(s)': expected a queue id (UUID) or its exact name (1–255 characters, no control characters or '*')",
             q.range)
           ok = false
@@ -199,14 +200,14 @@ struct DocumentCompiler {
       } else {
         let options = CallDirection.allCases.map(\.rawValue)
         error(
-          "invalid_value",
+          .invalidValue,
           "invalid direction '\(s)': expected one of \(options.joined(separator: ", "))\(Suggestions.hint(s, options))",
           d.range)
         ok = false
       }
     }
     if f.entries.isEmpty {
-      error("empty_select", "spec.select needs at least one of 'queue', 'user' or 'direction'", node.range)
+      error(.emptySelect, "spec.select needs at least one of 'queue', 'user' or 'direction'", node.range)
       return nil
     }
     return ok ? out : nil
@@ -216,7 +217,7 @@ struct DocumentCompiler {
     guard let node else { return [] }
     if node.kind == .scalar && node.coreType == .null { return [] }
     guard node.kind == .sequence else {
-      error("type_mismatch", "expected a list for '\(what())', found \(node.typeName)", node.range)
+      error(.typeMismatch, "expected a list for '\(what())', found \(node.typeName)", node.range)
       return []
     }
     return node.items
@@ -225,7 +226,7 @@ struct DocumentCompiler {
   mutating func stringMap(_ node: Node, _ what: String) -> [String: String] {
     guard node.kind == .mapping else {
       error(
-        "type_mismatch", "expected a mapping of strings for '\(what)', found \(node.typeName)", node.range)
+        .typeMismatch, "expected a mapping of strings for '\(what)', found \(node.typeName)", node.range)
       return [:]
     }
     var out: [String: String] = [:]
@@ -240,7 +241,7 @@ struct DocumentCompiler {
   mutating func id(_ s: String, _ node: Node, _ what: String) -> String? {
     guard let id = Grammar.uuid(s) else {
       error(
-        "invalid_id", "invalid \(what) '\(s)': expected a UUID such as 5f0c2a1e-0b6d-4c1e-9a51-1c2d3e4f5a6b",
+        .invalidId, "invalid \(what) '\(s)': expected a UUID such as 5f0c2a1e-0b6d-4c1e-9a51-1c2d3e4f5a6b",
         node.range)
       return nil
     }
@@ -261,7 +262,7 @@ struct DocumentCompiler {
     }
     if ascii ? atByte : s.contains("@") {
       guard Grammar.isEmail(s) else {
-        error("invalid_email", "invalid email '\(s)' for '\(what)'", node.range)
+        error(.invalidEmail, "invalid email '\(s)' for '\(what)'", node.range)
         return nil
       }
       // Only ASCII passes isEmail: without an uppercase letter, lowercased() is the string itself.
@@ -269,7 +270,7 @@ struct DocumentCompiler {
     }
     guard let id = Grammar.uuid(s) else {
       error(
-        "invalid_id", "invalid user '\(s)' for '\(what)': expected a user id (UUID) or an email", node.range)
+        .invalidId, "invalid user '\(s)' for '\(what)': expected a user id (UUID) or an email", node.range)
       return nil
     }
     return .id(id)
@@ -300,13 +301,13 @@ struct DocumentCompiler {
     }
     guard let first else {
       error(
-        "missing_selector", "\(what) needs one selector: 'participant', 'user' or 'purpose'", keyRange(f.node)
+        .missingSelector, "\(what) needs one selector: 'participant', 'user' or 'purpose'", keyRange(f.node)
       )
       return nil
     }
     if let second {
       error(
-        "multiple_selectors",
+        .multipleSelectors,
         "\(what) has more than one selector ('\(first.name)' and '\(second.name)'); use one entry per selector",
         second.key.range)
       return nil
@@ -315,7 +316,7 @@ struct DocumentCompiler {
     case "participant":
       if selecting {
         error(
-          "participant_in_select",
+          .participantInSelect,
           "a select policy cannot name a participant id: participants of calls that have not started have no ids yet; select by 'purpose' or 'user'",
           first.key.range)
         return nil
@@ -330,7 +331,7 @@ struct DocumentCompiler {
       guard let s = string(first.value, "purpose") else { return nil }
       guard Grammar.isPurpose(s) else {
         error(
-          "invalid_value",
+          .invalidValue,
           "invalid purpose '\(s)': a purpose is a lowercase word such as 'customer' or 'agent'\(Suggestions.hint(s, Grammar.knownPurposes))",
           first.value.range)
         return nil
@@ -338,7 +339,7 @@ struct DocumentCompiler {
       if !Grammar.knownPurposes.contains(s) {
         // A typo here passes silently otherwise: the selector simply never matches.
         warning(
-          "unknown_purpose",
+          .unknownPurpose,
           "purpose '\(s)' is not one the API is known to use"
             + (Suggestions.closest(to: s, in: Grammar.knownPurposes).map { "; did you mean '\($0)'?" }
               ?? " (\(Grammar.knownPurposes.joined(separator: ", ")))"),
@@ -351,21 +352,21 @@ struct DocumentCompiler {
   mutating func duration(_ node: Node, _ what: String) -> PolicyDuration? {
     guard node.kind == .scalar else {
       error(
-        "type_mismatch", "expected a duration for '\(what)' such as '30m', found \(node.typeName)", node.range
+        .typeMismatch, "expected a duration for '\(what)' such as '30m', found \(node.typeName)", node.range
       )
       return nil
     }
     let type = node.coreType
     if type == .int {
       error(
-        "type_mismatch",
+        .typeMismatch,
         "expected a duration for '\(what)', found integer \(node.text); did you mean '\(node.text)m'?",
         node.range)
       return nil
     }
     guard type == .string else {
       error(
-        "type_mismatch", "expected a duration for '\(what)' such as '30m', found \(node.typeName)", node.range
+        .typeMismatch, "expected a duration for '\(what)' such as '30m', found \(node.typeName)", node.range
       )
       return nil
     }
@@ -373,12 +374,12 @@ struct DocumentCompiler {
     switch Grammar.duration(s) {
     case .success(let d): return d
     case .failure(.notPositive):
-      error("invalid_duration", "duration '\(s)' for '\(what)' must be positive", node.range)
+      error(.invalidDuration, "duration '\(s)' for '\(what)' must be positive", node.range)
     case .failure(.tooLarge):
-      error("invalid_duration", "duration '\(s)' for '\(what)' is too large", node.range)
+      error(.invalidDuration, "duration '\(s)' for '\(what)' is too large", node.range)
     case .failure(.malformed):
       error(
-        "invalid_duration",
+        .invalidDuration,
         "invalid duration '\(s)' for '\(what)': use integers with units h, m, s such as '90s', '30m', '1h30m', or ISO-8601 such as 'PT30M'",
         node.range)
     }
@@ -392,7 +393,7 @@ struct DocumentCompiler {
     if let m = top["metadata"] {
       if let meta = fields(m, in: "metadata", known: Self.metadataKeys) {
         if let n = meta["name"], let s = string(n, "metadata.name"), !Grammar.isName(s) {
-          error("invalid_name", "invalid name '\(s)': use 1–63 lowercase letters, digits and '-'", n.range)
+          error(.invalidName, "invalid name '\(s)': use 1–63 lowercase letters, digits and '-'", n.range)
         }
         if let d = meta["description"] { _ = string(d, "metadata.description") }
         if let l = meta["labels"] { _ = stringMap(l, "metadata.labels") }
@@ -409,7 +410,7 @@ struct DocumentCompiler {
     if let m = spec["maxMute"], let d = duration(m, "maxMute") {
       if d > PolicyDuration.hardMaxMute {
         error(
-          "max_mute_too_large", "maxMute '\(d)' is above the hard cap of 2h; it can only be lowered", m.range)
+          .maxMuteTooLarge, "maxMute '\(d)' is above the hard cap of 2h; it can only be lowered", m.range)
       } else {
         limits.maxMute = d
       }
@@ -418,11 +419,11 @@ struct DocumentCompiler {
       if let n = integer(m, "maxParticipants") {
         if n > Limits.hardMaxParticipants {
           error(
-            "max_participants_too_large",
+            .maxParticipantsTooLarge,
             "maxParticipants \(n) is above the hard cap of \(Limits.hardMaxParticipants)",
             m.range)
         } else if n < 1 {
-          error("invalid_value", "maxParticipants must be at least 1, found \(n)", m.range)
+          error(.invalidValue, "maxParticipants must be at least 1, found \(n)", m.range)
         } else {
           limits.maxParticipants = n
         }
@@ -430,14 +431,14 @@ struct DocumentCompiler {
     }
     if let r = spec["roles"] {
       if r.kind != .mapping {
-        error("type_mismatch", "expected a mapping of role names for 'roles', found \(r.typeName)", r.range)
+        error(.typeMismatch, "expected a mapping of role names for 'roles', found \(r.typeName)", r.range)
       } else {
         var roles: [RoleRule] = []
         for (k, v) in r.entries {
           guard let name = string(k, "roles") else { continue }
           guard Grammar.isName(name) else {
             error(
-              "invalid_name", "invalid role name '\(name)': use lowercase letters, digits and '-'", k.range)
+              .invalidName, "invalid role name '\(name)': use lowercase letters, digits and '-'", k.range)
             continue
           }
           var rule = RoleRule(name: name, location: k.range)
@@ -446,7 +447,7 @@ struct DocumentCompiler {
           {
             if let mx = rf["max"], let n = integer(mx, "max") {
               if n < 0 {
-                error("invalid_value", "max must be 0 or more, found \(n)", mx.range)
+                error(.invalidValue, "max must be 0 or more, found \(n)", mx.range)
               } else {
                 rule.max = n
               }
@@ -455,7 +456,7 @@ struct DocumentCompiler {
               if mu.kind == .scalar && mu.coreType == .bool {
                 rule.muted = mu.text.lowercased() == "true"
               } else {
-                error("type_mismatch", "expected true or false for 'muted', found \(mu.typeName)", mu.range)
+                error(.typeMismatch, "expected true or false for 'muted', found \(mu.typeName)", mu.range)
               }
             }
           }
@@ -469,7 +470,7 @@ struct DocumentCompiler {
 
   mutating func integer(_ node: Node, _ what: String) -> Int? {
     guard node.kind == .scalar, node.coreType == .int, let n = Int(node.text) else {
-      error("type_mismatch", "expected an integer for '\(what)', found \(node.typeName)", node.range)
+      error(.typeMismatch, "expected an integer for '\(what)', found \(node.typeName)", node.range)
       return nil
     }
     return n

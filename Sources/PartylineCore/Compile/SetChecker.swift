@@ -7,7 +7,7 @@ struct SetChecker {
   var diagnostics: [Diagnostic] = []
 
   mutating func error(
-    _ id: String, _ message: String, _ range: SourceRange, related: [Diagnostic.Related] = []
+    _ id: DiagnosticID, _ message: String, _ range: SourceRange, related: [Diagnostic.Related] = []
   ) {
     diagnostics.append(Diagnostic(id: id, message: message, range: range, related: related))
   }
@@ -20,7 +20,7 @@ struct SetChecker {
       let at = extra.location ?? SourceRange(file: "", line: 1, column: 1)
       let firstAt = first.location ?? at
       error(
-        "duplicate_limits",
+        .duplicateLimits,
         "a policy set holds at most one Limits document; another is at \(Self.place(firstAt))", at,
         related: [.init(message: "first Limits document", range: firstAt)])
     }
@@ -35,7 +35,7 @@ struct SetChecker {
       if let e = byName[policies[i].name] {
         let earlier = policies[e].location
         error(
-          "duplicate_policy_name",
+          .duplicatePolicyName,
           "policy name '\(policies[i].name)' is already used at \(Self.place(earlier))",
           policies[i].location, related: [.init(message: "first used here", range: earlier)])
       } else {

@@ -29,14 +29,11 @@ public struct UnreadableRecord: Sendable, Hashable {
   /// journal calls for; `apply` exits 1 after them).
   public var finding: Diagnostic {
     var d = Diagnostic(
-      .warning, id: Self.findingId,
+      .warning, id: .journalUnreadable,
       message:
         "journal record cannot be read (\(reason)): skipped; the leases of the other records are kept and reverted",
       range: SourceRange(file: file, line: line, column: 1))
     d.quotesSource = false  // the line is data of unknown origin, never shown
     return d
   }
-
-  /// The id of the finding: `journal_unreadable`.
-  public static let findingId = "journal_unreadable"
 }

@@ -25,7 +25,7 @@ struct PlanRun {
   }
 
   mutating func finding(
-    _ severity: Diagnostic.Severity, _ id: String, _ message: String, _ at: SourceRange?,
+    _ severity: Diagnostic.Severity, _ id: DiagnosticID, _ message: String, _ at: SourceRange?,
     related: [Diagnostic.Related] = []
   ) {
     let range = at ?? SourceRange(file: set.files.first ?? "policies", line: 1, column: 1)
@@ -71,7 +71,7 @@ struct PlanRun {
             directive: "", location: p.location, before: "unknown", after: "unknown",
             explanation: "conversation not found", blocked: "conversation \(cid) was not found"))
         finding(
-          .error, "conversation_not_found", "conversation \(cid) was not found",
+          .error, .conversationNotFound, "conversation \(cid) was not found",
           p.conversationLocation ?? p.location)
       }
       return
@@ -100,7 +100,7 @@ struct PlanRun {
       // the call's next event or reconcile acts once someone is connected.
       if p.boundBy != nil, let reason = call.acting.blocked {
         finding(
-          .warning, "call_unanswered", "policy '\(p.name)': \(reason); acting once someone is connected",
+          .warning, .callUnanswered, "policy '\(p.name)': \(reason); acting once someone is connected",
           p.boundBy?.location ?? p.location)
         changes.append(
           PlannedChange(
@@ -111,7 +111,7 @@ struct PlanRun {
       }
       if let reason = call.acting.blocked {
         finding(
-          .warning, "acting_user_unavailable", "policy '\(p.name)': \(reason)",
+          .warning, .actingUserUnavailable, "policy '\(p.name)': \(reason)",
           p.actAsLocation ?? p.conversationLocation ?? p.location)
       }
       for kind in DirectiveKinds.all { kind.plan(p, &call, &self) }
@@ -128,7 +128,7 @@ struct PlanRun {
 
   mutating func pending(_ target: LiveParticipant, _ p: ConversationPolicy, _ location: SourceRange) {
     finding(
-      .warning, "participant_pending", "\(describe(target)) is \(target.state), not yet connected", location)
+      .warning, .participantPending, "\(describe(target)) is \(target.state), not yet connected", location)
     changes.append(
       noop(target, p, "", location, state: target.state, why: "pending: \(target.state), not yet connected"))
   }
@@ -154,7 +154,7 @@ struct PlanRun {
     case .purpose(let purpose): matches = conv.participants.filter { $0.purpose == purpose }
     case .user(let ref):
       guard let uid = live.userId(ref) else {
-        finding(.error, "user_not_found", "user '\(ref)' was not found in the directory", location)
+        finding(.error, .userNotFound, "user '\(ref)' was not found in the directory", location)
         return []
       }
       matches = conv.participants.filter { $0.userId == uid }
@@ -165,7 +165,7 @@ struct PlanRun {
     }
     if active.isEmpty && !matches.contains(where: { !$0.hasLeft }) {
       finding(
-        .warning, "no_match",
+        .warning, .noMatch,
         matches.isEmpty
           ? "\(selector) matches no participant of conversation \(conv.id)"
           : "\(selector) matches only participants who have left conversation \(conv.id)", location)
@@ -180,7 +180,7 @@ struct PlanRun {
   {
     if let id = ParticipantId(p.id) { return id }
     finding(
-      .error, "invalid_id", "participant id '\(p.id)' of conversation \(conv.id) is not a UUID: not acted on",
+      .error, .invalidId, "participant id '\(p.id)' of conversation \(conv.id) is not a UUID: not acted on",
       location)
     return nil
   }
@@ -228,7 +228,7 @@ struct PlanRun {
   /// or the call ends.
   mutating func stuck(_ subject: String, _ lease: Lease, _ reason: String, _ policy: ConversationPolicy?) {
     finding(
-      .warning, "revert_stuck",
+      .warning, .revertStuck,
       "the revert of \(subject) (policy '\(lease.policy)', lease ended at \(Timestamp.iso8601(lease.endsAt))) is \(reason)",
       policy?.location)
   }

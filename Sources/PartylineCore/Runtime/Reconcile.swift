@@ -170,7 +170,7 @@ public struct Reconcile: Sendable {
     let unreadable = await journal?.unreadable() ?? []
     let skew = retimes.map { lease, record in
       var d = Diagnostic(
-        .warning, id: "clock_skew",
+        .warning, id: .clockSkew,
         message:
           "the mute of participant \(lease.participant) in conversation \(lease.conversation) (policy '\(lease.policy)') is \(record.reason ?? "dated in the future"): a writer's clock is ahead; its lease now ends at \(Timestamp.iso8601(record.leaseEnds ?? 0))",
         range: SourceRange(file: "journal", line: 1, column: 1))

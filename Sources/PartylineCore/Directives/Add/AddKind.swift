@@ -21,10 +21,10 @@ enum AddKind: DirectiveKind {
     }
     var target: AddTarget?
     if first == nil {
-      c.error("missing_selector", "add entry needs one of 'user' or 'address'", c.keyRange(entry))
+      c.error(.missingSelector, "add entry needs one of 'user' or 'address'", c.keyRange(entry))
     } else if let second {
       c.error(
-        "multiple_selectors", "add entry has both 'user' and 'address'; use one entry per participant",
+        .multipleSelectors, "add entry has both 'user' and 'address'; use one entry per participant",
         second.key.range)
     } else if let first, first.name == "user" {
       target = c.userRef(first.value, "user").map(AddTarget.user)
@@ -33,7 +33,7 @@ enum AddKind: DirectiveKind {
         target = .address(s)
       } else {
         c.error(
-          "invalid_phone",
+          .invalidPhone,
           "invalid phone number '\(s)': expected E.164, a '+' and 8 to 15 digits such as '+4930123456'",
           first.value.range)
       }
@@ -44,7 +44,7 @@ enum AddKind: DirectiveKind {
       roleLocation = r.range
       role = c.string(r, "role")
     } else {
-      c.error("missing_key", "add entry is missing required key 'role'", c.keyRange(entry))
+      c.error(.missingKey, "add entry is missing required key 'role'", c.keyRange(entry))
     }
     guard let target, let role else { return nil }
     return AddDirective(target: target, role: role, location: entry.range, roleLocation: roleLocation)
@@ -55,7 +55,7 @@ enum AddKind: DirectiveKind {
     for a in p.add where limits.role(named: a.role) == nil {
       let allowed = limits.roles.map(\.name)
       checker.error(
-        "role_not_allowed",
+        .roleNotAllowed,
         "role '\(a.role)' is not allowed (allowed: \(allowed.joined(separator: ", ")))\(Suggestions.hint(a.role, allowed))",
         a.roleLocation)
     }
@@ -64,7 +64,7 @@ enum AddKind: DirectiveKind {
       if admission.refusals(role: a.role).contains(where: { if case .capacity = $0 { true } else { false } })
       {
         checker.error(
-          "too_many_adds",
+          .tooManyAdds,
           "policy '\(p.name)' adds \(p.add.count) participants, more than maxParticipants \(limits.maxParticipants)",
           a.location)
         break
@@ -86,7 +86,7 @@ enum AddKind: DirectiveKind {
         for case .roleMax(let role, let max) in admission.refusals(role: a.role)
         where reported.insert(role).inserted {
           checker.error(
-            "role_max_exceeded",
+            .roleMaxExceeded,
             "more than \(max) '\(a.role)' added to conversation \(p.conversation); the role allows at most \(max)",
             a.roleLocation)
         }
@@ -115,7 +115,7 @@ enum AddKind: DirectiveKind {
       case .user(let ref):
         subject = "\(ref)"
         guard let uid = run.live.userId(ref) else {
-          run.finding(.error, "user_not_found", "user '\(ref)' was not found in the directory", a.location)
+          run.finding(.error, .userNotFound, "user '\(ref)' was not found in the directory", a.location)
           run.changes.append(
             PlannedChange(
               .add(a.target, role: a.role), conversation: call.cid, subject: subject, policy: p.name,
@@ -154,7 +154,7 @@ enum AddKind: DirectiveKind {
         case .roleMax(_, let max):
           let why =
             "adding '\(subject)' as '\(a.role)' would exceed the role's max of \(max) in conversation \(call.cid)"
-          run.finding(.error, "role_max_exceeded", why, a.roleLocation)
+          run.finding(.error, .roleMaxExceeded, why, a.roleLocation)
           blocked = why
         case .capacity(let count, let capacity):
           let limitText =
@@ -164,7 +164,7 @@ enum AddKind: DirectiveKind {
             ?? "Limits maxParticipants \(run.set.limits.maxParticipants)"
           let why =
             "adding '\(subject)' would make \(count) participants, more than \(capacity) (\(limitText))"
-          run.finding(.error, "capacity_exceeded", why, a.location)
+          run.finding(.error, .capacityExceeded, why, a.location)
           blocked = blocked ?? why
         }
       }

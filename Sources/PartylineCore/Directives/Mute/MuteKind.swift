@@ -18,7 +18,7 @@ enum MuteKind: DirectiveKind {
       duration = c.duration(d, "for")
     } else {
       c.error(
-        "missing_key", "mute entry is missing required key 'for' (how long the mute may last, such as '30m')",
+        .missingKey, "mute entry is missing required key 'for' (how long the mute may last, such as '30m')",
         c.keyRange(entry))
     }
     var reason: String?
@@ -30,7 +30,7 @@ enum MuteKind: DirectiveKind {
       } else {
         let options = MuteAnchor.allCases.map(\.rawValue)
         c.error(
-          "invalid_value",
+          .invalidValue,
           "invalid from '\(s)': expected one of \(options.joined(separator: ", ")) (what the mute's lease is timed from)\(Suggestions.hint(s, options))",
           node.range)
       }
@@ -47,7 +47,7 @@ enum MuteKind: DirectiveKind {
     for m in p.mute where m.duration > limits.maxMute {
       let source = limits.location.map { " (Limits at \(SetChecker.place($0)))" } ?? ""
       checker.error(
-        "duration_exceeds_max_mute",
+        .durationExceedsMaxMute,
         "mute for '\(m.duration)' is longer than maxMute '\(limits.maxMute)'\(source)",
         m.durationLocation)
     }
@@ -64,7 +64,7 @@ enum MuteKind: DirectiveKind {
         if let earlier = mutes[m.selector] {
           if earlier.duration != m.duration {
             checker.error(
-              "conflicting_mute",
+              .conflictingMute,
               "\(m.selector) is muted for '\(m.duration)' here and for '\(earlier.duration)' at \(SetChecker.place(earlier.location))",
               m.durationLocation, related: [.init(message: "other mute", range: earlier.location)])
           }
@@ -78,7 +78,7 @@ enum MuteKind: DirectiveKind {
       for u in policies[i].unmute {
         if let m = mutes[u.selector] {
           checker.error(
-            "mute_unmute_conflict",
+            .muteUnmuteConflict,
             "\(u.selector) is both unmuted here and muted at \(SetChecker.place(m.location))", u.location,
             related: [.init(message: "muted here", range: m.location)])
         }
@@ -103,7 +103,7 @@ enum MuteKind: DirectiveKind {
         if let (other, otherPolicy) = call.mutedBy[target.id] {
           if other.duration != m.duration {
             run.finding(
-              .error, "conflicting_mute",
+              .error, .conflictingMute,
               "\(run.describe(target)) is muted for '\(m.duration)' here and for '\(other.duration)' by policy '\(otherPolicy)' at \(PlanRun.place(other.location))",
               m.location, related: [.init(message: "other mute", range: other.location)])
           }
@@ -199,7 +199,7 @@ extension PlanRun {
             blocked: acting.blocked))
       } else {
         finding(
-          .warning, "drift", "\(describe(target)) was unmuted by someone else; left alone (onDrift: respect)",
+          .warning, .drift, "\(describe(target)) was unmuted by someone else; left alone (onDrift: respect)",
           location)
         changes.append(
           noop(

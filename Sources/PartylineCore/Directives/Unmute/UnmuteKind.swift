@@ -28,7 +28,7 @@ enum UnmuteKind: DirectiveKind {
       for (target, pid) in run.resolve(u.selector, call.conv, location: u.location, policy: p.name) {
         if let (m, otherPolicy) = call.mutedBy[target.id] {
           run.finding(
-            .error, "mute_unmute_conflict",
+            .error, .muteUnmuteConflict,
             "\(run.describe(target)) is unmuted here and muted by policy '\(otherPolicy)' at \(PlanRun.place(m.location))"
               + (p.boundBy != nil ? " (in call \(call.cid), which both select)" : ""),
             u.location, related: [.init(message: "muted here", range: m.location)])
