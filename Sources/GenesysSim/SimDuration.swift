@@ -1,23 +1,16 @@
 public import Foundation
 public import YAMLReader
+import WireTime
 
 /// Durations as the CLI and fixtures write them: `500ms`, `2s`, `1.5s`, `30m`, `24h`, or plain seconds.
 public enum SimDuration {
   /// The longest duration accepted (about 31 years), so every duration fits the integers it becomes.
-  public static let maxSeconds: TimeInterval = 1e9
+  public static let maxSeconds: TimeInterval = DurationText.maxSeconds
 
-  /// The seconds `text` says, or nil when it is not a duration, is negative or is longer than `maxSeconds`.
+  /// The seconds `text` says (`DurationText`'s emulator dialect: `500ms`, `1.5s`, `30m`, `24h`, `7`,
+  /// zero), or nil when it is not a duration or is longer than `maxSeconds`.
   public static func parse(_ text: String) -> TimeInterval? {
-    let t = text.trimmingCharacters(in: .whitespaces)
-    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-    for (suffix, factor) in units where t.hasSuffix(suffix) {
-      let number = t.dropLast(suffix.count)
-      if suffix == "s", number.hasSuffix("m") { continue }
-      guard let v = Double(number), v >= 0, v * factor <= maxSeconds else { return nil }
-      return v * factor
-    }
-    guard let v = Double(t), v >= 0, v <= maxSeconds else { return nil }
-    return v
+    try? DurationText.seconds(text.trimmingCharacters(in: .whitespaces), .emulator).get()
   }
 
   /// The shortest of the forms `parse` reads that says `seconds` exactly.

@@ -3,6 +3,7 @@ import PartylineCore
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews
+import WireTime
 
 /// Every duration flag of plan, apply and watch: `30s`, `5m`, `1h30m`, ISO-8601 `PT5M`, and for short
 /// waits `500ms` or `0.5s`. A bare number is an error with a hint (`did you mean '30s' or '30m'?`):
@@ -39,17 +40,13 @@ struct FlagDuration: Sendable, Hashable, Comparable, CustomStringConvertible, Ex
   }
 
   static func parse(_ text: String) -> Result<FlagDuration, Problem> {
-    if case .success(let d) = Grammar.duration(text) { return .success(.seconds(Double(d.seconds))) }
-    for (suffix, factor) in [("ms", 0.001), ("s", 1.0)] where text.hasSuffix(suffix) {
-      let number = text.dropLast(suffix.count)
-      if suffix == "s", number.hasSuffix("m") { continue }
-      if let v = Double(number), v.isFinite, number.allSatisfy({ $0.isNumber || $0 == "." }) {
-        guard v > 0 else { return .failure(Problem(message: "a duration must be positive")) }
-        return .success(.seconds(v * factor))
-      }
+    switch DurationText.seconds(text, .flag) {
+    case .success(let seconds): return .success(.seconds(seconds))
+    case .failure(.notPositive): return .failure(Problem(message: "a duration must be positive"))
+    case .failure:
+      if let n = Double(text), n <= 0 { return .failure(Problem(message: "a duration must be positive")) }
+      return .failure(Problem(message: Grammar.durationHint(text, example: "30s")))
     }
-    if let n = Double(text), n <= 0 { return .failure(Problem(message: "a duration must be positive")) }
-    return .failure(Problem(message: Grammar.durationHint(text, example: "30s")))
   }
 
   /// The shortest spelling that reads back the same: `30s`, `5m`, `1h30m`, `500ms`.

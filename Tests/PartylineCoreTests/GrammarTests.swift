@@ -1,6 +1,7 @@
 import PartylineCore
 import PartylineTestSupport
 import Testing
+import WireTime
 
 @Suite struct GrammarTests {
   @Test(arguments: [
@@ -16,6 +17,24 @@ import Testing
   ])
   func badDurations(text: String) {
     #expect(throws: Grammar.DurationError.self) { try Grammar.duration(text).get() }
+  }
+
+  /// One grammar, three dialects: what flags and the emulator add to the policy grammar.
+  @Test func theDialectsOfTheOneDurationGrammar() {
+    func read(_ text: String, _ dialect: DurationText.Dialect) -> Double? {
+      try? DurationText.seconds(text, dialect).get()
+    }
+    for (text, seconds) in [("500ms", 0.5), ("1.5s", 1.5), (".5s", 0.5), ("1m30s", 90), ("PT5M", 300)] {
+      #expect(read(text, .flag) == seconds, "\(text)")
+      #expect(read(text, .emulator) == seconds, "\(text)")
+    }
+    for text in ["500ms", "1.5s", "7", "0s", "1.5m"] { #expect(read(text, .policy) == nil, "\(text)") }
+    for text in ["7", "0", "0s", "1..5s", "5msm", "1e3s"] { #expect(read(text, .flag) == nil, "\(text)") }
+    #expect(read("7", .emulator) == 7)
+    #expect(read("0", .emulator) == 0)
+    #expect(read("1.5m", .emulator) == 90)
+    #expect(read("2000000000s", .emulator) == nil, "longer than maxSeconds")
+    #expect(DurationText.seconds("0s", .flag) == .failure(.notPositive))
   }
 
   @Test func canonicalDurationSpelling() {

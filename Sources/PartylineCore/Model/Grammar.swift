@@ -1,3 +1,5 @@
+public import WireTime
+
 /// The grammar of values that policy files hold. Anything that could end up in a URL is checked here.
 public enum Grammar {
   /// Runs `body` over the string's UTF-8 bytes in place (a copy only for a non-contiguous string).
@@ -138,45 +140,11 @@ public enum Grammar {
   ]
 
   /// Why a text is not a duration.
-  public enum DurationError: Error, Equatable {
-    /// Not numbers with units h, m, s in that order (nor ISO-8601 `PT…`).
-    case malformed
-    /// Zero in total.
-    case notPositive
-    /// A number of more than nine digits.
-    case tooLarge
-  }
+  public typealias DurationError = DurationText.Problem
 
-  /// `90s`, `30m`, `1h30m` (units h, m, s in that order, each at most once) or ISO-8601 `PT1H30M`.
+  /// `90s`, `30m`, `1h30m` (units h, m, s in that order, each at most once) or ISO-8601 `PT1H30M`:
+  /// `DurationText`'s policy dialect.
   public static func duration(_ s: String) -> Result<PolicyDuration, DurationError> {
-    var u = Array(s.utf8)
-    var units: [UInt8] = [UInt8(ascii: "h"), UInt8(ascii: "m"), UInt8(ascii: "s")]
-    if u.count > 2 && u[0] == UInt8(ascii: "P") && u[1] == UInt8(ascii: "T") {
-      u.removeFirst(2)
-      units = [UInt8(ascii: "H"), UInt8(ascii: "M"), UInt8(ascii: "S")]
-    }
-    guard !u.isEmpty else { return .failure(.malformed) }
-    let factors = [3600, 60, 1]
-    var total = 0
-    var next = 0
-    var i = 0
-    while i < u.count {
-      var value = 0
-      var digits = 0
-      while i < u.count, u[i] >= 48, u[i] <= 57 {
-        if digits >= 9 { return .failure(.tooLarge) }
-        value = value * 10 + Int(u[i] - 48)
-        digits += 1
-        i += 1
-      }
-      guard digits > 0, i < u.count, let unit = units[next...].firstIndex(of: u[i]) else {
-        return .failure(.malformed)
-      }
-      total += value * factors[unit]
-      next = unit + 1
-      i += 1
-    }
-    guard total > 0 else { return .failure(.notPositive) }
-    return .success(PolicyDuration(seconds: total))
+    DurationText.seconds(s, .policy).map { PolicyDuration(seconds: Int($0)) }
   }
 }
