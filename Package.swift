@@ -61,6 +61,14 @@ let package = Package(
     .target(
       name: "PartylineLocal",
       dependencies: ["PartylineCore", "YAMLReader", .product(name: "SystemPackage", package: "swift-system")]),
+    // Webhook delivery of journal records: a bounded queue, signed, retried, never blocking a run.
+    .target(
+      name: "PartylineWebhook",
+      dependencies: [
+        "PartylineCore", "Backoff", "Loopback", "OrderedJSON", "WireTime",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+      ]),
     // How the engine's results look: diagnostics, plans, the apply summary, the lease table, metrics.
     .target(
       name: "PartylineViews", dependencies: ["PartylineCore", "YAMLReader", "OrderedJSON", "WireTime"]),
@@ -104,6 +112,7 @@ let package = Package(
       name: "partyline",
       dependencies: [
         "PartylineCore", "PartylineLocal", "PartylineViews", "PartylineStatePostgres", "PartylineGenesys",
+        "PartylineWebhook",
         "GenesysCloud", "GenesysSim", "Backoff", "WireTime", "Loopback", "OrderedJSON", "YAMLReader",
         "Serving",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),

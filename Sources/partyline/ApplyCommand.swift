@@ -5,6 +5,7 @@ import PartylineCore
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews
+import PartylineWebhook
 import WireTime
 import YAMLReader
 

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import PartylineCore
+import PartylineWebhook
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews

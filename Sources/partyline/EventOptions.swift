@@ -4,6 +4,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import PartylineCore
+import PartylineWebhook
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews
@@ -27,6 +28,8 @@ struct EventOptions: ParsableArguments {
   var latencyWarn: Double? { latencyWarnFlag?.seconds }
 
   func validate() throws {
-    if let webhook { try WebhookSink.checkURL(webhook) }
+    if let webhook {
+      do { try WebhookSink.checkURL(webhook) } catch { throw ValidationError("\(error)") }
+    }
   }
 }

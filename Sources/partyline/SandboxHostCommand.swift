@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PartylineLocal
 import GenesysSim
 
 #if canImport(Glibc)
@@ -41,29 +42,16 @@ struct SandboxHostCommand: AsyncParsableCommand {
     let server = try await SimServer.start(fixture: fixture, options: SimOptions())
     var saved = server.exportState()
     try AtomicFile.write(saved, to: organisation)
-    let info = Sandbox.HostInfo(pid: getpid(), url: server.baseURL)
-    try AtomicFile.write(
-      String(decoding: try JSONEncoder().encode(info), as: UTF8.self), to: Sandbox.hostFile(directory))
-    let attach = try Sandbox.lockFile(directory + "/attach.lock")
-    var freeSince: Date?
-    while !stopped.isSet {
-      try? await Task.sleep(nanoseconds: 200_000_000)
+    let sandbox = SandboxDirectory(path: directory)
+    try sandbox.announce(SandboxDirectory.HostInfo(pid: getpid(), url: server.baseURL))
+    try await sandbox.hostLoop(idleExit: idleExit, stopped: { stopped.isSet }) {
       let state = server.exportState()
       if state != saved {
         try? AtomicFile.write(state, to: organisation)
         saved = state
       }
-      // Runs hold attach.lock shared while attached: when it can be taken exclusively, none is.
-      if flock(attach, LOCK_EX | LOCK_NB) == 0 {
-        let since = freeSince ?? Date()
-        freeSince = since
-        if Date().timeIntervalSince(since) >= idleExit { break }  // exits holding it: no run attaches meanwhile
-        _ = flock(attach, LOCK_UN)
-      } else {
-        freeSince = nil
-      }
     }
-    unlink(Sandbox.hostFile(directory))
+    sandbox.withdraw()
     try? AtomicFile.write(server.exportState(), to: organisation)
     await server.shutdown()
   }

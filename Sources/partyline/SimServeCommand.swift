@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PartylineLocal
 import PartylineViews
 import GenesysSim
 import YAMLReader

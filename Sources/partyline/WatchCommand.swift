@@ -7,6 +7,7 @@ import PartylineCore
 import PartylineGenesys
 import PartylineLocal
 import PartylineViews
+import PartylineWebhook
 import YAMLReader
 import WireTime
 

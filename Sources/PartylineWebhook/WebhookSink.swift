@@ -1,20 +1,16 @@
-import Backoff
-import ArgumentParser
 import AsyncHTTPClient
+import Backoff
 import Foundation
 import Loopback
 import NIOCore
-import PartylineCore
-import PartylineGenesys
-import PartylineLocal
-import PartylineViews
-import OrderedJSON
-import WireTime
 import NIOHTTP1
+public import OrderedJSON
+public import PartylineCore
+import WireTime
 
 /// Delivers events to a webhook without ever blocking or failing the apply: a bounded queue, retries
 /// with backoff, and a short flush at the end. Never sends the API token.
-final class WebhookSink: @unchecked Sendable {
+public final class WebhookSink: @unchecked Sendable {
   let url: String
   let secret: [UInt8]?
   let http: HTTPClient
@@ -24,15 +20,22 @@ final class WebhookSink: @unchecked Sendable {
   private var finished = Set<Int>()
   private var nextId = 0
 
-  static func checkURL(_ url: String) throws {
+  /// A webhook URL that is not https (plain http only on loopback).
+  public struct URLRefused: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// Refuses a URL that is not https (plain http only on loopback).
+  public static func checkURL(_ url: String) throws {
     guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), let host = u.host,
       scheme == "https" || (scheme == "http" && Loopback.contains(host))
     else {
-      throw ValidationError("--webhook '\(url)' must be an https URL (plain http only on loopback)")
+      throw URLRefused(description: "--webhook '\(url)' must be an https URL (plain http only on loopback)")
     }
   }
 
-  init(url: String, secret: String?) throws {
+  /// A sink delivering to `url`, signing with `secret` when there is one.
+  public init(url: String, secret: String?) throws {
     try Self.checkURL(url)
     self.url = url
     self.secret = secret.map { Array($0.utf8) }
@@ -42,14 +45,14 @@ final class WebhookSink: @unchecked Sendable {
       configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
   }
 
-  static func body(_ record: JournalRecord) -> String {
+  public static func body(_ record: JournalRecord) -> String {
     JSONValue.object([("type", .string("partyline.\(record.kind.rawValue)")), ("record", record.json)])
       .render()
   }
 
   /// What a `revert.stuck` delivery says: the lease's conversation, participant, policy, directive, when
   /// it ended and why nobody can revert it.
-  static func stuckPayload(_ c: PlannedChange) -> JSONValue {
+  public static func stuckPayload(_ c: PlannedChange) -> JSONValue {
     .object([
       ("action", .string(c.action.rawValue)), ("conversation", .string(c.conversation)),
       ("participant", c.participant.map { .string($0) } ?? .null), ("policy", .string(c.policy)),
@@ -59,13 +62,14 @@ final class WebhookSink: @unchecked Sendable {
     ])
   }
 
-  func send(_ record: JournalRecord) {
+  /// Delivers a journal record: `{"type": "partyline.KIND", "record": …}`.
+  public func send(_ record: JournalRecord) {
     send(body: Self.body(record))
   }
 
   /// Delivers an event that is not a journal record (`revert.stuck`): `{"type": "partyline.TYPE",
   /// "change": payload}`.
-  func send(type: String, payload: JSONValue) {
+  public func send(type: String, payload: JSONValue) {
     send(body: JSONValue.object([("type", .string("partyline.\(type)")), ("change", payload)]).render())
   }
 
@@ -73,7 +77,7 @@ final class WebhookSink: @unchecked Sendable {
   /// `TIMESTAMP.DELIVERY.BODY` (the `X-Partyline-Timestamp` and `X-Partyline-Delivery` headers and the
   /// body), so a receiver that checks the timestamp's age and remembers delivery ids can refuse a
   /// replay.
-  static func signature(secret: [UInt8], timestamp: Int, delivery: String, body: String) -> String {
+  public static func signature(secret: [UInt8], timestamp: Int, delivery: String, body: String) -> String {
     "sha256="
       + Digest.hex(Digest.hmacSHA256(key: secret, message: Array("\(timestamp).\(delivery).\(body)".utf8)))
   }
@@ -122,7 +126,7 @@ final class WebhookSink: @unchecked Sendable {
   }
 
   /// Waits up to `seconds` for deliveries in flight, then gives up on them (the apply is done).
-  func flush(seconds: Double = 5) async {
+  public func flush(seconds: Double = 5) async {
     let tasks = lock.withLock { Array(inFlight.values) }
     let deadline = Date().addingTimeInterval(seconds)
     for t in tasks {

@@ -1,18 +1,18 @@
 import Foundation
 import SystemPackage
 
-/// Files the CLI writes whole: saved plans, metrics, the sandbox's organisation. Written atomically
+/// Files written whole: saved plans, metrics, the sandbox's organisation. Written atomically
 /// (a temporary file beside it with an unpredictable name, created exclusively, fsync, rename) with
 /// mode 0600.
-enum AtomicFile {
+public enum AtomicFile {
   /// Why a file could not be written, in words rather than `NSPOSIXErrorDomain` codes.
-  struct WriteError: Error, CustomStringConvertible {
+  public struct WriteError: Error, CustomStringConvertible {
     var path: String
     var reason: String
-    var description: String { "cannot write '\(path)': \(reason)" }
+    public var description: String { "cannot write '\(path)': \(reason)" }
   }
 
-  static func write(_ text: String, to path: String) throws {
+  public static func write(_ text: String, to path: String) throws {
     var isDir: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
       throw WriteError(path: path, reason: "it is a directory; give a file name such as '\(path)/plan.json'")
