@@ -7,24 +7,23 @@ import PartylineViews
 import PartylineStatePostgres
 import WireTime
 
-/// An open state backend: the journal, the locker, and how to list and close it.
+/// A state store opened to write: its journal and locks (the locks wrapped when progress is reported).
 struct OpenedState: Sendable {
+  var store: any StateStore
   var journal: any Journal
   var locker: any ConversationLocker
-  /// For messages: the directory, or the PostgreSQL URL without its password.
-  var label: String
-  var allRecords: @Sendable () async throws -> [JournalRecord]
-  var close: @Sendable () async -> Void
-  /// The state's clock minus this machine's, in seconds: PostgreSQL's server clock is every runner's
-  /// (DESIGN §5, clocks); a local directory has this machine's.
-  var clockOffset: Double = 0
-  /// The lead of the workspace's watchers (PostgreSQL); nil for a local directory.
-  var leader: (any LeaderLease)?
-  /// The local state directory; nil for PostgreSQL.
-  var directory: String?
 
-  /// `base` on the state's clock.
+  /// For messages: the directory, or the PostgreSQL URL without its password.
+  var label: String { store.label }
+  /// The lead of the workspace's watchers (PostgreSQL); nil for a local directory.
+  var leader: (any LeaderLease)? { store.leader }
+  /// The local state directory; nil for PostgreSQL.
+  var directory: String? { (store as? LocalStateStore)?.directory }
+
+  func close() async { await store.close() }
+
+  /// `base` on the state's clock (see `StateStore.clockOffset`).
   func clock(_ base: any RuntimeClock) -> any RuntimeClock {
-    clockOffset == 0 ? base : OffsetClock(base, offset: clockOffset)
+    store.clockOffset == 0 ? base : OffsetClock(base, offset: store.clockOffset)
   }
 }

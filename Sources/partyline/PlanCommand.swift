@@ -71,13 +71,15 @@ struct PlanCommand: AsyncParsableCommand {
     let plan: Plan
     do {
       // plan writes nothing: it reads the journal only when there is one.
-      plan = try await StateBackend.readingJournal(StateBackend.location(run.state, sandbox: run.sandbox)) {
-        journal, clockOffset in
+      plan = try await StateBackend.reading(
+        StateBackend.location(run.state, sandbox: run.sandbox), holder: "plan"
+      ) { store in
         // The planning step apply uses; nothing is carried out or written.
         var reconcile = Reconcile(
           .full(), set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
           source: LiveStateReader(client: connection.client),
-          clock: OffsetClock(SystemClock(), offset: clockOffset), journal: journal, run: "plan")
+          clock: OffsetClock(SystemClock(), offset: store.clockOffset), journal: store.journal,
+          run: "plan")
         reconcile.policiesReadAt = readAt
         return try await reconcile.plan().plan
       }

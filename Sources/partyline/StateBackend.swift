@@ -31,9 +31,7 @@ enum StateBackend {
     let location = location(options.state, sandbox: options.sandbox)
     var state = try await open(
       location, workspace: options.workspace, lockTimeout: lockTimeout, migrate: migrate, say: say)
-    if !options.sandbox, !PostgresURL.isPostgres(location),
-      ProcessInfo.processInfo.environment["CI"] == "true"
-    {
+    if !options.sandbox, state.store is LocalStateStore, ProcessInfo.processInfo.environment["CI"] == "true" {
       // DESIGN §5: a CI runner's directory vanishes with it, and with it the leases nobody else can see.
       say(
         "warning",
@@ -50,79 +48,49 @@ enum StateBackend {
   static func open(
     _ where: String, workspace: String, lockTimeout: Double, migrate: Bool = true, say: Say = stderr
   ) async throws -> OpenedState {
-    let holder = holder(workspace: workspace)
-    if PostgresURL.isPostgres(`where`) {
-      let url = try PostgresURL(`where`)
-      let store = try await PostgresStore.open(url, holder: holder, migrate: migrate)
-      let journal = PostgresJournal(store: store)
-      let offset: Double
-      do {
-        offset = try await serverClock(store, say: say)
-      } catch {
-        await store.close()
-        throw error
-      }
-      let leader = PostgresLeaderLease(store: store, workspace: workspace, holder: holder)
-      return OpenedState(
-        journal: journal, locker: PostgresLocker(store: store, timeout: lockTimeout), label: url.description,
-        allRecords: { try await journal.allRecords() },
-        close: {
-          await leader.close()
-          await store.close()
-        }, clockOffset: offset, leader: leader)
+    let store = try await self.store(
+      `where`, access: .write(lockTimeout: lockTimeout, migrate: migrate), workspace: workspace,
+      holder: holder(workspace: workspace), say: say)
+    guard let journal = store.journal, let locker = store.locker else {
+      await store.close()
+      throw StateError("the state at '\(store.label)' cannot be written")
     }
-    try refuseOtherURLs(`where`)
-    let journal = try LocalJournal(directory: `where`)
-    let locker = try LocalLocker(directory: `where`, timeout: lockTimeout, holder: holder)
-    return OpenedState(
-      journal: journal, locker: locker, label: `where`, allRecords: { try journal.allRecords() }, close: {},
-      directory: `where`)
+    return OpenedState(store: store, journal: journal, locker: locker)
   }
 
-  /// A URL that is not PostgreSQL's is refused rather than taken for a directory (whose name could
-  /// hold a password, and would be printed); only the scheme is quoted.
-  static func refuseOtherURLs(_ where: String) throws {
+  /// The one place the backend is chosen: `postgres://…` is PostgreSQL, any other URL is refused
+  /// (rather than taken for a directory whose name could hold a password, and would be printed; only
+  /// the scheme is quoted), anything else is a local directory.
+  static func store(
+    _ where: String, access: StateAccess, workspace: String, holder: String, say: Say = stderr
+  ) async throws -> any StateStore {
+    if PostgresURL.isPostgres(`where`) {
+      return try await PostgresStateStore.open(
+        try PostgresURL(`where`), access: access, workspace: workspace, holder: holder
+      ) { say("note", $0) }
+    }
     if let r = `where`.range(of: "://") {
       throw StateError(
         "unsupported state URL scheme '\(`where`[..<r.lowerBound])': use a directory or postgres://user:password@host:port/database"
       )
     }
+    return try LocalStateStore(directory: `where`, access: access, holder: holder)
   }
 
-  /// PostgreSQL's clock minus this machine's, said on stderr when it is more than 5 s.
-  static func serverClock(_ store: PostgresStore, say: Say = stderr) async throws -> Double {
-    let offset = try await store.clockOffset()
-    if abs(offset) > 5 {
-      say(
-        "note",
-        "this machine's clock is \(PolicyDuration(seconds: Int(abs(offset).rounded()))) \(offset > 0 ? "behind" : "ahead of") PostgreSQL's; times are the database's"
-      )
-    }
-    return offset
-  }
-
-  /// For `plan`, which writes no state: `body` plans with the journal (nil when there is no state
-  /// yet) and the state's clock offset (see `OpenedState.clockOffset`). (A local journal may refresh
-  /// its index beside it: a cache of the journal, never state of its own.)
-  static func readingJournal<T>(
-    _ where: String, _ body: ((any Journal)?, Double) async throws -> T
+  /// For commands that write no state (plan, state show, compact, unlock): `body` gets the store
+  /// opened to read, which is closed after. (A local journal may refresh its index beside it: a cache
+  /// of the journal, never state of its own.)
+  static func reading<T>(
+    _ where: String, holder: String, _ body: (any StateStore) async throws -> T
   ) async throws -> T {
-    if PostgresURL.isPostgres(`where`) {
-      let store = try await PostgresStore.open(try PostgresURL(`where`), holder: "plan", migrate: false)
-      do {
-        let offset = try await serverClock(store)
-        let result = try await body(PostgresJournal(store: store), offset)
-        await store.close()
-        return result
-      } catch {
-        await store.close()
-        throw error
-      }
+    let store = try await self.store(`where`, access: .read, workspace: "", holder: holder)
+    do {
+      let result = try await body(store)
+      await store.close()
+      return result
+    } catch {
+      await store.close()
+      throw error
     }
-    try refuseOtherURLs(`where`)
-    guard FileManager.default.fileExists(atPath: `where` + "/journal.jsonl") else {
-      return try await body(nil, 0)
-    }
-    return try await body(try LocalJournal(directory: `where`), 0)
   }
 }

@@ -40,24 +40,12 @@ struct StateCompactCommand: AsyncParsableCommand {
     let cutoff = Date().timeIntervalSince1970 - keep
     let report: CompactionReport
     do {
-      if PostgresURL.isPostgres(location) {
-        let store = try await PostgresStore.open(
-          try PostgresURL(location), holder: "state compact", migrate: false)
-        do {
-          // On the server's clock, as the records' times are (DESIGN §5, clocks).
-          let offset = try await StateBackend.serverClock(store)
-          report = try await PostgresJournal(store: store).compact(cutoff: cutoff + offset)
-        } catch {
-          await store.close()
-          throw error
-        }
-        await store.close()
-      } else {
-        try StateBackend.refuseOtherURLs(location)
-        guard FileManager.default.fileExists(atPath: location + "/journal.jsonl") else {
+      report = try await StateBackend.reading(location, holder: "state compact") { store in
+        guard let journal = store.journal else {
           throw StateError("no journal at '\(location)' (give --state, or run from the project directory)")
         }
-        report = try await LocalJournal(directory: location).compact(cutoff: cutoff)
+        // On the state's clock, as the records' times are (DESIGN §5, clocks).
+        return try await journal.compact(cutoff: cutoff + store.clockOffset)
       }
     } catch {
       Terminal.stderr.write("error: \(error)\n")

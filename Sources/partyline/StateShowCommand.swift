@@ -29,52 +29,34 @@ struct StateShowCommand: AsyncParsableCommand {
 
   func run() async throws {
     let location = StateBackend.location(options.state, sandbox: options.sandbox)
-    let records: [JournalRecord]
-    var locks: [(conversation: String, holder: String)] = []
-    var leaders: [LeaseTable.Leader] = []
+    let listing: StateListing
     var clockOffset = 0.0  // PostgreSQL's clock is the state's (DESIGN §5, clocks)
     do {
-      if PostgresURL.isPostgres(location) {
-        let store = try await PostgresStore.open(
-          try PostgresURL(location), holder: "state show", migrate: false)
-        do {
-          clockOffset = try await StateBackend.serverClock(store)
-          records = try await PostgresJournal(store: store).allRecords()
-          locks = try await store.currentLocks()
-          leaders = try await store.leaders().map {
-            LeaseTable.Leader(
-              workspace: $0.workspace, holder: $0.holder, epoch: $0.epoch, running: $0.running)
-          }
-        } catch {
-          await store.close()
-          throw error
+      listing = try await StateBackend.reading(location, holder: "state show") { store in
+        // A state directory (or a sandbox) with nothing journalled yet lists nothing.
+        guard store.exists || options.sandbox else {
+          throw StateError(
+            "no state at '\(location)': the directory does not exist (give --state, or run from the project directory)"
+          )
         }
-        await store.close()
-      } else if try {
-        try StateBackend.refuseOtherURLs(location); return true
-      }(),
-        FileManager.default.fileExists(atPath: location + "/journal.jsonl")
-      {
-        records = try LocalJournal(directory: location).allRecords()
-      } else if options.sandbox || FileManager.default.fileExists(atPath: location) {
-        records = []  // a state directory (or a sandbox) with nothing journalled yet
-      } else {
-        throw StateError(
-          "no state at '\(location)': the directory does not exist (give --state, or run from the project directory)"
-        )
+        clockOffset = store.clockOffset
+        return try await store.listing()
       }
     } catch {
       Terminal.stderr.write("error: \(error)\n")
       throw ExitCode(1)
     }
+    let records = listing.records
     var workspaces: [String] = []
     for r in records where !workspaces.contains(r.workspace) { workspaces.append(r.workspace) }
     if let workspace { workspaces = workspaces.filter { $0 == workspace } }
     var table = LeaseTable(
       leases: workspaces.sorted().flatMap { JournalState(records, workspace: $0).leases },
-      locks: locks.map { LeaseTable.Lock(conversation: $0.conversation, holder: $0.holder) },
+      locks: listing.locks.map { LeaseTable.Lock(conversation: $0.conversation, holder: $0.holder) },
       now: Date().timeIntervalSince1970 + clockOffset)
-    table.leaders = leaders.filter { workspace == nil || $0.workspace == workspace }
+    table.leaders = listing.leaders.filter { workspace == nil || $0.workspace == workspace }.map {
+      LeaseTable.Leader(workspace: $0.workspace, holder: $0.holder, epoch: $0.epoch, running: $0.running)
+    }
     switch format {
     case .json: Terminal.stdout.write(table.json.render(indent: 2) + "\n")
     case .text: Terminal.stdout.write(table.text)

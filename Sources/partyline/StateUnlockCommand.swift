@@ -33,48 +33,28 @@ struct StateUnlockCommand: AsyncParsableCommand {
   func run() async throws {
     let location = StateBackend.location(options.state, sandbox: options.sandbox)
     do {
-      if PostgresURL.isPostgres(location) {
-        let store = try await PostgresStore.open(
-          try PostgresURL(location), holder: "state unlock", migrate: false)
-        let report: PostgresStore.UnlockReport
-        do {
-          report = try await store.unlock(conversation)
-        } catch {
-          await store.close()
-          throw error
-        }
-        await store.close()
-        if report.terminated.isEmpty {
-          Terminal.stdout.write("conversation \(conversation) was not locked")
-          Terminal.stdout.write(
-            report.clearedNotes.isEmpty
-              ? ".\n" : "; removed a stale holder note (\(report.clearedNotes.joined(separator: "; "))).\n")
-        } else {
-          for h in report.terminated {
-            Terminal.stdout.write(
-              "conversation \(conversation) unlocked: ended PostgreSQL session \(h.backendPid) held by \(h.holder).\n"
-            )
-          }
-          Terminal.stdout.write(
-            "That run can no longer record intents for this conversation and stops acting on it; "
-              + "run plan to see what is left, and apply to converge.\n")
-        }
+      let outcome = try await StateBackend.reading(location, holder: "state unlock") {
+        try await $0.unlock(conversation)
+      }
+      if let holder = outcome.heldBy {
+        Terminal.stderr.write(
+          "error: conversation \(conversation) is locked by \(holder), a live process: a lock file's flock "
+            + "cannot be broken from outside; stop that process (the kernel then releases the lock) or wait for it\n"
+        )
+        throw ExitCode(1)
+      }
+      if outcome.ended.isEmpty {
+        Terminal.stdout.write("conversation \(conversation) was not locked")
+        Terminal.stdout.write(
+          outcome.clearedNotes.isEmpty
+            ? ".\n" : "; removed a stale holder note (\(outcome.clearedNotes.joined(separator: "; "))).\n")
       } else {
-        try StateBackend.refuseOtherURLs(location)
-        let locker = try LocalLocker(directory: location, timeout: 0, holder: "")
-        switch try locker.unlock(conversation) {
-        case .notLocked:
-          Terminal.stdout.write("conversation \(conversation) was not locked.\n")
-        case .clearedStaleNote(let note):
-          Terminal.stdout.write(
-            "conversation \(conversation) was not locked; removed a stale holder note (\(note)).\n")
-        case .heldByLiveProcess(let holder):
-          Terminal.stderr.write(
-            "error: conversation \(conversation) is locked by \(holder), a live process: a lock file's flock "
-              + "cannot be broken from outside; stop that process (the kernel then releases the lock) or wait for it\n"
-          )
-          throw ExitCode(1)
+        for h in outcome.ended {
+          Terminal.stdout.write("conversation \(conversation) unlocked: ended \(h).\n")
         }
+        Terminal.stdout.write(
+          "That run can no longer record intents for this conversation and stops acting on it; "
+            + "run plan to see what is left, and apply to converge.\n")
       }
     } catch let e as ExitCode {
       throw e
