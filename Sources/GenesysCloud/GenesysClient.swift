@@ -335,25 +335,27 @@ public final class GenesysClient: Sendable {
       }
       let error = Self.apiError(status: status, body: data, correlationId: correlation)
       lastError = error.description
-      switch status {
-      case 401 where !refreshed && configuration.accessToken == nil:
+      if status == 401 && !refreshed && configuration.accessToken == nil {
         refreshed = true
         await tokens.invalidate(token)
         continue
-      case 429:
+      }
+      switch StatusClass.of(status) {
+      case .rateLimited:
         // The budget already pauses every request for Retry-After (capped, so that a hostile value
         // cannot stop reverts); add jitter so retries spread. Past the deadline the sleep gives up.
         try await sleep(Double.random(in: 0...0.05), deadline: deadline, lastError: lastError)
         attempt += 1
         continue
-      case 500, 502, 503, 504:
-        // 503 means not processed; other 5xx on a non-idempotent call may have taken effect.
-        if !idempotent && status != 503 { throw GenesysError.outcomeUnknown(error.description) }
+      case let c where c.retried(idempotent: idempotent):
         await progressGate.note(
           "retrying \(method.rawValue) \(path)", "\(status)", started: started, deadline: deadline)
         try await sleep(retry.delay(attempt: attempt), deadline: deadline, lastError: lastError)
         attempt += 1
         continue
+      case .mayHaveActed:
+        // A non-idempotent call may have taken effect: its outcome is unknown, never sent again.
+        throw GenesysError.outcomeUnknown(error.description)
       default:
         throw error
       }

@@ -68,7 +68,8 @@ actor TokenCache {
         }
         let error = GenesysClient.apiError(
           status: status, body: data, correlationId: response.headers.first(name: "ININ-Correlation-Id"))
-        guard (status == 429 || status >= 500) && status != 501 else { throw error }
+        // A token request changes nothing: sent again whenever the status allows a retry at all.
+        guard StatusClass.of(status).retried(idempotent: true) else { throw error }
         lastError = error.description
       } catch let e as GenesysError {
         throw e

@@ -66,7 +66,7 @@ public struct GenesysExecutor: ApplyExecutor {
       switch e {
       case .notSent(let m):
         return CallFailure.notSent(m)
-      case .api(let status, _, _, let correlationId) where status < 500 && status != 429 && status != 408:
+      case .api(let status, _, _, let correlationId) where StatusClass.of(status) == .refused:
         return CallFailure.refused(status: status, message: e.description, correlationId: correlationId)
       default:
         return CallFailure.unknown(e.description)
@@ -81,8 +81,8 @@ public struct GenesysExecutor: ApplyExecutor {
   }
 
   /// Makes the effect's call on behalf of `actingUser` (see ``ApplyExecutor``): the participant PATCH
-  /// of a mute or an unmute, or the add POST. A 4xx other than 408 and 429 is thrown as
-  /// `CallFailure.refused`, a request not sent as `notSent`, the rest as `unknown`.
+  /// of a mute or an unmute, or the add POST. A refused status (`StatusClass`: a 4xx other than 408
+  /// and 429, or 501) is thrown as `CallFailure.refused`, a request not sent as `notSent`, the rest as `unknown`.
   public func perform(
     _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId
   ) async throws -> CallResult? {

@@ -74,6 +74,20 @@ import Testing
         == "Genesys Cloud answered 401 bad.credentials: Invalid login credentials (correlation id c1)")
   }
 
+  /// One classification of statuses for the client, its token request and the executor: what is sent
+  /// again, and what only an idempotent request may be.
+  @Test func statusesAreClassifiedOnce() {
+    #expect(StatusClass.of(200) == .success && StatusClass.of(202) == .success)
+    #expect(StatusClass.of(429) == .rateLimited)
+    #expect(StatusClass.of(503) == .notProcessed && StatusClass.of(408) == .notProcessed)
+    for s in [500, 502, 504, 505, 599] { #expect(StatusClass.of(s) == .mayHaveActed, "\(s)") }
+    for s in [400, 401, 403, 404, 409, 501, 302, 600] { #expect(StatusClass.of(s) == .refused, "\(s)") }
+    #expect(StatusClass.of(503).retried(idempotent: false))
+    #expect(StatusClass.of(429).retried(idempotent: false))
+    #expect(!StatusClass.of(500).retried(idempotent: false) && StatusClass.of(500).retried(idempotent: true))
+    #expect(!StatusClass.of(404).retried(idempotent: true) && !StatusClass.of(501).retried(idempotent: true))
+  }
+
   @Test func backoffStaysWithinItsBounds() {
     let p = RetryPolicy(budget: 10, baseDelay: 0.2, maxDelay: 2)
     for attempt in 0..<30 {
