@@ -144,7 +144,9 @@ final class Campaigner: Sendable {
     seatA.cut.withLock { $0 = cut }
     for _ in 0..<40 {
       clock.advance(by: 0.5)
-      _ = await clock.step(limit: clock.now())
+      // Settle longer than the default: under the full suite's load a campaign woken at t0 + 19 took
+      // more than 20 ms to record its stop, and the clock had moved on to t0 + 19.5 by then.
+      _ = await clock.step(limit: clock.now(), quiet: 0.1)
     }
     let termA = try #require(a.terms.withLock { $0.first })
     let termB = try #require(b.terms.withLock { $0.first })
