@@ -77,4 +77,26 @@ public enum Timestamp {
     let days = era * 146_097 + doe - 719_468
     return Double(days * 86400 + Int64(hh * 3600 + mm * 60 + ss)) + fraction
   }
+
+  /// Parses an RFC 3339 date-time with its offset (`2026-12-10T18:00:00Z`,
+  /// `2026-12-10T19:00:00+01:00`, a fraction allowed): the instant it names; anything else (no
+  /// offset, a date alone) is nil.
+  public static func parseRFC3339(_ s: String) -> Double? {
+    if s.hasSuffix("Z") { return parse(s) }
+    let b = Array(s.utf8)
+    guard b.count >= 25 else { return nil }
+    let sign = b[b.count - 6]
+    guard sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"), b[b.count - 3] == UInt8(ascii: ":") else {
+      return nil
+    }
+    func two(_ i: Int) -> Int? {
+      guard b[i] >= 48 && b[i] <= 57 && b[i + 1] >= 48 && b[i + 1] <= 57 else { return nil }
+      return Int(b[i] - 48) * 10 + Int(b[i + 1] - 48)
+    }
+    guard let hh = two(b.count - 5), let mm = two(b.count - 2), hh < 24, mm < 60,
+      let local = parse(String(decoding: b[0..<(b.count - 6)], as: UTF8.self) + "Z")
+    else { return nil }
+    let offset = Double(hh * 3600 + mm * 60)
+    return sign == UInt8(ascii: "+") ? local - offset : local + offset
+  }
 }

@@ -68,6 +68,8 @@ public enum DiagnosticID: String, CaseIterable, Sendable, Hashable, Codable {
   case revertStuck = "revert_stuck"
   case journalUnreadable = "journal_unreadable"
   case clockSkew = "clock_skew"
+  case policyExpired = "policy_expired"
+  case outsideSchedule = "outside_schedule"
 
   // The emulator's fixtures (GenesysSim), besides the compiler's ids it shares.
   case duplicateId = "duplicate_id"

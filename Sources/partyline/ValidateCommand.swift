@@ -28,7 +28,9 @@ struct ValidateCommand: ParsableCommand {
 
   func run() throws {
     let loader = PolicyLoader(limits: readerOptions.limits)
-    let result = loader.load(paths)
+    var result = loader.load(paths)
+    // An expired policy is a warning, so a stale file is noticed in review; never an error.
+    if let set = result.policySet { result.diagnostics += set.expired(at: Date().timeIntervalSince1970) }
     let errors = result.diagnostics.filter { $0.severity == .error }.count
     let warnings = result.diagnostics.filter { $0.severity == .warning }.count
     let shown = Array(result.diagnostics.prefix(DiagnosticRenderer.maxShown))

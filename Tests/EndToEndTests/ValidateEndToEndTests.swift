@@ -93,7 +93,11 @@ import Testing
     let invalid = "Tests/PartylineCoreTests/Fixtures/schema-invalid"
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "scripts/check-schema.py", "--valid", "policies", "--invalid", invalid]
+    process.arguments = [
+      "python3", "scripts/check-schema.py", "--valid", "policies",
+      "Tests/PartylineCoreTests/Fixtures/schema-valid",
+      "--invalid", invalid,
+    ]
     process.currentDirectoryURL = CLI.packageRoot
     let out = Pipe()
     process.standardOutput = out

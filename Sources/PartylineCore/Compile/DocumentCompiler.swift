@@ -163,6 +163,7 @@ struct DocumentCompiler {
       name: name ?? "", description: description, labels: labels, conversation: conversation ?? "",
       actAs: actAs, onDrift: onDrift, mute: [], unmute: [], add: [], location: location,
       conversationLocation: spec["conversation"]?.range, actAsLocation: spec["actAs"]?.range, select: select)
+    policy.calendar = calendar(spec)
     for kind in DirectiveKinds.all { kind.compile(spec, &self, into: &policy) }
     return name == nil ? nil : policy
   }
@@ -280,7 +281,8 @@ struct DocumentCompiler {
   static let documentKeys = KnownKeys(["apiVersion", "kind", "metadata", "spec"])
   static let metadataKeys = KnownKeys(["name", "description", "labels"])
   static let metadataRequired = ["name"]
-  static let specKeys = KnownKeys(["conversation", "select", "actAs", "onDrift"] + DirectiveKinds.keys)
+  static let specKeys = KnownKeys(
+    ["conversation", "select", "actAs", "onDrift", "until", "schedule"] + DirectiveKinds.keys)
   static let specRequired: [String] = []
   static let selectKeys = KnownKeys(["queue", "user", "direction"])
   static let selectorKeys = ["participant", "user", "purpose"]

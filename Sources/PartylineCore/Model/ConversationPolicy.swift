@@ -31,6 +31,8 @@ public struct ConversationPolicy: Hashable, Sendable {
   public var select: CallSelector? = nil
   /// In a bound set: the selector that matched this copy's call.
   public var boundBy: CallSelector? = nil
+  /// `spec.until` and `spec.schedule`: when the policy applies (nil: always).
+  public var calendar: PolicyCalendar? = nil
 
   /// Whether the policy is a `select` policy (bound or not).
   public var selects: Bool { select != nil }

@@ -10,7 +10,15 @@ extension PlanRun {
     for lease in leases where lease.conversation == call.cid && lease.status == .open {
       let policy = set.policies.first { $0.name == lease.policy }
       let gone = isGone(lease)
-      let expired = now >= lease.endsAt
+      // A lease ends at the latest when its policy's window closes or at its until: one opened under
+      // an older calendar (the policy's until moved earlier since) is due now.
+      let windowClosed: Bool
+      if let policy, case .active = policy.activity(at: now) {
+        windowClosed = false
+      } else {
+        windowClosed = policy?.calendar != nil
+      }
+      let expired = now >= lease.endsAt || windowClosed
       // Only a participant seen disconnected (or the call read as ended) closes a lease: one missing
       // from a body (a partial event) says nothing, and the lease waits for a later read.
       guard let participant = byId[lease.participant] else {
@@ -76,7 +84,9 @@ extension PlanRun {
           policy: lease.policy,
           directive: lease.directive, location: policy?.location, before: "muted", after: "unmuted",
           explanation: expired
-            ? "lease ended at \(Timestamp.iso8601(lease.endsAt))"
+            ? (now >= lease.endsAt
+              ? "lease ended at \(Timestamp.iso8601(lease.endsAt))"
+              : "policy '\(lease.policy)' is outside its window: the lease ends now")
             : "policy '\(lease.policy)' no longer holds this mute", blocked: acting.blocked))
     }
   }

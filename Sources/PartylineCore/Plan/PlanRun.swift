@@ -94,6 +94,9 @@ struct PlanRun {
     // Leases first: reverts are the promise.
     planLeases(&call)
     for p in policies {
+      // Outside its schedule or past `until`, a policy plans nothing new (said once, by the planner);
+      // its leases are the lease pass's.
+      guard case .active = p.activity(at: now) else { continue }
       call.acting = actingUser(p, conv)
       // A selected call nobody has answered yet (it waits in the queue, or the actAs user is not on
       // it): the normal way a call starts, not a failure. Pending, like a participant still ringing;

@@ -63,6 +63,7 @@ public struct Planner: Sendable {
     where l.status == .open && seen.insert(l.conversation).inserted {
       order.append(l.conversation)
     }
+    run.sayInactive()
     for cid in order { run.planConversation(cid) }
     var snapshots: [String: String] = [:]
     for cid in order { if let c = live.conversations[cid] { snapshots[cid] = c.snapshotHash } }
@@ -82,6 +83,7 @@ extension PolicySet {
       text += "\npolicy|\(p.name)|\(p.conversation)|\(p.actAs.map { "\($0)" } ?? "-")|\(p.onDrift.rawValue)"
       if let s = p.select { text += "|select:\(s.key)" }
       for kind in DirectiveKinds.all { text += kind.digestText(of: p) }
+      if let c = p.calendar { text += c.digestText }
     }
     return Digest.sha256Hex(text)
   }

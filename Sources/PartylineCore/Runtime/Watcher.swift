@@ -200,6 +200,9 @@ public struct Watcher: Sendable {
         await notify(.failed("\(error)"))
         next = min(next, clock.now() + Backoff.watch.delay(attempt: failures))
       }
+      // A policy whose window opens before the next interval: reconcile then (calls already under way
+      // send no event when it opens).
+      if let opens = set.nextWindowStart(after: clock.now()) { next = min(next, opens + 0.5) }
       // Polling where events are unavailable: at least every minute.
       if await book.polling { next = min(next, clock.now() + 60) }
       await kicks.sleep(until: next, on: clock, wakeable: true)

@@ -209,8 +209,16 @@ extension PlanRun {
       return
     }
     // A window anchored before now (`from: connect`): the lease ends with it, and a mute whose window
-    // has passed (or ends within the margin a mute needs to land) is not sent.
+    // has passed (or ends within the margin a mute needs to land) is not sent. The policy's own window
+    // (`schedule`, `until`) closes every lease it opens at the latest.
     var duration = duration
+    var windowEnd = windowEnd
+    var reasonText = reasonText
+    if case .active(let close?) = p.activity(at: now), close < (windowEnd ?? now + Double(duration.seconds)) {
+      windowEnd = close
+      reasonText +=
+        "; until \(Timestamp.iso8601(close)), when the policy's \(p.calendar?.until == close ? "until" : "schedule window") ends"
+    }
     if let windowEnd {
       guard windowEnd - now > Self.windowMargin else {
         changes.append(
