@@ -69,6 +69,13 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
       ]),
+    // Policy tests (`partyline test`): a test's world served by the emulator, planned by the core.
+    .target(
+      name: "PolicyTesting",
+      dependencies: [
+        "PartylineCore", "PartylineLocal", "PartylineGenesys", "GenesysCloud", "GenesysSim", "YAMLReader",
+        "OrderedJSON", "WireTime",
+      ]),
     // How the engine's results look: diagnostics, plans, the apply summary, the lease table, metrics.
     .target(
       name: "PartylineViews", dependencies: ["PartylineCore", "YAMLReader", "OrderedJSON", "WireTime"]),
@@ -112,7 +119,7 @@ let package = Package(
       name: "partyline",
       dependencies: [
         "PartylineCore", "PartylineLocal", "PartylineViews", "PartylineStatePostgres", "PartylineGenesys",
-        "PartylineWebhook",
+        "PartylineWebhook", "PolicyTesting",
         "GenesysCloud", "GenesysSim", "Backoff", "WireTime", "Loopback", "OrderedJSON", "YAMLReader",
         "Serving",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -170,6 +170,15 @@ public struct SimFixture: Sendable, Equatable {
     return build(parsed)
   }
 
+  /// A fixture from a YAML mapping (a policy test's inline `world`): `clients` may be left out.
+  public static func read(_ node: Node) -> Result<SimFixture, Diagnostics> {
+    var reader = FixtureReader()
+    reader.clientsOptional = true
+    let fixture = reader.read(node)
+    if reader.diagnostics.isEmpty { return .success(fixture) }
+    return .failure(Diagnostics(reader.diagnostics))
+  }
+
   /// Parses fixture text; `file` names it in diagnostics.
   public static func parse(yaml: String, file: String) -> Result<SimFixture, Diagnostics> {
     let parsed = YAMLReader().parse(Array(yaml.utf8), file: file)

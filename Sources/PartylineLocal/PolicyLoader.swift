@@ -19,7 +19,21 @@ public struct PolicyLoader: Sendable {
   /// read (a FIFO, socket or device is skipped with a warning, so nothing blocks), a symbolic link is
   /// followed only to a file inside the directory (one that leaves it is an error, and neither the
   /// target nor its content is shown), and linked directories are not entered.
-  public func discover(_ paths: [String]) -> (files: [String], diagnostics: [Diagnostic]) {
+  /// Which files a directory gives: policy files skip `*.test.yaml` (tests live beside the policies
+  /// they test); tests are only those.
+  public enum FileKind: Sendable {
+    case policies, tests
+
+    func takes(_ name: String) -> Bool {
+      let yaml = name.hasSuffix(".yaml") || name.hasSuffix(".yml")
+      let test = name.hasSuffix(".test.yaml") || name.hasSuffix(".test.yml")
+      return yaml && (self == .tests) == test
+    }
+  }
+
+  public func discover(_ paths: [String], _ kind: FileKind = .policies) -> (
+    files: [String], diagnostics: [Diagnostic]
+  ) {
     var files: [String] = []
     var diagnostics: [Diagnostic] = []
     for path in paths {
@@ -37,7 +51,7 @@ public struct PolicyLoader: Sendable {
       }
       let root = Self.realPath(path) ?? path
       var found: [String] = []
-      walk(path, root: root, found: &found, diagnostics: &diagnostics)
+      walk(path, root: root, kind: kind, found: &found, diagnostics: &diagnostics)
       files.append(contentsOf: found.sorted())
     }
     // A file named twice (a path given twice, a link beside the file it names) is read once.
@@ -46,13 +60,15 @@ public struct PolicyLoader: Sendable {
     return (files, diagnostics)
   }
 
-  private func walk(_ dir: String, root: String, found: inout [String], diagnostics: inout [Diagnostic]) {
+  private func walk(
+    _ dir: String, root: String, kind: FileKind, found: inout [String], diagnostics: inout [Diagnostic]
+  ) {
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
     for name in names.sorted() {
       let full = dir.hasSuffix("/") ? dir + name : dir + "/" + name
       var st = stat()
       guard lstat(full, &st) == 0 else { continue }
-      let isPolicy = name.hasSuffix(".yaml") || name.hasSuffix(".yml")
+      let isPolicy = kind.takes(name)
       func warn(_ id: DiagnosticID, _ message: String, _ severity: Diagnostic.Severity = .warning) {
         var d = Diagnostic(
           severity, id: id, message: message, range: SourceRange(file: full, line: 1, column: 1))
@@ -61,7 +77,7 @@ public struct PolicyLoader: Sendable {
       }
       switch st.st_mode & S_IFMT {
       case S_IFDIR:
-        walk(full, root: root, found: &found, diagnostics: &diagnostics)
+        walk(full, root: root, kind: kind, found: &found, diagnostics: &diagnostics)
       case S_IFREG:
         if isPolicy { found.append(full) }
       case S_IFLNK:

@@ -9,7 +9,7 @@ struct Partyline: AsyncParsableCommand {
     version: "0.1.0",
     subcommands: [
       ValidateCommand.self, PlanCommand.self, ApplyCommand.self, WatchCommand.self, CallsCommand.self,
-      ShowCommand.self,
+      ShowCommand.self, TestCommand.self, InitCommand.self,
       StateCommand.self,
       SimCommand.self,
     ]
