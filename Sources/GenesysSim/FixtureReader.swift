@@ -1,5 +1,6 @@
 public import Foundation
 public import YAMLReader
+import WireTime
 
 struct FixtureReader {
   var diagnostics: [Diagnostic] = []
@@ -198,7 +199,7 @@ struct FixtureReader {
         guard
           let pf = fields(
             p, "a participant",
-            allowed: ["id", "purpose", "state", "user", "name", "address", "muted", "held"],
+            allowed: ["id", "purpose", "state", "user", "name", "address", "muted", "held", "connectedTime"],
             required: ["id", "purpose", "state"])
         else { continue }
         guard let pid = string(pf["id"], "a participant's 'id'"),
@@ -220,11 +221,24 @@ struct FixtureReader {
             .unknownUser, "participant refers to user '\(user)', which 'users' does not define", pf["user"]!
           )
         }
+        var connectedTime: Date? = nil
+        if let node = pf["connectedTime"], let text = string(node, "'connectedTime'") {
+          if let t = Timestamp.parseRFC3339(text), state == "connected" {
+            connectedTime = Date(timeIntervalSince1970: t)
+          } else {
+            error(
+              .invalidValue,
+              state == "connected"
+                ? "'connectedTime' must be an RFC 3339 date and time with its offset, such as 2026-12-07T08:14:45Z"
+                : "'connectedTime' is for a connected participant; this one is \(state)",
+              node)
+          }
+        }
         participants.append(
           .init(
             id: pid, purpose: purpose, state: state, user: user, name: string(pf["name"], "'name'"),
             address: string(pf["address"], "'address'"), muted: bool(pf["muted"], "'muted'") ?? false,
-            held: bool(pf["held"], "'held'") ?? false))
+            held: bool(pf["held"], "'held'") ?? false, connectedTime: connectedTime))
       }
       fixture.conversations.append(
         .init(

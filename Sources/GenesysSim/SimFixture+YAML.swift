@@ -56,6 +56,7 @@ extension SimFixture {
         if let address = p.address { out += "        address: \(q(address))\n" }
         if p.muted { out += "        muted: true\n" }
         if p.held { out += "        held: true\n" }
+        if let t = p.connectedTime { out += "        connectedTime: \"\(isoDate(t))\"\n" }
       }
     }
     return out

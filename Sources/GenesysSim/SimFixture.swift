@@ -84,11 +84,13 @@ public struct SimFixture: Sendable, Equatable {
     public var muted: Bool
     /// Whether the participant starts on hold.
     public var held: Bool
+    /// When the participant connected (a connected leg; nil: when the emulator starts).
+    public var connectedTime: Date? = nil
 
     /// A participant; by default with no user, name or address, neither muted nor held.
     public init(
       id: String, purpose: String, state: String, user: String? = nil, name: String? = nil,
-      address: String? = nil, muted: Bool = false, held: Bool = false
+      address: String? = nil, muted: Bool = false, held: Bool = false, connectedTime: Date? = nil
     ) {
       self.id = id
       self.purpose = purpose
@@ -98,6 +100,7 @@ public struct SimFixture: Sendable, Equatable {
       self.address = address
       self.muted = muted
       self.held = held
+      self.connectedTime = connectedTime
     }
   }
 

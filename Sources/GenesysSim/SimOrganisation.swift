@@ -151,8 +151,8 @@ struct SimOrganisation {
       held: p.held,
       // Every leg carries the call's direction, the agent's too (docs/genesys-api.md §8.2).
       direction: direction,
-      startTime: start, startAlertingTime: p.state == "alerting" ? start : nil,
-      connectedTime: connected ? start : nil,
+      startTime: min(start, p.connectedTime ?? start), startAlertingTime: p.state == "alerting" ? start : nil,
+      connectedTime: connected ? (p.connectedTime ?? start) : nil,
       endTime: p.state == "disconnected" || p.state == "terminated" ? start : nil,
       disconnectType: p.state == "disconnected" ? "endpoint" : nil)
   }
@@ -310,7 +310,8 @@ struct SimOrganisation {
           participants: c.participants.map {
             SimFixture.Participant(
               id: $0.id, purpose: $0.purpose, state: $0.state, user: $0.userId, name: $0.name,
-              address: $0.address, muted: $0.muted, held: $0.held)
+              address: $0.address, muted: $0.muted, held: $0.held,
+              connectedTime: $0.state == "connected" ? $0.connectedTime : nil)
           })
       }, topicPermissions: topicPermissions)
   }

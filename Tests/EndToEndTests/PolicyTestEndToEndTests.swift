@@ -77,6 +77,13 @@ import Testing
     #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
   }
 
+  /// `from: connect` under test: the world says when the customer connected.
+  @Test func aLateGreetingMuteIsTestedWithTheWorldsConnectedTime() async throws {
+    let r = try await CLI.run(["test", "\(Self.inputs)/connect"])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    #expect(r.stdout.hasSuffix("2 passed, 0 failed, 0 errors\n"))
+  }
+
   /// A policy's calendar under test: muted until its window closes (20 of 30 minutes), nothing after.
   @Test func aCalendarIsTestedAtTheTestsClock() async throws {
     let r = try await CLI.run(["test", "\(Self.inputs)/calendar"])

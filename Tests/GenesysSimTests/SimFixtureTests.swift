@@ -59,6 +59,33 @@ import YAMLReader
     #expect(try SimFixture.parse(yaml: demo.yaml(), file: "x.yaml").get() == demo)
   }
 
+  /// A connected leg's `connectedTime` is read, served on the participant, and kept by the export
+  /// (the sandbox's organisation carries it across restarts); on a leg that is not connected it is a
+  /// located error.
+  @Test func aConnectedTimeIsServedAndRoundTrips() async throws {
+    let text = """
+      clients: [{id: c, secret: s, permissions: ["*"]}]
+      users: []
+      conversations:
+        - id: 4bd53925-0e3f-4032-8ec5-19c148eb8083
+          participants:
+            - {id: ef10915e-a083-4f2f-8045-c624a143ada8, purpose: customer, state: connected, connectedTime: "2026-12-07T08:14:45+00:00"}
+      """
+    let fixture = try SimFixture.parse(yaml: text, file: "f.yaml").get()
+    let at = fixture.conversations[0].participants[0].connectedTime
+    #expect(at == Date(timeIntervalSince1970: 1_796_631_285))
+    #expect(try SimFixture.parse(yaml: fixture.yaml(), file: "again.yaml").get() == fixture)
+    let server = try await SimServer.start(fixture: fixture)
+    #expect(server.exportFixture() == fixture)
+    await server.shutdown()
+    let ringing = text.replacingOccurrences(of: "state: connected", with: "state: alerting")
+    guard case .failure(let d) = SimFixture.parse(yaml: ringing, file: "f.yaml") else {
+      Issue.record("a connectedTime on a ringing leg was accepted")
+      return
+    }
+    #expect(d.map(\.message) == ["'connectedTime' is for a connected participant; this one is alerting"])
+  }
+
   @Test func queuesDirectionsLimitsAndTopicPermissionsRoundTrip() throws {
     let text = """
       clients:
