@@ -167,10 +167,7 @@ public struct PolicyTestRunner: Sendable {
     var parts = ["\(c.action.rawValue)", "conversation=\(c.conversation)"]
     if let p = c.participant { parts.append("participant=\(p)") }
     switch c.addTarget {
-    case .user(let ref)?:
-      let id = "\(ref)".lowercased()
-      let email = world.users.first { $0.id.lowercased() == id }?.email
-      parts.append("user=\(email ?? id)")
+    case .user(let ref)?: parts.append("user=\(Self.shown(user: "\(ref)", in: world))")
     case .address(let a)?: parts.append("address=\(a)")
     case nil: break
     }
@@ -179,6 +176,13 @@ public struct PolicyTestRunner: Sendable {
     parts.append("policy=\(c.policy)")
     if let why = c.blocked { parts.append("blocked=\(why)") }
     return parts.joined(separator: " ")
+  }
+
+  /// A user as expected and planned lines show it: the world's email for an id or an email it knows
+  /// (either case), else as written, lowercased.
+  static func shown(user: String, in world: SimFixture) -> String {
+    let u = user.lowercased()
+    return world.users.first { $0.id.lowercased() == u || $0.email?.lowercased() == u }?.email ?? u
   }
 
   /// The expected changes as lines. Each field the test leaves out is taken from the planned change at
@@ -191,12 +195,7 @@ public struct PolicyTestRunner: Sendable {
       if let d = given["for"], case .success(let duration) = Grammar.duration(d) {
         given["for"] = duration.description
       }
-      if let u = given["user"] {
-        let id = world.users.first {
-          $0.id.lowercased() == u.lowercased() || $0.email?.lowercased() == u.lowercased()
-        }
-        given["user"] = id?.email ?? u
-      }
+      if let u = given["user"] { given["user"] = shown(user: u, in: world) }
       given["conversation"] = given["conversation"]?.lowercased()
       given["participant"] = given["participant"]?.lowercased()
       let same = i < actual.count && actual[i].action == e.action ? actual[i] : nil
@@ -210,11 +209,7 @@ public struct PolicyTestRunner: Sendable {
         field(
           "user",
           same.flatMap { c in
-            if case .user(let ref)? = c.addTarget {
-              let id = "\(ref)".lowercased()
-              return world.users.first { $0.id.lowercased() == id }?.email ?? id
-            }
-            return nil
+            if case .user(let ref)? = c.addTarget { shown(user: "\(ref)", in: world) } else { nil }
           })
         field("address", same.flatMap { c in if case .address(let a)? = c.addTarget { a } else { nil } })
       }
