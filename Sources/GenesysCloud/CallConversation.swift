@@ -6,21 +6,41 @@ public struct CallConversation: Sendable, Hashable, Decodable {
   public var maxParticipants: Int?
   /// Every participant (leg) of the call; empty when the answer lists none.
   public var participants: [CallParticipant]
+  /// The call's recording state (`active`, `paused`, `none`; upper case in some models), lowercased.
+  public var recordingState: String?
+  /// Whether the recording is securely paused (genesys-api.md §9.1): what confirms a pause, since
+  /// `recordingState` also reads paused during a hold.
+  public var securePause: Bool?
 
   /// A call conversation from its parts.
-  public init(id: String, maxParticipants: Int? = nil, participants: [CallParticipant]) {
+  public init(
+    id: String, maxParticipants: Int? = nil, participants: [CallParticipant], recordingState: String? = nil,
+    securePause: Bool? = nil
+  ) {
     self.id = id
     self.maxParticipants = maxParticipants
     self.participants = participants
+    self.recordingState = recordingState?.lowercased()
+    self.securePause = securePause
   }
 
-  enum CodingKeys: String, CodingKey { case id, maxParticipants, participants }
+  enum CodingKeys: String, CodingKey { case id, maxParticipants, participants, recordingState, securePause }
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     id = try c.decode(String.self, forKey: .id)
     maxParticipants = try c.decodeIfPresent(Int.self, forKey: .maxParticipants)
     participants = try c.decodeIfPresent([CallParticipant].self, forKey: .participants) ?? []
+    recordingState = try c.decodeIfPresent(String.self, forKey: .recordingState)?.lowercased()
+    securePause = try c.decodeIfPresent(Bool.self, forKey: .securePause)
+  }
+
+  /// Whether the recording is securely paused: the call's `securePause`, else its legs' (any paused
+  /// leg says so); nil when nobody says.
+  public var isSecurelyPaused: Bool? {
+    if let securePause { return securePause }
+    let legs = participants.compactMap(\.securePause)
+    return legs.isEmpty ? nil : legs.contains(true)
   }
 }
 
@@ -56,6 +76,18 @@ public struct CallParticipant: Sendable, Hashable, Decodable {
   public var startTime: String?
   /// When the participant connected, as the service's ISO 8601 text (absent until it does).
   public var connectedTime: String?
+  /// The leg's media roles: an open list (`monitor`, `coach`, `barge` for supervision legs).
+  public var mediaRoles: [String]?
+  /// For a monitoring supervisor's leg: the participant monitored.
+  public var monitoredParticipantId: String?
+  /// For a coaching supervisor's leg: the participant coached.
+  public var coachedParticipantId: String?
+  /// For a barging supervisor's leg: the participant barged in on.
+  public var bargedParticipantId: String?
+  /// Whether the leg's recording is securely paused, when the service says.
+  public var securePause: Bool?
+  /// The leg's recording state (`none`, `active`, `paused`), as the service spells it.
+  public var recordingState: String?
 
   /// A participant from its parts.
   public init(

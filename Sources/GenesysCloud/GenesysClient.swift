@@ -3,6 +3,7 @@ public import AsyncHTTPClient
 public import Foundation
 public import NIOCore
 public import NIOHTTP1
+import Synchronization
 
 /// The Genesys Cloud Platform API v2 client: client-credentials auth with a cached token, one shared
 /// rate budget, retries for 429, 5xx (not 501) and connection errors inside a time budget. Ids are
@@ -51,6 +52,9 @@ public final class GenesysClient: Sendable {
   }
 
   let progressGate: ProgressGate
+  /// False once the org answered 404 or 405 to the newer `PATCH /api/v2/conversations/{id}/recordingstate`
+  /// and the older PUT worked: the PUT is then sent directly (one request a change, not two).
+  let recordingStatePatch = Atomic<Bool>(true)
 
   /// Closes the HTTP client when this client made it (one passed to `init` is left open). Call it once the
   /// client is no longer used.
@@ -198,6 +202,31 @@ public final class GenesysClient: Sendable {
       "/api/v2/conversations/calls/\(try Self.pathId(conversation))/participants/\(try Self.pathId(participant))/user/\(try Self.pathId(user))"
     return try await send(
       .PATCH, path, body: Data(#"{"muted":\#(muted)}"#.utf8), idempotent: true, notAfter: notAfter)
+  }
+
+  /// The secure pause of a call's recording, or its resume (genesys-api.md §9.1): the one call control
+  /// a service token makes without being on the call (permission `conversation:recording:pauseOthers`).
+  /// `PATCH /api/v2/conversations/{cid}/recordingstate` (August 2025), falling back on 404 or 405 to
+  /// `PUT /api/v2/conversations/calls/{cid}/recordingstate`, each with `{"recordingState":"PAUSED"}` or
+  /// `"ACTIVE"`; any 2xx answers. Idempotent: setting the state twice leaves it so.
+  public func setRecordingPaused(_ paused: Bool, conversation: String, notAfter: Double? = nil) async throws
+    -> Response
+  {
+    let id = try Self.pathId(conversation)
+    let body = Data(#"{"recordingState":"\#(paused ? "PAUSED" : "ACTIVE")"}"#.utf8)
+    let put = "/api/v2/conversations/calls/\(id)/recordingstate"
+    if recordingStatePatch.load(ordering: .relaxed) {
+      do {
+        return try await send(
+          .PATCH, "/api/v2/conversations/\(id)/recordingstate", body: body, idempotent: true,
+          notAfter: notAfter)
+      } catch let e as GenesysError where e.status == 404 || e.status == 405 {
+        let r = try await send(.PUT, put, body: body, idempotent: true, notAfter: notAfter)
+        recordingStatePatch.store(false, ordering: .relaxed)
+        return r
+      }
+    }
+    return try await send(.PUT, put, body: body, idempotent: true, notAfter: notAfter)
   }
 
   /// `POST /api/v2/conversations/calls/{cid}/participants/user/{userId}` with

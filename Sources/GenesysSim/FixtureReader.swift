@@ -169,7 +169,10 @@ struct FixtureReader {
     for item in sequence(top["conversations"], "'conversations'") {
       guard
         let f = fields(
-          item, "a conversation", allowed: ["id", "maxParticipants", "queue", "direction", "participants"],
+          item, "a conversation",
+          allowed: [
+            "id", "maxParticipants", "queue", "direction", "participants", "recording", "recordingState",
+          ],
           required: ["id"])
       else { continue }
       guard let id = string(f["id"], "a conversation's 'id'") else { continue }
@@ -194,12 +197,31 @@ struct FixtureReader {
       if direction != "inbound" && direction != "outbound" {
         error(.invalidValue, "'direction' must be 'inbound' or 'outbound'", f["direction"]!)
       }
+      var recordingState = "none"
+      if let node = f["recording"], let b = bool(node, "'recording'") {
+        recordingState = b ? "active" : "none"
+      }
+      if let node = f["recordingState"], let s = string(node, "'recordingState'") {
+        if f["recording"] != nil {
+          error(.invalidValue, "give 'recording' or 'recordingState', not both", node)
+        } else if SimFixture.recordingStates.contains(s.lowercased()) {
+          recordingState = s.lowercased()
+        } else {
+          error(
+            .invalidValue,
+            "unknown recordingState '\(s)'; one of \(SimFixture.recordingStates.joined(separator: ", "))",
+            node)
+        }
+      }
       var participants: [SimFixture.Participant] = []
       for p in sequence(f["participants"], "'participants'") {
         guard
           let pf = fields(
             p, "a participant",
-            allowed: ["id", "purpose", "state", "user", "name", "address", "muted", "held", "connectedTime"],
+            allowed: [
+              "id", "purpose", "state", "user", "name", "address", "muted", "held", "connectedTime",
+              "mediaRoles",
+            ] + SimFixture.supervisionKeys.map(\.key),
             required: ["id", "purpose", "state"])
         else { continue }
         guard let pid = string(pf["id"], "a participant's 'id'"),
@@ -234,16 +256,31 @@ struct FixtureReader {
               node)
           }
         }
-        participants.append(
-          .init(
-            id: pid, purpose: purpose, state: state, user: user, name: string(pf["name"], "'name'"),
-            address: string(pf["address"], "'address'"), muted: bool(pf["muted"], "'muted'") ?? false,
-            held: bool(pf["held"], "'held'") ?? false, connectedTime: connectedTime))
+        var participant = SimFixture.Participant(
+          id: pid, purpose: purpose, state: state, user: user, name: string(pf["name"], "'name'"),
+          address: string(pf["address"], "'address'"), muted: bool(pf["muted"], "'muted'") ?? false,
+          held: bool(pf["held"], "'held'") ?? false, connectedTime: connectedTime)
+        for node in sequence(pf["mediaRoles"], "'mediaRoles'") {
+          if let role = string(node, "a media role") { participant.mediaRoles.append(role) }
+        }
+        // A supervision leg names whom it supervises by the key of its media role.
+        for (key, role) in SimFixture.supervisionKeys {
+          guard let node = pf[key], let target = string(node, "'\(key)'") else { continue }
+          if !participant.mediaRoles.contains(role) {
+            error(.invalidValue, "'\(key)' is for a leg whose mediaRoles hold '\(role)'", node)
+          } else if participant.supervises != nil {
+            error(.invalidValue, "a leg supervises one participant", node)
+          } else {
+            participant.supervises = target
+          }
+        }
+        participants.append(participant)
       }
-      fixture.conversations.append(
-        .init(
-          id: id, maxParticipants: maxParticipants, queue: queue, direction: direction,
-          participants: participants))
+      var conversation = SimFixture.Conversation(
+        id: id, maxParticipants: maxParticipants, queue: queue, direction: direction,
+        participants: participants)
+      conversation.recordingState = recordingState
+      fixture.conversations.append(conversation)
     }
     return fixture
   }

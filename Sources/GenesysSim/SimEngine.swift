@@ -297,6 +297,9 @@ final class SimEngine: @unchecked Sendable {
       return error(404, "not.found", "The requested resource was not found: \(request.path)", context)
     }
     if route == .token { return issueToken(request, &context) }
+    if route == .patchRecordingState, !options.recordingStatePatch {
+      return error(404, "not.found", "The requested resource was not found: \(request.path)", context)
+    }
 
     // Authentication, then the per-token rate limit.
     guard let auth = request.authorization, let token = bearer(auth) else {
@@ -342,6 +345,9 @@ final class SimEngine: @unchecked Sendable {
     case .patchCallParticipantUser:
       return patchParticipant(
         request, conversationId: params[0], participantId: params[1], userId: params[2], context)
+    case .putCallRecordingState, .patchRecordingState:
+      return setRecordingState(
+        request, conversationId: params[0], put: route == .putCallRecordingState, context)
     case .addParticipants:
       return notAUser(context)
     case .addParticipantsUser:
@@ -512,6 +518,45 @@ final class SimEngine: @unchecked Sendable {
       participantId: participantId, change: .media(change))
     if options.patchDelay <= 0 { advance(context.now) }
     return SimReply(status: 202)
+  }
+
+  /// The secure pause (genesys-api.md §9.1): `{"recordingState": "PAUSED" | "ACTIVE"}`, in upper case
+  /// as the SDK sends it. Takes effect after `patchDelay`, like a participant PATCH, and is published as
+  /// an event. The PUT answers 200 with the state as a JSON string, the PATCH 202 and no body.
+  /// Assumptions where the record is silent (docs/emulator.md): a call that is not recorded answers
+  /// 409, an ended one 400, `NONE` and any other spelling 400.
+  private func setRecordingState(
+    _ request: SimRequest, conversationId: String, put: Bool, _ context: Context
+  ) -> SimReply {
+    if let bad = checkJSONContentType(request, context) { return bad }
+    let body: JSONValue
+    switch parseBody(request, context) {
+    case .success(let v): body = v
+    case .failure(let reply): return reply
+    }
+    guard body.isObject, let state = body["recordingState"]?.stringValue else {
+      return badRequest("The body must be a SetRecordingState object with a 'recordingState'.", context)
+    }
+    guard state == "PAUSED" || state == "ACTIVE" else {
+      return error(
+        400, "invalid.value",
+        "The value of 'recordingState' must be PAUSED or ACTIVE (NONE is not emulated).", context)
+    }
+    guard let conversation = org.conversations[conversationId] else {
+      return conversationNotFound(conversationId, context)
+    }
+    guard conversation.participants.contains(where: \.isActive) else {
+      return error(400, "conversation.error.call.disconnected", "The call is disconnected.", context)
+    }
+    guard conversation.recordingState != "none" else {
+      return error(
+        409, "conversation.recording.not.active", "The conversation is not being recorded.", context)
+    }
+    org.schedule(
+      at: context.now.addingTimeInterval(options.patchDelay), requested: context.now,
+      conversationId: conversationId, participantId: "", change: .recording(paused: state == "PAUSED"))
+    if options.patchDelay <= 0 { advance(context.now) }
+    return put ? json(200, .string(state)) : SimReply(status: 202)
   }
 
   private func addParticipants(

@@ -46,6 +46,7 @@ extension SimFixture {
       if let m = c.maxParticipants { out += "    maxParticipants: \(m)\n" }
       if let queue = c.queue { out += "    queue: \(q(queue))\n" }
       if c.direction != "inbound" { out += "    direction: \(q(c.direction))\n" }
+      if c.recordingState != "none" { out += "    recordingState: \(q(c.recordingState))\n" }
       out += c.participants.isEmpty ? "    participants: []\n" : "    participants:\n"
       for p in c.participants {
         out += "      - id: \(q(p.id))\n"
@@ -57,6 +58,14 @@ extension SimFixture {
         if p.muted { out += "        muted: true\n" }
         if p.held { out += "        held: true\n" }
         if let t = p.connectedTime { out += "        connectedTime: \"\(isoDate(t))\"\n" }
+        if !p.mediaRoles.isEmpty {
+          out += "        mediaRoles: [\(p.mediaRoles.map(q).joined(separator: ", "))]\n"
+        }
+        if let s = p.supervises,
+          let key = SimFixture.supervisionKeys.first(where: { p.mediaRoles.contains($0.role) })?.key
+        {
+          out += "        \(key): \(q(s))\n"
+        }
       }
     }
     return out

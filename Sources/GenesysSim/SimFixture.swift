@@ -86,6 +86,11 @@ public struct SimFixture: Sendable, Equatable {
     public var held: Bool
     /// When the participant connected (a connected leg; nil: when the emulator starts).
     public var connectedTime: Date? = nil
+    /// The leg's media roles (`monitor`, `coach`, `barge` for a supervisor Genesys added).
+    public var mediaRoles: [String] = []
+    /// For a supervision leg: the participant it monitors, coaches or barges in on, by the media role
+    /// (`monitor` → `monitoredParticipantId` …).
+    public var supervises: String? = nil
 
     /// A participant; by default with no user, name or address, neither muted nor held.
     public init(
@@ -104,6 +109,14 @@ public struct SimFixture: Sendable, Equatable {
     }
   }
 
+  /// The states of a call's recording a fixture may give.
+  public static let recordingStates = ["none", "active", "paused"]
+  /// The key naming the supervised participant, by a supervision leg's media role.
+  public static let supervisionKeys: [(key: String, role: String)] = [
+    ("monitoredParticipantId", "monitor"), ("coachedParticipantId", "coach"),
+    ("bargedParticipantId", "barge"),
+  ]
+
   /// A live call conversation and its participants.
   public struct Conversation: Sendable, Equatable {
     /// The conversation id.
@@ -116,6 +129,8 @@ public struct SimFixture: Sendable, Equatable {
     public var direction: String
     /// The call's participants, in order.
     public var participants: [Participant]
+    /// The call's recording: `none` (not recorded), `active`, or `paused` (a secure pause).
+    public var recordingState: String = "none"
 
     /// A conversation; by default inbound, not queued and without a participant limit.
     public init(

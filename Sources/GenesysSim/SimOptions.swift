@@ -29,6 +29,9 @@ public struct SimOptions: Sendable {
   /// Send the `inin-ratelimit-*` headers Genesys removed in 2021 (docs/genesys-api.md §8.1): only for
   /// comparison tests. Off, as the real service: a client learns of the limit only from a 429.
   public var rateHeaders = false
+  /// Serve `PATCH /api/v2/conversations/{id}/recordingstate` (added August 2025). Off: it answers 404
+  /// as an unknown route, as before then, and a client must fall back on the PUT.
+  public var recordingStatePatch = true
 
   /// How channels and their sockets behave (docs/genesys-api.md §8.4; the heartbeat interval is not
   /// published, docs/emulator.md).

@@ -22,8 +22,18 @@ struct SimOrganisation {
     var connectedTime: Date?
     var endTime: Date?
     var disconnectType: String?
+    /// The leg's media roles (`monitor`, `coach`, `barge` for a supervisor Genesys added).
+    var mediaRoles: [String] = []
+    /// For a supervision leg: the participant supervised.
+    var supervises: String? = nil
 
     var isActive: Bool { state != "disconnected" && state != "terminated" }
+
+    /// The key naming the supervised participant in answers and events (`monitoredParticipantId` …).
+    var supervisionKey: String? {
+      guard supervises != nil else { return nil }
+      return SimFixture.supervisionKeys.first { mediaRoles.contains($0.role) }?.key
+    }
   }
 
   struct Conversation {
@@ -33,6 +43,16 @@ struct SimOrganisation {
     var direction: String = "inbound"
     var startTime: Date
     var participants: [Participant]
+    /// The call's recording: `none`, `active`, or `paused` (securely, by the recording-state endpoints).
+    var recordingState = "none"
+
+    /// Whether the recording is securely paused.
+    var securePause: Bool { recordingState == "paused" }
+
+    /// A leg's recording state as call models spell it: the call's, or its own ad-hoc recording.
+    func recordingState(of p: Participant) -> String {
+      recordingState != "none" ? recordingState : (p.recording ? "active" : "none")
+    }
 
     /// The most parties the conference may hold: its `maxParticipants`, never more than 20 (RC).
     var capacity: Int { min(maxParticipants ?? 20, 20) }
@@ -51,6 +71,8 @@ struct SimOrganisation {
     case media(MediaChange)
     case answer
     case noAnswer
+    /// The call's recording paused (true) or resumed (the secure pause; participant id empty).
+    case recording(paused: Bool)
   }
 
   struct Scheduled {
@@ -131,10 +153,12 @@ struct SimOrganisation {
       let participants = c.participants.map {
         Self.participant($0, start: start, users: users, direction: c.direction, ids: &ids)
       }
-      conversations[c.id] = Conversation(
+      var conversation = Conversation(
         id: c.id, maxParticipants: c.maxParticipants, queue: c.queue, direction: c.direction,
         startTime: start,
         participants: participants)
+      conversation.recordingState = c.recordingState
+      conversations[c.id] = conversation
       conversationOrder.append(c.id)
     }
   }
@@ -144,7 +168,7 @@ struct SimOrganisation {
     ids: inout SimRandom
   ) -> Participant {
     let connected = p.state == "connected" || p.state == "disconnected" || p.state == "terminated"
-    return Participant(
+    var out = Participant(
       id: p.id, callId: ids.uuid(), purpose: p.purpose, state: p.state, userId: p.user,
       name: p.name ?? p.user.flatMap { users[$0]?.name }, address: p.address.map(Self.storedAddress),
       muted: p.muted,
@@ -155,6 +179,9 @@ struct SimOrganisation {
       connectedTime: connected ? (p.connectedTime ?? start) : nil,
       endTime: p.state == "disconnected" || p.state == "terminated" ? start : nil,
       disconnectType: p.state == "disconnected" ? "endpoint" : nil)
+    out.mediaRoles = p.mediaRoles
+    out.supervises = p.supervises
+    return out
   }
 
   // MARK: The world changing (the `/sim` controls)
@@ -195,6 +222,7 @@ struct SimOrganisation {
       if !joining {
         created += 1
         conversationOrder.append(c.id)
+        conversation.recordingState = c.recordingState
       }
       for fp in c.participants {
         let p = Self.participant(fp, start: now, users: users, direction: conversation.direction, ids: &ids)
@@ -250,6 +278,22 @@ struct SimOrganisation {
   }
 
   mutating func apply(_ item: Scheduled) {
+    if case .recording(let paused) = item.change {
+      // The call's recording: changed while the call lasts and records.
+      guard var conversation = conversations[item.conversationId],
+        conversation.participants.contains(where: \.isActive), conversation.recordingState != "none"
+      else { return }
+      let state = paused ? "paused" : "active"
+      guard conversation.recordingState != state else { return }
+      conversation.recordingState = state
+      conversations[item.conversationId] = conversation
+      history.append(
+        HistoryEvent(
+          time: item.at, conversationId: item.conversationId, participantId: "",
+          event: paused ? "recording paused" : "recording resumed", requested: item.requested, changed: true))
+      changed.append(item.conversationId)
+      return
+    }
     guard var conversation = conversations[item.conversationId],
       let index = conversation.participants.firstIndex(where: { $0.id == item.participantId })
     else { return }
@@ -290,6 +334,8 @@ struct SimOrganisation {
       p.disconnectType = "transfer.noanswer"
       p.endTime = item.at
       note("disconnected", item.at, item.conversationId, p)
+    case .recording:
+      return  // (above)
     }
     conversation.participants[index] = p
     conversations[item.conversationId] = conversation
@@ -305,14 +351,19 @@ struct SimOrganisation {
       users: userOrder.compactMap { users[$0] },
       queues: queueOrder.compactMap { queues[$0] },
       conversations: conversationOrder.compactMap { copy.conversations[$0] }.map { c in
-        SimFixture.Conversation(
+        var out = SimFixture.Conversation(
           id: c.id, maxParticipants: c.maxParticipants, queue: c.queue, direction: c.direction,
           participants: c.participants.map {
-            SimFixture.Participant(
+            var p = SimFixture.Participant(
               id: $0.id, purpose: $0.purpose, state: $0.state, user: $0.userId, name: $0.name,
               address: $0.address, muted: $0.muted, held: $0.held,
               connectedTime: $0.state == "connected" ? $0.connectedTime : nil)
+            p.mediaRoles = $0.mediaRoles
+            p.supervises = $0.supervises
+            return p
           })
+        out.recordingState = c.recordingState
+        return out
       }, topicPermissions: topicPermissions)
   }
 }
@@ -332,6 +383,13 @@ extension SimOrganisation {
   /// What an address in a request or fixture is stored as: `tel:+49…` and `+49…` are one number.
   static func storedAddress(_ a: String) -> String {
     a.lowercased().hasPrefix("tel:+") ? String(a.dropFirst(4)) : a
+  }
+
+  /// A supervision leg's `mediaRoles` and the participant it supervises (genesys-api.md §9.2); nothing
+  /// for an ordinary leg.
+  static func appendSupervision(_ p: Participant, to f: inout [(String, JSONValue)]) {
+    if !p.mediaRoles.isEmpty { f.append(("mediaRoles", .array(p.mediaRoles.map { .string($0) }))) }
+    if let key = p.supervisionKey, let target = p.supervises { f.append((key, .string(target))) }
   }
 
   /// A user reference as REST renders it on a call leg: `{id, selfUri}`, no name (§8.2).
@@ -367,8 +425,10 @@ extension SimOrganisation {
       f.append(("alertingTimeoutMs", .int(8000)))
       f.append(("muted", .bool(p.muted)))
       f.append(("confined", .bool(p.confined)))
-      f.append(("recording", .bool(p.recording)))
-      f.append(("recordingState", .string(p.recording ? "active" : "none")))
+      f.append(("recording", .bool(p.recording || c.recordingState != "none")))
+      f.append(("recordingState", .string(c.recordingState(of: p))))
+      f.append(("securePause", .bool(c.securePause)))
+      Self.appendSupervision(p, to: &f)
       if let address = p.address, p.direction == "inbound" {
         f.append(("ani", .string(Self.wireAddress(address))))
       }
@@ -379,7 +439,8 @@ extension SimOrganisation {
       ("id", .string(c.id)),
       ("participants", .array(participants)),
       ("otherMediaUris", .array([])),
-      ("recordingState", .string("none")),
+      ("recordingState", .string(c.recordingState)),
+      ("securePause", .bool(c.securePause)),
     ]
     // Only conferences carry it (§8.2): a client must fall back to 20 when it is absent.
     if let m = c.maxParticipants { pairs.append(("maxParticipants", .int(m))) }
@@ -410,13 +471,15 @@ extension SimOrganisation {
       f.append(("wrapupRequired", .bool(false)))
       f.append(("alertingTimeoutMs", .int(8000)))
       f.append(("attributes", .object([])))
+      Self.appendSupervision(p, to: &f)
       var call: [(String, JSONValue)] = [
         // `parked` exists only on CallMediaParticipant, not in Call.state's enum (§2a).
         ("state", .string(p.state == "parked" ? "connected" : p.state)),
         ("id", .string(p.callId)),
         ("direction", .string(p.direction)),
-        ("recording", .bool(p.recording)),
-        ("recordingState", .string(p.recording ? "active" : "none")),
+        ("recording", .bool(p.recording || c.recordingState != "none")),
+        ("recordingState", .string(c.recordingState(of: p))),
+        ("securePause", .bool(c.securePause)),
         ("muted", .bool(p.muted)),
         ("confined", .bool(p.confined)),
         ("held", .bool(p.held)),
@@ -433,7 +496,9 @@ extension SimOrganisation {
       ("id", .string(c.id)),
       ("startTime", .string(isoDate(c.startTime))),
       ("participants", .array(participants)),
-      ("recordingState", .string("NONE")),
+      // The generic model spells it in upper case (genesys-api.md §9.1).
+      ("recordingState", .string(c.recordingState.uppercased())),
+      ("securePause", .bool(c.securePause)),
     ]
     if let m = c.maxParticipants { pairs.append(("maxParticipants", .int(m))) }
     pairs += [("divisions", .array([])), ("selfUri", .string("/api/v2/conversations/\(c.id)"))]
@@ -534,8 +599,10 @@ extension SimOrganisation {
       f.append(("provider", .string("Edge")))
       f.append(("muted", .bool(p.muted)))
       f.append(("confined", .bool(p.confined)))
-      f.append(("recording", .bool(p.recording)))
-      f.append(("recordingState", .string(p.recording ? "active" : "none")))
+      f.append(("recording", .bool(p.recording || c.recordingState != "none")))
+      f.append(("recordingState", .string(c.recordingState(of: p))))
+      f.append(("securePause", .bool(c.securePause)))
+      Self.appendSupervision(p, to: &f)
       if let address = p.address, p.direction == "inbound" {
         f.append(("ani", .string(Self.wireAddress(address))))
       }
@@ -543,7 +610,7 @@ extension SimOrganisation {
     }
     var pairs: [(String, JSONValue)] = [
       ("id", .string(c.id)), ("participants", .array(participants)), ("otherMediaUris", .array([])),
-      ("recordingState", .string("none")),
+      ("recordingState", .string(c.recordingState)), ("securePause", .bool(c.securePause)),
     ]
     if let m = c.maxParticipants { pairs.append(("maxParticipants", .int(m))) }
     return .object(pairs)

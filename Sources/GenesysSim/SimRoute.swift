@@ -12,6 +12,8 @@ enum SimRoute: String, CaseIterable {
   case patchParticipant = "PATCH /api/v2/conversations/{conversationId}/participants/{participantId}"
   case patchCallParticipantUser =
     "PATCH /api/v2/conversations/calls/{conversationId}/participants/{participantId}/user/{userId}"
+  case putCallRecordingState = "PUT /api/v2/conversations/calls/{conversationId}/recordingstate"
+  case patchRecordingState = "PATCH /api/v2/conversations/{conversationId}/recordingstate"
   case addParticipants = "POST /api/v2/conversations/calls/{conversationId}/participants"
   case addParticipantsUser = "POST /api/v2/conversations/calls/{conversationId}/participants/user/{userId}"
   case getUser = "GET /api/v2/users/{userId}"
@@ -45,6 +47,8 @@ enum SimRoute: String, CaseIterable {
         "conversation:agentlessCall:add",
       ]
     case .addParticipantsUser: return ["conversation:agentlessCall:add"]
+    // The secure pause: the one call control a caller who is not a participant may make (§9.1).
+    case .putCallRecordingState, .patchRecordingState: return ["conversation:recording:pauseOthers"]
     case .searchUsers: return ["directory:user:view"]
     case .listQueues, .getQueue: return ["routing:queue:view"]
     case .activityQuery: return ["analytics:queueObservation:view"]
@@ -87,6 +91,9 @@ enum SimRoute: String, CaseIterable {
     case "HEAD":
       if r.count == 3, r[0] == "notifications", r[1] == "channels" { return (.headChannel, [r[2]]) }
     case "PUT":
+      if r.count == 4, r[0] == "conversations", r[1] == "calls", r[3] == "recordingstate" {
+        return (.putCallRecordingState, [r[2]])
+      }
       if r.count == 4, r[0] == "notifications", r[1] == "channels", r[3] == "subscriptions" {
         return (.replaceSubscriptions, [r[2]])
       }
@@ -95,6 +102,9 @@ enum SimRoute: String, CaseIterable {
         return (.deleteSubscriptions, [r[2]])
       }
     case "PATCH":
+      if r.count == 3, r[0] == "conversations", r[2] == "recordingstate" {
+        return (.patchRecordingState, [r[1]])
+      }
       if r.count == 5, r[0] == "conversations", r[1] == "calls", r[3] == "participants" {
         return (.patchCallParticipant, [r[2], r[4]])
       }

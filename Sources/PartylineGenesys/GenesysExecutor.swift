@@ -84,7 +84,7 @@ public struct GenesysExecutor: ApplyExecutor {
   /// of a mute or an unmute, or the add POST. A refused status (`StatusClass`: a 4xx other than 408
   /// and 429, or 501) is thrown as `CallFailure.refused`, a request not sent as `notSent`, the rest as `unknown`.
   public func perform(
-    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?
   ) async throws -> CallResult? {
     if case .noop = effect { return nil }
     await markChange(conversation.rawValue)
@@ -92,7 +92,7 @@ public struct GenesysExecutor: ApplyExecutor {
       let notAfter = ApplyContext.notAfter
       let r = try await withPermit {
         try await RatePriority.$rateClass.withValue(Self.rateClass) {
-          try await request(effect, conversation.rawValue, actingUser.rawValue, notAfter: notAfter)
+          try await request(effect, conversation.rawValue, actingUser?.rawValue, notAfter: notAfter)
         }
       }
       return r.map { CallResult(status: $0.status, correlationId: $0.correlationId, latency: $0.latency) }
@@ -101,10 +101,21 @@ public struct GenesysExecutor: ApplyExecutor {
 
   /// The client's request for an effect; nil for a noop.
   func request(
-    _ effect: PlannedChange.Effect, _ conversation: String, _ actingUser: String, notAfter: Double?
+    _ effect: PlannedChange.Effect, _ conversation: String, _ user: String?, notAfter: Double?
   )
     async throws -> GenesysClient.Response?
   {
+    switch effect {
+    case .pauseRecording:
+      return try await client.setRecordingPaused(true, conversation: conversation, notAfter: notAfter)
+    case .resumeRecording:
+      return try await client.setRecordingPaused(false, conversation: conversation, notAfter: nil)
+    case .noop:
+      return nil
+    case .mute, .unmute, .revert, .prune, .add:
+      break
+    }
+    let actingUser = try CallFailure.acting(user.flatMap(UserId.init)).rawValue
     switch effect {
     case .mute(let participant, _, _, _):
       return try await client.setMuted(
@@ -119,7 +130,7 @@ public struct GenesysExecutor: ApplyExecutor {
         conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)")
     case .add(.address(let a), _):
       return try await client.addParticipant(conversation: conversation, onBehalfOf: actingUser, address: a)
-    case .noop:
+    case .noop, .pauseRecording, .resumeRecording:
       return nil
     }
   }

@@ -62,8 +62,15 @@ public struct LiveStateReader: LiveStateSource {
           userId: $0.user?.id.lowercased(), address: $0.address, name: $0.name)
         p.queue = $0.queue?.id.lowercased()
         p.connectedTime = $0.connectedTime.flatMap(Timestamp.parse)
+        p.mediaRoles = $0.mediaRoles ?? []
+        p.supervisedParticipantId =
+          ($0.monitoredParticipantId ?? $0.coachedParticipantId ?? $0.bargedParticipantId)?
+          .lowercased()
         return p
       })
+    live.securePause = conv.isSecurelyPaused
+    live.recordingState =
+      conv.recordingState ?? conv.participants.lazy.compactMap { $0.recordingState?.lowercased() }.first
     live.direction = conv.participants.lazy.compactMap(\.direction).first
     live.queues = Set(conv.participants.compactMap { $0.queue?.id.lowercased() })
     live.startTime = conv.participants.compactMap(\.startTime).min()

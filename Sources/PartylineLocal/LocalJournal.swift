@@ -98,12 +98,12 @@ public final class LocalJournal: Journal, @unchecked Sendable {
   }
 
   /// The conversations that may hold an open lease: those the index says held one, and those with a
-  /// mute written since (no other record opens a lease).
+  /// mute or pause written since (no other record opens a lease).
   private func openCandidates(_ view: View) -> [String] {
     var out = view.index.open
     var seen = Set(out)
     for line in view.tail {
-      if let r = line.record, r.kind == .intent, r.action == .mute, seen.insert(r.conversation).inserted {
+      if let r = line.record, r.kind == .intent, r.action.opensLease, seen.insert(r.conversation).inserted {
         out.append(r.conversation)
       }
     }
@@ -471,7 +471,7 @@ public final class LocalJournal: Journal, @unchecked Sendable {
               JournalIndex.Posting(
                 key: JournalIndex.key(r.conversation), offset: UInt64(written + out.count),
                 length: UInt32(clamping: text.count)))
-            if holding.contains(r.conversation) || (r.kind == .intent && r.action == .mute) {
+            if holding.contains(r.conversation) || (r.kind == .intent && r.action.opensLease) {
               keptOpen.insert(r.conversation)  // (candidates: read and checked by every run)
             }
           case .failure(let why):

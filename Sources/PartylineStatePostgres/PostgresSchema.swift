@@ -134,6 +134,24 @@ public enum PostgresSchema {
           FOR EACH ROW EXECUTE FUNCTION partyline_fence()
         """,
       ]),
+    // A recording pause opens a lease too (`JournalRecord` action `pause`, a lease on the call
+    // itself): the index of conversations that may hold one notes pauses as it notes mutes.
+    Migration(
+      version: 4, description: "recording pauses open leases",
+      statements: [
+        """
+        CREATE OR REPLACE FUNCTION partyline_note_mute() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.kind = 'intent' AND NEW.record->>'action' IN ('mute', 'pause') THEN
+            INSERT INTO partyline_open_leases (workspace, conversation, mute_seq)
+              VALUES (NEW.workspace, NEW.conversation, NEW.seq)
+              ON CONFLICT (workspace, conversation)
+              DO UPDATE SET mute_seq = GREATEST(partyline_open_leases.mute_seq, EXCLUDED.mute_seq);
+          END IF;
+          RETURN NULL;
+        END $$
+        """
+      ]),
   ]
 
   /// The SQLSTATE of a write refused by the fence.

@@ -300,7 +300,7 @@ public actor PostgresStore {
       case .success(let r) where r.workspace == workspace && r.conversation == cid:
         records[cid, default: []].append(r)
         ordered.append(r)
-        if r.kind == .intent && r.action == .mute { lastMute[cid] = seq }
+        if r.kind == .intent && r.action.opensLease { lastMute[cid] = seq }
       case .success: continue
       case .failure(let reason):
         if unreadable.count < 1000 {

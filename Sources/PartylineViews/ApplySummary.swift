@@ -11,6 +11,7 @@ public enum ApplySummary {
     for i in report.items where i.result == .confirmed { done[i.change.action, default: 0] += 1 }
     var s =
       "Apply complete: \(done[.add] ?? 0) added, \(done[.mute] ?? 0) muted, \(done[.unmute] ?? 0) unmuted, "
+      + (done[.pause].map { "\($0) recordings paused, " } ?? "")
       + "\((done[.revert] ?? 0) + (done[.prune] ?? 0)) reverted."
     let problems = [
       (report.count(.failed), "failed"), (report.count(.unconfirmed), "unconfirmed"),

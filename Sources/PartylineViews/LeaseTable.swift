@@ -50,6 +50,11 @@ public struct LeaseTable: Sendable {
     self.now = now
   }
 
+  /// The PARTICIPANT cell: the participant's id, or `(recording)` for a pause of the call's recording.
+  public static func subject(_ l: Lease) -> String {
+    l.kind == .pauseRecording ? "(recording)" : l.participant
+  }
+
   /// `served`, `due` or `open`.
   public func status(_ l: Lease) -> String {
     l.status == .served ? "served" : (l.endsAt <= now ? "due" : "open")
@@ -65,7 +70,9 @@ public struct LeaseTable: Sendable {
             .object([
               ("workspace", .string(l.workspace)), ("policy", .string(l.policy)),
               ("directive", .string(l.directive)), ("conversation", .string(l.conversation)),
-              ("participant", .string(l.participant)), ("started", .string(Timestamp.iso8601(l.startedAt))),
+              ("participant", l.kind == .pauseRecording ? .null : .string(l.participant)),
+              ("kind", .string(l.kind == .pauseRecording ? "pauseRecording" : "mute")),
+              ("started", .string(Timestamp.iso8601(l.startedAt))),
               ("ends", .string(Timestamp.iso8601(l.endsAt))), ("status", .string(status(l))),
             ])
           })
@@ -104,7 +111,7 @@ public struct LeaseTable: Sendable {
         [["WORKSPACE", "POLICY", "CONVERSATION", "PARTICIPANT", "ENDS", "STATUS"]]
         + leases.map {
           [
-            $0.workspace, $0.policy, $0.conversation, $0.participant, Timestamp.iso8601($0.endsAt),
+            $0.workspace, $0.policy, $0.conversation, Self.subject($0), Timestamp.iso8601($0.endsAt),
             status($0),
           ]
         }

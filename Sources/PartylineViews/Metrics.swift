@@ -46,7 +46,7 @@ public final class Metrics: @unchecked Sendable {
       "# HELP partyline_reverts_stuck Reverts nobody on the call could make when the run planned (tried again at the call's next event or reconcile).\n# TYPE partyline_reverts_stuck gauge\npartyline_reverts_stuck \(stuck)\n"
     let open = leases.filter { $0.status == .open }
     out +=
-      "# HELP partyline_open_leases Mutes Partyline holds open.\n# TYPE partyline_open_leases gauge\npartyline_open_leases \(open.count)\n"
+      "# HELP partyline_open_leases Mutes and recording pauses Partyline holds open.\n# TYPE partyline_open_leases gauge\npartyline_open_leases \(open.count)\n"
     let oldest = open.map { now - $0.startedAt }.max() ?? 0
     out +=
       "# HELP partyline_oldest_lease_age_seconds Age of the oldest open lease.\n# TYPE partyline_oldest_lease_age_seconds gauge\npartyline_oldest_lease_age_seconds \(String(format: "%.3f", oldest))\n"

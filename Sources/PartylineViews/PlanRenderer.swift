@@ -31,6 +31,10 @@ public struct PlanRenderer {
     case .revert: return "revert mute of \(c.subject)"
     case .prune: return "prune mute of \(c.subject)"
     case .noop: return "\(c.subject): \(c.explanation)"
+    case .pauseRecording(let duration, let reason, _):
+      return "pause recording for \(duration.description)" + (reason.map { " (\($0))" } ?? "")
+    case .resumeRecording(_, let pruned):
+      return pruned ? "resume recording (policy gone)" : "resume recording"
     }
   }
 
@@ -44,6 +48,7 @@ public struct PlanRenderer {
       return "No changes.\(blocked) \(s.unchanged) unchanged."
     }
     var parts = ["\(s.add) to add", "\(s.mute) to mute", "\(s.unmute) to unmute"]
+    if s.pause > 0 { parts.append("\(s.pause) to pause") }
     var revert = "\(s.revert) to revert"
     if let next = plan.nextLeaseEnd { revert += " (next at \(Timestamp.clock(next)))" }
     parts.append(revert)
@@ -101,7 +106,10 @@ public struct PlanRenderer {
     case .mute(_, let duration, let reason, _):
       pairs.append(("for", .string(duration.description)))
       if let reason { pairs.append(("muteReason", .string(reason))) }
-    case .unmute, .revert, .prune, .noop: break
+    case .pauseRecording(let duration, let reason, _):
+      pairs.append(("for", .string(duration.description)))
+      if let reason { pairs.append(("pauseReason", .string(reason))) }
+    case .unmute, .revert, .prune, .noop, .resumeRecording: break
     }
     if let a = c.actingUser { pairs.append(("actingUser", .string(a))) }
     if let b = c.blocked { pairs.append(("blocked", .string(b))) }
@@ -122,7 +130,8 @@ public struct PlanRenderer {
       (
         "summary",
         [
-          "add": .int(s.add), "mute": .int(s.mute), "unmute": .int(s.unmute), "revert": .int(s.revert),
+          "add": .int(s.add), "mute": .int(s.mute), "unmute": .int(s.unmute), "pause": .int(s.pause),
+          "revert": .int(s.revert),
           "prune": .int(s.prune), "blocked": .int(s.blocked), "unchanged": .int(s.unchanged),
           "nextLeaseEnd": plan.nextLeaseEnd.map { .string(Timestamp.iso8601($0)) } ?? .null,
         ]

@@ -43,6 +43,8 @@ public enum DiagnosticID: String, CaseIterable, Sendable, Hashable, Codable {
   case conflictingMute = "conflicting_mute"
   case durationExceedsMaxMute = "duration_exceeds_max_mute"
   case maxMuteTooLarge = "max_mute_too_large"
+  case durationExceedsMaxPause = "duration_exceeds_max_pause"
+  case maxPauseTooLarge = "max_pause_too_large"
   case maxParticipantsTooLarge = "max_participants_too_large"
   case roleNotAllowed = "role_not_allowed"
   case roleMaxExceeded = "role_max_exceeded"

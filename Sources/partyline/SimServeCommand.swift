@@ -69,6 +69,12 @@ struct SimServeCommand: AsyncParsableCommand {
   @Flag(help: "Send the inin-ratelimit-* headers Genesys removed in 2021 (for comparison tests).")
   var rateHeaders = false
 
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "Serve PATCH /api/v2/conversations/{id}/recordingstate (August 2025); without it only the older PUT.")
+  var recordingStatePatch = true
+
   @Option(help: "A fault: the share (0 to 1) of events a socket never gets.")
   var eventDrop: Double = 0
 
@@ -102,6 +108,7 @@ struct SimServeCommand: AsyncParsableCommand {
     }
     options.rateLimitWindow = try duration(rateWindow, "rate-window")
     options.patchDelay = try duration(patchDelay, "patch-delay")
+    options.recordingStatePatch = recordingStatePatch
     options.connectDelay = try duration(connectDelay, "connect-delay")
     options.noAnswerTimeout = try duration(noAnswerTimeout, "no-answer-timeout")
     if let tokenLifetime { options.tokenLifetime = try duration(tokenLifetime, "token-lifetime") }

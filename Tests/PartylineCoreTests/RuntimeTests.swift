@@ -335,7 +335,7 @@ struct RacingLocker: ConversationLocker {
 struct NoPromises: ApplyExecutor {
   let inner: ServedCalls
   func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double? { nil }
-  func perform(_ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId)
+  func perform(_ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?)
     async throws -> CallResult?
   {
     try await inner.perform(effect, on: conversation, actingAs: actingUser)

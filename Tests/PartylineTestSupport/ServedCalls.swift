@@ -48,6 +48,15 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
     }
   }
 
+  /// Changes the call as something outside Partyline would (a human resumes the recording).
+  public func changeCall(_ conversation: String, _ body: (inout LiveConversation) -> Void) {
+    state.withLock { s in
+      guard var conv = s.live.conversations[conversation] else { return }
+      body(&conv)
+      s.live.conversations[conversation] = conv
+    }
+  }
+
   public func read(_ request: LiveReadRequest) async throws -> LiveRead {
     let live = state.withLock { s in
       s.extraAsked += request.extraConversations.map(\.rawValue)
@@ -69,7 +78,7 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
   }
 
   public func perform(
-    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?
   ) async throws -> CallResult? {
     let conversation = conversation.rawValue
     let at = clock.now()
@@ -86,6 +95,12 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
       change(conversation, participant.rawValue) { $0.muted = muted }
     case .add(let target, _):
       state.withLock { s in s.calls.append(Call(what: "add \(target)", conversation: conversation, at: at)) }
+    case .pauseRecording, .resumeRecording:
+      let paused = effect.opensLease
+      state.withLock { s in
+        s.calls.append(Call(what: paused ? "pause" : "resume", conversation: conversation, at: at))
+      }
+      changeCall(conversation) { $0.securePause = paused }
     case .noop:
       return nil
     }

@@ -29,6 +29,9 @@ enum Fixture {
           reason: noise on the line
       unmute:
         - user: grace@example.com
+      pauseRecording:
+        for: 3m
+        reason: card details
     """
 
   static let invalid = """
@@ -50,18 +53,19 @@ enum Fixture {
     var grace = LiveParticipant(
       id: graceP, purpose: "agent", state: "connected", muted: true, userId: Self.grace, name: "Grace")
     grace.queue = nil
+    var call = LiveConversation(
+      id: conv,
+      participants: [
+        LiveParticipant(
+          id: customerP, purpose: "customer", state: "connected", address: "tel:+4930123456",
+          name: "Caller"),
+        LiveParticipant(id: adaP, purpose: "agent", state: "connected", userId: ada, name: "Ada"),
+        grace,
+      ])
+    call.recordingState = "active"
+    call.securePause = false
     return LiveState(
-      conversations: [
-        conv: LiveConversation(
-          id: conv,
-          participants: [
-            LiveParticipant(
-              id: customerP, purpose: "customer", state: "connected", address: "tel:+4930123456",
-              name: "Caller"),
-            LiveParticipant(id: adaP, purpose: "agent", state: "connected", userId: ada, name: "Ada"),
-            grace,
-          ])
-      ],
+      conversations: [conv: call],
       users: [
         ada: LiveUser(id: ada, name: "Ada", email: "ada@example.com"),
         Self.grace: LiveUser(id: Self.grace, name: "Grace", email: "grace@example.com"),
@@ -81,13 +85,23 @@ enum Fixture {
       Lease(
         workspace: "default", policy: "war-room", directive: "e4d909c290d0fb1c", conversation: conv,
         participant: graceP, startedAt: now - 900, endsAt: now - 300, status: .served),
+      pauseLease,
     ]
+  }
+
+  /// A pause of the ended-policy call's recording, past its end: a resume.
+  static var pauseLease: Lease {
+    var l = Lease(
+      workspace: "default", policy: "old-policy", directive: "a87ff679a2f3e71d", conversation: ended,
+      participant: Lease.wholeCall, startedAt: now - 240, endsAt: now - 60, status: .open)
+    l.kind = .pauseRecording
+    return l
   }
 
   static func plan() throws -> Plan {
     let set = try #require(compile(policy).policySet)
     var live = self.live
-    live.conversations[ended] = LiveConversation(
+    var other = LiveConversation(
       id: ended,
       participants: [
         LiveParticipant(
@@ -95,7 +109,10 @@ enum Fixture {
           name: "Caller"),
         LiveParticipant(id: adaP, purpose: "agent", state: "connected", userId: ada, name: "Ada"),
       ])
-    return Planner(wholeSet: true).plan(set, live: live, leases: [leases[0]], now: now)
+    other.securePause = true
+    other.recordingState = "paused"
+    live.conversations[ended] = other
+    return Planner(wholeSet: true).plan(set, live: live, leases: [leases[0], pauseLease], now: now)
   }
 
   static let dir = "Tests/PartylineViewsTests/Golden"

@@ -141,14 +141,17 @@ public struct Applier: Sendable {
   /// in its effect already).
   struct CheckedIds {
     var conversation: ConversationId
-    var actingUser: UserId
+    /// nil for a change made without one (the recording's pause).
+    var actingUser: UserId?
 
     /// nil when an id the change's call would carry is not a UUID (an add's user included).
-    init?(_ c: PlannedChange, conversation: ConversationId, actingUser: String) {
-      guard let acting = UserId(actingUser) else { return nil }
+    init?(_ c: PlannedChange, conversation: ConversationId, actingUser: String?) {
+      if let actingUser {
+        guard let acting = UserId(actingUser) else { return nil }
+        self.actingUser = acting
+      }
       if case .add(.user(let ref), _) = c.effect, UserId("\(ref)") == nil { return nil }
       self.conversation = conversation
-      self.actingUser = acting
     }
   }
 
@@ -175,7 +178,8 @@ public struct Applier: Sendable {
     let conversation = ConversationId(cid)
     for (n, planned) in changes.enumerated() {
       var c = planned
-      guard let acting = c.actingUser else {
+      let acting = c.actingUser
+      if acting == nil && c.effect.needsActingUser {
         items.append(.init(change: c, result: .blocked, detail: "no acting user"))
         continue
       }

@@ -26,4 +26,12 @@ public enum CallFailure: Error, Sendable {
   case unknown(String)
   /// Never sent (the run is stopping): it did not take effect.
   case notSent(String)
+
+  /// The user an effect that needs one acts on behalf of; refused (never sent) without one.
+  public static func acting(_ user: UserId?) throws -> UserId {
+    guard let user else {
+      throw CallFailure.refused(status: 0, message: "no acting user: not sent", correlationId: nil)
+    }
+    return user
+  }
 }

@@ -20,11 +20,22 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
     say(s)
   }
 
-  /// Records the call the effect would make (a PATCH of the participant's mute, or the POST that
-  /// adds the target), and answers status 0.
+  /// Records the call the effect would make (a PATCH of the participant's mute, the POST that adds
+  /// the target, or the PATCH of the recording's state), and answers status 0.
   public func perform(
-    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs user: UserId?
   ) async throws -> CallResult? {
+    switch effect {
+    case .pauseRecording, .resumeRecording:
+      let state = effect.opensLease ? "PAUSED" : "ACTIVE"
+      note("PATCH /api/v2/conversations/\(conversation)/recordingstate {\"recordingState\":\"\(state)\"}")
+      return CallResult(status: 0, correlationId: nil, latency: 0)
+    case .noop:
+      return nil
+    case .mute, .unmute, .revert, .prune, .add:
+      break
+    }
+    let actingUser = try CallFailure.acting(user)
     switch effect {
     case .mute(let participant, _, _, _):
       note(
@@ -43,7 +54,7 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
       note(
         "POST /api/v2/conversations/calls/\(conversation)/participants/user/\(actingUser) {\"participants\":[\(entry)]}"
       )
-    case .noop:
+    case .noop, .pauseRecording, .resumeRecording:
       return nil
     }
     return CallResult(status: 0, correlationId: nil, latency: 0)

@@ -286,7 +286,7 @@ struct DocumentCompiler {
   static let specRequired: [String] = []
   static let selectKeys = KnownKeys(["queue", "user", "direction"])
   static let selectorKeys = ["participant", "user", "purpose"]
-  static let limitsSpecKeys = KnownKeys(["maxMute", "maxParticipants", "roles"])
+  static let limitsSpecKeys = KnownKeys(["maxMute", "maxParticipants", "maxPause", "roles"])
   static let roleKeys = KnownKeys(["max", "muted"])
 
   mutating func selector(_ f: Fields, _ what: String) -> ParticipantSelector? {
@@ -415,6 +415,16 @@ struct DocumentCompiler {
           .maxMuteTooLarge, "maxMute '\(d)' is above the hard cap of 2h; it can only be lowered", m.range)
       } else {
         limits.maxMute = d
+      }
+    }
+    if let m = spec["maxPause"], let d = duration(m, "maxPause") {
+      if d > PolicyDuration.hardMaxPause {
+        error(
+          .maxPauseTooLarge,
+          "maxPause '\(d)' is above the hard cap of \(PolicyDuration.hardMaxPause); it can only be lowered",
+          m.range)
+      } else {
+        limits.maxPause = d
       }
     }
     if let m = spec["maxParticipants"] {

@@ -38,6 +38,9 @@ protocol DirectiveKind {
   /// Plans the policy's entries of this kind on the call, after the kinds before it in
   /// ``DirectiveKinds/all``.
   static func plan(_ policy: ConversationPolicy, _ call: inout CallPlanning, _ run: inout PlanRun)
+  /// Whether the kind's calls are made on behalf of a user on the call (true unless a kind says):
+  /// a call nobody has answered yet waits for one, and a kind that needs none plans meanwhile.
+  static var needsActingUser: Bool { get }
 }
 
 extension DirectiveKind {
@@ -47,6 +50,10 @@ extension DirectiveKind {
   ) {}
   static func users(_ directive: Directive) -> [UserRef] { [] }
   static func leaseDigests(_ policy: ConversationPolicy, limits: Limits) -> [String] { [] }
+  static var needsActingUser: Bool { true }
+
+  /// Whether the policy has entries of this kind.
+  static func has(_ policy: ConversationPolicy) -> Bool { !policy[keyPath: entries].isEmpty }
 
   /// Compiles the `spec` list of this kind into `policy`'s entries.
   static func compile(
@@ -70,11 +77,12 @@ extension DirectiveKind {
 }
 
 /// Every directive kind, in the order a policy's entries are planned (mutes before unmutes, which
-/// must not contradict them, before adds, whose muted roles join muted).
+/// must not contradict them, before adds, whose muted roles join muted; the recording's pause, which
+/// touches no participant, last).
 enum DirectiveKinds {
   /// The kinds. (Immutable: metatypes of stateless enums.)
   nonisolated(unsafe) static let all: [any DirectiveKind.Type] = [
-    MuteKind.self, UnmuteKind.self, AddKind.self,
+    MuteKind.self, UnmuteKind.self, AddKind.self, PauseKind.self,
   ]
 
   /// Their `spec` keys.

@@ -33,6 +33,8 @@ public struct ConversationPolicy: Hashable, Sendable {
   public var boundBy: CallSelector? = nil
   /// `spec.until` and `spec.schedule`: when the policy applies (nil: always).
   public var calendar: PolicyCalendar? = nil
+  /// `spec.pauseRecording`: at most one, pausing the call's recording for a while.
+  public var pauseRecording: [PauseDirective] = []
 
   /// Whether the policy is a `select` policy (bound or not).
   public var selects: Bool { select != nil }

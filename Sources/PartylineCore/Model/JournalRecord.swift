@@ -103,14 +103,14 @@ public struct JournalRecord: Sendable, Hashable {
   /// the lease it stays within or `at` plus its duration).
   public init(
     intent c: PlannedChange, id: String, at: Double, workspace: String, run: String, plan: String?,
-    actingUser: String
+    actingUser: String?
   ) {
     self.init(
       kind: .intent, id: id, at: at, workspace: workspace, run: run, plan: plan, action: c.action,
       conversation: c.conversation, participant: c.participant, policy: c.policy, directive: c.directive,
       actingUser: actingUser)
     switch c.effect {
-    case .mute(_, let duration, let reason, let dueAt):
+    case .mute(_, let duration, let reason, let dueAt), .pauseRecording(let duration, let reason, let dueAt):
       self.reason = reason
       leaseEnds = dueAt ?? at + Double(duration.seconds)
     case .add(let target, let role):
@@ -119,7 +119,7 @@ public struct JournalRecord: Sendable, Hashable {
       case .user(let ref): userId = "\(ref)"
       case .address(let a): address = a
       }
-    case .unmute, .revert, .prune, .noop: break
+    case .unmute, .revert, .prune, .noop, .resumeRecording: break
     }
   }
 

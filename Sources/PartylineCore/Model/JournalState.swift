@@ -16,7 +16,8 @@ public struct JournalState: Sendable {
   /// A mute intent never vanishes: one sent under the key of a lease that is already served (a saved
   /// plan applied again, a stray writer) opens a lease of its own, so it is reverted like any other.
   /// A mute within an open lease (a drift re-mute) stays in that lease. A lease never ends later than
-  /// its intent's time plus the hard cap (``PolicyDuration/hardMaxMute``), whatever its record says.
+  /// its intent's time plus the hard cap (``PolicyDuration/hardMaxMute``; ``PolicyDuration/hardMaxPause``
+  /// for a recording pause), whatever its record says.
   public init(_ records: [JournalRecord], workspace: String) {
     // An outcome pairs with its conversation's intent of the same id: the state of one conversation
     // is read from its records alone (a run reads a slice), and another conversation's record never
@@ -38,16 +39,17 @@ public struct JournalState: Sendable {
       case .outcome:
         continue
       case .close:
-        guard let pid = r.participant else { continue }
+        let pid = r.participant ?? Lease.wholeCall
         let key = Lease.Key(
           policy: r.policy, directive: r.directive, conversation: r.conversation, participant: pid)
         current[key]?.status = .served
         continue
       case .retime:
         // A lease dated in the future (its writer's clock ahead), re-timed from when it was first read.
-        guard let pid = r.participant, let ends = r.leaseEnds else { continue }
+        guard let ends = r.leaseEnds else { continue }
         let key = Lease.Key(
-          policy: r.policy, directive: r.directive, conversation: r.conversation, participant: pid)
+          policy: r.policy, directive: r.directive, conversation: r.conversation,
+          participant: r.participant ?? Lease.wholeCall)
         guard let lease = current[key], lease.status == .open, lease.startedAt > r.at else { continue }
         current[key]?.startedAt = r.at
         current[key]?.endsAt = min(ends, r.at + cap)
@@ -59,12 +61,17 @@ public struct JournalState: Sendable {
       let outcome = outcomes[Pair(conversation: r.conversation, id: r.id)]
       if outcome == .failed { continue }
       switch r.action {
-      case .mute:
-        guard let pid = r.participant, let ends = r.leaseEnds else { continue }
+      case .mute, .pause:
+        // A pause is a lease on the call itself: no participant.
+        let pid = r.action == .pause ? Lease.wholeCall : r.participant
+        guard let pid, let ends = r.leaseEnds else { continue }
         var lease = Lease(
           workspace: r.workspace, policy: r.policy, directive: r.directive, conversation: r.conversation,
-          participant: pid, startedAt: r.at, endsAt: min(ends, r.at + cap), status: .open)
+          participant: pid, startedAt: r.at,
+          endsAt: min(ends, r.at + (r.action == .pause ? Double(PolicyDuration.hardMaxPause.seconds) : cap)),
+          status: .open)
         lease.outcomeKnown = outcome != nil
+        lease.kind = r.action == .pause ? .pauseRecording : .mute
         if let existing = current[lease.key] {
           // A re-mute within an open lease (drift, onDrift: reconcile) belongs to it: keep the first.
           if existing.status == .open { continue }
@@ -72,9 +79,10 @@ public struct JournalState: Sendable {
         }
         current[lease.key] = lease
       case .revert, .prune:
-        guard outcome == .ok, let pid = r.participant else { continue }
+        guard outcome == .ok else { continue }
         let key = Lease.Key(
-          policy: r.policy, directive: r.directive, conversation: r.conversation, participant: pid)
+          policy: r.policy, directive: r.directive, conversation: r.conversation,
+          participant: r.participant ?? Lease.wholeCall)
         current[key]?.status = .served
       case .add:
         if let role = r.role { roles[r.conversation, default: [:]][role, default: 0] += 1 }
@@ -102,8 +110,9 @@ public struct JournalState: Sendable {
       (
         l,
         JournalRecord(
-          kind: .retime, id: "\(run)-retime-\(n)", at: now, workspace: workspace, run: run, action: .mute,
-          conversation: l.conversation, participant: l.participant, policy: l.policy, directive: l.directive,
+          kind: .retime, id: "\(run)-retime-\(n)", at: now, workspace: workspace, run: run,
+          action: l.kind == .mute ? .mute : .pause, conversation: l.conversation,
+          participant: l.kind == .mute ? l.participant : nil, policy: l.policy, directive: l.directive,
           reason: "dated \(Timestamp.iso8601(l.startedAt)), \(Int(l.startedAt - now)) s after it was read",
           leaseEnds: now + min(max(0, l.endsAt - l.startedAt), cap))
       )

@@ -1,6 +1,15 @@
-/// A mute Partyline set and must take back: opened when the mute call is sent, ending `for` later.
-/// Identified by (workspace, policy, directive, conversation, participant); one-shot.
+/// A change Partyline made and must take back: opened when its call is sent, ending `for` later — a
+/// participant's mute, or the call's recording paused (a lease on the call itself, whose participant is
+/// empty). Identified by (workspace, policy, directive, conversation, participant); one-shot.
 public struct Lease: Sendable, Hashable {
+  /// What the lease holds, and so what its revert does.
+  public enum Kind: String, Sendable, Hashable {
+    /// A participant muted: the revert unmutes them.
+    case mute
+    /// The call's recording paused (the secure pause): the revert resumes it.
+    case pauseRecording
+  }
+
   /// Whether the lease still needs its revert.
   public enum Status: String, Sendable, Hashable {
     /// Muted (or being muted) and not yet reverted.
@@ -17,9 +26,9 @@ public struct Lease: Sendable, Hashable {
   public var directive: String
   /// The conversation's id.
   public var conversation: String
-  /// The muted participant's id.
+  /// The muted participant's id; empty for a lease on the call itself (``Kind/pauseRecording``).
   public var participant: String
-  /// The user the revert acts on behalf of, when known.
+  /// When the lease's call was sent, in seconds since 1970.
   public var startedAt: Double
   /// When the lease ends and its revert falls due, in seconds since 1970.
   public var endsAt: Double
@@ -27,6 +36,14 @@ public struct Lease: Sendable, Hashable {
   public var status: Status
   /// False while the mute's outcome is not journalled: it may still be on its way.
   public var outcomeKnown = true
+  /// What it holds: a mute unless set.
+  public var kind: Kind = .mute
+
+  /// The participant of a lease on the call itself (a recording pause): none.
+  public static let wholeCall = ""
+
+  /// The participant its journal records name: nil for a lease on the call itself.
+  public var journalParticipant: String? { participant == Self.wholeCall ? nil : participant }
 
   /// How early the rate budget may promise the revert of a lease `seconds` long: a tenth of it, at most
   /// `limit` (`--revert-slack`, 60 s by default). `for` is an upper bound, so an early revert keeps the

@@ -31,6 +31,8 @@ public struct Limits: Hashable, Sendable {
   public var roles: [RoleRule]
   /// The document's `kind` value in the source; nil for the defaults.
   public var location: SourceRange?
+  /// The longest a recording pause may last (`maxPause`, at most `hardMaxPause`).
+  public var maxPause: PolicyDuration = .defaultMaxPause
 
   /// The most participants any Limits may allow: 20.
   public static let hardMaxParticipants = 20

@@ -23,6 +23,13 @@ public struct LiveConversation: Sendable, Hashable {
   public var queues: Set<String> = []
   /// When the call started (its first leg's start), as the API wrote it.
   public var startTime: String? = nil
+  /// Whether the call's recording is securely paused (the API's `securePause`), when it says. The
+  /// confirmation of a pause: `recordingState` also reads paused during a hold (genesys-api.md §9.1).
+  public var securePause: Bool? = nil
+  /// The call's recording state as the API spells it (`active`, `paused`, `none`), lowercased.
+  public var recordingState: String? = nil {
+    didSet { recordingState = UntrustedText.clean(recordingState)?.lowercased() }
+  }
 
   /// A conversation; its direction, queues and start time are set as properties.
   public init(
@@ -42,7 +49,9 @@ public struct LiveConversation: Sendable, Hashable {
     var text = "\(id)|\(status)|\(maxParticipants.map(String.init) ?? "-")"
     for p in participants {
       text += "|\(p.id),\(p.state),\(p.muted),\(p.userId ?? "-"),\(p.purpose),\(p.address ?? "-")"
+      if let s = p.supervision { text += ",\(s)" }  // (only when there is one: older digests hold)
     }
+    if securePause == true { text += "|securePause" }
     return Digest.sha256Hex(text)
   }
 }

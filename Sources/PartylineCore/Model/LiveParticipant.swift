@@ -18,6 +18,15 @@ public struct LiveParticipant: Sendable, Hashable {
   public var queue: String? = nil
   /// When the leg connected, in seconds since 1970 (the API's `connectedTime`), when it says.
   public var connectedTime: Double? = nil
+  /// The leg's media roles as the API lists them (an open list: `monitor`, `coach`, `barge` …).
+  public var mediaRoles: [String] = [] {
+    didSet { mediaRoles = mediaRoles.map { UntrustedText.clean($0) } }
+  }
+  /// The participant a supervision leg monitors, coaches or barges in on (the API's
+  /// `monitoredParticipantId`, `coachedParticipantId` or `bargedParticipantId`).
+  public var supervisedParticipantId: String? = nil {
+    didSet { supervisedParticipantId = UntrustedText.clean(supervisedParticipantId) }
+  }
 
   /// A participant; its queue is set as a property.
   public init(
@@ -43,6 +52,22 @@ public struct LiveParticipant: Sendable, Hashable {
     guard let mine = phoneNumber else { return false }
     return mine == Grammar.phoneNumber(e164)
   }
+
+  /// The media roles that make a leg one Genesys added for supervision (genesys-api.md §9.2).
+  public static let supervisionRoles: Set<String> = ["monitor", "coach", "barge"]
+
+  /// For a leg Genesys added for supervision (a monitoring, coaching or barging supervisor): its media
+  /// role; nil for an ordinary participant. Such a leg is never an acting user, never matched by a
+  /// `purpose` selector and never counted against a role's `max` (DESIGN §1).
+  public var supervision: String? {
+    if let role = mediaRoles.first(where: { Self.supervisionRoles.contains($0.lowercased()) }) {
+      return role.lowercased()
+    }
+    return supervisedParticipantId != nil ? "monitor" : nil
+  }
+
+  /// An ordinary participant: not a supervision leg.
+  public var isOrdinary: Bool { supervision == nil }
 
   /// Whether the participant has left (disconnected or terminated).
   public var hasLeft: Bool { state == "disconnected" || state == "terminated" }

@@ -25,4 +25,8 @@ public struct PolicyDuration: Hashable, Sendable, Comparable, CustomStringConver
 
   /// The longest a mute may ever last, whatever the Limits say: 2 hours.
   public static let hardMaxMute = PolicyDuration(seconds: 2 * 3600)
+  /// The longest a recording pause may ever last, whatever the Limits say: 30 minutes.
+  public static let hardMaxPause = PolicyDuration(seconds: 30 * 60)
+  /// The longest a recording pause may last when the Limits do not say: 10 minutes.
+  public static let defaultMaxPause = PolicyDuration(seconds: 10 * 60)
 }

@@ -8,6 +8,8 @@ struct CallPlanning {
   var mutedBy: [String: (directive: MuteDirective, policy: String)] = [:]
   /// Participant → the unmute entry (and its policy's name) that unmutes it in this plan.
   var unmutedBy: [String: (directive: UnmuteDirective, policy: String)] = [:]
+  /// The pause entry (and its policy's name) that holds the call's recording in this plan.
+  var pausedBy: (directive: PauseDirective, policy: String)?
   /// Capacity and each role's `max` as the plan's adds are admitted.
   var admission: Admission
   /// The user the policy being planned acts on behalf of, or why it cannot.

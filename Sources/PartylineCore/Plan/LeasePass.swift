@@ -19,6 +19,11 @@ extension PlanRun {
         windowClosed = policy?.calendar != nil
       }
       let expired = now >= lease.endsAt || windowClosed
+      if lease.kind == .pauseRecording {
+        let prunable = gone && planner.wholeSet && lease.startedAt < planner.policiesReadAt
+        planPauseLease(lease, policy, expired: expired, prunable: prunable, call.conv)
+        continue
+      }
       // Only a participant seen disconnected (or the call read as ended) closes a lease: one missing
       // from a body (a partial event) says nothing, and the lease waits for a later read.
       guard let participant = byId[lease.participant] else {
@@ -105,6 +110,10 @@ extension PlanRun {
   mutating func planPrunes(_ cid: String, _ conv: LiveConversation) {
     let byId = Dictionary(conv.participants.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     for (pid, lease) in replaceable.sorted(by: { $0.key < $1.key }) {
+      if pid == Lease.wholeCall, !replaced.contains(pid) {
+        planResume(lease, set.policies.first { $0.name == lease.policy }, conv, pruned: true)
+        continue
+      }
       guard !replaced.contains(pid), let participant = byId[pid] else { continue }
       // A directive of the set unmutes this participant now: that unmute is the one call.
       if changes.contains(where: { $0.conversation == cid && $0.participant == pid && $0.action == .unmute })

@@ -50,6 +50,8 @@ public struct Plan: Sendable, Hashable {
     public var mute = 0
     /// Unmutes not blocked.
     public var unmute = 0
+    /// Recording pauses not blocked.
+    public var pause = 0
     /// Reverts not blocked.
     public var revert = 0
     /// Prunes not blocked.
@@ -72,6 +74,7 @@ public struct Plan: Sendable, Hashable {
       case .add: s.add += 1
       case .mute: s.mute += 1
       case .unmute: s.unmute += 1
+      case .pause: s.pause += 1
       case .revert: s.revert += 1
       case .prune: s.prune += 1
       case .noop: s.unchanged += 1

@@ -101,18 +101,23 @@ struct PlanRun {
       // A selected call nobody has answered yet (it waits in the queue, or the actAs user is not on
       // it): the normal way a call starts, not a failure. Pending, like a participant still ringing;
       // the call's next event or reconcile acts once someone is connected.
+      // Kinds that need nobody on the call (the recording's pause) plan either way.
+      let waits = DirectiveKinds.all.contains { $0.needsActingUser && $0.has(p) }
       if p.boundBy != nil, let reason = call.acting.blocked {
-        finding(
-          .warning, .callUnanswered, "policy '\(p.name)': \(reason); acting once someone is connected",
-          p.boundBy?.location ?? p.location)
-        changes.append(
-          PlannedChange(
-            .noop(participant: nil), conversation: cid, subject: "conversation \(cid)", policy: p.name,
-            directive: "", location: p.location, before: "unanswered", after: "unanswered",
-            explanation: "pending: \(reason)"))
+        if waits {
+          finding(
+            .warning, .callUnanswered, "policy '\(p.name)': \(reason); acting once someone is connected",
+            p.boundBy?.location ?? p.location)
+          changes.append(
+            PlannedChange(
+              .noop(participant: nil), conversation: cid, subject: "conversation \(cid)", policy: p.name,
+              directive: "", location: p.location, before: "unanswered", after: "unanswered",
+              explanation: "pending: \(reason)"))
+        }
+        for kind in DirectiveKinds.all where !kind.needsActingUser { kind.plan(p, &call, &self) }
         continue
       }
-      if let reason = call.acting.blocked {
+      if waits, let reason = call.acting.blocked {
         finding(
           .warning, .actingUserUnavailable, "policy '\(p.name)': \(reason)",
           p.actAsLocation ?? p.conversationLocation ?? p.location)
@@ -154,7 +159,8 @@ struct PlanRun {
     let matches: [LiveParticipant]
     switch selector {
     case .participant(let id): matches = conv.participants.filter { $0.id == id }
-    case .purpose(let purpose): matches = conv.participants.filter { $0.purpose == purpose }
+    // A leg Genesys added for supervision is never matched by a purpose (DESIGN §1).
+    case .purpose(let purpose): matches = conv.participants.filter { $0.purpose == purpose && $0.isOrdinary }
     case .user(let ref):
       guard let uid = live.userId(ref) else {
         finding(.error, .userNotFound, "user '\(ref)' was not found in the directory", location)
@@ -195,7 +201,9 @@ struct PlanRun {
       guard let uid = live.userId(actAs) else {
         return (nil, "actAs user '\(actAs)' was not found in the directory")
       }
-      if conv.participants.contains(where: { $0.userId == uid && $0.isConnected }) { return (uid, nil) }
+      if conv.participants.contains(where: { $0.userId == uid && $0.isConnected && $0.isOrdinary }) {
+        return (uid, nil)
+      }
       return (nil, "actAs user '\(actAs)' is not connected to conversation \(conv.id)")
     }
     if let first = Self.anyActingUser(conv) { return (first, nil) }
@@ -209,7 +217,7 @@ struct PlanRun {
     user: String?, blocked: String?
   ) {
     if let actAs = p?.actAs, let uid = live.userId(actAs),
-      conv.participants.contains(where: { $0.userId == uid && $0.isConnected })
+      conv.participants.contains(where: { $0.userId == uid && $0.isConnected && $0.isOrdinary })
     {
       return (uid, nil)
     }
@@ -220,10 +228,11 @@ struct PlanRun {
     )
   }
 
-  /// The first connected agent or user participant with a user, in the order the API lists them.
+  /// The first connected agent or user participant with a user, in the order the API lists them (a
+  /// supervision leg never acts: DESIGN §1).
   static func anyActingUser(_ conv: LiveConversation) -> String? {
     conv.participants.first {
-      $0.isConnected && ($0.purpose == "agent" || $0.purpose == "user") && $0.userId != nil
+      $0.isConnected && $0.isOrdinary && ($0.purpose == "agent" || $0.purpose == "user") && $0.userId != nil
     }?.userId
   }
 

@@ -22,7 +22,8 @@ extension PlannedChange: Codable {
       effect = .mute(participant: p, duration: d, reason: r, dueAt: due)
     case .revert(let p, _): effect = .revert(participant: p, dueAt: nil)
     case .prune(let p, _): effect = .prune(participant: p, dueAt: nil)
-    case .unmute, .add, .noop: effect = self.effect
+    case .resumeRecording(_, let pruned): effect = .resumeRecording(dueAt: nil, pruned: pruned)
+    case .unmute, .add, .noop, .pauseRecording: effect = self.effect
     }
     return PlannedChange(
       effect, conversation: conversation, subject: subject, actingUser: actingUser, policy: policy,
@@ -49,11 +50,11 @@ extension PlannedChange: Codable {
       case .address(let a): try c.encode(a, forKey: .address)
       }
       try c.encode(role, forKey: .role)
-    case .mute(_, let duration, let reason, let due):
+    case .mute(_, let duration, let reason, let due), .pauseRecording(let duration, let reason, let due):
       try c.encode(duration.seconds, forKey: .seconds)
       try c.encodeIfPresent(reason, forKey: .reason)
       try c.encodeIfPresent(due, forKey: .leaseEnds)
-    case .unmute, .revert, .prune, .noop: break
+    case .unmute, .revert, .prune, .noop, .resumeRecording: break
     }
     if let location {
       var l = c.nestedContainer(keyedBy: LocationKeys.self, forKey: .location)
@@ -102,7 +103,11 @@ extension PlannedChange: Codable {
       return UntrustedText.clean(v)
     }
     let conversation = try required(.conversation, try uuid(.conversation))
-    let actingUser = try required(.actingUser, try uuid(.actingUser))
+    // A change on the call's recording names no participant (`null`); one that does is a mute's.
+    let noParticipant = try !c.contains(.participant) || c.decodeNil(forKey: .participant)
+    let onRecording = action == .pause || ((action == .revert || action == .prune) && noParticipant)
+    // The recording's pause needs nobody on the call; every other change acts on behalf of a user.
+    let actingUser = onRecording ? try uuid(.actingUser) : try required(.actingUser, try uuid(.actingUser))
     let policy = try c.decode(String.self, forKey: .policy)
     guard Grammar.isName(policy) else {
       throw refuse(.policy, "invalid policy name '\(UntrustedText.clean(String(policy.prefix(64))))'")
@@ -113,8 +118,34 @@ extension PlannedChange: Codable {
         .directive, "not a directive digest: '\(UntrustedText.clean(String(directive.prefix(64))))'")
     }
     let subject = try required(.subject, try text(.subject))
+    /// A lease's duration and end, as a mute or a pause saves them.
+    func lease() throws -> (PolicyDuration, Double?) {
+      let seconds = try required(.seconds, try c.decodeIfPresent(Int.self, forKey: .seconds))
+      guard seconds >= 1 else {
+        throw refuse(
+          .seconds, "a \(action == .pause ? "recording pause" : "mute") of \(seconds)s is not positive")
+      }
+      let leaseEnds = try c.decodeIfPresent(Double.self, forKey: .leaseEnds)
+      if let leaseEnds, !leaseEnds.isFinite || leaseEnds < 0 {
+        throw refuse(.leaseEnds, "the lease end \(leaseEnds) is not an instant")
+      }
+      return (PolicyDuration(seconds: seconds), leaseEnds)
+    }
     let effect: Effect
     switch action {
+    case _ where onRecording:
+      try absent([.userId, .address, .role, .participant])
+      if directive.isEmpty {
+        throw refuse(
+          .directive, "a change of action '\(action)' needs its directive (a lease is named by it)")
+      }
+      if action == .pause {
+        let (duration, leaseEnds) = try lease()
+        effect = .pauseRecording(duration: duration, reason: try text(.reason), dueAt: leaseEnds)
+      } else {
+        try absent([.seconds, .reason, .leaseEnds])
+        effect = .resumeRecording(dueAt: nil, pruned: action == .prune)
+      }
     case .mute, .unmute, .revert, .prune:
       try absent([.userId, .address, .role])
       let participant = try required(.participant, try uuid(.participant).flatMap(ParticipantId.init))
@@ -123,15 +154,9 @@ extension PlannedChange: Codable {
           .directive, "a change of action '\(action)' needs its directive (a lease is named by it)")
       }
       if action == .mute {
-        let seconds = try required(.seconds, try c.decodeIfPresent(Int.self, forKey: .seconds))
-        guard seconds >= 1 else { throw refuse(.seconds, "a mute of \(seconds)s is not positive") }
-        let leaseEnds = try c.decodeIfPresent(Double.self, forKey: .leaseEnds)
-        if let leaseEnds, !leaseEnds.isFinite || leaseEnds < 0 {
-          throw refuse(.leaseEnds, "the lease end \(leaseEnds) is not an instant")
-        }
+        let (duration, leaseEnds) = try lease()
         effect = .mute(
-          participant: participant, duration: PolicyDuration(seconds: seconds), reason: try text(.reason),
-          dueAt: leaseEnds)
+          participant: participant, duration: duration, reason: try text(.reason), dueAt: leaseEnds)
       } else {
         try absent([.seconds, .reason, .leaseEnds])
         effect =
@@ -157,8 +182,8 @@ extension PlannedChange: Codable {
         throw refuse(.role, "invalid role '\(UntrustedText.clean(String(role.prefix(64))))'")
       }
       effect = .add(target, role: role)
-    case .noop:
-      throw refuse(.action, "unknown action 'noop'")
+    case .noop, .pause:
+      throw refuse(.action, "unknown action '\(action)'")
     }
     var location: SourceRange?
     if c.contains(.location), try !c.decodeNil(forKey: .location) {

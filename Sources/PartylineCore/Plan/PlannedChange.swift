@@ -5,9 +5,14 @@ public import YAMLReader
 public struct PlannedChange: Sendable, Hashable {
   /// What a change does.
   public enum Action: String, Sendable, Hashable, CaseIterable, Codable {
-    /// `add` brings a party in; `mute` and `unmute` follow the policy; `revert` unmutes at a lease's
-    /// end; `prune` unmutes when a lease's policy or directive is gone; `noop` changes nothing.
-    case add, mute, unmute, revert, prune, noop
+    /// `add` brings a party in; `mute` and `unmute` follow the policy; `pause` pauses the call's
+    /// recording; `revert` unmutes (or resumes the recording) at a lease's end; `prune` does so when a
+    /// lease's policy or directive is gone; `noop` changes nothing.
+    case add, mute, unmute, revert, prune, noop, pause
+
+    /// Whether an intent of this action opens a lease (a mute, a recording pause): the one rule every
+    /// index of conversations with open leases keeps (the local journal's, PostgreSQL's trigger).
+    public var opensLease: Bool { self == .mute || self == .pause }
 
     /// Its place among a conversation's changes when they are applied: reverts and prunes first (they
     /// are the promise), then unmutes, mutes, adds.
@@ -15,7 +20,7 @@ public struct PlannedChange: Sendable, Hashable {
       switch self {
       case .revert, .prune: 0
       case .unmute: 1
-      case .mute: 2
+      case .mute, .pause: 2
       case .add: 3
       case .noop: 4
       }
@@ -25,7 +30,7 @@ public struct PlannedChange: Sendable, Hashable {
     public var symbol: String {
       switch self {
       case .add: return "+"
-      case .mute, .unmute: return "~"
+      case .mute, .unmute, .pause: return "~"
       case .revert, .prune: return "-"
       case .noop: return "="
       }
@@ -49,6 +54,11 @@ public struct PlannedChange: Sendable, Hashable {
     case add(AddTarget, role: String)
     /// Nothing to do (already so, pending, or the call cannot be read); the participant when known.
     case noop(participant: String?)
+    /// Pauses the call's recording (the secure pause) under a lease of `duration`; `dueAt` as for a mute.
+    case pauseRecording(duration: PolicyDuration, reason: String?, dueAt: Double?)
+    /// Resumes the call's recording at its lease's end (`dueAt`; nil when read from a saved plan), or
+    /// when the lease's policy or directive is gone (`pruned`).
+    case resumeRecording(dueAt: Double?, pruned: Bool)
 
     /// The effect's action.
     public var action: Action {
@@ -59,33 +69,51 @@ public struct PlannedChange: Sendable, Hashable {
       case .prune: .prune
       case .add: .add
       case .noop: .noop
+      case .pauseRecording: .pause
+      case .resumeRecording(_, let pruned): pruned ? .prune : .revert
       }
     }
 
-    /// Whether making it opens a lease that must be reverted (a mute).
+    /// Whether making it opens a lease that must be reverted (a mute, a recording pause).
     public var opensLease: Bool {
-      if case .mute = self { return true }
-      return false
+      switch self {
+      case .mute, .pauseRecording: true
+      case .unmute, .revert, .prune, .add, .noop, .resumeRecording: false
+      }
+    }
+
+    /// Whether its call is made on behalf of a user on the call. The recording's secure pause is the
+    /// one call control a service token makes alone (genesys-api.md §9.1): it is never stuck for want
+    /// of a user.
+    public var needsActingUser: Bool {
+      switch self {
+      case .mute, .unmute, .revert, .prune, .add: true
+      case .noop, .pauseRecording, .resumeRecording: false
+      }
     }
 
     /// Whether it takes back what a lease made (a revert at the lease's end, or a prune): these go
     /// first, in their own rate class.
     public var isRevert: Bool {
       switch self {
-      case .revert, .prune: true
-      case .mute, .unmute, .add, .noop: false
+      case .revert, .prune, .resumeRecording: true
+      case .mute, .unmute, .add, .noop, .pauseRecording: false
       }
     }
 
     /// The effect that takes this one back at its lease's end (`mute → revert`); nil for effects that
     /// open no lease.
     public func reverted(dueAt: Double?) -> Effect? {
-      if case .mute(let p, _, _, _) = self { return .revert(participant: p, dueAt: dueAt) }
-      return nil
+      switch self {
+      case .mute(let p, _, _, _): return .revert(participant: p, dueAt: dueAt)
+      case .pauseRecording: return .resumeRecording(dueAt: dueAt, pruned: false)
+      case .unmute, .revert, .prune, .add, .noop, .resumeRecording: return nil
+      }
     }
 
     /// Whether a re-read of the conversation shows the effect: muted as asked, unmuted (or gone), the
-    /// added party present.
+    /// added party present, the recording securely paused (`securePause`: a hold may read as paused
+    /// too) or no longer.
     public func isVisible(in conv: LiveConversation) -> Bool {
       switch self {
       case .mute(let p, _, _, _):
@@ -96,6 +124,8 @@ public struct PlannedChange: Sendable, Hashable {
         return conv.participants.contains { $0.userId == "\(ref)" && !$0.hasLeft }
       case .add(.address(let a), _):
         return conv.participants.contains { $0.hasNumber(a) && !$0.hasLeft }
+      case .pauseRecording: return conv.securePause == true
+      case .resumeRecording: return conv.securePause != true || !conv.isLive
       case .noop: return true
       }
     }
@@ -189,7 +219,7 @@ public struct PlannedChange: Sendable, Hashable {
     switch effect {
     case .mute(let p, _, _, _), .unmute(let p), .revert(let p, _), .prune(let p, _): p.rawValue
     case .noop(let p): p
-    case .add: nil
+    case .add, .pauseRecording, .resumeRecording: nil
     }
   }
   /// The key of the lease the change opens or ends in the rate budget's promises (`Lease.budgetKey`).
@@ -204,20 +234,26 @@ public struct PlannedChange: Sendable, Hashable {
     if case .add(_, let role) = effect { return role }
     return nil
   }
-  /// For mutes: how long the lease lasts.
+  /// For mutes and pauses: how long the lease lasts.
   public var duration: PolicyDuration? {
-    if case .mute(_, let d, _, _) = effect { return d }
-    return nil
+    switch effect {
+    case .mute(_, let d, _, _), .pauseRecording(let d, _, _): d
+    case .unmute, .revert, .prune, .add, .noop, .resumeRecording: nil
+    }
   }
-  /// For mutes: the directive's reason.
+  /// For mutes and pauses: the directive's reason.
   public var reason: String? {
-    if case .mute(_, _, let r, _) = effect { return r }
-    return nil
+    switch effect {
+    case .mute(_, _, let r, _), .pauseRecording(_, let r, _): r
+    case .unmute, .revert, .prune, .add, .noop, .resumeRecording: nil
+    }
   }
-  /// For reverts and prunes: when the lease ended; for a mute within a lease: when it ends.
+  /// For reverts and prunes: when the lease ended; for a mute or pause within a lease: when it ends.
   public var dueAt: Double? {
     switch effect {
-    case .mute(_, _, _, let due), .revert(_, let due), .prune(_, let due): due
+    case .mute(_, _, _, let due), .revert(_, let due), .prune(_, let due), .pauseRecording(_, _, let due),
+      .resumeRecording(let due, _):
+      due
     case .unmute, .add, .noop: nil
     }
   }
@@ -225,11 +261,19 @@ public struct PlannedChange: Sendable, Hashable {
   /// A mute whose lease ends `seconds` sooner (the rate budget promised its revert early: `for` is an
   /// upper bound); any other change as it is.
   public func endingEarly(by seconds: Double) -> PlannedChange {
-    guard seconds > 0, case .mute(let p, let d, let r, let due) = effect else { return self }
+    guard seconds > 0 else { return self }
+    let shorter = { (d: PolicyDuration) in
+      PolicyDuration(seconds: max(1, d.seconds - Int(seconds.rounded(.up))))
+    }
     var c = self
-    c.effect = .mute(
-      participant: p, duration: PolicyDuration(seconds: max(1, d.seconds - Int(seconds.rounded(.up)))),
-      reason: r, dueAt: due.map { $0 - seconds })
+    switch effect {
+    case .mute(let p, let d, let r, let due):
+      c.effect = .mute(participant: p, duration: shorter(d), reason: r, dueAt: due.map { $0 - seconds })
+    case .pauseRecording(let d, let r, let due):
+      c.effect = .pauseRecording(duration: shorter(d), reason: r, dueAt: due.map { $0 - seconds })
+    case .unmute, .revert, .prune, .add, .noop, .resumeRecording:
+      return self
+    }
     return c
   }
 

@@ -26,8 +26,10 @@ public struct SavedPlan: Sendable, Hashable {
     public var maxParticipants: Int
     /// The roles allowed.
     public var roles: [SavedRole]
+    /// The longest recording pause, in seconds (the default when a plan of an older version has none).
+    public var maxPause: Int
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case maxMute, maxParticipants, roles }
+    enum CodingKeys: String, CodingKey, CaseIterable { case maxMute, maxParticipants, roles, maxPause }
 
     /// Each limited role's `max` (the first role of a name counts, as in `Limits.role(named:)`).
     public var roleMax: [String: Int] { Admission.roleMax(roles.map { ($0.name, $0.max) }) }
@@ -37,6 +39,7 @@ public struct SavedPlan: Sendable, Hashable {
       maxMute = limits.maxMute.seconds
       maxParticipants = limits.maxParticipants
       roles = limits.roles.map { SavedRole(name: $0.name, max: $0.max, muted: $0.muted) }
+      maxPause = limits.maxPause.seconds
     }
 
     /// Decodes saved Limits, refusing unknown fields.
@@ -46,6 +49,7 @@ public struct SavedPlan: Sendable, Hashable {
       maxMute = try c.decode(Int.self, forKey: .maxMute)
       maxParticipants = try c.decode(Int.self, forKey: .maxParticipants)
       roles = try c.decode([SavedRole].self, forKey: .roles)
+      maxPause = try c.decodeIfPresent(Int.self, forKey: .maxPause) ?? PolicyDuration.defaultMaxPause.seconds
     }
   }
 
@@ -215,6 +219,10 @@ extension SavedPlan {
       problems.append(
         "limits.maxMute \(limits.maxMute)s is outside 1s…\(PolicyDuration.hardMaxMute) (the hard cap)")
     }
+    if !(1...PolicyDuration.hardMaxPause.seconds).contains(limits.maxPause) {
+      problems.append(
+        "limits.maxPause \(limits.maxPause)s is outside 1s…\(PolicyDuration.hardMaxPause) (the hard cap)")
+    }
     if !(1...Limits.hardMaxParticipants).contains(limits.maxParticipants) {
       problems.append(
         "limits.maxParticipants \(limits.maxParticipants) is outside 1…\(Limits.hardMaxParticipants) (the hard cap)"
@@ -240,6 +248,13 @@ extension SavedPlan {
             "a mute of \(duration.seconds)s is outside 1s…\(PolicyDuration(seconds: cap)) (maxMute \(PolicyDuration(seconds: limits.maxMute)), hard cap \(PolicyDuration.hardMaxMute))"
           )
         }
+      case .pauseRecording(let duration, _, _):
+        let cap = min(limits.maxPause, PolicyDuration.hardMaxPause.seconds)
+        if duration.seconds > cap {
+          refuse(
+            "a recording pause of \(duration.seconds)s is outside 1s…\(PolicyDuration(seconds: cap)) (maxPause \(PolicyDuration(seconds: limits.maxPause)), hard cap \(PolicyDuration.hardMaxPause))"
+          )
+        }
       case .add(_, let role):
         guard limits.roles.contains(where: { $0.name == role }) else {
           refuse("role '\(role)' is not in the plan's limits")
@@ -260,7 +275,7 @@ extension SavedPlan {
         }
         admission.admit(role: role)
         admissions[c.conversation] = admission
-      case .unmute, .revert, .prune, .noop: break
+      case .unmute, .revert, .prune, .noop, .resumeRecording: break
       }
     }
     if !problems.isEmpty {
@@ -414,12 +429,13 @@ extension SavedPlan {
 }
 
 extension SavedPlan.SavedLimits {
-  /// Writes `maxMute`, `maxParticipants`, `roles`.
+  /// Writes `maxMute`, `maxParticipants`, `roles`, `maxPause`.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(maxMute, forKey: .maxMute)
     try c.encode(maxParticipants, forKey: .maxParticipants)
     try c.encode(roles, forKey: .roles)
+    try c.encode(maxPause, forKey: .maxPause)
   }
 }
 

@@ -4,10 +4,11 @@ public import WireTime
 /// The side effects the applier needs: Genesys Cloud, or a recorder for `--dry-run`.
 public protocol ApplyExecutor: Sendable {
   /// Makes the effect's one call on `conversation` on behalf of `actingUser`: a mute or an unmute
-  /// (`unmute`, `revert`, `prune`) of its participant, or an add. Every id is a checked type (an add's
-  /// user is checked by the applier before it journals), so nothing unchecked reaches a URL. A `noop`
-  /// makes no call: nil.
-  func perform(_ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId)
+  /// (`unmute`, `revert`, `prune`) of its participant, an add, or the recording paused or resumed
+  /// (made by the service itself: `actingUser` is nil). Every id is a checked type (an add's user is
+  /// checked by the applier before it journals), so nothing unchecked reaches a URL. A `noop` makes no
+  /// call: nil. An effect that needs an acting user (`needsActingUser`) without one is refused.
+  func perform(_ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?)
     async throws -> CallResult?
   /// Re-reads a conversation to confirm effects.
   func read(conversation: ConversationId) async throws -> LiveConversation?

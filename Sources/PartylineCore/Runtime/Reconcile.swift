@@ -213,7 +213,8 @@ public struct Reconcile: Sendable {
         plan.closedLeases.enumerated().map { n, c in
           JournalRecord(
             kind: .close, id: "\(run)-close-\(n)", at: at, workspace: workspace, run: run, action: .revert,
-            conversation: c.lease.conversation, participant: c.lease.participant, policy: c.lease.policy,
+            conversation: c.lease.conversation, participant: c.lease.journalParticipant,
+            policy: c.lease.policy,
             directive: c.lease.directive, reason: c.reason)
         })
     }

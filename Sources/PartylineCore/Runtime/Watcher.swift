@@ -306,7 +306,12 @@ public struct Watcher: Sendable {
   /// muted and connected (then the unmute is due whatever happened since; anything else is read).
   static func revertable(_ leases: [Lease], from snapshot: LiveConversation) -> Bool {
     leases.allSatisfy { lease in
-      snapshot.participants.contains { $0.id == lease.participant && $0.muted && $0.isConnected }
+      switch lease.kind {
+      case .mute:
+        snapshot.participants.contains { $0.id == lease.participant && $0.muted && $0.isConnected }
+      case .pauseRecording:
+        snapshot.securePause == true && snapshot.isLive
+      }
     }
   }
 
