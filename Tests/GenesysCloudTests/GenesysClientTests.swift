@@ -1,6 +1,9 @@
 import Foundation
 import GenesysSim
 import Testing
+import AsyncHTTPClient
+import NIOCore
+import NIOFoundationCompat
 
 @testable import GenesysCloud
 
@@ -104,9 +107,10 @@ import Testing
 
   func withClient(
     _ options: SimOptions = SimOptions(patchDelay: 0, connectDelay: 0.05, rateLimit: nil),
-    secret: String = "partyline-demo-secret", _ body: (GenesysClient, SimServer) async throws -> Void
+    secret: String = "partyline-demo-secret", fixture: SimFixture = .demo,
+    _ body: (GenesysClient, SimServer) async throws -> Void
   ) async throws {
-    let server = try await SimServer.start(fixture: .demo, options: options)
+    let server = try await SimServer.start(fixture: fixture, options: options)
     let config = try GenesysConfiguration(
       apiBase: server.baseURL, clientId: "partyline-demo", clientSecret: Secret(secret))
     // The client counts its own requests against the limit the emulator enforces (it sends no headers).
@@ -122,6 +126,49 @@ import Testing
     }
     try await client.shutdown()
     await server.shutdown()
+  }
+
+  /// The secure pause: the newer PATCH where the org has it; on 404 the PUT, and from then on the PUT
+  /// alone (one request a change, not two). The call's state is read back from `securePause`.
+  @Test func theRecordingIsPausedByPatchOrByThePutItFallsBackOn() async throws {
+    var fixture = SimFixture.demo
+    let i = try #require(fixture.conversations.firstIndex { $0.id == Self.warRoom })
+    fixture.conversations[i].recordingState = "active"
+    for patch in [true, false] {
+      var options = SimOptions(patchDelay: 0, connectDelay: 0.05, rateLimit: nil)
+      options.recordingStatePatch = patch
+      try await withClient(options, fixture: fixture) { client, server in
+        for paused in [true, false, true] {
+          let r = try await client.setRecordingPaused(paused, conversation: Self.warRoom)
+          #expect(r.status == (patch ? 202 : 200))
+          let call = try #require(try await client.callConversation(Self.warRoom))
+          #expect(call.isSecurelyPaused == paused && call.recordingState == (paused ? "paused" : "active"))
+        }
+        let routes = try await Self.routes(server)
+        if patch {
+          #expect(routes["PATCH /api/v2/conversations/{conversationId}/recordingstate"] == ["202": 3])
+          #expect(routes["PUT /api/v2/conversations/calls/{conversationId}/recordingstate"] == nil)
+        } else {
+          #expect(
+            routes["PATCH /api/v2/conversations/{conversationId}/recordingstate"] == ["404": 1],
+            "one PATCH, then the PUT alone")
+          #expect(routes["PUT /api/v2/conversations/calls/{conversationId}/recordingstate"] == ["200": 3])
+        }
+      }
+    }
+  }
+
+  /// The emulator's request counts by route and status.
+  static func routes(_ server: SimServer) async throws -> [String: [String: Int]] {
+    let response = try await HTTPClient.shared.execute(
+      HTTPClientRequest(url: server.baseURL + "/sim/requests"), timeout: .seconds(10))
+    let body = try await response.body.collect(upTo: 1 << 20)
+    let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
+    var out: [String: [String: Int]] = [:]
+    for r in json?["routes"] as? [[String: Any]] ?? [] {
+      out[r["route"] as? String ?? "?"] = r["statuses"] as? [String: Int]
+    }
+    return out
   }
 
   @Test func readsWithOneCachedToken() async throws {

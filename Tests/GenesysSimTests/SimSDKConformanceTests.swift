@@ -83,6 +83,25 @@ struct SimSDKConformanceTests {
           probe.events(userTopic(Demo.User.quinn)).count >= 2
             && probe.events(queueTopic(Demo.Queue.escalations)).count >= 2
         }, "\(probe.messages.map { $0["topicName"] ?? "?" })")
+      // A recorded call with a monitoring supervisor, its recording securely paused: the reads and
+      // the queue's events carry recordingState, securePause, mediaRoles and monitoredParticipantId.
+      #expect(
+        try await sim.send("POST", "/sim/conversations", token: nil, json: SimRecordingTests.recorded).status
+          == 200)
+      let pause = #"{"recordingState":"PAUSED"}"#
+      samples["SetRecordingState", default: []].append(
+        try JSONSerialization.jsonObject(with: Data(pause.utf8)))
+      #expect(try await sim.send("PUT", SimRecordingTests.put, token: token, json: pause).status == 200)
+      #expect(
+        try await eventually {
+          probe.events(queueTopic(Demo.Queue.escalations)).contains {
+            ($0["eventBody"] as? [String: Any])?["securePause"] as? Bool == true
+          }
+        })
+      add(
+        "CallConversation",
+        try await sim.get("/api/v2/conversations/calls/\(SimRecordingTests.call)", token: token))
+      add("Conversation", try await sim.get("/api/v2/conversations/\(SimRecordingTests.call)", token: token))
       samples["ConversationCallEventTopicCallConversation"] = probe.events(userTopic(Demo.User.quinn))
         .compactMap {
           $0["eventBody"]

@@ -294,3 +294,53 @@ import OrderedJSON
     #expect(blocked.findings.map(\.id).contains("acting_user_unavailable"))
   }
 }
+
+/// The watcher keeps a pause's promise like a mute's: resumed at its end on the clock, by the watcher
+/// that paused or by the next one on the same journal.
+@Suite struct PauseWatchTests {
+  func watcher(
+    _ files: [(name: String, text: String)], _ clock: ManualClock, _ calls: ServedCalls,
+    _ journal: MemoryJournal
+  )
+    -> Watcher
+  {
+    let counter = Counter()
+    var watcher = Watcher(
+      workspace: "default", clock: clock, source: calls, executor: calls, eventExecutor: calls,
+      journal: journal, locker: InProcessLocker(FreeLocks(), timeout: 5, clock: clock), budget: RoomyBudget(),
+      events: nil, interval: 300, reload: { compile(files) }, runId: { "r\(counter.next())-\(clock.now())" })
+    watcher.confirmTimeout = 5
+    return watcher
+  }
+
+  @Test func aPauseIsResumedAtItsEndEvenByTheNextWatcher() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let files = Runtime.files("  pauseRecording:\n    for: 40s\n")
+    let set = try #require(compile(files).policySet)
+    // Only the customer is on the call: a pause needs nobody to act for it.
+    let calls = ServedCalls(PauseRecordingTests.recorded([World.customer]), clock: clock)
+    let journal = MemoryJournal()
+    let signal = RunSignal()
+    let first = watcher(files, clock, calls, journal)
+    let run = Task { await first.run(set, signal: signal) }
+    #expect(await ManualClock.eventually { calls.calls.contains { $0.what == "pause" } })
+    #expect(calls.calls.map(\.what) == ["pause"])
+    #expect(calls.calls.first?.at == Runtime.t0)
+    let lease = try #require(JournalState(journal.records, workspace: "default").leases.first)
+    #expect(lease.kind == .pauseRecording && lease.endsAt == Runtime.t0 + 40)
+    // The first watcher stops (its machine goes away) 10 s in; the next one starts on the journal.
+    await clock.step(limit: Runtime.t0 + 10)
+    signal.stop()
+    try await clock.run { await run.value }
+    let next = watcher(files, clock, calls, journal)
+    let signal2 = RunSignal()
+    let run2 = Task { await next.run(set, signal: signal2) }
+    while clock.now() < lease.endsAt { await clock.step(limit: lease.endsAt) }
+    #expect(await ManualClock.eventually { calls.calls.contains { $0.what == "resume" } }, "\(calls.calls)")
+    #expect(calls.calls.map(\.what) == ["pause", "resume"], "paused once, never again")
+    #expect(calls.calls.last?.at == lease.endsAt, "resumed at its end, not later")
+    #expect(calls.live.conversations[World.conv]?.securePause == false)
+    signal2.stop()
+    try await clock.run { await run2.value }
+  }
+}
