@@ -45,7 +45,7 @@ public struct PolicyTestFile: Sendable {
   static let expectKeys = MappingReader.KnownKeys(["changes", "findings"])
   static let changeKeys = ["conversation", "participant", "user", "address", "for", "role", "policy"]
   static let findingKeys = MappingReader.KnownKeys(["id", "policy"])
-  static let actions: [PlannedChange.Action] = [.mute, .unmute, .revert, .prune, .add]
+  static let actions: [PlannedChange.Action] = [.mute, .unmute, .pause, .revert, .prune, .add]
 
   /// The tests of a parsed file (one per document), or the located reasons it cannot be read.
   public static func read(_ parsed: ParsedFile) -> [Result<PolicyTestFile, Diagnostics>] {

@@ -171,7 +171,7 @@ public struct PolicyTestRunner: Sendable {
     case .address(let a)?: parts.append("address=\(a)")
     case nil: break
     }
-    if let d = c.duration, c.action == .mute { parts.append("for=\(d)") }
+    if let d = c.duration, c.action == .mute || c.action == .pause { parts.append("for=\(d)") }
     if let role = c.role { parts.append("role=\(role)") }
     parts.append("policy=\(c.policy)")
     if let why = c.blocked { parts.append("blocked=\(why)") }
@@ -213,7 +213,7 @@ public struct PolicyTestRunner: Sendable {
           })
         field("address", same.flatMap { c in if case .address(let a)? = c.addTarget { a } else { nil } })
       }
-      if e.action == .mute { field("for", same?.duration?.description) }
+      if e.action == .mute || e.action == .pause { field("for", same?.duration?.description) }
       field("role", same?.role)
       field("policy", same?.policy)
       if let why = same?.blocked { parts.append("blocked=\(why)") }

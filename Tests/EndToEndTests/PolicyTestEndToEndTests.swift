@@ -84,6 +84,14 @@ import Testing
     #expect(r.stdout.hasSuffix("2 passed, 0 failed, 0 errors\n"))
   }
 
+  /// A recording pause under test: paused for what is left of its window (a monitoring supervisor on
+  /// the call is neither needed nor counted), and resumed once the journal's lease has ended.
+  @Test func aRecordingPauseIsTestedWithItsJournal() async throws {
+    let r = try await CLI.run(["test", "\(Self.inputs)/pause"])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    #expect(r.stdout.hasSuffix("2 passed, 0 failed, 0 errors\n"))
+  }
+
   /// A policy's calendar under test: muted until its window closes (20 of 30 minutes), nothing after.
   @Test func aCalendarIsTestedAtTheTestsClock() async throws {
     let r = try await CLI.run(["test", "\(Self.inputs)/calendar"])

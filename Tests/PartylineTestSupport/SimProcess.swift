@@ -88,6 +88,23 @@ public final class SimProcess: @unchecked Sendable {
     return o?["participants"] as? [[String: Any]] ?? []
   }
 
+  /// One API request as the demo client (a person using Genesys outside Partyline, say): the status
+  /// and the body.
+  public func api(_ method: String, _ path: String, body: String? = nil) async throws -> (Int, Data) {
+    let (_, tokenData) = try await requestToken()
+    let token =
+      (try JSONSerialization.jsonObject(with: tokenData) as? [String: Any])?["access_token"] as? String ?? ""
+    var r = URLRequest(url: URL(string: baseURL + path)!)
+    r.httpMethod = method
+    r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+    if let body {
+      r.httpBody = Data(body.utf8)
+      r.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    }
+    let (data, response) = try await URLSession.shared.data(for: r)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+  }
+
   /// A token for the demo client (with `secret`): the status and the body.
   public func requestToken(secret: String = Demo.Client.secret) async throws -> (Int, Data) {
     var r = URLRequest(url: URL(string: baseURL + "/oauth/token")!)
