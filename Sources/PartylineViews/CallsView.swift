@@ -13,6 +13,13 @@ public enum CallsView {
     return p.address ?? p.name ?? "-"
   }
 
+  /// A supervision leg's media role and whom it supervises (`monitor of fe9c…`); nil for an ordinary
+  /// participant.
+  static func supervision(_ p: LiveParticipant) -> String? {
+    guard let role = p.supervision else { return nil }
+    return p.supervisedParticipantId.map { "\(role) of \($0)" } ?? role
+  }
+
   /// `s` with spaces up to `width` characters.
   static func pad(_ s: String, _ width: Int) -> String {
     s + String(repeating: " ", count: max(0, width - s.count))
@@ -31,7 +38,9 @@ public enum CallsView {
       for p in r.call.participants {
         let purpose = pad(p.purpose, width)
         let state = pad(p.state, stateWidth)
-        out += "  \(p.id)  \(purpose)  \(state)  \(p.muted ? "muted  " : "       ")  \(who(p, users))\n"
+        out += "  \(p.id)  \(purpose)  \(state)  \(p.muted ? "muted  " : "       ")  \(who(p, users))"
+        out += supervision(p).map { "  (\($0))" } ?? ""
+        out += "\n"
       }
     }
     out += "\(rows.count) live \(rows.count == 1 ? "call" : "calls").\n"
@@ -62,12 +71,18 @@ public enum CallsView {
                 "participants",
                 .array(
                   r.call.participants.map { p in
-                    .object([
+                    var fields: [(String, JSONValue)] = [
                       ("id", .string(p.id)), ("purpose", .string(p.purpose)), ("state", .string(p.state)),
                       ("muted", .bool(p.muted)), ("userId", p.userId.map(JSONValue.string) ?? .null),
                       ("email", p.userId.flatMap { users[$0]?.email }.map(JSONValue.string) ?? .null),
                       ("address", p.address.map(JSONValue.string) ?? .null),
-                    ])
+                    ]
+                    // Only on a leg Genesys added for supervision: its media role and whom it supervises.
+                    if let role = p.supervision {
+                      fields.append(("mediaRole", .string(role)))
+                      fields.append(("supervises", p.supervisedParticipantId.map(JSONValue.string) ?? .null))
+                    }
+                    return .object(fields)
                   })
               ))
             return .object(pairs)

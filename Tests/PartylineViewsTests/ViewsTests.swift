@@ -225,3 +225,22 @@ enum Fixture {
       "metrics.prom", in: Fixture.dir)
   }
 }
+
+@Suite struct CallsViewTests {
+  /// A supervisor Genesys added to monitor Ada shows its media role and whom it monitors; ordinary
+  /// legs show nothing more.
+  @Test func aSupervisionLegShowsItsMediaRole() throws {
+    var monitor = LiveParticipant(
+      id: Fixture.graceP, purpose: "user", state: "connected", userId: Fixture.grace, name: "Grace")
+    monitor.mediaRoles = ["monitor"]
+    monitor.supervisedParticipantId = Fixture.adaP
+    var call = try #require(Fixture.live.conversations[Fixture.conv])
+    call.participants = [call.participants[0], call.participants[1], monitor]
+    call.direction = "inbound"
+    let users = Fixture.live.users
+    try Golden.assert(CallsView.text([(call, nil)], users: users), "calls-supervision.txt", in: Fixture.dir)
+    try Golden.assert(
+      CallsView.json([(call, nil)], users: users).render(indent: 2) + "\n", "calls-supervision.json",
+      in: Fixture.dir)
+  }
+}
