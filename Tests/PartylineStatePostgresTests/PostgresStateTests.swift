@@ -114,7 +114,7 @@ struct PostgresStateTests {
     #expect(
       versions == [
         "1 journal and lock holders", "2 conversations that may hold an open lease",
-        "3 watcher leader leases and fenced journal writes",
+        "3 watcher leader leases and fenced journal writes", "4 recording pauses open leases",
       ])
   }
 
@@ -127,6 +127,7 @@ struct PostgresStateTests {
     await first.close()
     // Back to schema 1, with its rows (as an older Partyline left them).
     for sql in [
+      "DELETE FROM partyline_schema_version WHERE version = 4",
       "DROP TRIGGER partyline_journal_fence ON partyline_journal", "DROP FUNCTION partyline_fence()",
       "DROP TABLE partyline_leaders", "ALTER TABLE partyline_journal DROP COLUMN epoch",
       "DELETE FROM partyline_schema_version WHERE version = 3",

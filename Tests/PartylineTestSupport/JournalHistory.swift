@@ -33,9 +33,12 @@ public enum JournalHistory {
       func r(_ kind: JournalRecord.Kind, _ action: PlannedChange.Action, status: JournalRecord.Status? = nil)
         -> JournalRecord
       {
-        JournalRecord(
-          kind: kind, id: id, at: at, workspace: w, run: "run\(i % 7)", action: action, conversation: c,
-          participant: action == .add ? nil : p, policy: "pol", directive: "d",
+        // "p2" stands for the call itself: its mutes are recording pauses, leases without a participant.
+        let onCall = p == "p2" && action != .add
+        return JournalRecord(
+          kind: kind, id: id, at: at, workspace: w, run: "run\(i % 7)",
+          action: onCall && action == .mute ? .pause : action, conversation: c,
+          participant: action == .add || onCall ? nil : p, policy: "pol", directive: "d",
           role: action == .add ? "agent" : nil,
           leaseEnds: action == .mute || kind == .retime ? at + 600 : nil, status: status)
       }
