@@ -162,7 +162,7 @@ let package = Package(
         "WireTime", .product(name: "PostgresNIO", package: "postgres-nio"),
       ],
       exclude: ["Inputs", "Golden"]),
-    .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud", "GenesysSim"]),
+    .testTarget(name: "GenesysCloudTests", dependencies: ["Backoff", "GenesysCloud", "GenesysSim"]),
     .testTarget(
       name: "GenesysSimTests",
       dependencies: [

@@ -47,3 +47,38 @@ private func pow(_ x: Double, _ n: Double) -> Double {
   for _ in 0..<Int(n) { out *= x }
   return out
 }
+
+extension Backoff {
+  /// The one retry loop (the token request, PostgreSQL, the webhook): runs `attempt` (numbered from
+  /// 1) until it succeeds, waiting this backoff's delay after each failure. A failure `retryable`
+  /// refuses is thrown as it is; after the last of `attempts`, or when the next wait would end after
+  /// `deadline` (on `now`'s clock, seconds), the failure goes through `exhausted`. `failed` hears each
+  /// failure `retryable` accepts, and the wait ahead (nil when it gives up): to report progress, or
+  /// drop a connection.
+  public func retrying<T: Sendable>(
+    isolation: isolated (any Actor)? = #isolation,
+    attempts: Int = .max, deadline: Double = .infinity, now: () -> Double = { 0 },
+    retryable: (any Error) -> Bool = { _ in true },
+    exhausted: (any Error) -> any Error = { $0 },
+    failed: (any Error, Double?) async -> Void = { _, _ in },
+    _ attempt: (Int) async throws -> T
+  ) async throws -> T {
+    var n = 1
+    while true {
+      do {
+        return try await attempt(n)
+      } catch {
+        if error is CancellationError { throw error }
+        guard retryable(error) else { throw error }
+        let wait = delay(attempt: n)
+        guard n < attempts, now() + wait <= deadline else {
+          await failed(error, nil)
+          throw exhausted(error)
+        }
+        await failed(error, wait)
+        try await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+        n += 1
+      }
+    }
+  }
+}

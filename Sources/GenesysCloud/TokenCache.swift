@@ -47,9 +47,19 @@ actor TokenCache {
     request.body = .bytes(ByteBuffer(string: "grant_type=client_credentials"))
     let started = Date().timeIntervalSince1970
     let what = "retrying the token request to \(config.loginBase.components(separatedBy: "://").last ?? "")"
-    var attempt = 0
+    /// A failure the token request is sent again after, and what it was.
+    struct Retry: Error { var message: String }
     var lastError = "none"
-    while true {
+    return try await Backoff.token.retrying(
+      deadline: deadline, now: { Date().timeIntervalSince1970 }, retryable: { $0 is Retry },
+      exhausted: {
+        GenesysError.budgetExhausted(lastError: "token request: \(($0 as? Retry)?.message ?? "\($0)")")
+      },
+      failed: { error, _ in
+        lastError = (error as? Retry)?.message ?? lastError
+        await progress.note(what, lastError, started: started, deadline: deadline)
+      }
+    ) { _ in
       let issued = Date().timeIntervalSince1970
       let left = deadline - issued
       if left <= 0 { throw GenesysError.budgetExhausted(lastError: "token request: \(lastError)") }
@@ -70,19 +80,14 @@ actor TokenCache {
           status: status, body: data, correlationId: response.headers.first(name: "ININ-Correlation-Id"))
         // A token request changes nothing: sent again whenever the status allows a retry at all.
         guard StatusClass.of(status).retried(idempotent: true) else { throw error }
-        lastError = error.description
+        throw Retry(message: error.description)
       } catch let e as GenesysError {
         throw e
+      } catch let e as Retry {
+        throw e
       } catch {
-        lastError = GenesysClient.describe(error, url: config.loginBase)
+        throw Retry(message: GenesysClient.describe(error, url: config.loginBase))
       }
-      await progress.note(what, lastError, started: started, deadline: deadline)
-      let delay = Backoff.token.delay(attempt: attempt + 1)
-      if Date().timeIntervalSince1970 + delay > deadline {
-        throw GenesysError.budgetExhausted(lastError: "token request: \(lastError)")
-      }
-      attempt += 1
-      try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
     }
   }
 }

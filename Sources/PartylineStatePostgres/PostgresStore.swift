@@ -127,22 +127,19 @@ public actor PostgresStore {
   /// Runs `body` on the journal connection, reconnecting and retrying through connection failures for
   /// up to `retryBudget` seconds. `body` must be idempotent.
   func withRetry<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-    let deadline = Date().timeIntervalSince1970 + retryBudget
-    var attempt = 1
-    while true {
-      let delay = Backoff.postgres.delay(attempt: attempt)
-      do {
-        return try await body(try await journal())
-      } catch {
-        if let fenced = Self.fenced(error, url: url) { throw fenced }
-        guard Self.isConnectionFailure(error), Date().timeIntervalSince1970 + delay < deadline else {
-          throw describe(error)
+    let url = self.url
+    do {
+      return try await Backoff.postgres.retrying(
+        deadline: Date().timeIntervalSince1970 + retryBudget, now: { Date().timeIntervalSince1970 },
+        retryable: { Self.fenced($0, url: url) == nil && Self.isConnectionFailure($0) },
+        failed: { _, _ in
+          if let c = journalConnection { try? await c.close() }
+          journalConnection = nil
         }
-        if let c = journalConnection { try? await c.close() }
-        journalConnection = nil
-        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-        attempt += 1
-      }
+      ) { _ in try await body(try await journal()) }
+    } catch {
+      if let fenced = Self.fenced(error, url: url) { throw fenced }
+      throw describe(error)
     }
   }
 

@@ -91,7 +91,8 @@ public final class WebhookSink: @unchecked Sendable {
     }
     let task = Task { [self] in
       defer { done(id) }
-      for attempt in 0..<4 {
+      // Four attempts; a delivery that still fails is dropped (the journal holds the record).
+      _ = try? await Backoff.webhook.retrying(attempts: 4) { _ in
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -105,19 +106,18 @@ public final class WebhookSink: @unchecked Sendable {
             value: Self.signature(secret: secret, timestamp: timestamp, delivery: delivery, body: body))
         }
         request.body = .bytes(ByteBuffer(string: body))
-        if let r = try? await http.execute(request, timeout: .seconds(5)),
-          (200..<300).contains(Int(r.status.code))
-        {
-          _ = try? await r.body.collect(upTo: 1 << 16)
-          return
-        }
-        try? await Task.sleep(nanoseconds: UInt64(Backoff.webhook.delay(attempt: attempt + 1) * 1e9))
+        let r = try await http.execute(request, timeout: .seconds(5))
+        _ = try? await r.body.collect(upTo: 1 << 16)
+        guard (200..<300).contains(Int(r.status.code)) else { throw Refused(status: Int(r.status.code)) }
       }
     }
     lock.withLock {
       if finished.remove(id) == nil { inFlight[id] = task }
     }
   }
+
+  /// A delivery the receiver answered with a status other than 2xx.
+  struct Refused: Error { var status: Int }
 
   private func done(_ id: Int) {
     lock.withLock {

@@ -24,6 +24,27 @@ import Testing
     return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
+  /// A receiver that refuses a delivery once gets it again, with the same delivery id, after the
+  /// backoff (the one retry loop, `Backoff.retrying`).
+  @Test func aRefusedDeliveryIsSentAgainWithTheSameId() async throws {
+    let project = try Project("flaky-hook", .local, state: nil, muteFor: "30m")
+    defer { project.remove() }
+    let world = try SecretWorld(project, secret: "s3cret-value-1", webhookSecret: "hook-secret-2")
+    defer { world.stop() }
+    let apply = try await CLI.run(
+      [
+        "apply", "--yes", "--state", project.state, "--webhook", "http://127.0.0.1:\(world.port)/flaky",
+        project.policies,
+      ], environment: world.environment)
+    #expect(apply.status == 0, "\(apply.stderr)")
+    let hooks = try String(contentsOfFile: world.received, encoding: .utf8).split(separator: "\n").compactMap
+    {
+      try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    let ids = hooks.compactMap { ($0["headers"] as? [String: String])?["X-Partyline-Delivery"] }
+    #expect(!ids.isEmpty && ids.count == 2 * Set(ids).count, "each delivery twice: \(ids)")
+  }
+
   @Test func webhookMetricsAndNoSecretAnywhere() async throws {
     let project = try Project("events", .local, state: nil, muteFor: "30m")
     defer { project.remove() }

@@ -1,3 +1,4 @@
+import Backoff
 import Foundation
 import GenesysSim
 import Testing
@@ -89,6 +90,42 @@ import NIOFoundationCompat
     #expect(StatusClass.of(429).retried(idempotent: false))
     #expect(!StatusClass.of(500).retried(idempotent: false) && StatusClass.of(500).retried(idempotent: true))
     #expect(!StatusClass.of(404).retried(idempotent: true) && !StatusClass.of(501).retried(idempotent: true))
+  }
+
+  /// The one retry loop: retried failures wait the backoff's delays, a refused one is thrown at once,
+  /// and the attempts or the deadline end it through `exhausted`.
+  @Test func theRetryLoopRetriesWaitsAndGivesUp() async throws {
+    struct Flaky: Error {}
+    struct Fatal: Error {}
+    let b = Backoff(first: 0.01, cap: 0.02)
+    var waits: [Double] = []
+    var tries = 0
+    let value = try await b.retrying(failed: { _, w in waits.append(w ?? -1) }) { n in
+      tries = n
+      if n < 3 { throw Flaky() }
+      return n
+    }
+    #expect(value == 3 && tries == 3 && waits == [0.01, 0.02])
+    await #expect(throws: Fatal.self) {
+      try await b.retrying(retryable: { $0 is Flaky }) { _ -> Int in throw Fatal() }
+    }
+    var count = 0
+    await #expect(throws: GenesysError.self) {
+      try await b.retrying(attempts: 4, exhausted: { _ in GenesysError.transport("gave up") }) { _ -> Int in
+        count += 1
+        throw Flaky()
+      }
+    }
+    #expect(count == 4)
+    // The next wait would end after the deadline: no further attempt.
+    count = 0
+    await #expect(throws: Flaky.self) {
+      try await b.retrying(deadline: 100.005, now: { 100 }) { _ -> Int in
+        count += 1
+        throw Flaky()
+      }
+    }
+    #expect(count == 1)
   }
 
   @Test func backoffStaysWithinItsBounds() {
