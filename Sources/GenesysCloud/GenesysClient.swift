@@ -65,10 +65,13 @@ public final class GenesysClient: Sendable {
   // MARK: Reads
 
   /// `GET /api/v2/conversations/calls/{id}`; nil when the conversation does not exist (404).
-  public func callConversation(_ id: String) async throws -> CallConversation? {
+  public func callConversation(_ id: String, priority: RequestPriority? = nil) async throws
+    -> CallConversation?
+  {
     let path = "/api/v2/conversations/calls/\(try Self.pathId(id))"
     do {
-      return try await decode(CallConversation.self, try await send(.GET, path, idempotent: true))
+      return try await decode(
+        CallConversation.self, try await send(.GET, path, idempotent: true, priority: priority))
     } catch let e as GenesysError where e.status == 404 {
       return nil
     }
@@ -196,12 +199,15 @@ public final class GenesysClient: Sendable {
   /// `PATCH /api/v2/conversations/calls/{cid}/participants/{pid}/user/{userId}` with `{"muted": …}`:
   /// 202 and no body; the effect shows on a later read.
   public func setMuted(
-    _ muted: Bool, conversation: String, participant: String, onBehalfOf user: String, notAfter: Double? = nil
+    _ muted: Bool, conversation: String, participant: String, onBehalfOf user: String,
+    notAfter: Double? = nil,
+    priority: RequestPriority? = nil
   ) async throws -> Response {
     let path =
       "/api/v2/conversations/calls/\(try Self.pathId(conversation))/participants/\(try Self.pathId(participant))/user/\(try Self.pathId(user))"
     return try await send(
-      .PATCH, path, body: Data(#"{"muted":\#(muted)}"#.utf8), idempotent: true, notAfter: notAfter)
+      .PATCH, path, body: Data(#"{"muted":\#(muted)}"#.utf8), idempotent: true, notAfter: notAfter,
+      priority: priority)
   }
 
   /// The secure pause of a call's recording, or its resume (genesys-api.md §9.1): the one call control
@@ -209,9 +215,9 @@ public final class GenesysClient: Sendable {
   /// `PATCH /api/v2/conversations/{cid}/recordingstate` (August 2025), falling back on 404 or 405 to
   /// `PUT /api/v2/conversations/calls/{cid}/recordingstate`, each with `{"recordingState":"PAUSED"}` or
   /// `"ACTIVE"`; any 2xx answers. Idempotent: setting the state twice leaves it so.
-  public func setRecordingPaused(_ paused: Bool, conversation: String, notAfter: Double? = nil) async throws
-    -> Response
-  {
+  public func setRecordingPaused(
+    _ paused: Bool, conversation: String, notAfter: Double? = nil, priority: RequestPriority? = nil
+  ) async throws -> Response {
     let id = try Self.pathId(conversation)
     let body = Data(#"{"recordingState":"\#(paused ? "PAUSED" : "ACTIVE")"}"#.utf8)
     let put = "/api/v2/conversations/calls/\(id)/recordingstate"
@@ -219,21 +225,25 @@ public final class GenesysClient: Sendable {
       do {
         return try await send(
           .PATCH, "/api/v2/conversations/\(id)/recordingstate", body: body, idempotent: true,
-          notAfter: notAfter)
+          notAfter: notAfter, priority: priority)
       } catch let e as GenesysError where e.status == 404 || e.status == 405 {
-        let r = try await send(.PUT, put, body: body, idempotent: true, notAfter: notAfter)
+        // (The slot reserved ahead went to the PATCH: the PUT waits for its own.)
+        let r = try await send(
+          .PUT, put, body: body, idempotent: true, notAfter: notAfter,
+          priority: priority.map { RequestPriority($0.rateClass) })
         recordingStatePatch.store(false, ordering: .relaxed)
         return r
       }
     }
-    return try await send(.PUT, put, body: body, idempotent: true, notAfter: notAfter)
+    return try await send(.PUT, put, body: body, idempotent: true, notAfter: notAfter, priority: priority)
   }
 
   /// `POST /api/v2/conversations/calls/{cid}/participants/user/{userId}` with
   /// `{"participants":[{"userId":…}]}` or `[{"address":…}]`; 200 and the conversation. Not idempotent:
   /// an unknown outcome is reported as `.outcomeUnknown`, never re-sent here.
   public func addParticipant(
-    conversation: String, onBehalfOf user: String, userId: String? = nil, address: String? = nil
+    conversation: String, onBehalfOf user: String, userId: String? = nil, address: String? = nil,
+    priority: RequestPriority? = nil
   ) async throws -> Response {
     let path =
       "/api/v2/conversations/calls/\(try Self.pathId(conversation))/participants/user/\(try Self.pathId(user))"
@@ -241,7 +251,7 @@ public final class GenesysClient: Sendable {
     if let userId { entry["userId"] = try Self.pathId(userId) }
     if let address { entry["address"] = address }
     let body = try JSONSerialization.data(withJSONObject: ["participants": [entry]])
-    return try await send(.POST, path, body: body, idempotent: false)
+    return try await send(.POST, path, body: body, idempotent: false, priority: priority)
   }
 
   // MARK: Transport
@@ -277,10 +287,11 @@ public final class GenesysClient: Sendable {
     }
   }
 
-  /// Sends one API request through the budget, with retries.
+  /// Sends one API request through the budget, with retries: in `priority`'s class, spending its
+  /// permit on the first attempt, or (without one) as `RatePriority.current`.
   func send(
     _ method: HTTPMethod, _ path: String, body: Data? = nil, idempotent: Bool, budget total: Double? = nil,
-    notAfter: Double? = nil
+    notAfter: Double? = nil, priority: RequestPriority? = nil
   ) async throws -> Response {
     let started = Date().timeIntervalSince1970
     // An on-time revert must not hang on one stuck request: short timeouts, and a short total, after
@@ -294,9 +305,11 @@ public final class GenesysClient: Sendable {
       if Date().timeIntervalSince1970 > deadline { throw GenesysError.budgetExhausted(lastError: lastError) }
       let token = try await tokens.token(http: http, deadline: deadline, progress: progressGate)
       let waitStarted = Date().timeIntervalSince1970
-      let (budget, cls, until, failure) = (self.budget, RatePriority.current, deadline, lastError)
+      let (budget, cls, until, failure) = (
+        self.budget, priority?.rateClass ?? RatePriority.current, deadline, lastError
+      )
       do {
-        if attempt == 0, let permit = RatePriority.permit, permit.spend() {
+        if attempt == 0, let permit = priority?.permit, permit.spend() {
           // Its slot was taken before it was journalled.
         } else {
           try await withHeartbeat(

@@ -186,7 +186,7 @@ public actor RateBudget {
   }
 
   /// The old signature: `urgent` requests are reverts.
-  /// Takes a slot now for a request sent a little later (`RatePriority.permit`).
+  /// Takes a slot now for a request sent a little later (`RequestPriority.permit`).
   public func reserve(_ cls: RateClass = RatePriority.current) async throws -> RatePermit {
     try await acquire(cls)
     return RatePermit(ablation.contains(.priorities) ? .read : cls)
@@ -204,7 +204,7 @@ public actor RateBudget {
   /// Waits for a slot as `acquire(_:)` does: as a revert when `urgent`, otherwise in the task's class
   /// (`read` by default).
   public func acquire(urgent: Bool) async throws {
-    try await acquire(urgent ? .revert : (RatePriority.rateClass ?? .read))
+    try await acquire(urgent ? .revert : .read)
   }
 
   private func cancel(_ id: Int) {

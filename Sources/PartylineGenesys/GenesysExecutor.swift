@@ -22,14 +22,13 @@ public struct GenesysExecutor: ApplyExecutor {
   /// confirming reads. Watch's on-time loop sends its reads and changes as reverts, but its
   /// confirmations as confirmations: the revert is made when its unmute is sent, and the room the
   /// budget keeps for each revert (`RateBudget.revertCost`) is for the read and the unmute.
-  static var rateClass: RateClass {
-    if ApplyContext.purpose == .confirmation { return .confirm }
+  static func rateClass(_ purpose: CallPurpose) -> RateClass {
+    if purpose == .confirmation { return .confirm }
     if RatePriority.urgent { return .revert }
-    switch ApplyContext.purpose {
-    case .change(.revert)?, .change(.prune)?: return .revert
-    case .change?: return .write
-    case .confirmation?: return .confirm
-    case nil: return RatePriority.rateClass ?? .read
+    switch purpose {
+    case .change(.revert), .change(.prune): return .revert
+    case .change: return .write
+    case .confirmation: return .confirm
     }
   }
 
@@ -43,10 +42,10 @@ public struct GenesysExecutor: ApplyExecutor {
     await client.budget.movePromise(key, from: from, to: to)
   }
 
-  /// Reserves the next call's slot in the client's rate budget, in the call's rate class (see
+  /// Reserves the slot of a call for `purpose` in the client's rate budget, in its rate class (see
   /// ``ApplyExecutor``); throws `CallFailure.notSent` when the budget is closed.
-  public func reserve() async throws -> (any Sendable)? {
-    do { return try await client.budget.reserve(Self.rateClass) } catch is RateBudgetClosed {
+  public func reserve(for purpose: CallPurpose) async throws -> (any Sendable)? {
+    do { return try await client.budget.reserve(Self.rateClass(purpose)) } catch is RateBudgetClosed {
       throw CallFailure.notSent("not sent: the run is stopping")
     }
   }
@@ -56,9 +55,9 @@ public struct GenesysExecutor: ApplyExecutor {
     if let permit = reservation as? RatePermit { await client.budget.refund(permit) }
   }
 
-  /// Runs a call with the slot reserved for it, if any.
-  func withPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
-    try await RatePriority.$permit.withValue(ApplyContext.reservation as? RatePermit, operation: body)
+  /// How a call of `context` goes through the rate budget: its class, and the slot reserved for it.
+  static func priority(_ context: CallContext) -> RequestPriority {
+    RequestPriority(rateClass(context.purpose), permit: context.reservation as? RatePermit)
   }
 
   func map(_ error: any Error) -> any Error {
@@ -84,32 +83,33 @@ public struct GenesysExecutor: ApplyExecutor {
   /// of a mute or an unmute, or the add POST. A refused status (`StatusClass`: a 4xx other than 408
   /// and 429, or 501) is thrown as `CallFailure.refused`, a request not sent as `notSent`, the rest as `unknown`.
   public func perform(
-    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?,
+    context: CallContext
   ) async throws -> CallResult? {
     if case .noop = effect { return nil }
     await markChange(conversation.rawValue)
     do {
-      let notAfter = ApplyContext.notAfter
-      let r = try await withPermit {
-        try await RatePriority.$rateClass.withValue(Self.rateClass) {
-          try await request(effect, conversation.rawValue, actingUser?.rawValue, notAfter: notAfter)
-        }
-      }
+      let r = try await request(
+        effect, conversation.rawValue, actingUser?.rawValue, notAfter: context.notAfter,
+        priority: Self.priority(context))
       return r.map { CallResult(status: $0.status, correlationId: $0.correlationId, latency: $0.latency) }
     } catch { throw map(error) }
   }
 
   /// The client's request for an effect; nil for a noop.
   func request(
-    _ effect: PlannedChange.Effect, _ conversation: String, _ user: String?, notAfter: Double?
+    _ effect: PlannedChange.Effect, _ conversation: String, _ user: String?, notAfter: Double?,
+    priority: RequestPriority
   )
     async throws -> GenesysClient.Response?
   {
     switch effect {
     case .pauseRecording:
-      return try await client.setRecordingPaused(true, conversation: conversation, notAfter: notAfter)
+      return try await client.setRecordingPaused(
+        true, conversation: conversation, notAfter: notAfter, priority: priority)
     case .resumeRecording:
-      return try await client.setRecordingPaused(false, conversation: conversation, notAfter: nil)
+      return try await client.setRecordingPaused(
+        false, conversation: conversation, notAfter: nil, priority: priority)
     case .noop:
       return nil
     case .mute, .unmute, .revert, .prune, .add:
@@ -120,16 +120,17 @@ public struct GenesysExecutor: ApplyExecutor {
     case .mute(let participant, _, _, _):
       return try await client.setMuted(
         true, conversation: conversation, participant: participant.rawValue, onBehalfOf: actingUser,
-        notAfter: notAfter)
+        notAfter: notAfter, priority: priority)
     case .unmute(let participant), .revert(let participant, _), .prune(let participant, _):
       return try await client.setMuted(
         false, conversation: conversation, participant: participant.rawValue, onBehalfOf: actingUser,
-        notAfter: notAfter)
+        notAfter: notAfter, priority: priority)
     case .add(.user(let ref), _):
       return try await client.addParticipant(
-        conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)")
+        conversation: conversation, onBehalfOf: actingUser, userId: "\(ref)", priority: priority)
     case .add(.address(let a), _):
-      return try await client.addParticipant(conversation: conversation, onBehalfOf: actingUser, address: a)
+      return try await client.addParticipant(
+        conversation: conversation, onBehalfOf: actingUser, address: a, priority: priority)
     case .noop, .pauseRecording, .resumeRecording:
       return nil
     }
@@ -137,9 +138,9 @@ public struct GenesysExecutor: ApplyExecutor {
 
   /// Reads the conversation again (see ``ApplyExecutor``). With `events`, a confirmation first waits up
   /// to `eventWait` seconds for the call's next event and takes its snapshot instead.
-  public func read(conversation: ConversationId) async throws -> LiveConversation? {
+  public func read(conversation: ConversationId, purpose: CallPurpose) async throws -> LiveConversation? {
     let conversation = conversation.rawValue
-    if let events, ApplyContext.purpose == .confirmation {
+    if let events, purpose == .confirmation {
       let after = await seen.last(conversation) ?? 0
       if let (seq, call) = await events.next(conversation, after: after, within: eventWait) {
         await seen.note(conversation, seq)
@@ -148,11 +149,7 @@ public struct GenesysExecutor: ApplyExecutor {
     }
     let c: CallConversation?
     do {
-      c = try await RatePriority.$rateClass.withValue(
-        Self.rateClass,
-        operation: {
-          try await client.callConversation(conversation)
-        })
+      c = try await client.callConversation(conversation, priority: RequestPriority(Self.rateClass(purpose)))
     } catch { throw map(error) }
     return c.map(LiveStateReader.convert)
   }

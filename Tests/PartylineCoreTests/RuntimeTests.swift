@@ -335,13 +335,14 @@ struct RacingLocker: ConversationLocker {
 struct NoPromises: ApplyExecutor {
   let inner: ServedCalls
   func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double? { nil }
-  func perform(_ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?)
-    async throws -> CallResult?
-  {
-    try await inner.perform(effect, on: conversation, actingAs: actingUser)
+  func perform(
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?,
+    context: CallContext
+  ) async throws -> CallResult? {
+    try await inner.perform(effect, on: conversation, actingAs: actingUser, context: context)
   }
-  func read(conversation: ConversationId) async throws -> LiveConversation? {
-    try await inner.read(conversation: conversation)
+  func read(conversation: ConversationId, purpose: CallPurpose) async throws -> LiveConversation? {
+    try await inner.read(conversation: conversation, purpose: purpose)
   }
 }
 

@@ -78,7 +78,8 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
   }
 
   public func perform(
-    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?,
+    context: CallContext
   ) async throws -> CallResult? {
     let conversation = conversation.rawValue
     let at = clock.now()
@@ -107,7 +108,7 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
     return CallResult(status: 202, correlationId: nil, latency: 0)
   }
 
-  public func read(conversation: ConversationId) async throws -> LiveConversation? {
+  public func read(conversation: ConversationId, purpose: CallPurpose) async throws -> LiveConversation? {
     try await self.conversation(conversation)
   }
 }

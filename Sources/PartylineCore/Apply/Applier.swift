@@ -134,7 +134,7 @@ public struct Applier: Sendable {
   /// The change's slot of the rate budget, taken before its intent is journalled.
   func reserve(for action: PlannedChange.Action) async throws -> (any Sendable)? {
     let executor = self.executor
-    return try await ApplyContext.$purpose.withValue(.change(action)) { try await executor.reserve() }
+    return try await executor.reserve(for: .change(action))
   }
 
   /// A change's ids, checked once before anything is journalled or sent (its participant is checked
@@ -162,13 +162,9 @@ public struct Applier: Sendable {
   ) async throws -> CallResult? {
     let executor = self.executor
     let notAfter = c.effect.opensLease ? (leaseEnd ?? .infinity) - PlanRun.windowMargin : nil
-    return try await ApplyContext.$reservation.withValue(reservation) {
-      try await ApplyContext.$purpose.withValue(.change(c.action)) {
-        try await ApplyContext.$notAfter.withValue(notAfter) {
-          try await executor.perform(c.effect, on: ids.conversation, actingAs: ids.actingUser)
-        }
-      }
-    }
+    return try await executor.perform(
+      c.effect, on: ids.conversation, actingAs: ids.actingUser,
+      context: CallContext(.change(c.action), notAfter: notAfter, reservation: reservation))
   }
 
   func applyConversation(_ cid: String, _ changes: [PlannedChange]) async -> [ApplyReport.Item] {
@@ -337,9 +333,7 @@ public struct Applier: Sendable {
       reads += 1
       let read: LiveConversation?
       do {
-        read = try await ApplyContext.$purpose.withValue(.confirmation) {
-          try await executor.read(conversation: conversation)
-        }
+        read = try await executor.read(conversation: conversation, purpose: .confirmation)
       } catch CallFailure.notSent {
         break  // stopping: no more reads; what is unconfirmed is reported so
       } catch {

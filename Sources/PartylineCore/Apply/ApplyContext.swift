@@ -10,13 +10,22 @@ public enum CallPurpose: Sendable, Equatable {
   case confirmation
 }
 
-/// The purpose of the call a task is making, set by the applier around each call.
-public enum ApplyContext {
-  /// What the call being made is for; nil outside the applier's calls.
-  @TaskLocal public static var purpose: CallPurpose? = nil
+/// How one of the applier's calls must go, handed to the executor with the call (never through
+/// task-local state): what it is for, the instant a mute must not leave after, and the rate budget's
+/// slot reserved for it.
+public struct CallContext: Sendable {
+  /// What the call is for.
+  public var purpose: CallPurpose
   /// For a mute: the call must not leave after this time (its lease would be over before it
   /// starts); an executor that cannot send it by then does not send it (`CallFailure.notSent`).
-  @TaskLocal public static var notAfter: Double? = nil
-  /// The slot `ApplyExecutor.reserve` took for the call being made.
-  @TaskLocal public static var reservation: (any Sendable)? = nil
+  public var notAfter: Double?
+  /// The slot `ApplyExecutor.reserve(for:)` took for the call.
+  public var reservation: (any Sendable)?
+
+  /// The context of a call for `purpose`.
+  public init(_ purpose: CallPurpose, notAfter: Double? = nil, reservation: (any Sendable)? = nil) {
+    self.purpose = purpose
+    self.notAfter = notAfter
+    self.reservation = reservation
+  }
 }

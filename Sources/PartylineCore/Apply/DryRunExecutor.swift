@@ -23,7 +23,8 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
   /// Records the call the effect would make (a PATCH of the participant's mute, the POST that adds
   /// the target, or the PATCH of the recording's state), and answers status 0.
   public func perform(
-    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs user: UserId?
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs user: UserId?,
+    context: CallContext
   ) async throws -> CallResult? {
     switch effect {
     case .pauseRecording, .resumeRecording:
@@ -61,5 +62,7 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
   }
 
   /// Reads nothing: always nil.
-  public func read(conversation: ConversationId) async throws -> LiveConversation? { nil }
+  public func read(conversation: ConversationId, purpose: CallPurpose) async throws -> LiveConversation? {
+    nil
+  }
 }

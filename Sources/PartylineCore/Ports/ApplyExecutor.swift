@@ -8,20 +8,22 @@ public protocol ApplyExecutor: Sendable {
   /// (made by the service itself: `actingUser` is nil). Every id is a checked type (an add's user is
   /// checked by the applier before it journals), so nothing unchecked reaches a URL. A `noop` makes no
   /// call: nil. An effect that needs an acting user (`needsActingUser`) without one is refused.
-  func perform(_ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?)
-    async throws -> CallResult?
-  /// Re-reads a conversation to confirm effects.
-  func read(conversation: ConversationId) async throws -> LiveConversation?
+  func perform(
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?,
+    context: CallContext
+  ) async throws -> CallResult?
+  /// Re-reads a conversation for `purpose` (to confirm effects: `.confirmation`).
+  func read(conversation: ConversationId, purpose: CallPurpose) async throws -> LiveConversation?
   /// When the revert of a mute of the lease `key` (`Lease.budgetKey`) ending at `leaseEnd` can be
   /// served (the rate budget's promise): at the latest at `leaseEnd`, at the earliest `slack` before
   /// it (the lease then ends then). nil: the mute is held back and reported as waiting.
   func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double?
   /// A promised revert's end moved later (the mute left later than promised).
   func movePromise(_ key: String, from: Double, to: Double) async
-  /// Takes the call's slot of the rate budget before it is journalled (the call made next, under
-  /// `ApplyContext.reservation`, spends it), so a lease is timed from when its mute can leave, not
-  /// from before a wait. Throws `CallFailure.notSent` when the run is stopping.
-  func reserve() async throws -> (any Sendable)?
+  /// Takes the slot of the rate budget of a call for `purpose` before it is journalled (the call,
+  /// given it as `CallContext.reservation`, spends it), so a lease is timed from when its mute can
+  /// leave, not from before a wait. Throws `CallFailure.notSent` when the run is stopping.
+  func reserve(for purpose: CallPurpose) async throws -> (any Sendable)?
   /// Gives back a slot that was not spent.
   func refund(_ reservation: (any Sendable)?) async
   /// Whether the executor only records the calls it would make (`--dry-run`): then nothing is locked,
@@ -35,7 +37,7 @@ extension ApplyExecutor {
   /// By default there is no promise to move.
   public func movePromise(_ key: String, from: Double, to: Double) async {}
   /// By default no slot is taken: each call asks the budget itself.
-  public func reserve() async throws -> (any Sendable)? { nil }
+  public func reserve(for purpose: CallPurpose) async throws -> (any Sendable)? { nil }
   /// By default there is nothing to give back.
   public func refund(_ reservation: (any Sendable)?) async {}
   /// By default the executor makes its calls.
