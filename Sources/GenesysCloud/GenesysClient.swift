@@ -78,25 +78,27 @@ public final class GenesysClient: Sendable {
   }
 
   /// `GET /api/v2/users?id=…`, up to 100 ids a call.
-  public func users(ids: [String]) async throws -> [DirectoryUser] {
+  public func users(ids: [String], priority: RequestPriority? = nil) async throws -> [DirectoryUser] {
     var out: [DirectoryUser] = []
     let unique = Array(Set(ids)).sorted()
     for start in stride(from: 0, to: unique.count, by: 100) {
       let chunk = unique[start..<min(start + 100, unique.count)]
       let query = try chunk.map { "id=\(try Self.pathId($0))" }.joined(separator: "&")
       let path = "/api/v2/users?pageSize=\(chunk.count)&\(query)"
-      let listing = try await decode(UserListing.self, try await send(.GET, path, idempotent: true))
+      let listing = try await decode(
+        UserListing.self, try await send(.GET, path, idempotent: true, priority: priority))
       out.append(contentsOf: listing.entities ?? [])
     }
     return out
   }
 
   /// `POST /api/v2/users/search` with an EXACT match on email.
-  public func user(email: String) async throws -> DirectoryUser? {
+  public func user(email: String, priority: RequestPriority? = nil) async throws -> DirectoryUser? {
     let body = try JSONSerialization.data(withJSONObject: [
       "query": [["type": "EXACT", "fields": ["email"], "value": email]], "pageSize": 1,
     ])
-    let response = try await send(.POST, "/api/v2/users/search", body: body, idempotent: true)
+    let response = try await send(
+      .POST, "/api/v2/users/search", body: body, idempotent: true, priority: priority)
     return try decode(UserSearchResponse.self, response).results?.first
   }
 
@@ -288,7 +290,7 @@ public final class GenesysClient: Sendable {
   }
 
   /// Sends one API request through the budget, with retries: in `priority`'s class, spending its
-  /// permit on the first attempt, or (without one) as `RatePriority.current`.
+  /// permit on the first attempt, or (without one) as a read.
   func send(
     _ method: HTTPMethod, _ path: String, body: Data? = nil, idempotent: Bool, budget total: Double? = nil,
     notAfter: Double? = nil, priority: RequestPriority? = nil
@@ -296,7 +298,7 @@ public final class GenesysClient: Sendable {
     let started = Date().timeIntervalSince1970
     // An on-time revert must not hang on one stuck request: short timeouts, and a short total, after
     // which watch's on-time loop retries on its own.
-    let urgent = RatePriority.urgent
+    let urgent = priority?.urgent ?? false
     var deadline = started + (total ?? (urgent ? min(retry.budget, 10) : retry.budget))
     var attempt = 0
     var refreshed = false
@@ -306,7 +308,7 @@ public final class GenesysClient: Sendable {
       let token = try await tokens.token(http: http, deadline: deadline, progress: progressGate)
       let waitStarted = Date().timeIntervalSince1970
       let (budget, cls, until, failure) = (
-        self.budget, priority?.rateClass ?? RatePriority.current, deadline, lastError
+        self.budget, priority?.rateClass ?? .read, deadline, lastError
       )
       do {
         if attempt == 0, let permit = priority?.permit, permit.spend() {

@@ -159,7 +159,7 @@ public actor RateBudget {
 
   /// Waits until a request of `cls` may be sent (higher classes first); throws `RateBudgetClosed`
   /// once the budget is closed and `CancellationError` if the task is cancelled meanwhile.
-  public func acquire(_ cls: RateClass = RatePriority.current) async throws {
+  public func acquire(_ cls: RateClass = .read) async throws {
     if closed { throw RateBudgetClosed() }
     let cls = ablation.contains(.priorities) ? .read : cls
     let t = now()
@@ -187,7 +187,7 @@ public actor RateBudget {
 
   /// The old signature: `urgent` requests are reverts.
   /// Takes a slot now for a request sent a little later (`RequestPriority.permit`).
-  public func reserve(_ cls: RateClass = RatePriority.current) async throws -> RatePermit {
+  public func reserve(_ cls: RateClass = .read) async throws -> RatePermit {
     try await acquire(cls)
     return RatePermit(ablation.contains(.priorities) ? .read : cls)
   }

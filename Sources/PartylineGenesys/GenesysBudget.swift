@@ -24,7 +24,4 @@ public struct GenesysBudget: RequestBudget {
   /// Refuses every request not yet sent (see ``RequestBudget``).
   public func close() async { await budget.close() }
   /// Runs `body` with every request it sends classed as a revert (see ``RequestBudget``).
-  public func urgent<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
-    try await RatePriority.$urgent.withValue(true, operation: body)
-  }
 }

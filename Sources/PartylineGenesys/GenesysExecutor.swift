@@ -22,9 +22,9 @@ public struct GenesysExecutor: ApplyExecutor {
   /// confirming reads. Watch's on-time loop sends its reads and changes as reverts, but its
   /// confirmations as confirmations: the revert is made when its unmute is sent, and the room the
   /// budget keeps for each revert (`RateBudget.revertCost`) is for the read and the unmute.
-  static func rateClass(_ purpose: CallPurpose) -> RateClass {
+  static func rateClass(_ purpose: CallPurpose, urgent: Bool = false) -> RateClass {
     if purpose == .confirmation { return .confirm }
-    if RatePriority.urgent { return .revert }
+    if urgent { return .revert }
     switch purpose {
     case .change(.revert), .change(.prune): return .revert
     case .change: return .write
@@ -44,8 +44,10 @@ public struct GenesysExecutor: ApplyExecutor {
 
   /// Reserves the slot of a call for `purpose` in the client's rate budget, in its rate class (see
   /// ``ApplyExecutor``); throws `CallFailure.notSent` when the budget is closed.
-  public func reserve(for purpose: CallPurpose) async throws -> (any Sendable)? {
-    do { return try await client.budget.reserve(Self.rateClass(purpose)) } catch is RateBudgetClosed {
+  public func reserve(for context: CallContext) async throws -> (any Sendable)? {
+    do {
+      return try await client.budget.reserve(Self.rateClass(context.purpose, urgent: context.urgent))
+    } catch is RateBudgetClosed {
       throw CallFailure.notSent("not sent: the run is stopping")
     }
   }
@@ -57,7 +59,9 @@ public struct GenesysExecutor: ApplyExecutor {
 
   /// How a call of `context` goes through the rate budget: its class, and the slot reserved for it.
   static func priority(_ context: CallContext) -> RequestPriority {
-    RequestPriority(rateClass(context.purpose), permit: context.reservation as? RatePermit)
+    RequestPriority(
+      rateClass(context.purpose, urgent: context.urgent), permit: context.reservation as? RatePermit,
+      urgent: context.urgent)
   }
 
   func map(_ error: any Error) -> any Error {
@@ -138,9 +142,9 @@ public struct GenesysExecutor: ApplyExecutor {
 
   /// Reads the conversation again (see ``ApplyExecutor``). With `events`, a confirmation first waits up
   /// to `eventWait` seconds for the call's next event and takes its snapshot instead.
-  public func read(conversation: ConversationId, purpose: CallPurpose) async throws -> LiveConversation? {
+  public func read(conversation: ConversationId, context: CallContext) async throws -> LiveConversation? {
     let conversation = conversation.rawValue
-    if let events, purpose == .confirmation {
+    if let events, context.purpose == .confirmation {
       let after = await seen.last(conversation) ?? 0
       if let (seq, call) = await events.next(conversation, after: after, within: eventWait) {
         await seen.note(conversation, seq)
@@ -149,7 +153,7 @@ public struct GenesysExecutor: ApplyExecutor {
     }
     let c: CallConversation?
     do {
-      c = try await client.callConversation(conversation, priority: RequestPriority(Self.rateClass(purpose)))
+      c = try await client.callConversation(conversation, priority: Self.priority(context))
     } catch { throw map(error) }
     return c.map(LiveStateReader.convert)
   }

@@ -20,6 +20,8 @@ public struct LiveStateReader: LiveStateSource {
   public var due: Set<ConversationId> = []
   /// What is already known (emails resolved by discovery): not read again.
   public var seed = LiveState()
+  /// How the reads go through the rate budget: as reads, or (watch's on-time loop) as reverts due now.
+  public var priority: RequestPriority? = nil
 
   /// A reader over `client`; `ended` and `ledger` are watch's memory across its runs.
   public init(client: GenesysClient, ended: EndedCalls? = nil, ledger: ReadLedger? = nil) {
@@ -32,6 +34,7 @@ public struct LiveStateReader: LiveStateSource {
   public func read(_ request: LiveReadRequest) async throws -> LiveRead {
     var reader = self
     reader.limit = request.limit
+    reader.priority = request.urgent ? .urgentRevert : nil
     reader.due = request.due
     reader.seed.conversations.merge(request.snapshots) { _, b in b }
     let read = try await reader.readBound(
@@ -41,8 +44,9 @@ public struct LiveStateReader: LiveStateSource {
   }
 
   /// One call read again (`LiveStateSource`).
-  public func conversation(_ id: ConversationId) async throws -> LiveConversation? {
-    try await client.callConversation(id.rawValue).map(Self.convert)
+  public func conversation(_ id: ConversationId, urgent: Bool) async throws -> LiveConversation? {
+    try await client.callConversation(id.rawValue, priority: urgent ? .urgentRevert : priority).map(
+      Self.convert)
   }
 
   enum Item: Sendable {
@@ -82,7 +86,7 @@ public struct LiveStateReader: LiveStateSource {
     let reads = Planner.reads(for: set)
     let conversations = Array(Set(reads.conversations + extraConversations)).sorted()
     var jobs: [@Sendable () async throws -> Item] = []
-    let client = self.client
+    let (client, priority) = (self.client, self.priority)
     var state = seed
     let known = await ended?.all ?? [:]
     var toRead = conversations.filter { known[$0] == nil && seed.conversations[$0] == nil }
@@ -105,12 +109,14 @@ public struct LiveStateReader: LiveStateSource {
       } else if seed.conversations[cid] != nil {
         continue  // given (an event's snapshot)
       } else {
-        jobs.append { .conversation(cid, try await client.callConversation(cid)) }
+        jobs.append { .conversation(cid, try await client.callConversation(cid, priority: priority)) }
       }
     }
-    if !reads.userIds.isEmpty { jobs.append { .users(try await client.users(ids: reads.userIds)) } }
+    if !reads.userIds.isEmpty {
+      jobs.append { .users(try await client.users(ids: reads.userIds, priority: priority)) }
+    }
     for e in reads.emails where seed.emails[e] == nil {
-      jobs.append { .email(e, try await client.user(email: e)) }
+      jobs.append { .email(e, try await client.user(email: e, priority: priority)) }
     }
 
     try await withThrowingTaskGroup(of: Item.self) { group in

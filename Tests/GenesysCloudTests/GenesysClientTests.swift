@@ -294,9 +294,7 @@ import NIOFoundationCompat
         for _ in 0..<20 { _ = try? await client.callConversation(Self.warRoom) }
       }
       try await Task.sleep(nanoseconds: 1_000_000_000)
-      try await RatePriority.$urgent.withValue(true) {
-        for _ in 0..<6 { _ = try await client.callConversation(Self.warRoom) }
-      }
+      for _ in 0..<6 { _ = try await client.callConversation(Self.warRoom, priority: .urgentRevert) }
       #expect(await client.budget.urgentWaited == 0, "the urgent reads never waited for the budget")
       await ordinary.value
       // A request sent late in one window can arrive in the service's next on a loaded machine: the

@@ -341,8 +341,8 @@ struct NoPromises: ApplyExecutor {
   ) async throws -> CallResult? {
     try await inner.perform(effect, on: conversation, actingAs: actingUser, context: context)
   }
-  func read(conversation: ConversationId, purpose: CallPurpose) async throws -> LiveConversation? {
-    try await inner.read(conversation: conversation, purpose: purpose)
+  func read(conversation: ConversationId, context: CallContext) async throws -> LiveConversation? {
+    try await inner.read(conversation: conversation, context: context)
   }
 }
 
@@ -356,7 +356,6 @@ final class ClosingBudget: RequestBudget, Sendable {
   func readAllowance(over seconds: Double) async -> Int { 1000 }
   func expectUrgent(_ leases: [String: Double], fromSnapshot: Set<String>) async {}
   func close() async { isClosed.withLock { $0 = true } }
-  func urgent<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T { try await body() }
 }
 
 /// Run ids for the watcher's reconciles.

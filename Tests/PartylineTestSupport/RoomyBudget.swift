@@ -11,7 +11,4 @@ public struct RoomyBudget: RequestBudget {
   public func readAllowance(over seconds: Double) async -> Int { 1_000_000 }
   public func expectUrgent(_ leases: [String: Double], fromSnapshot: Set<String>) async {}
   public func close() async {}
-  public func urgent<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
-    try await body()
-  }
 }

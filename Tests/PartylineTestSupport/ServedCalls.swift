@@ -70,7 +70,7 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
       discovery: discovery)
   }
 
-  public func conversation(_ id: ConversationId) async throws -> LiveConversation? {
+  public func conversation(_ id: ConversationId, urgent: Bool = false) async throws -> LiveConversation? {
     state.withLock { s in
       s.reads.append(id.rawValue)
       return s.live.conversations[id.rawValue]
@@ -108,7 +108,7 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
     return CallResult(status: 202, correlationId: nil, latency: 0)
   }
 
-  public func read(conversation: ConversationId, purpose: CallPurpose) async throws -> LiveConversation? {
+  public func read(conversation: ConversationId, context: CallContext) async throws -> LiveConversation? {
     try await self.conversation(conversation)
   }
 }

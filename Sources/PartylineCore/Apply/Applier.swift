@@ -44,6 +44,8 @@ public struct Applier: Sendable {
   /// The most a revert may be promised before its lease's end (`--revert-slack`; see
   /// `Lease.revertSlack`).
   public var revertSlack = Lease.defaultRevertSlack
+  /// Whether the run serves reverts due now (watch's on-time loop): its calls go as reverts.
+  public var urgent = false
 
   /// An applier; the optional parts are set as properties.
   public init(
@@ -134,7 +136,7 @@ public struct Applier: Sendable {
   /// The change's slot of the rate budget, taken before its intent is journalled.
   func reserve(for action: PlannedChange.Action) async throws -> (any Sendable)? {
     let executor = self.executor
-    return try await executor.reserve(for: .change(action))
+    return try await executor.reserve(for: CallContext(.change(action), urgent: urgent))
   }
 
   /// A change's ids, checked once before anything is journalled or sent (its participant is checked
@@ -164,7 +166,7 @@ public struct Applier: Sendable {
     let notAfter = c.effect.opensLease ? (leaseEnd ?? .infinity) - PlanRun.windowMargin : nil
     return try await executor.perform(
       c.effect, on: ids.conversation, actingAs: ids.actingUser,
-      context: CallContext(.change(c.action), notAfter: notAfter, reservation: reservation))
+      context: CallContext(.change(c.action), urgent: urgent, notAfter: notAfter, reservation: reservation))
   }
 
   func applyConversation(_ cid: String, _ changes: [PlannedChange]) async -> [ApplyReport.Item] {
@@ -333,7 +335,8 @@ public struct Applier: Sendable {
       reads += 1
       let read: LiveConversation?
       do {
-        read = try await executor.read(conversation: conversation, purpose: .confirmation)
+        read = try await executor.read(
+          conversation: conversation, context: CallContext(.confirmation, urgent: urgent))
       } catch CallFailure.notSent {
         break  // stopping: no more reads; what is unconfirmed is reported so
       } catch {

@@ -16,6 +16,9 @@ public enum CallPurpose: Sendable, Equatable {
 public struct CallContext: Sendable {
   /// What the call is for.
   public var purpose: CallPurpose
+  /// Whether the run serves reverts due now (watch's on-time loop): its calls all go as reverts, but
+  /// confirmations.
+  public var urgent: Bool
   /// For a mute: the call must not leave after this time (its lease would be over before it
   /// starts); an executor that cannot send it by then does not send it (`CallFailure.notSent`).
   public var notAfter: Double?
@@ -23,8 +26,11 @@ public struct CallContext: Sendable {
   public var reservation: (any Sendable)?
 
   /// The context of a call for `purpose`.
-  public init(_ purpose: CallPurpose, notAfter: Double? = nil, reservation: (any Sendable)? = nil) {
+  public init(
+    _ purpose: CallPurpose, urgent: Bool = false, notAfter: Double? = nil, reservation: (any Sendable)? = nil
+  ) {
     self.purpose = purpose
+    self.urgent = urgent
     self.notAfter = notAfter
     self.reservation = reservation
   }

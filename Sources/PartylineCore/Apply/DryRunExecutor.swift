@@ -62,7 +62,7 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
   }
 
   /// Reads nothing: always nil.
-  public func read(conversation: ConversationId, purpose: CallPurpose) async throws -> LiveConversation? {
+  public func read(conversation: ConversationId, context: CallContext) async throws -> LiveConversation? {
     nil
   }
 }

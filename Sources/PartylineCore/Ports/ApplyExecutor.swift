@@ -12,18 +12,18 @@ public protocol ApplyExecutor: Sendable {
     _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?,
     context: CallContext
   ) async throws -> CallResult?
-  /// Re-reads a conversation for `purpose` (to confirm effects: `.confirmation`).
-  func read(conversation: ConversationId, purpose: CallPurpose) async throws -> LiveConversation?
+  /// Re-reads a conversation to confirm effects (`context`'s purpose is `.confirmation`).
+  func read(conversation: ConversationId, context: CallContext) async throws -> LiveConversation?
   /// When the revert of a mute of the lease `key` (`Lease.budgetKey`) ending at `leaseEnd` can be
   /// served (the rate budget's promise): at the latest at `leaseEnd`, at the earliest `slack` before
   /// it (the lease then ends then). nil: the mute is held back and reported as waiting.
   func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double?
   /// A promised revert's end moved later (the mute left later than promised).
   func movePromise(_ key: String, from: Double, to: Double) async
-  /// Takes the slot of the rate budget of a call for `purpose` before it is journalled (the call,
+  /// Takes the slot of the rate budget of a call of `context` before it is journalled (the call,
   /// given it as `CallContext.reservation`, spends it), so a lease is timed from when its mute can
   /// leave, not from before a wait. Throws `CallFailure.notSent` when the run is stopping.
-  func reserve(for purpose: CallPurpose) async throws -> (any Sendable)?
+  func reserve(for context: CallContext) async throws -> (any Sendable)?
   /// Gives back a slot that was not spent.
   func refund(_ reservation: (any Sendable)?) async
   /// Whether the executor only records the calls it would make (`--dry-run`): then nothing is locked,
@@ -37,7 +37,7 @@ extension ApplyExecutor {
   /// By default there is no promise to move.
   public func movePromise(_ key: String, from: Double, to: Double) async {}
   /// By default no slot is taken: each call asks the budget itself.
-  public func reserve(for purpose: CallPurpose) async throws -> (any Sendable)? { nil }
+  public func reserve(for context: CallContext) async throws -> (any Sendable)? { nil }
   /// By default there is nothing to give back.
   public func refund(_ reservation: (any Sendable)?) async {}
   /// By default the executor makes its calls.

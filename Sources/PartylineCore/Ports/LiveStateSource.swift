@@ -6,6 +6,7 @@ public protocol LiveStateSource: Sendable {
   /// Discovery, the live read and the binding, as one step (plan, apply and watch share it).
   func read(_ request: LiveReadRequest) async throws -> LiveRead
   /// One conversation read again (a re-plan under its lock, the follow-up of an added observer); nil
-  /// when it does not exist. The id is checked: only a UUID reaches the source.
-  func conversation(_ id: ConversationId) async throws -> LiveConversation?
+  /// when it does not exist. The id is checked: only a UUID reaches the source. `urgent`: the read
+  /// serves reverts due now (watch's on-time loop).
+  func conversation(_ id: ConversationId, urgent: Bool) async throws -> LiveConversation?
 }

@@ -16,6 +16,4 @@ public protocol RequestBudget: Sendable {
   func expectUrgent(_ leases: [String: Double], fromSnapshot: Set<String>) async
   /// Refuses every request not yet sent (the run is stopping).
   func close() async
-  /// Runs `body` with everything it sends classed as a revert (watch's on-time loop).
-  func urgent<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T
 }

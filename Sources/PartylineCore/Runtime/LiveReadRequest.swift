@@ -19,5 +19,7 @@ public struct LiveReadRequest: Sendable {
   public var due: Set<ConversationId> = []
 
   /// A read of `set` and nothing else.
+  /// Whether the read serves reverts due now (watch's on-time loop): it goes as a revert.
+  public var urgent = false
   public init(set: PolicySet) { self.set = set }
 }

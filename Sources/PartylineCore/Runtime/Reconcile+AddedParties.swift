@@ -24,7 +24,7 @@ extension Reconcile {
       interval = min(interval * 2, 2)
       var still: [PlannedChange] = []
       for cid in Set(waiting.map(\.conversation)).sorted() {
-        guard let id = ConversationId(cid), let conv = try await source.conversation(id) else {
+        guard let id = ConversationId(cid), let conv = try await source.conversation(id, urgent: false) else {
           continue
         }
         for add in waiting where add.conversation == cid {

@@ -43,7 +43,7 @@ extension Reconcile {
   /// The call as it is now; a call that is gone is `notFound`.
   func current(_ cid: String) async throws -> LiveConversation {
     let read: LiveConversation? =
-      if let id = ConversationId(cid) { try await source.conversation(id) } else { nil }
+      if let id = ConversationId(cid) { try await source.conversation(id, urgent: false) } else { nil }
     return read ?? LiveConversation(id: cid, status: .notFound)
   }
 }

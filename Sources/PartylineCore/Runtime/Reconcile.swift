@@ -151,6 +151,7 @@ public struct Reconcile: Sendable {
     request.given = scope.given
     request.snapshots = scope.snapshots
     request.limit = scope.readLimit
+    request.urgent = scope.urgent
     let soon = clock.now() + 120
     request.due = Set(
       state.leases.filter { $0.status == .open && $0.endsAt <= soon }.compactMap {
@@ -229,6 +230,7 @@ public struct Reconcile: Sendable {
     applier.admissionWait = execution.admissionWait
     applier.superseded = execution.superseded
     applier.revertSlack = execution.revertSlack
+    applier.urgent = scope.urgent
     if case .saved(let saved, _) = scope { applier.planId = saved.planId }
     if let locker = execution.locker, let journal = writes {
       applier.guarding =
@@ -284,7 +286,11 @@ struct Replanning: ConversationGuard {
         workspace: workspace)
       var fresh = read.live
       let reread: LiveConversation? =
-        if let id = ConversationId(cid) { try await reconcile.source.conversation(id) } else { nil }
+        if let id = ConversationId(cid) {
+          try await reconcile.source.conversation(id, urgent: reconcile.scope.urgent)
+        } else {
+          nil
+        }
       fresh.conversations[cid] = reread ?? LiveConversation(id: cid, status: .notFound)
       let replanned = reconcile.planner(state).plan(
         read.set, live: fresh, leases: state.leases, now: reconcile.clock.now())

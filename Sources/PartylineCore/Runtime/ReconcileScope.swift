@@ -35,6 +35,9 @@ public enum ReconcileScope: Sendable {
 
   /// Whether select policies look for their calls with a query.
   var discovers: Bool { if case .full = self { true } else { false } }
+  /// Whether everything the reconcile sends serves a revert due now (watch's on-time loop): its
+  /// reads and its calls go in the rate budget's revert class, with the short time limits of a revert.
+  var urgent: Bool { if case .dueReverts = self { true } else { false } }
 
   /// Whether the set the reconcile plans is the whole set (only then are leases of policies gone
   /// pruned).

@@ -376,7 +376,7 @@ public struct Watcher: Sendable {
           let e = execution(snapshot == nil ? nil : eventExecutor)
           reverts.addTask {
             do {
-              let outcome = try await budget.urgent { try await r.run(e) }
+              let outcome = try await r.run(e)  // (its scope sends everything as a revert)
               await notify(.reconciled(outcome, .revert))
             } catch {
               await notify(.failed("\(error)"))
