@@ -11,35 +11,14 @@ enum MuteKind: DirectiveKind {
   static func compile(_ entry: Node, _ c: inout DocumentCompiler) -> MuteDirective? {
     guard let f = c.fields(entry, in: "mute entry", known: entryKeys) else { return nil }
     let sel = c.selector(f, "mute entry")
-    var duration: PolicyDuration?
-    var durationLocation = entry.range
-    if let d = f["for"] {
-      durationLocation = d.range
-      duration = c.duration(d, "for")
-    } else {
-      c.error(
-        .missingKey, "mute entry is missing required key 'for' (how long the mute may last, such as '30m')",
-        c.keyRange(entry))
-    }
-    var reason: String?
-    if let r = f["reason"] { reason = c.string(r, "reason") }
-    var from = MuteAnchor.now
-    if let node = f["from"], let s = c.string(node, "from") {
-      if let anchor = MuteAnchor(rawValue: s) {
-        from = anchor
-      } else {
-        let options = MuteAnchor.allCases.map(\.rawValue)
-        c.error(
-          .invalidValue,
-          "invalid from '\(s)': expected one of \(options.joined(separator: ", ")) (what the mute's lease is timed from)\(Suggestions.hint(s, options))",
-          node.range)
-      }
-    }
-    guard let sel, let duration else { return nil }
+    let terms = c.leaseTerms(
+      f, of: entry, "mute entry", example: "how long the mute may last, such as '30m'",
+      lease: "the mute's lease")
+    guard let sel, let duration = terms.duration else { return nil }
     var m = MuteDirective(
-      selector: sel, duration: duration, reason: reason, location: entry.range,
-      durationLocation: durationLocation)
-    m.from = from
+      selector: sel, duration: duration, reason: terms.reason, location: entry.range,
+      durationLocation: terms.durationLocation)
+    m.from = terms.from
     return m
   }
 
@@ -211,24 +190,15 @@ extension PlanRun {
     // A window anchored before now (`from: connect`): the lease ends with it, and a mute whose window
     // has passed (or ends within the margin a mute needs to land) is not sent. The policy's own window
     // (`schedule`, `until`) closes every lease it opens at the latest.
-    var duration = duration
-    var windowEnd = windowEnd
-    var reasonText = reasonText
-    if case .active(let close?) = p.activity(at: now), close < (windowEnd ?? now + Double(duration.seconds)) {
-      windowEnd = close
-      reasonText +=
-        "; until \(Timestamp.iso8601(close)), when the policy's \(p.calendar?.until == close ? "until" : "schedule window") ends"
+    let window = leaseWindow(p, duration: duration, windowEnd: windowEnd, explanation: reasonText)
+    if case .passed(let end) = window {
+      changes.append(
+        noop(
+          target, p, digest, location, state: target.muted ? "muted" : "unmuted",
+          why: LeaseWindow.passedText(end)))
+      return
     }
-    if let windowEnd {
-      guard windowEnd - now > Self.windowMargin else {
-        changes.append(
-          noop(
-            target, p, digest, location, state: target.muted ? "muted" : "unmuted",
-            why: "its window has passed (it ended \(Timestamp.iso8601(windowEnd)))"))
-        return
-      }
-      duration = PolicyDuration(seconds: Int((windowEnd - now).rounded(.up)))
-    }
+    guard case .open(let duration, let windowEnd, let reasonText) = window else { return }
     if target.muted {
       if replaceable[target.id] != nil {
         // A changed directive: the new lease opens while the participant stays muted; the old one is

@@ -20,35 +20,14 @@ enum PauseKind: DirectiveKind {
 
   static func compile(_ entry: Node, _ c: inout DocumentCompiler) -> PauseDirective? {
     guard let f = c.fields(entry, in: "spec.pauseRecording", known: entryKeys) else { return nil }
-    var duration: PolicyDuration?
-    var durationLocation = entry.range
-    if let d = f["for"] {
-      durationLocation = d.range
-      duration = c.duration(d, "for")
-    } else {
-      c.error(
-        .missingKey,
-        "pauseRecording is missing required key 'for' (how long the recording may stay paused, such as '3m')",
-        c.keyRange(entry))
-    }
-    var reason: String?
-    if let r = f["reason"] { reason = c.string(r, "reason") }
-    var from = MuteAnchor.now
-    if let node = f["from"], let s = c.string(node, "from") {
-      if let anchor = MuteAnchor(rawValue: s) {
-        from = anchor
-      } else {
-        let options = MuteAnchor.allCases.map(\.rawValue)
-        c.error(
-          .invalidValue,
-          "invalid from '\(s)': expected one of \(options.joined(separator: ", ")) (what the pause's lease is timed from)\(Suggestions.hint(s, options))",
-          node.range)
-      }
-    }
-    guard let duration else { return nil }
+    let terms = c.leaseTerms(
+      f, of: entry, "pauseRecording", example: "how long the recording may stay paused, such as '3m'",
+      lease: "the pause's lease")
+    guard let duration = terms.duration else { return nil }
     var d = PauseDirective(
-      duration: duration, reason: reason, location: entry.range, durationLocation: durationLocation)
-    d.from = from
+      duration: duration, reason: terms.reason, location: entry.range,
+      durationLocation: terms.durationLocation)
+    d.from = terms.from
     return d
   }
 
@@ -190,21 +169,13 @@ extension PlanRun {
       reasonText =
         "pause recording for what is left of \(d.duration) from when the first agent or user connected"
     }
-    var duration = d.duration
-    if case .active(let close?) = p.activity(at: now), close < (windowEnd ?? now + Double(duration.seconds)) {
-      windowEnd = close
-      reasonText +=
-        "; until \(Timestamp.iso8601(close)), when the policy's \(p.calendar?.until == close ? "until" : "schedule window") ends"
-    }
-    if let windowEnd {
-      guard windowEnd - now > Self.windowMargin else {
-        changes.append(
-          recordingNoop(
-            p, d.digest, d.location, conv,
-            why: "its window has passed (it ended \(Timestamp.iso8601(windowEnd)))"))
-        return
-      }
-      duration = PolicyDuration(seconds: Int((windowEnd - now).rounded(.up)))
+    let duration: PolicyDuration
+    switch leaseWindow(p, duration: d.duration, windowEnd: windowEnd, explanation: reasonText) {
+    case .passed(let end):
+      changes.append(recordingNoop(p, d.digest, d.location, conv, why: LeaseWindow.passedText(end)))
+      return
+    case .open(let length, let end, let text):
+      (duration, windowEnd, reasonText) = (length, end, text)
     }
     if paused {
       if replaceable[Lease.wholeCall] != nil {
