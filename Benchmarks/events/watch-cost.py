@@ -8,8 +8,11 @@ against a fresh emulator at 300 requests/min: `watch` on Notifications API event
 call-hour, calls acted on and how long after their start, revert lateness (emulator history against
 the journal's lease ends), watch's peak RSS.
 
+With --pause, the calls are recorded and the policy pauses each call's recording for MUTE seconds
+(`pauseRecording`) instead of muting its customer: the cost and timing of the second kind of lease.
+
 Usage: watch-cost.py BIN [--calls 500] [--ramp 150] [--life 300] [--mute 30] [--modes events,polling]
-       [--from-connect]
+       [--from-connect] [--pause]
 """
 import argparse, json, os, re, signal, subprocess, sys, tempfile, threading, time, urllib.request
 from datetime import datetime
@@ -22,6 +25,7 @@ ap.add_argument("--life", type=float, default=300)
 ap.add_argument("--mute", type=int, default=30)
 ap.add_argument("--modes", default="events,polling", help="which modes to run, comma-separated")
 ap.add_argument("--from-connect", action="store_true", help="the mute is `from: connect` (a greeting window)")
+ap.add_argument("--pause", action="store_true", help="pause each call's recording instead of muting its customer")
 args = ap.parse_args()
 
 QUEUE = "bbbbbbbb-0000-4000-8000-000000000001"
@@ -42,9 +46,11 @@ def run(mode):
         f.write(f"queues:\n  - {{id: {QUEUE}, name: Inbound}}\nconversations: []\n")
     os.makedirs(f"{work}/policies")
     with open(f"{work}/policies/p.yaml", "w") as f:
+        anchor = ", from: connect" if args.from_connect else ""
+        what = (f"  pauseRecording: {{for: {args.mute}s{anchor}}}\n" if args.pause
+                else f"  mute: [{{purpose: customer, for: {args.mute}s{anchor}}}]\n")
         f.write("apiVersion: partyline/v1\nkind: ConversationPolicy\nmetadata: {name: greeting}\n"
-                f"spec:\n  select: {{queue: Inbound}}\n  mute: [{{purpose: customer, for: {args.mute}s"
-                + (", from: connect" if args.from_connect else "") + "}]\n")
+                f"spec:\n  select: {{queue: Inbound}}\n{what}")
     sim = subprocess.Popen([args.bin, "sim", "serve", "--port", "0", "--fixture", f"{work}/org.yaml",
                             "--patch-delay", "100ms"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     url = sim.stdout.readline().strip().removeprefix("listening on ")
@@ -75,11 +81,13 @@ def run(mode):
             http(f"{url}/sim/conversations/{ends.pop(0)[1]}/end", "POST")
         time.sleep(max(0, at - time.time()))
         cid, customer = uid(3, n), uid(4, n)
-        body = json.dumps({"conversations": [{"id": cid, "queue": QUEUE, "direction": "inbound", "participants": [
+        call = {"id": cid, "queue": QUEUE, "direction": "inbound"}
+        if args.pause: call["recordingState"] = "active"
+        body = json.dumps({"conversations": [dict(call, participants=[
             {"id": customer, "purpose": "customer", "state": "connected", "address": "+4930%06d" % n},
-            {"id": uid(5, n), "purpose": "agent", "state": "connected", "user": uid(1, n)}]}]})
+            {"id": uid(5, n), "purpose": "agent", "state": "connected", "user": uid(1, n)}])]})
         http(f"{url}/sim/conversations", "POST", body)
-        started[customer] = time.time()
+        started[cid if args.pause else customer] = time.time()
         ends.append((time.time() + args.life, cid))
     while ends:
         time.sleep(max(0, ends[0][0] - time.time()))
@@ -93,12 +101,19 @@ def run(mode):
     history = http(f"{url}/sim/history")["events"]
     sim.terminate()
     records = [json.loads(l) for l in open(f"{work}/state/journal.jsonl")] if os.path.exists(f"{work}/state/journal.jsonl") else []
-    ok = {r["id"] for r in records if r.get("kind") == "outcome" and r.get("action") == "mute" and r.get("status") == "ok"}
-    lease = {r["participant"]: r["leaseEnds"] for r in records
-             if r.get("kind") == "intent" and r.get("action") == "mute" and r["id"] in ok}
-    muted = {e["participantId"]: ts(e["requestedAt"]) for e in history if e["event"] == "muted" and "requestedAt" in e}
-    unmuted = {e["participantId"]: ts(e["requestedAt"]) for e in history if e["event"] == "unmuted" and "requestedAt" in e}
-    ended = {e["participantId"]: ts(e["time"]) for e in history if e["event"] in ("left", "disconnected", "ended")}
+    # What a lease is on: the customer (a mute), or the call itself (a recording pause).
+    action, on, done, undone = (("pause", "conversation", "recording paused", "recording resumed") if args.pause
+                                else ("mute", "participant", "muted", "unmuted"))
+    key = (lambda e: e["conversationId"]) if args.pause else (lambda e: e["participantId"])
+    ok = {r["id"] for r in records if r.get("kind") == "outcome" and r.get("action") == action and r.get("status") == "ok"}
+    lease = {r[on]: r["leaseEnds"] for r in records
+             if r.get("kind") == "intent" and r.get("action") == action and r["id"] in ok}
+    muted = {key(e): ts(e["requestedAt"]) for e in history if e["event"] == done and "requestedAt" in e}
+    unmuted = {key(e): ts(e["requestedAt"]) for e in history if e["event"] == undone and "requestedAt" in e}
+    ended = {}
+    for e in history:
+        if e["event"] in ("left", "disconnected", "ended"):
+            ended[key(e)] = min(ended.get(key(e), 1e18), ts(e["time"])) if args.pause else ts(e["time"])
     delays = sorted(muted[p] - started[p] for p in muted if p in started)
     late = sorted(unmuted[p] - end for p, end in lease.items() if p in unmuted)
     unreverted = [p for p, end in lease.items() if p not in unmuted and end < min(ended.get(p, 1e18), t0 + elapsed) - 2]
@@ -106,14 +121,15 @@ def run(mode):
     total = sum(r["total"] for r in api)
     call_hours = args.calls * args.life / 3600
     def pct(xs, q): return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
-    print(f"== {mode}: {args.calls} calls over {args.ramp:.0f} s, each {args.life:.0f} s long, mute {args.mute}s; run {elapsed:.0f} s")
+    kind = "pause" if args.pause else "mute"
+    print(f"== {mode}: {args.calls} calls over {args.ramp:.0f} s, each {args.life:.0f} s long, {kind} {args.mute}s; run {elapsed:.0f} s")
     print(f"   requests {total} = {total / call_hours:.1f} per call-hour ({total / args.calls:.2f} per call); "
           f"429s {sum(r['statuses'].get('429', 0) for r in api)}")
     for r in sorted(api, key=lambda r: -r["total"]):
         print(f"     {r['total']:6d}  {r['route']}")
-    print(f"   calls muted {len(delays)} of {args.calls}; after start p50 {pct(delays, .5):.2f} s, p99 {pct(delays, .99):.2f} s, worst {delays[-1] if delays else float('nan'):.2f} s; "
+    print(f"   calls {'paused' if args.pause else 'muted'} {len(delays)} of {args.calls}; after start p50 {pct(delays, .5):.2f} s, p99 {pct(delays, .99):.2f} s, worst {delays[-1] if delays else float('nan'):.2f} s; "
           f"within 2 s {sum(1 for d in delays if d <= 2)}; after the mute's window {sum(1 for d in delays if d > args.mute)}")
-    print(f"   requests per muted call {total / max(1, len(delays)):.2f}")
+    print(f"   requests per {'paused' if args.pause else 'muted'} call {total / max(1, len(delays)):.2f}")
     print(f"   reverts {len(late)}; late p50 {pct(late, .5):.2f} s, p99 {pct(late, .99):.2f} s, worst {late[-1] if late else float('nan'):.2f} s; leases not reverted before their call ended: {len(unreverted)}")
     print(f"   watch peak RSS {rss[0] / 1024:.1f} MiB")
     sys.stdout.flush()

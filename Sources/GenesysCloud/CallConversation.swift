@@ -8,7 +8,7 @@ public struct CallConversation: Sendable, Hashable, Decodable {
   public var participants: [CallParticipant]
   /// The call's recording state (`active`, `paused`, `none`; upper case in some models), lowercased.
   public var recordingState: String?
-  /// Whether the recording is securely paused (genesys-api.md §9.1): what confirms a pause, since
+  /// Whether the recording is securely paused (genesys-api.md §10.1): what confirms a pause, since
   /// `recordingState` also reads paused during a hold.
   public var securePause: Bool?
 

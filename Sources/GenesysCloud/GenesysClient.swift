@@ -212,7 +212,7 @@ public final class GenesysClient: Sendable {
       priority: priority)
   }
 
-  /// The secure pause of a call's recording, or its resume (genesys-api.md §9.1): the one call control
+  /// The secure pause of a call's recording, or its resume (genesys-api.md §10.1): the one call control
   /// a service token makes without being on the call (permission `conversation:recording:pauseOthers`).
   /// `PATCH /api/v2/conversations/{cid}/recordingstate` (August 2025), falling back on 404 or 405 to
   /// `PUT /api/v2/conversations/calls/{cid}/recordingstate`, each with `{"recordingState":"PAUSED"}` or

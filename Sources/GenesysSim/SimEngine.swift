@@ -520,7 +520,7 @@ final class SimEngine: @unchecked Sendable {
     return SimReply(status: 202)
   }
 
-  /// The secure pause (genesys-api.md §9.1): `{"recordingState": "PAUSED" | "ACTIVE"}`, in upper case
+  /// The secure pause (genesys-api.md §10.1): `{"recordingState": "PAUSED" | "ACTIVE"}`, in upper case
   /// as the SDK sends it. Takes effect after `patchDelay`, like a participant PATCH, and is published as
   /// an event. The PUT answers 200 with the state as a JSON string, the PATCH 202 and no body.
   /// Assumptions where the record is silent (docs/emulator.md): a call that is not recorded answers

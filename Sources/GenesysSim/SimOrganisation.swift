@@ -385,7 +385,7 @@ extension SimOrganisation {
     a.lowercased().hasPrefix("tel:+") ? String(a.dropFirst(4)) : a
   }
 
-  /// A supervision leg's `mediaRoles` and the participant it supervises (genesys-api.md §9.2); nothing
+  /// A supervision leg's `mediaRoles` and the participant it supervises (genesys-api.md §10.2); nothing
   /// for an ordinary leg.
   static func appendSupervision(_ p: Participant, to f: inout [(String, JSONValue)]) {
     if !p.mediaRoles.isEmpty { f.append(("mediaRoles", .array(p.mediaRoles.map { .string($0) }))) }
@@ -496,7 +496,7 @@ extension SimOrganisation {
       ("id", .string(c.id)),
       ("startTime", .string(isoDate(c.startTime))),
       ("participants", .array(participants)),
-      // The generic model spells it in upper case (genesys-api.md §9.1).
+      // The generic model spells it in upper case (genesys-api.md §10.1).
       ("recordingState", .string(c.recordingState.uppercased())),
       ("securePause", .bool(c.securePause)),
     ]

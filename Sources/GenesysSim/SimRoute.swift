@@ -47,7 +47,7 @@ enum SimRoute: String, CaseIterable {
         "conversation:agentlessCall:add",
       ]
     case .addParticipantsUser: return ["conversation:agentlessCall:add"]
-    // The secure pause: the one call control a caller who is not a participant may make (§9.1).
+    // The secure pause: the one call control a caller who is not a participant may make (§10.1).
     case .putCallRecordingState, .patchRecordingState: return ["conversation:recording:pauseOthers"]
     case .searchUsers: return ["directory:user:view"]
     case .listQueues, .getQueue: return ["routing:queue:view"]

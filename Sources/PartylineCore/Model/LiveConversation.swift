@@ -24,7 +24,7 @@ public struct LiveConversation: Sendable, Hashable {
   /// When the call started (its first leg's start), as the API wrote it.
   public var startTime: String? = nil
   /// Whether the call's recording is securely paused (the API's `securePause`), when it says. The
-  /// confirmation of a pause: `recordingState` also reads paused during a hold (genesys-api.md §9.1).
+  /// confirmation of a pause: `recordingState` also reads paused during a hold (genesys-api.md §10.1).
   public var securePause: Bool? = nil
   /// The call's recording state as the API spells it (`active`, `paused`, `none`), lowercased.
   public var recordingState: String? = nil {

@@ -53,7 +53,7 @@ public struct LiveParticipant: Sendable, Hashable {
     return mine == Grammar.phoneNumber(e164)
   }
 
-  /// The media roles that make a leg one Genesys added for supervision (genesys-api.md §9.2).
+  /// The media roles that make a leg one Genesys added for supervision (genesys-api.md §10.2).
   public static let supervisionRoles: Set<String> = ["monitor", "coach", "barge"]
 
   /// For a leg Genesys added for supervision (a monitoring, coaching or barging supervisor): its media

@@ -83,7 +83,7 @@ public struct PlannedChange: Sendable, Hashable {
     }
 
     /// Whether its call is made on behalf of a user on the call. The recording's secure pause is the
-    /// one call control a service token makes alone (genesys-api.md §9.1): it is never stuck for want
+    /// one call control a service token makes alone (genesys-api.md §10.1): it is never stuck for want
     /// of a user.
     public var needsActingUser: Bool {
       switch self {

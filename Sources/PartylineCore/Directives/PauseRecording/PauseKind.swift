@@ -2,7 +2,7 @@ import YAMLReader
 import WireTime
 
 /// `pauseRecording`: the call's recording paused for at most `for` (≤ the Limits' `maxPause`), under a
-/// lease on the call itself that Partyline always ends by resuming it (genesys-api.md §9.1: Genesys
+/// lease on the call itself that Partyline always ends by resuming it (genesys-api.md §10.1: Genesys
 /// has no maximum and no automatic resume). The secure pause needs no user on the call.
 enum PauseKind: DirectiveKind {
   static let key: StaticString = "pauseRecording"
