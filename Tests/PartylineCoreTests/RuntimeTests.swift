@@ -216,6 +216,33 @@ extension ReconcilerTests {
     #expect(clock.now() >= Runtime.t0 + 3, "it waited the admission wait, on the clock")
   }
 
+  /// A `from: connect` mute held back until its window passed is dropped — never sent late — and
+  /// journalled so: its intent and a failed outcome saying why (no lease is read from them).
+  @Test func aHeldBackMuteWhoseWindowPassesIsDroppedAndJournalled() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let files = Runtime.files("  mute:\n    - purpose: customer\n      for: 20s\n      from: connect\n")
+    let set = try #require(compile(files).policySet)
+    var customer = World.customer
+    customer.connectedTime = Runtime.t0 - 15  // the greeting's window ends at t0 + 5
+    let calls = ServedCalls(World.live([customer, World.agentAda]), clock: clock)
+    let journal = MemoryJournal()
+    var applier = Applier(
+      executor: NoPromises(inner: calls), journal: journal, workspace: "default", run: "r1",
+      confirmTimeout: 5, clock: clock)
+    applier.admissionWait = 60
+    let (p, waiting) = (plan(set, calls.live), applier)
+    #expect(p.actionable.first?.dueAt == Runtime.t0 + 5)
+    let report = try await clock.run { await waiting.apply(p) }
+    #expect(report.items.map(\.result) == [.waiting])
+    #expect(report.items.first?.detail?.contains("dropped, never sent late") == true, "\(report.items)")
+    #expect(calls.calls.isEmpty, "never sent")
+    #expect(clock.now() < Runtime.t0 + 5, "it stopped waiting before the window's end")
+    #expect(journal.records.map(\.kind) == [.intent, .outcome])
+    #expect(journal.records.last?.status == .failed)
+    #expect(journal.records.last?.error?.hasPrefix("not sent: held back until its window passed") == true)
+    #expect(JournalState(journal.records, workspace: "default").leases.isEmpty, "no lease to revert")
+  }
+
   /// A held-back mute stops waiting as soon as a newer event of its call came: sent late it would go
   /// out on a stale snapshot (the call may have ended); the newer event plans the call again.
   @Test func aHeldBackMuteIsDroppedWhenANewerEventOfItsCallComes() async throws {

@@ -196,6 +196,7 @@ public struct Applier: Sendable {
         if let end { c = c.endingEarly(by: end.lease - end.at) }
       case .failure(let held):
         items.append(held.item)
+        if held.dropped, !dryRun { await journalDropped(c, id: id, why: held.item.detail ?? "dropped") }
         continue
       }
       var reservation: (any Sendable)? = nil
@@ -271,9 +272,33 @@ public struct Applier: Sendable {
   /// A mute the rate budget cannot promise to revert, held back.
   struct HeldBack: Error {
     var item: ApplyReport.Item
+    /// Held back until its fixed window passed (`from: connect`): dropped for good, never sent late,
+    /// and journalled so (an intent and its failed outcome: a reader of any version skips it).
+    var dropped = false
 
     /// The change reported as waiting, and why.
-    init(_ c: PlannedChange, _ why: String) { item = .init(change: c, result: .waiting, detail: why) }
+    init(_ c: PlannedChange, _ why: String, dropped: Bool = false) {
+      item = .init(change: c, result: .waiting, detail: why)
+      self.dropped = dropped
+    }
+  }
+
+  /// Journals a mute dropped unsent (its window passed while it was held back): its intent and a
+  /// failed outcome saying why, so the journal, the metrics and the webhook count it, and no lease is
+  /// read from it. A journal that cannot be written loses only this note: nothing was sent.
+  func journalDropped(_ c: PlannedChange, id: String, why: String) async {
+    let at = now()
+    let intent = JournalRecord(
+      intent: c, id: id, at: at, workspace: workspace, run: run, plan: planId, actingUser: c.actingUser)
+    var outcome = intent
+    outcome.kind = .outcome
+    outcome.status = .failed
+    outcome.error = "not sent: \(why)"
+    outcome.latencyMs = 0
+    do {
+      try await journal?.append([intent, outcome])
+      events(.outcome(outcome))
+    } catch {}
   }
 
   /// Admission first: a mute whose revert the budget cannot promise now may be promised a little
@@ -301,6 +326,13 @@ public struct Applier: Sendable {
       admitted = await executor.admit(c.budgetKey, leaseEnd: end, slack: slack())
     }
     guard let admitted else {
+      if let due = c.dueAt, now() >= due - PlanRun.windowMargin {
+        return .failure(
+          HeldBack(
+            c,
+            "held back until its window passed (it ends \(Timestamp.iso8601(due, milliseconds: false))): dropped, never sent late",
+            dropped: true))
+      }
       return .failure(
         HeldBack(
           c,
