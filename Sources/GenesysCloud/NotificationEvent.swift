@@ -1,6 +1,5 @@
 import Backoff
 import WireTime
-import Foundation
 import Logging
 import NIOCore
 import HummingbirdWSClient

@@ -44,7 +44,6 @@ public actor NotificationStream {
   /// Bumped by every change of the topics: each channel compares it with what it subscribed.
   private var version = 0
   public private(set) var connects = 0
-  public private(set) var eventsSeen = 0
   public private(set) var channelsCreated = 0
 
   public init(client: GenesysClient, topics: [String], silence: Double = 90, renewBefore: Double = 3600) {
@@ -91,7 +90,6 @@ public actor NotificationStream {
   }
 
   func noteConnect() { connects += 1 }
-  func noteEvent() { eventsSeen += 1 }
   func noteChannel() { channelsCreated += 1 }
 
   /// Channel `index`, for as long as the task runs.
@@ -205,7 +203,6 @@ public actor NotificationStream {
               case .system(let what):
                 await handle(.gap("system message \(what)"))
               case .call(let topic, let call):
-                await self.noteEvent()
                 await handle(.call(topic: topic, call))
               }
             }

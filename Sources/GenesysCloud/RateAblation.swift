@@ -1,5 +1,3 @@
-public import Foundation
-
 /// Parts of the budget that can be switched off, to show what each is for (hidden `--rate-ablation`;
 /// never for production).
 public struct RateAblation: OptionSet, Sendable {

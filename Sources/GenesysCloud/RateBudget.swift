@@ -258,9 +258,6 @@ public actor RateBudget {
     pump()
   }
 
-  /// The requests the reverts due and promised keep in the busiest `window` containing `t`.
-  func promisedAround(_ t: Double) -> Int { Promises(reverts).busiest(around: t, window: window) }
-
   /// The reverts due and promised, by end, with running sums of their costs: the busiest window
   /// around an instant in one pass.
   struct Promises {

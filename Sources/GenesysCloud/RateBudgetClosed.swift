@@ -1,5 +1,3 @@
-public import Foundation
-
 /// Thrown to requests waiting for (or asking for) the budget after `close()`: the run is stopping,
 /// nothing new is sent.
 public struct RateBudgetClosed: Error, CustomStringConvertible {

@@ -1,5 +1,3 @@
-public import Foundation
-
 /// What a request is for, in the order the budget serves them: an on-time revert or a prune first,
 /// then the changes (mutes, unmutes, adds), then the reads that confirm them, then reconcile and
 /// discovery reads.

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A value that must never be printed: its description is redacted.
 public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
   /// The secret text itself, to be read only where it is sent.

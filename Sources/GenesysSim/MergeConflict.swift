@@ -1,4 +1,3 @@
-import Foundation
 import WireTime
 import OrderedJSON
 import YAMLReader

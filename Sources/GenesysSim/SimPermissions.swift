@@ -1,4 +1,3 @@
-public import Foundation
 public import YAMLReader
 
 /// Permission names the emulator knows: those of docs/genesys-api.md §3.

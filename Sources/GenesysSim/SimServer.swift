@@ -91,11 +91,6 @@ public final class SimServer: Sendable {
     await served.shutdown()
   }
 
-  /// Waits until the server stops (after `shutdown` from elsewhere, or a failure).
-  public func waitUntilStopped() async {
-    await served.waitUntilStopped()
-  }
-
   /// The current organisation as fixture YAML, with pending changes applied: write it to a file and
   /// start from it again (`SimFixture.load`) to carry the org over to a later run.
   public func exportState() -> String {

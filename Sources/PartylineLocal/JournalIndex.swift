@@ -1,9 +1,4 @@
-import Foundation
 public import PartylineCore
-
-#if canImport(Glibc)
-  import Glibc
-#endif
 
 /// An index of the local journal (`journal.index` beside `journal.jsonl`): where each conversation's
 /// lines are, which conversations held an open lease, and which lines could not be read — as of the

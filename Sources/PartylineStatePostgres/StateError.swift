@@ -1,5 +1,4 @@
 import Backoff
-import Foundation
 import Logging
 import PartylineCore
 import PostgresNIO

@@ -16,8 +16,6 @@ public struct Style: Sendable {
   public func yellow(_ s: String) -> String { wrap(s, "1;33") }
   /// `s` in green (additions, carets).
   public func green(_ s: String) -> String { wrap(s, "32") }
-  /// `s` in cyan.
-  public func cyan(_ s: String) -> String { wrap(s, "36") }
   /// `s` dimmed (ids, sources, gutters).
   public func dim(_ s: String) -> String { wrap(s, "2") }
 }

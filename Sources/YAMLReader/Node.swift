@@ -69,14 +69,6 @@ public struct Node: Sendable {
     }
   }
 
-  /// Whether the scalar's text equals `literal`, compared byte for byte.
-  public func textEquals(_ literal: StaticString) -> Bool {
-    withUTF8 { bytes in
-      bytes.count == literal.utf8CodeUnitCount
-        && (bytes.isEmpty || memcmpBytes(bytes.baseAddress!, literal.utf8Start, bytes.count))
-    }
-  }
-
   /// The index of the first of `literals` that equals the scalar's text byte for byte, or nil
   /// (always nil for a collection). Reads the text once, however many literals there are.
   public func firstMatch(in literals: [StaticString]) -> Int? {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import GenesysCloud
 import PartylineCore
 import PartylineGenesys

@@ -1,7 +1,6 @@
 import Backoff
 import ArgumentParser
 import AsyncHTTPClient
-import Foundation
 import NIOCore
 import PartylineCore
 import PartylineWebhook

@@ -1,4 +1,3 @@
-import Foundation
 import GenesysCloud
 import PartylineCore
 import PartylineGenesys

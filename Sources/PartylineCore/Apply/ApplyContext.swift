@@ -1,4 +1,3 @@
-import Foundation
 public import WireTime
 
 /// What the applier's calls are for, so an executor can give them their priority (reverts first,

@@ -1,4 +1,3 @@
-import Foundation
 public import WireTime
 
 /// Events for progress, webhooks and metrics.

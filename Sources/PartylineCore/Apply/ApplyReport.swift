@@ -1,4 +1,3 @@
-import Foundation
 public import WireTime
 
 /// The applier's account of a run.

@@ -1,4 +1,3 @@
-import Foundation
 public import WireTime
 
 /// What happened to a call: the API answered (status, correlation id, latency) or it did not.

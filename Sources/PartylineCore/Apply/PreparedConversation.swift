@@ -1,4 +1,3 @@
-import Foundation
 public import WireTime
 
 /// A conversation made ready to act on: the changes still due once it is locked, and its lock.

@@ -1,4 +1,3 @@
-import Foundation
 public import OrderedJSON
 public import WireTime
 

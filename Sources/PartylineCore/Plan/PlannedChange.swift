@@ -101,16 +101,6 @@ public struct PlannedChange: Sendable, Hashable {
       }
     }
 
-    /// The effect that takes this one back at its lease's end (`mute → revert`); nil for effects that
-    /// open no lease.
-    public func reverted(dueAt: Double?) -> Effect? {
-      switch self {
-      case .mute(let p, _, _, _): return .revert(participant: p, dueAt: dueAt)
-      case .pauseRecording: return .resumeRecording(dueAt: dueAt, pruned: false)
-      case .unmute, .revert, .prune, .add, .noop, .resumeRecording: return nil
-      }
-    }
-
     /// Whether a re-read of the conversation shows the effect: muted as asked, unmuted (or gone), the
     /// added party present, the recording securely paused (`securePause`: a hold may read as paused
     /// too) or no longer.

@@ -1,4 +1,3 @@
-public import Foundation
 import YAMLReader
 public import OrderedJSON
 public import WireTime

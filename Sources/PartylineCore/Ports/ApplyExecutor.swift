@@ -1,4 +1,3 @@
-import Foundation
 public import WireTime
 
 /// The side effects the applier needs: Genesys Cloud, or a recorder for `--dry-run`.

@@ -1,4 +1,3 @@
-import Foundation
 public import WireTime
 
 /// Locks a conversation for the time a run acts on it.

@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 
 /// The journal as `watch` uses it, so that reverts never wait for the state database (DESIGN §5: an
