@@ -1,10 +1,3 @@
-import Backoff
-import WireTime
-import Logging
-import NIOCore
-import HummingbirdWSClient
-import NIOHTTP1
-
 /// A subscription's answer per topic: Permitted, or Rejected with the reason and missing permissions.
 public struct ChannelTopic: Sendable, Hashable, Decodable {
   public var id: String

@@ -1,10 +1,3 @@
-import Backoff
-import WireTime
-import Logging
-import NIOCore
-import HummingbirdWSClient
-import NIOHTTP1
-
 /// A Notifications API channel (`POST /api/v2/notifications/channels`).
 public struct NotificationChannel: Sendable, Hashable, Decodable {
   public var id: String

@@ -1,10 +1,3 @@
-import Backoff
-import WireTime
-import Logging
-import NIOCore
-import HummingbirdWSClient
-import NIOHTTP1
-
 /// What the notification stream tells its user.
 public enum NotificationEvent: Sendable {
   /// A call topic's event: the whole call snapshot, as the event body carries it.

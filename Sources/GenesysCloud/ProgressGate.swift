@@ -1,8 +1,4 @@
-public import Backoff
-public import AsyncHTTPClient
 public import Foundation
-public import NIOCore
-public import NIOHTTP1
 
 /// Passes retry progress on, at most every 2 s, once a request has been failing for 2 s.
 actor ProgressGate {

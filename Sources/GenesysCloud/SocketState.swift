@@ -1,10 +1,5 @@
-import Backoff
-import WireTime
 import Foundation
-import Logging
-import NIOCore
 import HummingbirdWSClient
-import NIOHTTP1
 
 /// What the socket's reader and its watchdog share.
 final class SocketState: @unchecked Sendable {

@@ -1,10 +1,4 @@
-import Backoff
-import WireTime
 import Foundation
-import Logging
-import NIOCore
-import HummingbirdWSClient
-import NIOHTTP1
 
 /// The version of the topics a channel last subscribed.
 final class Subscribed: @unchecked Sendable {

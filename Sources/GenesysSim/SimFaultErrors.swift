@@ -1,8 +1,4 @@
 import HTTPTypes
-import Hummingbird
-import NIOCore
-import OrderedJSON
-import YAMLReader
 
 struct ConnectionResetFault: Error {}
 

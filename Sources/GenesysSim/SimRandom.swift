@@ -1,7 +1,3 @@
-import WireTime
-import OrderedJSON
-import YAMLReader
-
 /// SplitMix64: small, fast and repeatable from a seed.
 struct SimRandom {
   var state: UInt64

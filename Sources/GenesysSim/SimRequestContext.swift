@@ -1,8 +1,6 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import OrderedJSON
-import YAMLReader
 
 /// The request context: Hummingbird's core storage plus the channel, which a connection-reset fault
 /// closes without answering.

@@ -1,5 +1,3 @@
-public import PartylineCore
-
 /// When each conversation was last read by a full reconcile, so that a budget too small to read
 /// them all reads the ones read longest ago.
 public actor ReadLedger {

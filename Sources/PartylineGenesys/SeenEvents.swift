@@ -1,5 +1,3 @@
-public import PartylineCore
-
 /// The event numbers an executor already used per call.
 actor SeenEvents {
   private var last = RecentMap<Int>()

@@ -1,6 +1,3 @@
-import Logging
-import PostgresNIO
-
 /// 64-bit advisory lock keys: FNV-1a over a namespaced string, so Partyline's keys are unlikely to
 /// meet another application's in the same database.
 public enum LockKey {

@@ -1,8 +1,3 @@
-import Backoff
-import Logging
-import PartylineCore
-import PostgresNIO
-
 /// A state backend error; its text never holds the connection string's password.
 public struct StateError: Error, CustomStringConvertible {
   public var description: String

@@ -1,5 +1,3 @@
-internal import CYAML
-
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)

@@ -1,12 +1,6 @@
-import ArgumentParser
 import Foundation
 import Logging
 import GenesysCloud
-import PartylineCore
-import PartylineGenesys
-import PartylineLocal
-import PartylineViews
-import YAMLReader
 
 /// A client for the configured API (environment) or the sandbox emulator.
 struct Connection {

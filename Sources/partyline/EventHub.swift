@@ -1,16 +1,8 @@
-import Backoff
-import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import Logging
-import NIOCore
 import PartylineCore
 import PartylineWebhook
-import PartylineGenesys
-import PartylineLocal
 import PartylineViews
-import OrderedJSON
-import NIOHTTP1
 
 /// Wires events to the webhook, metrics and latency warnings.
 struct EventHub: Sendable {

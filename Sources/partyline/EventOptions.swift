@@ -1,14 +1,5 @@
-import Backoff
 import ArgumentParser
-import AsyncHTTPClient
-import NIOCore
-import PartylineCore
 import PartylineWebhook
-import PartylineGenesys
-import PartylineLocal
-import PartylineViews
-import OrderedJSON
-import NIOHTTP1
 
 /// Options for where outcomes go besides the journal.
 struct EventOptions: ParsableArguments {

@@ -1,8 +1,5 @@
 import ArgumentParser
 import PartylineCore
-import PartylineGenesys
-import PartylineLocal
-import PartylineViews
 import WireTime
 
 /// Every duration flag of plan, apply and watch: `30s`, `5m`, `1h30m`, ISO-8601 `PT5M`, and for short

@@ -1,6 +1,4 @@
-import ArgumentParser
 import Foundation
-import GenesysSim
 #if canImport(Glibc)
   import Glibc
 #endif

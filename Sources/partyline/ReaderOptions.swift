@@ -1,10 +1,5 @@
 import ArgumentParser
-import PartylineCore
-import PartylineGenesys
-import PartylineLocal
-import PartylineViews
 import YAMLReader
-import OrderedJSON
 
 /// Bounds for the YAML reader, for when the defaults do not fit.
 struct ReaderOptions: ParsableArguments {

@@ -1,10 +1,4 @@
-import ArgumentParser
 import Foundation
-import GenesysCloud
-import PartylineCore
-import PartylineGenesys
-import PartylineLocal
-import PartylineViews
 
 enum RunId {
   static let digits = Array("0123456789abcdefghijklmnopqrstuvwxyz")

@@ -1,7 +1,4 @@
 import ArgumentParser
-import PartylineViews
-import GenesysSim
-import YAMLReader
 
 #if canImport(Glibc)
   import Glibc

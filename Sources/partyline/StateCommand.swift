@@ -1,10 +1,4 @@
 import ArgumentParser
-import PartylineCore
-import PartylineGenesys
-import PartylineLocal
-import PartylineViews
-import PartylineStatePostgres
-import OrderedJSON
 
 struct StateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(

@@ -1,5 +1,3 @@
-public import WireTime
-
 /// What the applier's calls are for, so an executor can give them their priority (reverts first,
 /// then changes, then the reads that confirm them).
 public enum CallPurpose: Sendable, Equatable {

@@ -1,5 +1,3 @@
-public import WireTime
-
 /// Events for progress, webhooks and metrics.
 public enum ApplyEvent: Sendable {
   /// A change's request was answered with success; `at` is when it was sent (for a revert, how late

@@ -1,5 +1,3 @@
-public import WireTime
-
 /// The applier's account of a run.
 public struct ApplyReport: Sendable {
   /// One change and what became of it.

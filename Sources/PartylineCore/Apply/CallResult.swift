@@ -1,5 +1,3 @@
-public import WireTime
-
 /// What happened to a call: the API answered (status, correlation id, latency) or it did not.
 public struct CallResult: Sendable {
   /// The HTTP status the API answered with (0 from a dry run).

@@ -1,5 +1,4 @@
 import Foundation
-public import WireTime
 
 /// How long after its 202 a change tends to show on a re-read, learned over a run, so that the one
 /// confirming read per conversation comes when the change is likely visible.

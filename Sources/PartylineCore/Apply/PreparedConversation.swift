@@ -1,5 +1,3 @@
-public import WireTime
-
 /// A conversation made ready to act on: the changes still due once it is locked, and its lock.
 public struct PreparedConversation: Sendable {
   /// The changes still due, planned again under the lock when another run acted since the plan.

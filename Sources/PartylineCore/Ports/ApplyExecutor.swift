@@ -1,5 +1,3 @@
-public import WireTime
-
 /// The side effects the applier needs: Genesys Cloud, or a recorder for `--dry-run`.
 public protocol ApplyExecutor: Sendable {
   /// Makes the effect's one call on `conversation` on behalf of `actingUser`: a mute or an unmute

@@ -1,5 +1,3 @@
-public import WireTime
-
 /// Locks a conversation for the time a run acts on it.
 public protocol ConversationLocker: Sendable {
   /// Waits for the conversation's lock and returns it; throws when it cannot be had (`LockTimeout`).

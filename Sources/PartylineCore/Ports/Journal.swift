@@ -1,6 +1,3 @@
-public import OrderedJSON
-public import WireTime
-
 /// The shared record of every run's intents, outcomes and closes (a local file or PostgreSQL), from
 /// which leases and added roles are read.
 public protocol Journal: Sendable {

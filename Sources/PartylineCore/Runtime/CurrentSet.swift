@@ -1,6 +1,3 @@
-import Backoff
-public import YAMLReader
-
 /// The policy set in force, replaced when the files change.
 actor CurrentSet {
   private(set) var set: PolicySet

@@ -1,5 +1,3 @@
-public import YAMLReader
-
 /// Discovery's result and what resolving the selected users' emails learned (to seed the live read).
 public struct DiscoveredCalls: Sendable {
   /// The queues resolved and each selector's candidate calls.

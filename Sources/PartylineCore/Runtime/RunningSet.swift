@@ -1,6 +1,3 @@
-import Backoff
-public import YAMLReader
-
 /// The conversations the on-time loop is reverting now.
 actor RunningSet {
   private(set) var all: Set<String> = []
