@@ -125,7 +125,6 @@ extension SimEngine {
   /// `oWaiting` (a customer in queue with no agent connected), `oAlerting` and `oInteracting` (an agent
   /// or user ringing or connected), filters on their dimensions, `groupBy`, and the details paged.
   func activityQuery(_ request: SimRequest, _ context: Context) -> SimReply {
-    if let bad = checkJSONContentType(request, context) { return bad }
     let body: JSONValue
     switch parseBody(request, context) {
     case .success(let v): body = v

@@ -81,7 +81,6 @@ extension SimEngine {
     default:
       break
     }
-    if let bad = checkJSONContentType(request, context) { return bad }
     let body: JSONValue
     switch parseBody(request, context) {
     case .success(let v): body = v

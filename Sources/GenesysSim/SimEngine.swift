@@ -465,7 +465,6 @@ final class SimEngine: @unchecked Sendable {
   private func patchParticipant(
     _ request: SimRequest, conversationId: String, participantId: String, userId: String, _ context: Context
   ) -> SimReply {
-    if let bad = checkJSONContentType(request, context) { return bad }
     let body: JSONValue
     switch parseBody(request, context) {
     case .success(let v): body = v
@@ -528,7 +527,6 @@ final class SimEngine: @unchecked Sendable {
   private func setRecordingState(
     _ request: SimRequest, conversationId: String, put: Bool, _ context: Context
   ) -> SimReply {
-    if let bad = checkJSONContentType(request, context) { return bad }
     let body: JSONValue
     switch parseBody(request, context) {
     case .success(let v): body = v
@@ -562,7 +560,6 @@ final class SimEngine: @unchecked Sendable {
   private func addParticipants(
     _ request: SimRequest, conversationId: String, userId: String, _ context: Context
   ) -> SimReply {
-    if let bad = checkJSONContentType(request, context) { return bad }
     let body: JSONValue
     switch parseBody(request, context) {
     case .success(let v): body = v
@@ -691,7 +688,6 @@ final class SimEngine: @unchecked Sendable {
   }
 
   private func searchUsers(_ request: SimRequest, _ context: Context) -> SimReply {
-    if let bad = checkJSONContentType(request, context) { return bad }
     let body: JSONValue
     switch parseBody(request, context) {
     case .success(let v): body = v
@@ -791,13 +787,15 @@ final class SimEngine: @unchecked Sendable {
     error(404, "not.found", "The conversation \(id) was not found.", context)
   }
 
-  func checkJSONContentType(_ request: SimRequest, _ context: Context) -> SimReply? {
+  private func checkJSONContentType(_ request: SimRequest, _ context: Context) -> SimReply? {
     guard let type = request.contentType?.lowercased(), !type.contains("json") else { return nil }
     return error(
       415, "unsupported.media.type", "Unsupported media type '\(type)'; send application/json.", context)
   }
 
+  /// A request's JSON body: refused with 415 when it says it is not JSON, 400 when it does not parse.
   func parseBody(_ request: SimRequest, _ context: Context) -> Result<JSONValue, SimReply> {
+    if let bad = checkJSONContentType(request, context) { return .failure(bad) }
     do throws(JSONParser.Failure) {
       return .success(try JSONParser.parse(request.body))
     } catch {
