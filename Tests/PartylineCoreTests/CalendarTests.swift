@@ -167,12 +167,7 @@ import YAMLReader
     let set = try #require(compile(files).policySet)
     let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
     let journal = MemoryJournal()
-    let counter = Counter()
-    var watcher = Watcher(
-      workspace: "default", clock: clock, source: calls, executor: calls, eventExecutor: calls,
-      journal: journal, locker: InProcessLocker(FreeLocks(), timeout: 5, clock: clock), budget: RoomyBudget(),
-      events: nil, interval: 300, reload: { compile(files) }, runId: { "r\(counter.next())" })
-    watcher.confirmTimeout = 5
+    let watcher = Runtime.watcher(files, clock, calls, journal)
     let signal = RunSignal()
     let run = Task { await watcher.run(set, signal: signal) }
     try await body(clock, calls, journal)

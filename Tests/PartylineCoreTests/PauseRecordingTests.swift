@@ -298,21 +298,6 @@ import OrderedJSON
 /// The watcher keeps a pause's promise like a mute's: resumed at its end on the clock, by the watcher
 /// that paused or by the next one on the same journal.
 @Suite struct PauseWatchTests {
-  func watcher(
-    _ files: [(name: String, text: String)], _ clock: ManualClock, _ calls: ServedCalls,
-    _ journal: MemoryJournal
-  )
-    -> Watcher
-  {
-    let counter = Counter()
-    var watcher = Watcher(
-      workspace: "default", clock: clock, source: calls, executor: calls, eventExecutor: calls,
-      journal: journal, locker: InProcessLocker(FreeLocks(), timeout: 5, clock: clock), budget: RoomyBudget(),
-      events: nil, interval: 300, reload: { compile(files) }, runId: { "r\(counter.next())-\(clock.now())" })
-    watcher.confirmTimeout = 5
-    return watcher
-  }
-
   @Test func aPauseIsResumedAtItsEndEvenByTheNextWatcher() async throws {
     let clock = ManualClock(now: Runtime.t0)
     let files = Runtime.files("  pauseRecording:\n    for: 40s\n")
@@ -321,7 +306,7 @@ import OrderedJSON
     let calls = ServedCalls(PauseRecordingTests.recorded([World.customer]), clock: clock)
     let journal = MemoryJournal()
     let signal = RunSignal()
-    let first = watcher(files, clock, calls, journal)
+    let first = Runtime.watcher(files, clock, calls, journal)
     let run = Task { await first.run(set, signal: signal) }
     #expect(await ManualClock.eventually { calls.calls.contains { $0.what == "pause" } })
     #expect(calls.calls.map(\.what) == ["pause"])
@@ -332,7 +317,7 @@ import OrderedJSON
     await clock.step(limit: Runtime.t0 + 10)
     signal.stop()
     try await clock.run { await run.value }
-    let next = watcher(files, clock, calls, journal)
+    let next = Runtime.watcher(files, clock, calls, journal)
     let signal2 = RunSignal()
     let run2 = Task { await next.run(set, signal: signal2) }
     while clock.now() < lease.endsAt { await clock.step(limit: lease.endsAt) }

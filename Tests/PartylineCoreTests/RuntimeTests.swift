@@ -19,6 +19,21 @@ enum Runtime {
     ]
   }
 
+  /// A watcher of `files` over `calls` (its source and executor) on `clock`, with `journal`, free locks,
+  /// a roomy budget, no events, full reconciles every 5 minutes and a 5 s confirmation.
+  static func watcher(
+    _ files: [(name: String, text: String)], _ clock: ManualClock, _ calls: ServedCalls,
+    _ journal: MemoryJournal
+  ) -> Watcher {
+    let counter = Counter()
+    var watcher = Watcher(
+      workspace: "default", clock: clock, source: calls, executor: calls, eventExecutor: calls,
+      journal: journal, locker: InProcessLocker(FreeLocks(), timeout: 5, clock: clock), budget: RoomyBudget(),
+      events: nil, interval: 300, reload: { compile(files) }, runId: { "r\(counter.next())-\(clock.now())" })
+    watcher.confirmTimeout = 5
+    return watcher
+  }
+
   /// A full reconcile of `set` against `calls`, run with `calls` as the executor.
   static func reconcile(
     _ set: PolicySet, _ calls: ServedCalls, _ journal: MemoryJournal, _ clock: ManualClock,
@@ -39,12 +54,7 @@ enum Runtime {
     let set = try #require(compile(files).policySet)
     let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
     let journal = MemoryJournal()
-    let counter = Counter()
-    var watcher = Watcher(
-      workspace: "default", clock: clock, source: calls, executor: calls, eventExecutor: calls,
-      journal: journal, locker: InProcessLocker(FreeLocks(), timeout: 5, clock: clock), budget: RoomyBudget(),
-      events: nil, interval: 300, reload: { compile(files) }, runId: { "r\(counter.next())" })
-    watcher.confirmTimeout = 5
+    let watcher = Runtime.watcher(files, clock, calls, journal)
     let signal = RunSignal()
     let run = Task { await watcher.run(set, signal: signal) }
     // The first full reconcile mutes at once.
