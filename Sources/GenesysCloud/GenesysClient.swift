@@ -310,11 +310,13 @@ public final class GenesysClient: Sendable {
       let (budget, cls, until, failure) = (
         self.budget, priority?.rateClass ?? .read, deadline, lastError
       )
+      let ticket: RateTicket
       do {
         if attempt == 0, let permit = priority?.permit, permit.spend() {
           // Its slot was taken before it was journalled.
+          ticket = permit.ticket
         } else {
-          try await withHeartbeat(
+          ticket = try await withHeartbeat(
             heartbeat, { "waiting \($0) s for the rate limit (\(method.rawValue) \(path))" }
           ) {
             // The wait for the budget counts against the request's own time (an urgent request's
@@ -330,6 +332,7 @@ public final class GenesysClient: Sendable {
         throw GenesysError.notSent("\(method.rawValue) \(path): the run is stopping")
       }
       if let notAfter, Date().timeIntervalSince1970 >= notAfter {
+        await budget.settle(ticket)
         throw GenesysError.notSent("\(method.rawValue) \(path): it could not leave before its lease ended")
       }
       // An urgent request's time limit is for failures: time the budget made it wait does not count
@@ -349,10 +352,17 @@ public final class GenesysClient: Sendable {
       do {
         // Connection attempts are retried by the client until this timeout: it is what the budget leaves.
         let timeout = min(urgent ? 5 : 30, max(0.05, deadline - sentAt))
-        response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+        do {
+          response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+        } catch {
+          // It may have reached the service at any time until now.
+          await budget.settle(ticket)
+          throw error
+        }
+        // The answer's head is in: the service counted the request before now.
+        await budget.settle(ticket)
         data = Data((try await response.body.collect(upTo: 16 << 20)).readableBytesView)
       } catch {
-        await budget.release()
         lastError = Self.describe(error, url: configuration.apiBase)
         if !idempotent { throw GenesysError.outcomeUnknown("\(method.rawValue) \(path): \(lastError)") }
         await progressGate.note(
@@ -409,23 +419,21 @@ public final class GenesysClient: Sendable {
   /// Waits for a slot of `budget`, but not past `deadline` (seconds since 1970): then the wait is
   /// given up and the request fails as out of time.
   static func acquire(_ budget: RateBudget, _ cls: RateClass, until deadline: Double, lastError: String)
-    async throws
+    async throws -> RateTicket
   {
-    let granted = try await withThrowingTaskGroup(of: Bool.self) { group in
-      group.addTask {
-        try await budget.acquire(cls)
-        return true
-      }
+    let granted = try await withThrowingTaskGroup(of: RateTicket?.self) { group in
+      group.addTask { try await budget.acquire(cls) }
       group.addTask {
         try? await Task.sleep(nanoseconds: UInt64(max(0, deadline - Date().timeIntervalSince1970) * 1e9))
-        return false
+        return nil
       }
-      // (A grant that races the cancel still counts as sent: the budget errs on the safe side.)
-      let first = try await group.next() ?? false
+      // (A grant that races the cancel still holds its slot for a span: the budget errs on the safe side.)
+      let first = try await group.next() ?? nil
       group.cancelAll()
       return first
     }
-    if !granted { throw GenesysError.budgetExhausted(lastError: lastError) }
+    guard let granted else { throw GenesysError.budgetExhausted(lastError: lastError) }
+    return granted
   }
 
   func sleep(_ seconds: Double, deadline: Double, lastError: String) async throws {

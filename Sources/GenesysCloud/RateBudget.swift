@@ -3,8 +3,11 @@ public import Foundation
 /// One budget per token, shared by every request of a run, that counts its own requests: Genesys no
 /// longer sends `inin-ratelimit-*` headers (docs/genesys-api.md §8.1), so a client learns nothing from the
 /// server until a 429. The service counts `limit` requests per fixed window of `window` seconds; this
-/// side counts a sliding window (at most `limit` requests sent in any `span`, a little longer than
-/// `window`), which every placement of the service's windows accepts. A 429 with `Retry-After`
+/// side counts a sliding window of occupied slots: a request holds its slot from when it is granted
+/// until `span` (a little longer than `window`) after its answer (or its failure) came back
+/// (`settle`). It reached the service somewhere in between, so at most `limit` requests can land in
+/// any `window` of the service's, wherever its windows lie and however slow one request was: no room
+/// is kept for stragglers. A 429 with `Retry-After`
 /// corrects the count (nothing more until then, and a fresh window after); headers, when a server
 /// sends them, may raise the count, never lower it.
 ///
@@ -33,11 +36,17 @@ public actor RateBudget {
   /// The parts of the budget switched off (for demonstration only).
   public let ablation: RateAblation
 
-  /// When each request of the last `span` seconds was sent, oldest first: the count is a sliding
-  /// window, which no placement of the service's fixed windows can exceed (a fixed-window count lets
-  /// requests sent late in one of its windows land in the service's next, which then overflows).
-  private var sends: [Double] = []
-  private var head = 0
+  /// The slots taken, by ticket: until when each holds its slot. A granted request holds it until
+  /// its answer is in (`settle`), then until `span` after the answer. The count is a sliding window
+  /// of these, which no placement of the service's fixed windows can exceed (a fixed-window count
+  /// lets requests sent late in one of its windows land in the service's next, which then overflows;
+  /// counting from the grant alone lets a slow request do the same).
+  ///
+  /// A slot never settled (its request lost to a bug or a cancelled wait) is freed `unsettled` after
+  /// its grant, so it cannot hold the budget for ever; the client's timeouts (at most 30 s) settle
+  /// every request it sends long before.
+  private var held: [Int: Double] = [:]
+  private var lastTicket = 0
   private var pausedUntil = 0.0
   /// Reverts due, by lease: from the journal (`expectUrgent`), and promised here (`admit`) but not yet
   /// seen in the journal. A revert is counted once: a promise is dropped when the journal shows its
@@ -82,7 +91,7 @@ public actor RateBudget {
   private struct Waiter {
     var seq: Int
     var cls: RateClass
-    var continuation: CheckedContinuation<Void, any Error>
+    var continuation: CheckedContinuation<RateTicket, any Error>
   }
   private var queue: [Waiter] = []
   private var seq = 0
@@ -116,21 +125,37 @@ public actor RateBudget {
     self.now = now
   }
 
-  /// A window as this side counts it: a little longer than the service's, since the service's starts
-  /// when the first request arrives, a latency after it left here.
-  var span: Double { window * 1.01 + 0.05 }
+  /// A window as this side counts it from an answer: a little longer than the service's, for the two
+  /// clocks' rates and the answer's way back (the latency on the way there is covered by holding a
+  /// slot until its answer is in).
+  var span: Double { window * 1.001 + 0.05 }
 
   /// The end of the window requests now would count in: every request sent now counts for `span`.
   func windowEnd(at t: Double) -> Double { t + span }
 
-  /// Requests sent in the last `span` seconds.
+  /// The slots held now.
   func usedNow(at t: Double) -> Int {
-    while head < sends.count, sends[head] <= t - span { head += 1 }
-    if head > 1024, head * 2 > sends.count {
-      sends.removeFirst(head)
-      head = 0
-    }
-    return sends.count - head
+    if held.values.contains(where: { $0 <= t }) { held = held.filter { $0.value > t } }
+    return held.count
+  }
+
+  /// How long a slot granted and never settled is held: three spans.
+  var unsettled: Double { 3 * span }
+
+  /// Takes a slot at `t` until it is settled (`settled`: at once, as for a count a server reported).
+  private func hold(at t: Double, settled: Bool = false) -> RateTicket {
+    lastTicket += 1
+    held[lastTicket] = settled ? windowEnd(at: t) : t + unsettled
+    return RateTicket(lastTicket)
+  }
+
+  /// The answer to the request of `ticket` (or its failure) came back: it reached the service
+  /// before now, so its slot is held until `span` from now. A ticket dropped meanwhile (a 429 began
+  /// a new window) is left dropped, and settling twice changes nothing.
+  public func settle(_ ticket: RateTicket) {
+    let t = now()
+    if let end = held[ticket.id] { held[ticket.id] = min(end, windowEnd(at: t)) }
+    pump()
   }
 
   /// What a class may use of the current window.
@@ -139,9 +164,9 @@ public actor RateBudget {
     let end = windowEnd(at: t)
     // Reverts due before the window ends (and those just overdue, being served now) keep their room.
     let pending = reverts.filter { $0.end >= t - 5 && $0.end <= end }.reduce(0) { $0 + $1.cost }
-    // A request sent late in one window may arrive in the service's next: below reverts, every class
-    // leaves a twentieth of the window for such stragglers.
-    var cap = limit - pending - limit / 20
+    // Slots are held until a span after each answer, so a slow request cannot spill into the
+    // service's next window: no room is kept for stragglers.
+    var cap = limit - pending
     if cls == .read { cap -= limit / 10 }
     return cap
   }
@@ -151,27 +176,28 @@ public actor RateBudget {
     return usedNow(at: t) < cap(cls, at: t)
   }
 
-  private func take(_ cls: RateClass, at t: Double) {
-    sends.append(t)
+  private func take(_ cls: RateClass, at t: Double) -> RateTicket {
     sent += 1
     sentByClass[cls, default: 0] += 1
+    return hold(at: t)
   }
 
   /// Waits until a request of `cls` may be sent (higher classes first); throws `RateBudgetClosed`
-  /// once the budget is closed and `CancellationError` if the task is cancelled meanwhile.
-  public func acquire(_ cls: RateClass = .read) async throws {
+  /// once the budget is closed and `CancellationError` if the task is cancelled meanwhile. The
+  /// ticket is for `settle`, when the request's answer is in.
+  @discardableResult
+  public func acquire(_ cls: RateClass = .read) async throws -> RateTicket {
     if closed { throw RateBudgetClosed() }
     let cls = ablation.contains(.priorities) ? .read : cls
     let t = now()
     if !queue.contains(where: { $0.cls <= cls }), canGrant(cls, at: t) {
-      take(cls, at: t)
-      return
+      return take(cls, at: t)
     }
     seq += 1
     let id = seq
     let started = t
-    try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+    let ticket = try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { (c: CheckedContinuation<RateTicket, any Error>) in
         let w = Waiter(seq: id, cls: cls, continuation: c)
         let i = queue.firstIndex { ($0.cls, $0.seq) > (cls, id) } ?? queue.count
         queue.insert(w, at: i)
@@ -183,28 +209,21 @@ public actor RateBudget {
     let spent = now() - started
     waited += spent
     if cls == .revert { urgentWaited += spent }
+    return ticket
   }
 
-  /// The old signature: `urgent` requests are reverts.
   /// Takes a slot now for a request sent a little later (`RequestPriority.permit`).
   public func reserve(_ cls: RateClass = .read) async throws -> RatePermit {
-    try await acquire(cls)
-    return RatePermit(ablation.contains(.priorities) ? .read : cls)
+    let ticket = try await acquire(cls)
+    return RatePermit(ablation.contains(.priorities) ? .read : cls, ticket: ticket)
   }
 
   /// Gives back a reserved slot that was not spent (the request was not sent after all).
   public func refund(_ permit: RatePermit) {
-    guard permit.spend(), usedNow(at: now()) > 0 else { return }
-    sends.removeLast()
+    guard permit.spend(), held.removeValue(forKey: permit.ticket.id) != nil else { return }
     sent -= 1
     sentByClass[permit.cls, default: 1] -= 1
     pump()
-  }
-
-  /// Waits for a slot as `acquire(_:)` does: as a revert when `urgent`, otherwise in the task's class
-  /// (`read` by default).
-  public func acquire(urgent: Bool) async throws {
-    try await acquire(urgent ? .revert : .read)
   }
 
   private func cancel(_ id: Int) {
@@ -220,13 +239,11 @@ public actor RateBudget {
     // holds back every one after it.
     while let w = queue.first, canGrant(w.cls, at: t) {
       queue.removeFirst()
-      take(w.cls, at: t)
-      w.continuation.resume()
+      w.continuation.resume(returning: take(w.cls, at: t))
     }
     guard !queue.isEmpty else { return }
-    // The next change: the pause's end, or the oldest request of the window leaving it.
-    _ = usedNow(at: t)
-    let next = max(pausedUntil, head < sends.count ? sends[head] + span : t)
+    // The next change: the pause's end, or the first slot held now coming free.
+    let next = max(pausedUntil, held.values.min() ?? t)
     let at = min(max(next, t + 0.001), t + 1)  // at least once a second: the reserve moves as reverts pass
     wakeGeneration += 1
     let generation = wakeGeneration
@@ -315,7 +332,14 @@ public actor RateBudget {
   /// instant in [leaseEnd - slack, leaseEnd] whose windows have room (second by second). The caller
   /// ends the lease then. So a burst of mutes is spread over the windows before its lease ends instead
   /// of being held back. Returns that instant, or nil when the mute is held back.
-  public func admit(_ key: String, leaseEnd: Double, slack: Double = 0) -> Double? {
+  ///
+  /// `behind` is how many more mutes of the same batch (one `apply` of a plan) are still to ask. A
+  /// mute keeps its lease's end only when the room there also covers theirs; otherwise it takes the
+  /// earliest instant of its slack that fits, leaving the later instants to the mutes behind it,
+  /// whose lease ends are later. (Taking the latest instant, the first mutes of a burst fill the
+  /// windows every later one would need, and the rest are held back a window: an online placement
+  /// can only spread a burst it knows is coming.)
+  public func admit(_ key: String, leaseEnd: Double, slack: Double = 0, behind: Int = 0) -> Double? {
     if ablation.contains(.admission) { return leaseEnd }
     let room = max(revertCost, Int(Double(limit) * revertShare))
     let t = now()
@@ -332,21 +356,30 @@ public actor RateBudget {
       let withCall =
         promised.filter { Self.call(of: $0.key) == call }.map(\.end)
         + due.filter { Self.call(of: $0.key) == call }.map(\.value.end)
-      func fits(_ instant: Double) -> Bool {
+      func fits(_ instant: Double, also: Int = 0) -> Bool {
         let joins = withCall.contains { abs($0 - instant) <= Self.together }
-        let need = (joins ? min(Self.unmuteOnly, revertCost) : revertCost) + revertCost * older
+        let need = (joins ? min(Self.unmuteOnly, revertCost) : revertCost) + revertCost * older + also
         return promises.busiest(around: instant, window: window) + need <= room
       }
-      if fits(leaseEnd) { at = leaseEnd }
+      if fits(leaseEnd, also: revertCost * max(0, behind)) { at = leaseEnd }
       for end in withCall.sorted(by: >) where at == nil && end <= leaseEnd && end >= earliest && fits(end) {
         at = end
       }
-      var candidate = leaseEnd
-      while at == nil, candidate > earliest {
-        if fits(candidate) { at = candidate }
-        candidate -= 1
+      if behind > 0 {
+        var candidate = earliest
+        while at == nil, candidate <= leaseEnd {
+          if fits(candidate) { at = candidate }
+          candidate += 1
+        }
+        if at == nil, fits(leaseEnd) { at = leaseEnd }
+      } else {
+        var candidate = leaseEnd
+        while at == nil, candidate > earliest {
+          if fits(candidate) { at = candidate }
+          candidate -= 1
+        }
+        if at == nil, fits(earliest) { at = earliest }
       }
-      if at == nil, fits(earliest) { at = earliest }
     }
     guard let at else {
       if holding[key] == nil { heldBack += 1 }
@@ -387,14 +420,13 @@ public actor RateBudget {
       pausedUntil = max(pausedUntil, t + pause)
       // The service's window is full until then, and a new one starts when the pause ends: what was
       // sent before counts no more.
-      sends = []
-      head = 0
+      held = [:]
     }
     if let allowed, allowed >= 1, allowed < limit { limit = allowed }
     if let count {
       // A server's count may raise ours, never lower it, and never past the limit.
       let missing = min(max(count, 0), limit) - usedNow(at: t)
-      if missing > 0 { sends.append(contentsOf: repeatElement(t, count: missing)) }
+      for _ in 0..<max(0, missing) { _ = hold(at: t, settled: true) }
     }
     _ = reset
     pump()
@@ -415,9 +447,6 @@ public actor RateBudget {
     limit = max(1, n)
     pump()
   }
-
-  /// A request that got no answer: it still counts (the service may have counted it).
-  public func release() { pump() }
 
   /// Stops the budget: waiting requests throw `RateBudgetClosed`, as does every later `acquire`.
   public func close() {

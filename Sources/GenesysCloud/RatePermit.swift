@@ -6,7 +6,12 @@ public final class RatePermit: @unchecked Sendable {
   private let lock = NSLock()
   private var spent = false
   let cls: RateClass
-  init(_ cls: RateClass) { self.cls = cls }
+  /// The slot, for `RateBudget.settle` once the request's answer is in.
+  let ticket: RateTicket
+  init(_ cls: RateClass, ticket: RateTicket) {
+    self.cls = cls
+    self.ticket = ticket
+  }
 
   /// True the first time: the request may go without asking the budget again.
   public func spend() -> Bool {
@@ -15,4 +20,11 @@ public final class RatePermit: @unchecked Sendable {
       return !spent
     }
   }
+}
+
+/// A slot granted by `RateBudget.acquire`: the request that spends it gives it back to
+/// `RateBudget.settle` when its answer (or its failure) is in.
+public struct RateTicket: Sendable, Hashable {
+  let id: Int
+  init(_ id: Int) { self.id = id }
 }

@@ -165,6 +165,26 @@ import NIOFoundationCompat
     await server.shutdown()
   }
 
+  /// A request slow on its way in reaches the service late: the service counts it in the window it
+  /// arrives in. Holding its slot until a span after its answer (not its grant) keeps that window
+  /// from overflowing: no 429, though the budget keeps no room for stragglers.
+  @Test func aSlowRequestCountsInTheWindowItReachesTheServiceIn() async throws {
+    var options = SimOptions(patchDelay: 0, connectDelay: 0.05, rateLimit: 2, rateLimitWindow: 2)
+    options.faults = [FaultRule(route: "GET /api/v2/users*", latency: 2.5)]
+    try await withClient(options) { client, server in
+      let slow = Task { try await client.users(ids: [Self.ada]) }
+      try await Task.sleep(nanoseconds: 100_000_000)
+      let t0 = Date()
+      for _ in 0..<3 { _ = try await client.callConversation(Self.warRoom) }
+      _ = try await slow.value
+      // The last read waited for the slow one's slot: a span after its answer, not after its grant.
+      #expect(Date().timeIntervalSince(t0) > 4)
+      #expect(await client.budget.throttled == 0)
+      let routes = try await Self.routes(server)
+      #expect(!routes.values.flatMap(\.keys).contains("429"), "\(routes)")
+    }
+  }
+
   /// The secure pause: the newer PATCH where the org has it; on 404 the PUT, and from then on the PUT
   /// alone (one request a change, not two). The call's state is read back from `securePause`.
   @Test func theRecordingIsPausedByPatchOrByThePutItFallsBackOn() async throws {
