@@ -33,8 +33,8 @@ public struct GenesysExecutor: ApplyExecutor {
   }
 
   /// Whether the client's rate budget can promise the revert due at `leaseEnd` (see ``ApplyExecutor``).
-  public func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double? {
-    await client.budget.admit(key, leaseEnd: leaseEnd, slack: slack)
+  public func admit(_ key: String, leaseEnd: Double, slack: Double, behind: Int) async -> Double? {
+    await client.budget.admit(key, leaseEnd: leaseEnd, slack: slack, behind: behind)
   }
 
   /// Moves a promised revert in the client's rate budget (see ``ApplyExecutor``).

@@ -184,6 +184,25 @@ extension ReconcilerTests {
     #expect(clock.now() >= Runtime.t0 + 0.25)
   }
 
+  /// The confirming read's wait is learned from the waits chosen, not from the time the read waited
+  /// for the rate budget: learned from that, a window's wait made every later conversation's
+  /// confirmation wait 2 s (an apply of 150 calls ran 20 s past its window bound).
+  @Test func aConfirmingReadsWaitForTheBudgetIsNotLearnedAsTheChangesDelay() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
+    let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
+    var applier = Applier(
+      executor: BudgetWaitOnReads(inner: calls, clock: clock, wait: 20), journal: MemoryJournal(),
+      workspace: "default", run: "r1", confirmTimeout: 60, clock: clock)
+    let timing = ConfirmationTiming()
+    applier.timing = timing
+    let (p, timed) = (plan(set, calls.live), applier)
+    let report = try await clock.run { await timed.apply(p) }
+    #expect(report.items.map(\.result) == [.confirmed])
+    #expect(clock.now() >= Runtime.t0 + 20, "the read waited for the budget")
+    #expect(await timing.estimate == 0.25, "seen on the first read after the 0.25 s chosen")
+  }
+
   @Test func aChangeWhoseIdIsNotAUUIDIsBlockedBeforeAnythingIsJournalledOrSent() async throws {
     let clock = ManualClock(now: Runtime.t0)
     let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
@@ -371,7 +390,7 @@ struct RacingLocker: ConversationLocker {
 /// An executor whose budget can promise no revert.
 struct NoPromises: ApplyExecutor {
   let inner: ServedCalls
-  func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double? { nil }
+  func admit(_ key: String, leaseEnd: Double, slack: Double, behind: Int) async -> Double? { nil }
   func perform(
     _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?,
     context: CallContext
@@ -380,6 +399,23 @@ struct NoPromises: ApplyExecutor {
   }
   func read(conversation: ConversationId, context: CallContext) async throws -> LiveConversation? {
     try await inner.read(conversation: conversation, context: context)
+  }
+}
+
+/// An executor whose confirming reads each wait `wait` seconds on the clock first, as for the budget.
+struct BudgetWaitOnReads: ApplyExecutor {
+  let inner: ServedCalls
+  let clock: ManualClock
+  let wait: Double
+  func perform(
+    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?,
+    context: CallContext
+  ) async throws -> CallResult? {
+    try await inner.perform(effect, on: conversation, actingAs: actingUser, context: context)
+  }
+  func read(conversation: ConversationId, context: CallContext) async throws -> LiveConversation? {
+    if case .confirmation = context.purpose { try await clock.sleep(for: wait) }
+    return try await inner.read(conversation: conversation, context: context)
   }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import WireTime
 
 /// Carries out a plan: actions in order within a conversation (reverts first), conversations in
@@ -83,6 +84,7 @@ public struct Applier: Sendable {
       if groups[c.conversation] == nil { order.append(c.conversation) }
       groups[c.conversation, default: []].append(c)
     }
+    let batch = AdmissionBatch(groups.values.reduce(0) { $0 + $1.count { $0.effect.opensLease } })
     let work = order.map { cid in
       (
         cid,
@@ -97,7 +99,7 @@ public struct Applier: Sendable {
         guard next < work.count else { return }
         let (cid, changes) = work[next]
         next += 1
-        group.addTask { await self.prepareAndApply(cid, changes) }
+        group.addTask { await self.prepareAndApply(cid, changes, batch: batch) }
       }
       for _ in 0..<min(parallelism, work.count) { start() }
       while let done = await group.next() {
@@ -109,12 +111,15 @@ public struct Applier: Sendable {
     return report
   }
 
-  func prepareAndApply(_ cid: String, _ planned: [PlannedChange]) async -> (
+  func prepareAndApply(_ cid: String, _ planned: [PlannedChange], batch: AdmissionBatch) async -> (
     items: [ApplyReport.Item], lockFailure: (String, String)?
   ) {
-    guard let guarding else { return (await applyConversation(cid, planned), nil) }
+    guard let guarding else { return (await applyConversation(cid, planned, batch: batch), nil) }
     let prepared: PreparedConversation
-    do { prepared = try await guarding.prepare(cid, planned) } catch { return ([], (cid, "\(error)")) }
+    do { prepared = try await guarding.prepare(cid, planned) } catch {
+      batch.leave(planned.count { $0.effect.opensLease })
+      return ([], (cid, "\(error)"))
+    }
     var items: [ApplyReport.Item] = []
     var due: [PlannedChange] = []
     for c in prepared.changes where c.isChange {
@@ -128,7 +133,9 @@ public struct Applier: Sendable {
     due = due.enumerated().sorted {
       ($0.element.action.applyOrder, $0.offset) < ($1.element.action.applyOrder, $1.offset)
     }.map(\.element)
-    if !due.isEmpty { items += await applyConversation(cid, due) }
+    // The lock's second look may have changed the conversation's changes: the batch counts them again.
+    batch.leave(planned.count { $0.effect.opensLease } - due.count { $0.effect.opensLease })
+    if !due.isEmpty { items += await applyConversation(cid, due, batch: batch) }
     await prepared.lock?.release()
     return (items, nil)
   }
@@ -169,11 +176,16 @@ public struct Applier: Sendable {
       context: CallContext(.change(c.action), urgent: urgent, notAfter: notAfter, reservation: reservation))
   }
 
-  func applyConversation(_ cid: String, _ changes: [PlannedChange]) async -> [ApplyReport.Item] {
+  func applyConversation(_ cid: String, _ changes: [PlannedChange], batch: AdmissionBatch) async
+    -> [ApplyReport.Item]
+  {
     var items: [ApplyReport.Item] = []
     var sent: [PlannedChange] = []
     var unknownAdds: [PlannedChange] = []
     let conversation = ConversationId(cid)
+    // The batch's mutes of this conversation that never ask (not sent, or the run stopped) leave it.
+    var asked = 0
+    defer { batch.leave(changes.count { $0.effect.opensLease } - asked) }
     for (n, planned) in changes.enumerated() {
       var c = planned
       let acting = c.actingUser
@@ -189,7 +201,8 @@ public struct Applier: Sendable {
       }
       let id = "\(run)-\(cid)-\(n)"
       let promised: Double?
-      switch await admit(c) {
+      if c.effect.opensLease { asked += 1 }
+      switch await admit(c, batch: batch) {
       case .success(let end):
         promised = end?.at
         // Promised early: the lease ends then (`for` is an upper bound).
@@ -305,12 +318,16 @@ public struct Applier: Sendable {
   /// later (its lease then ends in a later window); it waits for that up to `admissionWait`. Returns
   /// the lease's end and the instant its revert was promised for, at most the slack before it (nil
   /// for changes that open no lease, and in a dry run).
-  func admit(_ c: PlannedChange) async -> Result<(lease: Double, at: Double)?, HeldBack> {
-    guard c.effect.opensLease, !dryRun else { return .success(nil) }
+  func admit(_ c: PlannedChange, batch: AdmissionBatch) async -> Result<
+    (lease: Double, at: Double)?, HeldBack
+  > {
+    guard c.effect.opensLease else { return .success(nil) }
+    defer { batch.leave(1) }
+    guard !dryRun else { return .success(nil) }
     let giveUp = now() + admissionWait
     var end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
     let slack = { [revertSlack] in Lease.revertSlack(forLease: end - self.now(), limit: revertSlack) }
-    var admitted = await executor.admit(c.budgetKey, leaseEnd: end, slack: slack())
+    var admitted = await executor.admit(c.budgetKey, leaseEnd: end, slack: slack(), behind: batch.behind)
     // A lease with a fixed end (`from: connect`, a drift re-mute) waits as long as its window lasts.
     while admitted == nil, now() < min(giveUp, (c.dueAt ?? .infinity) - PlanRun.windowMargin),
       !Task.isCancelled
@@ -323,7 +340,7 @@ public struct Applier: Sendable {
       }
       if let due = c.dueAt, now() >= due - PlanRun.windowMargin { break }
       end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
-      admitted = await executor.admit(c.budgetKey, leaseEnd: end, slack: slack())
+      admitted = await executor.admit(c.budgetKey, leaseEnd: end, slack: slack(), behind: batch.behind)
     }
     guard let admitted else {
       if let due = c.dueAt, now() >= due - PlanRun.windowMargin {
@@ -360,9 +377,14 @@ public struct Applier: Sendable {
     var moot = Set<Int>()
     var interval = await timing?.estimate ?? pollInterval
     var reads = 0
+    // The waits chosen here, without the time a read waited for the rate budget: that wait says
+    // nothing of when the change shows, and learned from, it made every later read wait 2 s.
+    var slept = 0.0
     let executor = self.executor
     while !Task.isCancelled {
-      try? await clock.sleep(until: min(now() + interval, deadline))
+      let wake = min(now() + interval, deadline)
+      slept += max(0, wake - now())
+      try? await clock.sleep(until: wake)
       interval = min(max(interval, pollInterval) * 2, 2)
       reads += 1
       let read: LiveConversation?
@@ -387,9 +409,9 @@ public struct Applier: Sendable {
     }
     if let timing, !confirmed.isEmpty {
       if reads == 1 {
-        await timing.seenFirst(after: now() - answered)
+        await timing.seenFirst(after: slept)
       } else {
-        await timing.missedFirst(after: now() - answered)
+        await timing.missedFirst(after: slept)
       }
     }
     for (i, c) in pending.enumerated() {
@@ -409,4 +431,15 @@ public struct Applier: Sendable {
     }
     return items
   }
+}
+
+/// The mutes of one `apply` of a plan still to ask for admission: the budget spreads the reverts of
+/// a burst it knows is coming (`ApplyExecutor.admit`'s `behind`).
+final class AdmissionBatch: Sendable {
+  private let left: Mutex<Int>
+  init(_ count: Int) { left = Mutex(count) }
+  /// How many besides the one asking now.
+  var behind: Int { left.withLock { max(0, $0 - 1) } }
+  /// `n` asked (or will not ask).
+  func leave(_ n: Int) { left.withLock { $0 = max(0, $0 - n) } }
 }

@@ -13,8 +13,9 @@ public protocol ApplyExecutor: Sendable {
   func read(conversation: ConversationId, context: CallContext) async throws -> LiveConversation?
   /// When the revert of a mute of the lease `key` (`Lease.budgetKey`) ending at `leaseEnd` can be
   /// served (the rate budget's promise): at the latest at `leaseEnd`, at the earliest `slack` before
-  /// it (the lease then ends then). nil: the mute is held back and reported as waiting.
-  func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double?
+  /// it (the lease then ends then). nil: the mute is held back and reported as waiting. `behind`: how
+  /// many more mutes of the same batch are still to ask (a burst the budget may spread).
+  func admit(_ key: String, leaseEnd: Double, slack: Double, behind: Int) async -> Double?
   /// A promised revert's end moved later (the mute left later than promised).
   func movePromise(_ key: String, from: Double, to: Double) async
   /// Takes the slot of the rate budget of a call of `context` before it is journalled (the call,
@@ -30,7 +31,9 @@ public protocol ApplyExecutor: Sendable {
 
 extension ApplyExecutor {
   /// By default every mute is admitted (there is no rate budget to promise its revert).
-  public func admit(_ key: String, leaseEnd: Double, slack: Double) async -> Double? { leaseEnd }
+  public func admit(_ key: String, leaseEnd: Double, slack: Double, behind: Int) async -> Double? {
+    leaseEnd
+  }
   /// By default there is no promise to move.
   public func movePromise(_ key: String, from: Double, to: Double) async {}
   /// By default no slot is taken: each call asks the budget itself.
