@@ -70,7 +70,7 @@ public struct PlanRenderer {
       case "-", "!": colored = style.red(symbol)
       default: colored = symbol
       }
-      var line = "  \(colored) \(Self.phrase(c)) in conversation \(Self.short(c.conversation))"
+      var line = "  \(colored) \(Self.phrase(c)) in conversation \(Self.short(c.conversation.rawValue))"
       line += "  \(style.dim("\(c.policy) \(Self.place(c.location))"))"
       if let b = c.blocked { line += "\n      blocked: \(b)" }
       out += line + "\n"
@@ -92,7 +92,7 @@ public struct PlanRenderer {
     var pairs: [(String, JSONValue)] = [
       ("action", .string(c.action.rawValue)),
       ("symbol", .string(c.blocked != nil ? "!" : c.action.symbol)),
-      ("conversation", .string(c.conversation)),
+      ("conversation", .string(c.conversation.rawValue)),
       ("participant", .optional(c.participant)),
       ("subject", .string(c.subject)),
       ("policy", .string(c.policy)),
@@ -188,7 +188,7 @@ public struct PlanRenderer {
       var what = cell(phrase(c))
       if let b = c.blocked { what += " — blocked: \(cell(b))" }
       rows.append(
-        "| `\(symbol)` | \(what) | \(MarkdownText.code(short(c.conversation))) | \(cell(c.policy)) | \(MarkdownText.code(place(c.location))) |"
+        "| `\(symbol)` | \(what) | \(MarkdownText.code(short(c.conversation.rawValue))) | \(cell(c.policy)) | \(MarkdownText.code(place(c.location))) |"
       )
     }
     var findingRows: [String] = []

@@ -54,7 +54,7 @@ public final class WebhookSink: @unchecked Sendable {
   /// it ended and why nobody can revert it.
   public static func stuckPayload(_ c: PlannedChange) -> JSONValue {
     .object([
-      ("action", .string(c.action.rawValue)), ("conversation", .string(c.conversation)),
+      ("action", .string(c.action.rawValue)), ("conversation", .string(c.conversation.rawValue)),
       ("participant", c.participant.map { .string($0) } ?? .null), ("policy", .string(c.policy)),
       ("directive", .string(c.directive)),
       ("leaseEnded", c.dueAt.map { .string(Timestamp.iso8601($0)) } ?? .null),

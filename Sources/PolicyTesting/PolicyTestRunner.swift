@@ -203,7 +203,7 @@ public struct PolicyTestRunner: Sendable {
       func field(_ key: String, _ planned: String?) {
         if let v = given[key] ?? planned { parts.append("\(key)=\(v)") }
       }
-      field("conversation", same?.conversation)
+      field("conversation", same?.conversation.rawValue)
       field("participant", same?.participant)
       if e.action == .add {
         field(

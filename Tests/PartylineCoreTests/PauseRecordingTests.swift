@@ -243,7 +243,8 @@ import OrderedJSON
     let conv = SavedPlanTests.conv
     func saved(_ effect: PlannedChange.Effect, maxPause: Int = 600) throws -> [PlannedChange] {
       let c = PlannedChange(
-        effect, conversation: conv, subject: "recording", policy: "payments", directive: "0123456789abcdef",
+        effect, conversation: ConversationId(conv)!, subject: "recording", policy: "payments",
+        directive: "0123456789abcdef",
         location: nil, before: "", after: "", explanation: "")
       var limits = Limits.defaults
       limits.maxPause = PolicyDuration(seconds: maxPause)

@@ -444,7 +444,8 @@ enum World {
     #expect(plan.changes.first?.subject == "+4930999888")
     // The applier's confirmation sees it too.
     let add = PlannedChange(
-      .add(.address("+4930999888"), role: "agent"), conversation: World.conv, subject: "+4930999888",
+      .add(.address("+4930999888"), role: "agent"), conversation: ConversationId(World.conv)!,
+      subject: "+4930999888",
       policy: "p1", directive: "", location: nil, before: "absent", after: "alerting", explanation: "add")
     #expect(
       add.effect.isVisible(

@@ -19,10 +19,11 @@ import WireTime
         .mute(
           participant: ParticipantId(customer)!, duration: PolicyDuration(seconds: seconds), reason: nil,
           dueAt: nil),
-        conversation: conv, subject: "Customer", actingUser: agent, policy: "noisy-line",
+        conversation: ConversationId(conv)!, subject: "Customer", actingUser: agent, policy: "noisy-line",
         directive: "0123456789abcdef", location: at, before: "unmuted", after: "muted", explanation: "mute"),
       PlannedChange(
-        .add(.address("+4930999888"), role: "supervisor"), conversation: conv, subject: "+4930999888",
+        .add(.address("+4930999888"), role: "supervisor"), conversation: ConversationId(conv)!,
+        subject: "+4930999888",
         actingUser: agent, policy: "noisy-line", directive: "", location: at, before: "absent",
         after: "alerting", explanation: "add"),
     ]

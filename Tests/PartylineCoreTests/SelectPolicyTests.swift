@@ -162,8 +162,8 @@ import YAMLReader
     #expect(bound.digest == set.digest, "binding keeps the set's digest")
     let plan = Planner().plan(bound, live: live, leases: [], now: 1000)
     let mutes = plan.changes.filter { $0.action == .mute }
-    #expect(mutes.map(\.conversation).sorted() == [calls[0].id, calls[1].id, calls[3].id])
-    #expect(!plan.changes.contains { $0.conversation == calls[2].id }, "the Sales call is untouched")
+    #expect(mutes.map(\.conversation.rawValue).sorted() == [calls[0].id, calls[1].id, calls[3].id])
+    #expect(!plan.changes.contains { $0.conversation.rawValue == calls[2].id }, "the Sales call is untouched")
     #expect(Set(mutes.map(\.participant)).count == 3, "one lease per call and participant")
   }
 

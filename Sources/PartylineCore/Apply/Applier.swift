@@ -73,8 +73,8 @@ public struct Applier: Sendable {
   /// never throws: what failed is in the report.
   public func apply(_ plan: Plan) async -> ApplyReport {
     var report = ApplyReport()
-    var groups: [String: [PlannedChange]] = [:]
-    var order: [String] = []
+    var groups: [ConversationId: [PlannedChange]] = [:]
+    var order: [ConversationId] = []
     for c in plan.changes where c.isChange {
       if c.blocked != nil {
         report.items.append(.init(change: c, result: .blocked, detail: c.blocked))
@@ -93,7 +93,8 @@ public struct Applier: Sendable {
         }.map(\.element)
       )
     }
-    await withTaskGroup(of: (items: [ApplyReport.Item], lockFailure: (String, String)?).self) { group in
+    await withTaskGroup(of: (items: [ApplyReport.Item], lockFailure: (ConversationId, String)?).self) {
+      group in
       var next = 0
       func start() {
         guard next < work.count else { return }
@@ -104,19 +105,19 @@ public struct Applier: Sendable {
       for _ in 0..<min(parallelism, work.count) { start() }
       while let done = await group.next() {
         report.items.append(contentsOf: done.items)
-        if let (cid, reason) = done.lockFailure { report.lockFailures[cid] = reason }
+        if let (cid, reason) = done.lockFailure { report.lockFailures[cid.rawValue] = reason }
         start()
       }
     }
     return report
   }
 
-  func prepareAndApply(_ cid: String, _ planned: [PlannedChange], batch: AdmissionBatch) async -> (
-    items: [ApplyReport.Item], lockFailure: (String, String)?
+  func prepareAndApply(_ cid: ConversationId, _ planned: [PlannedChange], batch: AdmissionBatch) async -> (
+    items: [ApplyReport.Item], lockFailure: (ConversationId, String)?
   ) {
     guard let guarding else { return (await applyConversation(cid, planned, batch: batch), nil) }
     let prepared: PreparedConversation
-    do { prepared = try await guarding.prepare(cid, planned) } catch {
+    do { prepared = try await guarding.prepare(cid.rawValue, planned) } catch {
       batch.leave(planned.count { $0.effect.opensLease })
       return ([], (cid, "\(error)"))
     }
@@ -154,13 +155,13 @@ public struct Applier: Sendable {
     var actingUser: UserId?
 
     /// nil when an id the change's call would carry is not a UUID (an add's user included).
-    init?(_ c: PlannedChange, conversation: ConversationId, actingUser: String?) {
+    init?(_ c: PlannedChange, actingUser: String?) {
       if let actingUser {
         guard let acting = UserId(actingUser) else { return nil }
         self.actingUser = acting
       }
       if case .add(.user(let ref), _) = c.effect, UserId("\(ref)") == nil { return nil }
-      self.conversation = conversation
+      conversation = c.conversation
     }
   }
 
@@ -176,13 +177,13 @@ public struct Applier: Sendable {
       context: CallContext(.change(c.action), urgent: urgent, notAfter: notAfter, reservation: reservation))
   }
 
-  func applyConversation(_ cid: String, _ changes: [PlannedChange], batch: AdmissionBatch) async
+  func applyConversation(_ conversation: ConversationId, _ changes: [PlannedChange], batch: AdmissionBatch)
+    async
     -> [ApplyReport.Item]
   {
     var items: [ApplyReport.Item] = []
     var sent: [PlannedChange] = []
     var unknownAdds: [PlannedChange] = []
-    let conversation = ConversationId(cid)
     // The batch's mutes of this conversation that never ask (not sent, or the run stopped) leave it.
     var asked = 0
     defer { batch.leave(changes.count { $0.effect.opensLease } - asked) }
@@ -194,12 +195,12 @@ public struct Applier: Sendable {
         continue
       }
       // Ids are checked before anything is journalled or sent: the calls take only checked ids.
-      guard let conversation, let ids = CheckedIds(c, conversation: conversation, actingUser: acting) else {
+      guard let ids = CheckedIds(c, actingUser: acting) else {
         items.append(
           .init(change: c, result: .blocked, detail: "an id of this change is not a UUID: not sent"))
         continue
       }
-      let id = "\(run)-\(cid)-\(n)"
+      let id = "\(run)-\(conversation)-\(n)"
       let promised: Double?
       if c.effect.opensLease { asked += 1 }
       switch await admit(c, batch: batch) {
@@ -278,7 +279,7 @@ public struct Applier: Sendable {
       try? await journal?.append([outcome])
       if !dryRun { events(.outcome(outcome)) }
     }
-    guard let conversation, !(sent + unknownAdds).isEmpty else { return items }
+    guard !(sent + unknownAdds).isEmpty else { return items }
     return items + (await confirm(sent: sent, unknownAdds: unknownAdds, in: conversation))
   }
 
@@ -333,7 +334,7 @@ public struct Applier: Sendable {
       !Task.isCancelled
     {
       try? await clock.sleep(for: 1)
-      if await superseded?(c.conversation) == true {
+      if await superseded?(c.conversation.rawValue) == true {
         return .failure(
           HeldBack(
             c, "held back, then dropped: a newer event of the call came while it waited and plans it again"))

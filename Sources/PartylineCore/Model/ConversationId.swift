@@ -1,6 +1,6 @@
 /// A conversation's id as the API gives it: a UUID, checked and lowercased once, when it is made. The
 /// executor's calls take only these, so no unchecked text reaches a URL.
-public struct ConversationId: Hashable, Sendable, CustomStringConvertible {
+public struct ConversationId: Hashable, Comparable, Sendable, CustomStringConvertible {
   /// The lowercase UUID.
   public let rawValue: String
 
@@ -12,4 +12,7 @@ public struct ConversationId: Hashable, Sendable, CustomStringConvertible {
 
   /// The lowercase UUID.
   public var description: String { rawValue }
+
+  /// In the order of their text.
+  public static func < (a: ConversationId, b: ConversationId) -> Bool { a.rawValue < b.rawValue }
 }

@@ -106,7 +106,8 @@ public struct JournalRecord: Sendable, Hashable {
   ) {
     self.init(
       kind: .intent, id: id, at: at, workspace: workspace, run: run, plan: plan, action: c.action,
-      conversation: c.conversation, participant: c.participant, policy: c.policy, directive: c.directive,
+      conversation: c.conversation.rawValue, participant: c.participant, policy: c.policy,
+      directive: c.directive,
       actingUser: actingUser)
     switch c.effect {
     case .mute(_, let duration, let reason, let dueAt), .pauseRecording(let duration, let reason, let dueAt):

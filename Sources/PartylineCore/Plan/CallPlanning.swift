@@ -2,6 +2,8 @@
 struct CallPlanning {
   /// The call, as read.
   let conv: LiveConversation
+  /// The call's id.
+  let cid: ConversationId
   /// Participants a revert or prune of this plan already takes care of.
   var handled = Set<String>()
   /// Participant → the mute entry (and its policy's name) that mutes it in this plan.
@@ -15,6 +17,4 @@ struct CallPlanning {
   /// The user the policy being planned acts on behalf of, or why it cannot.
   var acting: (user: String?, blocked: String?) = (nil, nil)
 
-  /// The call's id.
-  var cid: String { conv.id }
 }

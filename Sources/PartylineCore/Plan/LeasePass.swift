@@ -7,7 +7,7 @@ extension PlanRun {
   /// each whose participant left is closed. Reverts are the promise, so they come first.
   mutating func planLeases(_ call: inout CallPlanning) {
     let byId = Dictionary(call.conv.participants.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-    for lease in leases where lease.conversation == call.cid && lease.status == .open {
+    for lease in leases where lease.conversation == call.cid.rawValue && lease.status == .open {
       let policy = set.policies.first { $0.name == lease.policy }
       let gone = isGone(lease)
       // A lease ends at the latest when its policy's window closes or at its until: one opened under
@@ -21,7 +21,7 @@ extension PlanRun {
       let expired = now >= lease.endsAt || windowClosed
       if lease.kind == .pauseRecording {
         let prunable = gone && planner.wholeSet && lease.startedAt < planner.policiesReadAt
-        planPauseLease(lease, policy, expired: expired, prunable: prunable, call.conv)
+        planPauseLease(lease, policy, expired: expired, prunable: prunable, call)
         continue
       }
       // Only a participant seen disconnected (or the call read as ended) closes a lease: one missing
@@ -42,7 +42,7 @@ extension PlanRun {
       // Another lease on this participant still runs (it replaced this one): that lease unmutes at its
       // end; this one is done without an unmute.
       if let other = leases.first(where: {
-        $0.conversation == call.cid && $0.participant == lease.participant && $0.status == .open
+        $0.conversation == call.cid.rawValue && $0.participant == lease.participant && $0.status == .open
           && $0.key != lease.key && now < $0.endsAt && !isGone($0)
       }) {
         closedLeases.append(
@@ -107,11 +107,12 @@ extension PlanRun {
   /// Leases whose directive is gone: pruned (unmuted), unless a changed directive muted the same
   /// participant again in this plan (then the lease stays until the new one is open, and a later run
   /// closes it without an unmute).
-  mutating func planPrunes(_ cid: String, _ conv: LiveConversation) {
+  mutating func planPrunes(_ call: CallPlanning) {
+    let (cid, conv) = (call.cid, call.conv)
     let byId = Dictionary(conv.participants.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     for (pid, lease) in replaceable.sorted(by: { $0.key < $1.key }) {
       if pid == Lease.wholeCall, !replaced.contains(pid) {
-        planResume(lease, set.policies.first { $0.name == lease.policy }, conv, pruned: true)
+        planResume(lease, set.policies.first { $0.name == lease.policy }, call, pruned: true)
         continue
       }
       guard !replaced.contains(pid), let participant = byId[pid] else { continue }

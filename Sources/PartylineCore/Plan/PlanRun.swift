@@ -50,6 +50,17 @@ struct PlanRun {
   static func place(_ r: SourceRange) -> String { "\(r.file):\(r.start.line):\(r.start.column)" }
 
   mutating func planConversation(_ cid: String) {
+    // A policy's conversation is checked when it is compiled; a lease's comes from the journal, and
+    // one that is not a UUID was not written by Partyline: it is said, and left alone.
+    guard let id = ConversationId(cid) else {
+      for lease in leases where lease.conversation == cid && lease.status == .open {
+        finding(
+          .warning, .journalUnreadable,
+          "a lease of policy '\(UntrustedText.clean(lease.policy))' names conversation '\(UntrustedText.clean(cid))', which is not a UUID: left alone",
+          nil)
+      }
+      return
+    }
     if planner.skipUnread && live.conversations[cid] == nil { return }
     let policies = set.policies.filter { $0.conversation == cid }
     // Leases of a conversation that was read and is gone or over need no revert: close them. (A
@@ -67,7 +78,7 @@ struct PlanRun {
       for p in policies {
         changes.append(
           PlannedChange(
-            .noop(participant: nil), conversation: cid, subject: "conversation \(cid)", policy: p.name,
+            .noop(participant: nil), conversation: id, subject: "conversation \(cid)", policy: p.name,
             directive: "", location: p.location, before: "unknown", after: "unknown",
             explanation: "conversation not found", blocked: "conversation \(cid) was not found"))
         finding(
@@ -80,14 +91,14 @@ struct PlanRun {
       for p in policies {
         changes.append(
           PlannedChange(
-            .noop(participant: nil), conversation: cid, subject: "conversation \(cid)", policy: p.name,
+            .noop(participant: nil), conversation: id, subject: "conversation \(cid)", policy: p.name,
             directive: "", location: p.location, before: "ended", after: "ended",
             explanation: "the conversation has ended"))
       }
       return
     }
     var call = CallPlanning(
-      conv: conv,
+      conv: conv, cid: id,
       admission: Admission(
         limits: set.limits, conversationMax: conv.maxParticipants,
         present: conv.participants.filter { !$0.hasLeft }.count, roles: planner.addedRoles[cid] ?? [:]))
@@ -110,7 +121,7 @@ struct PlanRun {
             p.boundBy?.location ?? p.location)
           changes.append(
             PlannedChange(
-              .noop(participant: nil), conversation: cid, subject: "conversation \(cid)", policy: p.name,
+              .noop(participant: nil), conversation: id, subject: "conversation \(cid)", policy: p.name,
               directive: "", location: p.location, before: "unanswered", after: "unanswered",
               explanation: "pending: \(reason)"))
         }
@@ -124,7 +135,7 @@ struct PlanRun {
       }
       for kind in DirectiveKinds.all { kind.plan(p, &call, &self) }
     }
-    planPrunes(cid, conv)
+    planPrunes(call)
 
   }
 
@@ -134,20 +145,25 @@ struct PlanRun {
     return t
   }
 
-  mutating func pending(_ target: LiveParticipant, _ p: ConversationPolicy, _ location: SourceRange) {
+  mutating func pending(
+    _ target: LiveParticipant, _ p: ConversationPolicy, _ location: SourceRange, in cid: ConversationId
+  ) {
     finding(
       .warning, .participantPending, "\(describe(target)) is \(target.state), not yet connected", location)
     changes.append(
-      noop(target, p, "", location, state: target.state, why: "pending: \(target.state), not yet connected"))
+      noop(
+        in: cid, target, p, "", location, state: target.state,
+        why: "pending: \(target.state), not yet connected"))
   }
 
   func noop(
-    _ target: LiveParticipant, _ p: ConversationPolicy, _ digest: String, _ location: SourceRange,
+    in cid: ConversationId, _ target: LiveParticipant, _ p: ConversationPolicy, _ digest: String,
+    _ location: SourceRange,
     state: String,
     why: String
   ) -> PlannedChange {
     PlannedChange(
-      .noop(participant: target.id), conversation: p.conversation, subject: describe(target), policy: p.name,
+      .noop(participant: target.id), conversation: cid, subject: describe(target), policy: p.name,
       directive: digest, location: location, before: state, after: state, explanation: why)
   }
 

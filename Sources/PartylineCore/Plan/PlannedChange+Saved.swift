@@ -37,7 +37,7 @@ extension PlannedChange: Codable {
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: SavedKeys.self)
     try c.encode(action.rawValue, forKey: .action)
-    try c.encode(conversation, forKey: .conversation)
+    try c.encode(conversation.rawValue, forKey: .conversation)
     try c.encode(participant, forKey: .participant)
     try c.encode(subject, forKey: .subject)
     try c.encode(actingUser, forKey: .actingUser)
@@ -102,7 +102,7 @@ extension PlannedChange: Codable {
       // (The file is input: its text never drives a terminal, as the API's never does.)
       return UntrustedText.clean(v)
     }
-    let conversation = try required(.conversation, try uuid(.conversation))
+    let conversation = try required(.conversation, try uuid(.conversation).flatMap(ConversationId.init))
     // A change on the call's recording names no participant (`null`); one that does is a mute's.
     let noParticipant = try !c.contains(.participant) || c.decodeNil(forKey: .participant)
     let onRecording = action == .pause || ((action == .revert || action == .prune) && noParticipant)

@@ -133,8 +133,8 @@ public struct PlannedChange: Sendable, Hashable {
 
   /// What every change has, whatever its effect.
   public struct Header: Sendable, Hashable {
-    /// The conversation's id.
-    public var conversation: String
+    /// The conversation's id, checked when the change was made: the executor's calls take it as it is.
+    public var conversation: ConversationId
     /// Who: a participant's name, a user (email or id) or an address.
     public var subject: String
     /// The user on whose behalf the call is made (nil for noops, and when none is connected).
@@ -162,7 +162,8 @@ public struct PlannedChange: Sendable, Hashable {
 
   /// A change: its effect, then its header's fields.
   public init(
-    _ effect: Effect, conversation: String, subject: String, actingUser: String? = nil, policy: String,
+    _ effect: Effect, conversation: ConversationId, subject: String, actingUser: String? = nil,
+    policy: String,
     directive: String, location: SourceRange?, before: String, after: String, explanation: String,
     blocked: String? = nil
   ) {
@@ -176,7 +177,7 @@ public struct PlannedChange: Sendable, Hashable {
   /// What the change does, as a kind.
   public var action: Action { effect.action }
   /// The conversation's id.
-  public var conversation: String { header.conversation }
+  public var conversation: ConversationId { header.conversation }
   /// Who, for display.
   public var subject: String { header.subject }
   /// The user on whose behalf the call is made.
@@ -213,7 +214,9 @@ public struct PlannedChange: Sendable, Hashable {
     }
   }
   /// The key of the lease the change opens or ends in the rate budget's promises (`Lease.budgetKey`).
-  public var budgetKey: String { Lease.budgetKey(conversation: conversation, participant: participant ?? "") }
+  public var budgetKey: String {
+    Lease.budgetKey(conversation: conversation.rawValue, participant: participant ?? "")
+  }
   /// For adds: a user or an address.
   public var addTarget: AddTarget? {
     if case .add(let target, _) = effect { return target }

@@ -237,8 +237,8 @@ extension SavedPlan {
     var admissions: [String: Admission] = [:]
     for (i, c) in changes.enumerated() {
       func refuse(_ why: String) { problems.append("changes[\(i)] (\(c.action)): \(why)") }
-      if snapshots[c.conversation] == nil {
-        refuse("conversation \(c.conversation) has no snapshot in the plan")
+      if snapshots[c.conversation.rawValue] == nil {
+        refuse("conversation \(c.conversation.rawValue) has no snapshot in the plan")
       }
       switch c.effect {
       case .mute(_, let duration, _, _):
@@ -262,19 +262,21 @@ extension SavedPlan {
         }
         // The plan's adds alone, in an empty conversation: what the live check counts from the call.
         var admission =
-          admissions[c.conversation]
+          admissions[c.conversation.rawValue]
           ?? Admission(maxParticipants: limits.maxParticipants, roleMax: limits.roleMax, conversationMax: nil)
         for refusal in admission.refusals(role: role) {
           switch refusal {
           case .roleMax(_, let max):
-            refuse("more adds of role '\(role)' in conversation \(c.conversation) than its max of \(max)")
+            refuse(
+              "more adds of role '\(role)' in conversation \(c.conversation.rawValue) than its max of \(max)")
           case .capacity:
             refuse(
-              "conversation \(c.conversation): more adds than maxParticipants \(limits.maxParticipants)")
+              "conversation \(c.conversation.rawValue): more adds than maxParticipants \(limits.maxParticipants)"
+            )
           }
         }
         admission.admit(role: role)
-        admissions[c.conversation] = admission
+        admissions[c.conversation.rawValue] = admission
       case .unmute, .revert, .prune, .noop, .resumeRecording: break
       }
     }
@@ -299,34 +301,36 @@ extension SavedPlan {
     var admissions: [String: Admission] = [:]
     var full = Set<String>()  // conversations whose adds exceed their capacity
     for c in changes {
-      guard let conv = live[c.conversation], conv.status == .found else {
-        problems.append("conversation \(c.conversation) was not found")
+      guard let conv = live[c.conversation.rawValue], conv.status == .found else {
+        problems.append("conversation \(c.conversation.rawValue) was not found")
         continue
       }
       if let p = c.participant, !conv.participants.contains(where: { $0.id == p }) {
-        problems.append("participant \(p) is not in conversation \(c.conversation)")
+        problems.append("participant \(p) is not in conversation \(c.conversation.rawValue)")
       }
       if let a = c.actingUser, !conv.participants.contains(where: { $0.userId == a && $0.isConnected }) {
-        problems.append("acting user \(a) is not connected to conversation \(c.conversation)")
+        problems.append("acting user \(a) is not connected to conversation \(c.conversation.rawValue)")
       }
       if c.action == .add, let role = c.role {
-        adds[c.conversation, default: 0] += 1
+        adds[c.conversation.rawValue, default: 0] += 1
         var admission =
-          admissions[c.conversation]
+          admissions[c.conversation.rawValue]
           ?? Admission(
             maxParticipants: limits.maxParticipants, roleMax: limits.roleMax,
             conversationMax: conv.maxParticipants,
-            present: conv.participants.filter { !$0.hasLeft }.count, roles: addedRoles[c.conversation] ?? [:])
+            present: conv.participants.filter { !$0.hasLeft }.count,
+            roles: addedRoles[c.conversation.rawValue] ?? [:])
         for refusal in admission.refusals(role: role) {
           switch refusal {
           case .roleMax(_, let max):
             problems.append(
-              "adding as '\(role)' would exceed the role's max of \(max) in conversation \(c.conversation)")
-          case .capacity: full.insert(c.conversation)
+              "adding as '\(role)' would exceed the role's max of \(max) in conversation \(c.conversation.rawValue)"
+            )
+          case .capacity: full.insert(c.conversation.rawValue)
           }
         }
         admission.admit(role: role)
-        admissions[c.conversation] = admission
+        admissions[c.conversation.rawValue] = admission
       }
     }
     for cid in full.sorted() {

@@ -23,11 +23,9 @@ extension Reconcile {
       try? await clock.sleep(until: min(clock.now() + interval, deadline))
       interval = min(interval * 2, 2)
       var still: [PlannedChange] = []
-      for cid in Set(waiting.map(\.conversation)).sorted() {
-        guard let id = ConversationId(cid), let conv = try await source.conversation(id, urgent: false) else {
-          continue
-        }
-        for add in waiting where add.conversation == cid {
+      for id in Set(waiting.map(\.conversation)).sorted() {
+        guard let conv = try await source.conversation(id, urgent: false) else { continue }
+        for add in waiting where add.conversation == id {
           let party = conv.participants.first { p in
             switch add.addTarget {
             case .user(let ref)?: return p.userId == "\(ref)"
@@ -36,7 +34,7 @@ extension Reconcile {
             }
           }
           if party?.isConnected == true {
-            ready.insert(cid)
+            ready.insert(id.rawValue)
           } else if party.map({ !$0.hasLeft }) ?? true {
             still.append(add)
           }

@@ -295,7 +295,9 @@ struct Replanning: ConversationGuard {
       let replanned = reconcile.planner(state).plan(
         read.set, live: fresh, leases: state.leases, now: reconcile.clock.now())
       return PreparedConversation(
-        changes: replanned.changes.filter { $0.conversation == cid && reconcile.scope.keeps($0.action) },
+        changes: replanned.changes.filter {
+          $0.conversation.rawValue == cid && reconcile.scope.keeps($0.action)
+        },
         lock: lock)
     } catch {
       await lock.release()

@@ -29,7 +29,7 @@ public enum ReconcileScope: Sendable {
     case .full: nil
     case .call(let cid, _, _), .dueReverts(let cid, _): [cid]
     case .addedParties(let cids): cids
-    case .saved(let plan, let changes): Set(plan.snapshots.keys).union(changes.map(\.conversation))
+    case .saved(let plan, let changes): Set(plan.snapshots.keys).union(changes.map(\.conversation.rawValue))
     }
   }
 

@@ -132,18 +132,19 @@ enum AddKind: DirectiveKind {
       if let existing {
         run.changes.append(
           run.noop(
-            existing, p, "", a.location, state: existing.state, why: "already present (\(existing.state))"))
+            in: call.cid, existing, p, "", a.location, state: existing.state,
+            why: "already present (\(existing.state))"))
         if existing.isConnected, let rule, rule.muted {
           let digest = a.observerDigest(maxMute: run.set.limits.maxMute)
           if !call.handled.contains(existing.id) && call.mutedBy[existing.id] == nil {
             guard let pid = run.checkedId(existing, call.conv, location: a.location) else { continue }
             run.planMute(
               existing, pid, policy: p, acting: call.acting, digest: digest, duration: run.set.limits.maxMute,
-              reason: "role '\(a.role)' joins muted", location: a.location, conv: call.conv,
+              reason: "role '\(a.role)' joins muted", location: a.location, call: call,
               reasonText: "role '\(a.role)' is muted once connected, for maxMute \(run.set.limits.maxMute)")
           }
         } else if existing.isPending {
-          run.pending(existing, p, a.location)
+          run.pending(existing, p, a.location, in: call.cid)
         }
         continue
       }

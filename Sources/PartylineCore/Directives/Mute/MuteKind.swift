@@ -95,13 +95,13 @@ enum MuteKind: DirectiveKind {
           guard let connected = target.connectedTime else {
             run.changes.append(
               run.noop(
-                target, p, m.digest, m.location, state: target.muted ? "muted" : "unmuted",
+                in: call.cid, target, p, m.digest, m.location, state: target.muted ? "muted" : "unmuted",
                 why: "from: connect, but the call does not say when the participant connected; not muted"))
             continue
           }
           run.planMute(
             target, pid, policy: p, acting: call.acting, digest: m.digest, duration: m.duration,
-            reason: m.reason, location: m.location, conv: call.conv,
+            reason: m.reason, location: m.location, call: call,
             reasonText: "mute for what is left of \(m.duration) from when they connected",
             windowEnd: connected + Double(m.duration.seconds))
           continue
@@ -109,7 +109,7 @@ enum MuteKind: DirectiveKind {
         run.planMute(
           target, pid, policy: p, acting: call.acting, digest: m.digest, duration: m.duration,
           reason: m.reason,
-          location: m.location, conv: call.conv, reasonText: "mute for \(m.duration)")
+          location: m.location, call: call, reasonText: "mute for \(m.duration)")
       }
     }
   }
@@ -132,11 +132,12 @@ extension PlanRun {
   mutating func planMute(
     _ target: LiveParticipant, _ pid: ParticipantId, policy p: ConversationPolicy,
     acting: (user: String?, blocked: String?),
-    digest: String, duration: PolicyDuration, reason: String?, location: SourceRange, conv: LiveConversation,
+    digest: String, duration: PolicyDuration, reason: String?, location: SourceRange, call: CallPlanning,
     reasonText: String, windowEnd: Double? = nil
   ) {
+    let conv = call.conv
     if target.isPending {
-      pending(target, p, location)
+      pending(target, p, location, in: call.cid)
       return
     }
     let key = Lease.Key(policy: p.name, directive: digest, conversation: conv.id, participant: target.id)
@@ -144,7 +145,7 @@ extension PlanRun {
       if lease.status == .served {
         changes.append(
           noop(
-            target, p, digest, location, state: target.muted ? "muted" : "unmuted",
+            in: call.cid, target, p, digest, location, state: target.muted ? "muted" : "unmuted",
             why: "lease already served"))
         return
       }
@@ -155,13 +156,14 @@ extension PlanRun {
       if target.muted {
         changes.append(
           noop(
-            target, p, digest, location, state: "muted", why: "muted until \(Timestamp.iso8601(lease.endsAt))"
+            in: call.cid, target, p, digest, location, state: "muted",
+            why: "muted until \(Timestamp.iso8601(lease.endsAt))"
           ))
       } else if p.onDrift == .reconcile && lease.endsAt - now < Self.driftMargin {
         // So close to the lease's end, a re-mute could land after the revert and outlive the lease.
         changes.append(
           noop(
-            target, p, digest, location, state: "unmuted",
+            in: call.cid, target, p, digest, location, state: "unmuted",
             why:
               "drift: unmuted by someone else; the lease ends within \(Int(Self.driftMargin)) s, not muted again"
           ))
@@ -170,7 +172,7 @@ extension PlanRun {
           PlannedChange(
             .mute(
               participant: pid, duration: PolicyDuration(seconds: max(1, Int(lease.endsAt - now))),
-              reason: reason, dueAt: lease.endsAt), conversation: conv.id, subject: describe(target),
+              reason: reason, dueAt: lease.endsAt), conversation: call.cid, subject: describe(target),
             actingUser: acting.user, policy: p.name, directive: digest, location: location, before: "unmuted",
             after: "muted",
             explanation:
@@ -182,7 +184,7 @@ extension PlanRun {
           location)
         changes.append(
           noop(
-            target, p, digest, location, state: "unmuted",
+            in: call.cid, target, p, digest, location, state: "unmuted",
             why: "drift: unmuted by someone else; left alone (onDrift: respect)"))
       }
       return
@@ -194,7 +196,7 @@ extension PlanRun {
     if case .passed(let end) = window {
       changes.append(
         noop(
-          target, p, digest, location, state: target.muted ? "muted" : "unmuted",
+          in: call.cid, target, p, digest, location, state: target.muted ? "muted" : "unmuted",
           why: LeaseWindow.passedText(end)))
       return
     }
@@ -208,19 +210,19 @@ extension PlanRun {
         changes.append(
           PlannedChange(
             .mute(participant: pid, duration: duration, reason: reason, dueAt: windowEnd),
-            conversation: conv.id, subject: describe(target), actingUser: acting.user, policy: p.name,
+            conversation: call.cid, subject: describe(target), actingUser: acting.user, policy: p.name,
             directive: digest, location: location, before: "muted", after: "muted",
             explanation: "\(reasonText); replaces the lease of a changed directive without unmuting",
             blocked: acting.blocked))
         return
       }
-      changes.append(noop(target, p, digest, location, state: "muted", why: "already muted"))
+      changes.append(noop(in: call.cid, target, p, digest, location, state: "muted", why: "already muted"))
       return
     }
     noteLeaseEnd(windowEnd ?? now + Double(duration.seconds))
     changes.append(
       PlannedChange(
-        .mute(participant: pid, duration: duration, reason: reason, dueAt: windowEnd), conversation: conv.id,
+        .mute(participant: pid, duration: duration, reason: reason, dueAt: windowEnd), conversation: call.cid,
         subject: describe(target), actingUser: acting.user, policy: p.name, directive: digest,
         location: location, before: "unmuted", after: "muted", explanation: reasonText,
         blocked: acting.blocked))

@@ -56,14 +56,14 @@ enum PauseKind: DirectiveKind {
         // at its own end while the first still wants it paused.
         run.changes.append(
           run.recordingNoop(
-            p, d.digest, d.location, call.conv,
+            p, d.digest, d.location, call,
             why:
               "the recording is paused by policy '\(otherPolicy)' (\(PlanRun.place(other.location))); one pause per call"
           ))
         continue
       }
       call.pausedBy = (d, p.name)
-      run.planPause(d, policy: p, conv: call.conv)
+      run.planPause(d, policy: p, call: call)
     }
   }
 }
@@ -83,11 +83,11 @@ extension PlanRun {
 
   /// A no-op on the call's recording.
   func recordingNoop(
-    _ p: ConversationPolicy, _ digest: String, _ location: SourceRange, _ conv: LiveConversation, why: String
+    _ p: ConversationPolicy, _ digest: String, _ location: SourceRange, _ call: CallPlanning, why: String
   ) -> PlannedChange {
-    let state = Self.recordingState(conv)
+    let state = Self.recordingState(call.conv)
     return PlannedChange(
-      .noop(participant: nil), conversation: conv.id, subject: Self.recordingSubject, policy: p.name,
+      .noop(participant: nil), conversation: call.cid, subject: Self.recordingSubject, policy: p.name,
       directive: digest, location: location, before: state, after: state, explanation: why)
   }
 
@@ -105,29 +105,30 @@ extension PlanRun {
 
   /// The pause of the call's recording under the lease `d` names: opened, kept, paused again on drift
   /// (`onDrift`), or replacing the lease of a changed directive without a resume in between.
-  mutating func planPause(_ d: PauseDirective, policy p: ConversationPolicy, conv: LiveConversation) {
+  mutating func planPause(_ d: PauseDirective, policy p: ConversationPolicy, call: CallPlanning) {
+    let conv = call.conv
     let key = Lease.Key(
       policy: p.name, directive: d.digest, conversation: conv.id, participant: Lease.wholeCall)
     let paused = conv.securePause == true
     if let lease = JournalState.lease(key, in: leases) {
       if lease.status == .served {
-        changes.append(recordingNoop(p, d.digest, d.location, conv, why: "lease already served"))
+        changes.append(recordingNoop(p, d.digest, d.location, call, why: "lease already served"))
         return
       }
       if now >= lease.endsAt { return }  // the resume was planned with the leases
       noteLeaseEnd(lease.endsAt)
       if paused {
         changes.append(
-          recordingNoop(p, d.digest, d.location, conv, why: "paused until \(Timestamp.iso8601(lease.endsAt))")
+          recordingNoop(p, d.digest, d.location, call, why: "paused until \(Timestamp.iso8601(lease.endsAt))")
         )
       } else if !lease.outcomeKnown && now - lease.startedAt < 300 {
-        changes.append(recordingNoop(p, d.digest, d.location, conv, why: "the pause is on its way"))
+        changes.append(recordingNoop(p, d.digest, d.location, call, why: "the pause is on its way"))
       } else if p.onDrift == .reconcile && lease.endsAt - now >= Self.driftMargin {
         changes.append(
           PlannedChange(
             .pauseRecording(
               duration: PolicyDuration(seconds: max(1, Int(lease.endsAt - now))), reason: d.reason,
-              dueAt: lease.endsAt), conversation: conv.id, subject: Self.recordingSubject, policy: p.name,
+              dueAt: lease.endsAt), conversation: call.cid, subject: Self.recordingSubject, policy: p.name,
             directive: d.digest, location: d.location, before: Self.recordingState(conv), after: "paused",
             explanation:
               "drift: resumed by someone else; pausing again until \(Timestamp.iso8601(lease.endsAt)) (onDrift: reconcile)"
@@ -135,7 +136,7 @@ extension PlanRun {
       } else if p.onDrift == .reconcile {
         changes.append(
           recordingNoop(
-            p, d.digest, d.location, conv,
+            p, d.digest, d.location, call,
             why:
               "drift: resumed by someone else; the lease ends within \(Int(Self.driftMargin)) s, not paused again"
           ))
@@ -146,7 +147,7 @@ extension PlanRun {
           d.location)
         changes.append(
           recordingNoop(
-            p, d.digest, d.location, conv,
+            p, d.digest, d.location, call,
             why: "drift: resumed by someone else; left alone (onDrift: respect)"))
       }
       return
@@ -158,7 +159,7 @@ extension PlanRun {
       guard let t = first.time else {
         changes.append(
           recordingNoop(
-            p, d.digest, d.location, conv,
+            p, d.digest, d.location, call,
             why: first.known
               ? "pending: from: connect, and no agent or user has connected yet"
               : "from: connect, but the call does not say when its first agent or user connected; not paused")
@@ -172,7 +173,7 @@ extension PlanRun {
     let duration: PolicyDuration
     switch leaseWindow(p, duration: d.duration, windowEnd: windowEnd, explanation: reasonText) {
     case .passed(let end):
-      changes.append(recordingNoop(p, d.digest, d.location, conv, why: LeaseWindow.passedText(end)))
+      changes.append(recordingNoop(p, d.digest, d.location, call, why: LeaseWindow.passedText(end)))
       return
     case .open(let length, let end, let text):
       (duration, windowEnd, reasonText) = (length, end, text)
@@ -185,7 +186,7 @@ extension PlanRun {
         noteLeaseEnd(windowEnd ?? now + Double(duration.seconds))
         changes.append(
           PlannedChange(
-            .pauseRecording(duration: duration, reason: d.reason, dueAt: windowEnd), conversation: conv.id,
+            .pauseRecording(duration: duration, reason: d.reason, dueAt: windowEnd), conversation: call.cid,
             subject: Self.recordingSubject, policy: p.name, directive: d.digest, location: d.location,
             before: "paused", after: "paused",
             explanation: "\(reasonText); replaces the lease of a changed directive without resuming"))
@@ -193,17 +194,17 @@ extension PlanRun {
       }
       changes.append(
         recordingNoop(
-          p, d.digest, d.location, conv, why: "already paused, not by this policy: left alone (no lease)"))
+          p, d.digest, d.location, call, why: "already paused, not by this policy: left alone (no lease)"))
       return
     }
     if conv.recordingState == "none" {
-      changes.append(recordingNoop(p, d.digest, d.location, conv, why: "the call is not recorded"))
+      changes.append(recordingNoop(p, d.digest, d.location, call, why: "the call is not recorded"))
       return
     }
     noteLeaseEnd(windowEnd ?? now + Double(duration.seconds))
     changes.append(
       PlannedChange(
-        .pauseRecording(duration: duration, reason: d.reason, dueAt: windowEnd), conversation: conv.id,
+        .pauseRecording(duration: duration, reason: d.reason, dueAt: windowEnd), conversation: call.cid,
         subject: Self.recordingSubject, policy: p.name, directive: d.digest, location: d.location,
         before: Self.recordingState(conv), after: "paused", explanation: reasonText))
   }
@@ -212,8 +213,9 @@ extension PlanRun {
   /// gone; closed when the recording is already running again; left to a changed directive to
   /// replace. Needs nobody on the call.
   mutating func planPauseLease(
-    _ lease: Lease, _ policy: ConversationPolicy?, expired: Bool, prunable: Bool, _ conv: LiveConversation
+    _ lease: Lease, _ policy: ConversationPolicy?, expired: Bool, prunable: Bool, _ call: CallPlanning
   ) {
+    let conv = call.conv
     if !expired && !prunable {
       noteLeaseEnd(lease.endsAt)
       return
@@ -232,13 +234,14 @@ extension PlanRun {
       replaceable[Lease.wholeCall] = lease
       return
     }
-    planResume(lease, policy, conv, pruned: false)
+    planResume(lease, policy, call, pruned: false)
   }
 
   /// The resume of a pause lease's recording, or its close when the recording already runs.
   mutating func planResume(
-    _ lease: Lease, _ policy: ConversationPolicy?, _ conv: LiveConversation, pruned: Bool
+    _ lease: Lease, _ policy: ConversationPolicy?, _ call: CallPlanning, pruned: Bool
   ) {
+    let conv = call.conv
     // A pause still on its way (no outcome yet, from a run that may still be sending it): not resumed
     // now, lest it land after the resume; a later plan decides.
     if conv.securePause == false && !lease.outcomeKnown && now - lease.startedAt < 300 {
@@ -255,7 +258,7 @@ extension PlanRun {
       closedLeases.append(ClosedLease(lease: lease, reason: "\(why); already resumed"))
       changes.append(
         PlannedChange(
-          .noop(participant: nil), conversation: conv.id, subject: Self.recordingSubject,
+          .noop(participant: nil), conversation: call.cid, subject: Self.recordingSubject,
           policy: lease.policy,
           directive: lease.directive, location: policy?.location, before: Self.recordingState(conv),
           after: Self.recordingState(conv), explanation: "lease ended; already resumed"))
@@ -263,7 +266,7 @@ extension PlanRun {
     }
     changes.append(
       PlannedChange(
-        .resumeRecording(dueAt: lease.endsAt, pruned: pruned), conversation: conv.id,
+        .resumeRecording(dueAt: lease.endsAt, pruned: pruned), conversation: call.cid,
         subject: Self.recordingSubject, policy: lease.policy, directive: lease.directive,
         location: policy?.location, before: Self.recordingState(conv), after: "recording", explanation: why))
   }

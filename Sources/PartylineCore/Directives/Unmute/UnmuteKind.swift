@@ -37,12 +37,12 @@ enum UnmuteKind: DirectiveKind {
         if call.unmutedBy[target.id] != nil || call.handled.contains(target.id) { continue }
         call.unmutedBy[target.id] = (u, p.name)
         if target.isPending {
-          run.pending(target, p, u.location)
+          run.pending(target, p, u.location, in: call.cid)
           continue
         }
         if !target.muted {
           run.changes.append(
-            run.noop(target, p, "", u.location, state: "unmuted", why: "already unmuted"))
+            run.noop(in: call.cid, target, p, "", u.location, state: "unmuted", why: "already unmuted"))
           continue
         }
         run.changes.append(
