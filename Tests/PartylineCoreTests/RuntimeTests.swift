@@ -196,7 +196,7 @@ extension ReconcilerTests {
     let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
     let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
     var applier = Applier(
-      executor: BudgetWaitOnReads(inner: calls, clock: clock, wait: 20), journal: MemoryJournal(),
+      executor: Budgeted(inner: calls, clock: clock, readWait: 20), journal: MemoryJournal(),
       workspace: "default", run: "r1", confirmTimeout: 60, clock: clock)
     let timing = ConfirmationTiming()
     applier.timing = timing
@@ -240,7 +240,7 @@ extension ReconcilerTests {
     let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
     let journal = MemoryJournal()
     var applier = Applier(
-      executor: NoPromises(inner: calls), journal: journal, workspace: "default", run: "r1",
+      executor: Budgeted(inner: calls, promises: false), journal: journal, workspace: "default", run: "r1",
       confirmTimeout: 5,
       clock: clock)
     applier.admissionWait = 3
@@ -262,7 +262,7 @@ extension ReconcilerTests {
     let calls = ServedCalls(World.live([customer, World.agentAda]), clock: clock)
     let journal = MemoryJournal()
     var applier = Applier(
-      executor: NoPromises(inner: calls), journal: journal, workspace: "default", run: "r1",
+      executor: Budgeted(inner: calls, promises: false), journal: journal, workspace: "default", run: "r1",
       confirmTimeout: 5, clock: clock)
     applier.admissionWait = 60
     let (p, waiting) = (plan(set, calls.live), applier)
@@ -286,7 +286,7 @@ extension ReconcilerTests {
     let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
     let journal = MemoryJournal()
     var applier = Applier(
-      executor: NoPromises(inner: calls), journal: journal, workspace: "default", run: "r1",
+      executor: Budgeted(inner: calls, promises: false), journal: journal, workspace: "default", run: "r1",
       confirmTimeout: 5, clock: clock)
     applier.admissionWait = 60
     // The call's next event comes 2.5 s into the wait.
@@ -393,10 +393,16 @@ struct RacingLocker: ConversationLocker {
   }
 }
 
-/// An executor whose budget can promise no revert.
-struct NoPromises: ApplyExecutor {
+/// The served calls behind a budget that can promise no revert (`promises` false), or whose
+/// confirming reads each wait `readWait` seconds on `clock` first, as for the budget.
+struct Budgeted: ApplyExecutor {
   let inner: ServedCalls
-  func admit(_ key: String, leaseEnd: Double, slack: Double, behind: Int) async -> Double? { nil }
+  var promises = true
+  var clock: ManualClock? = nil
+  var readWait = 0.0
+  func admit(_ key: String, leaseEnd: Double, slack: Double, behind: Int) async -> Double? {
+    promises ? leaseEnd : nil
+  }
   func perform(
     _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?,
     context: CallContext
@@ -404,23 +410,7 @@ struct NoPromises: ApplyExecutor {
     try await inner.perform(effect, on: conversation, actingAs: actingUser, context: context)
   }
   func read(conversation: ConversationId, context: CallContext) async throws -> LiveConversation? {
-    try await inner.read(conversation: conversation, context: context)
-  }
-}
-
-/// An executor whose confirming reads each wait `wait` seconds on the clock first, as for the budget.
-struct BudgetWaitOnReads: ApplyExecutor {
-  let inner: ServedCalls
-  let clock: ManualClock
-  let wait: Double
-  func perform(
-    _ effect: PlannedChange.Effect, on conversation: ConversationId, actingAs actingUser: UserId?,
-    context: CallContext
-  ) async throws -> CallResult? {
-    try await inner.perform(effect, on: conversation, actingAs: actingUser, context: context)
-  }
-  func read(conversation: ConversationId, context: CallContext) async throws -> LiveConversation? {
-    if case .confirmation = context.purpose { try await clock.sleep(for: wait) }
+    if case .confirmation = context.purpose, let clock { try await clock.sleep(for: readWait) }
     return try await inner.read(conversation: conversation, context: context)
   }
 }
