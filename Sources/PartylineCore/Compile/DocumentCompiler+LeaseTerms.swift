@@ -28,16 +28,10 @@ extension DocumentCompiler {
       error(.missingKey, "\(what) is missing required key 'for' (\(example))", keyRange(entry))
     }
     if let r = f["reason"] { terms.reason = string(r, "reason") }
-    if let node = f["from"], let s = string(node, "from") {
-      if let anchor = MuteAnchor(rawValue: s) {
-        terms.from = anchor
-      } else {
-        let options = MuteAnchor.allCases.map(\.rawValue)
-        error(
-          .invalidValue,
-          "invalid from '\(s)': expected one of \(options.joined(separator: ", ")) (what \(lease) is timed from)\(Suggestions.hint(s, options))",
-          node.range)
-      }
+    if let node = f["from"], let s = string(node, "from"),
+      let anchor: MuteAnchor = choice(s, at: node, "from", why: " (what \(lease) is timed from)")
+    {
+      terms.from = anchor
     }
     return terms
   }

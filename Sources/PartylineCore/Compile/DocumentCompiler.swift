@@ -43,6 +43,20 @@ struct DocumentCompiler {
     MappingReader.string(node, what(), diagnostics: &diagnostics)
   }
 
+  /// `text` (read from `node`, the value of `key`) as one of `E`'s values; anything else is
+  /// `invalid_value` naming them, then `why`, then the nearest one.
+  mutating func choice<E: RawRepresentable & CaseIterable>(
+    _ text: String, at node: Node, _ key: String, why: String = ""
+  ) -> E? where E.RawValue == String {
+    if let value = E(rawValue: text) { return value }
+    let options = E.allCases.map(\.rawValue)
+    error(
+      .invalidValue,
+      "invalid \(key) '\(text)': expected one of \(options.joined(separator: ", "))\(why)\(Suggestions.hint(text, options))",
+      node.range)
+    return nil
+  }
+
   mutating func compile(_ root: Node) -> CompiledDocument? {
     if root.kind == .scalar && root.coreType == .null { return nil }  // an empty document
     guard let top = fields(root, in: "the document", known: Self.documentKeys) else {
@@ -145,16 +159,10 @@ struct DocumentCompiler {
     var actAs: UserRef?
     if let a = spec["actAs"] { actAs = userRef(a, "spec.actAs") }
     var onDrift = DriftMode.respect
-    if let d = spec["onDrift"], let s = string(d, "spec.onDrift") {
-      if let mode = DriftMode(rawValue: s) {
-        onDrift = mode
-      } else {
-        let options = DriftMode.allCases.map(\.rawValue)
-        error(
-          .invalidValue,
-          "invalid onDrift '\(s)': expected one of \(options.joined(separator: ", "))\(Suggestions.hint(s, options))",
-          d.range)
-      }
+    if let d = spec["onDrift"], let s = string(d, "spec.onDrift"),
+      let mode: DriftMode = choice(s, at: d, "onDrift")
+    {
+      onDrift = mode
     }
     // A policy with errors is still returned (the result as a whole is invalid), so that the set's
     // checks report what else is wrong with it.
@@ -196,16 +204,7 @@ struct DocumentCompiler {
       if let ref = userRef(u, "spec.select.user") { out.user = ref } else { ok = false }
     }
     if let d = f["direction"], let s = string(d, "spec.select.direction") {
-      if let dir = CallDirection(rawValue: s) {
-        out.direction = dir
-      } else {
-        let options = CallDirection.allCases.map(\.rawValue)
-        error(
-          .invalidValue,
-          "invalid direction '\(s)': expected one of \(options.joined(separator: ", "))\(Suggestions.hint(s, options))",
-          d.range)
-        ok = false
-      }
+      if let dir: CallDirection = choice(s, at: d, "direction") { out.direction = dir } else { ok = false }
     }
     if f.entries.isEmpty {
       error(.emptySelect, "spec.select needs at least one of 'queue', 'user' or 'direction'", node.range)
