@@ -11,12 +11,14 @@ public struct GenesysBudget: RequestBudget {
 
   /// The budget's requests per window (see ``RequestBudget``).
   public func limit() async -> Int { await budget.limit }
-  /// The budget's window, in seconds (see ``RequestBudget``).
-  public func window() async -> Double { await budget.window }
+  /// The budget's window (see ``RequestBudget``).
+  public func window() async -> Duration { .seconds(await budget.window) }
   /// The responses answered 429 so far (see ``RequestBudget``).
   public func throttled() async -> Int { await budget.throttled }
-  /// The conversation reads a full reconcile may make every `seconds` (see ``RequestBudget``).
-  public func readAllowance(over seconds: Double) async -> Int { await budget.readAllowance(over: seconds) }
+  /// The conversation reads a full reconcile may make every `length` (see ``RequestBudget``).
+  public func readAllowance(over length: Duration) async -> Int {
+    await budget.readAllowance(over: length.inSeconds)
+  }
   /// Keeps room in the budget for reverts due at these instants (see ``RequestBudget``).
   public func expectUrgent(_ leases: [String: Double], fromSnapshot: Set<String>) async {
     await budget.expectUrgent(leases, fromSnapshot: fromSnapshot)

@@ -33,8 +33,8 @@ public struct GenesysExecutor: ApplyExecutor {
   }
 
   /// Whether the client's rate budget can promise the revert due at `leaseEnd` (see ``ApplyExecutor``).
-  public func admit(_ key: String, leaseEnd: Double, slack: Double, behind: Int) async -> Double? {
-    await client.budget.admit(key, leaseEnd: leaseEnd, slack: slack, behind: behind)
+  public func admit(_ key: String, leaseEnd: Double, slack: Duration, behind: Int) async -> Double? {
+    await client.budget.admit(key, leaseEnd: leaseEnd, slack: slack.inSeconds, behind: behind)
   }
 
   /// Moves a promised revert in the client's rate budget (see ``ApplyExecutor``).
@@ -96,7 +96,9 @@ public struct GenesysExecutor: ApplyExecutor {
       let r = try await request(
         effect, conversation.rawValue, actingUser?.rawValue, notAfter: context.notAfter,
         priority: Self.priority(context))
-      return r.map { CallResult(status: $0.status, correlationId: $0.correlationId, latency: $0.latency) }
+      return r.map {
+        CallResult(status: $0.status, correlationId: $0.correlationId, latency: .seconds($0.latency))
+      }
     } catch { throw map(error) }
   }
 

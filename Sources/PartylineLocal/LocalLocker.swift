@@ -13,15 +13,12 @@ public struct LocalLocker: ConversationLocker {
 
   /// The directory holding the lock files: `locks` under the directory given.
   public let directory: String
-  /// How long, in seconds, `lock` waits for a held lock before it throws ``LockTimeout``.
-  public let timeout: Double
   /// Who this run is, written into each lock file it holds so that a waiting run can name it.
   public let holder: String
 
-  /// Lock files under `directory/locks`, created (0700) when missing; `timeout` is in seconds.
-  public init(directory: String, timeout: Double, holder: String) throws {
+  /// Lock files under `directory/locks`, created (0700) when missing.
+  public init(directory: String, holder: String) throws {
     self.directory = directory + "/locks"
-    self.timeout = timeout
     self.holder = holder
     try StateDirectory.prepare(directory)
     try StateDirectory.prepare(self.directory)
@@ -37,19 +34,20 @@ public struct LocalLocker: ConversationLocker {
     }
   }
 
-  /// Takes the conversation's lock file, waiting up to `timeout` (see ``ConversationLocker``); throws
-  /// ``LockTimeout`` naming the holder when the wait runs out, or at once for an invalid id.
-  public func lock(_ conversation: String) async throws -> any ConversationLock {
+  /// Takes the conversation's lock file, waiting up to `wait` of the monotonic clock (see
+  /// ``ConversationLocker``); throws ``LockTimeout`` naming the holder when the wait runs out, or at
+  /// once for an invalid id.
+  public func lock(_ conversation: String, within wait: Duration) async throws -> any ConversationLock {
     guard Grammar.uuid(conversation) != nil else {
-      throw LockTimeout(conversation: conversation, holder: "nobody (invalid id)", waited: 0)
+      throw LockTimeout(conversation: conversation, holder: "nobody (invalid id)", waited: .zero)
     }
     let path = "\(directory)/\(conversation).lock"
     // Never through a symbolic link: a lock file is truncated on release.
     let fd = try StateDirectory.open(path, O_CREAT | O_RDWR)
-    let start = Date().timeIntervalSince1970
+    let start = ContinuousClock.now
     while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-      let waited = Date().timeIntervalSince1970 - start
-      if waited >= timeout {
+      let waited = start.duration(to: .now)
+      if waited >= wait {
         var buf = [UInt8](repeating: 0, count: 512)
         let n = pread(fd, &buf, 512, 0)
         close(fd)

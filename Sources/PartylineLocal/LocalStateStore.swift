@@ -19,10 +19,10 @@ public struct LocalStateStore: StateStore {
     self.directory = directory
     label = directory
     switch access {
-    case .write(let lockTimeout, _):
+    case .write:
       let journal = try LocalJournal(directory: directory)
       self.journal = journal
-      locker = try LocalLocker(directory: directory, timeout: lockTimeout, holder: holder)
+      locker = try LocalLocker(directory: directory, holder: holder)
       exists = true
     case .read:
       exists = FileManager.default.fileExists(atPath: directory)
@@ -40,7 +40,7 @@ public struct LocalStateStore: StateStore {
   /// Clears a stale holder note; a lock a live process holds (its `flock`) cannot be broken from
   /// outside.
   public func unlock(_ conversation: String) async throws -> UnlockOutcome {
-    switch try LocalLocker(directory: directory, timeout: 0, holder: "").unlock(conversation) {
+    switch try LocalLocker(directory: directory, holder: "").unlock(conversation) {
     case .notLocked: return UnlockOutcome()
     case .clearedStaleNote(let note): return UnlockOutcome(clearedNotes: [note])
     case .heldByLiveProcess(let holder): return UnlockOutcome(heldBy: holder)

@@ -61,8 +61,9 @@ public actor PostgresLeaderLease: LeaderLease {
     }
   }
 
-  public func acquire(lifetime: Double) async throws -> LeaderClaim {
+  public func acquire(lifetime: Duration) async throws -> LeaderClaim {
     let (workspace, holder, instance, logger) = (self.workspace, self.holder, self.instance, store.logger)
+    let lifetime = lifetime.inSeconds
     let claim: LeaderClaim = try await query { c in
       // Free, lapsed, or this process's own: taken, under a new epoch. (`prev` is the row as it was.)
       var won: Int64?
@@ -114,8 +115,9 @@ public actor PostgresLeaderLease: LeaderLease {
     return claim
   }
 
-  public func renew(_ epoch: Int64, lifetime: Double) async throws -> Bool {
+  public func renew(_ epoch: Int64, lifetime: Duration) async throws -> Bool {
     let (workspace, instance, logger) = (self.workspace, self.instance, store.logger)
+    let lifetime = lifetime.inSeconds
     return try await query { c in
       var renewed = false
       for try await _ in try await c.query(

@@ -7,14 +7,8 @@ public import PartylineCore
 public struct PostgresLocker: ConversationLocker {
   /// The store whose lock connection holds the locks.
   public let store: PostgresStore
-  /// How long `lock` waits for a conversation another run holds, in seconds.
-  public let timeout: Double
-
-  /// A locker on `store` that gives up after `timeout` seconds.
-  public init(store: PostgresStore, timeout: Double) {
-    self.store = store
-    self.timeout = timeout
-  }
+  /// A locker on `store`.
+  public init(store: PostgresStore) { self.store = store }
 
   final class Held: ConversationLock {
     let store: PostgresStore
@@ -28,10 +22,10 @@ public struct PostgresLocker: ConversationLocker {
     func release() async { await store.release(conversation, key: key) }
   }
 
-  /// Locks `conversation`, polling until the timeout, and throws `LockTimeout` (naming the holder) when it
-  /// cannot; the lock is held until it is released.
-  public func lock(_ conversation: String) async throws -> any ConversationLock {
-    let key = try await store.lock(conversation, timeout: timeout)
+  /// Locks `conversation`, polling for up to `wait`, and throws `LockTimeout` (naming the holder) when
+  /// it cannot; the lock is held until it is released.
+  public func lock(_ conversation: String, within wait: Duration) async throws -> any ConversationLock {
+    let key = try await store.lock(conversation, timeout: wait)
     return Held(store: store, conversation: conversation, key: key)
   }
 }

@@ -22,7 +22,7 @@ public struct PostgresStateStore: StateStore {
   ) async throws -> PostgresStateStore {
     let migrate: Bool
     switch access {
-    case .write(_, let m): migrate = m
+    case .write(let m): migrate = m
     case .read: migrate = false
     }
     let store = try await PostgresStore.open(url, holder: holder, migrate: migrate)
@@ -39,11 +39,11 @@ public struct PostgresStateStore: StateStore {
       )
     }
     switch access {
-    case .write(let lockTimeout, _):
+    case .write:
       let lease = PostgresLeaderLease(store: store, workspace: workspace, holder: holder)
       return PostgresStateStore(
         clockOffset: offset, journal: PostgresJournal(store: store),
-        locker: PostgresLocker(store: store, timeout: lockTimeout), leader: lease, store: store, url: url,
+        locker: PostgresLocker(store: store), leader: lease, store: store, url: url,
         leaderLease: lease)
     case .read:
       return PostgresStateStore(

@@ -452,9 +452,11 @@ public actor PostgresStore {
 
   // MARK: Locks
 
-  func lock(_ conversation: String, timeout: Double) async throws -> Int64 {
+  /// Takes `conversation`'s advisory lock, polling it for up to `timeout` of the monotonic clock (a
+  /// wall-clock jump neither ends the wait early nor stretches it).
+  func lock(_ conversation: String, timeout: Duration) async throws -> Int64 {
     let key = LockKey.conversation(conversation)
-    let start = Date().timeIntervalSince1970
+    let start = ContinuousClock.now
     while true {
       if held[conversation] == nil && !acquiring.contains(conversation) {
         // Claimed before the first suspension, so a second task of this process asking for the same
@@ -485,7 +487,7 @@ public actor PostgresStore {
           throw describe(error)
         }
       }
-      let waited = Date().timeIntervalSince1970 - start
+      let waited = start.duration(to: .now)
       if waited >= timeout {
         // Held by this very process (another task of it): it is us; else ask the server.
         let who = held[conversation] != nil ? holder : ((try? await holders(key).first?.holder) ?? nil)

@@ -75,7 +75,7 @@ struct ApplyCommand: AsyncParsableCommand {
     let outcome: Reconcile.Outcome
     var opened: OpenedState?
     do {
-      let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
+      let state = try await StateBackend.open(run, migrate: !dryRun)
       opened = state
       let clock = state.clock(SystemClock())
       var reconcile = Reconcile(
@@ -164,12 +164,13 @@ extension ApplyCommand {
       executor: dryRun ? DryRunExecutor(say: Self.sayDryRun) : GenesysExecutor(client: client),
       locker: locker,
       parallelism: tuning.parallelism)
+    e.lockTimeout = tuning.lockTimeout
     e.confirmTimeout = tuning.confirmTimeout
     e.events = Self.progress(hub)
     e.timing = ConfirmationTiming()
     // A mute whose revert the budget cannot promise yet waits up to two windows (its lease then ends
     // in a later, emptier window) before it is reported as waiting.
-    e.admissionWait = 2 * (await client.budget.window)
+    e.admissionWait = .seconds(2 * (await client.budget.window))
     e.revertSlack = run.revertSlack
     return e
   }
@@ -231,7 +232,7 @@ extension ApplyCommand {
     var report: ApplyReport
     var opened: OpenedState?
     do {
-      let state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout, migrate: !dryRun)
+      let state = try await StateBackend.open(run, migrate: !dryRun)
       opened = state
       // The saved changes exactly, checked against the calls and the journal before anything is done
       // and each conversation again under its lock.

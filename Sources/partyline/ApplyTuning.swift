@@ -14,7 +14,7 @@ struct ApplyTuning: ParsableArguments {
   @Option(
     name: .customLong("lock-timeout"), help: "How long to wait for a conversation lock, e.g. 30s.",
     transform: FlagDuration.transform)
-  var lockTimeoutFlag: FlagDuration = .seconds(30)
+  var lockTimeoutFlag = FlagDuration(Reconcile.Execution.defaultLockTimeout)
 
   @Option(
     name: .customLong("confirm-timeout"),
@@ -22,8 +22,8 @@ struct ApplyTuning: ParsableArguments {
     transform: FlagDuration.transform)
   var confirmTimeoutFlag: FlagDuration = .seconds(15)
 
-  var lockTimeout: Double { lockTimeoutFlag.seconds }
-  var confirmTimeout: Double { confirmTimeoutFlag.seconds }
+  var lockTimeout: Duration { lockTimeoutFlag.length }
+  var confirmTimeout: Duration { confirmTimeoutFlag.length }
 
   func validate() throws {
     guard parallelism >= 1 else {

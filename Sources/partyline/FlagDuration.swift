@@ -6,12 +6,16 @@ import WireTime
 /// waits `500ms` or `0.5s`. A bare number is an error with a hint (`did you mean '30s' or '30m'?`):
 /// a number alone does not say its unit.
 struct FlagDuration: Sendable, Hashable, Comparable, CustomStringConvertible, ExpressibleByArgument {
-  var seconds: Double
+  /// What the flag says.
+  var length: Duration
 
-  static func seconds(_ s: Double) -> FlagDuration { FlagDuration(seconds: s) }
-  static func < (a: FlagDuration, b: FlagDuration) -> Bool { a.seconds < b.seconds }
+  /// In seconds, for the adapters that count in them (the rate budget, the API client's deadline).
+  var seconds: Double { length.inSeconds }
 
-  private init(seconds: Double) { self.seconds = seconds }
+  static func seconds(_ s: Double) -> FlagDuration { FlagDuration(.seconds(s)) }
+  static func < (a: FlagDuration, b: FlagDuration) -> Bool { a.length < b.length }
+
+  init(_ length: Duration) { self.length = length }
 
   init?(argument: String) {
     guard case .success(let d) = Self.parse(argument) else { return nil }

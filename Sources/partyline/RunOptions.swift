@@ -55,9 +55,9 @@ struct RunOptions: ParsableArguments {
       "The most a revert may come before its lease ends, to spread a burst of reverts (a tenth of the lease, at most this; 0s: never early).",
       valueName: "duration"),
     transform: FlagDuration.transformAllowingZero)
-  var revertSlackFlag: FlagDuration = .seconds(Lease.defaultRevertSlack)
+  var revertSlackFlag = FlagDuration(Lease.defaultRevertSlack)
 
-  var revertSlack: Double { revertSlackFlag.seconds }
+  var revertSlack: Duration { revertSlackFlag.length }
 
   /// Parts of the rate budget to switch off, to show what each is for (tests and benchmarks only).
   @Option(

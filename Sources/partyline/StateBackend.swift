@@ -25,12 +25,12 @@ enum StateBackend {
   static let stderr: Say = { level, text in Terminal.stderr.write("\(level): \(text)\n") }
 
   /// `migrate: false` (dry runs) leaves a PostgreSQL schema as it is: a dry run writes nothing.
-  static func open(_ options: RunOptions, lockTimeout: Double, migrate: Bool = true, say: Say = stderr)
+  static func open(_ options: RunOptions, migrate: Bool = true, say: Say = stderr)
     async throws -> OpenedState
   {
     let location = location(options.state, sandbox: options.sandbox)
     var state = try await open(
-      location, workspace: options.workspace, lockTimeout: lockTimeout, migrate: migrate, say: say)
+      location, workspace: options.workspace, migrate: migrate, say: say)
     if !options.sandbox, state.store is LocalStateStore, ProcessInfo.processInfo.environment["CI"] == "true" {
       // DESIGN §5: a CI runner's directory vanishes with it, and with it the leases nobody else can see.
       say(
@@ -39,17 +39,17 @@ enum StateBackend {
       )
     }
     if let sink = Connection.heartbeat {
-      state.locker = ReportingLocker(inner: state.locker, timeout: lockTimeout, sink: sink)
+      state.locker = ReportingLocker(inner: state.locker, sink: sink)
     }
     return state
   }
 
   /// Opens for writing: PostgreSQL's schema is created or migrated here.
   static func open(
-    _ where: String, workspace: String, lockTimeout: Double, migrate: Bool = true, say: Say = stderr
+    _ where: String, workspace: String, migrate: Bool = true, say: Say = stderr
   ) async throws -> OpenedState {
     let store = try await self.store(
-      `where`, access: .write(lockTimeout: lockTimeout, migrate: migrate), workspace: workspace,
+      `where`, access: .write(migrate: migrate), workspace: workspace,
       holder: holder(workspace: workspace), say: say)
     guard let journal = store.journal, let locker = store.locker else {
       await store.close()

@@ -23,21 +23,21 @@ struct StateCompactCommand: AsyncParsableCommand {
   @Option(
     help: "Keep what is younger than this: days (30d) or a duration (12h).",
     transform: StateCompactCommand.keep)
-  var keep: Double = JournalCompaction.defaultKeep
+  var keep: Duration = JournalCompaction.defaultKeep
 
-  static func keep(_ text: String) throws -> Double {
+  static func keep(_ text: String) throws -> Duration {
     if text.hasSuffix("d"), let days = Int(text.dropLast()), days > 0, days <= 36_500 {
-      return Double(days) * 86_400
+      return .seconds(days * 86_400)
     }
     switch FlagDuration.parse(text) {
-    case .success(let d): return d.seconds
+    case .success(let d): return d.length
     case .failure(let e): throw ValidationError("--keep: \(e.message) (or days: 30d)")
     }
   }
 
   func run() async throws {
     let location = StateBackend.location(options.state, sandbox: options.sandbox)
-    let cutoff = Date().timeIntervalSince1970 - keep
+    let cutoff = Date().timeIntervalSince1970 - keep.inSeconds
     let report: CompactionReport
     do {
       report = try await StateBackend.reading(location, holder: "state compact") { store in

@@ -90,7 +90,7 @@ struct WatchCommand: AsyncParsableCommand {
     if let banner = await spare.banner { WatchLog.say(banner, stamped: false) }
     let state: OpenedState
     do {
-      state = try await StateBackend.open(run, lockTimeout: tuning.lockTimeout) { level, text in
+      state = try await StateBackend.open(run) { level, text in
         WatchLog.say(text, level: level == "warning" ? .warning : .notice, stamped: false)
       }
     } catch {
@@ -118,7 +118,7 @@ struct WatchCommand: AsyncParsableCommand {
     let clock = state.clock(SteadyClock())
     // Reverts never wait for the state: with the database gone they are sent, and journalled once it is
     // back; mutes and adds wait for it.
-    let journal = OutageJournal(state.journal, patience: 1, clock: clock)
+    let journal = OutageJournal(state.journal, patience: .seconds(1), clock: clock)
     let (paths, events, run, tuning, eventOptions) = (
       self.paths, self.events, self.run, self.tuning, self.eventOptions
     )
@@ -170,12 +170,13 @@ struct WatchCommand: AsyncParsableCommand {
         source: LiveStateReader(client: client, ended: EndedCalls(), ledger: ReadLedger()),
         executor: GenesysExecutor(client: client),
         eventExecutor: GenesysExecutor(client: client, events: latest),
-        journal: journal, locker: InProcessLocker(state.locker, timeout: tuning.lockTimeout, clock: clock),
+        journal: journal, locker: InProcessLocker(state.locker, clock: clock),
         budget: GenesysBudget(client.budget),
         events: events ? NotificationEvents(client: client, latest: latest, silence: silence) : nil,
-        interval: every.seconds, reload: { PolicyLoader().load(paths) }, runId: { RunId.make() })
+        interval: every.length, reload: { PolicyLoader().load(paths) }, runId: { RunId.make() })
       watcher.parallelism = tuning.parallelism
       watcher.revertSlack = run.revertSlack
+      watcher.lockTimeout = tuning.lockTimeout
       watcher.confirmTimeout = tuning.confirmTimeout
       // Decided for each set read: a pull that empties the directory must not unmute everyone.
       (watcher.wholePaths, watcher.allowEmpty) = (PlanCommand.isWholeSet(paths), run.allowEmpty)
@@ -306,7 +307,7 @@ struct WatchCommand: AsyncParsableCommand {
       WatchLog.say("policies are invalid: still acting on the last valid set (\(inForce) policies)")
     case .readsLimited(let allowance, let limit, let interval, let calls):
       WatchLog.say(
-        "the rate budget (\(limit)/min) allows about \(allowance) reads per \(FlagDuration.seconds(interval)): each full reconcile reads the calls with work due, then those read longest ago (of \(calls))"
+        "the rate budget (\(limit)/min) allows about \(allowance) reads per \(FlagDuration(interval)): each full reconcile reads the calls with work due, then those read longest ago (of \(calls))"
       )
     case .following(let count):
       WatchLog.say("notifications: following \(count) topics")

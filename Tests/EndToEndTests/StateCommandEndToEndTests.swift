@@ -112,7 +112,7 @@ extension ApplyEndToEndTests {
       defer { project.remove() }
       let store = try await PostgresStore.open(
         try PostgresURL(project.state), holder: "partyline pid 4242 on stuck")
-      _ = try await PostgresLocker(store: store, timeout: 1).lock(Demo.Call.noisy)
+      _ = try await PostgresLocker(store: store).lock(Demo.Call.noisy, within: .seconds(1))
       let shown = try await CLI.run(["state", "show", "--state", project.state])
       #expect(
         shown.stdout.contains("locked: \(Demo.Call.noisy) by partyline pid 4242 on stuck"), "\(shown.stdout)")

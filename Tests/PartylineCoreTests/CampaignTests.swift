@@ -36,7 +36,7 @@ final class MemoryLeaderLease: Sendable {
       case .hanging: try await Task.sleep(nanoseconds: 3_600_000_000_000)
       }
     }
-    func acquire(lifetime: Double) async throws -> LeaderClaim {
+    func acquire(lifetime: Duration) async throws -> LeaderClaim {
       try await reach()
       let now = lease.clock.now()
       return lease.row.withLock { r in
@@ -44,18 +44,18 @@ final class MemoryLeaderLease: Sendable {
           return .held(by: held.holder, epoch: held.epoch)
         }
         let epoch = (r?.epoch ?? 0) + 1
-        r = Row(holder: holder, instance: instance, epoch: epoch, expires: now + lifetime)
+        r = Row(holder: holder, instance: instance, epoch: epoch, expires: now + lifetime.inSeconds)
         return .won(epoch: epoch)
       }
     }
-    func renew(_ epoch: Int64, lifetime: Double) async throws -> Bool {
+    func renew(_ epoch: Int64, lifetime: Duration) async throws -> Bool {
       try await reach()
       let now = lease.clock.now()
       return lease.row.withLock { r in
         guard let held = r, held.epoch == epoch, held.instance == instance, held.expires > now else {
           return false
         }
-        r!.expires = now + lifetime
+        r!.expires = now + lifetime.inSeconds
         return true
       }
     }

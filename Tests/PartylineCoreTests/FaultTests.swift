@@ -195,7 +195,7 @@ import YAMLReader
   @Test func revertsDoNotWaitForTheDatabaseButMutesDo() async throws {
     let clock = ManualClock(now: now)
     let flaky = Flaky()
-    let journal = OutageJournal(flaky, patience: 1, clock: clock)
+    let journal = OutageJournal(flaky, patience: .seconds(1), clock: clock)
     let d = "0123456789abcdef"
     try await journal.append([record(.intent, "m", at: now, ends: now + 30, directive: d)])
     #expect(try await journal.records(workspace: "default").count == 1)

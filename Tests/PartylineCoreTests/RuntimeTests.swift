@@ -29,9 +29,10 @@ enum Runtime {
     let counter = Counter()
     var watcher = Watcher(
       workspace: "default", clock: clock, source: calls, executor: calls, eventExecutor: calls,
-      journal: journal, locker: InProcessLocker(FreeLocks(), timeout: 5, clock: clock), budget: RoomyBudget(),
-      events: nil, interval: 300, reload: { compile(files) }, runId: { "r\(counter.next())-\(clock.now())" })
-    watcher.confirmTimeout = 5
+      journal: journal, locker: InProcessLocker(FreeLocks(), clock: clock), budget: RoomyBudget(),
+      events: nil, interval: .seconds(300), reload: { compile(files) },
+      runId: { "r\(counter.next())-\(clock.now())" })
+    watcher.confirmTimeout = .seconds(5)
     return watcher
   }
 
@@ -82,9 +83,9 @@ enum Runtime {
     let budget = ClosingBudget()
     let watcher = Watcher(
       workspace: "default", clock: clock, source: calls, executor: calls, eventExecutor: calls,
-      journal: MemoryJournal(), locker: InProcessLocker(FreeLocks(), timeout: 5, clock: clock),
+      journal: MemoryJournal(), locker: InProcessLocker(FreeLocks(), clock: clock),
       budget: budget,
-      events: nil, interval: 300, reload: { compile(files) }, runId: { "r" })
+      events: nil, interval: .seconds(300), reload: { compile(files) }, runId: { "r" })
     let signal = RunSignal()
     let run = Task { await watcher.run(set, signal: signal) }
     #expect(await ManualClock.eventually { clock.sleeping.count >= 2 })
@@ -175,7 +176,8 @@ extension ReconcilerTests {
     let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
     let journal = MemoryJournal()
     let applier = Applier(
-      executor: calls, journal: journal, workspace: "default", run: "r1", confirmTimeout: 5, clock: clock)
+      executor: calls, journal: journal, workspace: "default", run: "r1", confirmTimeout: .seconds(5),
+      clock: clock)
     let p = plan(set, calls.live)
     let report = try await clock.run { await applier.apply(p) }
     #expect(report.items.map(\.result) == [.confirmed])
@@ -196,15 +198,15 @@ extension ReconcilerTests {
     let set = try #require(compile(Runtime.files(Runtime.muteCustomer)).policySet)
     let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
     var applier = Applier(
-      executor: Budgeted(inner: calls, clock: clock, readWait: 20), journal: MemoryJournal(),
-      workspace: "default", run: "r1", confirmTimeout: 60, clock: clock)
+      executor: Budgeted(inner: calls, clock: clock, readWait: .seconds(20)), journal: MemoryJournal(),
+      workspace: "default", run: "r1", confirmTimeout: .seconds(60), clock: clock)
     let timing = ConfirmationTiming()
     applier.timing = timing
     let (p, timed) = (plan(set, calls.live), applier)
     let report = try await clock.run { await timed.apply(p) }
     #expect(report.items.map(\.result) == [.confirmed])
     #expect(clock.now() >= Runtime.t0 + 20, "the read waited for the budget")
-    #expect(await timing.estimate == 0.25, "seen on the first read after the 0.25 s chosen")
+    #expect(await timing.estimate == .milliseconds(250), "seen on the first read after the 0.25 s chosen")
   }
 
   @Test func aChangeWhoseIdIsNotAUUIDIsBlockedBeforeAnythingIsJournalledOrSent() async throws {
@@ -212,7 +214,8 @@ extension ReconcilerTests {
     let calls = ServedCalls(World.live([World.customer, World.agentAda]), clock: clock)
     let journal = MemoryJournal()
     let applier = Applier(
-      executor: calls, journal: journal, workspace: "default", run: "r1", confirmTimeout: 5, clock: clock)
+      executor: calls, journal: journal, workspace: "default", run: "r1", confirmTimeout: .seconds(5),
+      clock: clock)
     let bad = [
       PlannedChange(
         .add(.user(.id("not-a-uuid")), role: "agent"), conversation: ConversationId(World.conv)!,
@@ -241,9 +244,9 @@ extension ReconcilerTests {
     let journal = MemoryJournal()
     var applier = Applier(
       executor: Budgeted(inner: calls, promises: false), journal: journal, workspace: "default", run: "r1",
-      confirmTimeout: 5,
+      confirmTimeout: .seconds(5),
       clock: clock)
-    applier.admissionWait = 3
+    applier.admissionWait = .seconds(3)
     let (p, waiting) = (plan(set, calls.live), applier)
     let report = try await clock.run { await waiting.apply(p) }
     #expect(report.items.map(\.result) == [.waiting])
@@ -263,8 +266,8 @@ extension ReconcilerTests {
     let journal = MemoryJournal()
     var applier = Applier(
       executor: Budgeted(inner: calls, promises: false), journal: journal, workspace: "default", run: "r1",
-      confirmTimeout: 5, clock: clock)
-    applier.admissionWait = 60
+      confirmTimeout: .seconds(5), clock: clock)
+    applier.admissionWait = .seconds(60)
     let (p, waiting) = (plan(set, calls.live), applier)
     #expect(p.actionable.first?.dueAt == Runtime.t0 + 5)
     let report = try await clock.run { await waiting.apply(p) }
@@ -287,8 +290,8 @@ extension ReconcilerTests {
     let journal = MemoryJournal()
     var applier = Applier(
       executor: Budgeted(inner: calls, promises: false), journal: journal, workspace: "default", run: "r1",
-      confirmTimeout: 5, clock: clock)
-    applier.admissionWait = 60
+      confirmTimeout: .seconds(5), clock: clock)
+    applier.admissionWait = .seconds(60)
     // The call's next event comes 2.5 s into the wait.
     applier.superseded = { cid in cid == World.conv && clock.now() >= Runtime.t0 + 2.5 }
     let (p, waiting) = (plan(set, calls.live), applier)
@@ -303,9 +306,9 @@ extension ReconcilerTests {
 @Suite struct InProcessLockerTests {
   @Test func aSecondLockWaitsThenGivesUpAfterTheTimeoutOnTheClock() async throws {
     let clock = ManualClock(now: Runtime.t0)
-    let locker = InProcessLocker(FreeLocks(), timeout: 10, clock: clock)
-    let held = try await locker.lock(World.conv)
-    let second = Task { try await locker.lock(World.conv) }
+    let locker = InProcessLocker(FreeLocks(), clock: clock)
+    let held = try await locker.lock(World.conv, within: .seconds(10))
+    let second = Task { try await locker.lock(World.conv, within: .seconds(10)) }
     #expect(await ManualClock.eventually { clock.sleeping.count == 1 })
     clock.advance(by: 9.9)
     try? await Task.sleep(nanoseconds: 20_000_000)
@@ -316,9 +319,9 @@ extension ReconcilerTests {
 
   @Test func aReleasedLockIsHandedToTheWaiter() async throws {
     let clock = ManualClock(now: Runtime.t0)
-    let locker = InProcessLocker(FreeLocks(), timeout: 10, clock: clock)
-    let held = try await locker.lock(World.conv)
-    let second = Task { try await locker.lock(World.conv) }
+    let locker = InProcessLocker(FreeLocks(), clock: clock)
+    let held = try await locker.lock(World.conv, within: .seconds(10))
+    let second = Task { try await locker.lock(World.conv, within: .seconds(10)) }
     #expect(await ManualClock.eventually { clock.sleeping.count == 1 })
     await held.release()
     let next = try await second.value
@@ -326,14 +329,28 @@ extension ReconcilerTests {
     #expect(clock.now() == Runtime.t0, "no time passed")
   }
 
+  @Test func theWaitWithinTheProcessIsTakenFromWhatTheBackendMayWait() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let backend = WaitsGiven()
+    let locker = InProcessLocker(backend, clock: clock)
+    let held = try await locker.lock(World.conv, within: .seconds(10))
+    let second = Task { try await locker.lock(World.conv, within: .seconds(10)) }
+    #expect(await ManualClock.eventually { clock.sleeping.count == 1 })
+    clock.advance(by: 4)
+    await held.release()
+    let next = try await second.value
+    await next.release()
+    #expect(backend.given == [.seconds(10), .seconds(6)], "one --lock-timeout for both layers, not one each")
+  }
+
   @Test func theOnTimeLoopJoinsAConversationAnotherReconcileHolds() async throws {
     let clock = ManualClock(now: Runtime.t0)
-    let locker = InProcessLocker(FreeLocks(), timeout: 10, clock: clock)
-    let held = try await locker.lock(World.conv)
-    let joined = try await locker.lockOrJoin(World.conv)  // at once: no wait
+    let locker = InProcessLocker(FreeLocks(), clock: clock)
+    let held = try await locker.lock(World.conv, within: .seconds(10))
+    let joined = try await locker.lockOrJoin(World.conv, within: .seconds(10))  // at once: no wait
     await joined.release()
     await held.release()
-    let again = try await locker.lock(World.conv)  // the join did not release the holder's lock twice
+    let again = try await locker.lock(World.conv, within: .seconds(10))  // the join did not release the holder's lock twice
     await again.release()
   }
 }
@@ -387,20 +404,20 @@ extension ReconcilerTests {
 /// Lets "another run" act on the conversation just before the lock is granted.
 struct RacingLocker: ConversationLocker {
   let before: @Sendable () async throws -> Void
-  func lock(_ conversation: String) async throws -> any ConversationLock {
+  func lock(_ conversation: String, within wait: Duration) async throws -> any ConversationLock {
     try await before()
-    return try await FreeLocks().lock(conversation)
+    return try await FreeLocks().lock(conversation, within: wait)
   }
 }
 
 /// The served calls behind a budget that can promise no revert (`promises` false), or whose
-/// confirming reads each wait `readWait` seconds on `clock` first, as for the budget.
+/// confirming reads each wait `readWait` of `clock` first, as for the budget.
 struct Budgeted: ApplyExecutor {
   let inner: ServedCalls
   var promises = true
   var clock: ManualClock? = nil
-  var readWait = 0.0
-  func admit(_ key: String, leaseEnd: Double, slack: Double, behind: Int) async -> Double? {
+  var readWait = Duration.zero
+  func admit(_ key: String, leaseEnd: Double, slack: Duration, behind: Int) async -> Double? {
     promises ? leaseEnd : nil
   }
   func perform(
@@ -420,9 +437,9 @@ final class ClosingBudget: RequestBudget, Sendable {
   private let isClosed = Mutex(false)
   var closed: Bool { isClosed.withLock { $0 } }
   func limit() async -> Int { 300 }
-  func window() async -> Double { 60 }
+  func window() async -> Duration { .seconds(60) }
   func throttled() async -> Int { 0 }
-  func readAllowance(over seconds: Double) async -> Int { 1000 }
+  func readAllowance(over length: Duration) async -> Int { 1000 }
   func expectUrgent(_ leases: [String: Double], fromSnapshot: Set<String>) async {}
   func close() async { isClosed.withLock { $0 = true } }
 }
@@ -517,5 +534,15 @@ final class Counter: Sendable {
     let due = scoped
     let reverts = try await clock.run { try await due.plan() }
     #expect(reverts.plan.changes.map(\.action) == [.revert])
+  }
+}
+
+/// Free locks that note the wait each lock was given.
+final class WaitsGiven: ConversationLocker, Sendable {
+  private let waits = Mutex<[Duration]>([])
+  var given: [Duration] { waits.withLock { $0 } }
+  func lock(_ conversation: String, within wait: Duration) async throws -> any ConversationLock {
+    waits.withLock { $0.append(wait) }
+    return try await FreeLocks().lock(conversation, within: wait)
   }
 }

@@ -28,21 +28,22 @@ struct LeaderLeaseTests {
     let leaseA = PostgresLeaderLease(store: a, workspace: "default", holder: "watch a")
     let leaseB = PostgresLeaderLease(store: b, workspace: "default", holder: "watch b")
     let night = PostgresLeaderLease(store: b, workspace: "night", holder: "watch b at night")
-    #expect(try await leaseA.acquire(lifetime: 15) == .won(epoch: 1))
-    #expect(try await leaseB.acquire(lifetime: 15) == .held(by: "watch a", epoch: 1))
-    #expect(try await night.acquire(lifetime: 15) == .won(epoch: 1), "each workspace has its own leader")
-    #expect(try await leaseA.renew(1, lifetime: 15))
-    #expect(try await leaseB.renew(1, lifetime: 15) == false, "only the holder renews")
+    #expect(try await leaseA.acquire(lifetime: .seconds(15)) == .won(epoch: 1))
+    #expect(try await leaseB.acquire(lifetime: .seconds(15)) == .held(by: "watch a", epoch: 1))
+    #expect(
+      try await night.acquire(lifetime: .seconds(15)) == .won(epoch: 1), "each workspace has its own leader")
+    #expect(try await leaseA.renew(1, lifetime: .seconds(15)))
+    #expect(try await leaseB.renew(1, lifetime: .seconds(15)) == false, "only the holder renews")
     // A clean stop: the standby takes over at once, under a greater epoch.
     await leaseA.resign(1)
-    #expect(try await leaseB.acquire(lifetime: 15) == .won(epoch: 2))
-    #expect(try await leaseA.renew(1, lifetime: 15) == false)
-    #expect(try await leaseA.acquire(lifetime: 15) == .held(by: "watch b", epoch: 2))
+    #expect(try await leaseB.acquire(lifetime: .seconds(15)) == .won(epoch: 2))
+    #expect(try await leaseA.renew(1, lifetime: .seconds(15)) == false)
+    #expect(try await leaseA.acquire(lifetime: .seconds(15)) == .held(by: "watch b", epoch: 2))
     // A lease that lapses (by the server's clock) is taken over without a word from its holder.
-    #expect(try await leaseB.renew(2, lifetime: 0.3))
+    #expect(try await leaseB.renew(2, lifetime: .seconds(0.3)))
     try await Task.sleep(nanoseconds: 500_000_000)
-    #expect(try await leaseB.renew(2, lifetime: 15) == false, "a lapsed lease is not renewed")
-    #expect(try await leaseA.acquire(lifetime: 15) == .won(epoch: 3))
+    #expect(try await leaseB.renew(2, lifetime: .seconds(15)) == false, "a lapsed lease is not renewed")
+    #expect(try await leaseA.acquire(lifetime: .seconds(15)) == .won(epoch: 3))
     for l in [leaseA, leaseB, night] { await l.close() }
     await a.close()
     await b.close()
@@ -60,7 +61,7 @@ struct LeaderLeaseTests {
     let journalA = PostgresJournal(store: a)
     let journalB = PostgresJournal(store: b)
     await b.fence(0)  // a watcher that has not led yet
-    #expect(try await leaseA.acquire(lifetime: 0.5) == .won(epoch: 1))
+    #expect(try await leaseA.acquire(lifetime: .seconds(0.5)) == .won(epoch: 1))
     try await journalA.append([Self.record("a1")])
     var refused = await thrown { try await journalB.append([Self.record("b0")]) }
     #expect(
@@ -69,7 +70,7 @@ struct LeaderLeaseTests {
     try await Task.sleep(nanoseconds: 700_000_000)
     refused = await thrown { try await journalA.append([Self.record("a2")]) }
     #expect(refused?.contains("its lease on workspace default lapsed") == true, "\(refused ?? "")")
-    #expect(try await leaseB.acquire(lifetime: 15) == .won(epoch: 2))
+    #expect(try await leaseB.acquire(lifetime: .seconds(15)) == .won(epoch: 2))
     try await journalB.append([Self.record("b1")])
     do {
       try await journalA.append([Self.record("a3")])
@@ -85,7 +86,7 @@ struct LeaderLeaseTests {
       url, "SELECT coalesce(epoch::text, '-') FROM partyline_journal ORDER BY seq")
     #expect(epochs == ["1", "2", "-"])
     // The revert of an ex-leader is not taken for an outage and buffered: it fails, so it is not sent.
-    let outage = OutageJournal(journalA, patience: 5, clock: SystemClock())
+    let outage = OutageJournal(journalA, patience: .seconds(5), clock: SystemClock())
     refused = await thrown { try await outage.append([Self.record("a4")]) }
     #expect(refused?.contains("epoch 2 leads") == true, "\(refused ?? "")")
     #expect(outage.buffered.isEmpty)
@@ -100,7 +101,7 @@ struct LeaderLeaseTests {
     let b = try await PostgresStore.open(try PostgresURL(url), holder: "b")
     let leaseA = PostgresLeaderLease(store: a, workspace: "default", holder: "watch a")
     let leaseB = PostgresLeaderLease(store: b, workspace: "default", holder: "watch b")
-    #expect(try await leaseA.acquire(lifetime: 15) == .won(epoch: 1))
+    #expect(try await leaseA.acquire(lifetime: .seconds(15)) == .won(epoch: 1))
     let heard = RunSignal()
     let listening = Task { await leaseB.watchChanges { heard.stop() } }
     try await Task.sleep(nanoseconds: 500_000_000)  // the LISTEN is in place
@@ -110,7 +111,7 @@ struct LeaderLeaseTests {
     #expect(heard.stopped, "no notification within 5 s")
     #expect(Date().timeIntervalSince(t0) < 2)
     listening.cancel()
-    #expect(try await leaseB.acquire(lifetime: 15) == .won(epoch: 2))
+    #expect(try await leaseB.acquire(lifetime: .seconds(15)) == .won(epoch: 2))
     for l in [leaseA, leaseB] { await l.close() }
     await a.close()
     await b.close()

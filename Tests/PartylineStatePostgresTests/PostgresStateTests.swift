@@ -172,13 +172,13 @@ struct PostgresStateTests {
     let url = try await TestPostgres.freshDatabase("contend")
     let a = try await open(url, holder: "partyline pid 1 on ci-a, workspace day")
     let b = try await open(url, holder: "partyline pid 2 on ci-b, workspace night")
-    let lockA = PostgresLocker(store: a, timeout: 5)
-    let lockB = PostgresLocker(store: b, timeout: 0.4)
-    let held = try await lockA.lock(Self.conv)
+    let lockA = PostgresLocker(store: a)
+    let lockB = PostgresLocker(store: b)
+    let held = try await lockA.lock(Self.conv, within: .seconds(5))
     // Another conversation is free: per conversation, not per run.
-    let otherLock = try await lockB.lock(Self.other)
+    let otherLock = try await lockB.lock(Self.other, within: .milliseconds(400))
     let started = Date()
-    let error = await thrown { _ = try await lockB.lock(Self.conv) }
+    let error = await thrown { _ = try await lockB.lock(Self.conv, within: .milliseconds(400)) }
     // The seconds are what the wait took, which a loaded machine stretches.
     #expect(
       error?.hasPrefix(
@@ -192,8 +192,7 @@ struct PostgresStateTests {
       try await Task.sleep(nanoseconds: 300_000_000)
       await held.release()
     }
-    let patient = PostgresLocker(store: b, timeout: 5)
-    let got = try await patient.lock(Self.conv)
+    let got = try await lockB.lock(Self.conv, within: .seconds(5))
     await got.release()
     await otherLock.release()
     #expect(try await a.currentLocks().isEmpty)
@@ -204,9 +203,9 @@ struct PostgresStateTests {
   @Test func twoTasksOfOneProcessDoNotShareALock() async throws {
     let url = try await TestPostgres.freshDatabase("sameprocess")
     let a = try await open(url, holder: "partyline pid 1 here")
-    let locker = PostgresLocker(store: a, timeout: 0.3)
-    let first = Task { try await locker.lock(Self.conv) }
-    let second = Task { try await locker.lock(Self.conv) }
+    let locker = PostgresLocker(store: a)
+    let first = Task { try await locker.lock(Self.conv, within: .milliseconds(300)) }
+    let second = Task { try await locker.lock(Self.conv, within: .milliseconds(300)) }
     let results = [await thrown { _ = try await first.value }, await thrown { _ = try await second.value }]
     #expect(results.filter { $0 == nil }.count == 1, "one task holds it: \(results)")
     #expect(
@@ -218,14 +217,14 @@ struct PostgresStateTests {
   @Test func aLockIsReleasedWhenItsSessionDies() async throws {
     let url = try await TestPostgres.freshDatabase("dies")
     let a = try await open(url, holder: "partyline pid 1 on gone")
-    _ = try await PostgresLocker(store: a, timeout: 1).lock(Self.conv)
+    _ = try await PostgresLocker(store: a).lock(Self.conv, within: .seconds(1))
     // The holder's connection dies (as when its process is killed): the server ends the session.
     _ = try await TestPostgres.strings(
       url,
       "SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity "
         + "WHERE application_name LIKE 'partyline locks%' AND datname = current_database()")
     let b = try await open(url, holder: "partyline pid 2")
-    let lock = try await PostgresLocker(store: b, timeout: 3).lock(Self.conv)
+    let lock = try await PostgresLocker(store: b).lock(Self.conv, within: .seconds(3))
     // The dead holder's note was replaced; an intent from the run that lost its lock is refused.
     #expect(try await b.currentLocks().map(\.holder) == ["partyline pid 2"])
     let intent = Self.sampleRecords()[0]
@@ -372,12 +371,12 @@ struct PostgresStateTests {
   @Test func unlockEndsTheHoldingSessionAndClearsTheNote() async throws {
     let url = try await TestPostgres.freshDatabase("unlock")
     let a = try await open(url, holder: "partyline pid 1 stuck")
-    _ = try await PostgresLocker(store: a, timeout: 1).lock(Self.conv)
+    _ = try await PostgresLocker(store: a).lock(Self.conv, within: .seconds(1))
     let admin = try await PostgresStore.open(try PostgresURL(url), holder: "state unlock", migrate: false)
     let report = try await admin.unlock(Self.conv)
     #expect(report.terminated.map(\.holder) == ["partyline pid 1 stuck"])
     let b = try await open(url, holder: "partyline pid 2")
-    let lock = try await PostgresLocker(store: b, timeout: 3).lock(Self.conv)
+    let lock = try await PostgresLocker(store: b).lock(Self.conv, within: .seconds(3))
     await lock.release()
     let again = try await admin.unlock(Self.conv)
     #expect(again.terminated.isEmpty)

@@ -10,5 +10,7 @@ public struct FreeLocks: ConversationLocker {
     func release() async {}
   }
 
-  public func lock(_ conversation: String) async throws -> any ConversationLock { Held() }
+  public func lock(_ conversation: String, within wait: Duration) async throws -> any ConversationLock {
+    Held()
+  }
 }

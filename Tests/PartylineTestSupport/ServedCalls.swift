@@ -105,7 +105,7 @@ public final class ServedCalls: LiveStateSource, ApplyExecutor, Sendable {
     case .noop:
       return nil
     }
-    return CallResult(status: 202, correlationId: nil, latency: 0)
+    return CallResult(status: 202, correlationId: nil, latency: .zero)
   }
 
   public func read(conversation: ConversationId, context: CallContext) async throws -> LiveConversation? {

@@ -19,10 +19,10 @@ public struct Applier: Sendable {
   /// How many conversations are worked on at once (at least 1).
   public var parallelism: Int
   /// How long to poll for effects to show.
-  public var confirmTimeout: Double
-  /// The wait before the first confirming read when there is no `timing`, in seconds; later
-  /// waits double, up to 2 s.
-  public var pollInterval: Double
+  public var confirmTimeout: Duration
+  /// The wait before the first confirming read when there is no `timing`; later waits double, up to
+  /// 2 s.
+  public var pollInterval: Duration
   /// What the applier reads the time from and sleeps on.
   public var clock: any RuntimeClock
   /// Told each outcome as it is journalled and each change's confirmation (not in a dry run).
@@ -37,7 +37,7 @@ public struct Applier: Sendable {
   public var timing: ConfirmationTiming? = nil
   /// How long a mute may wait for the rate budget to promise its revert before it is reported as
   /// waiting (apply: two windows; watch: none, its next reconcile or event tries again).
-  public var admissionWait: Double = 0
+  public var admissionWait: Duration = .zero
   /// Watch on events: whether a newer event of the conversation came. A mute held back stops waiting
   /// for admission then: it would go out on a stale snapshot (the call may have ended), and the newer
   /// event plans the call again at once.
@@ -52,7 +52,7 @@ public struct Applier: Sendable {
   public init(
     executor: any ApplyExecutor, journal: (any Journal)?, workspace: String, run: String,
     parallelism: Int = 8,
-    confirmTimeout: Double = 15, pollInterval: Double = 0.25,
+    confirmTimeout: Duration = .seconds(15), pollInterval: Duration = .milliseconds(250),
     clock: any RuntimeClock,
     events: @escaping @Sendable (ApplyEvent) -> Void = { _ in }
   ) {
@@ -248,7 +248,7 @@ public struct Applier: Sendable {
         outcome.status = .ok
         outcome.httpStatus = result.status
         outcome.correlationId = result.correlationId
-        outcome.latencyMs = Int(result.latency * 1000)
+        outcome.latencyMs = Int(result.latency.inSeconds * 1000)
         sent.append(c)
         if !dryRun { events(.sent(c, at: started)) }
       } catch CallFailure.refused(let status, let message, let correlationId) {
@@ -325,15 +325,16 @@ public struct Applier: Sendable {
     guard c.effect.opensLease else { return .success(nil) }
     defer { batch.leave(1) }
     guard !dryRun else { return .success(nil) }
-    let giveUp = now() + admissionWait
+    let giveUp = now() + admissionWait.inSeconds
     var end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
-    let slack = { [revertSlack] in Lease.revertSlack(forLease: end - self.now(), limit: revertSlack) }
+    let slack = { [revertSlack] in Lease.revertSlack(forLease: .between(self.now(), end), limit: revertSlack)
+    }
     var admitted = await executor.admit(c.budgetKey, leaseEnd: end, slack: slack(), behind: batch.behind)
     // A lease with a fixed end (`from: connect`, a drift re-mute) waits as long as its window lasts.
     while admitted == nil, now() < min(giveUp, (c.dueAt ?? .infinity) - PlanRun.windowMargin),
       !Task.isCancelled
     {
-      try? await clock.sleep(for: 1)
+      try? await clock.sleep(for: .seconds(1))
       if await superseded?(c.conversation.rawValue) == true {
         return .failure(
           HeldBack(
@@ -373,20 +374,20 @@ public struct Applier: Sendable {
     // long each time, up to 2 s, and the polling stops once nothing pending can still show (the
     // participant left, the call ended): every read spends the rate budget that reverts need.
     let answered = now()
-    let deadline = answered + confirmTimeout
+    let deadline = answered + confirmTimeout.inSeconds
     var confirmed = Set<Int>()
     var moot = Set<Int>()
     var interval = await timing?.estimate ?? pollInterval
     var reads = 0
     // The waits chosen here, without the time a read waited for the rate budget: that wait says
     // nothing of when the change shows, and learned from, it made every later read wait 2 s.
-    var slept = 0.0
+    var slept = Duration.zero
     let executor = self.executor
     while !Task.isCancelled {
-      let wake = min(now() + interval, deadline)
-      slept += max(0, wake - now())
+      let wake = min(now() + interval.inSeconds, deadline)
+      slept += .between(now(), wake)
       try? await clock.sleep(until: wake)
-      interval = min(max(interval, pollInterval) * 2, 2)
+      interval = min(max(interval, pollInterval) * 2, .seconds(2))
       reads += 1
       let read: LiveConversation?
       do {
@@ -425,7 +426,7 @@ public struct Applier: Sendable {
           ? "outcome unknown and not seen on a re-read"
           : moot.contains(i)
             ? "not seen on a re-read: the participant left or the call ended"
-            : "not seen on a re-read within \(Int(confirmTimeout))s"
+            : "not seen on a re-read within \(Int(confirmTimeout.inSeconds))s"
       items.append(
         .init(change: c, result: ok ? .confirmed : (isUnknownAdd ? .unknown : .unconfirmed), detail: detail))
       events(.confirmed(c, ok))

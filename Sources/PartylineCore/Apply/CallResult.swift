@@ -4,11 +4,11 @@ public struct CallResult: Sendable {
   public var status: Int
   /// The API's correlation id for the request, when it gave one.
   public var correlationId: String?
-  /// How long the call took, in seconds.
-  public var latency: Double
+  /// How long the call took.
+  public var latency: Duration
 
   /// A call's result.
-  public init(status: Int, correlationId: String?, latency: Double) {
+  public init(status: Int, correlationId: String?, latency: Duration) {
     self.status = status
     self.correlationId = correlationId
     self.latency = latency

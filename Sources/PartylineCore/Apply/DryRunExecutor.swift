@@ -30,7 +30,7 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
     case .pauseRecording, .resumeRecording:
       let state = effect.opensLease ? "PAUSED" : "ACTIVE"
       note("PATCH /api/v2/conversations/\(conversation)/recordingstate {\"recordingState\":\"\(state)\"}")
-      return CallResult(status: 0, correlationId: nil, latency: 0)
+      return CallResult(status: 0, correlationId: nil, latency: .zero)
     case .noop:
       return nil
     case .mute, .unmute, .revert, .prune, .add:
@@ -58,7 +58,7 @@ public final class DryRunExecutor: ApplyExecutor, Sendable {
     case .noop, .pauseRecording, .resumeRecording:
       return nil
     }
-    return CallResult(status: 0, correlationId: nil, latency: 0)
+    return CallResult(status: 0, correlationId: nil, latency: .zero)
   }
 
   /// Reads nothing: always nil.

@@ -4,7 +4,7 @@
 /// open lease is never dropped at all.
 public enum JournalCompaction {
   /// The default `--keep`: 30 days.
-  public static let defaultKeep = 30 * 86_400.0
+  public static let defaultKeep: Duration = .seconds(30 * 86_400)
 
   /// The conversations of `records` that may be dropped at `cutoff` (seconds since 1970).
   public static func droppable(_ records: [JournalRecord], cutoff: Double) -> Set<String> {

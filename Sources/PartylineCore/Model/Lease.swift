@@ -45,15 +45,15 @@ public struct Lease: Sendable, Hashable {
   /// The participant its journal records name: nil for a lease on the call itself.
   public var journalParticipant: String? { participant == Self.wholeCall ? nil : participant }
 
-  /// How early the rate budget may promise the revert of a lease `seconds` long: a tenth of it, at most
+  /// How early the rate budget may promise the revert of a lease `length` long: a tenth of it, at most
   /// `limit` (`--revert-slack`, 60 s by default). `for` is an upper bound, so an early revert keeps the
   /// promise, and spreads a burst of lease ends over the windows before it.
-  public static func revertSlack(forLease seconds: Double, limit: Double) -> Double {
-    max(0, min(limit, seconds / 10))
+  public static func revertSlack(forLease length: Duration, limit: Duration) -> Duration {
+    max(.zero, min(limit, length / 10))
   }
 
   /// The default `--revert-slack`: the most a revert may come before its lease's end.
-  public static let defaultRevertSlack = 60.0
+  public static let defaultRevertSlack: Duration = .seconds(60)
 
   /// The lease's key in the rate budget's promises: its conversation and participant.
   public var budgetKey: String { Self.budgetKey(conversation: conversation, participant: participant) }

@@ -15,7 +15,7 @@ public protocol ApplyExecutor: Sendable {
   /// served (the rate budget's promise): at the latest at `leaseEnd`, at the earliest `slack` before
   /// it (the lease then ends then). nil: the mute is held back and reported as waiting. `behind`: how
   /// many more mutes of the same batch are still to ask (a burst the budget may spread).
-  func admit(_ key: String, leaseEnd: Double, slack: Double, behind: Int) async -> Double?
+  func admit(_ key: String, leaseEnd: Double, slack: Duration, behind: Int) async -> Double?
   /// A promised revert's end moved later (the mute left later than promised).
   func movePromise(_ key: String, from: Double, to: Double) async
   /// Takes the slot of the rate budget of a call of `context` before it is journalled (the call,
@@ -31,7 +31,7 @@ public protocol ApplyExecutor: Sendable {
 
 extension ApplyExecutor {
   /// By default every mute is admitted (there is no rate budget to promise its revert).
-  public func admit(_ key: String, leaseEnd: Double, slack: Double, behind: Int) async -> Double? {
+  public func admit(_ key: String, leaseEnd: Double, slack: Duration, behind: Int) async -> Double? {
     leaseEnd
   }
   /// By default there is no promise to move.

@@ -1,7 +1,9 @@
 /// Locks a conversation for the time a run acts on it.
 public protocol ConversationLocker: Sendable {
-  /// Waits for the conversation's lock and returns it; throws when it cannot be had (`LockTimeout`).
-  func lock(_ conversation: String) async throws -> any ConversationLock
+  /// Waits up to `wait` for the conversation's lock and returns it; throws when it cannot be had
+  /// (`LockTimeout`). The wait is the caller's (`--lock-timeout`), so a lock taken through layers (the
+  /// process's, then the backend's) waits that long in all.
+  func lock(_ conversation: String, within wait: Duration) async throws -> any ConversationLock
 }
 
 /// A conversation's lock, held until released.

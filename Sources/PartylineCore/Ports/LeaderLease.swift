@@ -4,11 +4,11 @@
 /// of any epoch but the current one while its lease runs (fencing).
 public protocol LeaderLease: Sendable {
   /// Takes the lead when nobody holds it, its lease lapsed, or it was this process's own: a new epoch;
-  /// else who leads. The lease then runs for `lifetime` seconds of the state's clock.
-  func acquire(lifetime: Double) async throws -> LeaderClaim
+  /// else who leads. The lease then runs for `lifetime` of the state's clock.
+  func acquire(lifetime: Duration) async throws -> LeaderClaim
   /// Extends the lease of `epoch` by `lifetime` from now; false when it is no longer this process's (it
   /// lapsed, or another took over).
-  func renew(_ epoch: Int64, lifetime: Double) async throws -> Bool
+  func renew(_ epoch: Int64, lifetime: Duration) async throws -> Bool
   /// Gives the lease of `epoch` up at once (a clean stop) and tells the standbys, so one takes over
   /// without waiting for it to lapse.
   func resign(_ epoch: Int64) async

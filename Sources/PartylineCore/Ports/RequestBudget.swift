@@ -3,13 +3,13 @@
 public protocol RequestBudget: Sendable {
   /// Requests per window.
   func limit() async -> Int
-  /// The window, in seconds.
-  func window() async -> Double
+  /// The window.
+  func window() async -> Duration
   /// Responses answered 429 so far.
   func throttled() async -> Int
-  /// How many conversation reads a full reconcile may make every `seconds`, leaving room for the
+  /// How many conversation reads a full reconcile may make every `length`, leaving room for the
   /// changes and reverts.
-  func readAllowance(over seconds: Double) async -> Int
+  func readAllowance(over length: Duration) async -> Int
   /// The open leases' ends, by `Lease.budgetKey`: ordinary requests leave room for their reverts (each
   /// counted once, with the promises the budget made for them); those in `fromSnapshot` will be
   /// reverted from their call's current snapshot, without a read.

@@ -1,6 +1,7 @@
 /// Time as the runtime sees it: the applier, the reconciler and the watcher read it and sleep on it,
 /// and nothing in the core reads a real clock. Leases end at wall-clock instants that runs on other
-/// machines read from the shared journal, so the instants are wall time (seconds since 1970). A test
+/// machines read from the shared journal, so the instants are wall time (seconds since 1970); lengths
+/// are `Duration`s (see `Duration.inSeconds`). A test
 /// drives the whole runtime on a manual clock, with no real waiting.
 public protocol RuntimeClock: Sendable {
   /// Now, in seconds since 1970.
@@ -11,6 +12,8 @@ public protocol RuntimeClock: Sendable {
 }
 
 extension RuntimeClock {
-  /// Sleeps for `seconds` from now.
-  public func sleep(for seconds: Double) async throws { try await sleep(until: now() + max(0, seconds)) }
+  /// Sleeps for `length` from now.
+  public func sleep(for length: Duration) async throws {
+    try await sleep(until: now() + max(0, length.inSeconds))
+  }
 }

@@ -27,7 +27,7 @@ public protocol StateStore: Sendable {
 /// How a store is opened.
 public enum StateAccess: Sendable {
   /// To journal and lock: a PostgreSQL schema is created or migrated when `migrate`.
-  case write(lockTimeout: Double, migrate: Bool)
+  case write(migrate: Bool)
   /// To read (plan, state show, compact, unlock): nothing is created or migrated.
   case read
 }

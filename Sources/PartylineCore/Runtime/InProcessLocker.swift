@@ -1,18 +1,17 @@
 /// Serialises, within one process, the runs that share a locker: `watch` reverts on time while its
 /// full reconcile is in flight, and the backends' locks are per process (a PostgreSQL session's
 /// advisory locks are re-entrant; a lock file is not, but this waits without polling). A conversation
-/// is held here first, then through the backend.
+/// is held here first, then through the backend, and the wait for both is one: what the wait here
+/// took (on `clock`) is taken from what the backend may wait.
 public final class InProcessLocker: ConversationLocker {
   private let inner: any ConversationLocker
   private let gate: Gate
-  private let timeout: Double
   private let clock: any RuntimeClock
 
-  /// Serialises `inner`'s locks within the process; a wait gives up after `timeout` seconds of `clock`.
-  public init(_ inner: any ConversationLocker, timeout: Double, clock: any RuntimeClock) {
+  /// Serialises `inner`'s locks within the process; waits are measured on `clock`.
+  public init(_ inner: any ConversationLocker, clock: any RuntimeClock) {
     self.inner = inner
     self.gate = Gate()
-    self.timeout = timeout
     self.clock = clock
   }
 
@@ -22,7 +21,7 @@ public final class InProcessLocker: ConversationLocker {
     private var nextId = 0
 
     /// True when acquired; false when `timeout` passed first.
-    func acquire(_ key: String, timeout: Double, clock: any RuntimeClock) async -> Bool {
+    func acquire(_ key: String, timeout: Duration, clock: any RuntimeClock) async -> Bool {
       if held.insert(key).inserted { return true }
       nextId += 1
       let id = nextId
@@ -77,14 +76,11 @@ public final class InProcessLocker: ConversationLocker {
   /// When the shared lock cannot be had because the state is unreachable (any failure but a
   /// `LockTimeout`: the database is gone), the revert goes on under the in-process lock alone: an
   /// unmute is safe to make twice, and it must not wait for the database (DESIGN §5).
-  public func lockOrJoin(_ conversation: String) async throws -> any ConversationLock {
+  public func lockOrJoin(_ conversation: String, within wait: Duration) async throws -> any ConversationLock {
     if await gate.isHeld(conversation) { return Joined() }
-    guard await gate.acquire(conversation, timeout: timeout, clock: clock) else {
-      throw LockTimeout(
-        conversation: conversation, holder: "another reconcile of this process", waited: timeout)
-    }
+    let left = try await enter(conversation, within: wait)
     do {
-      return Held(inner: try await inner.lock(conversation), gate: gate, key: conversation)
+      return Held(inner: try await inner.lock(conversation, within: left), gate: gate, key: conversation)
     } catch let error as LockTimeout {
       await gate.release(conversation)
       throw error
@@ -93,18 +89,24 @@ public final class InProcessLocker: ConversationLocker {
     }
   }
 
-  /// Waits up to `timeout` for the conversation within the process, then takes `inner`'s lock;
-  /// throws `LockTimeout` when the wait runs out.
-  public func lock(_ conversation: String) async throws -> any ConversationLock {
-    guard await gate.acquire(conversation, timeout: timeout, clock: clock) else {
-      throw LockTimeout(
-        conversation: conversation, holder: "another reconcile of this process", waited: timeout)
-    }
+  /// Waits for the conversation within the process, then takes `inner`'s lock with what is left of
+  /// `wait`; throws `LockTimeout` when the wait runs out.
+  public func lock(_ conversation: String, within wait: Duration) async throws -> any ConversationLock {
+    let left = try await enter(conversation, within: wait)
     do {
-      return Held(inner: try await inner.lock(conversation), gate: gate, key: conversation)
+      return Held(inner: try await inner.lock(conversation, within: left), gate: gate, key: conversation)
     } catch {
       await gate.release(conversation)
       throw error
     }
+  }
+
+  /// Holds the conversation within the process, waiting up to `wait`; returns what is left of it.
+  private func enter(_ conversation: String, within wait: Duration) async throws -> Duration {
+    let start = clock.now()
+    guard await gate.acquire(conversation, timeout: wait, clock: clock) else {
+      throw LockTimeout(conversation: conversation, holder: "another reconcile of this process", waited: wait)
+    }
+    return max(.zero, wait - .between(start, clock.now()))
   }
 }

@@ -12,16 +12,16 @@ public struct Campaign: Sendable {
   public var lease: any LeaderLease
   /// What the campaign reads the time from and sleeps on (monotonic under `watch`).
   public var clock: any RuntimeClock
-  /// How long a lease runs from its last renewal, in seconds.
-  public var lifetime: Double = 15
-  /// Seconds between renewals.
-  public var renewEvery: Double = 5
-  /// Seconds between a standby's attempts (a notification wakes it earlier).
-  public var poll: Double = 1
-  /// How long before its lease could lapse a leader that cannot renew stops, in seconds.
-  public var margin: Double = 1
-  /// How long a renewal may take before it is tried again, in seconds.
-  public var patience: Double = 3
+  /// How long a lease runs from its last renewal.
+  public var lifetime: Duration = .seconds(15)
+  /// The time between renewals.
+  public var renewEvery: Duration = .seconds(5)
+  /// The time between a standby's attempts (a notification wakes it earlier).
+  public var poll: Duration = .seconds(1)
+  /// How long before its lease could lapse a leader that cannot renew stops.
+  public var margin: Duration = .seconds(1)
+  /// How long a renewal may take before it is tried again.
+  public var patience: Duration = .seconds(3)
   /// What the campaign has to say.
   public var notify: @Sendable (LeaderNotice) async -> Void = { _ in }
 
@@ -46,7 +46,8 @@ public struct Campaign: Sendable {
       let sent = clock.now()
       let claim: LeaderClaim
       let attempt = await answer(
-        { [lease, lifetime] in try await lease.acquire(lifetime: lifetime) }, by: sent + poll * 5, on: clock,
+        { [lease, lifetime] in try await lease.acquire(lifetime: lifetime) }, by: sent + (poll * 5).inSeconds,
+        on: clock,
         unless: signal)
       if signal.stopped {
         if case .success(.won(let epoch))? = attempt { await lease.resign(epoch) }
@@ -59,17 +60,19 @@ public struct Campaign: Sendable {
       case .failure(let error)?:
         if !unreachable { await notify(.unreachable("\(error)")) }
         unreachable = true
-        await nudges.sleep(until: clock.now() + poll, on: clock, wakeable: true)
+        await nudges.sleep(until: clock.now() + poll.inSeconds, on: clock, wakeable: true)
         continue
       case nil:
-        if !unreachable { await notify(.unreachable("the state did not answer within \(poll * 5) s")) }
+        if !unreachable {
+          await notify(.unreachable("the state did not answer within \((poll * 5).inSeconds) s"))
+        }
         unreachable = true
         continue
       }
       guard case .won(let epoch) = claim else {
         if claim != said { await notify(claim.notice) }
         said = claim
-        await nudges.sleep(until: clock.now() + poll, on: clock, wakeable: true)
+        await nudges.sleep(until: clock.now() + poll.inSeconds, on: clock, wakeable: true)
         continue
       }
       said = nil
@@ -104,8 +107,8 @@ public struct Campaign: Sendable {
 
   /// Renews the lease of `epoch` until `term` stops; true when the lead was lost (then it stops `term`).
   func keep(_ epoch: Int64, since sent: Double, term: RunSignal) async -> Bool {
-    var validUntil = sent + lifetime - margin
-    var next = sent + renewEvery
+    var validUntil = sent + (lifetime - margin).inSeconds
+    var next = sent + renewEvery.inSeconds
     var failing = false
     while !term.stopped {
       await term.sleep(until: min(next, validUntil), on: clock)
@@ -114,7 +117,9 @@ public struct Campaign: Sendable {
       if now >= validUntil {
         term.stop()
         await notify(
-          .lost(epoch: epoch, why: "no renewal of the lease came back within its lifetime (\(lifetime) s)"))
+          .lost(
+            epoch: epoch,
+            why: "no renewal of the lease came back within its lifetime (\(lifetime.inSeconds) s)"))
         return true
       }
       // A renewal that does not answer within `patience` is tried again (the lease opens a new
@@ -122,12 +127,12 @@ public struct Campaign: Sendable {
       // is up.
       let renewal = await answer(
         { [lease, lifetime] in try await lease.renew(epoch, lifetime: lifetime) },
-        by: min(validUntil, now + patience), on: clock, unless: term)
+        by: min(validUntil, now + patience.inSeconds), on: clock, unless: term)
       if term.stopped { return false }
       switch renewal {
       case .success(true)?:
-        validUntil = now + lifetime - margin
-        next = now + renewEvery
+        validUntil = now + (lifetime - margin).inSeconds
+        next = now + renewEvery.inSeconds
         failing = false
       case .success(false)?:
         term.stop()
@@ -139,7 +144,8 @@ public struct Campaign: Sendable {
         next = clock.now() + 1
       case nil:
         if !failing {
-          await notify(.renewalFailing(epoch: epoch, error: "the state did not answer within \(patience) s"))
+          await notify(
+            .renewalFailing(epoch: epoch, error: "the state did not answer within \(patience.inSeconds) s"))
         }
         failing = true
         next = clock.now()

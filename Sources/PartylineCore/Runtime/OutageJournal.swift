@@ -9,8 +9,8 @@ import Synchronization
 public final class OutageJournal: Journal, Sendable {
   /// The journal it stands in front of.
   public let inner: any Journal
-  /// How long a read or an append may take before the last-known state answers instead, in seconds.
-  public let patience: Double
+  /// How long a read or an append may take before the last-known state answers instead.
+  public let patience: Duration
   private let clock: any RuntimeClock
 
   private struct State {
@@ -27,8 +27,8 @@ public final class OutageJournal: Journal, Sendable {
   }
   private let state = Mutex(State())
 
-  /// Stands in front of `inner`, waiting at most `patience` seconds of `clock` for it.
-  public init(_ inner: any Journal, patience: Double = 1, clock: any RuntimeClock) {
+  /// Stands in front of `inner`, waiting at most `patience` of `clock` for it.
+  public init(_ inner: any Journal, patience: Duration = .seconds(1), clock: any RuntimeClock) {
     self.inner = inner
     self.patience = patience
     self.clock = clock
@@ -50,7 +50,7 @@ public final class OutageJournal: Journal, Sendable {
   private func within<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async -> Result<
     T, any Error
   >? {
-    await answer(body, by: clock.now() + patience, on: clock)
+    await answer(body, by: clock.now() + patience.inSeconds, on: clock)
   }
 
   /// Whether an outage is known now; if so, a probe of the database is started (at most one at a

@@ -15,7 +15,7 @@ extension Reconcile {
     _ adds: [PlannedChange], bound: PolicySet, execution: Execution
   ) async throws -> ApplyReport? {
     guard !adds.isEmpty, !execution.dryRun else { return nil }
-    let deadline = clock.now() + execution.confirmTimeout
+    let deadline = clock.now() + execution.confirmTimeout.inSeconds
     var waiting = adds
     var ready = Set<String>()
     var interval = 0.25

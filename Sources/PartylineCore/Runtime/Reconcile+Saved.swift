@@ -53,6 +53,7 @@ extension Reconcile {
 struct SavedPlanGuard: ConversationGuard {
   var reconcile: Reconcile
   var locker: any ConversationLocker
+  var lockTimeout: Duration
   var journal: any Journal
   var planId: String
   /// Each conversation's snapshot hash when the plan was made.
@@ -64,7 +65,7 @@ struct SavedPlanGuard: ConversationGuard {
   }
 
   func prepare(_ cid: String, _ planned: [PlannedChange]) async throws -> PreparedConversation {
-    let lock = try await locker.lock(cid)
+    let lock = try await locker.lock(cid, within: lockTimeout)
     do {
       if let prior = try await journal.slice(
         workspace: reconcile.workspace, conversations: [cid], open: false

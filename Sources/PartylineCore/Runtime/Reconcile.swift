@@ -49,14 +49,18 @@ public struct Reconcile: Sendable {
     public var locker: (any ConversationLocker)?
     /// How many conversations are acted on at once.
     public var parallelism: Int
-    /// How long to poll for effects to show, in seconds (see `Applier.confirmTimeout`).
-    public var confirmTimeout: Double = 15
+    /// How long to wait for a conversation's lock (`--lock-timeout`).
+    public var lockTimeout = Self.defaultLockTimeout
+    /// The default `--lock-timeout`.
+    public static let defaultLockTimeout: Duration = .seconds(30)
+    /// How long to poll for effects to show (see `Applier.confirmTimeout`).
+    public var confirmTimeout: Duration = .seconds(15)
     /// The applier's events (see `Applier.events`).
     public var events: @Sendable (ApplyEvent) -> Void = { _ in }
     /// When the confirming read should come, learned over the run (shared by watch's runs).
     public var timing: ConfirmationTiming? = nil
     /// How long a mute may wait for admission (see `Applier.admissionWait`).
-    public var admissionWait: Double = 0
+    public var admissionWait: Duration = .zero
     /// The most a revert may be promised before its lease's end (see `Applier.revertSlack`).
     public var revertSlack = Lease.defaultRevertSlack
     /// Whether a newer event of the conversation came (see `Applier.superseded`).
@@ -236,11 +240,12 @@ public struct Reconcile: Sendable {
       applier.guarding =
         if case .saved(let saved, _) = scope {
           SavedPlanGuard(
-            reconcile: self, locker: locker, journal: journal, planId: saved.planId,
-            snapshots: saved.snapshots)
+            reconcile: self, locker: locker, lockTimeout: execution.lockTimeout, journal: journal,
+            planId: saved.planId, snapshots: saved.snapshots)
         } else {
           Replanning(
-            reconcile: self, locker: locker, journal: journal, counts: planned.slice.counts, read: read)
+            reconcile: self, locker: locker, lockTimeout: execution.lockTimeout, journal: journal,
+            counts: planned.slice.counts, read: read)
         }
     }
     var report = await applier.apply(plan)
@@ -262,6 +267,7 @@ public struct Reconcile: Sendable {
 struct Replanning: ConversationGuard {
   var reconcile: Reconcile
   var locker: any ConversationLocker
+  var lockTimeout: Duration
   var journal: any Journal
   /// Each conversation's journal count when the plan was made.
   var counts: [String: Int]
@@ -271,9 +277,9 @@ struct Replanning: ConversationGuard {
   func prepare(_ cid: String, _ planned: [PlannedChange]) async throws -> PreparedConversation {
     let lock =
       if reconcile.scope.joinsHeldLocks, let inProcess = locker as? InProcessLocker {
-        try await inProcess.lockOrJoin(cid)
+        try await inProcess.lockOrJoin(cid, within: lockTimeout)
       } else {
-        try await locker.lock(cid)
+        try await locker.lock(cid, within: lockTimeout)
       }
     do {
       if try await journal.recordCount(conversation: cid) == counts[cid, default: 0] {

@@ -19,7 +19,7 @@ public final class RunSignal: Sendable {
 
   /// How long a run may take to stop after the signal: then what is still in flight is abandoned (and
   /// journalled as of unknown outcome), so it exits within 5 s.
-  public static let grace: Double = 4
+  public static let grace: Duration = .seconds(4)
 
   /// Whether the run was told to stop.
   public var stopped: Bool { state.withLock { $0.stopped } }
@@ -102,10 +102,10 @@ public final class RunSignal: Sendable {
     }
   }
 
-  /// Runs `operation`; once the stop has come it gets `grace` seconds of `clock`, then it is cancelled
+  /// Runs `operation`; once the stop has come it gets `grace` of `clock`, then it is cancelled
   /// (what is in flight is abandoned and journalled as of unknown outcome).
   public func guarding<T: Sendable>(
-    grace: Double, on clock: any RuntimeClock, _ operation: @escaping @Sendable () async throws -> T
+    grace: Duration, on clock: any RuntimeClock, _ operation: @escaping @Sendable () async throws -> T
   ) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
       group.addTask { try await operation() }

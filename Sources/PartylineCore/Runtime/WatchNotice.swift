@@ -23,7 +23,7 @@ public enum WatchNotice: Sendable {
   case policiesInvalid([Diagnostic], inForce: Int)
   /// The rate budget allows this many reads per interval, fewer than the calls to read: each full
   /// reconcile reads those with work due, then those read longest ago. Said once.
-  case readsLimited(allowance: Int, limit: Int, interval: Double, calls: Int)
+  case readsLimited(allowance: Int, limit: Int, interval: Duration, calls: Int)
   /// The events now follow this many topics.
   case following(Int)
   /// This many topics are more than the channels hold: their calls are polled. Said when it starts.

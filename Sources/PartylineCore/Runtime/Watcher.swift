@@ -24,12 +24,14 @@ public struct Watcher: Sendable {
   public var budget: any RequestBudget
   /// The call events; nil polls every interval (`--no-events`).
   public var events: (any CallEventSource)?
-  /// Seconds between full reconciles.
-  public var interval: Double
+  /// The time between full reconciles.
+  public var interval: Duration
   /// How many conversations a reconcile acts on at once.
   public var parallelism = 8
-  /// How long to poll for effects to show, in seconds.
-  public var confirmTimeout: Double = 15
+  /// How long to wait for a conversation's lock (`--lock-timeout`).
+  public var lockTimeout = Reconcile.Execution.defaultLockTimeout
+  /// How long to poll for effects to show.
+  public var confirmTimeout: Duration = .seconds(15)
   /// Whether the paths are whole directories (only then are leases of policies gone pruned), and
   /// whether an empty set may still prune (`--allow-empty`).
   public var wholePaths = true
@@ -37,8 +39,8 @@ public struct Watcher: Sendable {
   public var allowEmpty = false
   /// The most a revert may be promised before its lease's end (`--revert-slack`).
   public var revertSlack = Lease.defaultRevertSlack
-  /// What in-flight work gets after the stop before it is abandoned, in seconds.
-  public var grace: Double = 4
+  /// What in-flight work gets after the stop before it is abandoned.
+  public var grace: Duration = RunSignal.grace
   /// The policy files, read again before every full reconcile.
   public var reload: @Sendable () -> CompileResult
   /// A fresh run id for each reconcile.
@@ -47,16 +49,16 @@ public struct Watcher: Sendable {
   public var applyEvents: @Sendable (ApplyEvent) -> Void = { _ in }
   /// What the watcher has to say.
   public var notify: @Sendable (WatchNotice) async -> Void = { _ in }
-  /// How often the journal is compacted (see `Journal.compact(cutoff:)`), in seconds; nil: never.
-  public var compactEvery: Double? = 86_400
-  /// What a compaction keeps: history younger than this, in seconds.
-  public var keep: Double = JournalCompaction.defaultKeep
+  /// How often the journal is compacted (see `Journal.compact(cutoff:)`); nil: never.
+  public var compactEvery: Duration? = .seconds(86_400)
+  /// What a compaction keeps: history younger than this.
+  public var keep: Duration = JournalCompaction.defaultKeep
 
   /// A watcher; the optional parts are set as properties.
   public init(
     workspace: String, clock: any RuntimeClock, source: any LiveStateSource, executor: any ApplyExecutor,
     eventExecutor: any ApplyExecutor, journal: any Journal, locker: InProcessLocker,
-    budget: any RequestBudget, events: (any CallEventSource)?, interval: Double,
+    budget: any RequestBudget, events: (any CallEventSource)?, interval: Duration,
     reload: @escaping @Sendable () -> CompileResult, runId: @escaping @Sendable () -> String
   ) {
     self.workspace = workspace
@@ -86,6 +88,7 @@ public struct Watcher: Sendable {
   /// reconcile from an event's snapshot, confirmed by the call's next event).
   func execution(_ executor: (any ApplyExecutor)? = nil) -> Reconcile.Execution {
     var e = Reconcile.Execution(executor: executor ?? self.executor, locker: locker, parallelism: parallelism)
+    e.lockTimeout = lockTimeout
     e.confirmTimeout = confirmTimeout
     e.events = applyEvents
     e.timing = timing
@@ -153,9 +156,9 @@ public struct Watcher: Sendable {
     var compactAt = clock.now()  // the first full reconcile compacts, then once every compactEvery
     while !signal.stopped {
       if let every = compactEvery, clock.now() >= compactAt {
-        compactAt = clock.now() + every
+        compactAt = clock.now() + every.inSeconds
         do {
-          await notify(.compacted(try await journal.compact(cutoff: clock.now() - keep)))
+          await notify(.compacted(try await journal.compact(cutoff: clock.now() - keep.inSeconds)))
         } catch {
           await notify(.failed("compacting the journal: \(error)"))
         }
@@ -174,7 +177,7 @@ public struct Watcher: Sendable {
         rejected = reloaded.diagnostics
         await notify(.policiesInvalid(rejected, inForce: set.policies.count))
       }
-      var next = clock.now() + interval
+      var next = clock.now() + interval.inSeconds
       do {
         // With invalid files the set in force is older than the files: prune nothing new.
         // When the budget cannot read every call every interval, read fewer (those with work due,
