@@ -32,7 +32,7 @@ struct PlanCommand: AsyncParsableCommand {
   var planTtl: FlagDuration = .seconds(600)
 
   func validate() throws {
-    if planTtl.seconds > SavedPlan.maxLifetime {
+    if planTtl.length > SavedPlan.maxLifetime {
       throw ValidationError("--plan-ttl: at most 24h (a saved plan is valid for a day at most)")
     }
   }
@@ -90,7 +90,7 @@ struct PlanCommand: AsyncParsableCommand {
     }
     await connection.close()
 
-    let notAfter = plan.createdAt + planTtl.seconds
+    let notAfter = plan.createdAt + planTtl.length.inSeconds
     for d in plan.findings where format == .text { Terminal.stderr.write(renderer.text(d)) }
     switch format {
     case .text: Terminal.stdout.write(PlanRenderer(style: Style(enabled: Terminal.stdout.colours)).text(plan))

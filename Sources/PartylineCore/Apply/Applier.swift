@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-public import WireTime
+import WireTime
 
 /// Carries out a plan: actions in order within a conversation (reverts first), conversations in
 /// parallel, an intent journalled before each call and its outcome after, every effect confirmed by
@@ -171,7 +171,7 @@ public struct Applier: Sendable {
     _ c: PlannedChange, ids: CheckedIds, leaseEnd: Double?, _ reservation: (any Sendable)?
   ) async throws -> CallResult? {
     let executor = self.executor
-    let notAfter = c.effect.opensLease ? (leaseEnd ?? .infinity) - PlanRun.windowMargin : nil
+    let notAfter = c.effect.opensLease ? (leaseEnd ?? .infinity) - PlanRun.windowMargin.inSeconds : nil
     return try await executor.perform(
       c.effect, on: ids.conversation, actingAs: ids.actingUser,
       context: CallContext(.change(c.action), urgent: urgent, notAfter: notAfter, reservation: reservation))
@@ -331,7 +331,7 @@ public struct Applier: Sendable {
     }
     var admitted = await executor.admit(c.budgetKey, leaseEnd: end, slack: slack(), behind: batch.behind)
     // A lease with a fixed end (`from: connect`, a drift re-mute) waits as long as its window lasts.
-    while admitted == nil, now() < min(giveUp, (c.dueAt ?? .infinity) - PlanRun.windowMargin),
+    while admitted == nil, now() < min(giveUp, (c.dueAt ?? .infinity) - PlanRun.windowMargin.inSeconds),
       !Task.isCancelled
     {
       try? await clock.sleep(for: .seconds(1))
@@ -340,12 +340,12 @@ public struct Applier: Sendable {
           HeldBack(
             c, "held back, then dropped: a newer event of the call came while it waited and plans it again"))
       }
-      if let due = c.dueAt, now() >= due - PlanRun.windowMargin { break }
+      if let due = c.dueAt, now() >= due - PlanRun.windowMargin.inSeconds { break }
       end = c.dueAt ?? now() + Double(c.duration?.seconds ?? 0)
       admitted = await executor.admit(c.budgetKey, leaseEnd: end, slack: slack(), behind: batch.behind)
     }
     guard let admitted else {
-      if let due = c.dueAt, now() >= due - PlanRun.windowMargin {
+      if let due = c.dueAt, now() >= due - PlanRun.windowMargin.inSeconds {
         return .failure(
           HeldBack(
             c,

@@ -1,5 +1,5 @@
-public import OrderedJSON
-public import WireTime
+import OrderedJSON
+import WireTime
 
 /// What the journal says: leases (mute until T) and the roles Partyline added.
 public struct JournalState: Sendable {
@@ -95,8 +95,8 @@ public struct JournalState: Sendable {
     self.addedRoles = roles
   }
 
-  /// How far in the reader's future a lease may start before it is a clock-skew finding, in seconds.
-  public static let maxSkew = 60.0
+  /// How far in the reader's future a lease may start before it is a clock-skew finding.
+  public static let maxSkew: Duration = .seconds(60)
 
   /// Open leases whose mute is dated more than ``maxSkew`` after `now` (a writer's clock ahead), with
   /// the `retime` records that end each as long after `now` as it was meant to last (at most the hard
@@ -104,18 +104,19 @@ public struct JournalState: Sendable {
   public func retimes(now: Double, workspace: String, run: String) -> [(lease: Lease, record: JournalRecord)]
   {
     let cap = Double(PolicyDuration.hardMaxMute.seconds)
-    return leases.filter { $0.status == .open && $0.startedAt > now + Self.maxSkew }.enumerated().map {
-      n, l in
-      (
-        l,
-        JournalRecord(
-          kind: .retime, id: "\(run)-retime-\(n)", at: now, workspace: workspace, run: run,
-          action: l.kind == .mute ? .mute : .pause, conversation: l.conversation,
-          participant: l.kind == .mute ? l.participant : nil, policy: l.policy, directive: l.directive,
-          reason: "dated \(Timestamp.iso8601(l.startedAt)), \(Int(l.startedAt - now)) s after it was read",
-          leaseEnds: now + min(max(0, l.endsAt - l.startedAt), cap))
-      )
-    }
+    return leases.filter { $0.status == .open && $0.startedAt > now + Self.maxSkew.inSeconds }.enumerated()
+      .map {
+        n, l in
+        (
+          l,
+          JournalRecord(
+            kind: .retime, id: "\(run)-retime-\(n)", at: now, workspace: workspace, run: run,
+            action: l.kind == .mute ? .mute : .pause, conversation: l.conversation,
+            participant: l.kind == .mute ? l.participant : nil, policy: l.policy, directive: l.directive,
+            reason: "dated \(Timestamp.iso8601(l.startedAt)), \(Int(l.startedAt - now)) s after it was read",
+            leaseEnds: now + min(max(0, l.endsAt - l.startedAt), cap))
+        )
+      }
   }
 
   /// The lease of `key` that decides what its directive does next: the open one if any, else the

@@ -31,7 +31,7 @@ extension PlanRun {
         "; until \(Timestamp.iso8601(close)), when the policy's \(policy.calendar?.until == close ? "until" : "schedule window") ends"
     }
     guard let end else { return .open(duration: duration, end: nil, explanation: explanation) }
-    guard end - now > Self.windowMargin else { return .passed(end) }
+    guard end - now > Self.windowMargin.inSeconds else { return .passed(end) }
     return .open(
       duration: PolicyDuration(seconds: Int((end - now).rounded(.up))), end: end, explanation: explanation)
   }

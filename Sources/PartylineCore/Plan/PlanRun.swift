@@ -1,5 +1,5 @@
-public import YAMLReader
-public import WireTime
+import YAMLReader
+import WireTime
 
 struct PlanRun {
   let planner: Planner
@@ -41,11 +41,11 @@ struct PlanRun {
     return p.id
   }
 
-  /// A drift re-mute is not sent this close to its lease's end (seconds): it could land after the revert.
-  static let driftMargin = 5.0
+  /// A drift re-mute is not sent this close to its lease's end: it could land after the revert.
+  static let driftMargin: Duration = .seconds(5)
   /// A mute whose window (`from: connect`) ends sooner than this is not sent: the applier never sends
   /// a mute within a second of its lease's end (it could land after its revert).
-  static let windowMargin = 1.0
+  static let windowMargin: Duration = .seconds(1)
 
   static func place(_ r: SourceRange) -> String { "\(r.file):\(r.start.line):\(r.start.column)" }
 

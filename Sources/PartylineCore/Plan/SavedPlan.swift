@@ -1,7 +1,7 @@
 public import Foundation
 import YAMLReader
 public import OrderedJSON
-public import WireTime
+import WireTime
 
 /// A saved plan (`plan --out`): everything `apply --plan` needs, so the policy files are not read
 /// again. It travels between CI jobs, so it is input like any other: decoding refuses unknown fields,
@@ -14,9 +14,9 @@ public struct SavedPlan: Sendable, Hashable {
   /// The `kind` a saved plan's JSON carries.
   public static let kind = "partyline-plan"
   /// The longest a saved plan may be valid for (`notAfter − createdAt`).
-  public static let maxLifetime: Double = 24 * 3600
+  public static let maxLifetime: Duration = .seconds(24 * 3600)
   /// How far in the future a plan's `createdAt` may lie (a planner's clock a little ahead).
-  public static let clockSlack: Double = 60
+  public static let clockSlack: Duration = .seconds(60)
 
   /// The Limits the plan was made under.
   public struct SavedLimits: Sendable, Hashable, Codable {
@@ -197,14 +197,14 @@ extension SavedPlan {
     }
     // The file's own dates are input too (DESIGN §5): not made in the future, not valid for longer
     // than a plan may be.
-    if createdAt > now + Self.clockSlack {
+    if createdAt > now + Self.clockSlack.inSeconds {
       throw SavedPlanError(
         "the saved plan says it was made at \(Timestamp.iso8601(createdAt)) (createdAt), in the future: refused"
       )
     }
-    if notAfter - createdAt > Self.maxLifetime {
+    if notAfter - createdAt > Self.maxLifetime.inSeconds {
       throw SavedPlanError(
-        "the saved plan claims to be valid for \(PolicyDuration(seconds: Int(notAfter - createdAt))) (notAfter − createdAt), more than \(PolicyDuration(seconds: Int(Self.maxLifetime))): refused"
+        "the saved plan claims to be valid for \(PolicyDuration(seconds: Int(notAfter - createdAt))) (notAfter − createdAt), more than \(PolicyDuration(seconds: Int(Self.maxLifetime.inSeconds))): refused"
       )
     }
     if self.workspace != workspace {

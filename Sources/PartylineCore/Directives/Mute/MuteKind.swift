@@ -159,13 +159,13 @@ extension PlanRun {
             in: call.cid, target, p, digest, location, state: "muted",
             why: "muted until \(Timestamp.iso8601(lease.endsAt))"
           ))
-      } else if p.onDrift == .reconcile && lease.endsAt - now < Self.driftMargin {
+      } else if p.onDrift == .reconcile && lease.endsAt - now < Self.driftMargin.inSeconds {
         // So close to the lease's end, a re-mute could land after the revert and outlive the lease.
         changes.append(
           noop(
             in: call.cid, target, p, digest, location, state: "unmuted",
             why:
-              "drift: unmuted by someone else; the lease ends within \(Int(Self.driftMargin)) s, not muted again"
+              "drift: unmuted by someone else; the lease ends within \(Int(Self.driftMargin.inSeconds)) s, not muted again"
           ))
       } else if p.onDrift == .reconcile {
         changes.append(

@@ -123,7 +123,7 @@ extension PlanRun {
         )
       } else if !lease.outcomeKnown && now - lease.startedAt < 300 {
         changes.append(recordingNoop(p, d.digest, d.location, call, why: "the pause is on its way"))
-      } else if p.onDrift == .reconcile && lease.endsAt - now >= Self.driftMargin {
+      } else if p.onDrift == .reconcile && lease.endsAt - now >= Self.driftMargin.inSeconds {
         changes.append(
           PlannedChange(
             .pauseRecording(
@@ -138,7 +138,7 @@ extension PlanRun {
           recordingNoop(
             p, d.digest, d.location, call,
             why:
-              "drift: resumed by someone else; the lease ends within \(Int(Self.driftMargin)) s, not paused again"
+              "drift: resumed by someone else; the lease ends within \(Int(Self.driftMargin.inSeconds)) s, not paused again"
           ))
       } else {
         finding(
