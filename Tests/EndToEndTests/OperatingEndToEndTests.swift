@@ -100,6 +100,9 @@ import Testing
     #expect((m["partyline_requests_total{class=\"write\"}"] ?? 0) >= 1)
     #expect((m["partyline_calls_total{action=\"mute\",status=\"ok\"}"] ?? 0) >= 1, "\(text)")
     #expect(m["partyline_reverts_late_total{}"] == 0)
+    #expect(
+      m["partyline_reverts_promised_early_total{}"] == 0,
+      "one mute alone is promised at its lease's end, not within the slack: \(text)")
     #expect(await watch.stop() < 10)
     // Every line of the log is one JSON object with a time, a level and a message.
     let lines = watch.stderr.split(separator: "\n")

@@ -21,6 +21,7 @@ final class WatchMetrics: Sendable {
   private let revertsLate: CoreMetrics.Counter
   private let revertsStuck: CoreMetrics.Counter
   private let mutesHeldBack: CoreMetrics.Counter
+  private let revertsEarly: CoreMetrics.Counter
   private let throttled: CoreMetrics.Counter
   private let budgetLeft: CoreMetrics.Gauge
   private let eventsReconciled: CoreMetrics.Counter
@@ -34,6 +35,7 @@ final class WatchMetrics: Sendable {
     var byClass: [RateClass: Int] = [:]
     var throttled = 0
     var heldBack = 0
+    var early = 0
   }
   private let seen = Mutex(Seen())
 
@@ -51,6 +53,7 @@ final class WatchMetrics: Sendable {
     revertsLate = CoreMetrics.Counter(label: "partyline_reverts_late_total", factory: factory)
     revertsStuck = CoreMetrics.Counter(label: "partyline_reverts_stuck_total", factory: factory)
     mutesHeldBack = CoreMetrics.Counter(label: "partyline_mutes_held_back_total", factory: factory)
+    revertsEarly = CoreMetrics.Counter(label: "partyline_reverts_promised_early_total", factory: factory)
     throttled = CoreMetrics.Counter(label: "partyline_rate_limited_total", factory: factory)
     budgetLeft = CoreMetrics.Gauge(label: "partyline_rate_budget_left", factory: factory)
     eventsReconciled = CoreMetrics.Counter(label: "partyline_events_total", factory: factory)
@@ -115,11 +118,12 @@ final class WatchMetrics: Sendable {
     }
   }
 
-  /// Adds what `budget` counted since it was last looked at: requests by class, 429s, mutes held back.
+  /// Adds what `budget` counted since it was last looked at: requests by class, 429s, mutes held back,
+  /// reverts promised before their lease's end (`--revert-slack`).
   /// Called at each scrape and when a term ends (its client, and budget, go with it).
   func fold(_ budget: RateBudget) async {
-    let (byClass, t, held, left) = await (
-      budget.sentByClass, budget.throttled, budget.heldBack, budget.left(.write)
+    let (byClass, t, held, early, left) = await (
+      budget.sentByClass, budget.throttled, budget.heldBack, budget.early, budget.left(.write)
     )
     budgetLeft.record(left)
     seen.withLock { s in
@@ -132,7 +136,8 @@ final class WatchMetrics: Sendable {
       }
       if t > s.throttled { throttled.increment(by: Int64(t - s.throttled)) }
       if held > s.heldBack { mutesHeldBack.increment(by: Int64(held - s.heldBack)) }
-      (s.throttled, s.heldBack) = (t, held)
+      if early > s.early { revertsEarly.increment(by: Int64(early - s.early)) }
+      (s.throttled, s.heldBack, s.early) = (t, held, early)
     }
   }
 
