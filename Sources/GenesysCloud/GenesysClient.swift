@@ -1,8 +1,8 @@
-public import Backoff
+import Backoff
 public import AsyncHTTPClient
 public import Foundation
-public import NIOCore
-public import NIOHTTP1
+import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// The Genesys Cloud Platform API v2 client: client-credentials auth with a cached token, one shared
@@ -70,7 +70,7 @@ public final class GenesysClient: Sendable {
   {
     let path = "/api/v2/conversations/calls/\(try Self.pathId(id))"
     do {
-      return try await decode(
+      return try decode(
         CallConversation.self, try await send(.GET, path, idempotent: true, priority: priority))
     } catch let e as GenesysError where e.status == 404 {
       return nil
@@ -85,7 +85,7 @@ public final class GenesysClient: Sendable {
       let chunk = unique[start..<min(start + 100, unique.count)]
       let query = try chunk.map { "id=\(try Self.pathId($0))" }.joined(separator: "&")
       let path = "/api/v2/users?pageSize=\(chunk.count)&\(query)"
-      let listing = try await decode(
+      let listing = try decode(
         UserListing.self, try await send(.GET, path, idempotent: true, priority: priority))
       out.append(contentsOf: listing.entities ?? [])
     }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Passes retry progress on, at most every 2 s, once a request has been failing for 2 s.
 actor ProgressGate {

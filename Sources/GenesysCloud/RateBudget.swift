@@ -249,7 +249,7 @@ public actor RateBudget {
     let generation = wakeGeneration
     Task {
       try? await Task.sleep(nanoseconds: UInt64(max(0, at - self.now()) * 1e9))
-      await self.wake(generation)
+      self.wake(generation)
     }
   }
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One request's slot of the budget, taken before the request is journalled so that the time a
 /// write waits for the budget is not taken out of its lease. Spent once.

@@ -1,8 +1,8 @@
-public import Backoff
-public import AsyncHTTPClient
-public import Foundation
-public import NIOCore
-public import NIOHTTP1
+import Backoff
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
 
 /// The cached access token: fetched once, refreshed before expiry, invalidated once on 401.
 actor TokenCache {

@@ -1,5 +1,5 @@
-public import Foundation
-public import YAMLReader
+import Foundation
+import YAMLReader
 import WireTime
 
 struct FixtureReader {

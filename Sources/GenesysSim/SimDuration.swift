@@ -1,5 +1,5 @@
 public import Foundation
-public import YAMLReader
+import YAMLReader
 import WireTime
 
 /// Durations as the CLI and fixtures write them: `500ms`, `2s`, `1.5s`, `30m`, `24h`, or plain seconds.

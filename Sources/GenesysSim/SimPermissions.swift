@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 
 /// Permission names the emulator knows: those of docs/genesys-api.md §3.
 public enum SimPermissions {

@@ -1,4 +1,4 @@
-public import PartylineCore
+import PartylineCore
 
 /// An index of the local journal (`journal.index` beside `journal.jsonl`): where each conversation's
 /// lines are, which conversations held an open lease, and which lines could not be read — as of the

@@ -1,5 +1,5 @@
 import Foundation
-public import PartylineCore
+import PartylineCore
 
 #if canImport(Glibc)
   import Glibc

@@ -316,7 +316,7 @@ public actor PostgresStore {
       }
     }
     if !served.isEmpty {
-      try await withRetry { c in
+      _ = try await withRetry { c in
         try await c.query(
           """
           DELETE FROM partyline_open_leases AS o USING unnest(\(served.map(\.0)), \(served.map(\.1))) AS u(c, s)

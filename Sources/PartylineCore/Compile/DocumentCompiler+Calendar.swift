@@ -1,5 +1,5 @@
 import Foundation
-public import YAMLReader
+import YAMLReader
 import WireTime
 
 /// `spec.until` and `spec.schedule` (DESIGN §1, "When a policy applies").

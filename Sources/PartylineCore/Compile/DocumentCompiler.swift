@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 import WireTime
 
 enum CompiledDocument {

@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 
 /// Checks that concern the whole policy set: unique names, one Limits document, and what each
 /// directive kind asks of its entries with no live state (durations, roles, adds per policy, literal

@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 
 /// A call's direction, as `spec.select.direction` gives it.
 public enum CallDirection: String, Hashable, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 
 /// What to do when someone else unmutes a participant whose lease is open (`spec.onDrift`).
 public enum DriftMode: String, Hashable, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
 public import OrderedJSON
-public import WireTime
+import WireTime
 
 /// One line of the journal: an intent before a call, its outcome after, or the close
 /// of a lease that needs no revert (its participant left, its conversation ended, it was already

@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 
 /// Which participants a mute or unmute entry concerns.
 public enum ParticipantSelector: Hashable, Sendable, CustomStringConvertible {

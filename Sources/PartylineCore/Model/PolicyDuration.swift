@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 
 /// A positive length of time, in whole seconds.
 public struct PolicyDuration: Hashable, Sendable, Comparable, CustomStringConvertible {

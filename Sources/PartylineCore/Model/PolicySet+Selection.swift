@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 
 extension PolicySet {
   /// The policies with `spec.select`.

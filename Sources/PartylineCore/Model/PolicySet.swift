@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 
 /// The compiled policies of a run: every file given, as one set.
 public struct PolicySet: Hashable, Sendable {

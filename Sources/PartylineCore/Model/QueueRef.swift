@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 
 /// A queue, by id or by name (resolved through the API once per run).
 public enum QueueRef: Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 
 /// A Genesys user, by id or by email (resolved against the directory when planning).
 public enum UserRef: Hashable, Sendable, CustomStringConvertible {

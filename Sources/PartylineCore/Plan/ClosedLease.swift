@@ -1,4 +1,4 @@
-public import YAMLReader
+import YAMLReader
 
 /// An open lease the plan found nothing left to do for, and why.
 public struct ClosedLease: Sendable, Hashable {

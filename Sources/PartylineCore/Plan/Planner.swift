@@ -1,5 +1,5 @@
-public import YAMLReader
-public import WireTime
+import YAMLReader
+import WireTime
 
 /// Plans a policy set against live state and leases: a pure function, no I/O.
 public struct Planner: Sendable {

@@ -1,6 +1,6 @@
 import YAMLReader
-public import OrderedJSON
-public import WireTime
+import OrderedJSON
+import WireTime
 
 /// Why a saved plan is refused, said so that the user knows what to do.
 public struct SavedPlanError: Error, Sendable, CustomStringConvertible {

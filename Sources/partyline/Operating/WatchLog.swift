@@ -70,15 +70,13 @@ struct JSONLines: LogHandler {
     set { metadata[key] = newValue }
   }
 
-  func log(
-    level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-    file: String, function: String, line: UInt
-  ) {
+  func log(event: LogEvent) {
     var fields: [(String, JSONValue)] = [
-      ("time", .string(Timestamp.iso8601(Date().timeIntervalSince1970))), ("level", .string(level.rawValue)),
-      ("message", .string(message.description)), ("logger", .string(label)),
+      ("time", .string(Timestamp.iso8601(Date().timeIntervalSince1970))),
+      ("level", .string(event.level.rawValue)), ("message", .string(event.message.description)),
+      ("logger", .string(label)),
     ]
-    let all = metadata.merging(explicit ?? [:]) { $1 }
+    let all = metadata.merging(event.metadata ?? [:]) { $1 }
     for key in all.keys.sorted() { fields.append((key, .string("\(all[key]!)"))) }
     Terminal.stderr.write(JSONValue.object(fields).render() + "\n")
   }
