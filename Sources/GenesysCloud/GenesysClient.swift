@@ -47,8 +47,8 @@ public final class GenesysClient: Sendable {
       http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
       ownsHTTP = true
     }
-    tokens = TokenCache(configuration: configuration)
-    progressGate = ProgressGate(progress)
+    tokens = TokenCache(configuration: configuration, clock: budget.clock)
+    progressGate = ProgressGate(progress, clock: budget.clock)
   }
 
   let progressGate: ProgressGate
@@ -295,7 +295,7 @@ public final class GenesysClient: Sendable {
     _ method: HTTPMethod, _ path: String, body: Data? = nil, idempotent: Bool, budget total: Double? = nil,
     notAfter: Double? = nil, priority: RequestPriority? = nil
   ) async throws -> Response {
-    let started = Date().timeIntervalSince1970
+    let started = budget.clock.now()
     // An on-time revert must not hang on one stuck request: short timeouts, and a short total, after
     // which watch's on-time loop retries on its own.
     let urgent = priority?.urgent ?? false
@@ -304,9 +304,9 @@ public final class GenesysClient: Sendable {
     var refreshed = false
     var lastError = "none"
     while true {
-      if Date().timeIntervalSince1970 > deadline { throw GenesysError.budgetExhausted(lastError: lastError) }
+      if budget.clock.now() > deadline { throw GenesysError.budgetExhausted(lastError: lastError) }
       let token = try await tokens.token(http: http, deadline: deadline, progress: progressGate)
-      let waitStarted = Date().timeIntervalSince1970
+      let waitStarted = budget.clock.now()
       let (budget, cls, until, failure) = (
         self.budget, priority?.rateClass ?? .read, deadline, lastError
       )
@@ -331,13 +331,13 @@ public final class GenesysClient: Sendable {
       } catch is RateBudgetClosed {
         throw GenesysError.notSent("\(method.rawValue) \(path): the run is stopping")
       }
-      if let notAfter, Date().timeIntervalSince1970 >= notAfter {
+      if let notAfter, budget.clock.now() >= notAfter {
         await budget.settle(ticket)
         throw GenesysError.notSent("\(method.rawValue) \(path): it could not leave before its lease ended")
       }
       // An urgent request's time limit is for failures: time the budget made it wait does not count
       // (giving up would only hand it to the slower retry of watch's on-time loop).
-      if urgent { deadline += Date().timeIntervalSince1970 - waitStarted }
+      if urgent { deadline += budget.clock.now() - waitStarted }
       var request = HTTPClientRequest(url: configuration.apiBase + path)
       request.method = method
       request.headers.add(name: "Authorization", value: "Bearer \(token.value)")
@@ -346,7 +346,7 @@ public final class GenesysClient: Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: body))
       }
-      let sentAt = Date().timeIntervalSince1970
+      let sentAt = budget.clock.now()
       let response: HTTPClientResponse
       let data: Data
       do {
@@ -371,7 +371,7 @@ public final class GenesysClient: Sendable {
         attempt += 1
         continue
       }
-      let latency = Date().timeIntervalSince1970 - sentAt
+      let latency = budget.clock.now() - sentAt
       let h = response.headers
       let status = Int(response.status.code)
       // A Retry-After is at most the request's own time budget (and the budget caps it at 60 s).
@@ -424,7 +424,7 @@ public final class GenesysClient: Sendable {
     let granted = try await withThrowingTaskGroup(of: RateTicket?.self) { group in
       group.addTask { try await budget.acquire(cls) }
       group.addTask {
-        try? await Task.sleep(nanoseconds: UInt64(max(0, deadline - Date().timeIntervalSince1970) * 1e9))
+        try? await Task.sleep(nanoseconds: UInt64(max(0, deadline - budget.clock.now()) * 1e9))
         return nil
       }
       // (A grant that races the cancel still holds its slot for a span: the budget errs on the safe side.)
@@ -437,7 +437,7 @@ public final class GenesysClient: Sendable {
   }
 
   func sleep(_ seconds: Double, deadline: Double, lastError: String) async throws {
-    if Date().timeIntervalSince1970 + seconds > deadline {
+    if budget.clock.now() + seconds > deadline {
       throw GenesysError.budgetExhausted(lastError: lastError)
     }
     try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))

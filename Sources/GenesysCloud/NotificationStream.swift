@@ -116,8 +116,11 @@ public actor NotificationStream {
           let rejected = answers.filter(\.rejected)
           if !rejected.isEmpty { await handle(.rejected(rejected)) }
           channel = c
-          subscribedAt = Date().timeIntervalSince1970
-          if let e = c.expires.flatMap(Timestamp.parse) { lifetime = max(1, e - subscribedAt) }
+          subscribedAt = client.budget.clock.now()
+          // The expiry is the service's wall time: measured against this machine's.
+          if let e = c.expires.flatMap(Timestamp.parse) {
+            lifetime = max(1, e - Date().timeIntervalSince1970)
+          }
         }
         guard let c = channel else { continue }
         // An hour before expiry, at the latest at 80 % of the channel's life, never before half of it.
@@ -140,7 +143,7 @@ public actor NotificationStream {
           c, firstRenewal: subscribedAt + every, every: every, lifetime: lifetime, renew: renew,
           changed: changed,
           handle: handle)
-        subscribedAt = Date().timeIntervalSince1970
+        subscribedAt = self.client.budget.clock.now()
         attempt = 0
         switch outcome {
         case .renew:
@@ -180,7 +183,8 @@ public actor NotificationStream {
     renew: @escaping @Sendable () async -> Bool, changed: @escaping @Sendable () async -> Bool,
     handle: @escaping @Sendable (NotificationEvent) async -> Void
   ) async -> SocketOutcome {
-    let state = SocketState()
+    let clock = client.budget.clock
+    let state = SocketState(clock: clock)
     let silence = self.silence
     let logger = self.logger
     let result: SocketOutcome = await withTaskGroup(of: SocketOutcome?.self) { group in
@@ -221,15 +225,15 @@ public actor NotificationStream {
         var renewed = firstRenewal - every
         while !Task.isCancelled {
           try? await Task.sleep(nanoseconds: 250_000_000)
-          let now = Date().timeIntervalSince1970
+          let now = clock.now()
           // New topics go onto the open socket's channel at once; renewing does the same.
           let topicsChanged = await changed()
           if now >= renewAt || topicsChanged {
             if await renew() {
-              renewed = Date().timeIntervalSince1970
+              renewed = clock.now()
               renewAt = renewed + every
-            } else if Date().timeIntervalSince1970 + 1 < renewed + lifetime {
-              renewAt = Date().timeIntervalSince1970 + 1
+            } else if clock.now() + 1 < renewed + lifetime {
+              renewAt = clock.now() + 1
             } else {
               return .failed("the subscription could not be renewed")
             }

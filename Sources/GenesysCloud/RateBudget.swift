@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One budget per token, shared by every request of a run, that counts its own requests: Genesys no
 /// longer sends `inin-ratelimit-*` headers (docs/genesys-api.md §8.1), so a client learns nothing from the
@@ -32,7 +32,8 @@ public actor RateBudget {
   public static let unmuteOnly = 1
   /// The share of any window that promised reverts may take.
   public let revertShare: Double
-  private let now: @Sendable () -> Double
+  /// The clock of the budget and of its client's requests (see ``BudgetClock``).
+  public nonisolated let clock: BudgetClock
   /// The parts of the budget switched off (for demonstration only).
   public let ablation: RateAblation
 
@@ -47,7 +48,7 @@ public actor RateBudget {
   /// every request it sends long before.
   private var held: [Int: Double] = [:]
   private var lastTicket = 0
-  private var pausedUntil = 0.0
+  private var pausedUntil = -Double.infinity
   /// Reverts due, by lease: from the journal (`expectUrgent`), and promised here (`admit`) but not yet
   /// seen in the journal. A revert is counted once: a promise is dropped when the journal shows its
   /// lease (the same key, an end within `samePromise` seconds).
@@ -111,19 +112,22 @@ public actor RateBudget {
   public private(set) var heldBack = 0
 
   /// A budget of `limit` requests per `window` seconds, where a revert costs `revertCost` requests and the
-  /// promised reverts may take `revertShare` of a window; `now` is the clock, in seconds since 1970.
+  /// promised reverts may take `revertShare` of a window; `now` is the clock, in seconds since 1970
+  /// (by default this machine's wall time now, advancing with the monotonic clock).
   public init(
     limit: Int = 300, window: Double = 60, revertCost: Int = 2,
     revertShare: Double = 0.8,
-    ablation: RateAblation = [], now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ablation: RateAblation = [], now: @escaping @Sendable () -> Double = BudgetClock.steady()
   ) {
     self.ablation = ablation
     self.limit = max(1, limit)
     self.window = window
     self.revertCost = max(1, revertCost)
     self.revertShare = revertShare
-    self.now = now
+    self.clock = BudgetClock(now)
   }
+
+  private func now() -> Double { clock.now() }
 
   /// A window as this side counts it from an answer: a little longer than the service's, for the two
   /// clocks' rates and the answer's way back (the latency on the way there is covered by holding a
@@ -477,5 +481,20 @@ public actor RateBudget {
     let t = now()
     if t < pausedUntil { return 0 }
     return max(0, cap(cls, at: t) - usedNow(at: t))
+  }
+
+  /// Reads time from `now` from here on: the run's clock (watch's monotonic one; with PostgreSQL, the
+  /// database server's time), so the lease ends the run promises and expects, the `notAfter` of its
+  /// requests and the budget's own windows are instants of one clock. What the budget measured on its
+  /// own clock until now (the slots held, a 429's pause, the mutes held back) moves with it.
+  public func useClock(_ now: @escaping @Sendable () -> Double) {
+    let delta = now() - clock.now()
+    if delta.isFinite && delta != 0 {
+      held = held.mapValues { $0 + delta }
+      pausedUntil += delta  // -infinity stays so
+      holding = holding.mapValues { (since: $0.since + delta, last: $0.last + delta) }
+    }
+    clock.set(now)
+    pump()
   }
 }

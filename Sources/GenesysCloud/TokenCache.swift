@@ -10,15 +10,22 @@ actor TokenCache {
   private var current: (token: Secret, refreshAt: Double)?
   private var inFlight: Task<(Secret, Double), any Error>?
   private(set) var fetched = 0
+  /// The client's clock (its budget's): deadlines and the token's refresh time are its instants.
+  let clock: BudgetClock
 
-  init(configuration: GenesysConfiguration) { self.configuration = configuration }
+  init(configuration: GenesysConfiguration, clock: BudgetClock) {
+    self.configuration = configuration
+    self.clock = clock
+  }
 
   func token(http: HTTPClient, deadline: Double, progress: ProgressGate) async throws -> Secret {
     if let t = configuration.accessToken { return t }
-    if let c = current, Date().timeIntervalSince1970 < c.refreshAt { return c.token }
+    if let c = current, clock.now() < c.refreshAt { return c.token }
     if let task = inFlight { return try await task.value.0 }
-    let config = configuration
-    let task = Task { try await Self.fetch(config, http: http, deadline: deadline, progress: progress) }
+    let (config, clock) = (configuration, clock)
+    let task = Task {
+      try await Self.fetch(config, http: http, deadline: deadline, progress: progress, clock: clock)
+    }
     inFlight = task
     defer { inFlight = nil }
     let (token, refreshAt) = try await task.value
@@ -34,7 +41,8 @@ actor TokenCache {
   /// Fetches a token, retrying 429, 5xx (not 501) and connection errors until `deadline` (the calling
   /// request's time budget: the token request is one of its requests).
   static func fetch(
-    _ config: GenesysConfiguration, http: HTTPClient, deadline: Double, progress: ProgressGate
+    _ config: GenesysConfiguration, http: HTTPClient, deadline: Double, progress: ProgressGate,
+    clock: BudgetClock
   ) async throws -> (Secret, Double) {
     guard let id = config.clientId, let secret = config.clientSecret else {
       throw GenesysError.configuration("no client credentials")
@@ -45,13 +53,13 @@ actor TokenCache {
     request.headers.add(name: "Authorization", value: "Basic \(basic)")
     request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
     request.body = .bytes(ByteBuffer(string: "grant_type=client_credentials"))
-    let started = Date().timeIntervalSince1970
+    let started = clock.now()
     let what = "retrying the token request to \(config.loginBase.components(separatedBy: "://").last ?? "")"
     /// A failure the token request is sent again after, and what it was.
     struct Retry: Error { var message: String }
     var lastError = "none"
     return try await Backoff.token.retrying(
-      deadline: deadline, now: { Date().timeIntervalSince1970 }, retryable: { $0 is Retry },
+      deadline: deadline, now: { clock.now() }, retryable: { $0 is Retry },
       exhausted: {
         GenesysError.budgetExhausted(lastError: "token request: \(($0 as? Retry)?.message ?? "\($0)")")
       },
@@ -60,7 +68,7 @@ actor TokenCache {
         await progress.note(what, lastError, started: started, deadline: deadline)
       }
     ) { _ in
-      let issued = Date().timeIntervalSince1970
+      let issued = clock.now()
       let left = deadline - issued
       if left <= 0 { throw GenesysError.budgetExhausted(lastError: "token request: \(lastError)") }
       do {

@@ -78,6 +78,7 @@ struct ApplyCommand: AsyncParsableCommand {
       let state = try await StateBackend.open(run, migrate: !dryRun)
       opened = state
       let clock = state.clock(SystemClock())
+      await connection.useClock(clock)
       var reconcile = Reconcile(
         .full(), set: set, wholeSet: run.prunes(paths, set), workspace: run.workspace,
         source: LiveStateReader(client: connection.client), clock: clock, journal: state.journal,
@@ -236,9 +237,11 @@ extension ApplyCommand {
       opened = state
       // The saved changes exactly, checked against the calls and the journal before anything is done
       // and each conversation again under its lock.
+      let clock = state.clock(SystemClock())
+      await connection.useClock(clock)
       let reconcile = Reconcile.saved(
         saved, changes: changes, workspace: run.workspace, source: LiveStateReader(client: connection.client),
-        clock: state.clock(SystemClock()),
+        clock: clock,
         journal: state.journal, run: RunId.make())
       let execution = await Self.execution(
         tuning, run, dryRun: dryRun, client: connection.client, locker: state.locker, hub: hub)

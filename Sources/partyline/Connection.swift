@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import GenesysCloud
+import PartylineCore
 
 /// A client for the configured API (environment) or the sandbox emulator.
 struct Connection {
@@ -9,6 +10,12 @@ struct Connection {
   var banner: String?
   /// What a saved plan records and `apply --plan` compares: `sandbox`, or the API base URL.
   var target: String
+
+  /// Moves the client onto the run's clock (see `RateBudget.useClock`): the lease ends and `notAfter`
+  /// instants the run hands it are that clock's, with PostgreSQL the database server's time.
+  func useClock(_ clock: any RuntimeClock) async {
+    await client.budget.useClock { clock.now() }
+  }
 
   /// Without `--rate-limit`, the org's own limit for the token, when the client may read it (one
   /// request); otherwise Genesys's default of 300 a minute stands.

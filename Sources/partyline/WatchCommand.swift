@@ -163,6 +163,7 @@ struct WatchCommand: AsyncParsableCommand {
         return
       }
       let client = connection.client
+      await connection.useClock(clock)
       await currentBudget.set(client.budget)
       let latest = LatestCalls()
       var watcher = Watcher(

@@ -185,6 +185,30 @@ import NIOFoundationCompat
     }
   }
 
+  /// A run's instants are its clock's (PostgreSQL's server time, or watch's monotonic clock), not this
+  /// machine's wall clock: a mute that waited for the rate budget past its lease's end on the run's
+  /// clock is not sent, however far the wall clock lags (a runner two minutes behind the database).
+  /// With the budget on the wall clock, the mute left and landed after its revert: muted for good.
+  @Test func aMuteIsNotSentPastItsLeaseOnTheRunsClockWhateverTheWallClockSays() async throws {
+    let options = SimOptions(patchDelay: 0, connectDelay: 0.05, rateLimit: 1, rateLimitWindow: 2)
+    try await withClient(options) { client, server in
+      let run: @Sendable () -> Double = { Date().timeIntervalSince1970 + 120 }
+      await client.budget.useClock(run)
+      _ = try await client.callConversation(Self.warRoom)  // the window's one slot
+      // The lease ends a second from now on the run's clock; the slot frees in about two.
+      let lease = run() + 1
+      await #expect(throws: GenesysError.self) {
+        _ = try await client.setMuted(
+          true, conversation: Self.warRoom, participant: "da272714-0a88-4f39-b75e-a3f723ef5c18",
+          onBehalfOf: Self.ada, notAfter: lease)
+      }
+      #expect(run() >= lease)
+      let routes = try await Self.routes(server)
+      #expect(
+        routes.keys.filter { $0.hasPrefix("PATCH") }.isEmpty, "the mute never left: \(routes)")
+    }
+  }
+
   /// The secure pause: the newer PATCH where the org has it; on 404 the PUT, and from then on the PUT
   /// alone (one request a change, not two). The call's state is read back from `securePause`.
   @Test func theRecordingIsPausedByPatchOrByThePutItFallsBackOn() async throws {

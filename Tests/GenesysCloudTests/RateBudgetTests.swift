@@ -36,6 +36,20 @@ import Testing
     return await check()
   }
 
+  /// A budget moved onto the run's clock keeps what it holds: a window's slots taken before the move
+  /// are still taken after it, whichever way the clocks differ, and free a window later.
+  @Test func aBudgetMovedOntoTheRunsClockKeepsItsSlots() async throws {
+    for offset in [-3_600.0, 3_600] {
+      let clock = Clock(1_000)
+      let budget = RateBudget(limit: 2, window: 10, now: { clock.now })
+      for _ in 0..<2 { try await Self.send(budget, .revert) }
+      await budget.useClock { clock.now + offset }
+      #expect(await budget.left(.revert) == 0, "offset \(offset): the slots are still held")
+      clock.advance(10.2)
+      #expect(await budget.left(.revert) == 2, "offset \(offset): and free a span later")
+    }
+  }
+
   @Test func countsItsOwnRequestsInAWindow() async throws {
     let clock = Clock(1_000)
     let budget = RateBudget(limit: 5, window: 10, now: { clock.now })
