@@ -22,7 +22,7 @@ public final class BudgetClock: Sendable {
     let start = ContinuousClock.now
     return {
       let (seconds, attoseconds) = start.duration(to: .now).components
-      return base + Double(seconds) + Double(attoseconds) * 1e-18
+      return base + Double(seconds) + Double(attoseconds) / 1e18
     }
   }
 }

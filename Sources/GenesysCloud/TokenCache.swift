@@ -7,8 +7,10 @@ import NIOHTTP1
 /// The cached access token: fetched once, refreshed before expiry, invalidated once on 401.
 actor TokenCache {
   let configuration: GenesysConfiguration
-  private var current: (token: Secret, refreshAt: Double)?
-  private var inFlight: Task<(Secret, Double), any Error>?
+  /// The token and when to fetch the next: a length from its issue, so on the monotonic clock (the
+  /// client's clock may move onto the run's, `RateBudget.useClock`).
+  private var current: (token: Secret, refreshAt: ContinuousClock.Instant)?
+  private var inFlight: Task<(Secret, ContinuousClock.Instant), any Error>?
   private(set) var fetched = 0
   /// The client's clock (its budget's): deadlines and the token's refresh time are its instants.
   let clock: BudgetClock
@@ -20,7 +22,7 @@ actor TokenCache {
 
   func token(http: HTTPClient, deadline: Double, progress: ProgressGate) async throws -> Secret {
     if let t = configuration.accessToken { return t }
-    if let c = current, clock.now() < c.refreshAt { return c.token }
+    if let c = current, ContinuousClock.now < c.refreshAt { return c.token }
     if let task = inFlight { return try await task.value.0 }
     let (config, clock) = (configuration, clock)
     let task = Task {
@@ -43,7 +45,7 @@ actor TokenCache {
   static func fetch(
     _ config: GenesysConfiguration, http: HTTPClient, deadline: Double, progress: ProgressGate,
     clock: BudgetClock
-  ) async throws -> (Secret, Double) {
+  ) async throws -> (Secret, ContinuousClock.Instant) {
     guard let id = config.clientId, let secret = config.clientSecret else {
       throw GenesysError.configuration("no client credentials")
     }
@@ -68,7 +70,7 @@ actor TokenCache {
         await progress.note(what, lastError, started: started, deadline: deadline)
       }
     ) { _ in
-      let issued = clock.now()
+      let (issued, issuedAt) = (clock.now(), ContinuousClock.now)
       let left = deadline - issued
       if left <= 0 { throw GenesysError.budgetExhausted(lastError: "token request: \(lastError)") }
       do {
@@ -80,8 +82,10 @@ actor TokenCache {
           guard let t = try? JSONDecoder().decode(TokenResponse.self, from: data) else {
             throw GenesysError.decoding("token response")
           }
-          let lifetime = t.expires_in ?? 86400
-          let refreshAt = issued + (lifetime > 120 ? lifetime - 60 : lifetime * 0.8)
+          // An answer is input: a lifetime that is not a number of seconds up to a week counts as a day.
+          let given = t.expires_in ?? 86400
+          let lifetime = given.isFinite && given >= 0 && given <= 604_800 ? given : 86400
+          let refreshAt = issuedAt + .seconds(lifetime > 120 ? lifetime - 60 : lifetime * 0.8)
           return (Secret(t.access_token), refreshAt)
         }
         let error = GenesysClient.apiError(

@@ -343,6 +343,24 @@ extension ReconcilerTests {
     #expect(backend.given == [.seconds(10), .seconds(6)], "one --lock-timeout for both layers, not one each")
   }
 
+  @Test func aTimeoutThroughBothLayersSaysTheWholeWait() async throws {
+    let clock = ManualClock(now: Runtime.t0)
+    let backend = WaitsGiven(refusing: true)
+    let locker = InProcessLocker(backend, clock: clock)
+    let first = try await locker.lock(World.conv, within: .seconds(10))
+    let second = Task { try await locker.lock(World.conv, within: .seconds(10)) }
+    #expect(await ManualClock.eventually { clock.sleeping.count == 1 })
+    clock.advance(by: 4)
+    await first.release()
+    do {
+      _ = try await second.value
+      Issue.record("the backend refused: a LockTimeout was expected")
+    } catch let error as LockTimeout {
+      #expect(error.waited == .seconds(10), "4 s here and the backend's 6 s: \(error)")
+      #expect(error.description.contains("gave up after 10s"), "\(error)")
+    }
+  }
+
   @Test func theOnTimeLoopJoinsAConversationAnotherReconcileHolds() async throws {
     let clock = ManualClock(now: Runtime.t0)
     let locker = InProcessLocker(FreeLocks(), clock: clock)
@@ -540,9 +558,18 @@ final class Counter: Sendable {
 /// Free locks that note the wait each lock was given.
 final class WaitsGiven: ConversationLocker, Sendable {
   private let waits = Mutex<[Duration]>([])
+  /// Whether every lock after the first is refused at the end of its wait (another run holds it).
+  let refusing: Bool
+  init(refusing: Bool = false) { self.refusing = refusing }
   var given: [Duration] { waits.withLock { $0 } }
   func lock(_ conversation: String, within wait: Duration) async throws -> any ConversationLock {
-    waits.withLock { $0.append(wait) }
+    let n = waits.withLock {
+      $0.append(wait)
+      return $0.count
+    }
+    if refusing && n > 1 {
+      throw LockTimeout(conversation: conversation, holder: "another run", waited: wait)
+    }
     return try await FreeLocks().lock(conversation, within: wait)
   }
 }

@@ -81,8 +81,9 @@ public final class InProcessLocker: ConversationLocker {
     let left = try await enter(conversation, within: wait)
     do {
       return Held(inner: try await inner.lock(conversation, within: left), gate: gate, key: conversation)
-    } catch let error as LockTimeout {
+    } catch var error as LockTimeout {
       await gate.release(conversation)
+      error.waited += wait - left  // the whole wait, not the backend's share
       throw error
     } catch {
       return Held(inner: Joined(), gate: gate, key: conversation)
@@ -95,6 +96,10 @@ public final class InProcessLocker: ConversationLocker {
     let left = try await enter(conversation, within: wait)
     do {
       return Held(inner: try await inner.lock(conversation, within: left), gate: gate, key: conversation)
+    } catch var error as LockTimeout {
+      await gate.release(conversation)
+      error.waited += wait - left  // the whole wait, not the backend's share
+      throw error
     } catch {
       await gate.release(conversation)
       throw error

@@ -10,7 +10,7 @@ extension Duration {
   /// This length in seconds, to add to or compare with an instant.
   public var inSeconds: Double {
     let (seconds, attoseconds) = components
-    return Double(seconds) + Double(attoseconds) * 1e-18
+    return Double(seconds) + Double(attoseconds) / 1e18
   }
 
   /// The length from instant `start` to instant `end` (zero when `end` is earlier; a non-finite span
