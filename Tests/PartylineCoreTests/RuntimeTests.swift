@@ -329,36 +329,36 @@ extension ReconcilerTests {
     #expect(clock.now() == Runtime.t0, "no time passed")
   }
 
-  @Test func theWaitWithinTheProcessIsTakenFromWhatTheBackendMayWait() async throws {
+  /// A lock held for 4 s of a manual clock while a second waits for it, then released: the second's
+  /// outcome, each asking `backend` after the wait within the process.
+  static func secondLockAfterFourSeconds(_ backend: WaitsGiven) async throws -> Result<
+    any ConversationLock, any Error
+  > {
     let clock = ManualClock(now: Runtime.t0)
-    let backend = WaitsGiven()
     let locker = InProcessLocker(backend, clock: clock)
     let held = try await locker.lock(World.conv, within: .seconds(10))
     let second = Task { try await locker.lock(World.conv, within: .seconds(10)) }
     #expect(await ManualClock.eventually { clock.sleeping.count == 1 })
     clock.advance(by: 4)
     await held.release()
-    let next = try await second.value
+    return await second.result
+  }
+
+  @Test func theWaitWithinTheProcessIsTakenFromWhatTheBackendMayWait() async throws {
+    let backend = WaitsGiven()
+    let next = try await Self.secondLockAfterFourSeconds(backend).get()
     await next.release()
     #expect(backend.given == [.seconds(10), .seconds(6)], "one --lock-timeout for both layers, not one each")
   }
 
   @Test func aTimeoutThroughBothLayersSaysTheWholeWait() async throws {
-    let clock = ManualClock(now: Runtime.t0)
-    let backend = WaitsGiven(refusing: true)
-    let locker = InProcessLocker(backend, clock: clock)
-    let first = try await locker.lock(World.conv, within: .seconds(10))
-    let second = Task { try await locker.lock(World.conv, within: .seconds(10)) }
-    #expect(await ManualClock.eventually { clock.sleeping.count == 1 })
-    clock.advance(by: 4)
-    await first.release()
-    do {
-      _ = try await second.value
-      Issue.record("the backend refused: a LockTimeout was expected")
-    } catch let error as LockTimeout {
-      #expect(error.waited == .seconds(10), "4 s here and the backend's 6 s: \(error)")
-      #expect(error.description.contains("gave up after 10s"), "\(error)")
+    let outcome = try await Self.secondLockAfterFourSeconds(WaitsGiven(refusing: true))
+    guard case .failure(let error as LockTimeout) = outcome else {
+      Issue.record("the backend refused: a LockTimeout was expected, not \(outcome)")
+      return
     }
+    #expect(error.waited == .seconds(10), "4 s here and the backend's 6 s: \(error)")
+    #expect(error.description.contains("gave up after 10s"), "\(error)")
   }
 
   @Test func theOnTimeLoopJoinsAConversationAnotherReconcileHolds() async throws {
