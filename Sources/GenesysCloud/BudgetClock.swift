@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WireTime
 
 /// The instants a client and its rate budget read, in seconds since 1970. By default this machine's
 /// wall time when the budget was made, advancing with the monotonic clock, so a step of the wall clock
@@ -20,9 +21,6 @@ public final class BudgetClock: Sendable {
   public static func steady() -> @Sendable () -> Double {
     let base = Date().timeIntervalSince1970
     let start = ContinuousClock.now
-    return {
-      let (seconds, attoseconds) = start.duration(to: .now).components
-      return base + Double(seconds) + Double(attoseconds) / 1e18
-    }
+    return { base + start.duration(to: .now).inSeconds }
   }
 }

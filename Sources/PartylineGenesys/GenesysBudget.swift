@@ -1,5 +1,6 @@
 public import GenesysCloud
 public import PartylineCore
+import WireTime
 
 /// The client's rate budget as the watcher sees it.
 public struct GenesysBudget: RequestBudget {

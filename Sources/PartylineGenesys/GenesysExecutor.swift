@@ -1,5 +1,6 @@
 public import GenesysCloud
 public import PartylineCore
+import WireTime
 
 /// The applier's side effects through the Genesys Cloud client.
 public struct GenesysExecutor: ApplyExecutor {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 public import PartylineCore
 import PostgresNIO
+import WireTime
 
 /// The lead of a workspace's watchers in PostgreSQL (DESIGN §4): a row of `partyline_leaders` per
 /// workspace with a lease timed by the server's `now()` — never a session advisory lock, which breaks

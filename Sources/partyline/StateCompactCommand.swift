@@ -3,6 +3,7 @@ import Foundation
 import PartylineCore
 import PartylineLocal
 import PartylineStatePostgres
+import WireTime
 
 /// `partyline state compact [--keep 30d]`: drops served history so the journal stays small for runs
 /// that read it all (every apply) and for watch's memory.

@@ -1,3 +1,4 @@
+import WireTime
 import PartylineCore
 import PartylineTestSupport
 import Synchronization

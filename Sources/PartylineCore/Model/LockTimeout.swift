@@ -1,3 +1,4 @@
+import WireTime
 /// A lock was not free within the wait: who holds it, and how long the run waited.
 public struct LockTimeout: Error, CustomStringConvertible {
   /// The conversation whose lock was not free.

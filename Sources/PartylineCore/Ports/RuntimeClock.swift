@@ -1,3 +1,4 @@
+import WireTime
 /// Time as the runtime sees it: the applier, the reconciler and the watcher read it and sleep on it,
 /// and nothing in the core reads a real clock. Leases end at wall-clock instants that runs on other
 /// machines read from the shared journal, so the instants are wall time (seconds since 1970); lengths

@@ -1,3 +1,4 @@
+import WireTime
 /// Serialises, within one process, the runs that share a locker: `watch` reverts on time while its
 /// full reconcile is in flight, and the backends' locks are per process (a PostgreSQL session's
 /// advisory locks are re-entrant; a lock file is not, but this waits without polling). A conversation

@@ -1,3 +1,4 @@
+import WireTime
 /// One process's part in electing a workspace's watcher: stand by until the lease is free, then lead —
 /// run `lead` with a signal of its own — and renew the lease every `renewEvery` seconds, until the
 /// process stops (then `lead` ends first and the lease is given up) or the lead is lost (another took

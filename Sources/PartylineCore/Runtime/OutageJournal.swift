@@ -1,4 +1,5 @@
 import Synchronization
+import WireTime
 
 /// The journal as `watch` uses it, so that reverts never wait for the state database (DESIGN §5: an
 /// unmute cannot exceed a lease). A read that does not answer within `patience` (the database is gone,

@@ -1,3 +1,4 @@
+import WireTime
 extension Reconcile {
   /// Adds of a role with `muted: true` (an observer) confirmed by this run: their conversations.
   func addsOfMutedRoles(_ report: ApplyReport) -> [PlannedChange] {

@@ -1,5 +1,6 @@
 import Backoff
 import YAMLReader
+import WireTime
 
 /// `watch`'s runtime: a full reconcile every interval (the policy files read again each time), the
 /// events of the calls its policies concern planned one call at a time, and the on-time loop that
